@@ -1,0 +1,1 @@
+"""Serial/GPIO link to the panel controller and board firmware (arrives with its own issue)."""

@@ -1,0 +1,1 @@
+"""Fleet device agent and admin tools over MQTT (arrives with its own issue)."""

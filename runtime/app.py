@@ -1,0 +1,130 @@
+"""Build a kiosk from its config: pick every backend once, log the choices, run."""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from .audio.sinks import AudioSink, NullSink, WavFileSink
+from .audio.sources import AudioSource, WavFileSource
+from .avatar_view import AvatarView
+from .backends import make_recognizer, make_synthesizer
+from .config import KioskConfig
+from .dialogue.content_pack import ContentPack, load_content_pack
+from .dialogue.responder import Responder
+from .endpointing import Endpointer
+from .errors import LanguageError
+from .kiosk import Kiosk
+from .listener import Listener
+from .models import ModelCatalog
+from .renderer.display import Display, HeadlessDisplay, WindowDisplay
+from .report import frames_record, write_json_atomic
+from .speech_output import SpeechOutput
+from .vad import make_vad
+
+_LOGGER = logging.getLogger(__name__)
+COMPLETE_QUESTION_CONFIDENCE = 0.6  # a partial this sure of an intent ends the turn sooner
+
+
+def choose_language(pack: ContentPack, catalog: ModelCatalog, wanted: str | None) -> str:
+    """The listening language: --lang, else the pack's default if it can be recognised here."""
+    if wanted is not None:
+        if wanted not in pack.languages:
+            raise LanguageError(f"--lang {wanted}: the content pack {pack.venue_id} has "
+                                f"{list(pack.languages)}")
+        return wanted
+    for lang in (pack.default_language, *pack.languages):
+        if catalog.find("asr", lang) is not None:
+            if lang != pack.default_language:
+                _LOGGER.warning("no recogniser for the pack's default language %s; listening in %s",
+                                pack.default_language, lang)
+            return lang
+    raise LanguageError(f"content pack {pack.venue_id}: no speech recogniser installed for any of "
+                        f"{list(pack.languages)}")
+
+
+def open_source(cfg: KioskConfig) -> AudioSource:
+    if cfg.input == "mic":
+        from .audio.microphone import MicrophoneSource
+        return MicrophoneSource()
+    return WavFileSource(Path(cfg.input), paced=cfg.realtime,
+                         trailing_silence=cfg.endpoint.end_silence_s + 0.5)
+
+
+def open_sink(cfg: KioskConfig, rate: int) -> AudioSink:
+    if cfg.output == "speaker":
+        from .audio.speaker import SpeakerSink
+        return SpeakerSink(rate)
+    if cfg.output == "null":
+        return NullSink(rate)
+    return WavFileSink(Path(cfg.output), rate)
+
+
+def open_display(cfg: KioskConfig) -> Display:
+    if cfg.display == "window":
+        return WindowDisplay(cfg.width, cfg.height)
+    os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+    return HeadlessDisplay(cfg.width, cfg.height)
+
+
+def run_kiosk(cfg: KioskConfig) -> dict[str, Any]:
+    """Run until the input ends (or the window closes); return the report."""
+    started = time.perf_counter()
+    pack = load_content_pack(cfg.content_dir)
+    catalog = ModelCatalog.load(cfg.models_dir)
+    lang = choose_language(pack, catalog, cfg.lang)
+    responder = Responder(pack)
+    recognizer = make_recognizer(catalog, lang)
+    synthesizers = {lang: make_synthesizer(catalog, lang)}
+    rate = synthesizers[lang].rate
+    vad = make_vad(cfg.vad)
+    display = open_display(cfg)
+    source = open_source(cfg)
+    sink = open_sink(cfg, rate)
+
+    def is_complete(partial: str) -> bool:
+        return responder.matcher.match(partial, lang).confidence >= COMPLETE_QUESTION_CONFIDENCE
+
+    listener = Listener(vad, recognizer, Endpointer(cfg.endpoint), is_complete)
+    speech = SpeechOutput(synthesizers, sink, source.now, time.perf_counter)
+    view = AvatarView(display, cfg.frames_dir, cfg.frame_every_s, seed=cfg.seed)
+    backends = {"input": source.name, "output": sink.name, "display": display.name, "vad": vad.name,
+                "asr": recognizer.name, "tts": synthesizers[lang].name}
+    _LOGGER.info("kiosk ready in %.2f s: %s", time.perf_counter() - started, backends)
+    kiosk = Kiosk(source, listener, responder, speech, view, lang, cfg.realtime)
+    try:
+        result = kiosk.run()
+    finally:
+        source.close()
+        speech.close()
+        sink.close()
+        display.close()
+    report = {
+        "content": {"venue": pack.venue_id, "path": str(pack.path), "sha256": pack.digest},
+        "lang": lang,
+        "backends": backends,
+        "pace": "realtime" if cfg.realtime else "fast",
+        "input_seconds": round(getattr(source, "duration", 0.0), 3),
+        "output": None if cfg.output in ("speaker", "null") else str(cfg.output),
+        "turns": result.turns,
+        "discarded_turns": result.discarded,
+        "speculations": {"started": result.speculations, "used": result.speculation_hits},
+        "frames_dir": str(cfg.frames_dir) if cfg.frames_dir else None,
+        "frames": frames_record(view.saved),
+        "frames_drawn": view.frames_drawn,
+    }
+    if cfg.report:
+        write_json_atomic(cfg.report, report)
+    return report
+
+
+def demo_config(cfg: KioskConfig, out_dir: Path) -> KioskConfig:
+    """The headless demo: the bundled question in, answer audio, frames and report out."""
+    from .config import DEMO_QUESTION
+    return replace(cfg, input=str(DEMO_QUESTION), output=str(out_dir / "answer.wav"),
+                   frames_dir=cfg.frames_dir or out_dir / "frames",
+                   report=cfg.report or out_dir / "report.json")

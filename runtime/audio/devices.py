@@ -1,0 +1,46 @@
+"""Probe PortAudio for capture and playback devices (used to pick defaults)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+
+
+def _count(key: str) -> int:
+    try:
+        import pyaudio
+    except ImportError:
+        return 0
+    # PortAudio prints ALSA/JACK probing noise on stderr; keep the console clean.
+    with quiet_stderr():
+        pa = pyaudio.PyAudio()
+    try:
+        return sum(1 for i in range(pa.get_device_count())
+                   if pa.get_device_info_by_index(i).get(key, 0) > 0)
+    finally:
+        pa.terminate()
+
+
+def has_input_device() -> bool:
+    return _count("maxInputChannels") > 0
+
+
+def has_output_device() -> bool:
+    return _count("maxOutputChannels") > 0
+
+
+@contextlib.contextmanager
+def quiet_stderr():
+    try:
+        saved = os.dup(2)
+    except OSError:
+        yield
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    try:
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(devnull)
+        os.close(saved)

@@ -1,0 +1,106 @@
+"""Audio sources: a WAV file or a microphone, behind one Protocol.
+
+A source yields AudioChunks at the pipeline's rate (16 kHz mono, 16-bit),
+timestamped on the input time line, and tells the current time on that line.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import wave
+from pathlib import Path
+from typing import Callable, Iterator, Protocol
+
+from ..errors import AudioInputError
+from .chunk import AudioChunk
+
+_LOGGER = logging.getLogger(__name__)
+
+PIPELINE_RATE = 16000
+CHUNK_SECONDS = 0.032  # 512 samples at 16 kHz: one Silero VAD window
+
+Clock = Callable[[], float]
+
+
+class AudioSource(Protocol):
+    """Where visitor audio comes from."""
+
+    name: str
+
+    def chunks(self) -> Iterator[AudioChunk]:
+        """Chunks in order; ends when the source is exhausted or closed."""
+        ...
+
+    def now(self) -> float:
+        """The current time on the input time line, in seconds."""
+        ...
+
+    def close(self) -> None: ...
+
+
+def read_wav(path: Path) -> AudioChunk:
+    """Read a whole WAV file as one AudioChunk in its own format."""
+    try:
+        with wave.open(str(path), "rb") as wav:
+            return AudioChunk(wav.getframerate(), wav.getsampwidth(), wav.getnchannels(),
+                              wav.readframes(wav.getnframes()))
+    except FileNotFoundError:
+        raise AudioInputError(f"{path}: no such audio file") from None
+    except (wave.Error, EOFError, ValueError) as err:
+        raise AudioInputError(f"{path}: not a readable PCM WAV file ({err})") from err
+
+
+class WavFileSource:
+    """Plays a WAV file into the pipeline, converted once to 16 kHz mono.
+
+    `paced=True` hands out each chunk when its last sample would have arrived
+    from a microphone (real time); `paced=False` as fast as the pipeline takes
+    them. Either way `now()` is comparable with chunk timestamps: fast mode
+    adds the wall time spent since the last chunk, so compute cost shows.
+    """
+
+    def __init__(self, path: Path, *, paced: bool, trailing_silence: float = 1.0,
+                 chunk_seconds: float = CHUNK_SECONDS, clock: Clock = time.perf_counter):
+        self.name = f"wav:{path}"
+        raw = read_wav(Path(path))
+        if raw.frames == 0:
+            raise AudioInputError(f"{path}: the WAV file holds no audio")
+        audio = raw.converted(rate=PIPELINE_RATE, channels=1)
+        pad = AudioChunk.silence(trailing_silence, PIPELINE_RATE)
+        self._audio = AudioChunk(PIPELINE_RATE, 2, 1, audio.audio + pad.audio, 0.0)
+        self.duration = audio.seconds
+        self._paced = paced
+        self._chunk_frames = int(round(chunk_seconds * PIPELINE_RATE))
+        self._clock = clock
+        self._start_wall: float | None = None
+        self._last_end = 0.0
+        self._last_wall = 0.0
+        self._closed = False
+        _LOGGER.info("audio source: %s (%.2f s, %d Hz %d ch originally, %s)", path,
+                     audio.seconds, raw.rate, raw.channels, "real time" if paced else "fast")
+
+    def chunks(self) -> Iterator[AudioChunk]:
+        self._start_wall = self._clock()
+        total = self._audio.frames
+        for start in range(0, total, self._chunk_frames):
+            if self._closed:
+                return
+            chunk = self._audio.slice(start, start + self._chunk_frames)
+            if self._paced:
+                delay = self._start_wall + chunk.end - self._clock()
+                if delay > 0:
+                    time.sleep(delay)
+            self._last_end = chunk.end
+            self._last_wall = self._clock()
+            yield chunk
+
+    def now(self) -> float:
+        if self._start_wall is None:
+            return 0.0
+        if self._paced:
+            return self._clock() - self._start_wall
+        return self._last_end + (self._clock() - self._last_wall)
+
+    def close(self) -> None:
+        self._closed = True

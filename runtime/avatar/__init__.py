@@ -1,0 +1,1 @@
+"""Avatar animation state: pure code stepped by dt, deterministic under a seed."""

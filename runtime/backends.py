@@ -1,0 +1,53 @@
+"""Choose the speech backends once, at start-up, and say which were chosen."""
+
+from __future__ import annotations
+
+import logging
+
+from .asr.base import Recognizer
+from .errors import LanguageError, ModelError
+from .models import ModelCatalog
+from .tts.base import Synthesizer
+
+_LOGGER = logging.getLogger(__name__)
+
+
+def make_recognizer(catalog: ModelCatalog, language: str,
+                    phrases: list[str] | None = None) -> Recognizer:
+    """Vosk when a Vosk model for the language is installed, else pocketsphinx (en only)."""
+    vosk_entry = catalog.find("asr", language, engine="vosk")
+    if vosk_entry is not None:
+        from .asr.vosk_asr import VoskRecognizer
+        recognizer: Recognizer = VoskRecognizer(catalog.verify(vosk_entry), language, phrases)
+        _LOGGER.info("ASR backend for %s: vosk (%s%s)", language, vosk_entry.id,
+                     ", phrase grammar" if phrases else "")
+        return recognizer
+    ps_entry = catalog.find("asr", language, engine="pocketsphinx")
+    if ps_entry is not None:
+        from .asr.pocketsphinx_asr import PocketsphinxRecognizer
+        recognizer = PocketsphinxRecognizer(catalog.verify(ps_entry), language)
+        _LOGGER.info("ASR backend for %s: pocketsphinx (%s)", language, ps_entry.id)
+        return recognizer
+    raise LanguageError(f"language {language!r}: no speech recogniser installed; add a Vosk model "
+                        f"for {language} to a models directory (--models DIR with a manifest.yaml)")
+
+
+def make_synthesizer(catalog: ModelCatalog, language: str) -> Synthesizer:
+    """A Piper voice for the language when installed, else espeak-ng, so the kiosk never goes mute."""
+    entry = catalog.find("tts", language, engine="piper")
+    if entry is not None:
+        from .tts.piper_tts import PiperSynthesizer
+        root = catalog.verify(entry)
+        onnx = next(f.path for f in entry.files if f.path.suffix == ".onnx")
+        synthesizer: Synthesizer = PiperSynthesizer(onnx, language=language)
+        _LOGGER.info("TTS backend for %s: piper (%s, %d Hz) from %s", language, entry.id,
+                     synthesizer.rate, root)
+        return synthesizer
+    from .tts.espeak_tts import EspeakSynthesizer
+    try:
+        synthesizer = EspeakSynthesizer(language)
+    except ModelError as err:
+        raise LanguageError(f"language {language!r}: no Piper voice and no espeak-ng fallback ({err})") from err
+    _LOGGER.info("TTS backend for %s: espeak-ng fallback (no Piper voice installed; "
+                 "mouth follows loudness)", language)
+    return synthesizer

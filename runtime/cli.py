@@ -1,0 +1,155 @@
+"""`edge-avatar` command line: run the kiosk, ask it a question, check models."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+from . import __version__
+from .config import DEFAULT_CONTENT, DEFAULT_OUT_DIR, KioskConfig
+from .errors import EdgeAvatarError
+
+_LOGGER = logging.getLogger("edge_avatar")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    if not getattr(args, "command", None):
+        parser.print_help()
+        return 2
+    try:
+        return args.func(args)
+    except EdgeAvatarError as err:
+        print(f"edge-avatar: error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="edge-avatar", description="Offline avatar kiosk runtime.")
+    p.add_argument("--version", action="version", version=f"edge-avatar {__version__}")
+    p.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = p.add_subparsers(dest="command")
+
+    run = sub.add_parser("run", help="run the kiosk (live devices, or the headless demo)")
+    run.add_argument("--content", type=Path, default=DEFAULT_CONTENT, help="content pack folder")
+    run.add_argument("--input", help="mic or FILE.wav (default: mic, or the bundled demo question "
+                                     "when there is no microphone)")
+    run.add_argument("--output", help="speaker, null or FILE.wav (default: speaker if present)")
+    run.add_argument("--display", choices=("window", "headless"),
+                     help="default: window when a screen is attached")
+    run.add_argument("--pace", choices=("realtime", "fast", "auto"), default="auto",
+                     help="WAV input in real time or as fast as possible (default: auto)")
+    run.add_argument("--frames", type=Path, help="save rendered frames (PNG) in this folder")
+    run.add_argument("--frame-every", type=float, default=0.2, help="seconds between saved frames")
+    run.add_argument("--report", type=Path, help="write the run report (JSON) here")
+    run.add_argument("--lang", choices=("zh", "en"), help="listening and answer language")
+    run.add_argument("--models", type=Path, help="an admin models folder with a manifest.yaml")
+    run.add_argument("--out-dir", type=Path, default=DEFAULT_OUT_DIR,
+                     help="where the headless demo leaves answer.wav, frames/ and report.json")
+    run.add_argument("--vad", choices=("silero", "webrtc"), default="silero")
+    run.add_argument("--size", default="540x960", help="display size WxH (default 540x960)")
+    run.set_defaults(func=_cmd_run)
+
+    ask = sub.add_parser("ask", help="match a question against a content pack (no audio)")
+    ask.add_argument("--content", type=Path, default=DEFAULT_CONTENT)
+    ask.add_argument("--lang", choices=("zh", "en"))
+    ask.add_argument("--json", action="store_true", help="print JSON (JSON Lines for stdin)")
+    ask.add_argument("text", nargs="?", help="the question; without it, one per line on stdin")
+    ask.set_defaults(func=_cmd_ask)
+
+    models = sub.add_parser("models", help="list the installed models and verify their sha256")
+    models.add_argument("--models", type=Path, help="an admin models folder with a manifest.yaml")
+    models.set_defaults(func=_cmd_models)
+    return p
+
+
+def _size(text: str) -> tuple[int, int]:
+    try:
+        w, h = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise EdgeAvatarError(f"--size: expected WIDTHxHEIGHT like 540x960, got {text!r}") from None
+    return w, h
+
+
+def _cmd_run(args) -> int:
+    from .app import demo_config, run_kiosk
+    from .audio.devices import has_input_device, has_output_device
+    from .renderer.display import has_screen
+
+    width, height = _size(args.size)
+    display = args.display or ("window" if has_screen() else "headless")
+    cfg = KioskConfig(content_dir=args.content, input=args.input or "mic",
+                      output=args.output or "speaker", display=display, pace=args.pace,
+                      frames_dir=args.frames, report=args.report, lang=args.lang,
+                      models_dir=args.models, vad=args.vad, width=width, height=height,
+                      frame_every_s=args.frame_every)
+    if args.input is None and not has_input_device():
+        _LOGGER.info("no microphone: playing the bundled demo question (headless demo)")
+        cfg = demo_config(cfg, args.out_dir)
+        if args.output is None and has_output_device():
+            cfg = replace(cfg, output="speaker")
+    elif args.output is None and not has_output_device():
+        cfg = replace(cfg, output=str(args.out_dir / "answer.wav"))
+        _LOGGER.info("no speaker: answers go to %s", cfg.output)
+    report = run_kiosk(cfg)
+    for turn in report["turns"]:
+        t = turn["timings"]
+        print(f"visitor: {turn['transcript']!r}\n  kiosk ({turn['intent'] or 'fallback'}, "
+              f"{turn['confidence']:.2f}): {turn['answer']}\n  first audio "
+              f"{t['first_audio_ms'] - t['speech_end_ms']} ms after the visitor stopped")
+    if cfg.output not in ("speaker", "null"):
+        print(f"answer audio: {cfg.output}")
+    if cfg.frames_dir:
+        print(f"frames: {cfg.frames_dir} ({len(report['frames'])} PNG)")
+    if cfg.report:
+        print(f"report: {cfg.report}")
+    return 0
+
+
+def _cmd_ask(args) -> int:
+    from .dialogue.content_pack import load_content_pack
+    from .dialogue.responder import Responder
+
+    responder = Responder(load_content_pack(args.content))
+    if args.lang:
+        responder.check_language(args.lang)
+    questions = [args.text] if args.text is not None else (line.strip() for line in sys.stdin)
+    for question in questions:
+        if not question:
+            continue
+        answer = responder.answer(question, args.lang)
+        if args.json:
+            print(json.dumps(answer.as_json(), ensure_ascii=False), flush=True)
+        else:
+            print(f"[{answer.intent or 'fallback'} {answer.confidence:.2f}] {answer.text}", flush=True)
+    return 0
+
+
+def _cmd_models(args) -> int:
+    from .models import ModelCatalog
+
+    catalog = ModelCatalog.load(args.models)
+    failed = 0
+    for entry in catalog.entries:
+        status = "missing"
+        if entry.available:
+            try:
+                catalog.verify(entry)
+                status = "ok"
+            except EdgeAvatarError as err:
+                status, failed = f"BAD: {err}", failed + 1
+        print(f"{entry.id:28} {entry.kind:5} {entry.engine:13} {entry.language:4} {status}  [{entry.licence}]")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,50 @@
+"""Kiosk settings: one frozen dataclass, validated once when the CLI builds it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .endpointing import EndpointConfig
+from .errors import ConfigError
+
+DEFAULT_CONTENT = Path(__file__).parent / "content" / "default"
+DEMO_QUESTION = DEFAULT_CONTENT / "demo_question.wav"
+DEFAULT_OUT_DIR = Path("edge-avatar-out")
+
+
+@dataclass(frozen=True)
+class KioskConfig:
+    content_dir: Path = DEFAULT_CONTENT
+    input: str = "mic"              # "mic" or a WAV path
+    output: str = "speaker"         # "speaker", "null" or a WAV path
+    display: str = "window"         # "window" or "headless"
+    pace: str = "auto"              # "realtime", "fast" or "auto" (realtime for live devices)
+    frames_dir: Path | None = None
+    report: Path | None = None
+    lang: str | None = None
+    models_dir: Path | None = None
+    vad: str = "silero"
+    width: int = 540
+    height: int = 960
+    seed: int = 0
+    frame_every_s: float = 0.2
+    endpoint: EndpointConfig = field(default_factory=EndpointConfig)
+
+    def __post_init__(self) -> None:
+        if self.display not in ("window", "headless"):
+            raise ConfigError(f"--display: expected window or headless, got {self.display!r}")
+        if self.pace not in ("realtime", "fast", "auto"):
+            raise ConfigError(f"--pace: expected realtime, fast or auto, got {self.pace!r}")
+        if self.lang is not None and self.lang not in ("zh", "en"):
+            raise ConfigError(f"--lang: expected zh or en, got {self.lang!r}")
+        if not (64 <= self.width <= 8192 and 64 <= self.height <= 8192):
+            raise ConfigError(f"--size: expected 64..8192 pixels a side, got {self.width}x{self.height}")
+        if self.frame_every_s <= 0:
+            raise ConfigError("--frame-every: expected a positive number of seconds")
+
+    @property
+    def realtime(self) -> bool:
+        if self.pace != "auto":
+            return self.pace == "realtime"
+        return self.input == "mic" or self.output == "speaker" or self.display == "window"

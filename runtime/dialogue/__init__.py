@@ -1,0 +1,1 @@
+"""Dialogue over a venue's own content: content packs and intent matching."""

@@ -1,0 +1,36 @@
+"""Run events: one vocabulary for the avatar, the log, the report and fleet telemetry."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+
+class RunEvent(str, enum.Enum):
+    SPEECH_STARTED = "speech-started"
+    SPECULATION_STARTED = "speculation-started"
+    SPECULATION_DROPPED = "speculation-dropped"
+    TURN_ENDED = "turn-ended"
+    TURN_DISCARDED = "turn-discarded"
+    ANSWER_READY = "answer-ready"
+    AUDIO_STARTED = "audio-started"
+    AUDIO_FINISHED = "audio-finished"
+    ERROR = "error"
+
+
+@dataclass(frozen=True)
+class TurnEnd:
+    """What the listener knows when a visitor's turn is over (times on the input time line)."""
+
+    transcript: str
+    speech_start: float
+    speech_end: float
+    decided_at: float   # when the endpointer decided the turn was over
+    asr_final_at: float
+    waited_s: float
+
+
+@dataclass(frozen=True)
+class Speculation:
+    partial: str
+    at: float

@@ -1,0 +1,179 @@
+"""The conversation loop: listen, understand, answer aloud, animate.
+
+This is the I/O edge that wires the pure stages together. One thread runs the
+loop (audio in -> listener -> responder -> avatar); the speech output has its
+own worker so synthesis and playback never stall listening.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from .audio.sources import AudioSource
+from .avatar.animator import AvatarMode
+from .avatar_view import AvatarView
+from .dialogue.responder import Answer, Responder
+from .events import RunEvent, Speculation, TurnEnd
+from .listener import Listener
+from .report import turn_record
+from .speech_output import SpeechOutput, Utterance
+
+_LOGGER = logging.getLogger(__name__)
+TAIL_S = 0.5  # keep animating this long after the last answer ends
+
+
+@dataclass
+class _Pending:
+    turn: TurnEnd
+    answer: Answer
+    answer_ready_at: float
+    utterance: Utterance
+    speculative: bool
+
+
+@dataclass
+class _Guess:
+    answer: Answer
+    utterance: Utterance
+    at: float
+
+
+@dataclass
+class KioskRun:
+    turns: list[dict[str, Any]] = field(default_factory=list)
+    discarded: int = 0
+    speculations: int = 0
+    speculation_hits: int = 0
+
+
+class Kiosk:
+    def __init__(self, source: AudioSource, listener: Listener, responder: Responder,
+                 speech: SpeechOutput, view: AvatarView, lang: str, realtime: bool):
+        self.source = source
+        self.listener = listener
+        self.responder = responder
+        self.speech = speech
+        self.view = view
+        self.lang = lang
+        self.realtime = realtime
+        self.run_state = KioskRun()
+        self._guess: _Guess | None = None
+        self._pending: list[_Pending] = []
+
+    def run(self) -> KioskRun:
+        for chunk in self.source.chunks():
+            for event, payload in self.listener.process(chunk, self.source.now):
+                self._on_event(event, payload)
+            self._collect_finished()
+            self._animate(chunk.end)
+            if self.view.display.quit_requested():
+                _LOGGER.info("quit requested on the display")
+                break
+        for event, payload in self.listener.flush(self.source.now):
+            self._on_event(event, payload)
+        self._drop_guess()
+        self._finish()
+        return self.run_state
+
+    # -- events
+    def _on_event(self, event: RunEvent, payload) -> None:
+        if event is RunEvent.SPEECH_STARTED:
+            _LOGGER.debug("visitor speaking from %.2f s", payload)
+        elif event is RunEvent.SPECULATION_STARTED:
+            self._speculate(payload)
+        elif event is RunEvent.SPECULATION_DROPPED:
+            self._drop_guess()
+        elif event is RunEvent.TURN_ENDED:
+            self._answer(payload)
+        elif event is RunEvent.TURN_DISCARDED:
+            self.run_state.discarded += 1
+
+    def _speculate(self, spec: Speculation) -> None:
+        self._drop_guess()
+        if not spec.partial:
+            return
+        answer = self.responder.answer(spec.partial, self.lang)
+        if answer.intent is None:
+            return
+        self.run_state.speculations += 1
+        self._guess = _Guess(answer, self.speech.say(answer.text, answer.lang, held=True), spec.at)
+        if not self.realtime:
+            # Fast mode stands for a pause that lasts as long as the synthesis takes.
+            self._guess.utterance.first_ready.wait()
+
+    def _drop_guess(self) -> None:
+        if self._guess is not None:
+            self.speech.drop(self._guess.utterance)
+            self._guess = None
+
+    def _answer(self, turn: TurnEnd) -> None:
+        if not turn.transcript:
+            _LOGGER.info("turn %.2f-%.2f s: nothing recognised", turn.speech_start, turn.speech_end)
+            self._drop_guess()
+            self.run_state.discarded += 1
+            return
+        answer = self.responder.answer(turn.transcript, self.lang)
+        ready_at = self.source.now()
+        guess, self._guess = self._guess, None
+        if guess is not None and guess.answer.text == answer.text:
+            self.speech.release(guess.utterance)
+            utterance, speculative = guess.utterance, True
+            self.run_state.speculation_hits += 1
+        else:
+            if guess is not None:
+                self.speech.drop(guess.utterance)
+            utterance, speculative = self.speech.say(answer.text, answer.lang), False
+        _LOGGER.info("heard %r -> %s (%.2f)%s", turn.transcript, answer.intent or "fallback",
+                     answer.confidence, " [speculated]" if speculative else "")
+        self._pending.append(_Pending(turn, answer, ready_at, utterance, speculative))
+        if not self.realtime:
+            # As fast as possible, but in order: the answer's audio is placed on the
+            # time line before more input is read, as it would be in real time.
+            utterance.done.wait()
+
+    def _collect_finished(self) -> None:
+        still = []
+        for p in self._pending:
+            if not p.utterance.done.is_set():
+                still.append(p)
+                continue
+            u = p.utterance
+            since = u.heard_from if u.heard_from is not None else 0.0
+            until = (u.heard_until if u.heard_until is not None else since) + 0.001
+            self.run_state.turns.append(turn_record(p.turn, p.answer, p.answer_ready_at, u,
+                                                    p.speculative, self.speech.viseme_keys(since, until)))
+        self._pending = still
+
+    # -- avatar
+    def _mode(self, t: float) -> AvatarMode:
+        if self.listener.endpointer.in_turn:
+            return AvatarMode.LISTENING
+        if any(p.utterance.heard_from is None or p.utterance.heard_from > t for p in self._pending
+               if not p.utterance.error):
+            return AvatarMode.THINKING
+        if t < self.speech.busy_until():
+            return AvatarMode.SPEAKING
+        return AvatarMode.IDLE
+
+    def _animate(self, t: float) -> None:
+        self.view.advance(t, self._mode(t), self.speech.viseme_at)
+
+    def _finish(self) -> None:
+        for p in self._pending:
+            p.utterance.done.wait()
+        end = max(self.source.now(), self.speech.busy_until()) + TAIL_S
+        t = self.source.now()
+        step = 1.0 / 30.0
+        while t < end:
+            if self.realtime:
+                time.sleep(step)
+                t = min(end, self.source.now())
+            else:
+                t = min(end, t + step)
+            self._animate(t)
+            if self.view.display.quit_requested():
+                break
+        self._collect_finished()

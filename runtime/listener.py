@@ -1,0 +1,95 @@
+"""The listening stage: VAD frames -> endpointer -> streaming recogniser.
+
+`Listener.process(chunk, now)` returns what happened in that chunk: a turn
+started, a pause worth speculating on (with the words so far), the pause was
+not the end, or the turn ended (with the final transcript).
+"""
+
+from __future__ import annotations
+
+import collections
+import logging
+from typing import Callable, Union
+
+from .asr.base import Recognizer
+from .audio.chunk import AudioChunk
+from .endpointing import Endpointer, EndpointKind
+from .events import RunEvent, Speculation, TurnEnd
+from .vad import VadFramer, VoiceActivityDetector
+
+_LOGGER = logging.getLogger(__name__)
+
+ListenEvent = Union[tuple[RunEvent, float], tuple[RunEvent, Speculation], tuple[RunEvent, TurnEnd]]
+Clock = Callable[[], float]
+
+
+class Listener:
+    def __init__(self, vad: VoiceActivityDetector, recognizer: Recognizer, endpointer: Endpointer,
+                 is_complete: Callable[[str], bool] = lambda text: False):
+        self.recognizer = recognizer
+        self.endpointer = endpointer
+        self._framer = VadFramer(vad)
+        self._is_complete = is_complete
+        preroll_chunks = max(1, int(endpointer.config.preroll_s / 0.032))
+        self._preroll: collections.deque[AudioChunk] = collections.deque(maxlen=preroll_chunks)
+        self._partial_cache: tuple[float, bool] = (-1.0, False)
+        self.audio_seconds = 0.0
+
+    def process(self, chunk: AudioChunk, clock: Clock) -> list[ListenEvent]:
+        events: list[ListenEvent] = []
+        was_in_turn = self.endpointer.in_turn
+        if was_in_turn:
+            self._feed(chunk)
+        for start, seconds, prob in self._framer.frames(chunk):
+            complete = False
+            if self.endpointer.in_turn and prob < self.endpointer.config.speech_threshold:
+                complete = self._complete_at(start)
+            for ev in self.endpointer.process(start, seconds, prob, complete):
+                if ev.kind is EndpointKind.SPEECH_STARTED:
+                    self.recognizer.start()
+                    for old in self._preroll:
+                        self._feed(old)
+                    if not was_in_turn:
+                        self._feed(chunk)
+                    events.append((RunEvent.SPEECH_STARTED, ev.speech_start))
+                elif ev.kind is EndpointKind.SPECULATE:
+                    events.append((RunEvent.SPECULATION_STARTED,
+                                   Speculation(self.recognizer.partial(), ev.time)))
+                elif ev.kind is EndpointKind.SPEECH_RESUMED:
+                    events.append((RunEvent.SPECULATION_DROPPED, ev.time))
+                elif ev.kind is EndpointKind.TURN_ENDED:
+                    events.append((RunEvent.TURN_ENDED, self._final(ev, clock)))
+                elif ev.kind is EndpointKind.DISCARDED:
+                    self.recognizer.finish()
+                    events.append((RunEvent.TURN_DISCARDED, ev.time))
+        self._preroll.append(chunk)
+        return events
+
+    def flush(self, clock: Clock) -> list[ListenEvent]:
+        """End of input: finish a turn that was still open."""
+        events: list[ListenEvent] = []
+        for ev in self.endpointer.flush(clock()):
+            if ev.kind is EndpointKind.TURN_ENDED:
+                events.append((RunEvent.TURN_ENDED, self._final(ev, clock)))
+            else:
+                self.recognizer.finish()
+                events.append((RunEvent.TURN_DISCARDED, ev.time))
+        return events
+
+    def _feed(self, chunk: AudioChunk) -> None:
+        self.recognizer.accept(chunk)
+        self.audio_seconds += chunk.seconds
+
+    def _complete_at(self, t: float) -> bool:
+        # Ask the recogniser at most once per 100 ms of pause: its partial is not free.
+        last_t, last = self._partial_cache
+        if t - last_t < 0.1:
+            return last
+        result = self._is_complete(self.recognizer.partial())
+        self._partial_cache = (t, result)
+        return result
+
+    def _final(self, ev, clock: Clock) -> TurnEnd:
+        transcript = self.recognizer.finish()
+        self._partial_cache = (-1.0, False)
+        return TurnEnd(transcript, ev.speech_start, ev.speech_end, ev.time, clock(), ev.waited_s)

@@ -1,0 +1,69 @@
+"""The run report: one JSON object with a `turns` list, written atomically."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from .dialogue.responder import Answer
+from .events import TurnEnd
+from .speech_output import Utterance
+
+
+def _ms(t: float | None) -> int | None:
+    return None if t is None else int(round(t * 1000))
+
+
+def turn_record(turn: TurnEnd, answer: Answer, answer_ready_at: float, utterance: Utterance,
+                speculative: bool, visemes: list[tuple[int, str]]) -> dict[str, Any]:
+    return {
+        "transcript": turn.transcript,
+        "lang": answer.lang,
+        "intent": answer.intent,
+        "answer": answer.text,
+        "confidence": answer.confidence,
+        "pack": answer.pack,
+        "pack_sha256": answer.pack_digest,
+        "visemes": [[t, v] for t, v in visemes],
+        "timings": {
+            "speech_start_ms": _ms(turn.speech_start),
+            "speech_end_ms": _ms(turn.speech_end),
+            "turn_end_ms": _ms(turn.decided_at),
+            "asr_final_ms": _ms(turn.asr_final_at),
+            "answer_ready_ms": _ms(answer_ready_at),
+            "first_audio_ms": _ms(utterance.first_audio_at),
+            "heard_from_ms": _ms(utterance.heard_from),
+            "heard_until_ms": _ms(utterance.heard_until),
+            "endpoint_wait_ms": _ms(turn.waited_s),
+        },
+        "speculative": speculative,
+        "audio_seconds": round(utterance.audio_seconds, 3),
+        "tts_seconds": round(utterance.synth_seconds, 3),
+        "error": utterance.error,
+    }
+
+
+def write_json_atomic(path: Path, data: Any) -> None:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(data, fh, ensure_ascii=False, indent=2)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def frames_record(frames) -> list[dict[str, Any]]:
+    return [asdict(f) for f in frames]

@@ -1,0 +1,55 @@
+"""The synthesiser Protocol, its output type, and a test double."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterator, Protocol
+
+import numpy as np
+
+from ..audio.chunk import AudioChunk
+
+
+@dataclass(frozen=True)
+class PhonemeTiming:
+    phoneme: str
+    start: float  # seconds from the start of the segment's audio
+    end: float
+
+
+@dataclass(frozen=True)
+class SpeechSegment:
+    """One synthesised clause: its audio and, when the engine knows them, phoneme times."""
+
+    text: str
+    audio: AudioChunk
+    phonemes: tuple[PhonemeTiming, ...] | None
+
+
+class Synthesizer(Protocol):
+    name: str
+    language: str
+    rate: int
+
+    def synthesize(self, text: str) -> Iterator[SpeechSegment]:
+        """One segment per clause, in order, the first as early as possible."""
+        ...
+
+
+class ToneSynthesizer:
+    """Test double: a 200 Hz tone, 60 ms per character, with fake 'a'/'m' phoneme times."""
+
+    name = "tone"
+
+    def __init__(self, language: str = "en", rate: int = 16000):
+        self.language = language
+        self.rate = rate
+
+    def synthesize(self, text: str) -> Iterator[SpeechSegment]:
+        seconds = 0.06 * max(1, len(text))
+        t = np.arange(int(seconds * self.rate)) / self.rate
+        audio = AudioChunk.from_float(0.5 * np.sin(2 * np.pi * 200 * t), self.rate)
+        step = 0.12
+        phonemes = tuple(PhonemeTiming("a" if i % 2 else "m", i * step, min(seconds, (i + 1) * step))
+                         for i in range(int(seconds / step)))
+        yield SpeechSegment(text, audio, phonemes)
