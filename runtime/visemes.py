@@ -110,6 +110,8 @@ class VisemeTrack:
         return self.visemes[i] if i >= 0 else "sil"
 
     def keys(self, since: float = float("-inf"), until: float = float("inf")) -> list[tuple[int, str]]:
-        """[(t_ms, viseme)] within [since, until), for reports."""
-        return [(int(round(t * 1000)), v) for t, v in zip(self.times, self.visemes)
-                if since <= t < until]
+        """[(t_ms, viseme)] within [since, until), for reports; starts with the shape at `since`."""
+        keys = [(int(round(t * 1000)), v) for t, v in zip(self.times, self.visemes) if since <= t < until]
+        if since != float("-inf") and (not keys or keys[0][0] > int(round(since * 1000))):
+            keys.insert(0, (int(round(since * 1000)), self.at(since)))
+        return keys

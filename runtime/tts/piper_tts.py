@@ -23,14 +23,15 @@ _LOGGER = logging.getLogger(__name__)
 class PiperSynthesizer:
     name = "piper"
 
-    def __init__(self, model_path: Path, config_path: Path | None = None, language: str = "en"):
+    def __init__(self, model_path: Path, config_path: Path | None = None, language: str = "en",
+                 deterministic: bool = False):
         model_path = Path(model_path)
         config_path = Path(config_path) if config_path else Path(f"{model_path}.json")
         for path in (model_path, config_path):
             if not path.is_file():
                 raise ModelError(f"{path}: Piper voice file not found")
         try:
-            from piper import PiperVoice
+            from piper import PiperVoice, SynthesisConfig
         except ImportError as err:
             raise ModelError("piper: the piper-tts package is not installed") from err
         try:
@@ -39,12 +40,15 @@ class PiperSynthesizer:
             raise ModelError(f"{model_path}: not a loadable Piper voice ({type(err).__name__}: {err})") from err
         self.language = language
         self.rate = self._voice.config.sample_rate
+        # Piper samples noise inside the model; zero noise gives the same audio every time.
+        self._syn_config = SynthesisConfig(noise_scale=0.0, noise_w_scale=0.0) if deterministic else None
         self.voice_name = model_path.stem
 
     def synthesize(self, text: str) -> Iterator[SpeechSegment]:
         for piece in split_for_speech(text):
             try:
-                chunks = list(self._voice.synthesize(piece, include_alignments=True))
+                chunks = list(self._voice.synthesize(piece, syn_config=self._syn_config,
+                                                     include_alignments=True))
             except Exception as err:
                 raise TtsError(f"piper {self.voice_name}: cannot synthesise {piece[:40]!r} ({err})") from err
             for chunk in chunks:

@@ -1,0 +1,17 @@
+# The two commands of the README's quick start. Both do all set-up first (apt, venv, pip).
+VENV ?= .venv
+export PYGAME_HIDE_SUPPORT_PROMPT := 1
+
+.PHONY: run test bench setup
+
+setup:
+	@scripts/setup.sh
+
+run: setup
+	$(VENV)/bin/edge-avatar run $(ARGS)
+
+test: setup
+	SDL_VIDEODRIVER=dummy SDL_AUDIODRIVER=dummy $(VENV)/bin/python -m pytest -q $(PYTEST_ARGS)
+
+bench: setup
+	$(VENV)/bin/python bench/voice_loop.py --json bench/results/voice_loop.json

@@ -1,0 +1,75 @@
+"""End-of-turn decisions: pure, fed frame by frame with explicit times."""
+
+from __future__ import annotations
+
+import pytest
+
+from runtime.endpointing import EndpointConfig, Endpointer, EndpointKind
+from runtime.errors import ConfigError
+
+FRAME = 0.032
+
+
+def feed(ep: Endpointer, pattern: list[tuple[float, float]], complete=False, t0=0.0):
+    """pattern: [(seconds, prob)] -> events with kinds."""
+    events, t = [], t0
+    for seconds, prob in pattern:
+        for _ in range(int(round(seconds / FRAME))):
+            events += ep.process(t, FRAME, prob, complete)
+            t += FRAME
+    return events
+
+
+def kinds(events):
+    return [e.kind for e in events]
+
+
+def test_turn_ends_after_the_long_silence_when_words_are_incomplete():
+    ep = Endpointer(EndpointConfig(end_silence_s=0.6, quick_end_silence_s=0.3))
+    events = feed(ep, [(0.32, 0.0), (1.0, 0.9), (1.0, 0.0)])
+    assert kinds(events) == [EndpointKind.SPEECH_STARTED, EndpointKind.SPECULATE, EndpointKind.TURN_ENDED]
+    end = events[-1]
+    assert end.speech_start == pytest.approx(0.32, abs=0.001)
+    assert end.speech_end == pytest.approx(1.32, abs=0.04)
+    assert end.waited_s == pytest.approx(0.6, abs=FRAME)
+
+
+def test_a_complete_question_ends_sooner():
+    ep = Endpointer(EndpointConfig(end_silence_s=0.6, quick_end_silence_s=0.3))
+    end = [e for e in feed(ep, [(1.0, 0.9), (1.0, 0.0)], complete=True) if e.kind is EndpointKind.TURN_ENDED][0]
+    assert end.waited_s == pytest.approx(0.3, abs=FRAME)
+
+
+def test_a_thinking_pause_does_not_end_the_turn():
+    ep = Endpointer(EndpointConfig(end_silence_s=0.6))
+    events = feed(ep, [(0.8, 0.9), (0.45, 0.0), (0.8, 0.9), (1.0, 0.0)])
+    assert kinds(events) == [EndpointKind.SPEECH_STARTED, EndpointKind.SPECULATE, EndpointKind.SPEECH_RESUMED,
+                             EndpointKind.SPECULATE, EndpointKind.TURN_ENDED]
+    assert events[-1].speech_start == pytest.approx(0.0)
+
+
+def test_a_click_is_not_a_turn():
+    ep = Endpointer(EndpointConfig(min_speech_s=0.12))
+    events = feed(ep, [(0.064, 0.9), (1.0, 0.0)])
+    assert kinds(events) == [EndpointKind.SPEECH_STARTED, EndpointKind.DISCARDED]
+    assert not ep.in_turn
+
+
+def test_a_monologue_is_closed_at_the_maximum_length():
+    ep = Endpointer(EndpointConfig(max_turn_s=2.0))
+    events = feed(ep, [(3.0, 0.9)])
+    assert EndpointKind.TURN_ENDED in kinds(events)
+
+
+def test_end_of_input_closes_an_open_turn():
+    ep = Endpointer()
+    feed(ep, [(1.0, 0.9)])
+    assert kinds(ep.flush(1.0)) == [EndpointKind.TURN_ENDED]
+    assert ep.flush(1.1) == []
+
+
+def test_bad_settings_are_refused_with_the_field_name():
+    with pytest.raises(ConfigError, match="quick_end_silence_s"):
+        EndpointConfig(end_silence_s=0.3, quick_end_silence_s=0.5)
+    with pytest.raises(ConfigError, match="min_speech_s"):
+        EndpointConfig(min_speech_s=-1)

