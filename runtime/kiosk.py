@@ -10,16 +10,19 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from .audio.sources import AudioSource
 from .avatar.animator import AvatarMode
 from .avatar_view import AvatarView
+from .dialogue.content_pack import load_content_pack
 from .dialogue.responder import Answer, Responder
+from .errors import EdgeAvatarError
 from .events import RunEvent, Speculation, TurnEnd
 from .listener import Listener
 from .report import turn_record
 from .speech_output import SpeechOutput, Utterance
+from .tts.base import Synthesizer
 
 _LOGGER = logging.getLogger(__name__)
 TAIL_S = 0.5  # keep animating this long after the last answer ends
@@ -62,6 +65,28 @@ class Kiosk:
         self.run_state = KioskRun()
         self._guess: _Guess | None = None
         self._pending: list[_Pending] = []
+
+    def reload_content(self, folder) -> bool:
+        """Switch to another content pack; on any problem keep answering from the current one."""
+        try:
+            responder = Responder(load_content_pack(folder))
+            responder.check_language(self.lang)
+        except EdgeAvatarError as err:
+            _LOGGER.error("content reload refused, keeping %s: %s", self.responder.pack.venue_id, err)
+            return False
+        self.responder = responder
+        _LOGGER.info("content reloaded: %s (%s)", responder.pack.venue_id, responder.pack.digest[:12])
+        return True
+
+    def reload_voice(self, make_voice: Callable[[], Synthesizer]) -> bool:
+        """Switch the answer voice; a voice that fails to load leaves the current one speaking."""
+        try:
+            voice = make_voice()
+        except EdgeAvatarError as err:
+            _LOGGER.error("voice reload refused, keeping the current voice: %s", err)
+            return False
+        self.speech.set_synthesizer(self.lang, voice)
+        return True
 
     def run(self) -> KioskRun:
         for chunk in self.source.chunks():

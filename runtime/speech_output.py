@@ -68,6 +68,10 @@ class SpeechOutput:
         self._jobs.put(utterance)
         return utterance
 
+    def set_synthesizer(self, lang: str, synthesizer: Synthesizer) -> None:
+        """Use another voice from the next utterance on."""
+        self._synthesizers = {**self._synthesizers, lang: synthesizer}
+
     def release(self, utterance: Utterance) -> None:
         """Play a held (speculative) utterance now."""
         utterance.held = False

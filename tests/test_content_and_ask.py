@@ -108,3 +108,10 @@ def test_ask_in_a_language_the_pack_lacks_fails_clearly(tmp_path):
                          capture_output=True, text=True)
     assert out.returncode == 2
     assert out.stderr.strip().splitlines()[-1].startswith("edge-avatar: error: language 'zh'")
+
+
+def test_a_missing_section_is_reported_at_the_top_of_the_file(tmp_path):
+    (tmp_path / "faq.yaml").write_text("venue: {id: broken}\nlanguages: [en]\n", encoding="utf-8")
+    problems = check_content_pack(tmp_path)
+    assert any(p.endswith(":1: fallback: expected a mapping of language to the answer given when "
+                          "no intent matches") for p in problems)

@@ -57,7 +57,10 @@ class _Problems:
 
     def _line(self, field: str) -> int:
         while field and field not in self.lines:
-            field = field.rsplit(".", 1)[0] if "." in field else field.rsplit("[", 1)[0]
+            shorter = field.rsplit(".", 1)[0] if "." in field else field.rsplit("[", 1)[0]
+            if shorter == field:
+                break
+            field = shorter
         return self.lines.get(field, 1)
 
 
