@@ -24,7 +24,7 @@ class EndpointConfig:
     min_speech_s: float = 0.12        # shorter bursts (a click, a cough) are not a turn
     end_silence_s: float = 0.6        # trailing silence after an incomplete phrase
     quick_end_silence_s: float = 0.3  # after words that already make a known question
-    speculate_after_s: float = 0.1    # pause length at which a speculative answer starts
+    speculate_after_s: float = 0.03   # pause length at which a speculative answer starts
     max_turn_s: float = 15.0          # a turn is closed after this much speech
     preroll_s: float = 0.3            # audio kept from before the onset for the recogniser
 

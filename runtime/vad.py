@@ -1,8 +1,9 @@
 """Voice activity detection behind one Protocol: Silero (default) or WebRTC.
 
-The choice was made by measurement (bench/vad.py, numbers in the README): on
-Piper speech mixed with synthetic mall babble, Silero separates speech from
-noise far better than WebRTC's GMM at a cost still well under real time.
+The choice was made by measurement (bench/vad.py, numbers in the README): in
+stationary noise Silero keeps ~90 % frame accuracy down to 5 dB SNR where
+WebRTC's GMM falls to 41 %; it costs ~5 % of one core. Neither rejects
+background babble (it is speech): that needs level and echo gating on top.
 """
 
 from __future__ import annotations

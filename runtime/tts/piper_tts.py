@@ -18,6 +18,7 @@ from .base import PhonemeTiming, SpeechSegment
 from .clauses import split_for_speech
 
 _LOGGER = logging.getLogger(__name__)
+WARM_UP_TEXT = "Hello."
 
 
 class PiperSynthesizer:
@@ -43,6 +44,9 @@ class PiperSynthesizer:
         # Piper samples noise inside the model; zero noise gives the same audio every time.
         self._syn_config = SynthesisConfig(noise_scale=0.0, noise_w_scale=0.0) if deterministic else None
         self.voice_name = model_path.stem
+        # The first inference pays onnxruntime's one-off set-up (~200 ms): pay it at start-up,
+        # not in the first visitor's answer.
+        list(self._voice.synthesize(WARM_UP_TEXT, syn_config=self._syn_config))
 
     def synthesize(self, text: str) -> Iterator[SpeechSegment]:
         for piece in split_for_speech(text):
