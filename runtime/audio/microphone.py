@@ -9,6 +9,7 @@ from typing import Iterator
 
 from ..errors import AudioInputError
 from .chunk import AudioChunk
+from .devices import close_stream, pick_device, quiet_stderr
 from .sources import CHUNK_SECONDS, PIPELINE_RATE, Clock
 
 _LOGGER = logging.getLogger(__name__)
@@ -23,8 +24,13 @@ class MicrophoneSource:
             import pyaudio
         except ImportError as err:
             raise AudioInputError("microphone: the pyaudio package is not installed") from err
-        self._pa = pyaudio.PyAudio()
-        index = _find_input_device(self._pa, device)
+        with quiet_stderr():
+            self._pa = pyaudio.PyAudio()
+        index = pick_device(self._pa, device, output=False)
+        if index is None:
+            self._pa.terminate()
+            raise AudioInputError("microphone: no audio input device found" +
+                                  (f" named like {device!r}" if device else " (use --input FILE.wav)"))
         self.name = f"mic:{self._pa.get_device_info_by_index(index)['name']}"
         self._queue: queue.Queue[AudioChunk | None] = queue.Queue(maxsize=_QUEUE_CHUNKS)
         self._frames = 0
@@ -64,27 +70,9 @@ class MicrophoneSource:
 
     def close(self) -> None:
         try:
-            self._stream.stop_stream()
-            self._stream.close()
+            close_stream(self._pa, self._stream)
         finally:
-            self._pa.terminate()
             try:
                 self._queue.put_nowait(None)
             except queue.Full:
-                pass
-
-
-def _find_input_device(pa, wanted: str | None) -> int:
-    inputs = [i for i in range(pa.get_device_count())
-              if pa.get_device_info_by_index(i).get("maxInputChannels", 0) > 0]
-    if not inputs:
-        raise AudioInputError("microphone: no audio input device found (use --input FILE.wav)")
-    if wanted is None:
-        try:
-            return int(pa.get_default_input_device_info()["index"])
-        except OSError:
-            return inputs[0]
-    for i in inputs:
-        if wanted in pa.get_device_info_by_index(i)["name"]:
-            return i
-    raise AudioInputError(f"microphone: no input device named like {wanted!r}")
+                self.dropped += 1  # the reader is gone or far behind; it stops at its next get

@@ -14,7 +14,7 @@ import numpy as np
 
 from ..errors import AudioOutputError
 from .chunk import AudioChunk
-from .devices import quiet_stderr
+from .devices import close_stream, pick_device, quiet_stderr
 from .sinks import OutputTimeline
 
 _LOGGER = logging.getLogger(__name__)
@@ -33,7 +33,11 @@ class SpeakerSink:
         self.rate = rate
         self._queue: collections.deque[np.ndarray] = collections.deque()
         self._lock = threading.Lock()
-        index = self._find_output(device)
+        index = pick_device(self._pa, device, output=True)
+        if index is None:
+            self._pa.terminate()
+            raise AudioOutputError("speaker: no audio output device found" +
+                                   (f" named like {device!r}" if device else " (use --output FILE.wav)"))
         self.name = f"speaker:{self._pa.get_device_info_by_index(index)['name']}"
         try:
             self._stream = self._pa.open(format=pyaudio.paInt16, channels=1, rate=rate, output=True,
@@ -45,23 +49,6 @@ class SpeakerSink:
         self._timeline = OutputTimeline(latency=self._stream.get_output_latency())
         _LOGGER.info("audio sink: %s at %d Hz, latency %.0f ms", self.name, rate,
                      self._timeline.latency * 1000)
-
-    def _find_output(self, wanted: str | None) -> int:
-        outputs = [i for i in range(self._pa.get_device_count())
-                   if self._pa.get_device_info_by_index(i).get("maxOutputChannels", 0) > 0]
-        if not outputs:
-            self._pa.terminate()
-            raise AudioOutputError("speaker: no audio output device found (use --output FILE.wav)")
-        if wanted is None:
-            try:
-                return int(self._pa.get_default_output_device_info()["index"])
-            except OSError:
-                return outputs[0]
-        for i in outputs:
-            if wanted in self._pa.get_device_info_by_index(i)["name"]:
-                return i
-        self._pa.terminate()
-        raise AudioOutputError(f"speaker: no output device named like {wanted!r}")
 
     def _on_need_audio(self, _in, frame_count, _time_info, _status):
         out = np.zeros(frame_count, dtype=np.int16)
@@ -93,8 +80,4 @@ class SpeakerSink:
             return self._timeline.cut(now)
 
     def close(self) -> None:
-        try:
-            self._stream.stop_stream()
-            self._stream.close()
-        finally:
-            self._pa.terminate()
+        close_stream(self._pa, self._stream)
