@@ -113,3 +113,12 @@ def test_headless_demo_leaves_audio_frames_and_a_report(tmp_path):
     assert (tmp_path / "answer.wav").stat().st_size > 44100
     assert len(list((tmp_path / "frames").glob("*.png"))) >= 10
     assert "report:" in done.stdout and "first audio" in done.stdout
+
+
+def test_window_display_runs_under_sdl(tmp_path):
+    """`--display window` (SDL's dummy video driver here) shows frames and exits with the input."""
+    done = run_cli("--out-dir", str(tmp_path), "--display", "window", "--pace", "fast", "--output", "null",
+                   "--report", str(tmp_path / "report.json"))
+    assert done.returncode == 0, done.stderr
+    report = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
+    assert report["backends"]["display"] == "window" and report["frames_drawn"] > 50

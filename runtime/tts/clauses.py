@@ -12,7 +12,15 @@ import re
 # Latin punctuation ends a sentence only before white space ("10.5", "10:30" stay whole).
 _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+|(?<=[。！？；])\s*")
 _CLAUSE_BREAK = re.compile(r"[,:;](?=\s)|[，、：]")
-FIRST_CLAUSE_MIN_CHARS = 12  # a first sentence shorter than this is not split
+FIRST_CLAUSE_MIN_CHARS = 12  # in Latin-letter units; a first sentence under twice this is not split
+_HAN = re.compile(r"[\u3400-\u9fff]")
+HAN_WEIGHT = 3.5  # one Han character takes about as long to say as 3-4 Latin letters
+
+
+def spoken_length(text: str) -> float:
+    """Length in Latin-letter units, so Mandarin and English split alike."""
+    han = len(_HAN.findall(text))
+    return len(text) - han + HAN_WEIGHT * han
 
 
 def split_for_speech(text: str) -> list[str]:
@@ -20,9 +28,9 @@ def split_for_speech(text: str) -> list[str]:
     if not sentences:
         return []
     first = sentences[0]
-    if len(first) >= 2 * FIRST_CLAUSE_MIN_CHARS:
+    if spoken_length(first) >= 2 * FIRST_CLAUSE_MIN_CHARS:
         for brk in _CLAUSE_BREAK.finditer(first):
             head, rest = first[:brk.end()].strip(), first[brk.end():].strip()
-            if len(head) >= FIRST_CLAUSE_MIN_CHARS // 2 and rest:
+            if spoken_length(head) >= FIRST_CLAUSE_MIN_CHARS // 2 and rest:
                 return [head, rest] + sentences[1:]
     return sentences
