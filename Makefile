@@ -10,7 +10,8 @@ setup:
 run: setup
 	$(VENV)/bin/edge-avatar run $(ARGS)
 
-test: setup
+test:
+	@scripts/setup.sh --test
 	SDL_VIDEODRIVER=dummy SDL_AUDIODRIVER=dummy $(VENV)/bin/python -m pytest -q $(PYTEST_ARGS)
 
 bench: setup

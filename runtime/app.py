@@ -95,7 +95,7 @@ def run_kiosk(cfg: KioskConfig) -> dict[str, Any]:
     backends = {"input": source.name, "output": sink.name, "display": display.name, "vad": vad.name,
                 "asr": recognizer.name, "tts": synthesizers[lang].name}
     _LOGGER.info("kiosk ready in %.2f s: %s", time.perf_counter() - started, backends)
-    kiosk = Kiosk(source, listener, responder, speech, view, lang, cfg.realtime)
+    kiosk = Kiosk(source, listener, responder, speech, view, lang, cfg.realtime, cfg.max_turns)
     try:
         result = kiosk.run()
     finally:

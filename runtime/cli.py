@@ -57,6 +57,7 @@ def _parser() -> argparse.ArgumentParser:
                      help="where the headless demo leaves answer.wav, frames/ and report.json")
     run.add_argument("--vad", choices=("silero", "webrtc"), default="silero")
     run.add_argument("--size", default="540x960", help="display size WxH (default 540x960)")
+    run.add_argument("--max-turns", type=int, help="stop after answering this many visitor turns")
     run.set_defaults(func=_cmd_run)
 
     ask = sub.add_parser("ask", help="match a question against a content pack (no audio)")
@@ -91,7 +92,7 @@ def _cmd_run(args) -> int:
                       output=args.output or "speaker", display=display, pace=args.pace,
                       frames_dir=args.frames, report=args.report, lang=args.lang,
                       models_dir=args.models, vad=args.vad, width=width, height=height,
-                      frame_every_s=args.frame_every)
+                      frame_every_s=args.frame_every, max_turns=args.max_turns)
     if args.input is None and not has_input_device():
         _LOGGER.info("no microphone: playing the bundled demo question (headless demo)")
         cfg = demo_config(cfg, args.out_dir)

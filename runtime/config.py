@@ -29,6 +29,7 @@ class KioskConfig:
     height: int = 960
     seed: int = 0
     frame_every_s: float = 0.2
+    max_turns: int | None = None    # stop after answering this many turns (tests, hardware checks)
     endpoint: EndpointConfig = field(default_factory=EndpointConfig)
 
     def __post_init__(self) -> None:
@@ -40,6 +41,8 @@ class KioskConfig:
             raise ConfigError(f"--lang: expected zh or en, got {self.lang!r}")
         if not (64 <= self.width <= 8192 and 64 <= self.height <= 8192):
             raise ConfigError(f"--size: expected 64..8192 pixels a side, got {self.width}x{self.height}")
+        if self.max_turns is not None and self.max_turns < 1:
+            raise ConfigError(f"--max-turns: expected 1 or more, got {self.max_turns}")
         if self.frame_every_s <= 0:
             raise ConfigError("--frame-every: expected a positive number of seconds")
 

@@ -54,7 +54,8 @@ class KioskRun:
 
 class Kiosk:
     def __init__(self, source: AudioSource, listener: Listener, responder: Responder,
-                 speech: SpeechOutput, view: AvatarView, lang: str, realtime: bool):
+                 speech: SpeechOutput, view: AvatarView, lang: str, realtime: bool,
+                 max_turns: int | None = None):
         self.source = source
         self.listener = listener
         self.responder = responder
@@ -62,6 +63,7 @@ class Kiosk:
         self.view = view
         self.lang = lang
         self.realtime = realtime
+        self.max_turns = max_turns
         self.run_state = KioskRun()
         self._guess: _Guess | None = None
         self._pending: list[_Pending] = []
@@ -96,6 +98,9 @@ class Kiosk:
             self._animate(chunk.end)
             if self.view.display.quit_requested():
                 _LOGGER.info("quit requested on the display")
+                break
+            if self.max_turns is not None and len(self.run_state.turns) + len(self._pending) >= self.max_turns:
+                _LOGGER.info("answered %d turns: stopping", self.max_turns)
                 break
         for event, payload in self.listener.flush(self.source.now):
             self._on_event(event, payload)

@@ -37,20 +37,28 @@ class MicrophoneSource:
         self.dropped = 0
         self._clock = clock
         self._start = clock()
+        self._anchor: float | None = None
+        self._latency = 0.0
         frames_per_buffer = int(CHUNK_SECONDS * PIPELINE_RATE)
         try:
             self._stream = self._pa.open(
                 format=pyaudio.paInt16, channels=1, rate=PIPELINE_RATE, input=True,
                 input_device_index=index, frames_per_buffer=frames_per_buffer,
-                stream_callback=self._on_audio)
+                stream_callback=self._on_audio, start=False)
         except OSError as err:
             self._pa.terminate()
             raise AudioInputError(f"microphone {self.name}: cannot open at 16 kHz mono ({err})") from err
-        _LOGGER.info("audio source: %s", self.name)
+        self._latency = self._stream.get_input_latency()
+        self._stream.start_stream()
+        _LOGGER.info("audio source: %s (input latency %.0f ms)", self.name, self._latency * 1000)
 
     def _on_audio(self, data, frame_count, _time_info, _status):
         import pyaudio
-        chunk = AudioChunk(PIPELINE_RATE, 2, 1, data, self._frames / PIPELINE_RATE)
+        if self._anchor is None:
+            # Put sample time on the same line as now(): the first buffer's last sample was
+            # captured one input latency ago.
+            self._anchor = self.now() - self._latency - frame_count / PIPELINE_RATE
+        chunk = AudioChunk(PIPELINE_RATE, 2, 1, data, self._anchor + self._frames / PIPELINE_RATE)
         self._frames += frame_count
         try:
             self._queue.put_nowait(chunk)

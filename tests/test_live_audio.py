@@ -1,0 +1,93 @@
+"""The live kiosk: microphone and speaker through PortAudio, on a PulseAudio null-sink pair.
+
+A private PulseAudio daemon gets two null sinks: the visitor's voice is played
+into `visitor`, whose monitor is the kiosk's default microphone; the kiosk's
+speaker is `kiosk_out`, whose monitor is recorded. Nothing here needs a sound card.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from runtime.audio.levels import frame_rms
+from runtime.audio.sources import read_wav
+from tests.conftest import write_wav
+
+pytestmark = [pytest.mark.slow,
+              pytest.mark.skipif(shutil.which("pulseaudio") is None or shutil.which("paplay") is None,
+                                 reason="needs pulseaudio and pulseaudio-utils (make test installs them)")]
+
+
+@pytest.fixture()
+def pulse(tmp_path):
+    runtime_dir = tmp_path / "pulse"
+    runtime_dir.mkdir(mode=0o700)
+    env = {**os.environ, "XDG_RUNTIME_DIR": str(runtime_dir), "PULSE_RUNTIME_PATH": str(runtime_dir / "pulse"),
+           "HOME": str(tmp_path)}
+    subprocess.run(["pulseaudio", "-D", "-n", "--exit-idle-time=-1", "--daemonize=yes",
+                    "--load=module-native-protocol-unix",
+                    "--load=module-null-sink sink_name=kiosk_out",
+                    "--load=module-null-sink sink_name=visitor"], env=env, check=True,
+                   capture_output=True, timeout=30)
+    try:
+        for _ in range(50):
+            if subprocess.run(["pactl", "info"], env=env, capture_output=True).returncode == 0:
+                break
+            time.sleep(0.1)
+        subprocess.run(["pactl", "set-default-sink", "kiosk_out"], env=env, check=True)
+        subprocess.run(["pactl", "set-default-source", "visitor.monitor"], env=env, check=True)
+        yield env
+    finally:
+        subprocess.run(["pulseaudio", "--kill"], env=env, capture_output=True)
+
+
+def test_a_live_kiosk_hears_the_microphone_and_answers_through_the_speaker(pulse, speak, mall_pack_dir, tmp_path):
+    audio, _ = speak(["Where is the cinema?"], gap_s=0.5, lead_s=0.3)
+    question = write_wav(tmp_path / "question.wav", audio)
+    recording = tmp_path / "speaker.wav"
+    recorder = subprocess.Popen(["parecord", "--device=kiosk_out.monitor", "--file-format=wav",
+                                 "--channels=1", "--rate=22050", str(recording)], env=pulse)
+    kiosk = subprocess.Popen(
+        [sys.executable, "-m", "runtime", "run", "--content", str(mall_pack_dir), "--lang", "en",
+         "--input", "mic", "--output", "speaker", "--display", "headless", "--max-turns", "1",
+         "--report", str(tmp_path / "report.json")],
+        env=pulse, stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    ready = threading.Event()
+    log: list[str] = []
+
+    def watch():
+        for line in kiosk.stderr:
+            log.append(line)
+            if "kiosk ready" in line:
+                ready.set()
+
+    threading.Thread(target=watch, daemon=True).start()
+    try:
+        assert ready.wait(60), "".join(log)
+        time.sleep(0.5)
+        subprocess.run(["paplay", "--device=visitor", str(question)], env=pulse, check=True, timeout=30)
+        assert kiosk.wait(timeout=60) == 0, "".join(log)
+    finally:
+        kiosk.kill()
+        time.sleep(0.3)
+        recorder.terminate()
+        recorder.wait(timeout=10)
+    report = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
+    assert report["backends"]["input"].startswith("mic:") and report["backends"]["output"].startswith("speaker:")
+    [turn] = report["turns"]
+    assert turn["intent"] == "cinema"
+    t = turn["timings"]
+    print("live timings:", t)
+    assert 0 < t["first_audio_ms"] - t["speech_end_ms"] < 1000, "".join(log)
+    heard = read_wav(recording)
+    loud = frame_rms(heard.float_samples(), heard.rate) > 0.02
+    assert loud.sum() * 0.01 > 1.5, "the speaker played less than 1.5 s of the answer"
