@@ -13,6 +13,7 @@ from typing import Callable, Union
 
 from .asr.base import Recognizer
 from .audio.chunk import AudioChunk
+from .audio.sources import CHUNK_SECONDS
 from .endpointing import Endpointer, EndpointKind
 from .events import RunEvent, Speculation, TurnEnd
 from .vad import VadFramer, VoiceActivityDetector
@@ -30,7 +31,7 @@ class Listener:
         self.endpointer = endpointer
         self._framer = VadFramer(vad)
         self._is_complete = is_complete
-        preroll_chunks = max(1, int(endpointer.config.preroll_s / 0.032))
+        preroll_chunks = max(1, round(endpointer.config.preroll_s / CHUNK_SECONDS))
         self._preroll: collections.deque[AudioChunk] = collections.deque(maxlen=preroll_chunks)
         self._partial_cache: tuple[float, bool] = (-1.0, False)
         self.audio_seconds = 0.0

@@ -67,8 +67,8 @@ class WebRtcVad:
         pass
 
 
-class ScriptedVad:
-    """Test double: speech where a frame's RMS exceeds a threshold."""
+class EnergyVad:
+    """Speech where a frame's RMS exceeds a threshold: a deterministic test double."""
 
     name = "energy"
 
@@ -85,7 +85,7 @@ class ScriptedVad:
 
 
 def make_vad(name: str) -> VoiceActivityDetector:
-    makers = {"silero": SileroVad, "webrtc": WebRtcVad, "energy": ScriptedVad}
+    makers = {"silero": SileroVad, "webrtc": WebRtcVad, "energy": EnergyVad}
     if name not in makers:
         raise ConfigError(f"vad: unknown backend {name!r}; expected one of {sorted(makers)}")
     vad = makers[name]()

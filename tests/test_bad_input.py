@@ -25,7 +25,7 @@ from runtime.models import ModelCatalog, sha256_file
 from runtime.renderer.display import HeadlessDisplay
 from runtime.speech_output import SpeechOutput
 from runtime.tts.base import ToneSynthesizer
-from runtime.vad import ScriptedVad
+from runtime.vad import EnergyVad
 from tests.conftest import write_wav
 
 CLI = [sys.executable, "-m", "runtime"]
@@ -159,7 +159,7 @@ def test_a_running_kiosk_keeps_its_content_and_voice_when_a_push_is_bad(mall_pac
 
     source = _ReloadingSource(path, at=3.0, action=push_bad_things)
     speech._clock = source.now
-    listener = Listener(ScriptedVad(), ScriptedRecognizer(["where is the cinema", "where is the atm"]), Endpointer())
+    listener = Listener(EnergyVad(), ScriptedRecognizer(["where is the cinema", "where is the atm"]), Endpointer())
     kiosk = Kiosk(source, listener, Responder(pack), speech,
                   AvatarView(HeadlessDisplay(135, 240)), "en", realtime=False)
     run = kiosk.run()
