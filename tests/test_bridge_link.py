@@ -1,0 +1,115 @@
+"""The host bridge against the controller simulator on a real pty: commands, faults, unplugging."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from firmware_bridge.client import BridgeError, PanelBridge
+from firmware_bridge.controller import Faults
+from firmware_bridge.link import LinkConfig
+from firmware_bridge.messages import (Ack, GetStatus, GetTemperature, GetVersion, PresenceEvent, SetBrightness,
+                                      SetFactoryTest, SetFanSpeed, SetMode, SetPower, Status, Temperature,
+                                      Version)
+from firmware_bridge.simulator import PtySimulator
+
+
+@pytest.fixture()
+def link(request, tmp_path):
+    faults = getattr(request, "param", Faults())
+    sim = PtySimulator(faults, link=tmp_path / "ttyPANEL")
+    events = []
+    bridge = PanelBridge(sim.path, config=LinkConfig(timeout_s=0.15, retries=5), on_event=events.append)
+    yield sim, bridge, events
+    bridge.close()
+    sim.close()
+
+
+def wait_for(predicate, seconds=3.0):
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        if predicate():
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def test_every_command_reaches_the_controller(link):
+    sim, bridge, _ = link
+    assert bridge.call(GetVersion()) == Version(1, 0, 3, "edge-avatar sim")
+    assert bridge.call(SetBrightness(35)) == Ack()
+    assert bridge.call(SetMode(1)) == Ack()
+    assert bridge.call(SetFanSpeed(1200)) == Ack()
+    assert bridge.call(SetPower(0)) == Ack()
+    assert bridge.call(SetFactoryTest(1)) == Ack()
+    assert bridge.call(GetStatus()) == Status(35, 1, 1200, 0, 1)
+    assert isinstance(bridge.call(GetTemperature()), Temperature)
+    with pytest.raises(BridgeError, match="SetFanSpeed: nack:OUT_OF_RANGE"):
+        bridge.call(SetFanSpeed(9000))
+
+
+@pytest.mark.parametrize("link", [Faults(drop=0.3, seed=3)], indirect=True)
+def test_dropped_answers_are_retried_and_nothing_runs_twice(link):
+    sim, bridge, _ = link
+    for percent in range(0, 100, 5):
+        assert bridge.call(SetBrightness(percent), timeout=5) == Ack()
+    assert bridge.stats.retransmits > 0
+    assert sim.model.executed == 20
+    assert bridge.call(GetStatus(), timeout=5).brightness == 95
+
+
+@pytest.mark.parametrize("link", [Faults(corrupt=0.3, seed=5)], indirect=True)
+def test_corrupted_frames_are_counted_and_dropped(link):
+    sim, bridge, _ = link
+    for percent in range(10):
+        bridge.call(SetBrightness(percent), timeout=5)
+    assert bridge.frames_bad > 0
+    assert bridge.call(GetStatus(), timeout=5).brightness == 9
+
+
+@pytest.mark.parametrize("link", [Faults(duplicate=1.0)], indirect=True)
+def test_duplicated_answers_and_events_arrive_once(link):
+    sim, bridge, events = link
+    bridge.call(SetBrightness(20))
+    sim.send_presence(True, 650)
+    assert wait_for(lambda: events)
+    time.sleep(0.2)
+    assert events == [PresenceEvent(1, 650)]
+    assert wait_for(lambda: bridge.stats.duplicates >= 2)
+
+
+@pytest.mark.parametrize("link", [Faults(delay_s=0.05)], indirect=True)
+def test_a_slow_controller_is_waited_for(link):
+    sim, bridge, _ = link
+    start = time.monotonic()
+    bridge.call(GetVersion())
+    assert time.monotonic() - start >= 0.05
+
+
+@pytest.mark.parametrize("link", [Faults(stuck_presence=True)], indirect=True)
+def test_a_stuck_presence_sensor_keeps_saying_present(link):
+    sim, bridge, events = link
+    sim.send_presence(False, 0)
+    assert wait_for(lambda: events) and events[0].present == 1
+
+
+def test_a_controller_reboot_mid_session_resets_it_and_the_link_goes_on(link):
+    sim, bridge, _ = link
+    bridge.call(SetBrightness(10))
+    sim.reboot()
+    assert bridge.call(GetStatus()).brightness == 100   # back to its power-on state
+    assert sim.model.boots == 2
+
+
+def test_unplugging_and_plugging_back_reconnects_by_itself(link):
+    sim, bridge, _ = link
+    assert bridge.call(GetVersion()).major == 1
+    sim.unplug()
+    assert wait_for(lambda: not bridge.connected.is_set())
+    with pytest.raises(BridgeError):
+        bridge.call(GetVersion(), timeout=0.3)
+    sim.plug()
+    assert wait_for(bridge.connected.is_set, seconds=8)
+    assert bridge.call(GetVersion(), timeout=3).major == 1
+    assert bridge.reconnects >= 1
