@@ -102,7 +102,10 @@ class PanelBridge:
                 self.connected.set()
                 _LOGGER.info("panel link %s: connected", self.url)
             try:
-                data = self._port.read(4096)
+                # Wait for one byte (up to the port timeout), then take whatever has arrived.
+                data = self._port.read(1)
+                if data and self._port.in_waiting:
+                    data += self._port.read(self._port.in_waiting)
             except (serial.SerialException, OSError) as err:
                 self._lost(err)
                 continue

@@ -21,8 +21,12 @@ _LOGGER = logging.getLogger(__name__)
 
 
 class PtySimulator:
-    def __init__(self, faults: Faults = Faults(), link: Path | None = None, telemetry_every_s: float = 0.0):
+    def __init__(self, faults: Faults = Faults(), link: Path | None = None, telemetry_every_s: float = 0.0,
+                 baudrate: int | None = None):
         self.model = ControllerModel(faults)
+        # A pty moves bytes at memory speed; with a baud rate the simulator takes as long as
+        # a UART would (10 bits a byte, 8N1) to receive and to send.
+        self.byte_s = 10.0 / baudrate if baudrate else 0.0
         self.link = Path(link) if link else None
         self.telemetry_every_s = telemetry_every_s
         self._lock = threading.Lock()
@@ -77,6 +81,8 @@ class PtySimulator:
         if self._master is None:
             return
         for wire in frames:
+            if self.byte_s:
+                time.sleep(len(wire) * self.byte_s)
             try:
                 os.write(self._master, wire)
             except OSError:
@@ -96,6 +102,8 @@ class PtySimulator:
                 time.sleep(0.02)   # the host has not opened the port (EIO) or it was unplugged
                 continue
             if data:
+                if self.byte_s:
+                    time.sleep(len(data) * self.byte_s)
                 with self._lock:
                     answers = self.model.receive(data)
                 if answers and self.model.faults.delay_s:

@@ -70,6 +70,9 @@ def _parser() -> argparse.ArgumentParser:
     models = sub.add_parser("models", help="list the installed models and verify their sha256")
     models.add_argument("--models", type=Path, help="an admin models folder with a manifest.yaml")
     models.set_defaults(func=_cmd_models)
+
+    from firmware_bridge.cli import add_commands as add_bridge_commands
+    add_bridge_commands(sub)
     return p
 
 

@@ -113,3 +113,21 @@ def test_unplugging_and_plugging_back_reconnects_by_itself(link):
     assert wait_for(bridge.connected.is_set, seconds=8)
     assert bridge.call(GetVersion(), timeout=3).major == 1
     assert bridge.reconnects >= 1
+
+
+def test_the_simulate_and_status_commands_talk_to_each_other(tmp_path):
+    import subprocess
+    import sys
+    link = tmp_path / "ttyPANEL"
+    sim = subprocess.Popen([sys.executable, "-m", "runtime", "bridge", "simulate", "--link", str(link)],
+                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        assert sim.stdout.readline().strip() == str(link)
+        done = subprocess.run([sys.executable, "-m", "runtime", "bridge", "status", "--port", str(link)],
+                              capture_output=True, text=True, timeout=30)
+        assert done.returncode == 0, done.stderr
+        assert "firmware 1.0.3" in done.stdout and "brightness 100 %" in done.stdout
+    finally:
+        sim.terminate()
+        sim.wait(timeout=10)
+    assert not link.exists()
