@@ -78,6 +78,16 @@ class PanelBridge:
             raise BridgeError(f"{type(message).__name__}: {pending.result.reason}")
         return pending.result.response
 
+    def send(self, message: Message) -> bool:
+        """Fire and forget (brightness, mode): retried like any request; a failure is only logged."""
+        if not self.connected.is_set():
+            _LOGGER.info("panel link %s: not connected, %s not sent", self.url, type(message).__name__)
+            return False
+        with self._lock:
+            seq, wire = self._tracker.request(message, time.monotonic())
+            self._send(wire)
+        return True
+
     def close(self) -> None:
         self._stop.set()
         self._thread.join(timeout=2)
@@ -120,6 +130,9 @@ class PanelBridge:
                 events += failed
                 finished = [(self._calls.pop(e.seq, None), e) for e in events if not isinstance(e, EventReceived)]
             for call, result in finished:
+                if call is None and isinstance(result, Failed):
+                    _LOGGER.warning("panel link %s: %s failed (%s)", self.url,
+                                    type(result.request).__name__, result.reason)
                 if call is not None:
                     call.result = result
                     call.done.set()

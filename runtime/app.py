@@ -71,6 +71,31 @@ def open_display(cfg: KioskConfig) -> Display:
     return HeadlessDisplay(cfg.width, cfg.height)
 
 
+def venue_clock(timezone: str):
+    """The venue's local time of day (for the brightness schedule), from its pack's timezone."""
+    import datetime as dt
+    try:
+        from zoneinfo import ZoneInfo
+        zone = ZoneInfo(timezone)
+    except (ImportError, KeyError, ValueError) as err:
+        _LOGGER.warning("timezone %r unknown (%s): using the board's local time", timezone, err)
+        zone = None
+    return lambda: dt.datetime.now(zone).time()
+
+
+def open_surroundings(cfg: KioskConfig, pack: ContentPack):
+    """Presence, attract loop and panel control: for a live kiosk, or when a panel or GPIO is named."""
+    if cfg.input != "mic" and not cfg.panel_port and not cfg.gpio:
+        return None, None
+    from firmware_bridge.board_inputs import open_board_inputs
+    from firmware_bridge.client import PanelBridge
+    from .panel_session import PanelSession
+    from .presence import PresencePolicy
+    bridge = PanelBridge(cfg.panel_port) if cfg.panel_port else None
+    inputs = open_board_inputs() if cfg.gpio else None
+    return PanelSession(PresencePolicy(), venue_clock(pack.timezone), bridge, inputs), bridge
+
+
 def run_kiosk(cfg: KioskConfig) -> dict[str, Any]:
     """Run until the input ends (or the window closes); return the report."""
     started = time.perf_counter()
@@ -95,10 +120,15 @@ def run_kiosk(cfg: KioskConfig) -> dict[str, Any]:
     backends = {"input": source.name, "output": sink.name, "display": display.name, "vad": vad.name,
                 "asr": recognizer.name, "tts": synthesizers[lang].name}
     _LOGGER.info("kiosk ready in %.2f s: %s", time.perf_counter() - started, backends)
-    kiosk = Kiosk(source, listener, responder, speech, view, lang, cfg.realtime, cfg.max_turns)
+    panel, bridge = open_surroundings(cfg, pack)
+    if panel is not None:
+        backends["panel"] = bridge.url if bridge else "none"
+    kiosk = Kiosk(source, listener, responder, speech, view, lang, cfg.realtime, cfg.max_turns, panel)
     try:
         result = kiosk.run()
     finally:
+        if bridge is not None:
+            bridge.close()
         source.close()
         speech.close()
         sink.close()
@@ -111,6 +141,7 @@ def run_kiosk(cfg: KioskConfig) -> dict[str, Any]:
         "input_seconds": round(getattr(source, "duration", 0.0), 3),
         "output": None if cfg.output in ("speaker", "null") else str(cfg.output),
         "turns": result.turns,
+        "greetings": result.greetings,
         "discarded_turns": result.discarded,
         "speculations": {"started": result.speculations, "used": result.speculation_hits},
         "frames_dir": str(cfg.frames_dir) if cfg.frames_dir else None,

@@ -30,6 +30,8 @@ class KioskConfig:
     seed: int = 0
     frame_every_s: float = 0.2
     max_turns: int | None = None    # stop after answering this many turns (tests, hardware checks)
+    panel_port: str | None = None   # panel controller UART (/dev/ttyUSB0, a pty, loop://)
+    gpio: bool = False              # PIR presence sensor and staff button on the board's GPIO
     endpoint: EndpointConfig = field(default_factory=EndpointConfig)
 
     def __post_init__(self) -> None:

@@ -20,12 +20,15 @@ from .dialogue.responder import Answer, Responder
 from .errors import EdgeAvatarError
 from .events import RunEvent, Speculation, TurnEnd
 from .listener import Listener
+from .panel_session import PanelSession
+from .presence import ActionKind
 from .report import turn_record
 from .speech_output import SpeechOutput, Utterance
 from .tts.base import Synthesizer
 
 _LOGGER = logging.getLogger(__name__)
 TAIL_S = 0.5  # keep animating this long after the last answer ends
+GREETINGS = {"en": "Hello! Ask me anything about this place.", "zh": "您好！有什么可以帮您？"}
 
 
 @dataclass
@@ -47,6 +50,7 @@ class _Guess:
 @dataclass
 class KioskRun:
     turns: list[dict[str, Any]] = field(default_factory=list)
+    greetings: list[dict[str, Any]] = field(default_factory=list)
     discarded: int = 0
     speculations: int = 0
     speculation_hits: int = 0
@@ -55,7 +59,7 @@ class KioskRun:
 class Kiosk:
     def __init__(self, source: AudioSource, listener: Listener, responder: Responder,
                  speech: SpeechOutput, view: AvatarView, lang: str, realtime: bool,
-                 max_turns: int | None = None):
+                 max_turns: int | None = None, panel: PanelSession | None = None):
         self.source = source
         self.listener = listener
         self.responder = responder
@@ -64,6 +68,7 @@ class Kiosk:
         self.lang = lang
         self.realtime = realtime
         self.max_turns = max_turns
+        self.panel = panel
         self.run_state = KioskRun()
         self._guess: _Guess | None = None
         self._pending: list[_Pending] = []
@@ -95,6 +100,8 @@ class Kiosk:
             for event, payload in self.listener.process(chunk, self.source.now):
                 self._on_event(event, payload)
             self._collect_finished()
+            if self.panel is not None:
+                self._on_surroundings(chunk.end)
             self._animate(chunk.end)
             if self.view.display.quit_requested():
                 _LOGGER.info("quit requested on the display")
@@ -112,6 +119,8 @@ class Kiosk:
     def _on_event(self, event: RunEvent, payload) -> None:
         if event is RunEvent.SPEECH_STARTED:
             _LOGGER.debug("visitor speaking from %.2f s", payload)
+            if self.panel is not None:
+                self.panel.policy.on_activity(payload)
         elif event is RunEvent.SPECULATION_STARTED:
             self._speculate(payload)
         elif event is RunEvent.SPECULATION_DROPPED:
@@ -176,6 +185,29 @@ class Kiosk:
             self.run_state.turns.append(turn_record(p.turn, p.answer, p.answer_ready_at, u,
                                                     p.speculative, self.speech.viseme_keys(since, until)))
         self._pending = still
+
+    # -- visitors arriving and leaving
+    def _on_surroundings(self, t: float) -> None:
+        for action in self.panel.poll(t):
+            if action.kind is ActionKind.LOOK_AT:
+                self.view.animator.visitor_x = action.value
+            elif action.kind in (ActionKind.GREET, ActionKind.ATTRACT) and self._idle(t):
+                text = self._greeting_text()
+                self.speech.say(text, self.lang)
+                self.run_state.greetings.append({"t_ms": int(round(t * 1000)), "kind": action.kind.value,
+                                                 "text": text})
+                _LOGGER.info("%s: %s", action.kind.value, text)
+
+    def _idle(self, t: float) -> bool:
+        return (not self.listener.endpointer.in_turn and not self._pending and self._guess is None
+                and t >= self.speech.busy_until())
+
+    def _greeting_text(self) -> str:
+        pack = self.responder.pack
+        try:
+            return pack.intent("greeting").answers[self.lang]
+        except KeyError:
+            return GREETINGS.get(self.lang, GREETINGS["en"])
 
     # -- avatar
     def _mode(self, t: float) -> AvatarMode:

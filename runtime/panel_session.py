@@ -1,0 +1,52 @@
+"""The kiosk's surroundings: presence from the panel controller and the board's GPIO,
+and the panel's brightness and mode, turned into actions for the conversation loop.
+
+Events arrive on the bridge's and GPIO's threads and are queued; the loop calls
+`poll(now)` and gets the policy's actions on its own thread.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import queue
+from typing import Callable
+
+from firmware_bridge.messages import Message, PresenceEvent, SetBrightness, SetMode
+
+from .presence import ActionKind, PresenceAction, PresencePolicy
+
+_LOGGER = logging.getLogger(__name__)
+# A presence sensor reports distance, not direction: straight ahead unless a camera says otherwise.
+STRAIGHT_AHEAD = 0.0
+
+
+class PanelSession:
+    def __init__(self, policy: PresencePolicy, local_time: Callable[[], dt.time], bridge=None, inputs=None):
+        self.policy = policy
+        self.bridge = bridge
+        self._local_time = local_time
+        self._events: queue.SimpleQueue[tuple[bool, float]] = queue.SimpleQueue()
+        if bridge is not None:
+            bridge.on_event = self._on_panel_event
+            bridge.send(SetMode(1 if policy.config.panel_mode_3d else 0))
+        if inputs is not None:
+            inputs.on_presence(lambda present: self._events.put((present, STRAIGHT_AHEAD)))
+
+    def _on_panel_event(self, message: Message) -> None:
+        if isinstance(message, PresenceEvent):
+            self._events.put((bool(message.present), STRAIGHT_AHEAD))
+
+    def poll(self, now: float) -> list[PresenceAction]:
+        actions: list[PresenceAction] = []
+        while True:
+            try:
+                present, position = self._events.get_nowait()
+            except queue.Empty:
+                break
+            actions += self.policy.on_presence(present, now, position)
+        actions += self.policy.tick(now, self._local_time())
+        for action in actions:
+            if action.kind is ActionKind.BRIGHTNESS and self.bridge is not None:
+                self.bridge.send(SetBrightness(int(action.value)))
+        return actions

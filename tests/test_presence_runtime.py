@@ -1,0 +1,75 @@
+"""Presence in the running kiosk: the panel controller says a visitor arrived, the avatar greets and looks."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+
+import numpy as np
+
+from firmware_bridge.board_inputs import SimulatedInputs
+from firmware_bridge.client import PanelBridge
+from firmware_bridge.simulator import PtySimulator
+from runtime.asr.base import ScriptedRecognizer
+from runtime.audio.chunk import AudioChunk
+from runtime.audio.sinks import NullSink
+from runtime.audio.sources import WavFileSource
+from runtime.avatar_view import AvatarView
+from runtime.config import DEFAULT_CONTENT
+from runtime.dialogue.content_pack import load_content_pack
+from runtime.dialogue.responder import Responder
+from runtime.endpointing import Endpointer
+from runtime.kiosk import Kiosk
+from runtime.listener import Listener
+from runtime.panel_session import PanelSession
+from runtime.presence import PresenceConfig, PresencePolicy
+from runtime.renderer.display import HeadlessDisplay
+from runtime.speech_output import SpeechOutput
+from runtime.tts.base import ToneSynthesizer
+from runtime.vad import EnergyVad
+from tests.conftest import write_wav
+
+
+class _ScriptedSource(WavFileSource):
+    """Runs `actions[t]` once input time passes t (fast mode), giving other threads a moment."""
+
+    def __init__(self, path, actions: dict[float, callable]):
+        super().__init__(path, paced=False, trailing_silence=0.5)
+        self._actions = dict(actions)
+
+    def chunks(self):
+        for chunk in super().chunks():
+            for at in [a for a in self._actions if chunk.timestamp >= a]:
+                self._actions.pop(at)()
+                time.sleep(0.3)
+            yield chunk
+
+
+def test_a_visitor_arriving_is_greeted_looked_at_and_the_panel_set_up(tmp_path):
+    sim = PtySimulator()
+    bridge = PanelBridge(sim.path)
+    assert bridge.connected.wait(5)
+    inputs = SimulatedInputs()
+    policy = PresencePolicy(PresenceConfig(schedule=(("00:00", 70),), attract_after_s=1e6))
+    panel = PanelSession(policy, lambda: dt.time(12, 0), bridge=bridge, inputs=inputs)
+    silence = write_wav(tmp_path / "quiet.wav", AudioChunk.silence(6.0, 16000))
+    source = _ScriptedSource(silence, {1.0: lambda: sim.send_presence(True, 800),
+                                       3.0: lambda: inputs.set_presence(False),
+                                       3.5: lambda: inputs.set_presence(True)})
+    speech = SpeechOutput({"en": ToneSynthesizer()}, NullSink(16000), source.now, time.perf_counter)
+    view = AvatarView(HeadlessDisplay(135, 240))
+    kiosk = Kiosk(source, Listener(EnergyVad(), ScriptedRecognizer([]), Endpointer()),
+                  Responder(load_content_pack(DEFAULT_CONTENT)), speech, view, "en", realtime=False,
+                  panel=panel)
+    try:
+        run = kiosk.run()
+    finally:
+        speech.close()
+        bridge.close()
+    state = sim.model.state
+    sim.close()
+    [greeting] = run.greetings          # the return within the cooldown is not greeted twice
+    assert greeting["kind"] == "greet" and 1000 <= greeting["t_ms"] <= 1500
+    assert greeting["text"].startswith("Hello! I am the digital guide")
+    assert speech.busy_until() > 1.0 and kiosk.view.animator.visitor_x == 0.0
+    assert (state.brightness, state.mode) == (70, 1)
