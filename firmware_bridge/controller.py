@@ -13,7 +13,7 @@ import random
 from dataclasses import dataclass, field
 
 from .frames import Frame, FrameDecoder, encode_frame
-from .messages import (NACK, RESPONSE_BIT, FanEvent, GetStatus, GetTemperature, GetVersion, Message,
+from .messages import (NACK, RESPONSE_BIT, BootEvent, FanEvent, GetStatus, GetTemperature, GetVersion, Message,
                        MessageError, Mode, NackReason, PresenceEvent, SetBrightness, SetFactoryTest,
                        SetFanSpeed, SetMode, SetPower, Status, Temperature, TemperatureEvent, Version, parse)
 
@@ -128,13 +128,15 @@ class ControllerModel:
     def telemetry(self) -> list[bytes]:
         return self.event(TemperatureEvent(self.state.centi_celsius)) + self.event(FanEvent(self.state.fan_rpm))
 
-    def reboot(self) -> None:
-        """Power-cycle: state, answer cache, event numbering and half-read bytes are lost."""
+    def reboot(self) -> list[bytes]:
+        """Power-cycle: state, answer cache, event numbering and half-read bytes are lost.
+        Returns the boot announcement to send."""
         self.state = PanelState()
         self._answers.clear()
         self._event_seq = 0
         self._decoder = FrameDecoder()
         self.boots += 1
+        return self.event(BootEvent(self.boots))
 
     def _faulty(self, wire: bytes) -> list[bytes]:
         f, rng = self.faults, self._rng

@@ -11,7 +11,8 @@ import collections
 from dataclasses import dataclass, field
 
 from .frames import Frame, encode_frame
-from .messages import NACK, Message, MessageError, Nack, NackReason, is_event, is_response, parse
+from .messages import (NACK, BootEvent, Message, MessageError, Nack, NackReason, is_event, is_response,
+                       parse)
 
 
 @dataclass(frozen=True)
@@ -141,6 +142,8 @@ class RequestTracker:
         return len(self._pending)
 
     def _on_event(self, frame: Frame) -> list[LinkEvent]:
+        if frame.type == BootEvent.TYPE:
+            self._seen_events.clear()   # the controller restarted its event numbering
         key = (frame.type, frame.seq)
         if key in self._seen_events:
             self.stats.duplicates += 1

@@ -221,6 +221,15 @@ class PanelFault(Message):
     TEXT_TAIL: ClassVar[bool] = True
 
 
+@message(0x45)
+@dataclass(frozen=True)
+class BootEvent(Message):
+    """Sent once after power-on: event numbering restarts at 1 and the answer cache is empty."""
+
+    boots: int
+    FORMAT: ClassVar[str] = "H"
+
+
 def is_request(code: int) -> bool:
     return 0x01 <= code <= 0x3F
 

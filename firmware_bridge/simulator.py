@@ -64,7 +64,7 @@ class PtySimulator:
 
     def reboot(self) -> None:
         with self._lock:
-            self.model.reboot()
+            self._write(self.model.reboot())
 
     def send_presence(self, present: bool, distance_mm: int = 0) -> None:
         with self._lock:

@@ -91,9 +91,10 @@ def open_surroundings(cfg: KioskConfig, pack: ContentPack):
     from firmware_bridge.client import PanelBridge
     from .panel_session import PanelSession
     from .presence import PresencePolicy
+    from firmware_bridge.health import HealthProbe
     bridge = PanelBridge(cfg.panel_port) if cfg.panel_port else None
     inputs = open_board_inputs() if cfg.gpio else None
-    return PanelSession(PresencePolicy(), venue_clock(pack.timezone), bridge, inputs), bridge
+    return PanelSession(PresencePolicy(), venue_clock(pack.timezone), bridge, inputs, HealthProbe()), bridge
 
 
 def run_kiosk(cfg: KioskConfig) -> dict[str, Any]:
@@ -127,6 +128,8 @@ def run_kiosk(cfg: KioskConfig) -> dict[str, Any]:
     try:
         result = kiosk.run()
     finally:
+        if panel is not None:
+            panel.close()
         if bridge is not None:
             bridge.close()
         source.close()

@@ -51,6 +51,10 @@ class AvatarView:
         self.pose: AvatarPose | None = None
         self.frames_drawn = 0
 
+    def set_fps(self, fps: float) -> None:
+        """Cap how often the display is redrawn (lowered while the board throttles)."""
+        self._show_every = 1.0 / max(1.0, fps)
+
     def advance(self, t: float, mode: AvatarMode, viseme_at: Callable[[float], str]) -> None:
         for _ in range(self.clock.steps_to(t)):
             step_t = self.animator.t + self.clock.dt

@@ -188,7 +188,9 @@ class Kiosk:
 
     # -- visitors arriving and leaving
     def _on_surroundings(self, t: float) -> None:
-        for action in self.panel.poll(t):
+        actions = self.panel.poll(t)
+        self.view.set_fps(self.panel.fps)
+        for action in actions:
             if action.kind is ActionKind.LOOK_AT:
                 self.view.animator.visitor_x = action.value
             elif action.kind in (ActionKind.GREET, ActionKind.ATTRACT) and self._idle(t):

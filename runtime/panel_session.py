@@ -10,23 +10,33 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import queue
+import threading
 from typing import Callable
 
 from firmware_bridge.messages import Message, PresenceEvent, SetBrightness, SetMode
 
-from .presence import ActionKind, PresenceAction, PresencePolicy
+from .presence import ActionKind, FrameRateGovernor, PresenceAction, PresencePolicy
 
 _LOGGER = logging.getLogger(__name__)
 # A presence sensor reports distance, not direction: straight ahead unless a camera says otherwise.
 STRAIGHT_AHEAD = 0.0
 
 
+HEALTH_EVERY_S = 5.0
+
+
 class PanelSession:
-    def __init__(self, policy: PresencePolicy, local_time: Callable[[], dt.time], bridge=None, inputs=None):
+    def __init__(self, policy: PresencePolicy, local_time: Callable[[], dt.time], bridge=None, inputs=None,
+                 health=None, governor: FrameRateGovernor | None = None):
         self.policy = policy
         self.bridge = bridge
         self._local_time = local_time
         self._events: queue.SimpleQueue[tuple[bool, float]] = queue.SimpleQueue()
+        self.governor = governor or FrameRateGovernor()
+        self.throttled = False
+        self._stop = threading.Event()
+        if health is not None:
+            threading.Thread(target=self._watch_health, args=(health,), name="board-health", daemon=True).start()
         if bridge is not None:
             bridge.on_event = self._on_panel_event
             bridge.send(SetMode(1 if policy.config.panel_mode_3d else 0))
@@ -37,6 +47,23 @@ class PanelSession:
         if isinstance(message, PresenceEvent):
             self._events.put((bool(message.present), STRAIGHT_AHEAD))
 
+    @property
+    def fps(self) -> float:
+        return self.governor.fps
+
+    def close(self) -> None:
+        self._stop.set()
+
+    def _watch_health(self, probe) -> None:
+        while not self._stop.is_set():
+            sample = probe.sample()
+            throttled = bool(sample.throttling and sample.throttling.active)
+            if throttled != self.throttled:
+                _LOGGER.warning("board throttling %s (%s)", "started" if throttled else "cleared",
+                                ", ".join(sample.throttling.now) if sample.throttling else "")
+            self.throttled = throttled
+            self._stop.wait(HEALTH_EVERY_S)
+
     def poll(self, now: float) -> list[PresenceAction]:
         actions: list[PresenceAction] = []
         while True:
@@ -46,6 +73,7 @@ class PanelSession:
                 break
             actions += self.policy.on_presence(present, now, position)
         actions += self.policy.tick(now, self._local_time())
+        self.governor.update(self.throttled, now)
         for action in actions:
             if action.kind is ActionKind.BRIGHTNESS and self.bridge is not None:
                 self.bridge.send(SetBrightness(int(action.value)))

@@ -95,11 +95,20 @@ def test_a_stuck_presence_sensor_keeps_saying_present(link):
 
 
 def test_a_controller_reboot_mid_session_resets_it_and_the_link_goes_on(link):
-    sim, bridge, _ = link
+    sim, bridge, events = link
     bridge.call(SetBrightness(10))
+    sim.send_presence(True, 500)                         # event seq 1 before the reboot
+    assert wait_for(lambda: len(events) == 1)
     sim.reboot()
     assert bridge.call(GetStatus()).brightness == 100   # back to its power-on state
     assert sim.model.boots == 2
+    sim.send_presence(True, 600)                         # seq 2 after the boot event (seq 1)
+    sim.reboot()
+    sim.send_presence(False, 0)                          # seq 2 again: not mistaken for a duplicate
+    assert wait_for(lambda: len(events) == 5)
+    assert [type(e).__name__ for e in events] == ["PresenceEvent", "BootEvent", "PresenceEvent",
+                                                  "BootEvent", "PresenceEvent"]
+    assert events[-1] == PresenceEvent(0, 0)
 
 
 def test_unplugging_and_plugging_back_reconnects_by_itself(link):

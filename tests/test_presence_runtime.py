@@ -73,3 +73,30 @@ def test_a_visitor_arriving_is_greeted_looked_at_and_the_panel_set_up(tmp_path):
     assert greeting["text"].startswith("Hello! I am the digital guide")
     assert speech.busy_until() > 1.0 and kiosk.view.animator.visitor_x == 0.0
     assert (state.brightness, state.mode) == (70, 1)
+
+
+def test_a_throttling_board_lowers_the_frame_rate_then_recovers():
+    from firmware_bridge.health import HealthSample, Throttling
+    from runtime.presence import FrameRateGovernor
+
+    class FakeProbe:
+        throttled = True
+
+        def sample(self):
+            return HealthSample({"cpu": 81.0}, Throttling(("throttled",) if self.throttled else (), ()))
+
+    probe = FakeProbe()
+    panel = PanelSession(PresencePolicy(), lambda: dt.time(12, 0), health=probe,
+                         governor=FrameRateGovernor(base_fps=30, recover_after_s=1.0))
+    deadline = time.monotonic() + 3
+    while not panel.throttled and time.monotonic() < deadline:
+        time.sleep(0.01)
+    for t in range(5):
+        panel.poll(float(t))
+    assert panel.fps < 30
+    probe.throttled = False
+    panel.throttled = False   # the watcher samples every 5 s; the next sample is what it would read
+    for t in range(5, 40):
+        panel.poll(float(t))
+    assert panel.fps == 30
+    panel.close()
