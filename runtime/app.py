@@ -90,11 +90,12 @@ def open_surroundings(cfg: KioskConfig, pack: ContentPack):
     from firmware_bridge.board_inputs import open_board_inputs
     from firmware_bridge.client import PanelBridge
     from .panel_session import PanelSession
-    from .presence import PresencePolicy
+    from .presence import PresenceConfig, PresencePolicy
     from firmware_bridge.health import HealthProbe
     bridge = PanelBridge(cfg.panel_port) if cfg.panel_port else None
     inputs = open_board_inputs() if cfg.gpio else None
-    return PanelSession(PresencePolicy(), venue_clock(pack.timezone), bridge, inputs, HealthProbe()), bridge
+    policy = PresencePolicy(PresenceConfig(panel_mode_3d=cfg.panel_mode == "3d"))
+    return PanelSession(policy, venue_clock(pack.timezone), bridge, inputs, HealthProbe()), bridge
 
 
 def run_kiosk(cfg: KioskConfig) -> dict[str, Any]:

@@ -60,6 +60,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--max-turns", type=int, help="stop after answering this many visitor turns")
     run.add_argument("--panel-port", help="panel controller UART: /dev/ttyUSB0, /dev/ttyAMA0, a pty path")
     run.add_argument("--gpio", action="store_true", help="read the PIR sensor and staff button on GPIO")
+    run.add_argument("--panel-mode", choices=("2d", "3d"), default="3d", help="panel controller mode")
     run.set_defaults(func=_cmd_run)
 
     ask = sub.add_parser("ask", help="match a question against a content pack (no audio)")
@@ -98,7 +99,7 @@ def _cmd_run(args) -> int:
                       frames_dir=args.frames, report=args.report, lang=args.lang,
                       models_dir=args.models, vad=args.vad, width=width, height=height,
                       frame_every_s=args.frame_every, max_turns=args.max_turns,
-                      panel_port=args.panel_port, gpio=args.gpio)
+                      panel_port=args.panel_port, gpio=args.gpio, panel_mode=args.panel_mode)
     if args.input is None and not has_input_device():
         _LOGGER.info("no microphone: playing the bundled demo question (headless demo)")
         cfg = demo_config(cfg, args.out_dir)

@@ -13,7 +13,7 @@ import queue
 import threading
 from typing import Callable
 
-from firmware_bridge.messages import Message, PresenceEvent, SetBrightness, SetMode
+from firmware_bridge.messages import BootEvent, Message, PresenceEvent, SetBrightness, SetMode
 
 from .presence import ActionKind, FrameRateGovernor, PresenceAction, PresencePolicy
 
@@ -37,15 +37,30 @@ class PanelSession:
         self._stop = threading.Event()
         if health is not None:
             threading.Thread(target=self._watch_health, args=(health,), name="board-health", daemon=True).start()
+        self._brightness: int | None = None
+        self._boots_seen = 0
+        self._synced = (-1, -1)   # (bridge reconnects, controller boots) the panel was last set up for
         if bridge is not None:
             bridge.on_event = self._on_panel_event
-            bridge.send(SetMode(1 if policy.config.panel_mode_3d else 0))
         if inputs is not None:
             inputs.on_presence(lambda present: self._events.put((present, STRAIGHT_AHEAD)))
 
     def _on_panel_event(self, message: Message) -> None:
         if isinstance(message, PresenceEvent):
             self._events.put((bool(message.present), STRAIGHT_AHEAD))
+        elif isinstance(message, BootEvent):
+            self._boots_seen += 1
+
+    def _sync_panel(self) -> None:
+        """After a (re)connection or a controller reboot, set the panel up again."""
+        generation = (self.bridge.reconnects, self._boots_seen)
+        if generation == self._synced or not self.bridge.connected.is_set():
+            return
+        sent = self.bridge.send(SetMode(1 if self.policy.config.panel_mode_3d else 0))
+        if self._brightness is not None:
+            sent = self.bridge.send(SetBrightness(self._brightness)) and sent
+        if sent:
+            self._synced = generation
 
     @property
     def fps(self) -> float:
@@ -75,6 +90,10 @@ class PanelSession:
         actions += self.policy.tick(now, self._local_time())
         self.governor.update(self.throttled, now)
         for action in actions:
-            if action.kind is ActionKind.BRIGHTNESS and self.bridge is not None:
-                self.bridge.send(SetBrightness(int(action.value)))
+            if action.kind is ActionKind.BRIGHTNESS:
+                self._brightness = int(action.value)
+                if self.bridge is not None:
+                    self.bridge.send(SetBrightness(self._brightness))
+        if self.bridge is not None:
+            self._sync_panel()
         return actions

@@ -140,3 +140,40 @@ def test_the_simulate_and_status_commands_talk_to_each_other(tmp_path):
         sim.terminate()
         sim.wait(timeout=10)
     assert not link.exists()
+
+
+def test_loop_url_is_a_transport_too():
+    """pyserial's loop:// echoes the host's own request back: the link sees it, counts it, answers nothing."""
+    bridge = PanelBridge("loop://", config=LinkConfig(timeout_s=0.05, retries=1))
+    try:
+        with pytest.raises(BridgeError, match="GetVersion: timeout"):
+            bridge.call(GetVersion(), timeout=2)
+        assert bridge.stats.unexpected >= 1 and bridge.stats.retransmits == 1
+    finally:
+        bridge.close()
+
+
+def test_the_kiosk_side_keeps_going_while_the_controller_is_unplugged(link):
+    import datetime as dt
+    from runtime.panel_session import PanelSession
+    from runtime.presence import PresenceConfig, PresencePolicy
+    sim, bridge, _ = link
+    panel = PanelSession(PresencePolicy(PresenceConfig(schedule=(("00:00", 80),), dim_after_s=10)),
+                         lambda: dt.time(12, 0), bridge=bridge)
+    sim.unplug()
+    assert wait_for(lambda: not bridge.connected.is_set())
+    started = time.monotonic()
+    actions = [a for t in range(0, 30) for a in panel.poll(float(t))]
+    assert time.monotonic() - started < 0.5                  # never waits for the missing port
+    assert [a.value for a in actions if a.kind.value == "brightness"] == [80, 20]
+    sim.plug()
+    assert wait_for(bridge.connected.is_set, seconds=8)
+    panel.poll(31.0)                                         # reconnected: the panel is set up again
+    assert wait_for(lambda: sim.model.state.brightness == 20)
+    panel.policy.on_presence(True, 32.0)
+    panel.poll(32.0)                                         # a visitor wakes it
+    assert wait_for(lambda: sim.model.state.brightness == 80)
+    sim.reboot()                                             # power-on defaults: full brightness, 2D
+    assert wait_for(lambda: panel._boots_seen == 1)
+    panel.poll(33.0)
+    assert wait_for(lambda: (sim.model.state.brightness, sim.model.state.mode) == (80, 1))
