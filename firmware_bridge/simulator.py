@@ -66,6 +66,11 @@ class PtySimulator:
         with self._lock:
             self._write(self.model.reboot())
 
+    def send_event(self, message) -> None:
+        """Any unsolicited event (button, fault, temperature...) as the controller would send it."""
+        with self._lock:
+            self._write(self.model.event(message))
+
     def send_presence(self, present: bool, distance_mm: int = 0) -> None:
         with self._lock:
             self._write(self.model.presence(present, distance_mm))

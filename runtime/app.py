@@ -90,12 +90,20 @@ def open_surroundings(cfg: KioskConfig, pack: ContentPack):
     from firmware_bridge.board_inputs import open_board_inputs
     from firmware_bridge.client import PanelBridge
     from .panel_session import PanelSession
-    from .presence import PresenceConfig, PresencePolicy
+    from .panel_profile import load_profile
+    from .presence import FrameRateGovernor, PresenceConfig, PresencePolicy
     from firmware_bridge.health import HealthProbe
     bridge = PanelBridge(cfg.panel_port) if cfg.panel_port else None
     inputs = open_board_inputs() if cfg.gpio else None
-    policy = PresencePolicy(PresenceConfig(panel_mode_3d=cfg.panel_mode == "3d"))
-    return PanelSession(policy, venue_clock(pack.timezone), bridge, inputs, HealthProbe()), bridge
+    profile = load_profile(cfg.panel)
+    _LOGGER.info("panel profile %s: %s, %dx%d, %s mode, fps cap %g", profile.name, profile.format,
+                 profile.width, profile.height, "3D" if profile.mode_3d else "2D", profile.fps_cap)
+    defaults = PresenceConfig()
+    policy = PresencePolicy(PresenceConfig(
+        panel_mode_3d=profile.mode_3d,
+        schedule=tuple((when, min(percent, profile.brightness)) for when, percent in defaults.schedule)))
+    governor = FrameRateGovernor(base_fps=profile.fps_cap, min_fps=min(12.0, profile.fps_cap))
+    return PanelSession(policy, venue_clock(pack.timezone), bridge, inputs, HealthProbe(), governor), bridge
 
 
 def run_kiosk(cfg: KioskConfig) -> dict[str, Any]:

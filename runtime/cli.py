@@ -60,7 +60,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--max-turns", type=int, help="stop after answering this many visitor turns")
     run.add_argument("--panel-port", help="panel controller UART: /dev/ttyUSB0, /dev/ttyAMA0, a pty path")
     run.add_argument("--gpio", action="store_true", help="read the PIR sensor and staff button on GPIO")
-    run.add_argument("--panel-mode", choices=("2d", "3d"), default="3d", help="panel controller mode")
+    run.add_argument("--panel", default="portrait-1080x1920",
+                     help="panel profile: a shipped name (edge-avatar panel list) or a YAML file")
     run.set_defaults(func=_cmd_run)
 
     ask = sub.add_parser("ask", help="match a question against a content pack (no audio)")
@@ -73,6 +74,10 @@ def _parser() -> argparse.ArgumentParser:
     models = sub.add_parser("models", help="list the installed models and verify their sha256")
     models.add_argument("--models", type=Path, help="an admin models folder with a manifest.yaml")
     models.set_defaults(func=_cmd_models)
+
+    panel = sub.add_parser("panel", help="panel profiles")
+    psub = panel.add_subparsers(dest="panel_command", required=True)
+    psub.add_parser("list", help="list the shipped panel profiles").set_defaults(func=_cmd_panel_list)
 
     from firmware_bridge.cli import add_commands as add_bridge_commands
     add_bridge_commands(sub)
@@ -99,7 +104,7 @@ def _cmd_run(args) -> int:
                       frames_dir=args.frames, report=args.report, lang=args.lang,
                       models_dir=args.models, vad=args.vad, width=width, height=height,
                       frame_every_s=args.frame_every, max_turns=args.max_turns,
-                      panel_port=args.panel_port, gpio=args.gpio, panel_mode=args.panel_mode)
+                      panel_port=args.panel_port, gpio=args.gpio, panel=args.panel)
     if args.input is None and not has_input_device():
         _LOGGER.info("no microphone: playing the bundled demo question (headless demo)")
         cfg = demo_config(cfg, args.out_dir)
@@ -139,6 +144,15 @@ def _cmd_ask(args) -> int:
             print(json.dumps(answer.as_json(), ensure_ascii=False), flush=True)
         else:
             print(f"[{answer.intent or 'fallback'} {answer.confidence:.2f}] {answer.text}", flush=True)
+    return 0
+
+
+def _cmd_panel_list(args) -> int:
+    from .panel_profile import list_profiles, load_profile
+    for name in list_profiles():
+        p = load_profile(name)
+        print(f"{p.name:30} {p.format:14} {p.width}x{p.height:<5} {'3D' if p.mode_3d else '2D'}  "
+              f"fps cap {p.fps_cap:g}  {p.description}")
     return 0
 
 

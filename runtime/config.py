@@ -32,7 +32,7 @@ class KioskConfig:
     max_turns: int | None = None    # stop after answering this many turns (tests, hardware checks)
     panel_port: str | None = None   # panel controller UART (/dev/ttyUSB0, a pty, loop://)
     gpio: bool = False              # PIR presence sensor and staff button on the board's GPIO
-    panel_mode: str = "3d"          # what the panel controller is set to (a panel profile will say)
+    panel: str = "portrait-1080x1920"  # panel profile: a shipped name or a YAML file
     endpoint: EndpointConfig = field(default_factory=EndpointConfig)
 
     def __post_init__(self) -> None:
@@ -44,8 +44,6 @@ class KioskConfig:
             raise ConfigError(f"--lang: expected zh or en, got {self.lang!r}")
         if not (64 <= self.width <= 8192 and 64 <= self.height <= 8192):
             raise ConfigError(f"--size: expected 64..8192 pixels a side, got {self.width}x{self.height}")
-        if self.panel_mode not in ("2d", "3d"):
-            raise ConfigError(f"--panel-mode: expected 2d or 3d, got {self.panel_mode!r}")
         if self.max_turns is not None and self.max_turns < 1:
             raise ConfigError(f"--max-turns: expected 1 or more, got {self.max_turns}")
         if self.frame_every_s <= 0:

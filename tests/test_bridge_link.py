@@ -49,6 +49,20 @@ def test_every_command_reaches_the_controller(link):
         bridge.call(SetFanSpeed(9000))
 
 
+def test_unsolicited_events_reach_the_host(link):
+    from firmware_bridge.messages import ButtonEvent, FanEvent, PanelFault, TemperatureEvent
+    sim, bridge, events = link
+    assert bridge.connected.wait(5)      # events sent before the host opens the port are lost, as on a wire
+    sent = [PresenceEvent(1, 850), PresenceEvent(0, 0), ButtonEvent(1, 1), TemperatureEvent(5230),
+            FanEvent(1180), PanelFault(2, "fan motor stalled")]
+    for event in sent[2:]:
+        sim.send_event(event)
+    sim.send_presence(True, 850)
+    sim.send_presence(False)
+    assert wait_for(lambda: len(events) == len(sent))
+    assert sorted(map(repr, events)) == sorted(map(repr, sent))
+
+
 @pytest.mark.parametrize("link", [Faults(drop=0.3, seed=3)], indirect=True)
 def test_dropped_answers_are_retried_and_nothing_runs_twice(link):
     sim, bridge, _ = link
@@ -90,6 +104,7 @@ def test_a_slow_controller_is_waited_for(link):
 @pytest.mark.parametrize("link", [Faults(stuck_presence=True)], indirect=True)
 def test_a_stuck_presence_sensor_keeps_saying_present(link):
     sim, bridge, events = link
+    assert bridge.connected.wait(5)
     sim.send_presence(False, 0)
     assert wait_for(lambda: events) and events[0].present == 1
 
