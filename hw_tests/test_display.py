@@ -1,0 +1,48 @@
+"""Display: the panel's resolution, and the talking avatar's render rate at it."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+
+from runtime.avatar.animator import Animator, AvatarMode
+from runtime.panel_profile import load_profile
+from runtime.renderer.avatar_renderer import AvatarRenderer
+
+VISEMES = ("aa", "E", "PP", "oh", "SS", "ih", "sil")
+
+
+@pytest.fixture(scope="module")
+def panel_profile(pytestconfig):
+    return load_profile(pytestconfig.getoption("--panel"))
+
+
+@pytest.mark.display
+def test_screen_resolution_matches_the_panel(panel_profile, simulate):
+    if simulate or not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        pytest.skip("no screen attached (no DISPLAY/WAYLAND_DISPLAY)")
+    import pygame
+    pygame.display.init()
+    info = pygame.display.Info()
+    assert (info.current_w, info.current_h) in ((panel_profile.width, panel_profile.height),
+                                                (panel_profile.height, panel_profile.width))
+
+
+@pytest.mark.display
+def test_talking_avatar_render_rate(panel_profile, measure):
+    renderer = AvatarRenderer(panel_profile.width, panel_profile.height)
+    animator = Animator(seed=1)
+    frames, start = 0, time.perf_counter()
+    while time.perf_counter() - start < 2.0:
+        pose = animator.step(1 / 60, VISEMES[frames // 4 % len(VISEMES)], AvatarMode.SPEAKING)
+        renderer.draw(pose)
+        frames += 1
+    fps = frames / (time.perf_counter() - start)
+    measure(f"render rate at {panel_profile.width}x{panel_profile.height}", fps, "fps", "render_fps_min")
+
+
+@pytest.mark.display
+def test_the_avatar_looks_right_on_the_panel(ask_tester):
+    assert ask_tester("Is the avatar on the panel sharp, upright, and (on a 3D panel) does it look 3D?")
