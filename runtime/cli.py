@@ -81,6 +81,8 @@ def _parser() -> argparse.ArgumentParser:
 
     from firmware_bridge.cli import add_commands as add_bridge_commands
     add_bridge_commands(sub)
+    from hw_tests.runner import add_command as add_hwtest_command
+    add_hwtest_command(sub)
     return p
 
 

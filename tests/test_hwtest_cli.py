@@ -1,0 +1,50 @@
+"""`edge-avatar hwtest --simulate`: the hardware suite tested on its simulators, with injected faults."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+
+import pytest
+
+pytestmark = [pytest.mark.slow,
+              pytest.mark.skipif(shutil.which("pulseaudio") is None, reason="needs pulseaudio (make test installs it)")]
+CLI = [sys.executable, "-m", "runtime", "hwtest", "--simulate", "--soak-seconds", "1"]
+
+
+def run_hwtest(tmp_path, *extra):
+    done = subprocess.run(CLI + ["--out", str(tmp_path), *extra], capture_output=True, text=True, timeout=300,
+                          cwd=tmp_path)
+    submission = json.loads((tmp_path / "submission.json").read_text(encoding="utf-8"))
+    return done, submission, {c["id"].split("::")[-1]: c for c in submission["checks"]}
+
+
+def test_the_simulated_board_passes_with_junit_and_submission(tmp_path):
+    done, submission, checks = run_hwtest(tmp_path)
+    assert done.returncode == 0, done.stdout[-2000:]
+    assert submission["simulated"] and submission["board"] == "generic-x86"
+    loopback = checks["test_tone_loopback"]
+    assert loopback["outcome"] == "passed" and loopback["category"] == "audio"
+    figures = {m["name"]: m for m in loopback["measurements"]}
+    assert figures["tone frequency"]["value"] == pytest.approx(1000, rel=0.02)
+    assert figures["round-trip latency"]["budget"] == 250
+    assert checks["test_round_trip_within_budget"]["outcome"] == "passed"
+    assert checks["test_the_avatar_looks_right_on_the_panel"]["outcome"] == "skipped"
+    assert "needs a person" in checks["test_the_avatar_looks_right_on_the_panel"]["reason"]
+    cases = ET.parse(tmp_path / "junit.xml").getroot().iter("testcase")
+    assert len(list(cases)) == len(checks)
+    assert "PASS audio     tone loopback" in done.stdout and "passed, 0 failed" in done.stdout
+
+
+def test_a_dead_microphone_and_a_slow_controller_fail_their_checks(tmp_path):
+    done, _, checks = run_hwtest(tmp_path, "--fault", "dead-mic", "--fault", "slow-controller",
+                                 "-k", "loopback or round_trip or version")
+    assert done.returncode == 1
+    assert checks["test_tone_loopback"]["outcome"] == "failed"
+    assert "dead or muted microphone" in checks["test_tone_loopback"]["reason"]
+    slow = checks["test_round_trip_within_budget"]
+    assert slow["outcome"] == "failed" and "over the generic-x86 budget of 20" in slow["reason"]
+    assert checks["test_the_controller_answers_with_its_version"]["outcome"] == "passed"
