@@ -20,6 +20,8 @@ def add_command(sub) -> None:
     hw.add_argument("--soak-seconds", type=float, default=60.0)
     hw.add_argument("--out", type=Path, default=Path("hwtest-out"), help="folder for junit.xml and submission.json")
     hw.add_argument("-k", dest="select", help="only checks matching this pytest expression")
+    hw.add_argument("--publish", metavar="URL", help="send the submission to the fleet broker (mqtt://, mqtts://)")
+    hw.add_argument("--device-id", help="this kiosk's fleet id (default: /etc/machine-id)")
     hw.set_defaults(func=run_hwtest)
 
 
@@ -38,6 +40,14 @@ def run_hwtest(args) -> int:
     submission = json.loads((args.out / "submission.json").read_text(encoding="utf-8"))
     print(summary(submission))
     print(f"\njunit: {args.out / 'junit.xml'}\nsubmission: {args.out / 'submission.json'}")
+    if args.publish:
+        from fleet.hwtest_report import PublishError, publish_submission
+        device_id = args.device_id or submission["serials"].get("machine_id") or "unknown-device"
+        try:
+            print(f"published: {publish_submission(args.publish, device_id, submission)}")
+        except PublishError as err:
+            print(f"edge-avatar: error: {err}")
+            return 2
     return 0 if code in (0, 5) else 1
 
 

@@ -48,3 +48,40 @@ def test_a_dead_microphone_and_a_slow_controller_fail_their_checks(tmp_path):
     slow = checks["test_round_trip_within_budget"]
     assert slow["outcome"] == "failed" and "over the generic-x86 budget of 20" in slow["reason"]
     assert checks["test_the_controller_answers_with_its_version"]["outcome"] == "passed"
+
+
+@pytest.mark.skipif(shutil.which("mosquitto") is None and not __import__("os").path.exists("/usr/sbin/mosquitto"),
+                    reason="needs Debian's mosquitto (make test installs it)")
+def test_the_submission_is_published_to_the_fleet_broker(tmp_path):
+    import threading
+
+    import paho.mqtt.client as mqtt
+
+    from tests.mosquitto import mosquitto
+    with mosquitto(tmp_path) as url:
+        done, submission, _ = run_hwtest(tmp_path, "-k", "version or free_space", "--publish", url,
+                                         "--device-id", "kiosk-0042")
+        assert done.returncode == 0, done.stdout[-1500:]
+        assert "published: edge-avatar/devices/kiosk-0042/hwtest" in done.stdout
+        # A later subscriber gets the retained result.
+        got = threading.Event()
+        received = {}
+        client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2)
+
+        def on_message(_c, _u, message):
+            received.update(json.loads(message.payload))
+            received["retain"] = message.retain
+            got.set()
+
+        client.on_message = on_message
+        client.on_connect = lambda c, *_: c.subscribe("edge-avatar/devices/+/hwtest", qos=1)
+        host, port = url.removeprefix("mqtt://").split(":")
+        client.connect(host, int(port))
+        client.loop_start()
+        try:
+            assert got.wait(10)
+        finally:
+            client.disconnect()
+            client.loop_stop()
+        assert received["retain"] and received["board"] == submission["board"]
+        assert [c["outcome"] for c in received["checks"]] == [c["outcome"] for c in submission["checks"]]
