@@ -22,7 +22,7 @@ from .link import Completed, EventReceived, Failed, LinkConfig, RequestTracker
 from .messages import Message
 
 _LOGGER = logging.getLogger(__name__)
-RECONNECT_MIN_S, RECONNECT_MAX_S = 0.2, 5.0
+RECONNECT_MIN_S, RECONNECT_MAX_S = 0.2, 2.0
 
 
 class BridgeError(Exception):

@@ -71,8 +71,12 @@ def open_display(cfg: KioskConfig) -> Display:
     return HeadlessDisplay(cfg.width, cfg.height)
 
 
-def venue_clock(timezone: str):
-    """The venue's local time of day (for the brightness schedule), from its pack's timezone."""
+def default_data_dir() -> Path:
+    return Path(os.environ.get("EDGE_AVATAR_DATA", Path.home() / ".local" / "share" / "edge-avatar"))
+
+
+def venue_now(timezone: str):
+    """A clock of the venue's local date and time, from its pack's timezone."""
     import datetime as dt
     try:
         from zoneinfo import ZoneInfo
@@ -80,7 +84,13 @@ def venue_clock(timezone: str):
     except (ImportError, KeyError, ValueError) as err:
         _LOGGER.warning("timezone %r unknown (%s): using the board's local time", timezone, err)
         zone = None
-    return lambda: dt.datetime.now(zone).time()
+    return lambda: dt.datetime.now(zone)
+
+
+def venue_clock(timezone: str):
+    """The venue's local time of day (for the brightness schedule)."""
+    now = venue_now(timezone)
+    return lambda: now().time()
 
 
 def open_surroundings(cfg: KioskConfig, pack: ContentPack):
@@ -134,6 +144,13 @@ def run_kiosk(cfg: KioskConfig) -> dict[str, Any]:
     if panel is not None:
         backends["panel"] = bridge.url if bridge else "none"
     kiosk = Kiosk(source, listener, responder, speech, view, lang, cfg.realtime, cfg.max_turns, panel)
+    log_dir = cfg.log_dir or (default_data_dir() / "interactions" if cfg.input == "mic" else None)
+    if log_dir is not None:
+        from .interaction_log import InteractionLog
+        log, now = InteractionLog(log_dir), venue_now(pack.timezone)
+        log.prune(now().date())
+        kiosk.turn_listeners.append(lambda turn: log.write(now(), turn))
+        backends["interaction_log"] = str(log_dir)
     try:
         result = kiosk.run()
     finally:

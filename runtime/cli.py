@@ -60,6 +60,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--max-turns", type=int, help="stop after answering this many visitor turns")
     run.add_argument("--panel-port", help="panel controller UART: /dev/ttyUSB0, /dev/ttyAMA0, a pty path")
     run.add_argument("--gpio", action="store_true", help="read the PIR sensor and staff button on GPIO")
+    run.add_argument("--log-dir", type=Path, help="interaction log folder (default for a live kiosk: "
+                                                  "$EDGE_AVATAR_DATA/interactions)")
     run.add_argument("--panel", default="portrait-1080x1920",
                      help="panel profile: a shipped name (edge-avatar panel list) or a YAML file")
     run.set_defaults(func=_cmd_run)
@@ -74,6 +76,15 @@ def _parser() -> argparse.ArgumentParser:
     models = sub.add_parser("models", help="list the installed models and verify their sha256")
     models.add_argument("--models", type=Path, help="an admin models folder with a manifest.yaml")
     models.set_defaults(func=_cmd_models)
+
+    content = sub.add_parser("content", help="check a content pack, or test its example questions")
+    csub = content.add_subparsers(dest="content_command", required=True)
+    check = csub.add_parser("check", help="report every problem with file, line and field")
+    check.add_argument("pack", type=Path)
+    check.set_defaults(func=_cmd_content_check)
+    ctest = csub.add_parser("test", help="match each example question with itself left out")
+    ctest.add_argument("pack", type=Path)
+    ctest.set_defaults(func=_cmd_content_test)
 
     panel = sub.add_parser("panel", help="panel profiles")
     psub = panel.add_subparsers(dest="panel_command", required=True)
@@ -106,7 +117,8 @@ def _cmd_run(args) -> int:
                       frames_dir=args.frames, report=args.report, lang=args.lang,
                       models_dir=args.models, vad=args.vad, width=width, height=height,
                       frame_every_s=args.frame_every, max_turns=args.max_turns,
-                      panel_port=args.panel_port, gpio=args.gpio, panel=args.panel)
+                      panel_port=args.panel_port, gpio=args.gpio, panel=args.panel,
+                      log_dir=args.log_dir)
     if args.input is None and not has_input_device():
         _LOGGER.info("no microphone: playing the bundled demo question (headless demo)")
         cfg = demo_config(cfg, args.out_dir)
@@ -147,6 +159,27 @@ def _cmd_ask(args) -> int:
         else:
             print(f"[{answer.intent or 'fallback'} {answer.confidence:.2f}] {answer.text}", flush=True)
     return 0
+
+
+def _cmd_content_check(args) -> int:
+    from .dialogue.content_pack import check_content_pack
+    problems = check_content_pack(args.pack)
+    for problem in problems:
+        print(problem)
+    print(f"{args.pack}: {'OK' if not problems else f'{len(problems)} problem(s)'}")
+    return 1 if problems else 0
+
+
+def _cmd_content_test(args) -> int:
+    from .dialogue.content_pack import load_content_pack
+    from .dialogue.pack_examples import run_pack_examples
+    results = run_pack_examples(load_content_pack(args.pack))
+    wrong = [r for r in results if not r.ok]
+    for r in wrong:
+        print(f"[{r.lang}] {r.question!r}: expected {r.expected}, got {r.got or 'fallback'} ({r.confidence:.2f})")
+    print(f"{len(results) - len(wrong)}/{len(results)} example questions land on their intent "
+          f"with themselves left out")
+    return 1 if wrong else 0
 
 
 def _cmd_panel_list(args) -> int:

@@ -33,6 +33,7 @@ class KioskConfig:
     panel_port: str | None = None   # panel controller UART (/dev/ttyUSB0, a pty, loop://)
     gpio: bool = False              # PIR presence sensor and staff button on the board's GPIO
     panel: str = "portrait-1080x1920"  # panel profile: a shipped name or a YAML file
+    log_dir: Path | None = None     # interaction log folder (text, >= 6 months); None: none for file runs
     endpoint: EndpointConfig = field(default_factory=EndpointConfig)
 
     def __post_init__(self) -> None:

@@ -28,6 +28,8 @@ from .tts.base import Synthesizer
 
 _LOGGER = logging.getLogger(__name__)
 TAIL_S = 0.5  # keep animating this long after the last answer ends
+SESSION_IDLE_S = 60.0  # a visitor silent this long has gone: the next one hears the disclosure again
+DISCLOSURES = {"en": "I am an AI-generated digital guide.", "zh": "我是人工智能生成的数字人。"}
 GREETINGS = {"en": "Hello! Ask me anything about this place.", "zh": "您好！有什么可以帮您？"}
 
 
@@ -69,6 +71,9 @@ class Kiosk:
         self.realtime = realtime
         self.max_turns = max_turns
         self.panel = panel
+        self.turn_listeners: list[Callable[[dict[str, Any]], None]] = []
+        self._last_turn_at: float | None = None
+        self._turn_started_at = 0.0
         self.run_state = KioskRun()
         self._guess: _Guess | None = None
         self._pending: list[_Pending] = []
@@ -119,6 +124,7 @@ class Kiosk:
     def _on_event(self, event: RunEvent, payload) -> None:
         if event is RunEvent.SPEECH_STARTED:
             _LOGGER.debug("visitor speaking from %.2f s", payload)
+            self._turn_started_at = payload
             if self.panel is not None:
                 self.panel.policy.on_activity(payload)
         elif event is RunEvent.SPECULATION_STARTED:
@@ -138,7 +144,8 @@ class Kiosk:
         if answer.intent is None:
             return
         self.run_state.speculations += 1
-        self._guess = _Guess(answer, self.speech.say(answer.text, answer.lang, held=True), spec.at)
+        spoken = self._spoken(answer, self._turn_started_at)
+        self._guess = _Guess(answer, self.speech.say(spoken, answer.lang, held=True), spec.at)
         if not self.realtime:
             # Fast mode stands for a pause that lasts as long as the synthesis takes.
             self._guess.utterance.first_ready.wait()
@@ -157,14 +164,16 @@ class Kiosk:
         answer = self.responder.answer(turn.transcript, self.lang)
         ready_at = self.source.now()
         guess, self._guess = self._guess, None
-        if guess is not None and guess.answer.text == answer.text:
+        spoken = self._spoken(answer, turn.speech_start)
+        if guess is not None and guess.utterance.text == spoken:
             self.speech.release(guess.utterance)
             utterance, speculative = guess.utterance, True
             self.run_state.speculation_hits += 1
         else:
             if guess is not None:
                 self.speech.drop(guess.utterance)
-            utterance, speculative = self.speech.say(answer.text, answer.lang), False
+            utterance, speculative = self.speech.say(spoken, answer.lang), False
+        self._last_turn_at = turn.decided_at
         _LOGGER.info("heard %r -> %s (%.2f)%s", turn.transcript, answer.intent or "fallback",
                      answer.confidence, " [speculated]" if speculative else "")
         self._pending.append(_Pending(turn, answer, ready_at, utterance, speculative))
@@ -182,9 +191,22 @@ class Kiosk:
             u = p.utterance
             since = u.heard_from if u.heard_from is not None else 0.0
             until = (u.heard_until if u.heard_until is not None else since) + 0.001
-            self.run_state.turns.append(turn_record(p.turn, p.answer, p.answer_ready_at, u,
-                                                    p.speculative, self.speech.viseme_keys(since, until)))
+            record = turn_record(p.turn, p.answer, p.answer_ready_at, u, p.speculative,
+                                 self.speech.viseme_keys(since, until))
+            self.run_state.turns.append(record)
+            for listener in self.turn_listeners:
+                try:
+                    listener(record)
+                except Exception:  # a failing log must not stop the conversation; it is reported
+                    _LOGGER.exception("turn listener failed")
         self._pending = still
+
+    def _spoken(self, answer: Answer, t: float) -> str:
+        """The words actually said: a new session opens with the AI disclosure (it cannot be removed)."""
+        new_session = self._last_turn_at is None or t - self._last_turn_at > SESSION_IDLE_S
+        if not new_session:
+            return answer.text
+        return f"{self.responder.pack.disclosure.get(answer.lang) or DISCLOSURES[answer.lang]} {answer.text}"
 
     # -- visitors arriving and leaving
     def _on_surroundings(self, t: float) -> None:

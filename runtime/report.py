@@ -25,6 +25,8 @@ def turn_record(turn: TurnEnd, answer: Answer, answer_ready_at: float, utterance
         "lang": answer.lang,
         "intent": answer.intent,
         "answer": answer.text,
+        "spoken": utterance.text,
+        "disclosed": utterance.text != answer.text,
         "confidence": answer.confidence,
         "pack": answer.pack,
         "pack_sha256": answer.pack_digest,

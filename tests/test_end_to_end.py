@@ -27,13 +27,13 @@ def run_cli(*args: str) -> subprocess.CompletedProcess:
 def conversation(speak, piper_en, mall_pack_dir, tmp_path_factory):
     """Two questions, as a 44.1 kHz stereo WAV, answered by `run` into files."""
     out = tmp_path_factory.mktemp("e2e")
-    audio, spans = speak(["Where is the cinema?", "Can I bring my dog?"], gap_s=5.0)
+    audio, spans = speak(["Where is the cinema?", "Can I bring my dog?"], gap_s=11.0)
     stereo = audio.converted(rate=44100, channels=2)
     question = write_wav(out / "questions.wav", stereo)
     done = run_cli("--content", str(mall_pack_dir), "--lang", "en", "--input", str(question),
                    "--output", str(out / "answer.wav"), "--display", "headless",
                    "--frames", str(out / "frames"), "--report", str(out / "report.json"),
-                   "--frame-every", "0.1")
+                   "--frame-every", "0.1", "--log-dir", str(out / "log"))
     assert done.returncode == 0, done.stderr
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
     return out, report, spans
@@ -43,6 +43,10 @@ def test_each_question_gets_its_intent_and_answer(conversation, mall_pack_dir):
     _, report, spans = conversation
     assert [t["intent"] for t in report["turns"]] == ["cinema", "pets"]
     assert report["turns"][0]["answer"].startswith("The cinema is on the sixth floor")
+    # The first answer of a visitor's session discloses that the avatar is AI-generated; the next does not.
+    first, second = report["turns"]
+    assert first["disclosed"] and first["spoken"] == "I am an AI-generated digital guide. " + first["answer"]
+    assert not second["disclosed"] and second["spoken"] == second["answer"]
     for turn, (start, end) in zip(report["turns"], spans):
         t = turn["timings"]
         assert turn["lang"] == "en" and turn["transcript"]
@@ -51,13 +55,22 @@ def test_each_question_gets_its_intent_and_answer(conversation, mall_pack_dir):
         assert t["first_audio_ms"] - t["speech_end_ms"] < 2000
 
 
+def test_every_answered_turn_is_in_the_interaction_log(conversation):
+    out, report, _ = conversation
+    lines = [line.split("\t") for f in sorted((out / "log").glob("interactions-*.log"))
+             for line in f.read_text(encoding="utf-8").splitlines()]
+    assert [(row[1], row[3]) for row in lines] == [("en", "cinema"), ("en", "pets")]
+    assert lines[0][4].startswith("mall-demo/cinema@") and json.loads(lines[0][2]) == report["turns"][0]["transcript"]
+    assert not list(out.glob("log/*.wav")), "no visitor audio is stored"
+
+
 def test_answer_audio_holds_speech_of_the_expected_length(conversation, piper_en):
     out, report, _ = conversation
     answer = read_wav(out / "answer.wav")
     samples, rate = answer.float_samples(), answer.rate
     for turn in report["turns"]:
         t = turn["timings"]
-        expected = sum(s.audio.seconds for s in piper_en.synthesize(turn["answer"]))
+        expected = sum(s.audio.seconds for s in piper_en.synthesize(turn["spoken"]))
         heard = (t["heard_until_ms"] - t["heard_from_ms"]) / 1000
         assert heard == pytest.approx(expected, rel=0.2)
         start, end = int(t["heard_from_ms"] * rate / 1000), int(t["heard_until_ms"] * rate / 1000)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +39,8 @@ class ContentPack:
     fallback: dict[str, str]
     intents: tuple[Intent, ...]
     digest: str  # sha256 of faq.yaml: every answer is traceable to this exact pack
+    # Optional wording of the spoken AI disclosure per language; it can be reworded, never emptied.
+    disclosure: dict[str, str] = field(default_factory=dict)
 
     def intent(self, intent_id: str) -> Intent:
         for intent in self.intents:
@@ -122,11 +124,19 @@ def _parse(folder: Path, file: Path, data: Any, p: _Problems) -> ContentPack | N
         if not _text(fallback.get(lang)):
             p.add(f"fallback.{lang}", "a non-empty fallback answer")
     intents = _parse_intents(data.get("intents"), languages, p)
+    disclosure = data.get("disclosure", {})
+    if not isinstance(disclosure, dict):
+        p.add("disclosure", "a mapping of language to the spoken AI disclosure")
+        disclosure = {}
+    for lang, text in disclosure.items():
+        if not _text(text):
+            p.add(f"disclosure.{lang}", "non-empty wording (the AI disclosure cannot be switched off)")
     return ContentPack(
         path=folder, venue_id=str(venue.get("id", "")), venue_name=dict(name),
         timezone=str(venue.get("timezone", "UTC")), languages=tuple(languages),
         default_language=default if default in languages else languages[0],
         fallback={k: str(v).strip() for k, v in fallback.items()}, intents=tuple(intents),
+        disclosure={k: str(v).strip() for k, v in disclosure.items() if _text(v)},
         digest=hashlib.sha256(file.read_bytes()).hexdigest())
 
 
