@@ -98,16 +98,27 @@ class JetsonGpioInputs:
         self._gpio.cleanup(list(self._pins))
 
 
-def board_kind(device_tree_model: Path = Path("/proc/device-tree/model"),
-               tegra_release: Path = Path("/etc/nv_tegra_release")) -> str:
-    """'raspberry-pi', 'jetson' or 'other', from the files the boards ship."""
+DEVICE_TREE_MODEL = Path("/proc/device-tree/model")
+TEGRA_RELEASE = Path("/etc/nv_tegra_release")
+
+
+def board_model(device_tree_model: Path = DEVICE_TREE_MODEL, tegra_release: Path = TEGRA_RELEASE) -> str:
+    """The board's model string ("Raspberry Pi 5 Model B Rev 1.0", "NVIDIA Jetson ..."), or ""."""
     try:
-        model = device_tree_model.read_bytes().decode("utf-8", "replace")
+        model = device_tree_model.read_bytes().decode("utf-8", "replace").rstrip("\x00")
     except OSError:
         model = ""
+    if not model and tegra_release.exists():
+        model = "NVIDIA Jetson"
+    return model
+
+
+def board_kind(device_tree_model: Path = DEVICE_TREE_MODEL, tegra_release: Path = TEGRA_RELEASE) -> str:
+    """'raspberry-pi', 'jetson' or 'other', from the files the boards ship."""
+    model = board_model(device_tree_model, tegra_release)
     if "Raspberry Pi" in model:
         return "raspberry-pi"
-    if tegra_release.exists() or "NVIDIA Jetson" in model:
+    if "Jetson" in model or tegra_release.exists():
         return "jetson"
     return "other"
 

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import yaml
 
+from firmware_bridge.board_inputs import DEVICE_TREE_MODEL, TEGRA_RELEASE, board_model
+
 BOARDS_DIR = Path(__file__).parent / "boards"
 
 
@@ -38,18 +40,12 @@ def load_board(name: str) -> BoardProfile:
     return BoardProfile(str(data.get("board", name)), str(data.get("description", "")), budgets)
 
 
-def detect_board(device_tree_model: Path = Path("/proc/device-tree/model"),
-                 tegra_release: Path = Path("/etc/nv_tegra_release")) -> str:
-    try:
-        model = device_tree_model.read_bytes().decode("utf-8", "replace")
-    except OSError:
-        model = ""
-    if "Raspberry Pi 5" in model:
-        return "rpi5"
+def detect_board(device_tree_model: Path = DEVICE_TREE_MODEL, tegra_release: Path = TEGRA_RELEASE) -> str:
+    model = board_model(device_tree_model, tegra_release)
     if "Raspberry Pi 4" in model:
         return "rpi4"
-    if tegra_release.exists() or "Orin" in model:
+    if "Raspberry Pi" in model:
+        return "rpi5"
+    if "Jetson" in model or "Orin" in model:
         return "jetson-orin-nano"
-    if platform.machine() in ("x86_64", "AMD64"):
-        return "generic-x86"
-    return "rpi5" if "Raspberry Pi" in model else "generic-x86"
+    return "generic-x86" if platform.machine() in ("x86_64", "AMD64") else "rpi5"
