@@ -41,6 +41,8 @@ class ContentPack:
     digest: str  # sha256 of faq.yaml: every answer is traceable to this exact pack
     # Optional wording of the spoken AI disclosure per language; it can be reworded, never emptied.
     disclosure: dict[str, str] = field(default_factory=dict)
+    # The pack's own synonym groups: concept -> language -> phrases (joins the built-in lexicon).
+    synonyms: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
 
     def intent(self, intent_id: str) -> Intent:
         for intent in self.intents:
