@@ -12,13 +12,13 @@ from typing import Any
 from .audio.sinks import AudioSink, NullSink, WavFileSink
 from .audio.sources import AudioSource, WavFileSource
 from .avatar_view import AvatarView
-from .backends import make_recognizer, make_synthesizer
+from .backends import can_recognize, make_recognizer, make_synthesizer
 from .config import KioskConfig
 from .dialogue.content_pack import ContentPack, load_content_pack
 from .dialogue.responder import Responder
 from .endpointing import Endpointer
 from .errors import LanguageError
-from .kiosk import Kiosk
+from .kiosk import Kiosk, LanguageBackends
 from .listener import Listener
 from .models import ModelCatalog
 from .renderer.display import Display, HeadlessDisplay, WindowDisplay
@@ -143,7 +143,12 @@ def run_kiosk(cfg: KioskConfig) -> dict[str, Any]:
     panel, bridge = open_surroundings(cfg, pack)
     if panel is not None:
         backends["panel"] = bridge.url if bridge else "none"
-    kiosk = Kiosk(source, listener, responder, speech, view, lang, cfg.realtime, cfg.max_turns, panel)
+    languages = LanguageBackends(
+        listenable=tuple(lg for lg in pack.languages if can_recognize(catalog, lg)),
+        recognizer=lambda lg: make_recognizer(catalog, lg),
+        voice=lambda lg: make_synthesizer(catalog, lg))
+    kiosk = Kiosk(source, listener, responder, speech, view, lang, cfg.realtime, cfg.max_turns, panel,
+                  languages, venue_now(pack.timezone))
     log_dir = cfg.log_dir or (default_data_dir() / "interactions" if cfg.input == "mic" else None)
     if log_dir is not None:
         from .interaction_log import InteractionLog

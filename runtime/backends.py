@@ -12,6 +12,10 @@ from .tts.base import Synthesizer
 _LOGGER = logging.getLogger(__name__)
 
 
+def can_recognize(catalog: ModelCatalog, language: str) -> bool:
+    return any(catalog.find("asr", language, engine=e) is not None for e in ("vosk", "pocketsphinx"))
+
+
 def make_recognizer(catalog: ModelCatalog, language: str,
                     phrases: list[str] | None = None) -> Recognizer:
     """Vosk when a Vosk model for the language is installed, else pocketsphinx (en only)."""

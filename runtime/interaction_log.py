@@ -31,10 +31,11 @@ class InteractionLog:
 
     def write(self, when: dt.datetime, turn: dict) -> Path:
         path = self.folder / f"interactions-{when.date().isoformat()}.log"
-        intent = turn.get("intent") or "fallback"
+        intent = turn.get("intent") or turn.get("kind") or "fallback"
         line = "\t".join([when.isoformat(timespec="seconds"), turn.get("lang", ""),
                           json.dumps(turn.get("transcript", ""), ensure_ascii=False),
-                          intent, f"{turn.get('pack', '')}/{intent}@{str(turn.get('pack_sha256', ''))[:12]}",
+                          intent, turn.get("answer_id")
+                          or f"{turn.get('pack', '')}/{intent}@{str(turn.get('pack_sha256', ''))[:12]}",
                           f"{float(turn.get('confidence', 0.0)):.3f}"])
         with open(path, "a", encoding="utf-8") as fh:
             fh.write(line + "\n")

@@ -7,6 +7,7 @@ own worker so synthesis and playback never stall listening.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import time
 from dataclasses import dataclass, field
@@ -16,7 +17,10 @@ from .audio.sources import AudioSource
 from .avatar.animator import AvatarMode
 from .avatar_view import AvatarView
 from .dialogue.content_pack import load_content_pack
+from .asr.base import Recognizer
 from .dialogue.responder import Answer, Responder
+from .dialogue.answer_text import split_cues
+from .dialogue.session import Kind
 from .errors import EdgeAvatarError
 from .events import RunEvent, Speculation, TurnEnd
 from .listener import Listener
@@ -28,7 +32,6 @@ from .tts.base import Synthesizer
 
 _LOGGER = logging.getLogger(__name__)
 TAIL_S = 0.5  # keep animating this long after the last answer ends
-SESSION_IDLE_S = 60.0  # a visitor silent this long has gone: the next one hears the disclosure again
 DISCLOSURES = {"en": "I am an AI-generated digital guide.", "zh": "我是人工智能生成的数字人。"}
 GREETINGS = {"en": "Hello! Ask me anything about this place.", "zh": "您好！有什么可以帮您？"}
 
@@ -58,21 +61,34 @@ class KioskRun:
     speculation_hits: int = 0
 
 
+@dataclass(frozen=True)
+class LanguageBackends:
+    """How the kiosk gets a recogniser and a voice for a language the visitor switches to."""
+    listenable: tuple[str, ...]                    # languages with an installed recogniser
+    recognizer: Callable[[str], Recognizer]
+    voice: Callable[[str], Synthesizer]
+
+
 class Kiosk:
     def __init__(self, source: AudioSource, listener: Listener, responder: Responder,
                  speech: SpeechOutput, view: AvatarView, lang: str, realtime: bool,
-                 max_turns: int | None = None, panel: PanelSession | None = None):
+                 max_turns: int | None = None, panel: PanelSession | None = None,
+                 languages: LanguageBackends | None = None,
+                 venue_now: Callable[[], dt.datetime] | None = None):
         self.source = source
         self.listener = listener
         self.responder = responder
+        self.languages = languages
+        self.venue_now = venue_now or (lambda: responder.venue_time(dt.datetime.now(dt.timezone.utc)))
+        self.session = responder.session(languages.listenable if languages else (lang,))
         self.speech = speech
         self.view = view
         self.lang = lang
+        self.home_lang = lang   # each new visitor is first addressed in this language
         self.realtime = realtime
         self.max_turns = max_turns
         self.panel = panel
         self.turn_listeners: list[Callable[[dict[str, Any]], None]] = []
-        self._last_turn_at: float | None = None
         self._turn_started_at = 0.0
         self.run_state = KioskRun()
         self._guess: _Guess | None = None
@@ -87,6 +103,7 @@ class Kiosk:
             _LOGGER.error("content reload refused, keeping %s: %s", self.responder.pack.venue_id, err)
             return False
         self.responder = responder
+        self.session = responder.session(self.session.listen_languages)
         _LOGGER.info("content reloaded: %s (%s)", responder.pack.venue_id, responder.pack.digest[:12])
         return True
 
@@ -102,6 +119,9 @@ class Kiosk:
 
     def run(self) -> KioskRun:
         for chunk in self.source.chunks():
+            if (self.lang != self.home_lang and not self.listener.endpointer.in_turn
+                    and self.session.expired(chunk.timestamp)):
+                self._switch_language(self.home_lang)
             for event, payload in self.listener.process(chunk, self.source.now):
                 self._on_event(event, payload)
             self._collect_finished()
@@ -140,11 +160,11 @@ class Kiosk:
         self._drop_guess()
         if not spec.partial:
             return
-        answer = self.responder.answer(spec.partial, self.lang)
-        if answer.intent is None:
+        answer = self.session.decide(spec.partial, spec.at, self.venue_now(), self.lang)
+        if answer.kind != Kind.ANSWER:
             return
         self.run_state.speculations += 1
-        spoken = self._spoken(answer, self._turn_started_at)
+        spoken = self._spoken(answer)
         self._guess = _Guess(answer, self.speech.say(spoken, answer.lang, held=True), spec.at)
         if not self.realtime:
             # Fast mode stands for a pause that lasts as long as the synthesis takes.
@@ -161,10 +181,13 @@ class Kiosk:
             self._drop_guess()
             self.run_state.discarded += 1
             return
-        answer = self.responder.answer(turn.transcript, self.lang)
+        answer = self.session.decide(turn.transcript, turn.decided_at, self.venue_now(), self.lang)
+        self.session.commit(answer, turn.decided_at, turn.transcript)
+        if answer.listen_lang and answer.listen_lang != self.lang:
+            self._switch_language(answer.listen_lang)
         ready_at = self.source.now()
         guess, self._guess = self._guess, None
-        spoken = self._spoken(answer, turn.speech_start)
+        spoken = self._spoken(answer)
         if guess is not None and guess.utterance.text == spoken:
             self.speech.release(guess.utterance)
             utterance, speculative = guess.utterance, True
@@ -173,8 +196,7 @@ class Kiosk:
             if guess is not None:
                 self.speech.drop(guess.utterance)
             utterance, speculative = self.speech.say(spoken, answer.lang), False
-        self._last_turn_at = turn.decided_at
-        _LOGGER.info("heard %r -> %s (%.2f)%s", turn.transcript, answer.intent or "fallback",
+        _LOGGER.info("heard %r -> %s %s (%.2f)%s", turn.transcript, answer.kind, answer.intent or "-",
                      answer.confidence, " [speculated]" if speculative else "")
         self._pending.append(_Pending(turn, answer, ready_at, utterance, speculative))
         if not self.realtime:
@@ -201,19 +223,35 @@ class Kiosk:
                     _LOGGER.exception("turn listener failed")
         self._pending = still
 
-    def _spoken(self, answer: Answer, t: float) -> str:
+    def _spoken(self, answer: Answer) -> str:
         """The words actually said: a new session opens with the AI disclosure (it cannot be removed)."""
-        new_session = self._last_turn_at is None or t - self._last_turn_at > SESSION_IDLE_S
-        if not new_session:
+        if not answer.new_session:
             return answer.text
         return f"{self.responder.pack.disclosure.get(answer.lang) or DISCLOSURES[answer.lang]} {answer.text}"
+
+    def _switch_language(self, lang: str) -> None:
+        """The visitor asked for another language: listen and speak in it from the next turn."""
+        if self.languages is None:
+            return
+        try:
+            if lang not in self.speech.languages:
+                self.speech.set_synthesizer(lang, self.languages.voice(lang))
+            self.listener.set_recognizer(self.languages.recognizer(lang))
+        except EdgeAvatarError as err:
+            _LOGGER.error("cannot switch to %s, staying in %s: %s", lang, self.lang, err)
+            return
+        _LOGGER.info("visitor switched language: %s -> %s", self.lang, lang)
+        self.lang = lang
 
     # -- visitors arriving and leaving
     def _on_surroundings(self, t: float) -> None:
         actions = self.panel.poll(t)
         self.view.set_fps(self.panel.fps)
         for action in actions:
-            if action.kind is ActionKind.LOOK_AT:
+            if action.kind is ActionKind.DEPARTED:
+                _LOGGER.info("visitor left: conversation forgotten")
+                self.session.end()
+            elif action.kind is ActionKind.LOOK_AT:
                 self.view.animator.visitor_x = action.value
             elif action.kind in (ActionKind.GREET, ActionKind.ATTRACT) and self._idle(t):
                 text = self._greeting_text()
@@ -229,7 +267,7 @@ class Kiosk:
     def _greeting_text(self) -> str:
         pack = self.responder.pack
         try:
-            return pack.intent("greeting").answers[self.lang]
+            return split_cues(pack.intent("greeting").answer_variants(self.lang)[0])[0]
         except KeyError:
             return GREETINGS.get(self.lang, GREETINGS["en"])
 

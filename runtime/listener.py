@@ -66,6 +66,16 @@ class Listener:
         self._preroll.append(chunk)
         return events
 
+    def set_recognizer(self, recognizer: Recognizer) -> None:
+        """Listen with another recogniser (the visitor switched language) from the next turn on."""
+        if self.endpointer.in_turn:
+            self.recognizer.finish()
+            recognizer.start()
+        self.recognizer = recognizer
+        self._partial_cache = (-1.0, False)
+        _LOGGER.info("listening with %s (%s) from the next turn", recognizer.name,
+                     getattr(recognizer, "language", "?"))
+
     def flush(self, clock: Clock) -> list[ListenEvent]:
         """End of input: finish a turn that was still open."""
         events: list[ListenEvent] = []

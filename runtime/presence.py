@@ -24,6 +24,7 @@ class PresenceConfig:
     # (from HH:MM, brightness %) pairs; the last one before now applies (wrapping over midnight)
     schedule: tuple[tuple[str, int], ...] = (("08:00", 100), ("21:00", 60))
     panel_mode_3d: bool = True
+    forget_after_s: float = 10.0        # gone this long after the sensor lost them: the visitor has left
 
     def __post_init__(self) -> None:
         if not 0 <= self.dim_percent <= 100:
@@ -52,6 +53,7 @@ class ActionKind(enum.Enum):
     LOOK_AT = "look_at"
     ATTRACT = "attract"
     BRIGHTNESS = "brightness"
+    DEPARTED = "departed"   # the visitor has been gone for forget_after_s: end their conversation
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,7 @@ class PresencePolicy:
         self._last_greet = -1e9
         self._last_attract = start
         self._brightness: int | None = None
+        self._departing = False
 
     def on_presence(self, present: bool, now: float, position: float = 0.0) -> list[PresenceAction]:
         actions: list[PresenceAction] = []
@@ -76,6 +79,10 @@ class PresencePolicy:
                 self._last_greet = now
                 actions.append(PresenceAction(ActionKind.GREET))
             actions.append(PresenceAction(ActionKind.LOOK_AT, max(-1.0, min(1.0, position))))
+        if self.present and not present:
+            self._departing = True
+        elif present:
+            self._departing = False
         self.present = present
         self._last_seen = now
         return actions
@@ -87,6 +94,9 @@ class PresencePolicy:
     def tick(self, now: float, local: dt.time) -> list[PresenceAction]:
         cfg, actions = self.config, []
         idle = 0.0 if self.present else now - self._last_seen
+        if self._departing and idle >= cfg.forget_after_s:
+            self._departing = False
+            actions.append(PresenceAction(ActionKind.DEPARTED))
         if (idle >= cfg.attract_after_s and idle < cfg.dim_after_s
                 and now - self._last_attract >= cfg.attract_every_s):
             self._last_attract = now

@@ -23,7 +23,10 @@ def turn_record(turn: TurnEnd, answer: Answer, answer_ready_at: float, utterance
     return {
         "transcript": turn.transcript,
         "lang": answer.lang,
+        "kind": answer.kind,
         "intent": answer.intent,
+        "answer_id": answer.answer_id,
+        "cues": [{"cue": c.name, "at_char": c.at_char} for c in answer.cues],
         "answer": answer.text,
         "spoken": utterance.text,
         "disclosed": utterance.text != answer.text,

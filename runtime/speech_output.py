@@ -68,6 +68,10 @@ class SpeechOutput:
         self._jobs.put(utterance)
         return utterance
 
+    @property
+    def languages(self) -> tuple[str, ...]:
+        return tuple(self._synthesizers)
+
     def set_synthesizer(self, lang: str, synthesizer: Synthesizer) -> None:
         """Use another voice from the next utterance on."""
         self._synthesizers = {**self._synthesizers, lang: synthesizer}

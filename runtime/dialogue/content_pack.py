@@ -13,19 +13,17 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ContentError
+from .pack_intents import FollowUp, Intent, parse_intents
+from .pack_problems import PackProblems
+from .schedule import Schedule, parse_schedule
 from .yaml_lines import load_with_lines
+
+__all__ = ["ContentPack", "FollowUp", "Intent", "check_content_pack", "load_content_pack"]
 
 _LOGGER = logging.getLogger(__name__)
 
 PACK_FILE = "faq.yaml"
 SUPPORTED_LANGUAGES = ("zh", "en")
-
-
-@dataclass(frozen=True)
-class Intent:
-    id: str
-    questions: dict[str, tuple[str, ...]]
-    answers: dict[str, str]
 
 
 @dataclass(frozen=True)
@@ -43,29 +41,15 @@ class ContentPack:
     disclosure: dict[str, str] = field(default_factory=dict)
     # The pack's own synonym groups: concept -> language -> phrases (joins the built-in lexicon).
     synonyms: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
+    schedule: Schedule | None = None
+    # Rewordings of the kiosk's own lines (clarify, repeat_nothing, language_switched, ...).
+    prompts: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def intent(self, intent_id: str) -> Intent:
         for intent in self.intents:
             if intent.id == intent_id:
                 return intent
         raise KeyError(intent_id)
-
-
-class _Problems:
-    def __init__(self, file: Path, lines: dict[str, int]):
-        self.file, self.lines, self.items = file, lines, []
-
-    def add(self, field: str, expected: str) -> None:
-        line = self._line(field)
-        self.items.append(f"{self.file}:{line}: {field}: expected {expected}")
-
-    def _line(self, field: str) -> int:
-        while field and field not in self.lines:
-            shorter = field.rsplit(".", 1)[0] if "." in field else field.rsplit("[", 1)[0]
-            if shorter == field:
-                break
-            field = shorter
-        return self.lines.get(field, 1)
 
 
 def load_content_pack(folder: Path) -> ContentPack:
@@ -75,7 +59,7 @@ def load_content_pack(folder: Path) -> ContentPack:
         raise ContentError(f"{folder}: content pack folder not found")
     file = folder / PACK_FILE
     data, lines = load_with_lines(file)
-    problems = _Problems(file, lines)
+    problems = PackProblems(file, lines)
     pack = _parse(folder, file, data, problems)
     if problems.items:
         raise ContentError("; ".join(problems.items[:5]) +
@@ -99,7 +83,7 @@ def _text(value: Any) -> bool:
     return isinstance(value, str) and bool(value.strip())
 
 
-def _parse(folder: Path, file: Path, data: Any, p: _Problems) -> ContentPack | None:
+def _parse(folder: Path, file: Path, data: Any, p: PackProblems) -> ContentPack | None:
     if not isinstance(data, dict):
         p.add("(top level)", "a mapping with venue, languages, fallback and intents")
         return None
@@ -125,7 +109,10 @@ def _parse(folder: Path, file: Path, data: Any, p: _Problems) -> ContentPack | N
     for lang in languages:
         if not _text(fallback.get(lang)):
             p.add(f"fallback.{lang}", "a non-empty fallback answer")
-    intents = _parse_intents(data.get("intents"), languages, p)
+    schedule = parse_schedule(data.get("schedule"), languages, p.add)
+    intents = parse_intents(data.get("intents"), languages, schedule is not None, p)
+    synonyms = _synonyms(data.get("synonyms", {}), p)
+    prompts = _prompts(data.get("prompts", {}), p)
     disclosure = data.get("disclosure", {})
     if not isinstance(disclosure, dict):
         p.add("disclosure", "a mapping of language to the spoken AI disclosure")
@@ -139,47 +126,36 @@ def _parse(folder: Path, file: Path, data: Any, p: _Problems) -> ContentPack | N
         default_language=default if default in languages else languages[0],
         fallback={k: str(v).strip() for k, v in fallback.items()}, intents=tuple(intents),
         disclosure={k: str(v).strip() for k, v in disclosure.items() if _text(v)},
+        synonyms=synonyms, schedule=schedule, prompts=prompts,
         digest=hashlib.sha256(file.read_bytes()).hexdigest())
 
 
-def _parse_intents(raw: Any, languages: list[str], p: _Problems) -> list[Intent]:
-    if not isinstance(raw, list) or not raw:
-        p.add("intents", "a non-empty list of intents")
-        return []
-    intents, seen = [], set()
-    for i, item in enumerate(raw):
-        where = f"intents[{i}]"
-        if not isinstance(item, dict):
-            p.add(where, "a mapping with id, questions and answer")
+def _synonyms(raw: Any, p: PackProblems) -> dict[str, dict[str, tuple[str, ...]]]:
+    if not isinstance(raw, dict):
+        p.add("synonyms", "a mapping of concept name to {language: [words or phrases]}")
+        return {}
+    groups = {}
+    for concept, by_lang in raw.items():
+        if (not isinstance(by_lang, dict) or not by_lang
+                or not all(isinstance(v, list) and v and all(_text(x) for x in v) for v in by_lang.values())):
+            p.add(f"synonyms.{concept}", "a mapping of language to a non-empty list of words or phrases")
             continue
-        intent_id = item.get("id")
-        if not _text(intent_id):
-            p.add(f"{where}.id", "a non-empty string")
+        groups[str(concept)] = {str(lang): tuple(str(x) for x in v) for lang, v in by_lang.items()}
+    return groups
+
+
+def _prompts(raw: Any, p: PackProblems) -> dict[str, dict[str, str]]:
+    from .prompts import PROMPTS   # the kiosk's own lines and their default wording
+    if not isinstance(raw, dict):
+        p.add("prompts", f"a mapping from {sorted(PROMPTS)} to wording per language")
+        return {}
+    parsed = {}
+    for name, by_lang in raw.items():
+        if name not in PROMPTS:
+            p.add(f"prompts.{name}", f"one of {sorted(PROMPTS)}")
             continue
-        if intent_id in seen:
-            p.add(f"{where}.id", f"a unique id ({intent_id!r} is used twice)")
-        seen.add(intent_id)
-        questions = item.get("questions")
-        answers = item.get("answer")
-        if not isinstance(questions, dict):
-            p.add(f"{where}.questions", "a mapping of language to a list of example questions")
-            questions = {}
-        if not isinstance(answers, dict):
-            p.add(f"{where}.answer", "a mapping of language to the approved answer")
-            answers = {}
-        parsed_q: dict[str, tuple[str, ...]] = {}
-        for lang in languages:
-            qs = questions.get(lang)
-            if not isinstance(qs, list) or not qs or not all(_text(q) for q in qs):
-                p.add(f"{where}.questions.{lang}", "a non-empty list of question strings")
-            else:
-                parsed_q[lang] = tuple(str(q).strip() for q in qs)
-            if not _text(answers.get(lang)):
-                p.add(f"{where}.answer.{lang}", "a non-empty answer string")
-        for lang in set(questions) | set(answers):
-            if lang not in languages:
-                p.add(f"{where}.questions.{lang}" if lang in questions else f"{where}.answer.{lang}",
-                      f"a language listed in `languages` {languages}")
-        intents.append(Intent(intent_id, parsed_q,
-                              {k: str(v).strip() for k, v in answers.items() if _text(v)}))
-    return intents
+        if not isinstance(by_lang, dict) or not all(_text(v) for v in by_lang.values()):
+            p.add(f"prompts.{name}", "a mapping of language to non-empty wording")
+            continue
+        parsed[name] = {str(k): str(v).strip() for k, v in by_lang.items()}
+    return parsed

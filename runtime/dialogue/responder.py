@@ -1,33 +1,30 @@
-"""One dialogue step: a transcript in, an approved answer out (or the fallback)."""
+"""The dialogue's front door: a content pack's matcher, and conversations over it.
+
+`Responder.session()` starts a visitor's conversation (runtime/dialogue/session.py);
+`Responder.answer()` is one stateless turn, for `edge-avatar ask` and checks.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import datetime as dt
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..errors import LanguageError
 from .content_pack import ContentPack
 from .matcher import IntentMatcher
-from .text_features import detect_language
+from .session import DialogueSession, Reply
 
-
-@dataclass(frozen=True)
-class Answer:
-    intent: str | None
-    text: str
-    confidence: float
-    lang: str
-    pack: str       # venue id of the pack that approved the answer
-    pack_digest: str
-
-    def as_json(self) -> dict:
-        return {"intent": self.intent, "answer": self.text, "confidence": self.confidence,
-                "lang": self.lang}
+Answer = Reply  # one name for "what the kiosk says back", whichever path made it
 
 
 class Responder:
     def __init__(self, pack: ContentPack, threshold: float | None = None):
         self.pack = pack
-        self.matcher = IntentMatcher(pack) if threshold is None else IntentMatcher(pack, threshold)
+        self.matcher = IntentMatcher(pack, threshold)
+        try:
+            self.timezone: dt.tzinfo = ZoneInfo(pack.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            self.timezone = dt.timezone.utc
 
     def check_language(self, lang: str) -> str:
         if lang not in self.pack.languages:
@@ -35,16 +32,15 @@ class Responder:
                                 f"has {list(self.pack.languages)}")
         return lang
 
-    def answer(self, text: str, lang: str | None = None) -> Answer:
-        lang = self.check_language(lang) if lang else self._guess_language(text)
-        match = self.matcher.match(text, lang)
-        if match.intent_id is None:
-            reply = self.pack.fallback[lang]
-        else:
-            reply = self.pack.intent(match.intent_id).answers[lang]
-        return Answer(match.intent_id, reply, match.confidence, lang,
-                      self.pack.venue_id, self.pack.digest)
+    def session(self, listen_languages: tuple[str, ...] | None = None) -> DialogueSession:
+        return DialogueSession(self.pack, self.matcher, listen_languages)
 
-    def _guess_language(self, text: str) -> str:
-        lang = detect_language(text)
-        return lang if lang in self.pack.languages else self.pack.default_language
+    def venue_time(self, utc: dt.datetime) -> dt.datetime:
+        return utc.astimezone(self.timezone)
+
+    def answer(self, text: str, lang: str | None = None, now: dt.datetime | None = None) -> Reply:
+        """One turn with no history. `now` defaults to the venue's current time."""
+        if lang:
+            self.check_language(lang)
+        when = now or self.venue_time(dt.datetime.now(dt.timezone.utc))
+        return self.session().decide(text, 0.0, when, lang)
