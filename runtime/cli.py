@@ -11,7 +11,7 @@ from pathlib import Path
 
 from . import __version__
 from .config import DEFAULT_CONTENT, DEFAULT_OUT_DIR, KioskConfig
-from .errors import EdgeAvatarError
+from .errors import ConfigError, EdgeAvatarError
 
 _LOGGER = logging.getLogger("edge_avatar")
 
@@ -70,7 +70,9 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--content", type=Path, default=DEFAULT_CONTENT)
     ask.add_argument("--lang", choices=("zh", "en"))
     ask.add_argument("--json", action="store_true", help="print JSON (JSON Lines for stdin)")
-    ask.add_argument("text", nargs="?", help="the question; without it, one per line on stdin")
+    ask.add_argument("--now", help="the venue's local time to answer at, ISO 8601 (default: now)")
+    ask.add_argument("text", nargs="?", help="the question; without it, one per line on stdin "
+                     "(one visitor's conversation: follow-ups, 'say that again', language switches)")
     ask.set_defaults(func=_cmd_ask)
 
     models = sub.add_parser("models", help="list the installed models and verify their sha256")
@@ -143,21 +145,29 @@ def _cmd_run(args) -> int:
 
 
 def _cmd_ask(args) -> int:
+    import datetime as dt
     from .dialogue.content_pack import load_content_pack
     from .dialogue.responder import Responder
 
     responder = Responder(load_content_pack(args.content))
     if args.lang:
         responder.check_language(args.lang)
+    if args.now:
+        try:
+            now = dt.datetime.fromisoformat(args.now)
+        except ValueError:
+            raise ConfigError(f"--now: expected ISO 8601 like 2026-11-25T15:00, got {args.now!r}") from None
+        now = now.replace(tzinfo=responder.timezone) if now.tzinfo is None else responder.venue_time(now)
+    else:
+        now = responder.venue_time(dt.datetime.now(dt.timezone.utc))
+    session = responder.session()
     questions = [args.text] if args.text is not None else (line.strip() for line in sys.stdin)
-    for question in questions:
-        if not question:
-            continue
-        answer = responder.answer(question, args.lang)
+    for turn, question in enumerate(q for q in questions if q):
+        answer = session.reply(question, float(turn), now, args.lang)
         if args.json:
             print(json.dumps(answer.as_json(), ensure_ascii=False), flush=True)
         else:
-            print(f"[{answer.intent or 'fallback'} {answer.confidence:.2f}] {answer.text}", flush=True)
+            print(f"[{answer.intent or answer.kind} {answer.confidence:.2f}] {answer.text}", flush=True)
     return 0
 
 

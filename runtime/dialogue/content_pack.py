@@ -11,6 +11,7 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..errors import ContentError
 from .pack_intents import FollowUp, Intent, parse_intents
@@ -53,17 +54,11 @@ class ContentPack:
 
 
 def load_content_pack(folder: Path) -> ContentPack:
-    """Load and validate a pack folder; raise ContentError listing every problem."""
-    folder = Path(folder)
-    if not folder.is_dir():
-        raise ContentError(f"{folder}: content pack folder not found")
-    file = folder / PACK_FILE
-    data, lines = load_with_lines(file)
-    problems = PackProblems(file, lines)
-    pack = _parse(folder, file, data, problems)
-    if problems.items:
-        raise ContentError("; ".join(problems.items[:5]) +
-                           (f" (and {len(problems.items) - 5} more)" if len(problems.items) > 5 else ""))
+    """Load and validate a pack folder; raise ContentError listing its problems."""
+    pack, problems = _load(folder)
+    if problems:
+        raise ContentError("; ".join(problems[:5]) +
+                           (f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""))
     assert pack is not None
     _LOGGER.info("content pack %s: %d intents in %s", pack.venue_id, len(pack.intents),
                  "/".join(pack.languages))
@@ -73,10 +68,20 @@ def load_content_pack(folder: Path) -> ContentPack:
 def check_content_pack(folder: Path) -> list[str]:
     """Every problem in a pack, one line each (empty when the pack is good)."""
     try:
-        load_content_pack(folder)
-    except ContentError as err:
-        return str(err).split("; ")
-    return []
+        return _load(folder)[1]
+    except ContentError as err:   # not even YAML
+        return [str(err)]
+
+
+def _load(folder: Path) -> tuple[ContentPack | None, list[str]]:
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise ContentError(f"{folder}: content pack folder not found")
+    file = folder / PACK_FILE
+    data, lines = load_with_lines(file)
+    problems = PackProblems(file, lines)
+    pack = _parse(folder, file, data, problems)
+    return pack, problems.items
 
 
 def _text(value: Any) -> bool:
@@ -99,6 +104,11 @@ def _parse(folder: Path, file: Path, data: Any, p: PackProblems) -> ContentPack 
     default = data.get("default_language", languages[0])
     if default not in languages:
         p.add("default_language", f"one of the pack's languages {languages}")
+    timezone = str(venue.get("timezone", "UTC"))
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        p.add("venue.timezone", f"an IANA timezone like Asia/Shanghai (got {timezone!r})")
     name = venue.get("name", {})
     if isinstance(name, str):
         name = {lang: name for lang in languages}
@@ -122,7 +132,7 @@ def _parse(folder: Path, file: Path, data: Any, p: PackProblems) -> ContentPack 
             p.add(f"disclosure.{lang}", "non-empty wording (the AI disclosure cannot be switched off)")
     return ContentPack(
         path=folder, venue_id=str(venue.get("id", "")), venue_name=dict(name),
-        timezone=str(venue.get("timezone", "UTC")), languages=tuple(languages),
+        timezone=timezone, languages=tuple(languages),
         default_language=default if default in languages else languages[0],
         fallback={k: str(v).strip() for k, v in fallback.items()}, intents=tuple(intents),
         disclosure={k: str(v).strip() for k, v in disclosure.items() if _text(v)},
