@@ -9,6 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from .asr.phrase_hints import pack_phrases
 from .audio.sinks import AudioSink, NullSink, WavFileSink
 from .audio.sources import AudioSource, WavFileSource
 from .avatar_view import AvatarView
@@ -123,7 +124,10 @@ def run_kiosk(cfg: KioskConfig) -> dict[str, Any]:
     catalog = ModelCatalog.load(cfg.models_dir)
     lang = choose_language(pack, catalog, cfg.lang)
     responder = Responder(pack)
-    recognizer = make_recognizer(catalog, lang)
+    def hints(lg: str, pk: ContentPack) -> list[str] | None:
+        return pack_phrases(pk, lg) if cfg.phrase_hints else None
+
+    recognizer = make_recognizer(catalog, lang, hints(lang, pack))
     synthesizers = {lang: make_synthesizer(catalog, lang)}
     rate = synthesizers[lang].rate
     vad = make_vad(cfg.vad)
@@ -145,7 +149,7 @@ def run_kiosk(cfg: KioskConfig) -> dict[str, Any]:
         backends["panel"] = bridge.url if bridge else "none"
     languages = LanguageBackends(
         listenable=tuple(lg for lg in pack.languages if can_recognize(catalog, lg)),
-        recognizer=lambda lg: make_recognizer(catalog, lg),
+        recognizer=lambda lg, pk: make_recognizer(catalog, lg, hints(lg, pk)),
         voice=lambda lg: make_synthesizer(catalog, lg))
     kiosk = Kiosk(source, listener, responder, speech, view, lang, cfg.realtime, cfg.max_turns, panel,
                   languages, venue_now(pack.timezone))

@@ -29,8 +29,9 @@ def make_recognizer(catalog: ModelCatalog, language: str,
     ps_entry = catalog.find("asr", language, engine="pocketsphinx")
     if ps_entry is not None:
         from .asr.pocketsphinx_asr import PocketsphinxRecognizer
-        recognizer = PocketsphinxRecognizer(catalog.verify(ps_entry), language)
-        _LOGGER.info("ASR backend for %s: pocketsphinx (%s)", language, ps_entry.id)
+        recognizer = PocketsphinxRecognizer(catalog.verify(ps_entry), language, hints=phrases)
+        _LOGGER.info("ASR backend for %s: pocketsphinx (%s%s)", language, ps_entry.id,
+                     f", venue language model from {len(phrases)} phrases" if phrases else "")
         return recognizer
     raise LanguageError(f"language {language!r}: no speech recogniser installed; add a Vosk model "
                         f"for {language} to a models directory (--models DIR with a manifest.yaml)")

@@ -64,6 +64,10 @@ def _parser() -> argparse.ArgumentParser:
                                                   "$EDGE_AVATAR_DATA/interactions)")
     run.add_argument("--panel", default="portrait-1080x1920",
                      help="panel profile: a shipped name (edge-avatar panel list) or a YAML file")
+    run.add_argument("--settings", type=Path,
+                     help="a YAML settings file (what the fleet pushes); its values replace the matching options")
+    run.add_argument("--no-phrase-hints", dest="phrase_hints", action="store_false",
+                     help="recognise with the general language model only (no hints from the content pack)")
     run.set_defaults(func=_cmd_run)
 
     ask = sub.add_parser("ask", help="match a question against a content pack (no audio)")
@@ -120,7 +124,10 @@ def _cmd_run(args) -> int:
                       models_dir=args.models, vad=args.vad, width=width, height=height,
                       frame_every_s=args.frame_every, max_turns=args.max_turns,
                       panel_port=args.panel_port, gpio=args.gpio, panel=args.panel,
-                      log_dir=args.log_dir)
+                      log_dir=args.log_dir, phrase_hints=args.phrase_hints)
+    if args.settings:
+        from .settings_file import load_settings
+        cfg = load_settings(args.settings, cfg)
     if args.input is None and not has_input_device():
         _LOGGER.info("no microphone: playing the bundled demo question (headless demo)")
         cfg = demo_config(cfg, args.out_dir)

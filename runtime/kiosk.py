@@ -16,7 +16,7 @@ from typing import Any, Callable
 from .audio.sources import AudioSource
 from .avatar.animator import AvatarMode
 from .avatar_view import AvatarView
-from .dialogue.content_pack import load_content_pack
+from .dialogue.content_pack import ContentPack, load_content_pack
 from .asr.base import Recognizer
 from .dialogue.responder import Answer, Responder
 from .dialogue.answer_text import split_cues
@@ -65,7 +65,7 @@ class KioskRun:
 class LanguageBackends:
     """How the kiosk gets a recogniser and a voice for a language the visitor switches to."""
     listenable: tuple[str, ...]                    # languages with an installed recogniser
-    recognizer: Callable[[str], Recognizer]
+    recognizer: Callable[[str, ContentPack], Recognizer]   # (language, pack for its phrase hints)
     voice: Callable[[str], Synthesizer]
 
 
@@ -104,6 +104,11 @@ class Kiosk:
             return False
         self.responder = responder
         self.session = responder.session(self.session.listen_languages)
+        if self.languages is not None:   # the recogniser's phrase hints follow the new pack
+            try:
+                self.listener.set_recognizer(self.languages.recognizer(self.lang, responder.pack))
+            except EdgeAvatarError as err:
+                _LOGGER.error("recogniser hints not updated for the new pack: %s", err)
         _LOGGER.info("content reloaded: %s (%s)", responder.pack.venue_id, responder.pack.digest[:12])
         return True
 
@@ -236,7 +241,7 @@ class Kiosk:
         try:
             if lang not in self.speech.languages:
                 self.speech.set_synthesizer(lang, self.languages.voice(lang))
-            self.listener.set_recognizer(self.languages.recognizer(lang))
+            self.listener.set_recognizer(self.languages.recognizer(lang, self.responder.pack))
         except EdgeAvatarError as err:
             _LOGGER.error("cannot switch to %s, staying in %s: %s", lang, self.lang, err)
             return

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import logging
+import math
+import os
+import tempfile
+import time
 from pathlib import Path
 
 from ..audio.chunk import AudioChunk
@@ -24,7 +29,8 @@ class PocketsphinxRecognizer:
     name = "pocketsphinx"
 
     def __init__(self, model_dir: Path | None = None, language: str = "en",
-                 jsgf: Path | None = None, settings: dict | None = None):
+                 jsgf: Path | None = None, settings: dict | None = None,
+                 hints: list[str] | None = None):
         try:
             from pocketsphinx import Config, Decoder
         except ImportError as err:
@@ -44,10 +50,18 @@ class PocketsphinxRecognizer:
                 config["lm"], config["dict"] = str(lm), str(dictionary)
         if jsgf is not None:
             config["jsgf"] = str(jsgf)
+        venue_lm = None
+        if hints:
+            venue_lm = _write_venue_lm(hints, config["lm"], config["dict"])
+            config["lm"] = str(venue_lm)
         try:
             self._decoder = Decoder(config)
         except (RuntimeError, ValueError) as err:
             raise ModelError(f"pocketsphinx: cannot load model ({err})") from err
+        finally:
+            if venue_lm is not None:
+                venue_lm.unlink(missing_ok=True)
+        self.hinted = bool(hints)
         self._in_utt = False
 
     def start(self) -> None:
@@ -73,3 +87,34 @@ class PocketsphinxRecognizer:
         self._in_utt = False
         hyp = self._decoder.hyp()
         return hyp.hypstr.strip() if hyp else ""
+
+
+GENERAL_WORDS = 60000  # the general model's most frequent words stay speakable (bench/phrase_bias.py)
+
+
+@functools.lru_cache(maxsize=2)
+def _general_unigrams(lm_path: str, dict_path: str) -> tuple[dict[str, float], frozenset[str]]:
+    from pocketsphinx import Config, LogMath, NGramModel
+    words = set()
+    with open(dict_path, encoding="utf-8") as fh:
+        for line in fh:
+            word = line.split(" ", 1)[0]
+            if word and "(" not in word:
+                words.add(word)
+    lm = NGramModel(Config(), LogMath(), lm_path)
+    to_log10 = math.log10(1.0001)   # pocketsphinx's log base
+    scored = sorted(((lm.prob([w]) * to_log10, w) for w in words), reverse=True)[:GENERAL_WORDS]
+    return {w: p for p, w in scored}, frozenset(words)
+
+
+def _write_venue_lm(hints: list[str], lm_path: str, dict_path: str) -> Path:
+    from .phrase_hints import venue_arpa
+    started = time.perf_counter()
+    general, known = _general_unigrams(lm_path, dict_path)
+    arpa = venue_arpa(hints, general, set(known))
+    fd, name = tempfile.mkstemp(prefix="edge-avatar-venue-", suffix=".arpa")
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(arpa)
+    _LOGGER.info("pocketsphinx: venue language model from %d phrases in %.2f s", len(hints),
+                 time.perf_counter() - started)
+    return Path(name)

@@ -67,3 +67,14 @@ def chosen_option(text: str) -> int | None:
         if any(p in t for p in phrases):
             return index
     return None
+
+
+def command_phrases(lang: str) -> list[str]:
+    """Every way of steering the conversation in `lang`, for the recogniser's hints."""
+    phrases = list(_REPEAT.get(lang, ()))
+    if lang == "en":
+        phrases += ["english please", "speak english", "chinese please", "speak chinese", "mandarin please",
+                    "can you speak chinese", "can you speak english", "the first one", "the second one"]
+    else:
+        phrases += ["说中文", "讲中文", "说英语", "说英文", "请说普通话", "第一个", "第二个"]
+    return phrases

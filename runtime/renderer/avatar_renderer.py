@@ -13,6 +13,7 @@ import math
 import pygame
 
 from ..avatar.animator import AvatarMode, AvatarPose
+from .ai_label import AiLabel
 
 DESIGN_W, DESIGN_H = 540, 960
 MOUTH_INTERIOR = (92, 18, 34)
@@ -25,7 +26,6 @@ JACKET_DARK = (15, 80, 95)
 SHIRT = (245, 245, 240)
 IRIS = (70, 105, 150)
 LIP = (196, 96, 104)
-LABEL_TEXT = "AI-generated digital human"
 MODE_COLOURS = {AvatarMode.IDLE: (120, 130, 140), AvatarMode.LISTENING: (60, 180, 110),
                 AvatarMode.THINKING: (230, 170, 50), AvatarMode.SPEAKING: (70, 150, 230)}
 
@@ -40,9 +40,8 @@ class AvatarRenderer:
         self.oy = (height - DESIGN_H * self.scale) / 2
         self.surface = pygame.Surface((width, height))
         self._background = self._make_background()
-        pygame.font.init()
-        self._font = pygame.font.Font(None, max(14, int(26 * self.scale)))
-        self._label = self._font.render(LABEL_TEXT, True, (255, 255, 255))
+        self.label = AiLabel(int(26 * self.scale))
+        self.label_box: pygame.Rect | None = None
 
     # -- geometry helpers (design space -> pixels)
     def _p(self, x: float, y: float) -> tuple[int, int]:
@@ -101,9 +100,7 @@ class AvatarRenderer:
         self._draw_earring(pose, fx, fy)
         # mode lamp and the AI label (always shown)
         pygame.draw.circle(s, MODE_COLOURS[pose.mode], self._p(40, 40), max(3, int(12 * self.scale)))
-        label_rect = self._label.get_rect(center=self._p(270, 930))
-        pygame.draw.rect(s, (0, 0, 0), label_rect.inflate(16, 8), border_radius=6)
-        s.blit(self._label, label_rect)
+        self.label_box = self.label.draw(s, self._p(270, 920))
         return s
 
     def _draw_eyes(self, pose: AvatarPose, fx: float, fy: float) -> None:

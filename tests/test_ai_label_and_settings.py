@@ -1,0 +1,80 @@
+"""The AI-generated label is on every frame, in Chinese and English, and no settings file can remove it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pygame
+import pytest
+
+from runtime.avatar.animator import Animator, AvatarMode
+from runtime.config import KioskConfig
+from runtime.errors import ConfigError
+from runtime.renderer.ai_label import TEXT_ZH, AiLabel, find_cjk_font
+from runtime.renderer.avatar_renderer import AvatarRenderer
+from runtime.settings_file import load_settings
+
+CLI = [sys.executable, "-m", "runtime"]
+
+
+def test_label_is_drawn_on_every_frame_at_every_size():
+    for width, height in ((540, 960), (1080, 1920), (200, 200)):
+        renderer = AvatarRenderer(width, height)
+        animator = Animator(seed=1)
+        for step in range(3):
+            pose = animator.step(1 / 30, "aa", AvatarMode.SPEAKING if step else AvatarMode.IDLE)
+            surface = renderer.draw(pose)
+            box = renderer.label_box
+            assert box is not None and surface.get_rect().contains(box), (width, height)
+            pixels = pygame.surfarray.array3d(surface.subsurface(box))
+            assert (pixels.max(axis=2) > 200).mean() > 0.03    # white text ...
+            assert (pixels.max(axis=2) < 10).mean() > 0.3      # ... on its black box
+
+
+def test_label_shows_chinese_glyphs_not_boxes():
+    assert find_cjk_font() is not None, "scripts/setup.sh installs fonts-droid-fallback for the label"
+    label = AiLabel(26)
+    assert label.text.startswith(TEXT_ZH)
+    font = pygame.font.Font(str(label.font_path), 24)
+    glyphs = [np.asarray(pygame.surfarray.array_alpha(font.render(ch, True, (255, 255, 255)))).tobytes()
+              for ch in "智能生成数字人"]
+    assert len(set(glyphs)) == 7    # seven different glyphs, not identical "missing" boxes
+
+
+def _settings(tmp_path, body: str):
+    path = tmp_path / "settings.yaml"
+    path.write_text(textwrap.dedent(body), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("key", ["ai_label", "show_ai_label", "disclosure", "AI_LABEL"])
+def test_pushed_settings_cannot_switch_off_the_label_or_disclosure(tmp_path, key):
+    path = _settings(tmp_path, f"lang: en\n{key}: false\n")
+    with pytest.raises(ConfigError, match=f"{key}: the AI-generated label and spoken disclosure are always on"):
+        load_settings(path, KioskConfig())
+
+
+def test_settings_file_applies_known_keys_and_names_bad_ones(tmp_path):
+    good = load_settings(_settings(tmp_path, """\
+        lang: zh
+        phrase_hints: false
+        endpoint: {end_silence_s: 0.8, quick_end_silence_s: 0.4}
+        """), KioskConfig())
+    assert (good.lang, good.phrase_hints, good.endpoint.end_silence_s) == ("zh", False, 0.8)
+    with pytest.raises(ConfigError) as err:
+        load_settings(_settings(tmp_path, "lang: 3\nvolume_boost: 11\nendpoint: {end_silence: 1}\n"), KioskConfig())
+    text = str(err.value)
+    assert "settings.yaml: lang: expected str, got 3" in text
+    assert "settings.yaml: volume_boost: unknown setting" in text
+    assert "settings.yaml: endpoint: unknown endpoint settings ['end_silence']" in text
+
+
+def test_run_refuses_a_settings_file_that_hides_the_label(tmp_path):
+    path = _settings(tmp_path, "show_ai_label: false\n")
+    done = subprocess.run(CLI + ["run", "--settings", str(path), "--input", "x.wav", "--output", "null",
+                                 "--display", "headless"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    assert "show_ai_label: the AI-generated label and spoken disclosure are always on" in done.stderr

@@ -1,0 +1,75 @@
+"""Conversations through the kiosk loop: spoken follow-ups, repeats and language switches."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import numpy as np
+import pytest
+
+from runtime.asr.base import ScriptedRecognizer
+from runtime.audio.chunk import AudioChunk
+from runtime.audio.sinks import NullSink
+from runtime.audio.sources import WavFileSource
+from runtime.avatar_view import AvatarView
+from runtime.dialogue.content_pack import load_content_pack
+from runtime.dialogue.responder import Responder
+from runtime.endpointing import Endpointer
+from runtime.kiosk import Kiosk, LanguageBackends
+from runtime.listener import Listener
+from runtime.renderer.display import HeadlessDisplay
+from runtime.speech_output import SpeechOutput
+from runtime.tts.base import ToneSynthesizer
+from runtime.tts.espeak_tts import EspeakSynthesizer
+from runtime.vad import EnergyVad
+from tests.conftest import write_wav
+from tests.test_end_to_end import run_cli
+
+pytestmark = pytest.mark.slow
+
+
+def test_spoken_conversation_repeat_and_a_language_this_kiosk_cannot_hear(speak, mall_pack_dir, tmp_path):
+    """Real Piper speech recognised by pocketsphinx; the mall kiosk here can only listen in English."""
+    audio, _ = speak(["Where can I park?", "Say that again.", "Chinese please."], gap_s=9.0)
+    question = write_wav(tmp_path / "talk.wav", audio)
+    done = run_cli("--content", str(mall_pack_dir), "--lang", "en", "--input", str(question), "--output", "null",
+                   "--display", "headless", "--report", str(tmp_path / "report.json"))
+    assert done.returncode == 0, done.stderr
+    turns = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))["turns"]
+    assert [t["kind"] for t in turns] == ["answer", "repeat", "language"], [t["transcript"] for t in turns]
+    assert turns[0]["intent"] == "parking" and turns[1]["answer"] == turns[0]["answer"]
+    assert turns[2]["answer"] == "Sorry, I cannot listen in Chinese at this kiosk yet." and turns[2]["lang"] == "en"
+    assert turns[0]["answer_id"].startswith("mall-demo/parking@")
+
+
+def _tones(tmp_path, count: int):
+    tone = AudioChunk.from_float(0.3 * np.ones(16000, dtype=np.float32), 16000)
+    gap = AudioChunk.silence(2.0, 16000)
+    audio = AudioChunk(16000, 2, 1, gap.audio + b"".join(tone.audio + gap.audio for _ in range(count)))
+    return write_wav(tmp_path / "turns.wav", audio)
+
+
+def test_kiosk_switches_recogniser_and_voice_when_the_visitor_asks(mall_pack_dir, tmp_path):
+    """'说中文' heard: the answer and the next turns are Mandarin (real espeak-ng voice), heard by the zh recogniser."""
+    source = WavFileSource(_tones(tmp_path, 4), paced=False)
+    english = ScriptedRecognizer(["where can I park", "说中文"], "en")
+    chinese = ScriptedRecognizer(["洗手间在哪里", "English please"], "zh")
+    made: list[str] = []
+
+    def recognizer(lang, pack):
+        made.append(lang)
+        return chinese if lang == "zh" else english
+
+    speech = SpeechOutput({"en": ToneSynthesizer()}, NullSink(16000), source.now, time.perf_counter)
+    kiosk = Kiosk(source, Listener(EnergyVad(), english, Endpointer()), Responder(load_content_pack(mall_pack_dir)),
+                  speech, AvatarView(HeadlessDisplay(135, 240)), "en", realtime=False,
+                  languages=LanguageBackends(("en", "zh"), recognizer, lambda lang: EspeakSynthesizer(lang)))
+    run = kiosk.run()
+    speech.close()
+    kinds = [(t["kind"], t["lang"], t["intent"]) for t in run.turns]
+    assert kinds == [("answer", "en", "parking"), ("language", "zh", None), ("answer", "zh", "restroom"),
+                     ("language", "en", None)]
+    assert run.turns[1]["answer"] == "好的，我说中文。" and run.turns[1]["audio_seconds"] > 0.5
+    assert run.turns[2]["answer"].startswith("每层的洗手间")
+    assert made == ["zh", "en"] and kiosk.lang == "en"
