@@ -11,18 +11,53 @@ at a time. Targets (issue 5): in-domain >= 90 %, out-of-domain >= 80 %.
 from __future__ import annotations
 
 import argparse
+import random
 import sys
 import time
+from collections import defaultdict
 from pathlib import Path
+
+from pypinyin import Style, lazy_pinyin
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from bench.common import machine, print_table, write_json  # noqa: E402
 from runtime.dialogue.content_pack import load_content_pack  # noqa: E402
+from runtime.dialogue.lexicon import Lexicon  # noqa: E402
 from runtime.dialogue.matcher import IntentMatcher  # noqa: E402
 from runtime.dialogue.pack_examples import run_pack_examples  # noqa: E402
-from runtime.dialogue.question_set import load_question_set, score  # noqa: E402
+from runtime.dialogue.question_set import LabelledQuestion, load_question_set, score  # noqa: E402
+
+SLIP_RATE = 0.2  # share of Han characters a simulated Mandarin recogniser replaces by a homophone
+
+
+def _common_homophones() -> dict[str, list[str]]:
+    """Toneless syllable -> the 3755 most common characters (GB2312 level 1) that have it."""
+    by_sound: dict[str, list[str]] = defaultdict(list)
+    for cp in range(0x4E00, 0x9FA6):
+        try:
+            code = chr(cp).encode("gb2312")
+        except UnicodeEncodeError:
+            continue
+        if 0xB0 <= code[0] <= 0xD7:
+            by_sound[lazy_pinyin(chr(cp), style=Style.NORMAL)[0]].append(chr(cp))
+    return by_sound
+
+
+def with_homophone_slips(items: list[LabelledQuestion], rate: float, seed: int = 7) -> list[LabelledQuestion]:
+    """The Mandarin questions as a recogniser that confuses homophones would write them."""
+    rng, sounds, out = random.Random(seed), _common_homophones(), []
+    for item in items:
+        chars = []
+        for ch in item.text:
+            py = lazy_pinyin(ch, style=Style.NORMAL, errors="ignore")
+            if py and rng.random() < rate:
+                others = [c for c in sounds.get(py[0], []) if c != ch]
+                ch = rng.choice(others) if others else ch
+            chars.append(ch)
+        out.append(LabelledQuestion(item.lang, "".join(chars), item.intent))
+    return out
 
 SETS = REPO / "bench" / "dialogue_sets"
 MALL = REPO.parent / "shared" / "venues" / "mall-demo"
@@ -46,6 +81,10 @@ def main() -> int:
                            lambda text, lang: matcher.match(text, lang).intent_id)
                for lang in sorted({i.lang for i in items})}
     examples = run_pack_examples(pack)
+    slips = with_homophone_slips([i for i in items if i.lang == "zh"], SLIP_RATE)
+    by_sound = score(slips, lambda text, lang: matcher.match(text, lang).intent_id)
+    deaf = IntentMatcher(pack, lexicon=Lexicon.built_in(pack.synonyms, by_sound=False))
+    by_chars = score(slips, lambda text, lang: deaf.match(text, lang).intent_id)
     rows = [("question set", f"{args.set.name} on {pack.venue_id}")]
     for lang, s in by_lang.items():
         rows.append((f"{lang}: in-domain right", f"{s.in_domain_right}/{s.in_domain} = {s.in_domain_rate:.1%}"))
@@ -56,6 +95,10 @@ def main() -> int:
              ("all: out-of-domain to fallback (target >= 80 %)",
               f"{result.out_of_domain_right}/{result.out_of_domain} = {result.out_of_domain_rate:.1%}"),
              ("pack examples, each left out", f"{sum(e.ok for e in examples)}/{len(examples)}"),
+             (f"zh with {SLIP_RATE:.0%} homophone slips: in-domain right",
+              f"{by_sound.in_domain_rate:.1%} (concepts by characters only: {by_chars.in_domain_rate:.1%})"),
+             (f"zh with {SLIP_RATE:.0%} homophone slips: out-of-domain to fallback",
+              f"{by_sound.out_of_domain_rate:.1%} (by characters only: {by_chars.out_of_domain_rate:.1%})"),
              ("time per question", f"{per_query_ms:.2f} ms"),
              ("machine", machine())]
     print_table("Intent matching", rows)
@@ -71,6 +114,9 @@ def main() -> int:
                                    "out_of_domain_rate": round(s.out_of_domain_rate, 4)}
                             for lang, s in by_lang.items()},
             "pack_examples_left_out": [sum(e.ok for e in examples), len(examples)],
+            "zh_homophone_slips": {"rate": SLIP_RATE, "in_domain_rate": round(by_sound.in_domain_rate, 4),
+                                   "out_of_domain_rate": round(by_sound.out_of_domain_rate, 4),
+                                   "in_domain_rate_without_sound": round(by_chars.in_domain_rate, 4)},
             "ms_per_question": round(per_query_ms, 3)})
     return 0
 

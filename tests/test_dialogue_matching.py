@@ -75,3 +75,13 @@ def test_dialogue_benchmark_prints_both_rates_and_writes_json(tmp_path, mall_pac
     assert "all: in-domain right" in done.stdout and "all: out-of-domain to fallback" in done.stdout
     data = json.loads(out.read_text())
     assert data["in_domain_rate"] >= 0.9 and data["out_of_domain_rate"] >= 0.8
+
+
+def test_mandarin_homophone_slips_and_digits_still_meet_the_intent(mall_pack_dir):
+    matcher = IntentMatcher(load_content_pack(mall_pack_dir))
+    assert matcher.match("测所在哪里", "zh").intent_id == "restroom"        # 测所: a recogniser's 厕所
+    assert matcher.match("停车厂怎么收费", "zh").intent_id == "parking"     # 停车厂 for 停车场
+    assert matcher.match("电影院在6楼吗", "zh").intent_id == "cinema"
+    deaf = IntentMatcher(load_content_pack(mall_pack_dir),
+                         lexicon=Lexicon.built_in(by_sound=False))
+    assert deaf.match("测所在哪里", "zh").intent_id != "restroom"

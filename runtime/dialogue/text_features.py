@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections import Counter
 from typing import Iterable
+
+from pypinyin import Style, lazy_pinyin
 
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _NOT_WORD = re.compile(r"[^\w\u3400-\u4dbf\u4e00-\u9fff']+")
@@ -18,6 +21,18 @@ _ZH_FUNCTION_CHARS = frozenset("吗呢吧啊呀的了是有在我你您们哪里
 _FUNCTION_WEIGHT = 0.25
 # Chosen on the dev set and the pack examples (bench/dialogue.py --set mall-dev.yaml).
 CONCEPT_WEIGHT = {"en": 3.0, "zh": 4.0}
+
+
+_ZH_DIGITS = str.maketrans("0123456789", "零一二三四五六七八九")
+
+
+@functools.lru_cache(maxsize=8192)
+def syllable(token: str) -> str:
+    """A Han character's toneless pinyin; any other token as it is."""
+    if len(token) == 1 and _CJK.match(token):
+        found = lazy_pinyin(token, style=Style.NORMAL, errors="ignore")
+        return found[0] if found else token
+    return token
 
 
 def detect_language(text: str) -> str:
@@ -72,7 +87,8 @@ def features(text: str, lang: str, concepts: Iterable[str] = ()) -> Counter[str]
     for concept in concepts:
         grams["k:" + concept] += CONCEPT_WEIGHT[lang]
     if lang == "zh":
-        # Latin words inside Chinese (WiFi, ATM) count as one token each.
+        # Latin words inside Chinese (WiFi, ATM) count as one token each; 3楼 and 三楼 meet.
+        text = text.translate(_ZH_DIGITS)
         tokens = word_tokens(text, lang)
         for n, weight in ((1, 1.0), (2, 1.5), (3, 1.0)):
             for i in range(len(tokens) - n + 1):
