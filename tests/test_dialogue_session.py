@@ -234,3 +234,12 @@ def test_ask_cli_holds_one_conversation_over_stdin_at_an_injected_time():
     assert replies[1]["answer"] == replies[2]["answer"] == "Children under 1.2 metres go free with an adult."
     assert replies[4]["answer"] == "现在已经闭馆了，下次开放是周二上午9点。" and replies[4]["cues"] == ["sad"]
     assert replies[0]["answer_id"].startswith("edge-avatar-demo/tickets@")
+
+
+def test_an_unrelated_question_after_a_topic_still_gets_the_fallback(mall):
+    session = mall.session()
+    assert session.reply("where is the taxi stand", 0.0, WED_3PM, "en").intent == "metro_taxi"
+    assert session.reply("Tell me a joke", 3.0, WED_3PM, "en").kind == Kind.FALLBACK
+    session.reply("有药店吗", 6.0, WED_3PM, "zh")
+    assert session.reply("讲个笑话", 8.0, WED_3PM, "zh").kind == Kind.FALLBACK
+    assert session.reply("在哪里", 10.0, WED_3PM, "zh").intent == "pharmacy"

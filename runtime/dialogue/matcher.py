@@ -87,6 +87,17 @@ class IntentMatcher:
     def features(self, text: str, lang: str) -> Counter[str]:
         return features(text, lang, self.lexicon.tag(text, lang))
 
+    def knows_every_word(self, text: str, lang: str) -> bool:
+        """True when each word (en) or character (zh) of `text` appears in the pack's examples:
+        "where is it?" is vague, "tell me a joke" is about something else."""
+        index = self._indexes.get(lang)
+        if index is None:
+            return False
+        grams = features(text, lang)
+        content = [g for g, weight in grams.items() if weight >= 1.0 and (
+            g.startswith("w:") if lang != "zh" else (g.startswith("c:") and len(g) == 3))]
+        return all(g in index.idf for g in content)
+
     def ranked(self, text: str, lang: str) -> list[tuple[str, float]]:
         index = self._indexes.get(lang)
         if index is None or not text.strip():

@@ -153,8 +153,10 @@ class DialogueSession:
             if followup.intent_id is not None and followup.confidence >= main.confidence:
                 return self._followup(s, s.topic, followup, answer_lang, now)
         match = self.matcher.match(text, heard_lang)
-        if match.intent_id is None and s.topic and t - s.topic_t <= CONTEXT_WINDOW_S and s.topic_text:
-            # "and how much is it?" right after parking: read it with the last question.
+        if (match.intent_id is None and s.topic and t - s.topic_t <= CONTEXT_WINDOW_S and s.topic_text
+                and self.matcher.knows_every_word(text, heard_lang)):
+            # "and where is it?" right after the pharmacy: read it with the last question
+            # (only when every word is one the pack uses: "tell me a joke" is not about the pharmacy).
             leaning = self.matcher.match(f"{s.topic_text} {text}", heard_lang)
             if leaning.intent_id is not None and match.confidence > 0:
                 match = replace(leaning, confidence=min(leaning.confidence, 0.99))
