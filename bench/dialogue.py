@@ -14,10 +14,7 @@ import argparse
 import random
 import sys
 import time
-from collections import defaultdict
 from pathlib import Path
-
-from pypinyin import Style, lazy_pinyin
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -28,20 +25,18 @@ from runtime.dialogue.lexicon import Lexicon  # noqa: E402
 from runtime.dialogue.matcher import IntentMatcher  # noqa: E402
 from runtime.dialogue.pack_examples import run_pack_examples  # noqa: E402
 from runtime.dialogue.question_set import LabelledQuestion, load_question_set, score  # noqa: E402
+from runtime.dialogue.text_features import SYLLABLE_TABLE, syllable  # noqa: E402
 
 SLIP_RATE = 0.2  # share of Han characters a simulated Mandarin recogniser replaces by a homophone
 
 
 def _common_homophones() -> dict[str, list[str]]:
-    """Toneless syllable -> the 3755 most common characters (GB2312 level 1) that have it."""
-    by_sound: dict[str, list[str]] = defaultdict(list)
-    for cp in range(0x4E00, 0x9FA6):
-        try:
-            code = chr(cp).encode("gb2312")
-        except UnicodeEncodeError:
-            continue
-        if 0xB0 <= code[0] <= 0xD7:
-            by_sound[lazy_pinyin(chr(cp), style=Style.NORMAL)[0]].append(chr(cp))
+    """Toneless syllable -> the 3 755 most common characters (GB2312 level 1) that have it."""
+    by_sound = {}
+    for line in SYLLABLE_TABLE.read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            sound, chars = line.split(" ", 1)
+            by_sound[sound] = list(chars.split("|")[0])
     return by_sound
 
 
@@ -51,9 +46,9 @@ def with_homophone_slips(items: list[LabelledQuestion], rate: float, seed: int =
     for item in items:
         chars = []
         for ch in item.text:
-            py = lazy_pinyin(ch, style=Style.NORMAL, errors="ignore")
-            if py and rng.random() < rate:
-                others = [c for c in sounds.get(py[0], []) if c != ch]
+            sound = syllable(ch)
+            if sound != ch and rng.random() < rate:
+                others = [c for c in sounds.get(sound, []) if c != ch]
                 ch = rng.choice(others) if others else ch
             chars.append(ch)
         out.append(LabelledQuestion(item.lang, "".join(chars), item.intent))

@@ -85,3 +85,14 @@ def test_mandarin_homophone_slips_and_digits_still_meet_the_intent(mall_pack_dir
     deaf = IntentMatcher(load_content_pack(mall_pack_dir),
                          lexicon=Lexicon.built_in(by_sound=False))
     assert deaf.match("测所在哪里", "zh").intent_id != "restroom"
+
+
+def test_syllable_table_agrees_with_pypinyin():
+    from pypinyin import Style, lazy_pinyin
+
+    from runtime.dialogue.text_features import syllable, syllable_table
+    table = syllable_table()
+    assert len(table) == 6763
+    for ch in "厕所停车场洗手间电影院超市药店服务台":
+        assert syllable(ch) == lazy_pinyin(ch, style=Style.NORMAL)[0]
+    assert syllable("WiFi") == "WiFi"

@@ -6,9 +6,10 @@ import functools
 import re
 import unicodedata
 from collections import Counter
+from pathlib import Path
 from typing import Iterable
 
-from pypinyin import Style, lazy_pinyin
+SYLLABLE_TABLE = Path(__file__).parent / "lexicon" / "hanzi_syllables.txt"
 
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _NOT_WORD = re.compile(r"[^\w\u3400-\u4dbf\u4e00-\u9fff']+")
@@ -26,13 +27,21 @@ CONCEPT_WEIGHT = {"en": 3.0, "zh": 4.0}
 _ZH_DIGITS = str.maketrans("0123456789", "零一二三四五六七八九")
 
 
-@functools.lru_cache(maxsize=8192)
+@functools.lru_cache(maxsize=1)
+def syllable_table() -> dict[str, str]:
+    """Han character -> toneless pinyin, for GB2312's 6 763 characters (distilled from pypinyin)."""
+    table = {}
+    for line in SYLLABLE_TABLE.read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            sound, chars = line.split(" ", 1)
+            for ch in chars.replace("|", ""):
+                table[ch] = sound
+    return table
+
+
 def syllable(token: str) -> str:
-    """A Han character's toneless pinyin; any other token as it is."""
-    if len(token) == 1 and _CJK.match(token):
-        found = lazy_pinyin(token, style=Style.NORMAL, errors="ignore")
-        return found[0] if found else token
-    return token
+    """A Han character's toneless pinyin; any other token (or a rare character) as it is."""
+    return syllable_table().get(token, token)
 
 
 def detect_language(text: str) -> str:
