@@ -7,9 +7,10 @@ import time
 
 import pytest
 
-from runtime.avatar.animator import Animator, AvatarMode
+from runtime.avatar.rig_animator import AvatarMode, Inputs, RigAnimator
+from runtime.avatar_view import open_rig
 from runtime.panel_profile import load_profile
-from runtime.renderer.avatar_renderer import AvatarRenderer
+from runtime.renderer.rig_renderer import RigRenderer
 
 VISEMES = ("aa", "E", "PP", "oh", "SS", "ih", "sil")
 
@@ -32,11 +33,12 @@ def test_screen_resolution_matches_the_panel(panel_profile, simulate):
 
 @pytest.mark.display
 def test_talking_avatar_render_rate(panel_profile, measure):
-    renderer = AvatarRenderer(panel_profile.width, panel_profile.height)
-    animator = Animator(seed=1)
+    rig = open_rig(None, panel_profile.height)
+    renderer = RigRenderer(rig, panel_profile.width, panel_profile.height)
+    animator = RigAnimator(rig, seed=1)
     frames, start = 0, time.perf_counter()
     while time.perf_counter() - start < 2.0:
-        pose = animator.step(1 / 60, VISEMES[frames // 4 % len(VISEMES)], AvatarMode.SPEAKING)
+        pose = animator.step(1 / 60, Inputs(AvatarMode.SPEAKING, VISEMES[frames // 4 % len(VISEMES)]))
         renderer.draw(pose)
         frames += 1
     fps = frames / (time.perf_counter() - start)

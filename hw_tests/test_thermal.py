@@ -8,8 +8,9 @@ import time
 import pytest
 
 from firmware_bridge.health import HealthProbe
-from runtime.avatar.animator import Animator, AvatarMode
-from runtime.renderer.avatar_renderer import AvatarRenderer
+from runtime.avatar.rig_animator import AvatarMode, Inputs, RigAnimator
+from runtime.avatar_view import open_rig
+from runtime.renderer.rig_renderer import RigRenderer
 
 
 @pytest.mark.thermal
@@ -31,11 +32,12 @@ def test_soak_under_full_load(pytestconfig, measure):
 
     worker = threading.Thread(target=synthesise, daemon=True)
     worker.start()
-    renderer, animator, peak, throttled = AvatarRenderer(1080, 1920), Animator(), before.hottest_c, set()
+    rig = open_rig(None, 1920)
+    renderer, animator, peak, throttled = RigRenderer(rig, 1080, 1920), RigAnimator(rig), before.hottest_c, set()
     end = time.monotonic() + seconds
     next_sample = time.monotonic() + 1.0
     while time.monotonic() < end:
-        renderer.draw(animator.step(1 / 60, "aa", AvatarMode.SPEAKING))
+        renderer.draw(animator.step(1 / 60, Inputs(AvatarMode.SPEAKING, "aa")))
         if time.monotonic() >= next_sample:
             sample = probe.sample()
             peak = max(peak, sample.hottest_c or peak)

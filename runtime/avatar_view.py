@@ -1,8 +1,9 @@
 """The avatar on screen: fixed-step animation, read-only drawing, frames kept on request.
 
-`advance(t, mode, viseme_at)` steps the animation to session time t in fixed
-steps, reading the mouth's viseme at each step's own time, then draws once if a
-frame is due for the display or for the frames folder.
+`advance(t, mode, viseme_at)` steps the rig's animation to session time t in
+fixed steps, reading the mouth's viseme at each step's own time, then draws once
+if a frame is due for the display (only the rectangles that changed) or for the
+frames folder. Cues from the dialogue ([smile], [wave]) go to `cue()`.
 """
 
 from __future__ import annotations
@@ -14,9 +15,13 @@ from typing import Callable
 
 import pygame
 
-from .avatar.animator import Animator, AvatarMode, AvatarPose, FixedStepClock
-from .renderer.avatar_renderer import AvatarRenderer, mouth_open_pixels
+from .avatar.clock import FixedStepClock
+from .avatar.default_character import default_pack
+from .avatar.rig import Rig
+from .avatar.rig_animator import AvatarMode, Inputs, RigAnimator, RigPose
+from .avatar.rig_loader import load_rig
 from .renderer.display import Display
+from .renderer.rig_renderer import RigRenderer, mouth_open_pixels
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -31,12 +36,21 @@ class SavedFrame:
     mouth_pixels: int
 
 
+def open_rig(avatar_dir: Path | None, height: int) -> Rig:
+    """The avatar pack to show: an admin's folder, or the default character drawn for this height."""
+    folder = Path(avatar_dir) if avatar_dir else default_pack(height)
+    rig = load_rig(folder)
+    _LOGGER.info("avatar %r from %s (%d parts)", rig.name, folder, len(rig.parts))
+    return rig
+
+
 class AvatarView:
     def __init__(self, display: Display, frames_dir: Path | None = None, frame_every_s: float = 0.2,
-                 max_frames: int = 300, fps: float = 30.0, seed: int = 0):
+                 max_frames: int = 300, fps: float = 30.0, seed: int = 0, avatar_dir: Path | None = None):
         self.display = display
-        self.renderer = AvatarRenderer(display.width, display.height)
-        self.animator = Animator(seed)
+        self.rig = open_rig(avatar_dir, display.height)
+        self.renderer = RigRenderer(self.rig, display.width, display.height)
+        self.animator = RigAnimator(self.rig, seed)
         self.clock = FixedStepClock()
         self.frames_dir = Path(frames_dir) if frames_dir else None
         if self.frames_dir:
@@ -48,21 +62,32 @@ class AvatarView:
         self._next_show = 0.0
         self._show_every = 1.0 / fps
         self._show_on_screen = display.name != "headless"
-        self.pose: AvatarPose | None = None
+        self.pose: RigPose | None = None
         self.frames_drawn = 0
+        self.visitor_x: float | None = None   # -1..1 when a sensor knows where the visitor is
 
     def set_fps(self, fps: float) -> None:
         """Cap how often the display is redrawn (lowered while the board throttles)."""
         self._show_every = 1.0 / max(1.0, fps)
 
+    def cue(self, name: str) -> None:
+        """An expression or motion cue from an answer ([smile], [wave]): play it now."""
+        if name in self.rig.expressions:
+            self.animator.express(name)
+        elif name in self.rig.motions:
+            self.animator.play(name)
+        else:
+            _LOGGER.warning("avatar %r has no expression or motion %r", self.rig.name, name)
+
     def advance(self, t: float, mode: AvatarMode, viseme_at: Callable[[float], str]) -> None:
         for _ in range(self.clock.steps_to(t)):
             step_t = self.animator.t + self.clock.dt
-            self.pose = self.animator.step(self.clock.dt, viseme_at(step_t), mode)
+            self.pose = self.animator.step(self.clock.dt, Inputs(mode, viseme_at(step_t), self.visitor_x))
             self._maybe_save()
         if self.pose is not None and self._show_on_screen and t >= self._next_show:
             self._next_show = t + self._show_every
-            self.display.show(self.renderer.draw(self.pose))
+            surface = self.renderer.draw(self.pose)
+            self.display.show(surface, self.renderer.dirty)
             self.frames_drawn += 1
 
     def _maybe_save(self) -> None:
@@ -76,5 +101,7 @@ class AvatarView:
         t_ms = int(round(pose.t * 1000))
         name = f"frame_{t_ms:07d}ms.png"
         pygame.image.save(surface, str(self.frames_dir / name))
-        self.saved.append(SavedFrame(t_ms, name, pose.mode.value, pose.viseme, round(pose.mouth_open, 3),
-                                     mouth_open_pixels(surface, self.renderer.mouth_rect())))
+        mouth = self.renderer.part_rect("mouth")
+        self.saved.append(SavedFrame(t_ms, name, pose.mode.value, pose.viseme,
+                                     round(pose.params.get("ParamMouthOpenY", 0.0), 3),
+                                     mouth_open_pixels(surface, mouth) if mouth else 0))

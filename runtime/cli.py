@@ -64,6 +64,7 @@ def _parser() -> argparse.ArgumentParser:
                                                   "$EDGE_AVATAR_DATA/interactions)")
     run.add_argument("--panel", default="portrait-1080x1920",
                      help="panel profile: a shipped name (edge-avatar panel list) or a YAML file")
+    run.add_argument("--avatar", type=Path, help="an avatar pack folder (default: the bundled character)")
     run.add_argument("--settings", type=Path,
                      help="a YAML settings file (what the fleet pushes); its values replace the matching options")
     run.add_argument("--no-phrase-hints", dest="phrase_hints", action="store_false",
@@ -91,6 +92,9 @@ def _parser() -> argparse.ArgumentParser:
     ctest = csub.add_parser("test", help="match each example question with itself left out")
     ctest.add_argument("pack", type=Path)
     ctest.set_defaults(func=_cmd_content_test)
+
+    from .avatar.avatar_cli import add_parser as add_avatar_parser
+    add_avatar_parser(sub)
 
     panel = sub.add_parser("panel", help="panel profiles")
     psub = panel.add_subparsers(dest="panel_command", required=True)
@@ -124,7 +128,7 @@ def _cmd_run(args) -> int:
                       models_dir=args.models, vad=args.vad, width=width, height=height,
                       frame_every_s=args.frame_every, max_turns=args.max_turns,
                       panel_port=args.panel_port, gpio=args.gpio, panel=args.panel,
-                      log_dir=args.log_dir, phrase_hints=args.phrase_hints)
+                      log_dir=args.log_dir, phrase_hints=args.phrase_hints, avatar_dir=args.avatar)
     if args.settings:
         from .settings_file import load_settings
         cfg = load_settings(args.settings, cfg)

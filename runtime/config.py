@@ -34,6 +34,7 @@ class KioskConfig:
     gpio: bool = False              # PIR presence sensor and staff button on the board's GPIO
     panel: str = "portrait-1080x1920"  # panel profile: a shipped name or a YAML file
     log_dir: Path | None = None     # interaction log folder (text, >= 6 months); None: none for file runs
+    avatar_dir: Path | None = None  # an avatar pack folder (default: the bundled character)
     phrase_hints: bool = True       # compile the content pack into the recogniser's hints
     endpoint: EndpointConfig = field(default_factory=EndpointConfig)
 

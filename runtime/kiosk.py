@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from .audio.sources import AudioSource
-from .avatar.animator import AvatarMode
+from .avatar.rig_animator import AvatarMode
 from .avatar_view import AvatarView
 from .dialogue.content_pack import ContentPack, load_content_pack
 from .asr.base import Recognizer
@@ -93,6 +93,7 @@ class Kiosk:
         self.run_state = KioskRun()
         self._guess: _Guess | None = None
         self._pending: list[_Pending] = []
+        self._cues: list[tuple[Utterance, str, float]] = []   # (utterance, cue, where in it 0..1)
 
     def reload_content(self, folder) -> bool:
         """Switch to another content pack; on any problem keep answering from the current one."""
@@ -204,6 +205,8 @@ class Kiosk:
         _LOGGER.info("heard %r -> %s %s (%.2f)%s", turn.transcript, answer.kind, answer.intent or "-",
                      answer.confidence, " [speculated]" if speculative else "")
         self._pending.append(_Pending(turn, answer, ready_at, utterance, speculative))
+        lead = len(spoken) - len(answer.text)     # the disclosure said first, if any
+        self._cues += [(utterance, cue.name, (lead + cue.at_char) / max(1, len(spoken))) for cue in answer.cues]
         if not self.realtime:
             # As fast as possible, but in order: the answer's audio is placed on the
             # time line before more input is read, as it would be in real time.
@@ -257,7 +260,7 @@ class Kiosk:
                 _LOGGER.info("visitor left: conversation forgotten")
                 self.session.end()
             elif action.kind is ActionKind.LOOK_AT:
-                self.view.animator.visitor_x = action.value
+                self.view.visitor_x = action.value
             elif action.kind in (ActionKind.GREET, ActionKind.ATTRACT) and self._idle(t):
                 text = self._greeting_text()
                 self.speech.say(text, self.lang)
@@ -288,7 +291,21 @@ class Kiosk:
         return AvatarMode.IDLE
 
     def _animate(self, t: float) -> None:
+        self._play_cues(t)
         self.view.advance(t, self._mode(t), self.speech.viseme_at)
+
+    def _play_cues(self, t: float) -> None:
+        """Expression and motion cues play when the words they stand before are heard."""
+        waiting = []
+        for utterance, cue, where in self._cues:
+            if utterance.error or (utterance.done.is_set() and utterance.heard_from is None):
+                continue
+            start = utterance.heard_from
+            if start is not None and t >= start + where * utterance.audio_seconds:
+                self.view.cue(cue)
+            else:
+                waiting.append((utterance, cue, where))
+        self._cues = waiting
 
     def _finish(self) -> None:
         for p in self._pending:

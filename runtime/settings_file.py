@@ -29,7 +29,7 @@ from .errors import ConfigError
 # Keys that would hide that the avatar is AI-generated. Refused in any spelling.
 _COMPLIANCE_KEYS = ("ai_label", "show_ai_label", "label", "hide_label", "ai_disclosure", "disclosure",
                     "spoken_disclosure", "watermark", "show_label")
-_PATHS = {"content": "content_dir", "models": "models_dir", "log_dir": "log_dir"}
+_PATHS = {"content": "content_dir", "models": "models_dir", "log_dir": "log_dir", "avatar": "avatar_dir"}
 _PLAIN = {"lang": str, "panel": str, "vad": str, "phrase_hints": bool, "seed": int,
           "frame_every_s": float, "max_turns": int, "panel_port": str, "gpio": bool}
 

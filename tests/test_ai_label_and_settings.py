@@ -10,11 +10,12 @@ import numpy as np
 import pygame
 import pytest
 
-from runtime.avatar.animator import Animator, AvatarMode
+from runtime.avatar.rig_animator import AvatarMode, Inputs, RigAnimator
+from runtime.avatar_view import open_rig
 from runtime.config import KioskConfig
 from runtime.errors import ConfigError
 from runtime.renderer.ai_label import TEXT_ZH, AiLabel, find_cjk_font
-from runtime.renderer.avatar_renderer import AvatarRenderer
+from runtime.renderer.rig_renderer import RigRenderer
 from runtime.settings_file import load_settings
 
 CLI = [sys.executable, "-m", "runtime"]
@@ -22,10 +23,11 @@ CLI = [sys.executable, "-m", "runtime"]
 
 def test_label_is_drawn_on_every_frame_at_every_size():
     for width, height in ((540, 960), (1080, 1920), (200, 200)):
-        renderer = AvatarRenderer(width, height)
-        animator = Animator(seed=1)
+        rig = open_rig(None, height)
+        renderer = RigRenderer(rig, width, height)
+        animator = RigAnimator(rig, seed=1)
         for step in range(3):
-            pose = animator.step(1 / 30, "aa", AvatarMode.SPEAKING if step else AvatarMode.IDLE)
+            pose = animator.step(1 / 30, Inputs(AvatarMode.SPEAKING if step else AvatarMode.IDLE, "aa"))
             surface = renderer.draw(pose)
             box = renderer.label_box
             assert box is not None and surface.get_rect().contains(box), (width, height)

@@ -71,7 +71,7 @@ def test_a_visitor_arriving_is_greeted_looked_at_and_the_panel_set_up(tmp_path):
     [greeting] = run.greetings          # the return within the cooldown is not greeted twice
     assert greeting["kind"] == "greet" and 1000 <= greeting["t_ms"] <= 1500
     assert greeting["text"].startswith("Hello! I am the digital guide")
-    assert speech.busy_until() > 1.0 and kiosk.view.animator.visitor_x == 0.0
+    assert speech.busy_until() > 1.0 and kiosk.view.visitor_x == 0.0
     assert (state.brightness, state.mode) == (70, 1)
 
 

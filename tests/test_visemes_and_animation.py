@@ -7,9 +7,11 @@ import pygame
 import pytest
 
 from runtime.audio.chunk import AudioChunk
-from runtime.avatar.animator import (BLINK_CLOSE_S, BLINK_CLOSED_S, BLINK_OPEN_S, Animator, AvatarMode,
-                                     FixedStepClock)
-from runtime.renderer.avatar_renderer import AvatarRenderer, mouth_open_pixels
+from runtime.avatar.clock import FixedStepClock
+from runtime.avatar.rig_animator import (BLINK_CLOSE_S, BLINK_CLOSED_S, BLINK_OPEN_S, AvatarMode, Inputs,
+                                         RigAnimator)
+from runtime.avatar_view import open_rig
+from runtime.renderer.rig_renderer import RigRenderer, mouth_open_pixels
 from runtime.tts.base import PhonemeTiming
 from runtime.visemes import VISEMES, VisemeTrack, viseme_for
 
@@ -56,39 +58,46 @@ def test_cutting_the_track_closes_the_mouth_at_once():
     assert track.at(0.4) == "aa" and track.at(0.6) == "sil"
 
 
-def run_animation(seed: int, seconds: float, viseme="sil", mode=AvatarMode.IDLE):
-    animator, clock, poses = Animator(seed), FixedStepClock(), []
+@pytest.fixture(scope="module")
+def rig():
+    return open_rig(None, 480)
+
+
+def run_animation(rig, seed: int, seconds: float, viseme="sil", mode=AvatarMode.IDLE):
+    animator, clock, poses = RigAnimator(rig, seed), FixedStepClock(), []
     for _ in range(clock.steps_to(seconds)):
-        poses.append(animator.step(clock.dt, viseme, mode))
+        poses.append(animator.step(clock.dt, Inputs(mode, viseme)))
     return poses
 
 
-def test_animation_is_deterministic_under_a_seed():
-    assert run_animation(7, 10.0) == run_animation(7, 10.0)
-    assert run_animation(7, 10.0) != run_animation(8, 10.0)
+def test_animation_is_deterministic_under_a_seed(rig):
+    assert run_animation(rig, 7, 10.0) == run_animation(rig, 7, 10.0)
+    assert run_animation(rig, 7, 10.0) != run_animation(rig, 8, 10.0)
 
 
-def test_blinks_follow_live2d_timing():
-    poses = run_animation(3, 60.0)
-    closed = [p.t for p in poses if p.eye_open == 0.0]
+def test_blinks_follow_live2d_timing(rig):
+    poses = run_animation(rig, 3, 60.0)
+    closed = [p.t for p in poses if p.params["ParamEyeLOpen"] == 0.0]
     assert closed, "the avatar never blinked in a minute"
     starts = [t for i, t in enumerate(closed) if i == 0 or t - closed[i - 1] > 0.1]
     assert 60 / 7.0 <= len(starts) <= 60 / 1.0    # mean interval 3.5 s, never frantic
     cycle = BLINK_CLOSE_S + BLINK_CLOSED_S + BLINK_OPEN_S
-    shut = [p for p in poses if p.eye_open < 1.0]
+    shut = [p for p in poses if p.params["ParamEyeLOpen"] < 1.0]
     assert len(shut) / len(poses) < 3 * cycle / 3.5
 
 
-def test_mouth_reaches_the_viseme_shape_within_a_few_frames():
-    poses = run_animation(0, 0.1, viseme="aa", mode=AvatarMode.SPEAKING)
-    assert poses[-1].mouth_open > 0.9
-    assert run_animation(0, 0.1, viseme="PP")[-1].mouth_open == pytest.approx(0.0)
+def test_mouth_reaches_the_viseme_shape_within_a_few_frames(rig):
+    poses = run_animation(rig, 0, 0.15, viseme="aa", mode=AvatarMode.SPEAKING)
+    assert poses[-1].params["ParamMouthOpenY"] > 0.9 and poses[-1].mouth[0][0] == "aa"
+    assert run_animation(rig, 0, 0.15, viseme="PP")[-1].params["ParamMouthOpenY"] < 0.05
 
 
-def test_rendered_mouth_is_open_for_aa_and_closed_for_silence():
-    renderer = AvatarRenderer(270, 480)
-    open_pose = run_animation(0, 0.2, viseme="aa", mode=AvatarMode.SPEAKING)[-1]
-    closed_pose = run_animation(0, 0.2, viseme="sil", mode=AvatarMode.IDLE)[-1]
-    assert mouth_open_pixels(renderer.draw(open_pose), renderer.mouth_rect()) > 100
-    assert mouth_open_pixels(renderer.draw(closed_pose), renderer.mouth_rect()) == 0
+def test_rendered_mouth_is_open_for_aa_and_closed_for_silence(rig):
+    renderer = RigRenderer(rig, 270, 480)
+    open_pose = run_animation(rig, 0, 0.2, viseme="aa", mode=AvatarMode.SPEAKING)[-1]
+    closed_pose = run_animation(rig, 0, 0.2, viseme="sil", mode=AvatarMode.IDLE)[-1]
+    surface = renderer.draw(open_pose)
+    assert mouth_open_pixels(surface, renderer.part_rect("mouth")) > 40
+    surface = renderer.draw(closed_pose)
+    assert mouth_open_pixels(surface, renderer.part_rect("mouth")) == 0
     assert isinstance(renderer.surface, pygame.Surface)

@@ -49,7 +49,12 @@ class AiLabel:
         self.surface.blit(chinese, ((self.surface.get_width() - chinese.get_width()) // 2, 0))
         self.surface.blit(english, ((self.surface.get_width() - english.get_width()) // 2, chinese.get_height()))
 
-    def draw(self, target: pygame.Surface, center: tuple[int, int]) -> pygame.Rect:
+    def box(self, target: pygame.Surface, center: tuple[int, int]) -> pygame.Rect:
+        """Where `draw` would put the label (its black box), without drawing."""
+        label, rect = self._fit(target, center)
+        return rect.inflate(16, 8)
+
+    def _fit(self, target: pygame.Surface, center: tuple[int, int]) -> tuple[pygame.Surface, pygame.Rect]:
         rect = self.surface.get_rect(center=center)
         if rect.width + 16 > target.get_width():   # narrow panels: shrink, never drop it
             scale = (target.get_width() - 16) / rect.width
@@ -58,6 +63,10 @@ class AiLabel:
         else:
             label = self.surface
         rect.clamp_ip(target.get_rect().inflate(-16, -8))   # small panels: keep it whole on screen
+        return label, rect
+
+    def draw(self, target: pygame.Surface, center: tuple[int, int]) -> pygame.Rect:
+        label, rect = self._fit(target, center)
         box = rect.inflate(16, 8)
         pygame.draw.rect(target, (0, 0, 0), box, border_radius=6)
         target.blit(label, rect)

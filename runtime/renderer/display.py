@@ -18,7 +18,8 @@ class Display(Protocol):
     width: int
     height: int
 
-    def show(self, frame: pygame.Surface) -> None: ...
+    def show(self, frame: pygame.Surface, dirty: list[pygame.Rect] | None = None) -> None:
+        """Present `frame`; `dirty` (when given) lists the only rectangles that changed."""
 
     def quit_requested(self) -> bool: ...
 
@@ -35,7 +36,7 @@ class HeadlessDisplay:
         self.width, self.height = width, height
         self.shown = 0
 
-    def show(self, frame: pygame.Surface) -> None:
+    def show(self, frame: pygame.Surface, dirty: list[pygame.Rect] | None = None) -> None:
         self.shown += 1
 
     def quit_requested(self) -> bool:
@@ -60,9 +61,14 @@ class WindowDisplay:
         self.width, self.height = width, height
         self._quit = False
 
-    def show(self, frame: pygame.Surface) -> None:
-        self._screen.blit(frame, (0, 0))
-        pygame.display.flip()
+    def show(self, frame: pygame.Surface, dirty: list[pygame.Rect] | None = None) -> None:
+        if dirty is None:
+            self._screen.blit(frame, (0, 0))
+            pygame.display.flip()
+            return
+        for rect in dirty:
+            self._screen.blit(frame, rect, rect)
+        pygame.display.update(dirty)
 
     def quit_requested(self) -> bool:
         for event in pygame.event.get():

@@ -1,0 +1,73 @@
+"""Render speed of the talking default avatar, one core: frames per second and CPU per frame.
+
+    python bench/render.py [--seconds 5] [--size 1080x1920] [--json OUT]
+
+The avatar talks (visemes change every 4 frames, as in speech), blinks, sways and
+breathes; the fixed-step animation advances 1/60 s per frame; each frame is drawn
+with dirty rectangles, as the kiosk's display does. Pinned to one CPU core.
+Writes {"formats": {"flat": {"fps": ..., "cpu_ms_per_frame": ...}}} (the panels
+issue adds one key per panel format).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.common import machine, pct, print_table, write_json  # noqa: E402
+from runtime.avatar.mouth_shapes import VISEMES  # noqa: E402
+from runtime.avatar.rig_animator import AvatarMode, Inputs, RigAnimator  # noqa: E402
+from runtime.avatar_view import open_rig  # noqa: E402
+from runtime.renderer.rig_renderer import RigRenderer  # noqa: E402
+
+SPEECH = ("sil", "DD", "E", "nn", "aa", "kk", "ih", "SS", "oh", "PP", "aa", "RR", "ou", "FF", "E", "TH", "CH")
+
+
+def measure(width: int, height: int, seconds: float) -> dict:
+    rig = open_rig(None, height)
+    renderer, animator = RigRenderer(rig, width, height), RigAnimator(rig, seed=1)
+    for i in range(120):                                # warm the transform cache like a running kiosk
+        renderer.draw(animator.step(1 / 60, Inputs(AvatarMode.SPEAKING, SPEECH[i // 4 % len(SPEECH)])))
+    frames, per_frame = 0, []
+    wall0, cpu0 = time.perf_counter(), time.process_time()
+    while time.perf_counter() - wall0 < seconds:
+        c = time.process_time()
+        pose = animator.step(1 / 60, Inputs(AvatarMode.SPEAKING, SPEECH[frames // 4 % len(SPEECH)]))
+        renderer.draw(pose)
+        per_frame.append((time.process_time() - c) * 1000)
+        frames += 1
+    wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+    dirty = sum(r.width * r.height for r in renderer.dirty) / (width * height)
+    return {"fps": round(frames / wall, 1), "cpu_ms_per_frame": round(cpu * 1000 / frames, 2),
+            "cpu_ms_p95": round(pct(per_frame, 95), 2), "frames": frames,
+            "last_dirty_share": round(dirty, 3), "visemes": len(VISEMES)}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--size", default="1080x1920")
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+    width, height = (int(v) for v in args.size.lower().split("x"))
+    host = machine()
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
+    flat = measure(width, height, args.seconds)
+    print_table(f"Talking default avatar, {width}x{height}, one core", [
+        ("flat: frames per second (target >= 60)", f"{flat['fps']}"),
+        ("flat: CPU per frame, mean / p95", f"{flat['cpu_ms_per_frame']} / {flat['cpu_ms_p95']} ms"),
+        ("share of the screen redrawn (last frame)", f"{flat['last_dirty_share']:.1%}"),
+        ("machine", f"{host} (pinned to one core)")])
+    write_json(args.json, {"machine": host, "pinned_cores": 1, "size": [width, height], "formats": {"flat": flat}})
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
