@@ -12,6 +12,7 @@ from typing import Any
 from .asr.phrase_hints import pack_phrases
 from .audio.sinks import AudioSink, NullSink, WavFileSink
 from .audio.sources import AudioSource, WavFileSource
+from .avatar.lip_sync_offset import offsets
 from .avatar_view import AvatarView
 from .backends import can_recognize, make_recognizer, make_synthesizer
 from .config import KioskConfig
@@ -185,6 +186,7 @@ def run_kiosk(cfg: KioskConfig) -> dict[str, Any]:
         "frames_dir": str(cfg.frames_dir) if cfg.frames_dir else None,
         "frames": frames_record(view.saved),
         "frames_drawn": view.frames_drawn,
+        "av_offset_ms": offsets(speech.viseme_keys(0.0, 1e9), view.shown).summary(),
     }
     if cfg.report:
         write_json_atomic(cfg.report, report)

@@ -24,6 +24,9 @@ from .renderer.display import Display
 from .renderer.rig_renderer import RigRenderer, mouth_open_pixels
 
 _LOGGER = logging.getLogger(__name__)
+# The mouth starts moving toward a sound this much before it is heard, so the shape
+# is fully formed on time (animators draw mouths a frame early for the same reason).
+LIP_LEAD_S = 0.025
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,7 @@ class AvatarView:
         self.pose: RigPose | None = None
         self.frames_drawn = 0
         self.visitor_x: float | None = None   # -1..1 when a sensor knows where the visitor is
+        self.shown: list[tuple[int, str]] = []  # (ms, dominant mouth shape) at each change, for av_offset_ms
 
     def set_fps(self, fps: float) -> None:
         """Cap how often the display is redrawn (lowered while the board throttles)."""
@@ -82,7 +86,11 @@ class AvatarView:
     def advance(self, t: float, mode: AvatarMode, viseme_at: Callable[[float], str]) -> None:
         for _ in range(self.clock.steps_to(t)):
             step_t = self.animator.t + self.clock.dt
-            self.pose = self.animator.step(self.clock.dt, Inputs(mode, viseme_at(step_t), self.visitor_x))
+            self.pose = self.animator.step(self.clock.dt, Inputs(mode, viseme_at(step_t + LIP_LEAD_S),
+                                                                 self.visitor_x))
+            dominant = self.pose.mouth[0][0] if self.pose.mouth else "sil"
+            if not self.shown or self.shown[-1][1] != dominant:
+                self.shown.append((int(round(self.pose.t * 1000)), dominant))
             self._maybe_save()
         if self.pose is not None and self._show_on_screen and t >= self._next_show:
             self._next_show = t + self._show_every

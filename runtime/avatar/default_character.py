@@ -342,10 +342,13 @@ def rig_yaml(scale: float) -> str:
                                                  "ParamBodyAngleX": [[0, 0], [0.4, 3], [1.0, 3], [1.4, 0]]}},
         },
         "physics": [
-            {"id": "earrings", "inputs": {"ParamAngleX": round(18 / 30 * s, 3),
-                                          "ParamBodyAngleX": round(12 / 10 * s, 3)},
+            # Inputs: how many canvas pixels one unit of a parameter moves the ear (a head turn
+            # of 30 degrees swings the ear ~9 cm, ~180 px at this canvas's ~2000 px per metre).
+            {"id": "earrings", "inputs": {"ParamAngleX": round(6 * s, 3), "ParamAngleZ": round(5 * s, 3),
+                                          "ParamBodyAngleX": round(8 * s, 3)},
              "output": "ParamEarringSwing", "length": 0.04, "damping": 3.0},
-            {"id": "hair", "inputs": {"ParamAngleX": round(18 / 30 * s, 3), "ParamAngleZ": round(4 * s, 3)},
+            {"id": "hair", "inputs": {"ParamAngleX": round(5 * s, 3), "ParamAngleZ": round(4 * s, 3),
+                                      "ParamBodyAngleX": round(6 * s, 3)},
              "output": "ParamHairSwing", "length": 0.12, "damping": 4.0},
         ],
     }

@@ -25,7 +25,7 @@ GAZE_SHIFT_BLINK_CHANCE = 0.3   # a large gaze shift often comes with a blink
 BREATH_PERIOD_S = 3.6
 COARTICULATION_S = 0.035        # time constant of each mouth shape's weight (no snapping)
 GRAVITY = 9.81
-CANVAS_PX_PER_M = 2000.0        # how the rig's pixels map to the pendulums' metres
+CANVAS_PX_PER_M = 2000.0        # how the rig's pixels map to the pendulums' metres (1080 px ~ a 0.54 m wide view)
 
 
 class AvatarMode(enum.Enum):
