@@ -18,3 +18,4 @@ bench: setup
 	$(VENV)/bin/python bench/voice_loop.py --json bench/results/voice_loop.json
 	$(VENV)/bin/python bench/dialogue.py --json bench/results/dialogue.json
 	$(VENV)/bin/python bench/phrase_bias.py --json bench/results/phrase_bias.json
+	$(VENV)/bin/python bench/render.py --json bench/results/render.json

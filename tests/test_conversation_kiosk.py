@@ -73,3 +73,25 @@ def test_kiosk_switches_recogniser_and_voice_when_the_visitor_asks(mall_pack_dir
     assert run.turns[1]["answer"] == "好的，我说中文。" and run.turns[1]["audio_seconds"] > 0.5
     assert run.turns[2]["answer"].startswith("每层的洗手间")
     assert made == ["zh", "en"] and kiosk.lang == "en"
+
+
+def test_answer_cues_play_when_their_words_are_heard(tmp_path):
+    """The museum greeting starts with [wave], the goodbye with [bow]: the avatar plays each as it is heard."""
+    from runtime.config import DEFAULT_CONTENT
+    source = WavFileSource(_tones(tmp_path, 2), paced=False)
+    speech = SpeechOutput({"en": ToneSynthesizer()}, NullSink(16000), source.now, time.perf_counter)
+    view = AvatarView(HeadlessDisplay(135, 240))
+    played: list[tuple[str, float]] = []
+    original = view.cue
+    view.cue = lambda name: (played.append((name, view.animator.t)), original(name))
+    kiosk = Kiosk(source, Listener(EnergyVad(), ScriptedRecognizer(["hello", "goodbye"]), Endpointer()),
+                  Responder(load_content_pack(DEFAULT_CONTENT)), speech, view, "en", realtime=False)
+    run = kiosk.run()
+    speech.close()
+    assert [t["intent"] for t in run.turns] == ["greeting", "thanks_goodbye"]
+    assert [name for name, _ in played] == ["wave", "bow"]
+    for (name, at), turn in zip(played, run.turns):
+        heard = turn["timings"]["heard_from_ms"] / 1000
+        assert heard - 0.05 <= at <= heard + 0.5 + turn["audio_seconds"]
+    assert run.turns[0]["cues"] == [{"cue": "wave", "at_char": 0}]
+    assert "[" not in run.turns[0]["answer"]

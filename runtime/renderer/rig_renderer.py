@@ -56,12 +56,16 @@ class RigRenderer:
     def __init__(self, rig: Rig, width: int, height: int, background: pygame.Surface | None = None,
                  label: bool = True):
         pygame.display.init()
+        if pygame.display.get_surface() is None:
+            # Blits are fastest between surfaces in the display's pixel format; with no window
+            # yet (headless, tests, benchmarks) a hidden 1x1 mode provides that format.
+            pygame.display.set_mode((1, 1), pygame.HIDDEN)
         self.rig, self.width, self.height = rig, width, height
         cw, ch = rig.canvas
         self.k = min(width / cw, height / ch)
         self.ox, self.oy = (width - cw * self.k) / 2, (height - ch * self.k) / 2
-        self.surface = pygame.Surface((width, height))
-        self.background = background if background is not None else background_gradient(width, height)
+        self.surface = pygame.Surface((width, height)).convert()
+        self.background = (background if background is not None else background_gradient(width, height)).convert()
         self._images = self._load_images()
         self._parts = {p.id: p for p in rig.parts}
         self._cache: OrderedDict[tuple, pygame.Surface] = OrderedDict()
@@ -83,7 +87,7 @@ class RigRenderer:
                 raw = pygame.image.load(str(path))
             except (pygame.error, FileNotFoundError) as err:
                 raise ContentError(f"{path}: cannot load the image ({err})") from err
-            raw = raw.convert_alpha() if pygame.display.get_surface() else raw
+            raw = raw.convert_alpha()
             w, h = raw.get_size()
             size = (max(1, round(w * self.k)), max(1, round(h * self.k)))
             images[name] = raw if size == (w, h) else pygame.transform.smoothscale(raw, size)
