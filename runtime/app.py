@@ -141,7 +141,9 @@ def run_kiosk(cfg: KioskConfig) -> dict[str, Any]:
 
     listener = Listener(vad, recognizer, Endpointer(cfg.endpoint), is_complete)
     speech = SpeechOutput(synthesizers, sink, source.now, time.perf_counter)
-    view = AvatarView(display, cfg.frames_dir, cfg.frame_every_s, seed=cfg.seed, avatar_dir=cfg.avatar_dir)
+    from .panel_profile import load_profile
+    view = AvatarView(display, cfg.frames_dir, cfg.frame_every_s, seed=cfg.seed, avatar_dir=cfg.avatar_dir,
+                      panel=load_profile(cfg.panel))
     backends = {"input": source.name, "output": sink.name, "display": display.name, "vad": vad.name,
                 "asr": recognizer.name, "tts": synthesizers[lang].name}
     _LOGGER.info("kiosk ready in %.2f s: %s", time.perf_counter() - started, backends)

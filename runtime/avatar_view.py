@@ -20,6 +20,8 @@ from .avatar.default_character import default_pack
 from .avatar.rig import Rig
 from .avatar.rig_animator import AvatarMode, Inputs, RigAnimator, RigPose
 from .avatar.rig_loader import load_rig
+from .outputs.panel_outputs import make_output
+from .panel_profile import PanelProfile
 from .renderer.display import Display
 from .renderer.rig_renderer import RigRenderer, mouth_open_pixels
 
@@ -49,9 +51,20 @@ def open_rig(avatar_dir: Path | None, height: int) -> Rig:
 
 class AvatarView:
     def __init__(self, display: Display, frames_dir: Path | None = None, frame_every_s: float = 0.2,
-                 max_frames: int = 300, fps: float = 30.0, seed: int = 0, avatar_dir: Path | None = None):
+                 max_frames: int = 300, fps: float = 30.0, seed: int = 0, avatar_dir: Path | None = None,
+                 panel: PanelProfile | None = None):
         self.display = display
-        self.rig = open_rig(avatar_dir, display.height)
+        self.output = None
+        if panel is not None and panel.format != "flat":
+            # A 3D / holographic panel: its PanelOutput renders the views and composes the panel image.
+            probe_rig = open_rig(avatar_dir, panel.height)
+            view_height = make_output(probe_rig, panel).view_size[1]
+            self.rig = probe_rig if view_height == panel.height else open_rig(avatar_dir, view_height)
+            self.output = make_output(self.rig, panel)
+            _LOGGER.info("panel output %s: %d view(s) of %dx%d composed to %dx%d", self.output.name,
+                         self.output.views, *self.output.view_size, *self.output.size)
+        else:
+            self.rig = open_rig(avatar_dir, display.height)
         self.renderer = RigRenderer(self.rig, display.width, display.height)
         self.animator = RigAnimator(self.rig, seed)
         self.clock = FixedStepClock()
@@ -94,9 +107,24 @@ class AvatarView:
             self._maybe_save()
         if self.pose is not None and self._show_on_screen and t >= self._next_show:
             self._next_show = t + self._show_every
-            surface = self.renderer.draw(self.pose)
-            self.display.show(surface, self.renderer.dirty)
+            surface, dirty = self._frame()
+            self.display.show(surface, dirty)
             self.frames_drawn += 1
+
+    def _frame(self) -> tuple[pygame.Surface, list[pygame.Rect] | None]:
+        """The picture for the display: the panel output's image (fitted to the display) or the flat avatar."""
+        if self.output is None:
+            return self.renderer.draw(self.pose), self.renderer.dirty
+        image = self.output.render(self.pose)
+        size = (self.display.width, self.display.height)
+        if image.get_size() == size:
+            return image, None
+        k = min(size[0] / image.get_width(), size[1] / image.get_height())   # letterboxed, never stretched
+        fitted = pygame.transform.smoothscale(image, (max(1, int(image.get_width() * k)),
+                                                      max(1, int(image.get_height() * k))))
+        frame = pygame.Surface(size)
+        frame.blit(fitted, fitted.get_rect(center=(size[0] // 2, size[1] // 2)))
+        return frame, None
 
     def _maybe_save(self) -> None:
         pose = self.pose
@@ -105,10 +133,12 @@ class AvatarView:
             return
         self._next_save += self.frame_every_s
         surface = self.renderer.draw(pose)
+        if self.output is not None:   # the frame as the panel gets it, fitted to the frames' size
+            panel_image = self._frame()[0]
         self.frames_drawn += 1
         t_ms = int(round(pose.t * 1000))
         name = f"frame_{t_ms:07d}ms.png"
-        pygame.image.save(surface, str(self.frames_dir / name))
+        pygame.image.save(surface if self.output is None else panel_image, str(self.frames_dir / name))
         mouth = self.renderer.part_rect("mouth")
         self.saved.append(SavedFrame(t_ms, name, pose.mode.value, pose.viseme,
                                      round(pose.params.get("ParamMouthOpenY", 0.0), 3),

@@ -99,6 +99,10 @@ def _parser() -> argparse.ArgumentParser:
     panel = sub.add_parser("panel", help="panel profiles")
     psub = panel.add_subparsers(dest="panel_command", required=True)
     psub.add_parser("list", help="list the shipped panel profiles").set_defaults(func=_cmd_panel_list)
+    ptest = psub.add_parser("test", help="render a calibration pattern for a panel (view numbers, grid, depth ramp)")
+    ptest.add_argument("name", help="a shipped profile name or a profile YAML file")
+    ptest.add_argument("--out", type=Path, default=Path("panel-test.png"))
+    ptest.set_defaults(func=_cmd_panel_test)
 
     from firmware_bridge.cli import add_commands as add_bridge_commands
     add_bridge_commands(sub)
@@ -201,6 +205,14 @@ def _cmd_content_test(args) -> int:
     print(f"{len(results) - len(wrong)}/{len(results)} example questions land on their intent "
           f"with themselves left out")
     return 1 if wrong else 0
+
+
+def _cmd_panel_test(args) -> int:
+    from .outputs.test_pattern import render_test_pattern
+    from .panel_profile import load_profile
+    out = render_test_pattern(load_profile(args.name), args.out)
+    print(f"calibration pattern for {args.name}: {out}")
+    return 0
 
 
 def _cmd_panel_list(args) -> int:

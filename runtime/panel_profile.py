@@ -2,7 +2,7 @@
 
 A profile says what the panel is: resolution, rotation, output format,
 calibration, fps cap and brightness. The controller's 2D/3D mode follows the
-format. (Rendering each format is the 3D-panels issue; the profile is shared.)
+format; runtime/outputs/panel_outputs.py renders each format (docs/panels.md).
 """
 
 from __future__ import annotations
@@ -17,6 +17,13 @@ from .errors import ConfigError, ContentError
 PANELS_DIR = Path(__file__).parent / "panels"
 FORMATS_2D = ("flat", "peppers-ghost", "pyramid", "led-fan")
 FORMATS_3D = ("stereo-sbs", "stereo-tb", "lenticular", "quilt", "depth")
+
+
+# What each format cannot work without (the rest has defaults; see docs/panels.md).
+REQUIRED_CALIBRATION = {
+    "lenticular": {"views": "count", "pitch": "number", "slope": "number", "dpi": "number"},
+    "quilt": {"columns": "count", "rows": "count", "quilt_size": "size"},
+}
 
 
 @dataclass(frozen=True)
@@ -76,5 +83,15 @@ def load_profile(name_or_file: str, folder: Path = PANELS_DIR) -> PanelProfile:
     calibration = data.get("calibration", {})
     if not isinstance(calibration, dict):
         raise bad("calibration", "a mapping of calibration values")
+    for key, expected in REQUIRED_CALIBRATION.get(fmt, {}).items():
+        value = calibration.get(key)
+        ok = (isinstance(value, (int, float)) and not isinstance(value, bool) and value != 0) if expected == "number" \
+            else (isinstance(value, int) and value >= 1) if expected == "count" \
+            else (isinstance(value, list) and len(value) == 2 and all(isinstance(v, int) and v > 0 for v in value))
+        if not ok:
+            what = {"number": "a non-zero number", "count": "a whole number >= 1",
+                    "size": "[width, height] in pixels"}[expected]
+            raise ConfigError(f"{path}:{lines.get('calibration', 1)}: calibration.{key}: expected {what} "
+                              f"for a {fmt} panel")
     return PanelProfile(str(data.get("name", path.stem)), str(data.get("description", "")), res[0], res[1],
                         rotation, fmt, float(fps), brightness, calibration, path)

@@ -277,8 +277,9 @@ def rig_yaml(scale: float) -> str:
         {"id": "hair_back", "image": "hair_back.png", "at": pt(300, 380), "order": 5, "z": -0.25, "parent": "head",
          "pivot": pt(540, 820), "keyforms": parallax(-6, -4)},
         {"id": "body", "image": "body.png", "at": pt(0, 960), "order": 10, "z": 0.0, "pivot": pt(540, 1440),
-         "keyforms": {"ParamBreath": {0: {}, 1: {"y": round(-5 * s, 2), "scale_y": 1.006}},
-                      "ParamBodyAngleX": {-10: {"x": round(-16 * s, 2)}, 10: {"x": round(16 * s, 2)}}}},
+         # Breath lifts the head and neck; the jacket stays put (a moving body would redraw, and on
+         # multi-view panels re-interleave, half the screen several times a second).
+         "keyforms": {"ParamBodyAngleX": {-10: {"x": round(-16 * s, 2)}, 10: {"x": round(16 * s, 2)}}}},
         {"id": "neck", "image": "neck.png", "at": pt(470, 900), "order": 12, "z": 0.05, "pivot": pt(540, 1010),
          "keyforms": {"ParamBreath": {0: {}, 1: {"y": round(-4 * s, 2)}}}},
         {"id": "head", "order": 15, "z": 0.3, "pivot": pt(*HEAD_PIVOT),

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pygame
@@ -54,7 +54,10 @@ def background_gradient(width: int, height: int, top=(26, 36, 58), bottom=(60, 7
 
 class RigRenderer:
     def __init__(self, rig: Rig, width: int, height: int, background: pygame.Surface | None = None,
-                 label: bool = True):
+                 label: bool = True, share: "RigRenderer | None" = None,
+                 frame: tuple[float, float, float, float] | None = None, depth: bool = False):
+        """`share`: another renderer of the same rig at the same size whose scaled images and
+        bitmap cache this one reuses (the views of a multi-view panel)."""
         pygame.display.init()
         if pygame.display.get_surface() is None:
             # Blits are fastest between surfaces in the display's pixel format; with no window
@@ -62,13 +65,17 @@ class RigRenderer:
             pygame.display.set_mode((1, 1), pygame.HIDDEN)
         self.rig, self.width, self.height = rig, width, height
         cw, ch = rig.canvas
-        self.k = min(width / cw, height / ch)
-        self.ox, self.oy = (width - cw * self.k) / 2, (height - ch * self.k) / 2
+        fx, fy, fw, fh = (frame[0] * cw, frame[1] * ch, frame[2] * cw, frame[3] * ch) if frame else (0, 0, cw, ch)
+        self.k = min(width / fw, height / fh)
+        self.ox, self.oy = (width - fw * self.k) / 2 - fx * self.k, (height - fh * self.k) / 2 - fy * self.k
+        self.depth = depth
+        zs = [p.z for p in rig.parts] or [0.0]
+        self._z_range = (min(zs), max(zs))
         self.surface = pygame.Surface((width, height)).convert()
         self.background = (background if background is not None else background_gradient(width, height)).convert()
-        self._images = self._load_images()
+        self._images = share._images if share is not None else self._load_images()
         self._parts = {p.id: p for p in rig.parts}
-        self._cache: OrderedDict[tuple, pygame.Surface] = OrderedDict()
+        self._cache: OrderedDict[tuple, pygame.Surface] = share._cache if share is not None else OrderedDict()
         self._last: dict[str, tuple[Placed, pygame.Rect]] = {}
         self.label = AiLabel(int(26 * height / 960)) if label else None
         self.label_box: pygame.Rect | None = None
@@ -161,14 +168,36 @@ class RigRenderer:
             self._cache.popitem(last=False)
         return image
 
+    def depth_grey(self, z: float) -> int:
+        lo, hi = self._z_range
+        return int(round(40 + 215 * (z - lo) / (hi - lo))) if hi > lo else 255
+
+    def _silhouette(self, placed: Placed) -> pygame.Surface:
+        grey = self.depth_grey(placed.z)
+        key = ("depth", grey) + placed.key
+        cached = self._cache.get(key)
+        if cached is None:
+            cached = self._bitmap(placed).copy()
+            cached.fill((0, 0, 0, 255), special_flags=pygame.BLEND_RGBA_MULT)
+            cached.fill((grey, grey, grey, 0), special_flags=pygame.BLEND_RGBA_ADD)
+            self._cache[key] = cached
+        return cached
+
     def _rect(self, placed: Placed, bitmap: pygame.Surface) -> pygame.Rect:
         return bitmap.get_rect(center=placed.center)
 
     def draw(self, pose: RigPose, full: bool = False) -> pygame.Surface:
-        placed = self.layout(pose)
+        return self.draw_layout(self.layout(pose), full)
+
+    def draw_layout(self, placed: list[Placed], full: bool = False, shift_px: float = 0.0,
+                    z_focal: float = 0.0) -> pygame.Surface:
+        """Draw a computed layout; `shift_px` moves each part by shift_px * (z - z_focal) pixels
+        sideways (one view of a multi-view panel: an off-axis shear, not a toe-in)."""
         current = {}
         for p in placed:
-            bitmap = self._bitmap(p)
+            bitmap = self._bitmap(p) if not self.depth else self._silhouette(p)
+            if shift_px:
+                p = replace(p, center=(p.center[0] + int(round(shift_px * (p.z - z_focal))), p.center[1]))
             current[p.part + ":" + p.image] = (p, self._rect(p, bitmap), bitmap)
         changed: list[pygame.Rect] = []
         if full or not self._last:
