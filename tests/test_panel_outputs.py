@@ -212,3 +212,15 @@ def test_looking_glass_native_interleave_from_its_calibration_file(rig, tmp_path
             for sub in range(3):
                 k = reference_view(cal, 60, 80, px, py, sub)
                 assert image[px, py, sub] == (60 * k, 255 - 60 * k, 7)[sub], (px, py, sub)
+
+
+def test_the_kiosk_view_renders_through_the_panel_profile(tmp_path):
+    from runtime.avatar_view import AvatarView
+    from runtime.renderer.display import HeadlessDisplay
+    view = AvatarView(HeadlessDisplay(256, 256), tmp_path / "frames", frame_every_s=0.1,
+                      panel=load_profile("led-fan-1024"))
+    assert view.output is not None and view.output.name == "led-fan"
+    view.advance(0.25, AvatarMode.SPEAKING, lambda t: "aa")
+    frame = pygame.image.load(str(tmp_path / "frames" / view.saved[-1].file))
+    assert frame.get_size() == (256, 256)
+    assert frame.get_at((1, 1))[:3] == (0, 0, 0) and frame.get_at((128, 100))[:3] != (0, 0, 0)
