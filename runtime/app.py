@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from .asr.phrase_hints import pack_phrases
+from .audio.echo import make_echo_canceller
+from .barge_in import BargeInConfig
 from .audio.sinks import AudioSink, NullSink, WavFileSink
 from .audio.sources import AudioSource, WavFileSource
 from .avatar.lip_sync_offset import offsets
@@ -154,8 +156,11 @@ def run_kiosk(cfg: KioskConfig) -> dict[str, Any]:
         listenable=tuple(lg for lg in pack.languages if can_recognize(catalog, lg)),
         recognizer=lambda lg, pk: make_recognizer(catalog, lg, hints(lg, pk)),
         voice=lambda lg: make_synthesizer(catalog, lg))
+    echo = make_echo_canceller(cfg.echo if cfg.echo != "auto" else
+                               ("webrtc" if cfg.output == "speaker" else "none"))
+    backends["echo"] = echo.name
     kiosk = Kiosk(source, listener, responder, speech, view, lang, cfg.realtime, cfg.max_turns, panel,
-                  languages, venue_now(pack.timezone))
+                  languages, venue_now(pack.timezone), echo, BargeInConfig() if cfg.barge_in else None)
     log_dir = cfg.log_dir or (default_data_dir() / "interactions" if cfg.input == "mic" else None)
     if log_dir is not None:
         from .interaction_log import InteractionLog
@@ -184,6 +189,8 @@ def run_kiosk(cfg: KioskConfig) -> dict[str, Any]:
         "turns": result.turns,
         "greetings": result.greetings,
         "discarded_turns": result.discarded,
+        "barge_in": result.barge_ins,
+        "ignored_over_speech": result.ignored_over_speech,
         "speculations": {"started": result.speculations, "used": result.speculation_hits},
         "frames_dir": str(cfg.frames_dir) if cfg.frames_dir else None,
         "frames": frames_record(view.saved),

@@ -36,6 +36,8 @@ class KioskConfig:
     log_dir: Path | None = None     # interaction log folder (text, >= 6 months); None: none for file runs
     avatar_dir: Path | None = None  # an avatar pack folder (default: the bundled character)
     phrase_hints: bool = True       # compile the content pack into the recogniser's hints
+    echo: str = "auto"              # echo canceller: webrtc, none, or auto (webrtc when a speaker plays)
+    barge_in: bool = True           # the visitor may interrupt the avatar
     endpoint: EndpointConfig = field(default_factory=EndpointConfig)
 
     def __post_init__(self) -> None:
@@ -49,6 +51,8 @@ class KioskConfig:
             raise ConfigError(f"--size: expected 64..8192 pixels a side, got {self.width}x{self.height}")
         if self.max_turns is not None and self.max_turns < 1:
             raise ConfigError(f"--max-turns: expected 1 or more, got {self.max_turns}")
+        if self.echo not in ("auto", "webrtc", "none"):
+            raise ConfigError(f"echo: expected auto, webrtc or none, got {self.echo!r}")
         if self.frame_every_s <= 0:
             raise ConfigError("--frame-every: expected a positive number of seconds")
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
+
+import numpy as np
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -18,6 +20,9 @@ from .avatar.rig_animator import AvatarMode
 from .avatar_view import AvatarView
 from .dialogue.content_pack import ContentPack, load_content_pack
 from .asr.base import Recognizer
+from .audio.chunk import AudioChunk
+from .audio.echo import EchoCanceller, NullEchoCanceller
+from .barge_in import BargeInConfig, BargeInDetector
 from .dialogue.responder import Answer, Responder
 from .dialogue.answer_text import split_cues
 from .dialogue.session import Kind
@@ -57,6 +62,8 @@ class KioskRun:
     turns: list[dict[str, Any]] = field(default_factory=list)
     greetings: list[dict[str, Any]] = field(default_factory=list)
     discarded: int = 0
+    barge_ins: list[dict[str, Any]] = field(default_factory=list)
+    ignored_over_speech: int = 0   # sounds over the avatar's voice that were not a barge-in (echo, "uh-huh")
     speculations: int = 0
     speculation_hits: int = 0
 
@@ -74,13 +81,17 @@ class Kiosk:
                  speech: SpeechOutput, view: AvatarView, lang: str, realtime: bool,
                  max_turns: int | None = None, panel: PanelSession | None = None,
                  languages: LanguageBackends | None = None,
-                 venue_now: Callable[[], dt.datetime] | None = None):
+                 venue_now: Callable[[], dt.datetime] | None = None,
+                 echo: EchoCanceller | None = None, barge_in: BargeInConfig | None = BargeInConfig()):
         self.source = source
         self.listener = listener
         self.responder = responder
         self.languages = languages
         self.venue_now = venue_now or (lambda: responder.venue_time(dt.datetime.now(dt.timezone.utc)))
         self.session = responder.session(languages.listenable if languages else (lang,))
+        self.echo = echo or NullEchoCanceller()
+        self.barge = BargeInDetector(barge_in) if barge_in is not None else None
+        self._over_speech = False   # the open turn began while the avatar was talking
         self.speech = speech
         self.view = view
         self.lang = lang
@@ -128,8 +139,10 @@ class Kiosk:
             if (self.lang != self.home_lang and not self.listener.endpointer.in_turn
                     and self.session.expired(chunk.timestamp)):
                 self._switch_language(self.home_lang)
+            chunk = self._cancel_echo(chunk)
             for event, payload in self.listener.process(chunk, self.source.now):
                 self._on_event(event, payload)
+            self._check_barge_in(chunk)
             self._collect_finished()
             if self.panel is not None:
                 self._on_surroundings(chunk.end)
@@ -151,6 +164,7 @@ class Kiosk:
         if event is RunEvent.SPEECH_STARTED:
             _LOGGER.debug("visitor speaking from %.2f s", payload)
             self._turn_started_at = payload
+            self._over_speech = self.barge is not None and payload < self.speech.busy_until()
             if self.panel is not None:
                 self.panel.policy.on_activity(payload)
         elif event is RunEvent.SPECULATION_STARTED:
@@ -158,6 +172,13 @@ class Kiosk:
         elif event is RunEvent.SPECULATION_DROPPED:
             self._drop_guess()
         elif event is RunEvent.TURN_ENDED:
+            if self._over_speech:
+                # Began over the avatar's voice and never became a barge-in: echo or a backchannel.
+                self._over_speech = False
+                self.run_state.ignored_over_speech += 1
+                self._drop_guess()
+                _LOGGER.info("ignored %r heard over the avatar's voice", payload.transcript)
+                return
             self._answer(payload)
         elif event is RunEvent.TURN_DISCARDED:
             self.run_state.discarded += 1
@@ -212,10 +233,13 @@ class Kiosk:
             # time line before more input is read, as it would be in real time.
             utterance.done.wait()
 
-    def _collect_finished(self) -> None:
+    def _collect_finished(self, final: bool = False) -> None:
         still = []
+        now = self.source.now()
         for p in self._pending:
-            if not p.utterance.done.is_set():
+            u = p.utterance
+            playing = u.heard_until is not None and u.heard_until > now and u.cut_at is None
+            if not u.done.is_set() or (playing and not final):   # still being heard: it may be cut
                 still.append(p)
                 continue
             u = p.utterance
@@ -250,6 +274,38 @@ class Kiosk:
             return
         _LOGGER.info("visitor switched language: %s -> %s", self.lang, lang)
         self.lang = lang
+
+    # -- barge-in
+    def _cancel_echo(self, chunk: AudioChunk) -> AudioChunk:
+        far = self.speech.far_audio(chunk.timestamp, chunk.seconds)
+        self.echo.far(AudioChunk.from_float(far, 16000, chunk.timestamp))
+        return self.echo.near(chunk)
+
+    def _check_barge_in(self, chunk: AudioChunk) -> None:
+        if self.barge is None or not chunk.audio:
+            return
+        speaking = chunk.timestamp < self.speech.busy_until()
+        rms = float(np.sqrt(np.mean(chunk.float_samples() ** 2)))
+        onset = self.barge.frame(chunk.timestamp, chunk.seconds, self.listener.last_prob, rms,
+                                 self.speech.far_level(chunk.timestamp), speaking)
+        if onset is None:
+            return
+        decided = chunk.end
+        stopped = self.speech.interrupt(self.source.now())
+        self._drop_guess()
+        self._over_speech = False          # this turn is the visitor's: answer it
+        cut = [p for p in self._pending if p.utterance.cut_at is not None]
+        for p in cut:
+            u = p.utterance
+            heard = (u.cut_at - u.heard_from) / u.audio_seconds if u.audio_seconds else 0.0
+            lead = len(u.text) - len(p.answer.text)          # the disclosure, when it opened the session
+            self.session.heard_until(p.answer.text[: max(0, int(len(u.text) * min(1.0, heard)) - lead)])
+        event = {"onset_ms": int(round(onset * 1000)), "decided_ms": int(round(decided * 1000)),
+                 "stopped_ms": int(round(stopped * 1000)), "latency_ms": int(round((stopped - onset) * 1000)),
+                 "cut_answers": len(cut)}
+        self.run_state.barge_ins.append(event)
+        _LOGGER.info("barge-in: the visitor spoke at %.2f s; the avatar stopped %d ms later",
+                     onset, event["latency_ms"])
 
     # -- visitors arriving and leaving
     def _on_surroundings(self, t: float) -> None:
@@ -322,4 +378,4 @@ class Kiosk:
             self._animate(t)
             if self.view.display.quit_requested():
                 break
-        self._collect_finished()
+        self._collect_finished(final=True)

@@ -35,13 +35,16 @@ class Listener:
         self._preroll: collections.deque[AudioChunk] = collections.deque(maxlen=preroll_chunks)
         self._partial_cache: tuple[float, bool] = (-1.0, False)
         self.audio_seconds = 0.0
+        self.last_prob = 0.0   # the highest speech probability in the last chunk (for barge-in)
 
     def process(self, chunk: AudioChunk, clock: Clock) -> list[ListenEvent]:
         events: list[ListenEvent] = []
         was_in_turn = self.endpointer.in_turn
         if was_in_turn:
             self._feed(chunk)
+        self.last_prob = 0.0
         for start, seconds, prob in self._framer.frames(chunk):
+            self.last_prob = max(self.last_prob, prob)
             complete = False
             if self.endpointer.in_turn and prob < self.endpointer.config.speech_threshold:
                 complete = self._complete_at(start)

@@ -29,6 +29,7 @@ def turn_record(turn: TurnEnd, answer: Answer, answer_ready_at: float, utterance
         "cues": [{"cue": c.name, "at_char": c.at_char} for c in answer.cues],
         "answer": answer.text,
         "spoken": utterance.text,
+        "cut_at_ms": _ms(utterance.cut_at),     # barge-in: the visitor stopped it here
         "disclosed": utterance.text != answer.text,
         "confidence": answer.confidence,
         "pack": answer.pack,

@@ -31,7 +31,8 @@ _COMPLIANCE_KEYS = ("ai_label", "show_ai_label", "label", "hide_label", "ai_disc
                     "spoken_disclosure", "watermark", "show_label")
 _PATHS = {"content": "content_dir", "models": "models_dir", "log_dir": "log_dir", "avatar": "avatar_dir"}
 _PLAIN = {"lang": str, "panel": str, "vad": str, "phrase_hints": bool, "seed": int,
-          "frame_every_s": float, "max_turns": int, "panel_port": str, "gpio": bool}
+          "frame_every_s": float, "max_turns": int, "panel_port": str, "gpio": bool, "echo": str,
+          "barge_in": bool}
 
 
 def load_settings(path: Path, base: KioskConfig) -> KioskConfig:

@@ -39,6 +39,7 @@ class Utterance:
     synth_seconds: float = 0.0            # wall time spent in the synthesiser
     audio_seconds: float = 0.0
     error: str | None = None
+    cut_at: float | None = None           # barge-in: playback stopped here
     done: threading.Event = field(default_factory=threading.Event)
     released: threading.Event = field(default_factory=threading.Event)
     first_ready: threading.Event = field(default_factory=threading.Event)
@@ -53,8 +54,10 @@ class SpeechOutput:
         self._clock = clock
         self._wall = wall
         self._track = VisemeTrack()
+        self._levels = _LevelTrack()
         self._lock = threading.Lock()
         self._jobs: queue.Queue[Utterance | None] = queue.Queue()
+        self._active: list[Utterance] = []
         self._worker = threading.Thread(target=self._run, name="speech-output", daemon=True)
         self._worker.start()
 
@@ -65,8 +68,38 @@ class SpeechOutput:
         utterance = Utterance(text, lang, held=held)
         if not held:
             utterance.released.set()
+        with self._lock:
+            self._active = [u for u in self._active if not u.done.is_set()] + [utterance]
         self._jobs.put(utterance)
         return utterance
+
+    def interrupt(self, now: float) -> float:
+        """The visitor spoke over the avatar: stop playback at once, drop everything queued, close
+        the mouth. Returns the time playback actually stops; each cut utterance keeps `cut_at`."""
+        with self._lock:
+            stopped = self.sink.stop(now)
+            self._track.cut(stopped)
+            self._levels.cut(stopped)
+            active = list(self._active)
+        for u in active:
+            if u.done.is_set() and (u.heard_until is None or u.heard_until <= stopped):
+                continue
+            u.dropped = True
+            u.released.set()
+            if u.heard_from is not None and u.heard_from < stopped:
+                u.cut_at = stopped
+                u.heard_until = min(u.heard_until or stopped, stopped)
+        return stopped
+
+    def far_level(self, t: float) -> float:
+        """RMS of what the speaker plays at `t` (the barge-in gate's reference); 0 when silent."""
+        with self._lock:
+            return self._levels.at(t)
+
+    def far_audio(self, start: float, seconds: float):
+        """16 kHz float samples the speaker plays from `start` (the echo canceller's reference)."""
+        with self._lock:
+            return self._levels.samples_between(start, start + seconds)
 
     @property
     def languages(self) -> tuple[str, ...]:
@@ -144,8 +177,11 @@ class SpeechOutput:
 
     def _play(self, utterance: Utterance, segment: SpeechSegment) -> None:
         now = self._clock()
-        start = self.sink.play(segment.audio, now)
+        if utterance.dropped:
+            return
         with self._lock:
+            start = self.sink.play(segment.audio, now)
+            self._levels.add(start, segment.audio)
             if segment.phonemes:
                 self._track.add_phonemes(start, segment.phonemes)
             else:
@@ -156,3 +192,50 @@ class SpeechOutput:
             utterance.first_played.set()
         utterance.heard_until = start + segment.audio.seconds
         utterance.audio_seconds += segment.audio.seconds
+
+
+class _LevelTrack:
+    """What the speaker plays, on the output time line: 16 kHz samples (the last minute) and
+    their loudness — the echo canceller's reference and the barge-in gate's."""
+
+    RATE = 16000
+    KEEP_S = 60.0
+
+    def __init__(self) -> None:
+        import numpy as np
+        self._np = np
+        self.start = 0.0                         # time of samples[0]
+        self.samples = np.zeros(0, dtype=np.float32)
+
+    def add(self, start: float, chunk) -> None:
+        np = self._np
+        x = chunk.converted(rate=self.RATE, channels=1).float_samples().astype(np.float32)
+        if not self.samples.size:
+            self.start = start
+        first = int(round((start - self.start) * self.RATE))
+        if first < 0:
+            x, first = x[-first:], 0
+        need = first + x.size
+        if need > self.samples.size:
+            self.samples = np.concatenate([self.samples, np.zeros(need - self.samples.size, dtype=np.float32)])
+        self.samples[first:need] = x
+        drop = self.samples.size - int(self.KEEP_S * self.RATE)
+        if drop > 0:
+            self.samples, self.start = self.samples[drop:], self.start + drop / self.RATE
+
+    def cut(self, t: float) -> None:
+        i = max(0, int(round((t - self.start) * self.RATE)))
+        self.samples = self.samples[:i]
+
+    def samples_between(self, t0: float, t1: float):
+        np = self._np
+        i0, i1 = int(round((t0 - self.start) * self.RATE)), int(round((t1 - self.start) * self.RATE))
+        out = np.zeros(max(0, i1 - i0), dtype=np.float32)
+        a, b = max(i0, 0), min(i1, self.samples.size)
+        if b > a:
+            out[a - i0:b - i0] = self.samples[a:b]
+        return out
+
+    def at(self, t: float) -> float:
+        x = self.samples_between(t, t + 0.032)
+        return float(self._np.sqrt(self._np.mean(x * x))) if x.size else 0.0

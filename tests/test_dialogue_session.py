@@ -92,7 +92,8 @@ def test_say_that_again_repeats_what_was_said_and_only_what_was_heard(mall):
     again = session.reply("Sorry, could you repeat that?", 5.0, WED_3PM, "en")
     assert again.kind == Kind.REPEAT and again.text == parking.text and again.intent == "parking"
     session.heard_until("Parking is on basement levels two and three.")   # the visitor cut in
-    assert session.reply("再说一遍", 8.0, WED_3PM, "zh").text == "Parking is on basement levels two and three."
+    assert session.said == "Parking is on basement levels two and three."
+    assert session.reply("再说一遍", 8.0, WED_3PM, "zh").text == parking.text   # the whole answer again
 
 
 def test_follow_up_leans_on_the_last_topic(museum, mall):

@@ -95,8 +95,14 @@ class DialogueSession:
         return self._state.lang
 
     def heard_until(self, text: str) -> None:
-        """The last reply was cut off: only `text` of it was spoken (for "say that again")."""
+        """The last reply was cut off (barge-in): only `text` of it was heard. "Say that again" still
+        repeats the whole answer; what was heard is kept for the log."""
         self._state.said = text
+
+    @property
+    def said(self) -> str | None:
+        """What the visitor heard of the last reply, if it was cut off."""
+        return self._state.said
 
     def expired(self, t: float) -> bool:
         """True when no visitor is in conversation at `t` (none yet, gone quiet, or left)."""
@@ -222,8 +228,7 @@ class DialogueSession:
     def _repeat(self, s: _State, lang: str) -> Reply:
         if s.last is None:
             return self._own_line(Kind.REPEAT, prompt("repeat_nothing", lang, self.pack.prompts), lang, 1.0)
-        text = s.said if s.said else s.last.text
-        return replace(s.last, kind=Kind.REPEAT, text=text, options=())
+        return replace(s.last, kind=Kind.REPEAT, options=())
 
     def _switch(self, wanted: str, current: str) -> Reply:
         if wanted not in self.pack.languages or wanted not in self.listen_languages:
