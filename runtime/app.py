@@ -12,6 +12,7 @@ from typing import Any
 from .asr.phrase_hints import pack_phrases
 from .audio.echo import make_echo_canceller
 from .barge_in import BargeInConfig
+from .level_gate import LevelGate
 from .audio.sinks import AudioSink, NullSink, WavFileSink
 from .audio.sources import AudioSource, WavFileSource
 from .avatar.lip_sync_offset import offsets
@@ -141,7 +142,7 @@ def run_kiosk(cfg: KioskConfig) -> dict[str, Any]:
     def is_complete(partial: str) -> bool:
         return responder.matcher.match(partial, lang).confidence >= COMPLETE_QUESTION_CONFIDENCE
 
-    listener = Listener(vad, recognizer, Endpointer(cfg.endpoint), is_complete)
+    listener = Listener(vad, recognizer, Endpointer(cfg.endpoint), is_complete, LevelGate())
     speech = SpeechOutput(synthesizers, sink, source.now, time.perf_counter)
     from .panel_profile import load_profile
     view = AvatarView(display, cfg.frames_dir, cfg.frame_every_s, seed=cfg.seed, avatar_dir=cfg.avatar_dir,

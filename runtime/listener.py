@@ -15,6 +15,7 @@ from .asr.base import Recognizer
 from .audio.chunk import AudioChunk
 from .audio.sources import CHUNK_SECONDS
 from .endpointing import Endpointer, EndpointKind
+from .level_gate import LevelGate
 from .events import RunEvent, Speculation, TurnEnd
 from .vad import VadFramer, VoiceActivityDetector
 
@@ -26,9 +27,10 @@ Clock = Callable[[], float]
 
 class Listener:
     def __init__(self, vad: VoiceActivityDetector, recognizer: Recognizer, endpointer: Endpointer,
-                 is_complete: Callable[[str], bool] = lambda text: False):
+                 is_complete: Callable[[str], bool] = lambda text: False, level_gate: LevelGate | None = None):
         self.recognizer = recognizer
         self.endpointer = endpointer
+        self.level_gate = level_gate   # babble and far talkers do not open turns
         self._framer = VadFramer(vad)
         self._is_complete = is_complete
         preroll_chunks = max(1, round(endpointer.config.preroll_s / CHUNK_SECONDS))
@@ -42,9 +44,14 @@ class Listener:
         was_in_turn = self.endpointer.in_turn
         if was_in_turn:
             self._feed(chunk)
-        self.last_prob = 0.0
+        rms = chunk.rms() if chunk.audio else 0.0
+        first = True
         for start, seconds, prob in self._framer.frames(chunk):
-            self.last_prob = max(self.last_prob, prob)
+            if self.level_gate is not None:
+                prob = self.level_gate.gate(prob, rms, seconds)
+            # A chunk that completes no VAD frame keeps the last frame's probability.
+            self.last_prob = prob if first else max(self.last_prob, prob)
+            first = False
             complete = False
             if self.endpointer.in_turn and prob < self.endpointer.config.speech_threshold:
                 complete = self._complete_at(start)

@@ -60,6 +60,10 @@ class AudioChunk:
             data = data.reshape(-1, self.channels)
         return data
 
+    def rms(self) -> float:
+        x = self.float_samples()
+        return float(np.sqrt(np.mean(x * x))) if x.size else 0.0
+
     def float_samples(self) -> np.ndarray:
         """Mono float32 samples in [-1, 1]."""
         return self.converted(channels=1).samples().astype(np.float32) / _INT16_MAX
