@@ -27,13 +27,13 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from bench.common import machine, pct, print_table, write_json  # noqa: E402
-from runtime.asr.base import ScriptedRecognizer  # noqa: E402
 from runtime.audio.chunk import AudioChunk  # noqa: E402
 from runtime.audio.echo import WebRtcEchoCanceller  # noqa: E402
 from runtime.audio.room_sim import EchoLoopSource, room_impulse_response  # noqa: E402
 from runtime.audio.sinks import NullSink  # noqa: E402
 from runtime.avatar_view import AvatarView  # noqa: E402
-from runtime.backends import make_synthesizer  # noqa: E402
+from runtime.asr.phrase_hints import pack_phrases  # noqa: E402
+from runtime.backends import make_recognizer, make_synthesizer  # noqa: E402
 from runtime.dialogue.content_pack import load_content_pack  # noqa: E402
 from runtime.dialogue.responder import Responder  # noqa: E402
 from runtime.endpointing import Endpointer  # noqa: E402
@@ -84,7 +84,8 @@ def run(synth, pack, audio: np.ndarray, transcripts: list[str], rng, echo_db: fl
                             room_impulse_response(rng), gain_db=echo_db, noise=noise)
     out = SpeechOutput({"en": synth}, NullSink(synth.rate), source.now, time.perf_counter)
     holder["s"] = out
-    listener = Listener(SileroVad(), ScriptedRecognizer(transcripts), Endpointer(), level_gate=LevelGate())
+    recognizer = make_recognizer(ModelCatalog.load(), "en", pack_phrases(pack, "en"))   # real ASR: echo and
+    listener = Listener(SileroVad(), recognizer, Endpointer(), level_gate=LevelGate())  # babble turns cost nothing
     kiosk = Kiosk(source, listener, Responder(pack),
                   out, AvatarView(HeadlessDisplay(64, 114)), "en", realtime=False, echo=WebRtcEchoCanceller())
     result = kiosk.run()

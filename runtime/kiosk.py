@@ -139,10 +139,11 @@ class Kiosk:
             if (self.lang != self.home_lang and not self.listener.endpointer.in_turn
                     and self.session.expired(chunk.timestamp)):
                 self._switch_language(self.home_lang)
-            chunk = self._cancel_echo(chunk)
-            for event, payload in self.listener.process(chunk, self.source.now):
-                self._on_event(event, payload)
-            self._check_barge_in(chunk)
+            cleaned = self._cancel_echo(chunk)
+            if cleaned.audio:
+                for event, payload in self.listener.process(cleaned, self.source.now):
+                    self._on_event(event, payload)
+                self._check_barge_in(cleaned)
             self._collect_finished()
             if self.panel is not None:
                 self._on_surroundings(chunk.end)

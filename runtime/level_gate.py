@@ -16,12 +16,14 @@ from dataclasses import dataclass
 class LevelGate:
     margin_db: float = 12.0
     min_dbfs: float = -50.0
-    rise_db_per_s: float = 3.0     # how fast the floor follows the noise up
+    rise_db_per_s: float = 6.0     # how fast the floor follows the noise up
     fall_db_per_s: float = 10.0    # and down: the gaps between a crowd's words do not empty the floor
-    floor_db: float = -70.0
+    floor_db: float | None = None  # set by the first frame
 
     def gate(self, prob: float, rms: float, seconds: float) -> float:
         level = 20 * math.log10(max(rms, 1e-6))
+        if self.floor_db is None:
+            self.floor_db = level - self.margin_db   # a kiosk switched on in a busy hall learns it at once
         if level < self.floor_db:
             self.floor_db = max(level, self.floor_db - self.fall_db_per_s * seconds)
         else:

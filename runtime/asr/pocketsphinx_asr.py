@@ -74,7 +74,8 @@ class PocketsphinxRecognizer:
         if chunk.rate != ASR_RATE or chunk.channels != 1:
             raise AsrError(f"pocketsphinx: expected 16 kHz mono audio, got {chunk.rate} Hz "
                            f"{chunk.channels} ch")
-        self._decoder.process_raw(chunk.audio, no_search=False, full_utt=False)
+        if chunk.audio:      # an echo canceller may hand on an empty chunk while it buffers
+            self._decoder.process_raw(chunk.audio, no_search=False, full_utt=False)
 
     def partial(self) -> str:
         hyp = self._decoder.hyp()
