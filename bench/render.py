@@ -22,7 +22,6 @@ os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import machine, pct, print_table, write_json  # noqa: E402
-from runtime.avatar.mouth_shapes import VISEMES  # noqa: E402
 from runtime.avatar.rig_animator import AvatarMode, Inputs, RigAnimator  # noqa: E402
 from runtime.avatar_view import open_rig  # noqa: E402
 from runtime.outputs.panel_outputs import make_output  # noqa: E402
@@ -32,24 +31,28 @@ from runtime.renderer.rig_renderer import RigRenderer  # noqa: E402
 SPEECH = ("sil", "DD", "E", "nn", "aa", "kk", "ih", "SS", "oh", "PP", "aa", "RR", "ou", "FF", "E", "TH", "CH")
 
 
-def measure(width: int, height: int, seconds: float) -> dict:
-    rig = open_rig(None, height)
-    renderer, animator = RigRenderer(rig, width, height), RigAnimator(rig, seed=1)
-    for i in range(120):                                # warm the transform cache like a running kiosk
-        renderer.draw(animator.step(1 / 60, Inputs(AvatarMode.SPEAKING, SPEECH[i // 4 % len(SPEECH)])))
+def _time_frames(render, animator: RigAnimator, seconds: float) -> dict:
+    """Warm up like a running kiosk, then time talking frames: fps (wall) and CPU per frame."""
+    for i in range(60):
+        render(animator.step(1 / 60, Inputs(AvatarMode.SPEAKING, SPEECH[i // 4 % len(SPEECH)])))
     frames, per_frame = 0, []
     wall0, cpu0 = time.perf_counter(), time.process_time()
     while time.perf_counter() - wall0 < seconds:
         c = time.process_time()
-        pose = animator.step(1 / 60, Inputs(AvatarMode.SPEAKING, SPEECH[frames // 4 % len(SPEECH)]))
-        renderer.draw(pose)
+        render(animator.step(1 / 60, Inputs(AvatarMode.SPEAKING, SPEECH[frames // 4 % len(SPEECH)])))
         per_frame.append((time.process_time() - c) * 1000)
         frames += 1
     wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
-    dirty = sum(r.width * r.height for r in renderer.dirty) / (width * height)
     return {"fps": round(frames / wall, 1), "cpu_ms_per_frame": round(cpu * 1000 / frames, 2),
-            "cpu_ms_p95": round(pct(per_frame, 95), 2), "frames": frames,
-            "last_dirty_share": round(dirty, 3), "visemes": len(VISEMES)}
+            "cpu_ms_p95": round(pct(per_frame, 95), 2), "frames": frames}
+
+
+def measure(width: int, height: int, seconds: float) -> dict:
+    rig = open_rig(None, height)
+    renderer = RigRenderer(rig, width, height)
+    result = _time_frames(renderer.draw, RigAnimator(rig, seed=1), seconds)
+    result["last_dirty_share"] = round(sum(r.width * r.height for r in renderer.dirty) / (width * height), 3)
+    return result
 
 
 def measure_panel(name: str, seconds: float) -> dict:
@@ -57,20 +60,9 @@ def measure_panel(name: str, seconds: float) -> dict:
     profile = load_profile(name)
     probe = make_output(open_rig(None, profile.height), profile)
     rig = open_rig(None, probe.view_size[1])
-    output, animator = make_output(rig, profile), RigAnimator(rig, seed=1)
-    for i in range(60):
-        output.render(animator.step(1 / 60, Inputs(AvatarMode.SPEAKING, SPEECH[i // 4 % len(SPEECH)])))
-    frames, per_frame = 0, []
-    wall0, cpu0 = time.perf_counter(), time.process_time()
-    while time.perf_counter() - wall0 < seconds:
-        c = time.process_time()
-        output.render(animator.step(1 / 60, Inputs(AvatarMode.SPEAKING, SPEECH[frames // 4 % len(SPEECH)])))
-        per_frame.append((time.process_time() - c) * 1000)
-        frames += 1
-    wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+    output = make_output(rig, profile)
     return {"format": output.name, "views": output.views, "size": list(output.size),
-            "view_size": list(output.view_size), "fps": round(frames / wall, 1),
-            "cpu_ms_per_frame": round(cpu * 1000 / frames, 2), "cpu_ms_p95": round(pct(per_frame, 95), 2)}
+            "view_size": list(output.view_size), **_time_frames(output.render, RigAnimator(rig, seed=1), seconds)}
 
 
 def main() -> int:

@@ -243,7 +243,6 @@ class Kiosk:
             if not u.done.is_set() or (playing and not final):   # still being heard: it may be cut
                 still.append(p)
                 continue
-            u = p.utterance
             since = u.heard_from if u.heard_from is not None else 0.0
             until = (u.heard_until if u.heard_until is not None else since) + 0.001
             record = turn_record(p.turn, p.answer, p.answer_ready_at, u, p.speculative,

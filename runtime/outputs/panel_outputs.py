@@ -17,7 +17,7 @@ import pygame
 from ..avatar.rig import Rig
 from ..avatar.rig_animator import RigPose
 from ..panel_profile import PanelProfile
-from ..renderer.rig_renderer import RigRenderer
+from ..renderer.rig_renderer import RigRenderer, merge_rects
 from .interleave import LenticularCalibration, load_visual_json, sample_maps, view_map
 
 BLACK = (0, 0, 0)
@@ -217,7 +217,7 @@ class LenticularOutput:
     def _interleave(self, views: list[pygame.Surface], rects: list[pygame.Rect] | None) -> pygame.Surface:
         arrays = [pygame.surfarray.pixels3d(v) for v in views]
         out = pygame.surfarray.pixels3d(self.out)
-        areas = [pygame.Rect(0, 0, *self.size)] if rects is None else _merge(rects)
+        areas = [pygame.Rect(0, 0, *self.size)] if rects is None else merge_rects(rects)
         for r in areas:
             r = r.clip(pygame.Rect(0, 0, *self.size))
             if r.width == 0 or r.height == 0:
@@ -295,7 +295,7 @@ class QuiltOutput:
         where some view changed (view rectangles scaled up to the panel)."""
         vw, vh = self.view_size
         whole = pygame.Rect(0, 0, vw, vh)
-        areas = [whole] if changed is None else [r.clip(whole) for r in _merge(changed)]
+        areas = [whole] if changed is None else [r.clip(whole) for r in merge_rects(changed)]
         for k, view in enumerate(views):
             pixels = pygame.surfarray.pixels3d(view)
             for r in areas:
@@ -338,11 +338,6 @@ class DepthOutput:
         return self.out
 
     dirty = None
-
-
-def _merge(rects: list[pygame.Rect]) -> list[pygame.Rect]:
-    from ..renderer.rig_renderer import _merge as merge
-    return merge(rects)
 
 
 def make_output(rig: Rig, profile: PanelProfile) -> PanelOutput:

@@ -213,7 +213,7 @@ class RigRenderer:
             for key, (_, rect) in self._last.items():
                 if key not in current:
                     changed.append(rect)
-        dirty = _merge(changed)
+        dirty = merge_rects(changed)
         for area in dirty:
             self.surface.set_clip(area)
             self.surface.blit(self.background, area, area)
@@ -244,7 +244,7 @@ class RigRenderer:
         return rects[0].unionall(rects[1:]) if rects else None
 
 
-def _merge(rects: list[pygame.Rect]) -> list[pygame.Rect]:
+def merge_rects(rects: list[pygame.Rect]) -> list[pygame.Rect]:
     """Union overlapping rectangles so each pixel is redrawn once."""
     out: list[pygame.Rect] = []
     for r in rects:
