@@ -224,3 +224,17 @@ def test_the_kiosk_view_renders_through_the_panel_profile(tmp_path):
     frame = pygame.image.load(str(tmp_path / "frames" / view.saved[-1].file))
     assert frame.get_size() == (256, 256)
     assert frame.get_at((1, 1))[:3] == (0, 0, 0) and frame.get_at((128, 100))[:3] != (0, 0, 0)
+
+
+@pytest.mark.parametrize("fmt, half, size, second_at", [
+    ("stereo-sbs", True, (200, 100), (150, 50)),     # half: each eye squeezed into half the panel
+    ("stereo-tb", True, (200, 100), (100, 75)),
+    ("stereo-sbs", False, (400, 100), (300, 50)),    # full: frame-packed at twice the panel
+    ("stereo-tb", False, (200, 200), (100, 150)),
+])
+def test_stereo_layouts(rig, fmt, half, size, second_at):
+    out = make_output(rig, _profile(fmt, 200, 100, half=half))
+    assert out.size == size and out.views == 2
+    image = out.compose([_solid((255, 0, 0), out.view_size), _solid((0, 255, 0), out.view_size)])
+    assert image.get_at((5, 5))[:3] == (255, 0, 0)           # left (or top) eye first
+    assert image.get_at(second_at)[:3] == (0, 255, 0)
