@@ -32,6 +32,19 @@ def test_screen_resolution_matches_the_panel(panel_profile, simulate):
 
 
 @pytest.mark.display
+def test_screen_refresh_keeps_up_with_the_panel(panel_profile, simulate, measure):
+    if simulate or not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        pytest.skip("no screen attached (no DISPLAY/WAYLAND_DISPLAY)")
+    from hw_tests.refresh_rate import current_refresh
+    mode = current_refresh()
+    if mode is None:
+        pytest.skip("refresh rate unknown (no xrandr answer: Wayland or no X server)")
+    width, height, hz = mode
+    measure(f"screen refresh at {width}x{height}", hz, "Hz", None)
+    assert hz + 0.5 >= panel_profile.fps_cap, f"{width}x{height} at {hz} Hz cannot show {panel_profile.fps_cap} fps"
+
+
+@pytest.mark.display
 def test_talking_avatar_render_rate(panel_profile, measure):
     rig = open_rig(None, panel_profile.height)
     renderer = RigRenderer(rig, panel_profile.width, panel_profile.height)
