@@ -25,19 +25,14 @@ from runtime.dialogue.lexicon import Lexicon  # noqa: E402
 from runtime.dialogue.matcher import IntentMatcher  # noqa: E402
 from runtime.dialogue.pack_examples import run_pack_examples  # noqa: E402
 from runtime.dialogue.question_set import LabelledQuestion, load_question_set, score  # noqa: E402
-from runtime.dialogue.text_features import SYLLABLE_TABLE, syllable  # noqa: E402
+from runtime.dialogue.text_features import syllable, syllable_groups  # noqa: E402
 
 SLIP_RATE = 0.2  # share of Han characters a simulated Mandarin recogniser replaces by a homophone
 
 
 def _common_homophones() -> dict[str, list[str]]:
     """Toneless syllable -> the 3 755 most common characters (GB2312 level 1) that have it."""
-    by_sound = {}
-    for line in SYLLABLE_TABLE.read_text(encoding="utf-8").splitlines():
-        if line and not line.startswith("#"):
-            sound, chars = line.split(" ", 1)
-            by_sound[sound] = list(chars.split("|")[0])
-    return by_sound
+    return {sound: list(common) for sound, (common, _) in syllable_groups().items()}
 
 
 def with_homophone_slips(items: list[LabelledQuestion], rate: float, seed: int = 7) -> list[LabelledQuestion]:

@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.common import machine, pct, print_table, write_json  # noqa: E402
 from runtime.avatar.rig_animator import AvatarMode, Inputs, RigAnimator  # noqa: E402
 from runtime.avatar_view import open_rig  # noqa: E402
-from runtime.outputs.panel_outputs import make_output  # noqa: E402
+from runtime.outputs.panel_outputs import make_output, view_size  # noqa: E402
 from runtime.panel_profile import list_profiles, load_profile  # noqa: E402
 from runtime.renderer.rig_renderer import RigRenderer  # noqa: E402
 
@@ -58,8 +58,7 @@ def measure(width: int, height: int, seconds: float) -> dict:
 def measure_panel(name: str, seconds: float) -> dict:
     """One shipped panel profile through its PanelOutput, views drawn at the view size."""
     profile = load_profile(name)
-    probe = make_output(open_rig(None, profile.height), profile)
-    rig = open_rig(None, probe.view_size[1])
+    rig = open_rig(None, view_size(profile)[1])
     output = make_output(rig, profile)
     return {"format": output.name, "views": output.views, "size": list(output.size),
             "view_size": list(output.view_size), **_time_frames(output.render, RigAnimator(rig, seed=1), seconds)}

@@ -20,7 +20,7 @@ from .avatar.default_character import default_pack
 from .avatar.rig import Rig
 from .avatar.rig_animator import AvatarMode, Inputs, RigAnimator, RigPose
 from .avatar.rig_loader import load_rig
-from .outputs.panel_outputs import make_output
+from .outputs.panel_outputs import make_output, view_size
 from .panel_profile import PanelProfile
 from .renderer.display import Display
 from .renderer.rig_renderer import RigRenderer, mouth_open_pixels
@@ -57,9 +57,7 @@ class AvatarView:
         self.output = None
         if panel is not None and panel.format != "flat":
             # A 3D / holographic panel: its PanelOutput renders the views and composes the panel image.
-            probe_rig = open_rig(avatar_dir, panel.height)
-            view_height = make_output(probe_rig, panel).view_size[1]
-            self.rig = probe_rig if view_height == panel.height else open_rig(avatar_dir, view_height)
+            self.rig = open_rig(avatar_dir, view_size(panel)[1])
             self.output = make_output(self.rig, panel)
             _LOGGER.info("panel output %s: %d view(s) of %dx%d composed to %dx%d", self.output.name,
                          self.output.views, *self.output.view_size, *self.output.size)

@@ -11,7 +11,6 @@ import datetime as dt
 import logging
 import time
 
-import numpy as np
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -285,8 +284,7 @@ class Kiosk:
         if self.barge is None or not chunk.audio:
             return
         speaking = chunk.timestamp < self.speech.busy_until()
-        rms = float(np.sqrt(np.mean(chunk.float_samples() ** 2)))
-        onset = self.barge.frame(chunk.timestamp, chunk.seconds, self.listener.last_prob, rms,
+        onset = self.barge.frame(chunk.timestamp, chunk.seconds, self.listener.last_prob, chunk.rms(),
                                  self.speech.far_level(chunk.timestamp), speaking)
         if onset is None:
             return

@@ -238,3 +238,10 @@ def test_stereo_layouts(rig, fmt, half, size, second_at):
     image = out.compose([_solid((255, 0, 0), out.view_size), _solid((0, 255, 0), out.view_size)])
     assert image.get_at((5, 5))[:3] == (255, 0, 0)           # left (or top) eye first
     assert image.get_at(second_at)[:3] == (0, 255, 0)
+
+
+def test_view_size_is_known_from_the_profile_alone(rig):
+    from runtime.outputs.panel_outputs import view_size
+    for name in list_profiles():
+        profile = load_profile(name)
+        assert view_size(profile) == make_output(rig, profile).view_size, name

@@ -32,9 +32,8 @@ def contact_sheet(rig: Rig, out: Path) -> Path:
     sheet.fill((235, 235, 235))
     font = pygame.font.Font(None, 24)
     for i, (title, expression, viseme) in enumerate(tiles):
-        animator = RigAnimator(rig, seed=0)
+        animator = RigAnimator(rig, seed=0, blinks=False)   # eyes open on every tile
         animator.express(expression)
-        animator._next_blink = 1e9        # eyes open on every tile (a review sheet, not a live frame)
         pose = None
         for _ in range(60):               # one second: fades and the mouth settle
             pose = animator.step(1 / 60, Inputs(AvatarMode.SPEAKING if viseme != "sil" else AvatarMode.IDLE,

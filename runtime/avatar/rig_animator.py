@@ -78,6 +78,7 @@ class RigAnimator:
     rig: Rig
     seed: int = 0
     t: float = 0.0
+    blinks: bool = True     # False: eyes stay open (contact sheets, golden images)
     _rng: random.Random = field(init=False)
 
     def __post_init__(self) -> None:
@@ -138,7 +139,7 @@ class RigAnimator:
         self._motions = alive
 
     def _blink(self, pose: dict[str, float], mode: AvatarMode) -> None:
-        if self._blink_start is None and self.t >= self._next_blink:
+        if self.blinks and self._blink_start is None and self.t >= self._next_blink:
             self._blink_start = self.t
         eye = 1.0
         if self._blink_start is not None:

@@ -28,15 +28,21 @@ _ZH_DIGITS = str.maketrans("0123456789", "零一二三四五六七八九")
 
 
 @functools.lru_cache(maxsize=1)
-def syllable_table() -> dict[str, str]:
-    """Han character -> toneless pinyin, for GB2312's 6 763 characters (distilled from pypinyin)."""
-    table = {}
+def syllable_groups() -> dict[str, tuple[str, str]]:
+    """Toneless pinyin -> (its common characters, GB2312 level 1; its rarer ones, level 2)."""
+    groups = {}
     for line in SYLLABLE_TABLE.read_text(encoding="utf-8").splitlines():
         if line and not line.startswith("#"):
             sound, chars = line.split(" ", 1)
-            for ch in chars.replace("|", ""):
-                table[ch] = sound
-    return table
+            common, _, rare = chars.partition("|")
+            groups[sound] = (common, rare)
+    return groups
+
+
+@functools.lru_cache(maxsize=1)
+def syllable_table() -> dict[str, str]:
+    """Han character -> toneless pinyin, for GB2312's 6 763 characters (distilled from pypinyin)."""
+    return {ch: sound for sound, (common, rare) in syllable_groups().items() for ch in common + rare}
 
 
 def syllable(token: str) -> str:
