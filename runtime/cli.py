@@ -104,6 +104,13 @@ def _parser() -> argparse.ArgumentParser:
     ptest.add_argument("--out", type=Path, default=Path("panel-test.png"))
     ptest.set_defaults(func=_cmd_panel_test)
 
+    st = sub.add_parser("selftest", help="check that the runtime works on an installed bundle folder")
+    st.add_argument("kind", choices=("content", "avatar", "voice", "asr-model", "tflite-model", "panel", "config"))
+    st.add_argument("path", type=Path)
+    st.set_defaults(func=_cmd_selftest)
+
+    from fleet.cli import add_commands as add_fleet_commands
+    add_fleet_commands(sub)
     from firmware_bridge.cli import add_commands as add_bridge_commands
     add_bridge_commands(sub)
     from hw_tests.runner import add_command as add_hwtest_command
@@ -221,6 +228,12 @@ def _cmd_panel_list(args) -> int:
         p = load_profile(name)
         print(f"{p.name:30} {p.format:14} {p.width}x{p.height:<5} {'3D' if p.mode_3d else '2D'}  "
               f"fps cap {p.fps_cap:g}  {p.description}")
+    return 0
+
+
+def _cmd_selftest(args) -> int:
+    from .selftest import selftest
+    print(f"{args.kind} {args.path}: OK, {selftest(args.kind, args.path)}")
     return 0
 
 

@@ -38,6 +38,7 @@ class KioskConfig:
     phrase_hints: bool = True       # compile the content pack into the recogniser's hints
     echo: str = "auto"              # echo canceller: webrtc, none, or auto (webrtc when a speaker plays)
     barge_in: bool = True           # the visitor may interrupt the avatar
+    volume: float = 1.0             # answer loudness, 0..1 (the fleet's set-volume)
     endpoint: EndpointConfig = field(default_factory=EndpointConfig)
 
     def __post_init__(self) -> None:
@@ -51,6 +52,8 @@ class KioskConfig:
             raise ConfigError(f"--size: expected 64..8192 pixels a side, got {self.width}x{self.height}")
         if self.max_turns is not None and self.max_turns < 1:
             raise ConfigError(f"--max-turns: expected 1 or more, got {self.max_turns}")
+        if not 0.0 <= self.volume <= 1.0:
+            raise ConfigError(f"volume: expected 0 to 1, got {self.volume!r}")
         if self.echo not in ("auto", "webrtc", "none"):
             raise ConfigError(f"echo: expected auto, webrtc or none, got {self.echo!r}")
         if self.frame_every_s <= 0:

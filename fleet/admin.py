@@ -1,0 +1,309 @@
+"""FleetAdmin: what `edge-avatar fleet ...` does over MQTT (paho 2.x, VERSION2 callbacks).
+
+It learns the fleet by asking every device to announce itself (retained statuses are only
+an optimisation: RabbitMQ does not replay them to wildcard subscriptions), publishes bundles
+as retained chunks (a device fetches what it misses, when it can; the admin need not stay
+online), edits retained desired state, and sends commands with a response topic +
+correlation data (MQTT 5) or the same fields in the payload (3.1.1).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+
+from . import topics as T
+from .broker import BrokerConfig, make_client, probe_protocol
+from .bundle_manifest import MANIFEST, parse_manifest
+from .errors import FleetError
+from .messages import Desired, Offer, decode, encode
+
+_LOGGER = logging.getLogger(__name__)
+CHUNK_SIZE = 256 * 1024
+FINAL_STATES = ("committed", "rejected", "failed", "rolled-back")
+
+
+@dataclass
+class DeviceView:
+    device_id: str
+    status: dict = field(default_factory=dict)
+    reported: dict = field(default_factory=dict)
+    telemetry: dict = field(default_factory=dict)
+    last_seen: float = 0.0
+
+    @property
+    def online(self) -> bool:
+        return bool(self.status.get("online"))
+
+    def as_json(self) -> dict:
+        return {"device_id": self.device_id, "online": self.online, "site": self.status.get("site", ""),
+                "groups": self.status.get("groups", []), "session": self.status.get("session"),
+                "versions": self.reported.get("versions") or self.status.get("versions") or {},
+                "installs": self.reported.get("installs", {}), "health": self.telemetry.get("health", {}),
+                "hwtest": self.status.get("hwtest"), "last_seen": self.last_seen,
+                "settings_error": self.reported.get("settings_error")}
+
+
+def read_offer_info(bundle: Path) -> tuple[str, str]:
+    """(kind, version) from a bundle's manifest, without trusting it (the devices verify)."""
+    import tarfile
+    try:
+        with tarfile.open(bundle, "r:") as tar:
+            m = parse_manifest(tar.extractfile(tar.getmember(MANIFEST)).read())
+    except (OSError, KeyError, tarfile.TarError) as err:
+        raise FleetError(f"{bundle}: not a bundle made by `edge-avatar bundle build` ({err})") from None
+    return m.kind, m.version
+
+
+def make_offer(bundle: Path, chunk_size: int = CHUNK_SIZE) -> tuple[Offer, list[bytes] | None]:
+    kind, version = read_offer_info(bundle)
+    data = Path(bundle).read_bytes()
+    chunks = [data[i:i + chunk_size] for i in range(0, len(data), chunk_size)]
+    offer = Offer(hashlib.sha256(data).hexdigest(), kind, version, len(data), chunk_size,
+                  tuple(hashlib.sha256(c).hexdigest() for c in chunks))
+    return offer, chunks
+
+
+def parse_target(text: str) -> tuple[str, str]:
+    kind, _, name = (text or "").partition(":")
+    if kind not in ("device", "group") or not name:
+        raise FleetError(f"--to {text!r}: expected device:ID or group:NAME")
+    T.check_id(name, kind)
+    return kind, name
+
+
+class FleetAdmin:
+    def __init__(self, broker: BrokerConfig, admin_id: str | None = None):
+        self.broker = broker
+        self.session = admin_id or f"admin-{uuid.uuid4().hex[:10]}"
+        self.v5 = probe_protocol(broker)
+        self.client = make_client(broker, self.session, self.v5)
+        self._lock = threading.Lock()
+        self._changed = threading.Condition(self._lock)
+        self.devices: dict[str, DeviceView] = {}
+        self.events: list[dict] = []
+        self.replies: list[dict] = []
+        self._retained: dict[str, bytes] = {}
+        self._connected = threading.Event()
+        self.client.on_connect = lambda c, u, f, reason, p: self._connected.set() if not reason.is_failure else None
+        self.client.on_message = self._on_message
+        self.client.connect(broker.host, broker.port, keepalive=30)
+        self.client.loop_start()
+        if not self._connected.wait(10):
+            raise FleetError(f"broker {broker.host}:{broker.port}: no CONNACK within 10 s")
+        self.client.subscribe([(T.device_wildcard(leaf), 1) for leaf in (T.STATUS, T.REPORTED, T.TELEMETRY,
+                                                                           T.EVENTS)]
+                              + [(f"{T.reply_prefix(self.session)}/+", 1)])
+
+    def close(self) -> None:
+        self.client.disconnect()
+        self.client.loop_stop()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    # ---- incoming ------------------------------------------------------------------------------
+    def _on_message(self, client, userdata, msg):
+        with self._changed:
+            self._retained[msg.topic] = msg.payload
+            parsed = T.parse_device_topic(msg.topic)
+            try:
+                if parsed:
+                    device_id, leaf = parsed
+                    doc = decode(msg.topic, msg.payload) if msg.payload else {}
+                    view = self.devices.setdefault(device_id, DeviceView(device_id))
+                    if leaf == T.STATUS:
+                        self._status(view, doc)
+                    elif leaf == T.REPORTED:
+                        view.reported = doc
+                    elif leaf == T.TELEMETRY:
+                        view.telemetry = doc
+                    elif leaf == T.EVENTS:
+                        self.events.append(doc)
+                    view.last_seen = time.time() if leaf != T.STATUS or doc.get("online") else view.last_seen
+                elif msg.topic.startswith(T.reply_prefix(self.session)) and "/barrier-" not in msg.topic:
+                    self.replies.append(decode(msg.topic, msg.payload))
+            except FleetError as err:
+                _LOGGER.warning("%s", err)
+            self._changed.notify_all()
+
+    @staticmethod
+    def _status(view: DeviceView, doc: dict) -> None:
+        """A will older than the birth we saw is stale (the device is back): keep the birth."""
+        if (not doc.get("online") and view.status.get("online")
+                and int(doc.get("session", -1)) < int(view.status.get("session", -1))):
+            return
+        view.status = doc
+
+    def wait_until(self, predicate: Callable[[], bool], timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while not predicate():
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._changed.wait(min(left, 0.5))
+        return True
+
+    # ---- fleet view ----------------------------------------------------------------------------
+    def discover(self, settle_s: float = 1.5, timeout: float = 5.0, expect: int | None = None) -> dict[str, DeviceView]:
+        """Ask every device to announce itself; wait until answers stop coming (or `expect` arrived)."""
+        self.client.publish(T.ANNOUNCE, encode({"from": self.session, "ts": time.time()}), qos=1)
+        deadline, last_count, last_change = time.monotonic() + timeout, -1, time.monotonic()
+        while time.monotonic() < deadline:
+            with self._lock:
+                count = sum(1 for v in self.devices.values() if v.reported)
+            if expect is not None and count >= expect:
+                break
+            if count != last_count:
+                last_count, last_change = count, time.monotonic()
+            elif time.monotonic() - last_change >= settle_s:
+                break
+            time.sleep(0.1)
+        with self._lock:
+            return dict(sorted(self.devices.items()))
+
+    def group_members(self, group: str) -> list[str]:
+        with self._lock:
+            return sorted(d for d, v in self.devices.items() if group in v.status.get("groups", []))
+
+    # ---- bundles -------------------------------------------------------------------------------
+    def publish_bundle(self, bundle: Path, progress: Callable[[int, int], None] | None = None,
+                       chunk_size: int = CHUNK_SIZE, inflight: int = 16) -> Offer:
+        """Every chunk retained (QoS 1), at most `inflight` unacknowledged: the broker is never flooded."""
+        offer, chunks = make_offer(bundle, chunk_size)
+        pending = []
+        for i, data in enumerate(chunks):
+            pending.append(self.client.publish(T.chunk(offer.bundle_id, i), data, qos=1, retain=True))
+            while len(pending) >= inflight:
+                pending.pop(0).wait_for_publish(30)
+            if progress:
+                progress(i + 1, len(chunks))
+        for info in pending:
+            info.wait_for_publish(30)
+            if not info.is_published():
+                raise FleetError(f"bundle {offer.bundle_id[:12]}: the broker did not acknowledge a chunk")
+        return offer
+
+    def unpublish_bundle(self, offer: Offer) -> None:
+        """Clear the retained chunks (empty retained messages) once every device has it."""
+        infos = [self.client.publish(T.chunk(offer.bundle_id, i), b"", qos=1, retain=True)
+                 for i in range(len(offer.chunks))]
+        for info in infos:
+            info.wait_for_publish(30)
+
+    def read_retained(self, topic: str, wait_s: float = 5.0) -> bytes | None:
+        return self.read_retained_many([topic], wait_s)[topic]
+
+    def read_retained_many(self, topics: list[str], wait_s: float = 5.0) -> dict[str, bytes | None]:
+        """Retained messages on exact topics (exact topics replay retained on every broker). A
+        barrier message to ourselves after the SUBSCRIBE tells when the replay is over, so a topic
+        with nothing retained costs a round trip, not a timeout."""
+        barrier = f"{T.reply_prefix(self.session)}/barrier-{uuid.uuid4().hex[:8]}"
+        with self._lock:
+            for t in topics:
+                self._retained.pop(t, None)
+        for i in range(0, len(topics), 100):
+            self.client.subscribe([(t, 1) for t in topics[i:i + 100]])
+        self.client.publish(barrier, b"{}", qos=1)
+        self.wait_until(lambda: barrier in self._retained, wait_s)
+        for i in range(0, len(topics), 100):
+            self.client.unsubscribe(topics[i:i + 100])
+        with self._lock:
+            return {t: self._retained.get(t) or None for t in topics}
+
+    def desired_topic(self, target: tuple[str, str]) -> str:
+        kind, name = target
+        return T.device(name, T.DESIRED) if kind == "device" else T.group(name, T.DESIRED)
+
+    def update_desired(self, target: tuple[str, str], bundles: dict | None = None,
+                       settings: dict | None = None) -> Desired:
+        return self.update_desired_many([target], bundles, settings)[0]
+
+    def update_desired_many(self, targets: list[tuple[str, str]], bundles: dict | None = None,
+                            settings: dict | None = None) -> list[Desired]:
+        """Read each target's retained desired state, merge the change, bump rev, publish retained."""
+        topics = [self.desired_topic(t) for t in targets]
+        current = self.read_retained_many(topics)
+        out, infos = [], []
+        for topic in topics:
+            old = Desired.parse(topic, current[topic] or b"")
+            new = Desired(old.rev + 1, {**old.bundles, **(bundles or {})}, {**old.settings, **(settings or {})})
+            infos.append((topic, self.client.publish(topic, encode(new.as_json()), qos=1, retain=True)))
+            out.append(new)
+        for topic, info in infos:
+            info.wait_for_publish(10)
+            if not info.is_published():
+                raise FleetError(f"{topic}: the broker did not acknowledge the desired state")
+        return out
+
+    def install_states(self, devices: list[str], bundle_id: str) -> dict[str, str]:
+        out = {}
+        with self._lock:
+            for d in devices:
+                for rec in (self.devices.get(d, DeviceView(d)).reported.get("installs") or {}).values():
+                    if rec.get("bundle_id") == bundle_id:
+                        out[d] = rec.get("state", "?")
+        return out
+
+    def wait_for_installs(self, devices: list[str], bundle_id: str, timeout: float,
+                          progress: Callable[[dict], None] | None = None) -> dict[str, dict]:
+        """device -> its install record once final (committed/rejected/failed), else a timeout record."""
+        deadline = time.monotonic() + timeout
+        while True:
+            states = self.install_states(devices, bundle_id)
+            if progress:
+                progress(states)
+            if all(states.get(d) in FINAL_STATES for d in devices) or time.monotonic() > deadline:
+                break
+            with self._changed:
+                self._changed.wait(0.5)
+        out = {}
+        with self._lock:
+            for d in devices:
+                recs = [r for r in (self.devices.get(d, DeviceView(d)).reported.get("installs") or {}).values()
+                        if r.get("bundle_id") == bundle_id]
+                rec = recs[0] if recs else {}
+                out[d] = rec if rec.get("state") in FINAL_STATES else {**rec, "state": "timeout"}
+        return out
+
+    # ---- commands ------------------------------------------------------------------------------
+    def command(self, target: tuple[str, str], name: str, args: dict | None = None, expect: int = 1,
+                timeout: float = 10.0, expiry_s: int = 60) -> list[dict]:
+        kind, who = target
+        topic = T.device(who, T.CMD) if kind == "device" else T.group(who, T.CMD)
+        correlation = uuid.uuid4().hex
+        reply_to = T.reply_prefix(self.session)
+        body = {"name": name, "args": args or {}, "reply_to": reply_to, "correlation": correlation,
+                "expires_at": time.time() + expiry_s}
+        props = None
+        if self.v5:
+            props = Properties(PacketTypes.PUBLISH)
+            props.ResponseTopic = reply_to
+            props.CorrelationData = correlation.encode()
+            props.MessageExpiryInterval = max(1, expiry_s)
+        self.client.publish(topic, encode(body), qos=1, properties=props).wait_for_publish(10)
+
+        def mine():
+            return [r for r in self.replies if r.get("correlation") == correlation]
+        self.wait_until(lambda: len(mine()) >= expect, timeout)
+        with self._lock:
+            return mine()
+
+
+def dump_devices(views: dict[str, DeviceView]) -> str:
+    return json.dumps([v.as_json() for v in views.values()], indent=1, ensure_ascii=False)

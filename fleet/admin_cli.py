@@ -1,0 +1,206 @@
+"""What `edge-avatar fleet ...` prints: rich tables and progress bars over ``FleetAdmin``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+
+import yaml
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from .admin import FleetAdmin, dump_devices, make_offer, parse_target
+from .cli import broker_config
+from .errors import FleetError
+from .rollout_plan import judge, parse_percentages, parse_waves, plan_waves
+
+console = Console(stderr=False)
+
+
+def _progress() -> Progress:
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                    console=Console(stderr=True), transient=False)
+
+
+def _pairs(pairs: list[str], what: str) -> dict:
+    out = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise FleetError(f"{what} {pair!r}: expected KEY=VALUE")
+        out[key] = yaml.safe_load(value)
+    return out
+
+
+def status(args) -> int:
+    with FleetAdmin(broker_config(args)) as admin:
+        views = admin.discover(timeout=args.wait)
+    if args.group:
+        views = {d: v for d, v in views.items() if args.group in v.status.get("groups", [])}
+    if args.json:
+        print(dump_devices(views))
+        return 0
+    table = Table(title=f"{len(views)} kiosks, {sum(v.online for v in views.values())} online")
+    for col in ("device", "site", "online", "versions", "health", "hw test", "last seen"):
+        table.add_column(col)
+    for v in views.values():
+        j = v.as_json()
+        temps = (j["health"] or {}).get("temps_c") or {}
+        health = (f"{max(temps.values()):.0f}°C " if temps else "") + (
+            "[red]settings refused[/red]" if j["settings_error"] else "ok" if v.online else "")
+        bad = [f"{k}: {r.get('reason')}" for k, r in j["installs"].items() if r.get("state") in ("rejected", "failed")]
+        hw = j["hwtest"] or {}
+        table.add_row(v.device_id, j["site"], "[green]yes[/green]" if v.online else "[red]no[/red]",
+                      " ".join(f"{k} {ver}" for k, ver in j["versions"].items()) or "-",
+                      health + ("; " + "; ".join(bad) if bad else ""),
+                      f"{hw.get('result')} {hw.get('passed', 0)}/{hw.get('passed', 0) + hw.get('failed', 0)} "
+                      f"{(hw.get('time') or '')[:10]}" if hw else "-",
+                      dt.datetime.fromtimestamp(v.last_seen).strftime("%Y-%m-%d %H:%M:%S") if v.last_seen else "-")
+    console.print(table)
+    return 0
+
+
+def _publish(admin: FleetAdmin, bundle):
+    with _progress() as bar:
+        task = bar.add_task(f"upload {bundle.name}", total=None)
+        offer = admin.publish_bundle(bundle, lambda done, total: bar.update(task, completed=done, total=total))
+    return offer
+
+
+def _wait_installs(admin: FleetAdmin, devices: list[str], offer, timeout: float) -> dict:
+    with _progress() as bar:
+        task = bar.add_task(f"{offer.kind} {offer.version} committed", total=len(devices))
+        results = admin.wait_for_installs(devices, offer.bundle_id, timeout, lambda states: bar.update(
+            task, completed=sum(1 for s in states.values() if s == "committed")))
+    return results
+
+
+def _print_results(results: dict) -> int:
+    failed = 0
+    for device, rec in sorted(results.items()):
+        if rec.get("state") != "committed":
+            failed += 1
+            print(f"{device}: {rec.get('state')} {rec.get('reason', '')} {rec.get('detail', '')}".rstrip())
+    print(f"{len(results) - failed}/{len(results)} committed")
+    return 1 if failed else 0
+
+
+def push(args) -> int:
+    target = parse_target(args.to)
+    with FleetAdmin(broker_config(args)) as admin:
+        offer = _publish(admin, args.bundle)
+        desired = admin.update_desired(target, bundles={offer.kind: offer})
+        print(f"offered {offer.kind} {offer.version} ({offer.bundle_id[:12]}, {offer.size} bytes, "
+              f"{len(offer.chunks)} chunks) to {args.to} (desired rev {desired.rev})")
+        if not args.wait:
+            return 0
+        devices = [target[1]] if target[0] == "device" else (admin.discover() and admin.group_members(target[1]))
+        if not devices:
+            raise FleetError(f"--to {args.to}: no device of that group announced itself")
+        return _print_results(_wait_installs(admin, devices, offer, args.timeout))
+
+
+def rollout(args) -> int:
+    waves = parse_waves(args.waves)
+    abort_at = parse_percentages(args.abort_at, "--abort-at")[0] if args.abort_at.strip() not in ("0", "0%") else 0.0
+    with FleetAdmin(broker_config(args)) as admin:
+        admin.discover()
+        members = admin.group_members(args.group)
+        if not members:
+            raise FleetError(f"--group {args.group}: no device of that group announced itself")
+        offer = _publish(admin, args.bundle)
+        plan = plan_waves(members, waves, offer.bundle_id)
+        print(f"rollout of {offer.kind} {offer.version} to {len(members)} kiosks in {len(plan)} waves: "
+              f"{', '.join(str(len(w)) for w in plan)}; abort above {abort_at:.0%} failed")
+        results: dict = {}
+        for n, wave in enumerate(plan, 1):
+            admin.update_desired_many([("device", d) for d in wave], bundles={offer.kind: offer})
+            wave_results = _wait_installs(admin, wave, offer, args.wave_timeout)
+            results.update({d: r.get("state") for d, r in wave_results.items()})
+            verdict = judge(results, abort_at)
+            print(f"wave {n}: {sum(1 for r in wave_results.values() if r.get('state') == 'committed')}/{len(wave)} "
+                  f"committed; {verdict.failed}/{verdict.finished} failed so far ({verdict.rate:.1%})")
+            if verdict.action == "abort":
+                for device, rec in wave_results.items():
+                    if rec.get("state") != "committed":
+                        print(f"  {device}: {rec.get('state')} {rec.get('reason', '')} {rec.get('detail', '')}")
+                admin.update_desired_many([("device", d) for d in wave if results.get(d) != "committed"],
+                                          bundles={offer.kind: None})
+                if args.rollback_on_abort:
+                    done = [d for d, s in results.items() if s == "committed"]
+                    for device in done:
+                        admin.update_desired(("device", device), bundles={offer.kind: None})
+                        admin.command(("device", device), "rollback", {"kind": offer.kind}, timeout=60)
+                    print(f"rolled back {len(done)} kiosks that had committed")
+                print(f"ABORTED after wave {n}: {verdict.rate:.1%} failed > {abort_at:.0%}; "
+                      f"{len(members) - len(results)} kiosks left untouched")
+                return 3
+        admin.update_desired(("group", args.group), bundles={offer.kind: offer})
+        print(f"rollout complete: {offer.kind} {offer.version} on {len(results)} kiosks; group {args.group} "
+              f"desired state updated for kiosks that join later")
+    return 0
+
+
+def rollback(args) -> int:
+    target = parse_target(args.to)
+    with FleetAdmin(broker_config(args)) as admin:
+        expect = 1 if target[0] == "device" else len(admin.discover() and admin.group_members(target[1]))
+        admin.update_desired(target, bundles={args.kind: None})
+        replies = admin.command(target, "rollback", {"kind": args.kind}, expect=expect, timeout=args.timeout)
+    for r in replies:
+        print(f"{r['device_id']}: {r['code']} {r['message']}")
+    return 0 if replies and all(r["code"] == 200 for r in replies) else 1
+
+
+def config_set(args) -> int:
+    target = parse_target(args.to)
+    settings = _pairs(args.pairs, "config set")
+    with FleetAdmin(broker_config(args)) as admin:
+        desired = admin.update_desired(target, settings=settings)
+    print(f"{args.to}: desired settings rev {desired.rev}: {json.dumps(desired.settings, ensure_ascii=False)}")
+    return 0
+
+
+def command(args) -> int:
+    target = parse_target(args.to)
+    with FleetAdmin(broker_config(args)) as admin:
+        expect = 1 if target[0] == "device" else len(admin.discover() and admin.group_members(target[1]))
+        replies = admin.command(target, args.name, _pairs(args.args, args.name), expect=max(expect, 1),
+                                timeout=args.timeout)
+    for r in replies:
+        data = f"\n{json.dumps(r['data'], indent=1, ensure_ascii=False)}" if r.get("data") else ""
+        print(f"{r['device_id']}: {r['code']} {r['message']}{data}")
+    if not replies:
+        print("no reply (device offline, or the command expired)")
+    return 0 if replies and all(r["code"] == 200 for r in replies) else 1
+
+
+def simulate(args) -> int:
+    from .simulator import FleetSimulator
+    sim = FleetSimulator(broker_config(args), args.devices, args.group)
+    sim.connect()
+    print(f"{args.devices} simulated kiosks online in group {args.group}", flush=True)
+    deadline = time.monotonic() + args.duration if args.duration else None
+    try:
+        while deadline is None or time.monotonic() < deadline:
+            sim.step(0.05)
+    except KeyboardInterrupt:
+        pass
+    sim.close()
+    return 0
+
+
+def write_acl(args) -> int:
+    from .acl import render_acl
+    devices = yaml.safe_load(args.devices.read_text(encoding="utf-8")) or {}
+    if not isinstance(devices, dict):
+        raise FleetError(f"{args.devices}: expected a mapping device_id: [group, ...]")
+    args.out.write_text(render_acl({str(k): list(v or []) for k, v in devices.items()}, args.admin or ["admin"]),
+                        encoding="utf-8")
+    print(f"{args.out}: ACL for {len(devices)} devices")
+    return 0
+
+
+__all__ = ["status", "push", "rollout", "rollback", "config_set", "command", "simulate", "write_acl", "make_offer"]

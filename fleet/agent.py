@@ -1,0 +1,211 @@
+"""MqttAgent: the device agent on a kiosk (paho-mqtt 2.x, VERSION2 callbacks, one thread each for
+the network loop, installs and the clock). All decisions are in ``AgentCore``; this file only
+moves bytes between it, the broker, the installer and the kiosk.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import queue
+import threading
+import time
+from pathlib import Path
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+
+from .agent_core import (AgentCore, ApplySettings, Identity, Install, Publish, RunCommand, Subscribe,
+                         Unsubscribe)
+from .broker import BrokerConfig, make_client, probe_protocol
+from .bundle_keys import TrustedKeys
+from .bundle_verifier import BundleLimits, BundleVerifier
+from .chunk_store import FileChunkStore
+from .device_control import DeviceControl
+from .durable_files import read_json, write_json_atomic
+from .errors import BundleRejected
+from .health_check import SelfTestHealthCheck
+from .installer import BundleInstaller, HealthCheck
+
+_LOGGER = logging.getLogger(__name__)
+
+
+class MqttAgent:
+    def __init__(self, identity: Identity, broker: BrokerConfig, data_dir: Path, trusted: TrustedKeys,
+                 control: DeviceControl, health_check: HealthCheck | None = None,
+                 limits: BundleLimits = BundleLimits(), telemetry_interval_s: float = 30.0,
+                 keepalive_s: int = 30):
+        self.data_dir = Path(data_dir)
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.broker = broker
+        self.control = control
+        self.keepalive_s = keepalive_s
+        self.installer = BundleInstaller(self.data_dir, BundleVerifier(trusted, limits),
+                                         health_check or SelfTestHealthCheck(), identity.runtime_version)
+        recovered = self.installer.recover()
+        self.store = FileChunkStore(self.data_dir / "downloads")
+        self.core = AgentCore(identity, self.installer, self.store, limits, telemetry_interval_s)
+        self._lock = threading.RLock()
+        self._installs: queue.Queue = queue.Queue()
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self.client: mqtt.Client | None = None
+        self.v5 = True
+        self.recovered = recovered
+
+    # ---- life cycle ----------------------------------------------------------------------------
+    def start(self) -> None:
+        try:
+            self.v5 = probe_protocol(self.broker)
+        except Exception as err:  # broker away at boot: the kiosk runs on; paho keeps retrying
+            _LOGGER.warning("fleet broker not reachable yet (%s); retrying in the background", err)
+        _LOGGER.info("fleet agent %s: MQTT %s to %s:%d", self.core.id.device_id, "5" if self.v5 else "3.1.1",
+                     self.broker.host, self.broker.port)
+        self.client = make_client(self.broker, self.core.id.device_id, self.v5)
+        self.client.reconnect_delay_set(1, 60)
+        self.client.on_pre_connect = self._on_pre_connect
+        self.client.on_connect = self._on_connect
+        self.client.on_disconnect = self._on_disconnect
+        self.client.on_message = self._on_message
+        self._next_session()
+        self.client.connect_async(self.broker.host, self.broker.port, keepalive=self.keepalive_s)
+        self.client.loop_start()
+        for target in (self._install_loop, self._clock_loop):
+            t = threading.Thread(target=target, name=f"fleet-{target.__name__.strip('_')}", daemon=True)
+            t.start()
+            self._threads.append(t)
+
+    def stop(self, graceful: bool = True) -> None:
+        self._stop.set()
+        self._installs.put(None)
+        if self.client:
+            if graceful and self.core.online:
+                info = self.client.publish(*self._will_args(online=False))
+                info.wait_for_publish(2)
+            self.client.disconnect()
+            self.client.loop_stop()
+        for t in self._threads:
+            t.join(timeout=5)
+
+    def _will_args(self, online: bool):
+        p = self.core.will(self.core.session)
+        return p.topic, p.payload, p.qos, p.retain
+
+    def _next_session(self) -> int:
+        """bdSeq: a counter persisted across restarts, in the birth and in the will."""
+        path = self.data_dir / "agent.json"
+        state = read_json(path, {})
+        state["session"] = int(state.get("session", 0)) + 1
+        write_json_atomic(path, state)
+        will = self.core.will(state["session"])
+        self.client.will_set(will.topic, will.payload, qos=1, retain=True)
+        self._pending_session = state["session"]
+        return state["session"]
+
+    # ---- paho callbacks (network thread) -------------------------------------------------------
+    def _on_pre_connect(self, client, userdata):
+        if self.core.session == self._pending_session:      # a reconnect: new session, new will
+            self._next_session()
+
+    def _on_connect(self, client, userdata, flags, reason, props):
+        if reason.is_failure:
+            _LOGGER.warning("fleet broker refused the connection: %s", reason)
+            return
+        with self._lock:
+            self._run(self.core.connected(self._pending_session, time.time()))
+
+    def _on_disconnect(self, client, userdata, flags, reason, props):
+        with self._lock:
+            self.core.disconnected()
+        if not self._stop.is_set():
+            _LOGGER.warning("fleet broker connection lost (%s); reconnecting with back-off", reason)
+
+    def _on_message(self, client, userdata, msg):
+        props = getattr(msg, "properties", None)
+        corr = getattr(props, "CorrelationData", None) if props else None
+        resp = getattr(props, "ResponseTopic", None) if props else None
+        with self._lock:
+            self._run(self.core.message(msg.topic, msg.payload, time.time(), corr, resp))
+
+    # ---- actions -------------------------------------------------------------------------------
+    def _run(self, actions: list) -> None:
+        for a in actions:
+            if isinstance(a, Publish):
+                props = None
+                if a.correlation is not None and self.v5:
+                    props = Properties(PacketTypes.PUBLISH)
+                    props.CorrelationData = a.correlation
+                self.client.publish(a.topic, a.payload, a.qos, a.retain, properties=props)
+            elif isinstance(a, Subscribe):
+                self.client.subscribe([(t, 1) for t in a.topics])
+            elif isinstance(a, Unsubscribe):
+                self.client.unsubscribe(list(a.topics))
+            elif isinstance(a, (Install, RunCommand, ApplySettings)):
+                self._installs.put(a)          # slow work off the network thread, one at a time
+
+    def _install_loop(self) -> None:
+        while (action := self._installs.get()) is not None:
+            try:
+                if isinstance(action, Install):
+                    result = self._install(action.offer)
+                elif isinstance(action, RunCommand):
+                    result = self._command(action.request)
+                else:
+                    result = self._settings(action.settings)
+            except Exception as err:  # never let one bad job stop the agent; report it
+                _LOGGER.exception("fleet job %s failed", type(action).__name__)
+                result = []
+                if isinstance(action, Install):
+                    with self._lock:
+                        result = self.core.install_finished(action.offer, time.time(), "rejected",
+                                                            "health-check-failed", f"{type(err).__name__}: {err}")
+            with self._lock:
+                self._run(result)
+
+    def _install(self, offer) -> list:
+        now = dt.datetime.now(dt.timezone.utc)
+        try:
+            bundle = self.store.assemble(offer.bundle_id, len(offer.chunks))
+            result = self.installer.install(bundle, offer.bundle_id, offer.kind, now)
+            state, reason, detail = result.state, "", ""
+        except BundleRejected as err:
+            state, reason, detail = "rejected", err.reason, err.detail
+            _LOGGER.warning("%s %s refused: %s", offer.kind, offer.version, err)
+        with self._lock:
+            return self.core.install_finished(offer, time.time(), state, reason, detail)
+
+    def _command(self, request) -> list:
+        if request.name == "rollback":
+            kind = str(request.args.get("kind", ""))
+            try:
+                r = self.installer.roll_back(kind)
+                code, message, data = 200, f"{kind} back on {r.version}", {"version": r.version}
+            except BundleRejected as err:
+                code, message, data = 409, str(err), None
+        else:
+            code, message, data = self.control.command(request.name, request.args)
+        with self._lock:
+            out = self.core.reply(request, code, message, data)
+            if request.name == "rollback" and code == 200:
+                out += self.core.rolled_back(str(request.args.get("kind")), time.time())
+            return out
+
+    def _settings(self, settings: dict) -> list:
+        try:
+            self.control.apply_settings(settings)
+            error = None
+        except Exception as err:  # a bad value from the admin: keep the old settings, say why
+            error = f"{type(err).__name__}: {err}"
+            _LOGGER.warning("desired settings refused: %s", error)
+        with self._lock:
+            return self.core.settings_finished(settings, error)
+
+    def _clock_loop(self) -> None:
+        while not self._stop.wait(1.0):
+            now = time.time()
+            with self._lock:
+                actions = self.core.tick(now)
+                if self.core.telemetry_due(now):
+                    actions += self.core.telemetry(self.control.telemetry(), now)
+                self._run(actions)

@@ -1,0 +1,34 @@
+"""`edge-avatar agent`: run the fleet agent until stopped (SIGTERM/Ctrl-C)."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+
+from .agent import MqttAgent
+from .agent_core import Identity
+from .bundle_keys import TrustedKeys
+from .cli import broker_config
+from .device_control import StandaloneControl
+
+_LOGGER = logging.getLogger(__name__)
+
+
+def run_agent(args) -> int:
+    from runtime import __version__
+    identity = Identity(args.device_id, tuple(args.group), args.site, __version__)
+    agent = MqttAgent(identity, broker_config(args), args.data_dir, TrustedKeys.from_files(args.trust_key),
+                      StandaloneControl(args.data_dir, args.restart_cmd),
+                      telemetry_interval_s=args.telemetry_every)
+    if agent.recovered:
+        print(f"recovered: {agent.recovered}", flush=True)
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    agent.start()
+    print(f"agent {identity.device_id} running; installed: {agent.installer.versions() or 'nothing yet'}",
+          flush=True)
+    stop.wait()
+    agent.stop()
+    return 0

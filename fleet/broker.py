@@ -1,0 +1,101 @@
+"""How to reach the broker: URL, credentials, TLS; one paho client factory (VERSION2 callbacks).
+
+``mqtt://host:port`` or ``mqtts://host:port``. Credentials from the URL, from
+``--credentials FILE`` (``username:password`` on one line), or from
+``EDGE_AVATAR_MQTT_USERNAME`` / ``EDGE_AVATAR_MQTT_PASSWORD``. TLS: ``--ca-file`` to pin the
+broker's CA, ``--cert``/``--key`` for a per-device client certificate.
+MQTT 5 is asked for first; a broker that refuses it (RabbitMQ 3.x) gets MQTT 3.1.1.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+import paho.mqtt.client as mqtt
+
+from .errors import FleetError
+
+
+@dataclass(frozen=True)
+class BrokerConfig:
+    host: str
+    port: int
+    tls: bool = False
+    username: str | None = None
+    password: str | None = None
+    ca_file: Path | None = None
+    cert_file: Path | None = None
+    key_file: Path | None = None
+
+    @classmethod
+    def from_args(cls, url: str, credentials: Path | None = None, ca_file: Path | None = None,
+                  cert_file: Path | None = None, key_file: Path | None = None) -> "BrokerConfig":
+        u = urlparse(url or "")
+        if u.scheme not in ("mqtt", "mqtts") or not u.hostname:
+            raise FleetError(f"--broker {url!r}: expected mqtt://host:port or mqtts://host:port")
+        username = unquote(u.username) if u.username else os.environ.get("EDGE_AVATAR_MQTT_USERNAME")
+        password = unquote(u.password) if u.password else os.environ.get("EDGE_AVATAR_MQTT_PASSWORD")
+        if credentials:
+            try:
+                line = Path(credentials).read_text(encoding="utf-8").strip().splitlines()[0]
+                username, _, password = line.partition(":")
+            except (OSError, IndexError) as err:
+                raise FleetError(f"--credentials {credentials}: expected one line username:password ({err})") from None
+        if (cert_file is None) != (key_file is None):
+            raise FleetError("--cert and --key: give both (a client certificate and its private key) or neither")
+        tls = u.scheme == "mqtts"
+        if (ca_file or cert_file) and not tls:
+            raise FleetError(f"--broker {url}: certificates need an mqtts:// URL")
+        return cls(u.hostname, u.port or (8883 if tls else 1883), tls, username, password or None,
+                   ca_file, cert_file, key_file)
+
+
+class ConnectRefused(FleetError):
+    pass
+
+
+def make_client(cfg: BrokerConfig, client_id: str, v5: bool) -> mqtt.Client:
+    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id,
+                         protocol=mqtt.MQTTv5 if v5 else mqtt.MQTTv311,
+                         clean_session=None if v5 else True)
+    if cfg.tls:
+        client.tls_set(ca_certs=str(cfg.ca_file) if cfg.ca_file else None,
+                       certfile=str(cfg.cert_file) if cfg.cert_file else None,
+                       keyfile=str(cfg.key_file) if cfg.key_file else None)
+    if cfg.username:
+        client.username_pw_set(cfg.username, cfg.password)
+    return client
+
+
+def probe_protocol(cfg: BrokerConfig, timeout: float = 10.0) -> bool:
+    """True if the broker accepts MQTT 5, False if only 3.1.1; FleetError if it cannot be reached."""
+    for v5 in (True, False):
+        client = make_client(cfg, f"edge-avatar-probe-{os.getpid()}-{threading.get_ident() % 10000}", v5)
+        result: dict = {}
+        done = threading.Event()
+
+        def on_connect(c, userdata, flags, reason, props, result=result, done=done):
+            result["reason"] = reason
+            done.set()
+
+        client.on_connect = on_connect
+        client.on_disconnect = lambda *a, done=done: done.set()
+        try:
+            client.connect(cfg.host, cfg.port, keepalive=10)
+        except (OSError, socket.error) as err:
+            raise FleetError(f"broker {cfg.host}:{cfg.port}: cannot connect ({err})") from None
+        client.loop_start()
+        done.wait(timeout)
+        client.disconnect()
+        client.loop_stop()
+        reason = result.get("reason")
+        if reason is not None and not reason.is_failure:
+            return v5
+        if reason is not None and reason.value in (4, 5, 134, 135, 0x86, 0x87):
+            raise FleetError(f"broker {cfg.host}:{cfg.port}: refused our credentials ({reason})")
+    raise FleetError(f"broker {cfg.host}:{cfg.port}: accepted neither MQTT 5 nor MQTT 3.1.1")

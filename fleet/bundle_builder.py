@@ -1,0 +1,64 @@
+"""`edge-avatar bundle build`: a folder -> a signed bundle (tar: manifest, signature, payload)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import tarfile
+from pathlib import Path
+
+from .bundle_keys import key_id, load_private_key
+from .bundle_manifest import KINDS, MANIFEST, PAYLOAD, SIGNATURE, FileEntry, Manifest
+from .errors import FleetError
+from .versions import VersionError, parse_version
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def build_bundle(src: Path, kind: str, version: str, key_path: Path, out: Path,
+                 valid_days: float = 365.0, min_runtime: str = "0.1.0",
+                 now: dt.datetime | None = None) -> Manifest:
+    src = Path(src)
+    if kind not in KINDS:
+        raise FleetError(f"--kind {kind!r}: expected one of {', '.join(KINDS)}")
+    try:
+        parse_version(version)
+    except VersionError as err:
+        raise FleetError(f"--version: {err}") from None
+    if not src.is_dir():
+        raise FleetError(f"{src}: expected a folder to bundle")
+    files = []
+    for path in sorted(p for p in src.rglob("*") if not p.is_dir()):
+        if path.is_symlink() or not path.is_file():
+            raise FleetError(f"{path}: only regular files can go in a bundle (links and devices cannot)")
+        files.append(FileEntry(path.relative_to(src).as_posix(), sha256_file(path), path.stat().st_size))
+    if not files:
+        raise FleetError(f"{src}: the folder is empty")
+    key = load_private_key(key_path)
+    now = now or dt.datetime.now(dt.timezone.utc)
+    manifest = Manifest(kind, version, now, now + dt.timedelta(days=valid_days), min_runtime,
+                        key_id(key.public_key()), tuple(files))
+    body = manifest.encode()
+    with tarfile.open(out, "w", format=tarfile.PAX_FORMAT) as tar:
+        _add_bytes(tar, MANIFEST, body, now)
+        _add_bytes(tar, SIGNATURE, key.sign(body), now)
+        for f in files:
+            info = tar.gettarinfo(str(src / f.path), arcname=PAYLOAD + f.path)
+            info.uid = info.gid = 0
+            info.uname = info.gname = ""
+            with open(src / f.path, "rb") as fh:
+                tar.addfile(info, fh)
+    return manifest
+
+
+def _add_bytes(tar: tarfile.TarFile, name: str, data: bytes, now: dt.datetime) -> None:
+    info = tarfile.TarInfo(name)
+    info.size, info.mtime, info.mode = len(data), int(now.timestamp()), 0o644
+    tar.addfile(info, io.BytesIO(data))

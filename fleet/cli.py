@@ -1,0 +1,116 @@
+"""`edge-avatar agent`, `edge-avatar bundle ...`, `edge-avatar fleet ...` (argument parsing only)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def _broker_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--broker", required=True, help="mqtt://host:port or mqtts://host:port")
+    p.add_argument("--credentials", type=Path, help="a file with one line username:password "
+                   "(or EDGE_AVATAR_MQTT_USERNAME / EDGE_AVATAR_MQTT_PASSWORD)")
+    p.add_argument("--ca-file", type=Path, help="the CA that signed the broker's certificate (mqtts)")
+    p.add_argument("--cert", type=Path, help="this client's certificate (mqtts, per-device identity)")
+    p.add_argument("--key", type=Path, help="this client's private key (with --cert)")
+
+
+def broker_config(args):
+    from .broker import BrokerConfig
+    return BrokerConfig.from_args(args.broker, args.credentials, args.ca_file, args.cert, args.key)
+
+
+def add_commands(sub) -> None:
+    from . import admin_cli, agent_cli, bundle_cli
+
+    agent = sub.add_parser("agent", help="the fleet agent: presence, desired state, bundles, commands")
+    agent.add_argument("--device-id", required=True)
+    agent.add_argument("--group", action="append", default=[], help="a group this kiosk belongs to (repeatable)")
+    agent.add_argument("--site", default="", help="the venue, shown in fleet status")
+    agent.add_argument("--data-dir", type=Path, required=True, help="installed bundles, downloads, agent state")
+    agent.add_argument("--trust-key", type=Path, action="append", required=True,
+                       help="an admin public key bundles must be signed with (repeat to rotate keys)")
+    agent.add_argument("--restart-cmd", help="how the agent restarts the kiosk (e.g. systemctl restart edge-avatar)")
+    agent.add_argument("--telemetry-every", type=float, default=30.0, help="seconds between telemetry messages")
+    _broker_args(agent)
+    agent.set_defaults(func=agent_cli.run_agent)
+
+    bundle = sub.add_parser("bundle", help="make and check signed bundles")
+    bsub = bundle.add_subparsers(dest="bundle_command", required=True)
+    kg = bsub.add_parser("keygen", help="an Ed25519 signing key pair: NAME.key (0600) and NAME.pub")
+    kg.add_argument("--out", required=True)
+    kg.set_defaults(func=bundle_cli.keygen)
+    b = bsub.add_parser("build", help="sign a folder into a bundle")
+    b.add_argument("dir", type=Path)
+    b.add_argument("--kind", required=True,
+                   choices=("content", "avatar", "voice", "asr-model", "tflite-model", "panel", "config"))
+    b.add_argument("--version", required=True)
+    b.add_argument("--key", type=Path, required=True)
+    b.add_argument("-o", "--out", type=Path, required=True)
+    b.add_argument("--valid-days", type=float, default=365.0, help="the manifest expires after this many days")
+    b.add_argument("--min-runtime", default="0.1.0", help="the oldest runtime version that can use it")
+    b.set_defaults(func=bundle_cli.build)
+    v = bsub.add_parser("verify", help="check a bundle as a device would")
+    v.add_argument("bundle", type=Path)
+    v.add_argument("--trust-key", type=Path, action="append", required=True)
+    v.set_defaults(func=bundle_cli.verify)
+
+    fleet = sub.add_parser("fleet", help="admin tools: see the fleet, push bundles, roll out, send commands")
+    fsub = fleet.add_subparsers(dest="fleet_command", required=True)
+    for name in ("devices", "status"):
+        s = fsub.add_parser(name, help="a table of every kiosk: online, versions, health, last test, last seen")
+        _broker_args(s)
+        s.add_argument("--json", action="store_true")
+        s.add_argument("--group")
+        s.add_argument("--wait", type=float, default=5.0, help="seconds to wait for announcements")
+        s.set_defaults(func=admin_cli.status)
+    push = fsub.add_parser("push", help="offer a bundle to a device or a group")
+    push.add_argument("bundle", type=Path)
+    push.add_argument("--to", required=True, help="device:ID or group:NAME")
+    push.add_argument("--wait", action="store_true", help="wait until every target committed or refused")
+    push.add_argument("--timeout", type=float, default=600.0)
+    _broker_args(push)
+    push.set_defaults(func=admin_cli.push)
+    ro = fsub.add_parser("rollout", help="push to a group in waves; abort when too many fail")
+    ro.add_argument("bundle", type=Path)
+    ro.add_argument("--group", required=True)
+    ro.add_argument("--waves", default="1,10,50,100%")
+    ro.add_argument("--abort-at", default="5%", help="failure rate (of devices finished) that aborts")
+    ro.add_argument("--wave-timeout", type=float, default=900.0)
+    ro.add_argument("--rollback-on-abort", action="store_true",
+                    help="roll back the devices that already committed when the rollout aborts")
+    _broker_args(ro)
+    ro.set_defaults(func=admin_cli.rollout)
+    rb = fsub.add_parser("rollback", help="put a kind back on the version installed before")
+    rb.add_argument("--to", required=True)
+    rb.add_argument("--kind", required=True)
+    rb.add_argument("--timeout", type=float, default=60.0)
+    _broker_args(rb)
+    rb.set_defaults(func=admin_cli.rollback)
+    cfg = fsub.add_parser("config", help="desired settings")
+    csub = cfg.add_subparsers(dest="config_command", required=True)
+    cs = csub.add_parser("set", help="set KEY=VALUE settings (YAML values) for a device or group")
+    cs.add_argument("pairs", nargs="+", metavar="KEY=VALUE")
+    cs.add_argument("--to", required=True)
+    _broker_args(cs)
+    cs.set_defaults(func=admin_cli.config_set)
+    cmd = fsub.add_parser("cmd", help="run a command: restart, reload, set-volume, say, collect-logs, status, "
+                                      "rollback")
+    cmd.add_argument("name")
+    cmd.add_argument("args", nargs="*", metavar="KEY=VALUE")
+    cmd.add_argument("--to", required=True)
+    cmd.add_argument("--timeout", type=float, default=15.0)
+    _broker_args(cmd)
+    cmd.set_defaults(func=admin_cli.command)
+    sim = fsub.add_parser("simulate", help="many lightweight agents in one process (load tests)")
+    sim.add_argument("--devices", type=int, default=100)
+    sim.add_argument("--group", default="sim")
+    sim.add_argument("--trust-key", type=Path, action="append", required=True)
+    sim.add_argument("--duration", type=float, help="seconds to run (default: until Ctrl-C)")
+    _broker_args(sim)
+    sim.set_defaults(func=admin_cli.simulate)
+    acl = fsub.add_parser("acl", help="write a Mosquitto ACL for the admins and devices (and their groups)")
+    acl.add_argument("--devices", type=Path, required=True, help="YAML: device_id: [group, ...]")
+    acl.add_argument("--admin", action="append", default=[], help="an admin username (repeatable)")
+    acl.add_argument("-o", "--out", type=Path, required=True)
+    acl.set_defaults(func=admin_cli.write_acl)

@@ -1,0 +1,117 @@
+"""What the agent can ask of the kiosk it serves: commands, settings, telemetry.
+
+``StandaloneControl`` is the agent run on its own (``edge-avatar agent``) beside a kiosk
+service: it restarts the service with a configured command, collects logs from the data
+folder and reads board health. ``runtime.fleet_link.KioskControl`` is the same interface for
+the agent embedded in ``edge-avatar run``. Both are real; tests use the standalone one.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shlex
+import shutil
+import subprocess
+from collections import deque
+from pathlib import Path
+from typing import Any, Protocol
+
+import yaml
+
+from .durable_files import fsync_dir
+
+_LOGGER = logging.getLogger(__name__)
+LOG_TAIL_LINES = 200
+
+
+class DeviceControl(Protocol):
+    def command(self, name: str, args: dict) -> tuple[int, str, Any]: ...
+    def apply_settings(self, settings: dict) -> None: ...
+    def telemetry(self) -> dict: ...
+
+
+def board_health() -> dict:
+    """Temperatures (°C), load, memory and disk: what an admin needs to spot a sick board."""
+    temps = {}
+    for zone in sorted(Path("/sys/class/thermal").glob("thermal_zone*")):
+        try:
+            temps[(zone / "type").read_text().strip()] = int((zone / "temp").read_text()) / 1000
+        except (OSError, ValueError):
+            continue
+    disk = shutil.disk_usage("/")
+    health = {"temps_c": temps, "load1": round(os.getloadavg()[0], 2), "disk_free_mb": disk.free >> 20}
+    try:
+        meminfo = dict(line.split(":", 1) for line in Path("/proc/meminfo").read_text().splitlines())
+        health["mem_available_mb"] = int(meminfo["MemAvailable"].split()[0]) >> 10
+    except (OSError, KeyError, ValueError):
+        pass
+    return health
+
+
+def write_settings_overlay(data_dir: Path, settings: dict) -> Path:
+    """Validate the settings the way `run --settings` will, then swap them in atomically."""
+    from runtime.config import KioskConfig
+    from runtime.settings_file import load_settings
+    path = Path(data_dir) / "settings.yaml"
+    tmp = path.with_name(".settings.yaml.tmp")
+    tmp.write_text(yaml.safe_dump(settings, allow_unicode=True, sort_keys=True), encoding="utf-8")
+    try:
+        load_settings(tmp, KioskConfig())
+    except Exception:
+        tmp.unlink()
+        raise
+    os.replace(tmp, path)
+    fsync_dir(path.parent)
+    return path
+
+
+class StandaloneControl:
+    def __init__(self, data_dir: Path, restart_cmd: str | None = None):
+        self.data_dir = Path(data_dir)
+        self.restart_cmd = restart_cmd
+        self.volume: float | None = None
+
+    def command(self, name: str, args: dict) -> tuple[int, str, Any]:
+        if name in ("restart", "reload"):
+            if not self.restart_cmd:
+                return 501, "no --restart-cmd configured for this agent", None
+            done = subprocess.run(shlex.split(self.restart_cmd), capture_output=True, text=True, timeout=60)
+            if done.returncode:
+                return 500, f"{self.restart_cmd}: exit {done.returncode}: {done.stderr.strip()[-200:]}", None
+            return 200, f"{name}: ran {self.restart_cmd}", None
+        if name == "set-volume":
+            level = args.get("level")
+            if not isinstance(level, (int, float)) or not 0 <= level <= 1:
+                return 400, f"set-volume: args.level: expected a number from 0 to 1, got {level!r}", None
+            settings = _read_settings(self.data_dir)
+            settings["volume"] = float(level)
+            write_settings_overlay(self.data_dir, settings)
+            self.volume = float(level)
+            return 200, f"volume {level:g} (applies when the kiosk reloads its settings)", None
+        if name == "say":
+            return 501, "say needs the agent embedded in a running kiosk (edge-avatar run --fleet-broker)", None
+        if name == "collect-logs":
+            return 200, "ok", collect_logs(self.data_dir, int(args.get("lines", LOG_TAIL_LINES)))
+        return 404, f"unknown command {name!r}", None
+
+    def apply_settings(self, settings: dict) -> None:
+        write_settings_overlay(self.data_dir, settings)
+
+    def telemetry(self) -> dict:
+        return {"health": board_health()}
+
+
+def _read_settings(data_dir: Path) -> dict:
+    path = Path(data_dir) / "settings.yaml"
+    return (yaml.safe_load(path.read_text(encoding="utf-8")) or {}) if path.exists() else {}
+
+
+def collect_logs(data_dir: Path, lines: int = LOG_TAIL_LINES) -> dict:
+    """The last lines of every log the kiosk and agent keep under the data folder (bounded)."""
+    lines = max(1, min(lines, 2000))
+    out = {}
+    for path in sorted(Path(data_dir).rglob("*.log")) + sorted(Path(data_dir).rglob("*.jsonl")):
+        with open(path, encoding="utf-8", errors="replace") as f:
+            out[str(path.relative_to(data_dir))] = list(deque(f, maxlen=lines))
+    return out

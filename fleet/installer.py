@@ -1,0 +1,215 @@
+"""BundleInstaller: stage → verify → atomic switch → health check → commit, or roll back.
+
+On disk (``DATA/``)::
+
+    installs/<kind>/<version>/   unpacked, verified bundles (the committed one and its previous)
+    current/<kind>               symlink to the version the kiosk runs (the switch is one rename)
+    state.json                   committed versions, previous versions, bundle ids ever installed
+    pending.json                 journal of an install between switch and commit
+
+``current/<kind>`` only ever points at a folder that was fully written and verified, so a
+``kill -9`` at any step leaves the kiosk on the old or the new version. ``recover()`` runs at
+start-up: an install that did not commit is rolled back (and retried once by the agent), one
+that committed but did not clear its journal is rolled forward.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Protocol
+
+from .bundle_verifier import BundleVerifier
+from .durable_files import fsync_dir, point_link_atomic, read_json, write_json_atomic
+from .errors import BundleRejected
+from .failpoints import failpoint
+
+_LOGGER = logging.getLogger(__name__)
+MAX_ATTEMPTS = 2
+
+
+@dataclass(frozen=True)
+class HealthResult:
+    ok: bool
+    detail: str = ""
+
+
+class HealthCheck(Protocol):
+    def __call__(self, kind: str, path: Path) -> HealthResult: ...
+
+
+@dataclass(frozen=True)
+class InstallResult:
+    kind: str
+    version: str
+    bundle_id: str
+    state: str        # committed | already-installed
+
+
+class BundleInstaller:
+    def __init__(self, data_dir: Path, verifier: BundleVerifier, health_check: HealthCheck,
+                 runtime_version: str = "0.1.0", on_failpoint: Callable[[str], None] = failpoint):
+        self.data = Path(data_dir)
+        self.verifier = verifier
+        self.health_check = health_check
+        self.runtime_version = runtime_version
+        self._failpoint = on_failpoint
+        for sub in ("installs", "current"):
+            (self.data / sub).mkdir(parents=True, exist_ok=True)
+
+    # ---- state -------------------------------------------------------------------------------
+    @property
+    def _state_path(self) -> Path:
+        return self.data / "state.json"
+
+    @property
+    def _journal_path(self) -> Path:
+        return self.data / "pending.json"
+
+    def state(self) -> dict:
+        state = read_json(self._state_path, {})
+        state.setdefault("kinds", {})
+        state.setdefault("installed_ids", [])
+        state.setdefault("refused_ids", {})
+        state.setdefault("attempts", {})
+        return state
+
+    def versions(self) -> dict[str, str]:
+        return {kind: rec["version"] for kind, rec in sorted(self.state()["kinds"].items())}
+
+    def current_path(self, kind: str) -> Path | None:
+        link = self.data / "current" / kind
+        return link.resolve() if link.is_symlink() else None
+
+    def was_installed(self, bundle_id: str) -> bool:
+        return bundle_id in self.state()["installed_ids"]
+
+    def refusal(self, bundle_id: str) -> dict | None:
+        return self.state()["refused_ids"].get(bundle_id)
+
+    # ---- recovery ------------------------------------------------------------------------------
+    def recover(self) -> str | None:
+        """Finish or undo an install a crash interrupted; clear leftovers. Returns what it did."""
+        journal = read_json(self._journal_path, None)
+        done = None
+        if journal is not None:
+            state = self.state()
+            committed = state["kinds"].get(journal["kind"], {}).get("bundle_id") == journal["bundle_id"]
+            if committed:
+                done = f"rolled forward {journal['kind']} {journal['version']} (committed before the crash)"
+            else:
+                point_link_atomic(self.data / "current" / journal["kind"],
+                                  Path(journal["from"]) if journal["from"] else None)
+                done = f"rolled back {journal['kind']} {journal['version']} (interrupted before commit)"
+            self._journal_path.unlink()
+            fsync_dir(self.data)
+            _LOGGER.warning("install recovery: %s", done)
+        self._collect_garbage()
+        return done
+
+    def _collect_garbage(self) -> None:
+        state = self.state()
+        keep = set()
+        for kind, rec in state["kinds"].items():
+            keep.add(Path(rec["path"]).resolve())
+            if rec.get("previous"):
+                keep.add(Path(rec["previous"]["path"]).resolve())
+        for link in (self.data / "current").iterdir():
+            if link.is_symlink():
+                keep.add(link.resolve())
+        for kind_dir in (self.data / "installs").iterdir():
+            for version_dir in kind_dir.iterdir():
+                if version_dir.resolve() not in keep:
+                    shutil.rmtree(version_dir, ignore_errors=False)
+
+    # ---- install -------------------------------------------------------------------------------
+    def install(self, bundle: Path, bundle_id: str, kind: str, now: dt.datetime) -> InstallResult:
+        state = self.state()
+        if bundle_id in state["installed_ids"]:
+            rec = state["kinds"].get(kind, {})
+            return InstallResult(kind, rec.get("version", "?"), bundle_id, "already-installed")
+        attempts = state["attempts"].get(bundle_id, 0)
+        if attempts >= MAX_ATTEMPTS:
+            self._refuse(bundle_id, "interrupted", f"{attempts} earlier attempts did not finish")
+        state["attempts"][bundle_id] = attempts + 1
+        write_json_atomic(self._state_path, state)
+        self._failpoint("attempt-counted")
+
+        current = state["kinds"].get(kind)
+        kind_dir = self.data / "installs" / kind
+        kind_dir.mkdir(parents=True, exist_ok=True)
+        staging = kind_dir / f".staging-{bundle_id[:16]}"
+        shutil.rmtree(staging, ignore_errors=True)
+        staging.mkdir()
+        try:
+            manifest = self.verifier.verify(bundle, now, current["version"] if current else None,
+                                            self.runtime_version, kind, extract_to=staging)
+        except BundleRejected as err:
+            shutil.rmtree(staging, ignore_errors=True)
+            self._refuse(bundle_id, err.reason, err.detail)
+        self._failpoint("staged")
+        final = kind_dir / manifest.version
+        if final.exists():
+            shutil.rmtree(final)
+        staging.rename(final)
+        fsync_dir(kind_dir)
+        self._failpoint("unpacked")
+
+        previous_target = self.current_path(kind)
+        write_json_atomic(self._journal_path, {"kind": kind, "bundle_id": bundle_id, "version": manifest.version,
+                                               "from": str(previous_target) if previous_target else None,
+                                               "to": str(final)})
+        self._failpoint("journaled")
+        point_link_atomic(self.data / "current" / kind, final)
+        self._failpoint("switched")
+        health = self.health_check(kind, final)
+        self._failpoint("health-checked")
+        if not health.ok:
+            point_link_atomic(self.data / "current" / kind, previous_target)
+            self._journal_path.unlink()
+            shutil.rmtree(final, ignore_errors=True)
+            self._refuse(bundle_id, "health-check-failed", health.detail)
+
+        state = self.state()
+        state["kinds"][kind] = {"version": manifest.version, "bundle_id": bundle_id, "path": str(final),
+                                "installed_at": now.isoformat(),
+                                "previous": ({k: current[k] for k in ("version", "bundle_id", "path")}
+                                             if current else None)}
+        state["installed_ids"].append(bundle_id)
+        state["attempts"].pop(bundle_id, None)
+        write_json_atomic(self._state_path, state)          # the commit point
+        self._failpoint("committed")
+        self._journal_path.unlink()
+        fsync_dir(self.data)
+        self._collect_garbage()
+        _LOGGER.info("installed %s %s (%s)", kind, manifest.version, health.detail or "self-test passed")
+        return InstallResult(kind, manifest.version, bundle_id, "committed")
+
+    def _refuse(self, bundle_id: str, reason: str, detail: str):
+        state = self.state()
+        state["refused_ids"][bundle_id] = {"reason": reason, "detail": detail}
+        state["attempts"].pop(bundle_id, None)
+        write_json_atomic(self._state_path, state)
+        raise BundleRejected(reason, detail)
+
+    # ---- admin rollback ------------------------------------------------------------------------
+    def roll_back(self, kind: str) -> InstallResult:
+        """Go back to the version installed before the current one (kept on disk, verified then)."""
+        state = self.state()
+        rec = state["kinds"].get(kind)
+        if not rec or not rec.get("previous"):
+            raise BundleRejected("incompatible", f"no earlier {kind} version kept to roll back to")
+        prev = rec["previous"]
+        point_link_atomic(self.data / "current" / kind, Path(prev["path"]))
+        health = self.health_check(kind, Path(prev["path"]))
+        if not health.ok:
+            point_link_atomic(self.data / "current" / kind, Path(rec["path"]))
+            raise BundleRejected("health-check-failed", f"the earlier {kind} {prev['version']}: {health.detail}")
+        state["kinds"][kind] = {**prev, "previous": None}
+        state["refused_ids"][rec["bundle_id"]] = {"reason": "rolled-back", "detail": "rolled back by an admin"}
+        write_json_atomic(self._state_path, state)
+        self._collect_garbage()
+        return InstallResult(kind, prev["version"], prev["bundle_id"], "rolled-back")

@@ -1,0 +1,149 @@
+"""FleetSimulator: many lightweight agents in one process, one thread, one selector.
+
+Each simulated kiosk is a real ``AgentCore`` with its own paho client and MQTT session
+(presence, will, desired state, chunked download with every chunk's sha256 checked,
+commands, telemetry). What it skips: writing chunks to disk, unpacking and the runtime
+self-test; an install commits at once unless the device is told to fail its health check.
+"""
+
+from __future__ import annotations
+
+import logging
+import selectors
+import time
+from dataclasses import dataclass, field
+
+from .agent_core import (AgentCore, ApplySettings, Identity, Install, Publish, RunCommand, Subscribe,
+                         Unsubscribe)
+from .broker import BrokerConfig, make_client
+from .chunk_store import CountingChunkStore
+
+_LOGGER = logging.getLogger(__name__)
+
+
+@dataclass
+class SimulatedState:
+    """The installer side of a simulated kiosk (versions, what it installed or refused)."""
+    fail_health: bool = False
+    kinds: dict = field(default_factory=dict)
+    installed: set = field(default_factory=set)
+    refused: dict = field(default_factory=dict)
+
+    def versions(self) -> dict[str, str]:
+        return dict(sorted(self.kinds.items()))
+
+    def was_installed(self, bundle_id: str) -> bool:
+        return bundle_id in self.installed
+
+    def refusal(self, bundle_id: str) -> dict | None:
+        return self.refused.get(bundle_id)
+
+
+class SimulatedKiosk:
+    def __init__(self, sim: "FleetSimulator", identity: Identity, state: SimulatedState):
+        self.sim = sim
+        self.state = state
+        self.store = CountingChunkStore()
+        self.core = AgentCore(identity, state, self.store, telemetry_interval_s=sim.telemetry_interval_s)
+        self.client = make_client(sim.broker, identity.device_id, sim.v5)
+        self.client.on_connect = self._on_connect
+        self.client.on_message = self._on_message
+        self.client.on_disconnect = lambda *a: self.core.disconnected()
+        self.session = 1
+        will = self.core.will(self.session)
+        self.client.will_set(will.topic, will.payload, 1, True)
+        self.committed_at: dict[str, float] = {}
+        self.messages_in = 0
+        self.bytes_in = 0
+
+    def _on_connect(self, client, userdata, flags, reason, props):
+        if not reason.is_failure:
+            self.run(self.core.connected(self.session, time.time()))
+
+    def _on_message(self, client, userdata, msg):
+        self.messages_in += 1
+        self.bytes_in += len(msg.payload)
+        props = getattr(msg, "properties", None)
+        self.run(self.core.message(msg.topic, msg.payload, time.time(),
+                                   getattr(props, "CorrelationData", None) if props else None,
+                                   getattr(props, "ResponseTopic", None) if props else None))
+
+    def run(self, actions: list) -> None:
+        for a in actions:
+            if isinstance(a, Publish):
+                self.client.publish(a.topic, a.payload, a.qos, a.retain)
+                self.sim.published += 1
+            elif isinstance(a, Subscribe):
+                self.client.subscribe([(t, 1) for t in a.topics])
+            elif isinstance(a, Unsubscribe):
+                self.client.unsubscribe(list(a.topics))
+            elif isinstance(a, Install):
+                self.run(self._install(a.offer))
+            elif isinstance(a, RunCommand):
+                self.run(self.core.reply(a.request, 200, f"simulated {a.request.name}"))
+            elif isinstance(a, ApplySettings):
+                self.run(self.core.settings_finished(a.settings, None))
+
+    def _install(self, offer) -> list:
+        now = time.time()
+        if self.state.fail_health:
+            self.state.refused[offer.bundle_id] = {"reason": "health-check-failed",
+                                                   "detail": "simulated self-test failure"}
+            return self.core.install_finished(offer, now, "rejected", "health-check-failed",
+                                              "simulated self-test failure")
+        self.state.kinds[offer.kind] = offer.version
+        self.state.installed.add(offer.bundle_id)
+        self.committed_at[offer.bundle_id] = now
+        return self.core.install_finished(offer, now, "committed")
+
+
+class FleetSimulator:
+    def __init__(self, broker: BrokerConfig, count: int, group: str = "sim", prefix: str = "sim",
+                 failing: set[str] = frozenset(), v5: bool = False, telemetry_interval_s: float = 60.0):
+        self.broker = broker
+        self.v5 = v5
+        self.telemetry_interval_s = telemetry_interval_s
+        self.published = 0
+        self.kiosks = [SimulatedKiosk(self, Identity(f"{prefix}-{i:04d}", (group,), f"site-{i % 20:02d}"),
+                                      SimulatedState(fail_health=f"{prefix}-{i:04d}" in failing))
+                       for i in range(count)]
+        self._selector = selectors.DefaultSelector()
+
+    def connect(self, timeout: float = 60.0) -> None:
+        for k in self.kiosks:
+            k.client.connect(self.broker.host, self.broker.port, keepalive=60)
+            self._selector.register(k.client.socket(), selectors.EVENT_READ, k)
+        deadline = time.monotonic() + timeout
+        while not all(k.core.online for k in self.kiosks):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{sum(k.core.online for k in self.kiosks)}/{len(self.kiosks)} connected")
+            self.step(0.05)
+
+    def step(self, timeout: float = 0.05) -> None:
+        for key, _ in self._selector.select(timeout):
+            key.data.client.loop_read()
+        now = time.time()
+        for k in self.kiosks:
+            if k.client.want_write():
+                k.client.loop_write()
+        if now - getattr(self, "_misc_at", 0) > 1.0:
+            self._misc_at = now
+            for k in self.kiosks:
+                k.client.loop_misc()
+                k.run(k.core.tick(now))
+                if k.core.telemetry_due(now):
+                    k.run(k.core.telemetry({"health": {"simulated": True}, "fps": 60.0}, now))
+
+    def run_until(self, predicate, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if predicate():
+                return True
+            self.step(0.02)
+        return predicate()
+
+    def close(self) -> None:
+        for k in self.kiosks:
+            k.client.disconnect()
+            k.client.loop_write()
+        self._selector.close()
