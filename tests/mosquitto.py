@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import shutil
 import socket
 import subprocess
@@ -17,12 +18,14 @@ def free_port() -> int:
 
 
 @contextmanager
-def mosquitto(folder: Path):
+def mosquitto(folder: Path, port: int | None = None, persistence: bool = False):
+    """A broker on `port` (default: a free one); with `persistence`, retained messages survive a restart."""
     exe = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
-    port = free_port()
+    port = port or free_port()
     conf = folder / "mosquitto.conf"
-    conf.write_text(f"log_dest stdout\nlistener {port} 127.0.0.1\nallow_anonymous true\n"
-                    f"persistence false\n")
+    store = (f"persistence true\npersistence_location {folder}/\nuser {getpass.getuser()}\n" if persistence
+             else "persistence false\n")
+    conf.write_text(f"log_dest stdout\nlistener {port} 127.0.0.1\nallow_anonymous true\n{store}")
     proc = subprocess.Popen([exe, "-c", str(conf)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 10
