@@ -161,21 +161,30 @@ class FleetAdmin:
 
     # ---- fleet view ----------------------------------------------------------------------------
     def discover(self, settle_s: float = 1.5, timeout: float = 5.0, expect: int | None = None) -> dict[str, DeviceView]:
-        """Ask every device to announce itself; wait until answers stop coming (or `expect` arrived)."""
-        self.client.publish(T.ANNOUNCE, encode({"from": self.session, "ts": time.time()}), qos=1)
-        deadline, last_count, last_change = time.monotonic() + timeout, -1, time.monotonic()
-        while time.monotonic() < deadline:
+        """Ask every device to announce itself; wait until answers stop coming, or until `expect`
+        devices answered (asking again every few seconds for kiosks still starting up)."""
+        self._announce()
+        start = last_change = asked = time.monotonic()
+        last_count = -1
+        while time.monotonic() - start < timeout:
             with self._lock:
                 count = sum(1 for v in self.devices.values() if v.reported)
-            if expect is not None and count >= expect:
-                break
-            if count != last_count:
+            if expect is not None:
+                if count >= expect:
+                    break
+                if time.monotonic() - asked > 3.0:
+                    self._announce()
+                    asked = time.monotonic()
+            elif count != last_count:
                 last_count, last_change = count, time.monotonic()
             elif time.monotonic() - last_change >= settle_s:
                 break
             time.sleep(0.1)
         with self._lock:
             return dict(sorted(self.devices.items()))
+
+    def _announce(self) -> None:
+        self.client.publish(T.ANNOUNCE, encode({"from": self.session, "ts": time.time()}), qos=1)
 
     def group_members(self, group: str) -> list[str]:
         with self._lock:

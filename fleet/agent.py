@@ -35,7 +35,7 @@ class MqttAgent:
     def __init__(self, identity: Identity, broker: BrokerConfig, data_dir: Path, trusted: TrustedKeys,
                  control: DeviceControl, health_check: HealthCheck | None = None,
                  limits: BundleLimits = BundleLimits(), telemetry_interval_s: float = 30.0,
-                 keepalive_s: int = 30):
+                 keepalive_s: int = 30, on_installed=None):
         self.data_dir = Path(data_dir)
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.broker = broker
@@ -53,6 +53,7 @@ class MqttAgent:
         self.client: mqtt.Client | None = None
         self.v5 = True
         self.recovered = recovered
+        self.on_installed = on_installed        # kind -> None, after a commit or rollback (embedded kiosk)
 
     # ---- life cycle ----------------------------------------------------------------------------
     def start(self) -> None:
@@ -169,6 +170,8 @@ class MqttAgent:
             bundle = self.store.assemble(offer.bundle_id, len(offer.chunks))
             result = self.installer.install(bundle, offer.bundle_id, offer.kind, now)
             state, reason, detail = result.state, "", ""
+            if result.state == "committed" and self.on_installed:
+                self.on_installed(offer.kind)
         except BundleRejected as err:
             state, reason, detail = "rejected", err.reason, err.detail
             _LOGGER.warning("%s %s refused: %s", offer.kind, offer.version, err)
@@ -181,6 +184,8 @@ class MqttAgent:
             try:
                 r = self.installer.roll_back(kind)
                 code, message, data = 200, f"{kind} back on {r.version}", {"version": r.version}
+                if self.on_installed:
+                    self.on_installed(kind)
             except BundleRejected as err:
                 code, message, data = 409, str(err), None
         else:

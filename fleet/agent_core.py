@@ -199,7 +199,7 @@ class AgentCore:
                 return self._own_status(payload)
             if topic == self.t(T.HWTEST):
                 self.hwtest = _hwtest_summary(decode(topic, payload)) if payload else None
-                return []
+                return self._birth()[:1]          # status carries it: admins see it without wildcards
             if topic.endswith(f"/{T.DESIRED}"):
                 self.desired[topic] = Desired.parse(topic, payload)
                 return self.reconcile(now)

@@ -7,7 +7,7 @@ import os
 import time
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from .asr.phrase_hints import pack_phrases
 from .audio.echo import make_echo_canceller
@@ -121,11 +121,12 @@ def open_surroundings(cfg: KioskConfig, pack: ContentPack):
     return PanelSession(policy, venue_clock(pack.timezone), bridge, inputs, HealthProbe(), governor), bridge
 
 
-def run_kiosk(cfg: KioskConfig) -> dict[str, Any]:
-    """Run until the input ends (or the window closes); return the report."""
+def run_kiosk(cfg: KioskConfig, on_ready: Callable[[Kiosk], None] | None = None) -> dict[str, Any]:
+    """Run until the input ends (or the window closes); return the report. `on_ready` gets the
+    kiosk before it starts listening (the embedded fleet agent attaches there)."""
     started = time.perf_counter()
     pack = load_content_pack(cfg.content_dir)
-    catalog = ModelCatalog.load(cfg.models_dir)
+    catalog = ModelCatalog.load(cfg.models_dir, *cfg.fleet_model_dirs)
     lang = choose_language(pack, catalog, cfg.lang)
     responder = Responder(pack)
     def hints(lg: str, pk: ContentPack) -> list[str] | None:
@@ -169,6 +170,8 @@ def run_kiosk(cfg: KioskConfig) -> dict[str, Any]:
         log.prune(now().date())
         kiosk.turn_listeners.append(lambda turn: log.write(now(), turn))
         backends["interaction_log"] = str(log_dir)
+    if on_ready is not None:
+        on_ready(kiosk)
     try:
         result = kiosk.run()
     finally:
@@ -191,6 +194,7 @@ def run_kiosk(cfg: KioskConfig) -> dict[str, Any]:
         "greetings": result.greetings,
         "discarded_turns": result.discarded,
         "barge_in": result.barge_ins,
+        "stopped_by": kiosk.stop_requested,
         "ignored_over_speech": result.ignored_over_speech,
         "speculations": {"started": result.speculations, "used": result.speculation_hits},
         "frames_dir": str(cfg.frames_dir) if cfg.frames_dir else None,

@@ -69,6 +69,17 @@ def _parser() -> argparse.ArgumentParser:
                      help="a YAML settings file (what the fleet pushes); its values replace the matching options")
     run.add_argument("--no-phrase-hints", dest="phrase_hints", action="store_false",
                      help="recognise with the general language model only (no hints from the content pack)")
+    fl = run.add_argument_group("fleet (the agent embedded in the kiosk; see edge-avatar agent)")
+    fl.add_argument("--data-dir", type=Path, help="run on the bundles and settings the fleet installed here")
+    fl.add_argument("--fleet-broker", metavar="URL", help="mqtt://host:port or mqtts://host:port")
+    fl.add_argument("--device-id")
+    fl.add_argument("--group", action="append", default=[])
+    fl.add_argument("--site", default="")
+    fl.add_argument("--trust-key", type=Path, action="append", default=[])
+    fl.add_argument("--credentials", type=Path)
+    fl.add_argument("--ca-file", type=Path)
+    fl.add_argument("--cert", type=Path)
+    fl.add_argument("--key", type=Path)
     run.set_defaults(func=_cmd_run)
 
     ask = sub.add_parser("ask", help="match a question against a content pack (no audio)")
@@ -143,6 +154,13 @@ def _cmd_run(args) -> int:
     if args.settings:
         from .settings_file import load_settings
         cfg = load_settings(args.settings, cfg)
+    if args.fleet_broker and not (args.data_dir and args.device_id and args.trust_key):
+        raise ConfigError("--fleet-broker needs --data-dir, --device-id and at least one --trust-key")
+    if args.data_dir:
+        from fleet.installer import BundleInstaller
+        from .fleet_link import installed_config
+        BundleInstaller(args.data_dir, None, None).recover()   # finish/undo a crashed install before reading it
+        cfg = installed_config(cfg, args.data_dir)
     if args.input is None and not has_input_device():
         _LOGGER.info("no microphone: playing the bundled demo question (headless demo)")
         cfg = demo_config(cfg, args.out_dir)
@@ -151,7 +169,11 @@ def _cmd_run(args) -> int:
     elif args.output is None and not has_output_device():
         cfg = replace(cfg, output=str(args.out_dir / "answer.wav"))
         _LOGGER.info("no speaker: answers go to %s", cfg.output)
-    report = run_kiosk(cfg)
+    agent_box: list = []
+    report = run_kiosk(cfg, (lambda kiosk: agent_box.append(_start_agent(args, kiosk)))
+                       if args.fleet_broker else None)
+    for agent in agent_box:
+        agent.stop()
     for turn in report["turns"]:
         t = turn["timings"]
         print(f"visitor: {turn['transcript']!r}\n  kiosk ({turn['intent'] or 'fallback'}, "
@@ -163,7 +185,28 @@ def _cmd_run(args) -> int:
         print(f"frames: {cfg.frames_dir} ({len(report['frames'])} PNG)")
     if cfg.report:
         print(f"report: {cfg.report}")
+    if (report.get("stopped_by") or "").startswith("restart"):
+        from .fleet_link import RESTART_EXIT_CODE
+        print(f"{report['stopped_by']}: exiting {RESTART_EXIT_CODE} for the service manager to start it again")
+        return RESTART_EXIT_CODE
     return 0
+
+
+def _start_agent(args, kiosk):
+    from fleet.agent import MqttAgent
+    from fleet.agent_core import Identity
+    from fleet.broker import BrokerConfig
+    from fleet.bundle_keys import TrustedKeys
+    from fleet.health_check import SelfTestHealthCheck
+    from .fleet_link import KioskControl
+    control = KioskControl(kiosk, args.data_dir)
+    agent = MqttAgent(Identity(args.device_id, tuple(args.group), args.site, __version__),
+                      BrokerConfig.from_args(args.fleet_broker, args.credentials, args.ca_file, args.cert, args.key),
+                      args.data_dir, TrustedKeys.from_files(args.trust_key), control, SelfTestHealthCheck(),
+                      on_installed=control.installed)
+    agent.start()
+    _LOGGER.info("fleet agent embedded: %s in %s", args.device_id, ", ".join(args.group) or "no group")
+    return agent
 
 
 def _cmd_ask(args) -> int:

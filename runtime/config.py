@@ -24,6 +24,7 @@ class KioskConfig:
     report: Path | None = None
     lang: str | None = None
     models_dir: Path | None = None
+    fleet_model_dirs: tuple[Path, ...] = ()   # installed voice / asr-model / tflite-model bundles
     vad: str = "silero"
     width: int = 540
     height: int = 960

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import queue
 import time
 
 from dataclasses import dataclass, field
@@ -104,6 +105,8 @@ class Kiosk:
         self._guess: _Guess | None = None
         self._pending: list[_Pending] = []
         self._cues: list[tuple[Utterance, str, float]] = []   # (utterance, cue, where in it 0..1)
+        self._inbox: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
+        self.stop_requested: str | None = None
 
     def reload_content(self, folder) -> bool:
         """Switch to another content pack; on any problem keep answering from the current one."""
@@ -133,8 +136,21 @@ class Kiosk:
         self.speech.set_synthesizer(self.lang, voice)
         return True
 
+    def post(self, job: Callable[[], None]) -> None:
+        """Run `job` on the kiosk's own thread before the next audio chunk (the fleet agent's way in)."""
+        self._inbox.put(job)
+
+    def _run_posted(self) -> None:
+        while not self._inbox.empty():
+            job = self._inbox.get_nowait()
+            try:
+                job()
+            except Exception:  # a fleet request must never stop the kiosk; log it with its trace
+                _LOGGER.exception("fleet request failed on the kiosk thread")
+
     def run(self) -> KioskRun:
         for chunk in self.source.chunks():
+            self._run_posted()
             if (self.lang != self.home_lang and not self.listener.endpointer.in_turn
                     and self.session.expired(chunk.timestamp)):
                 self._switch_language(self.home_lang)
@@ -147,6 +163,9 @@ class Kiosk:
             if self.panel is not None:
                 self._on_surroundings(chunk.end)
             self._animate(chunk.end)
+            if self.stop_requested:
+                _LOGGER.info("stopping: %s", self.stop_requested)
+                break
             if self.view.display.quit_requested():
                 _LOGGER.info("quit requested on the display")
                 break
@@ -374,6 +393,9 @@ class Kiosk:
             else:
                 t = min(end, t + step)
             self._animate(t)
+            if self.stop_requested:
+                _LOGGER.info("stopping: %s", self.stop_requested)
+                break
             if self.view.display.quit_requested():
                 break
         self._collect_finished(final=True)

@@ -53,10 +53,11 @@ class ModelCatalog:
         self._verified: set[tuple[str, int, int]] = set()
 
     @classmethod
-    def load(cls, models_dir: Path | None = None) -> "ModelCatalog":
+    def load(cls, models_dir: Path | None = None, *more_dirs: Path) -> "ModelCatalog":
+        """The bundled manifest plus admin models folders; an entry in an earlier folder wins."""
         entries = read_manifest(BUNDLED_MANIFEST)
-        if models_dir is not None:
-            manifest = Path(models_dir) / "manifest.yaml"
+        for folder in reversed([d for d in (models_dir, *more_dirs) if d is not None]):
+            manifest = Path(folder) / "manifest.yaml"
             if not manifest.exists():
                 raise ModelError(f"{manifest}: a models directory needs a manifest.yaml")
             admin = read_manifest(manifest)

@@ -57,6 +57,7 @@ class SpeechOutput:
         self._levels = _LevelTrack()
         self._lock = threading.Lock()
         self._jobs: queue.Queue[Utterance | None] = queue.Queue()
+        self.volume = 1.0           # 0..1, the fleet's set-volume
         self._active: list[Utterance] = []
         self._worker = threading.Thread(target=self._run, name="speech-output", daemon=True)
         self._worker.start()
@@ -179,9 +180,12 @@ class SpeechOutput:
         now = self._clock()
         if utterance.dropped:
             return
+        audio = segment.audio
+        if self.volume < 1.0:
+            audio = AudioChunk.from_float(audio.float_samples() * self.volume, audio.rate, audio.timestamp)
         with self._lock:
-            start = self.sink.play(segment.audio, now)
-            self._levels.add(start, segment.audio)
+            start = self.sink.play(audio, now)
+            self._levels.add(start, audio)
             if segment.phonemes:
                 self._track.add_phonemes(start, segment.phonemes)
             else:

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+import fleet
+
 from fleet import topics as T
 from fleet.acl import render_acl
 from fleet.admin import FleetAdmin
@@ -43,13 +45,19 @@ def secured_mosquitto(folder: Path):
     ca = ThrowawayCA(folder)
     server_cert, server_key = ca.issue("broker", server=True)
     plain, tls = free_port(), free_port()
-    (folder / "mosquitto.conf").write_text(
-        f"user {getpass.getuser()}\n"            # root would switch to `mosquitto`, who cannot read tmp_path
-        "per_listener_settings false\nallow_anonymous false\n"
-        f"password_file {pw}\nacl_file {folder / 'acl'}\nlog_dest stdout\npersistence false\n"
-        f"listener {plain} 127.0.0.1\n"
-        f"listener {tls} 127.0.0.1\ncafile {ca.ca_file}\ncertfile {server_cert}\nkeyfile {server_key}\n"
-        "require_certificate true\nuse_identity_as_username true\n")
+    # the shipped template, with this test's files and ports
+    conf = (Path(fleet.__file__).parent / "broker_config" / "mosquitto.conf").read_text()
+    for old, new in {"/etc/mosquitto/edge-avatar.acl": str(folder / "acl"),
+                     "/etc/mosquitto/edge-avatar.passwd": str(pw),
+                     "/etc/mosquitto/certs/fleet-ca.pem": str(ca.ca_file),
+                     "/etc/mosquitto/certs/broker.pem": str(server_cert),
+                     "/etc/mosquitto/certs/broker.key": str(server_key),
+                     "listener 8883": f"listener {tls} 127.0.0.1", "listener 1883 127.0.0.1": f"listener {plain} 127.0.0.1",
+                     "/var/lib/mosquitto/": f"{folder}/"}.items():
+        assert old in conf
+        conf = conf.replace(old, new)
+    # root would switch to `mosquitto`, who cannot read tmp_path
+    (folder / "mosquitto.conf").write_text(f"user {getpass.getuser()}\nlog_dest stdout\n{conf}")
     proc = subprocess.Popen(["mosquitto", "-c", str(folder / "mosquitto.conf")], stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT)
     try:

@@ -52,7 +52,7 @@ def test_a_dead_microphone_and_a_slow_controller_fail_their_checks(tmp_path):
 
 @pytest.mark.skipif(shutil.which("mosquitto") is None and not __import__("os").path.exists("/usr/sbin/mosquitto"),
                     reason="needs Debian's mosquitto (make test installs it)")
-def test_the_submission_is_published_to_the_fleet_broker(tmp_path):
+def test_the_submission_is_published_to_the_fleet_broker_and_shown_by_fleet_status(tmp_path, capsys):
     import threading
 
     import paho.mqtt.client as mqtt
@@ -85,3 +85,28 @@ def test_the_submission_is_published_to_the_fleet_broker(tmp_path):
             client.loop_stop()
         assert received["retain"] and received["board"] == submission["board"]
         assert [c["outcome"] for c in received["checks"]] == [c["outcome"] for c in submission["checks"]]
+        # the kiosk's agent picks its own last result up and `fleet status` shows it
+        from fleet.agent import MqttAgent
+        from fleet.agent_core import Identity
+        from fleet.broker import BrokerConfig
+        from fleet.device_control import StandaloneControl
+        from runtime.cli import main as cli_main
+        from tests.fleet_fixtures import RecordingHealthCheck, keys
+        _, _, trusted = keys(tmp_path)
+        agent = MqttAgent(Identity("kiosk-0042"), BrokerConfig.from_args(url), tmp_path / "data", trusted,
+                          StandaloneControl(tmp_path / "data"), RecordingHealthCheck())
+        agent.start()
+        try:
+            deadline = __import__("time").monotonic() + 10
+            while agent.core.hwtest is None and __import__("time").monotonic() < deadline:
+                __import__("time").sleep(0.1)
+            capsys.readouterr()
+            assert cli_main(["fleet", "status", "--json", "--broker", url]) == 0
+            [row] = json.loads(capsys.readouterr().out)
+            passed = sum(c["outcome"] == "passed" for c in submission["checks"])
+            assert row["hwtest"]["result"] == "PASS" and row["hwtest"]["passed"] == passed
+            assert row["hwtest"]["board"] == submission["board"]
+            assert cli_main(["fleet", "status", "--broker", url]) == 0
+            assert f"PASS {passed}/{passed}" in capsys.readouterr().out
+        finally:
+            agent.stop()
