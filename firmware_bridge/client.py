@@ -10,6 +10,7 @@ the kiosk keeps running.
 from __future__ import annotations
 
 import logging
+import termios
 import threading
 import time
 from dataclasses import dataclass
@@ -100,7 +101,8 @@ class PanelBridge:
             if self._port is None:
                 try:
                     port = self._open_port(self.url, self.baudrate)
-                except (serial.SerialException, OSError) as err:
+                except (serial.SerialException, OSError, termios.error) as err:
+                    # termios.error: a pty or USB-serial that vanished while being configured
                     _LOGGER.debug("panel link %s: cannot open (%s); retry in %.1f s", self.url, err, delay)
                     self._stop.wait(delay)
                     delay = min(RECONNECT_MAX_S, delay * 2)
@@ -116,7 +118,7 @@ class PanelBridge:
                 data = self._port.read(1)
                 if data and self._port.in_waiting:
                     data += self._port.read(self._port.in_waiting)
-            except (serial.SerialException, OSError) as err:
+            except (serial.SerialException, OSError, termios.error) as err:
                 self._lost(err)
                 continue
             now = time.monotonic()

@@ -54,6 +54,19 @@ def installed_config(cfg: KioskConfig, data_dir: Path) -> KioskConfig:
     return cfg
 
 
+class ErrorCounter(logging.Handler):
+    """Counts ERROR records and keeps the last one, for telemetry (what an admin should look at)."""
+
+    def __init__(self):
+        super().__init__(logging.ERROR)
+        self.count = 0
+        self.last: str | None = None
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.count += 1
+        self.last = f"{record.name}: {record.getMessage()}"[:300]
+
+
 class KioskControl:
     """The embedded agent's way into a running kiosk (its jobs run on the kiosk's thread)."""
 
@@ -61,6 +74,8 @@ class KioskControl:
         self.kiosk = kiosk
         self.data_dir = Path(data_dir)
         self.kiosk.speech.volume = self._settings().get("volume", 1.0)
+        self.errors = ErrorCounter()
+        logging.getLogger().addHandler(self.errors)
 
     def _settings(self) -> dict:
         import yaml
@@ -127,4 +142,5 @@ class KioskControl:
         fps = round((frames - last_frames) / (now - last_t), 1) if now > last_t else None
         return {"health": board_health(), "fps": fps,
                 "interactions": len(run.turns), "greetings": len(run.greetings), "barge_ins": len(run.barge_ins),
-                "content": self.kiosk.responder.pack.venue_id}
+                "content": self.kiosk.responder.pack.venue_id,
+                "errors": {"count": self.errors.count, "last": self.errors.last}}

@@ -13,13 +13,21 @@ from fleet.broker import BrokerConfig
 from fleet.simulator import FleetSimulator
 from runtime.cli import main as cli_main
 from tests.fleet_fixtures import keys, panel_bundle
+from tests import rabbitmq as rmq
 from tests.mosquitto import mosquitto
 
 
-@pytest.fixture(scope="module")
-def broker_url(tmp_path_factory):
-    with mosquitto(tmp_path_factory.mktemp("mosq")) as url:
-        yield url
+@pytest.fixture(scope="module", params=["mosquitto", "rabbitmq"])
+def broker_url(request, tmp_path_factory):
+    folder = tmp_path_factory.mktemp(request.param)
+    if request.param == "rabbitmq":
+        if not rmq.available():
+            pytest.skip("rabbitmq-server is not installed (scripts/setup.sh --test installs it)")
+        with rmq.rabbitmq(folder) as url:
+            yield url
+    else:
+        with mosquitto(folder) as url:
+            yield url
 
 
 @pytest.fixture

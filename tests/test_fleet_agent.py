@@ -218,3 +218,28 @@ def test_commands_answer_with_result_codes(broker, fleet):
         assert stale["code"] == 408
         group_replies = admin.command(("group", fleet.group), "status", expect=1)
         assert [r["device_id"] for r in group_replies] == [a.core.id.device_id]
+
+
+def test_admin_rollback_and_config_set_from_the_command_line(broker, fleet, capsys):
+    from runtime.cli import main as cli_main
+    a = fleet.agent("kiosk")
+    device = a.core.id.device_id
+    url = f"mqtt://{broker.host}:{broker.port}"
+    for version in ("1.0.0", "1.1.0"):
+        assert cli_main(["fleet", "push", str(fleet.bundle(version)), "--to", f"device:{device}", "--wait",
+                         "--timeout", "60", "--broker", url]) == 0
+    assert "v1.1.0" in _installed_text(a)
+    assert cli_main(["fleet", "rollback", "--to", f"device:{device}", "--kind", "panel", "--broker", url]) == 0
+    assert f"{device}: 200 panel back on 1.0.0" in capsys.readouterr().out
+    assert "v1.0.0" in _installed_text(a) and a.installer.versions() == {"panel": "1.0.0"}
+    # nothing to roll back to any more: a clear refusal, not a crash
+    assert cli_main(["fleet", "rollback", "--to", f"device:{device}", "--kind", "panel", "--broker", url]) == 1
+    assert "409" in capsys.readouterr().out
+    assert cli_main(["fleet", "config", "set", "volume=0.25", "lang=en", "--to", f"group:{fleet.group}",
+                     "--broker", url]) == 0
+    assert _wait(lambda: "volume: 0.25" in (a.data_dir / "settings.yaml").read_text()
+                 if (a.data_dir / "settings.yaml").exists() else False)
+    assert cli_main(["fleet", "config", "set", "volume=loud", "--to", f"device:{device}", "--broker", url]) == 0
+    with FleetAdmin(broker) as admin:
+        assert _wait(lambda: "volume" in (admin.discover(expect=1)[device].reported.get("settings_error") or ""))
+    assert "volume: 0.25" in (a.data_dir / "settings.yaml").read_text()     # the old settings stay
