@@ -69,6 +69,9 @@ def test_a_watchdog_device_is_present():
 
 @pytest.mark.system
 def test_the_fleet_broker_is_reachable_with_tls():
+    """TLS to the fleet broker, then an MQTT CONNECT with this kiosk's client certificate when it has
+    one: EDGE_AVATAR_BROKER=mqtts://host:8883, EDGE_AVATAR_BROKER_CA (the fleet's CA, else the system
+    store), EDGE_AVATAR_BROKER_CERT / _KEY (this kiosk's certificate, CN = its device id)."""
     url = os.environ.get("EDGE_AVATAR_BROKER")
     if not url:
         pytest.skip("no fleet broker configured (set EDGE_AVATAR_BROKER=mqtts://host:8883)")
@@ -76,7 +79,16 @@ def test_the_fleet_broker_is_reachable_with_tls():
     import ssl
     from urllib.parse import urlparse
     broker = urlparse(url)
-    context = ssl.create_default_context()
+    ca = os.environ.get("EDGE_AVATAR_BROKER_CA")
+    cert, key = os.environ.get("EDGE_AVATAR_BROKER_CERT"), os.environ.get("EDGE_AVATAR_BROKER_KEY")
+    context = ssl.create_default_context(cafile=ca)
+    if cert and key:
+        context.load_cert_chain(cert, key)
     with socket.create_connection((broker.hostname, broker.port or 8883), timeout=5) as sock:
         with context.wrap_socket(sock, server_hostname=broker.hostname) as tls:
             assert tls.version() in ("TLSv1.2", "TLSv1.3")
+    if cert and key:
+        from pathlib import Path
+        from fleet.broker import BrokerConfig, probe_protocol
+        probe_protocol(BrokerConfig.from_args(url, ca_file=Path(ca) if ca else None, cert_file=Path(cert),
+                                              key_file=Path(key)))      # raises if the broker refuses us

@@ -181,3 +181,22 @@ def test_wrong_password_is_refused_with_a_clear_error(secured):
     from fleet.errors import FleetError
     with pytest.raises(FleetError, match="refused our credentials"):
         probe_protocol(BrokerConfig("127.0.0.1", plain, username="kiosk-a", password="wrong"))
+
+
+def test_the_hardware_check_reaches_the_fleet_broker_with_the_kiosks_certificate(secured, tmp_path):
+    import os
+    import sys
+    _, tls, ca = secured
+    cert, key = ca.issue("kiosk-a")
+    env = {**os.environ, "EDGE_AVATAR_BROKER": f"mqtts://127.0.0.1:{tls}", "EDGE_AVATAR_BROKER_CA": str(ca.ca_file),
+           "EDGE_AVATAR_BROKER_CERT": str(cert), "EDGE_AVATAR_BROKER_KEY": str(key)}
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                           "hw_tests/test_system.py", "-k", "fleet_broker"], cwd=Path(fleet.__file__).parents[1],
+                          env=env, capture_output=True, text=True, timeout=120)
+    assert "1 passed" in done.stdout, done.stdout[-2000:]
+    env["EDGE_AVATAR_BROKER_CA"] = str(tmp_path / "nope.pem")       # a wrong CA fails, with the reason
+    (tmp_path / "nope.pem").write_bytes(ThrowawayCA(tmp_path).ca_file.read_bytes())
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                           "hw_tests/test_system.py", "-k", "fleet_broker"], cwd=Path(fleet.__file__).parents[1],
+                          env=env, capture_output=True, text=True, timeout=120)
+    assert "1 failed" in done.stdout and "CERTIFICATE_VERIFY_FAILED" in done.stdout
