@@ -208,6 +208,9 @@ class AgentCore:
         except MessageError as err:
             _LOGGER.warning("%s", err)
             return [self._event("bad-message", now, topic=topic, error=str(err))]
+        except (TypeError, ValueError, AttributeError) as err:   # a field of the wrong type deep inside
+            _LOGGER.warning("%s: unexpected value (%s: %s)", topic, type(err).__name__, err)
+            return [self._event("bad-message", now, topic=topic, error=f"unexpected value: {err}")]
         return []
 
     def _own_status(self, payload: bytes) -> list:
@@ -371,10 +374,16 @@ class AgentCore:
         reply_to = response_topic or raw.get("reply_to")
         if correlation is None and raw.get("correlation") is not None:
             correlation = str(raw["correlation"]).encode()
-        if reply_to and not reply_to.startswith(f"{T.ROOT}/replies/"):
+        if not isinstance(reply_to, str) or not reply_to.startswith(f"{T.ROOT}/replies/"):
             reply_to = None            # answer only where the ACL lets devices answer
-        request = CommandRequest(str(raw.get("name", "")), raw.get("args") or {}, reply_to, correlation)
+        args = raw.get("args") or {}
+        request = CommandRequest(str(raw.get("name", "")), args if isinstance(args, dict) else {}, reply_to,
+                                 correlation)
+        if not isinstance(args, dict):
+            return self.reply(request, 400, f"{topic}: args: expected an object")
         expires_at = raw.get("expires_at")
+        if expires_at is not None and not isinstance(expires_at, (int, float)):
+            return self.reply(request, 400, f"{topic}: expires_at: expected a UNIX time in seconds")
         if expires_at is not None and now > float(expires_at):
             return self.reply(request, 408, "expired before it reached the device")
         if request.name in AGENT_COMMANDS + RUNTIME_COMMANDS:
