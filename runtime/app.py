@@ -170,8 +170,15 @@ def run_kiosk(cfg: KioskConfig, on_ready: Callable[[Kiosk], None] | None = None)
         log.prune(now().date())
         kiosk.turn_listeners.append(lambda turn: log.write(now(), turn))
         backends["interaction_log"] = str(log_dir)
+    from .service.notifier import make_notifier
+    notifier = make_notifier()
+    backends["service"] = notifier.name
+    kiosk.tick_listeners.append(notifier.tick)
+    kiosk.turn_listeners.append(lambda turn: notifier.status(
+        f"listening ({lang}); {len(kiosk.run_state.turns)} visitor questions answered"))
     if on_ready is not None:
         on_ready(kiosk)
+    notifier.ready(f"listening ({lang}), content {pack.venue_id}")
     try:
         result = kiosk.run()
     finally:

@@ -120,6 +120,8 @@ def _parser() -> argparse.ArgumentParser:
     st.add_argument("path", type=Path)
     st.set_defaults(func=_cmd_selftest)
 
+    from .service.cli import add_commands as add_service_commands
+    add_service_commands(sub)
     from fleet.cli import add_commands as add_fleet_commands
     add_fleet_commands(sub)
     from firmware_bridge.cli import add_commands as add_bridge_commands

@@ -100,6 +100,7 @@ class Kiosk:
         self.max_turns = max_turns
         self.panel = panel
         self.turn_listeners: list[Callable[[dict[str, Any]], None]] = []
+        self.tick_listeners: list[Callable[[float], None]] = []     # each chunk (the service watchdog)
         self._turn_started_at = 0.0
         self.run_state = KioskRun()
         self._guess: _Guess | None = None
@@ -151,6 +152,8 @@ class Kiosk:
     def run(self) -> KioskRun:
         for chunk in self.source.chunks():
             self._run_posted()
+            for tick in self.tick_listeners:
+                tick(chunk.end)
             if (self.lang != self.home_lang and not self.listener.endpointer.in_turn
                     and self.session.expired(chunk.timestamp)):
                 self._switch_language(self.home_lang)

@@ -1,0 +1,1 @@
+"""Running the kiosk as a systemd service: the unit, sd_notify readiness and watchdog, staff status."""

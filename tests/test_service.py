@@ -1,0 +1,94 @@
+"""Running as a systemd service: the unit, the sd_notify protocol from a real run, the staff screen."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+from runtime.cli import main as cli_main
+from runtime.config import DEMO_QUESTION
+from runtime.service.notifier import NullNotifier, SystemdNotifier, make_notifier
+from runtime.service.staff_status import judge, render
+from runtime.service.unit_file import UnitOptions, render_unit
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_the_unit_is_a_notify_service_with_a_watchdog_and_restarts(tmp_path, capsys):
+    unit = render_unit(UnitOptions(("--fleet-broker", "mqtts://fleet:8883", "--device-id", "k 1"), "pi",
+                                   Path("/srv/kiosk"), 20, (("SDL_VIDEODRIVER", "kmsdrm"),), "/opt/ea/bin/edge-avatar"))
+    for line in ("Type=notify", "WatchdogSec=20", "Restart=on-failure", "User=pi", "StartLimitBurst=10",
+                 "Environment=EDGE_AVATAR_DATA=/srv/kiosk", "Environment=SDL_VIDEODRIVER=kmsdrm",
+                 "ExecStart=/opt/ea/bin/edge-avatar run --data-dir /srv/kiosk --fleet-broker mqtts://fleet:8883 "
+                 "--device-id 'k 1'", "ReadWritePaths=/srv/kiosk", "WantedBy=multi-user.target"):
+        assert line in unit.splitlines(), line
+    assert cli_main(["service", "install", "--unit-dir", str(tmp_path), "--no-enable", "--user", "pi",
+                     "--", "--panel", "pyramid-1080"]) == 0
+    written = (tmp_path / "edge-avatar.service").read_text()
+    assert "run --data-dir /var/lib/edge-avatar --panel pyramid-1080" in written
+    assert cli_main(["service", "unit", "--watchdog", "2"]) == 2
+    assert "at least 5 seconds" in capsys.readouterr().err
+
+
+def test_notifier_pings_at_twice_the_watchdog_rate_and_only_under_systemd():
+    sent = []
+    n = SystemdNotifier(watchdog_usec=10_000_000, send=sent.append)
+    n.ready("listening (en)")
+    for t in (0.0, 1.0, 4.9, 5.0, 7.0, 10.1):
+        n.tick(t)
+    n.status("3 questions answered")
+    assert sent == ["READY=1\nSTATUS=listening (en)", "WATCHDOG=1", "WATCHDOG=1", "WATCHDOG=1",
+                    "STATUS=3 questions answered"]
+    assert isinstance(make_notifier({}), NullNotifier)
+
+
+def test_a_real_run_speaks_the_sd_notify_protocol(tmp_path):
+    sock_path = tmp_path / "notify.sock"
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.bind(str(sock_path))
+    sock.settimeout(2)
+    env = {**os.environ, "NOTIFY_SOCKET": str(sock_path), "WATCHDOG_USEC": "200000", "PYTHONPATH": str(REPO),
+           "SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy"}
+    proc = subprocess.Popen([sys.executable, "-m", "runtime", "run", "--input", str(DEMO_QUESTION), "--pace",
+                             "realtime", "--output", "null", "--display", "headless"], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    messages = []
+    try:
+        while True:
+            try:
+                messages.append(sock.recv(4096).decode())
+            except socket.timeout:
+                if proc.poll() is not None:
+                    break
+    finally:
+        out, _ = proc.communicate(timeout=120)
+        sock.close()
+    assert proc.returncode == 0, out[-2000:]
+    ready = [m for m in messages if m.startswith("READY=1")]
+    assert ready and "listening (en)" in ready[0]
+    assert messages.index(ready[0]) < messages.index("WATCHDOG=1")     # pings come from the running loop
+    assert sum(m == "WATCHDOG=1" for m in messages) >= 3
+    assert any("1 visitor questions answered" in m for m in messages)
+
+
+def test_the_staff_screen_says_why_it_is_not_healthy():
+    healthy = {"systemd": {"ActiveState": "active", "SubState": "running", "NRestarts": "0",
+                           "StatusText": "listening (zh), content mall-demo"},
+               "board": {"disk_free_mb": 9000, "temps_c": {"cpu": 55.0}, "load1": 0.5},
+               "versions": {"content": "1.4.0"}, "install_interrupted": False, "errors": []}
+    ok, reasons = judge(healthy)
+    assert ok and reasons == []
+    assert render(healthy).splitlines()[0] == "HEALTHY: listening (zh), content mall-demo"
+    sick = {**healthy, "systemd": {"ActiveState": "failed", "SubState": "failed", "Result": "watchdog",
+                                   "NRestarts": "7", "ExecMainStatus": "0"},
+            "board": {"disk_free_mb": 120, "temps_c": {"cpu": 86.0}}, "install_interrupted": True,
+            "errors": ["runtime.kiosk: fleet request failed"]}
+    ok, reasons = judge(sick)
+    text = render(sick)
+    assert not ok and text.startswith("NOT HEALTHY")
+    for words in ("not running (failed/failed, last result watchdog", "restarted itself 7 times",
+                  "120 MB free", "86 °C", "update was interrupted", "recent error: runtime.kiosk"):
+        assert words in text, words
