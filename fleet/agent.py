@@ -23,7 +23,7 @@ from .bundle_keys import TrustedKeys
 from .bundle_verifier import BundleLimits, BundleVerifier
 from .chunk_store import FileChunkStore
 from .device_control import DeviceControl
-from .durable_files import read_json, write_json_atomic
+from runtime.durable_files import read_json, write_json_atomic
 from .errors import BundleRejected
 from .health_check import SelfTestHealthCheck
 from .installer import BundleInstaller, HealthCheck

@@ -3,23 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import io
 import tarfile
 from pathlib import Path
+
+from runtime.models import sha256_file
 
 from .bundle_keys import key_id, load_private_key
 from .bundle_manifest import KINDS, MANIFEST, PAYLOAD, SIGNATURE, FileEntry, Manifest
 from .errors import FleetError
 from .versions import VersionError, parse_version
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def build_bundle(src: Path, kind: str, version: str, key_path: Path, out: Path,

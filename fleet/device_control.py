@@ -19,7 +19,7 @@ from typing import Any, Protocol
 
 import yaml
 
-from .durable_files import fsync_dir
+from runtime.durable_files import fsync_dir
 
 _LOGGER = logging.getLogger(__name__)
 LOG_TAIL_LINES = 200

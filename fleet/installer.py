@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Callable, Protocol
 
 from .bundle_verifier import BundleVerifier
-from .durable_files import fsync_dir, point_link_atomic, read_json, write_json_atomic
+from runtime.durable_files import fsync_dir, point_link_atomic, read_json, write_json_atomic
 from .errors import BundleRejected
 from .failpoints import failpoint
 

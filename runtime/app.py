@@ -27,7 +27,8 @@ from .kiosk import Kiosk, LanguageBackends
 from .listener import Listener
 from .models import ModelCatalog
 from .renderer.display import Display, HeadlessDisplay, WindowDisplay
-from .report import frames_record, write_json_atomic
+from .durable_files import write_json_atomic
+from .report import frames_record
 from .speech_output import SpeechOutput
 from .vad import make_vad
 

@@ -13,21 +13,13 @@ from fleet.broker import BrokerConfig
 from fleet.simulator import FleetSimulator
 from runtime.cli import main as cli_main
 from tests.fleet_fixtures import keys, panel_bundle
-from tests import rabbitmq as rmq
-from tests.mosquitto import mosquitto
+from tests.fleet_brokers import BROKERS, fleet_broker
 
 
-@pytest.fixture(scope="module", params=["mosquitto", "rabbitmq"])
+@pytest.fixture(scope="module", params=BROKERS)
 def broker_url(request, tmp_path_factory):
-    folder = tmp_path_factory.mktemp(request.param)
-    if request.param == "rabbitmq":
-        if not rmq.available():
-            pytest.skip("rabbitmq-server is not installed (scripts/setup.sh --test installs it)")
-        with rmq.rabbitmq(folder) as url:
-            yield url
-    else:
-        with mosquitto(folder) as url:
-            yield url
+    with fleet_broker(request.param, tmp_path_factory.mktemp(request.param)) as url:
+        yield url
 
 
 @pytest.fixture

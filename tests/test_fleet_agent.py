@@ -17,22 +17,14 @@ from fleet.broker import BrokerConfig, make_client
 from fleet.bundle_keys import generate_keypair
 from fleet.device_control import StandaloneControl
 from fleet.health_check import SelfTestHealthCheck
-from tests import rabbitmq as rmq
 from tests.fleet_fixtures import RecordingHealthCheck, keys, panel_bundle
-from tests.mosquitto import mosquitto
+from tests.fleet_brokers import BROKERS, fleet_broker
 
 
-@pytest.fixture(scope="module", params=["mosquitto", "rabbitmq"])
+@pytest.fixture(scope="module", params=BROKERS)
 def broker(request, tmp_path_factory):
-    folder = tmp_path_factory.mktemp(request.param)
-    if request.param == "rabbitmq":
-        if not rmq.available():
-            pytest.skip("rabbitmq-server is not installed (scripts/setup.sh --test installs it)")
-        with rmq.rabbitmq(folder) as url:
-            yield BrokerConfig.from_args(url)
-    else:
-        with mosquitto(folder) as url:
-            yield BrokerConfig.from_args(url)
+    with fleet_broker(request.param, tmp_path_factory.mktemp(request.param)) as url:
+        yield BrokerConfig.from_args(url)
 
 
 @pytest.fixture
