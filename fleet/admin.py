@@ -66,12 +66,12 @@ def read_offer_info(bundle: Path) -> tuple[str, str]:
     return m.kind, m.version
 
 
-def make_offer(bundle: Path, chunk_size: int = CHUNK_SIZE) -> tuple[Offer, list[bytes] | None]:
+def make_offer(bundle: Path, chunk_size: int = CHUNK_SIZE, url: str | None = None) -> tuple[Offer, list[bytes] | None]:
     kind, version = read_offer_info(bundle)
     data = Path(bundle).read_bytes()
     chunks = [data[i:i + chunk_size] for i in range(0, len(data), chunk_size)]
     offer = Offer(hashlib.sha256(data).hexdigest(), kind, version, len(data), chunk_size,
-                  tuple(hashlib.sha256(c).hexdigest() for c in chunks))
+                  tuple(hashlib.sha256(c).hexdigest() for c in chunks), url)
     return offer, chunks
 
 
@@ -192,9 +192,10 @@ class FleetAdmin:
 
     # ---- bundles -------------------------------------------------------------------------------
     def publish_bundle(self, bundle: Path, progress: Callable[[int, int], None] | None = None,
-                       chunk_size: int = CHUNK_SIZE, inflight: int = 16) -> Offer:
-        """Every chunk retained (QoS 1), at most `inflight` unacknowledged: the broker is never flooded."""
-        offer, chunks = make_offer(bundle, chunk_size)
+                       chunk_size: int = CHUNK_SIZE, inflight: int = 16, url: str | None = None) -> Offer:
+        """Every chunk retained (QoS 1), at most `inflight` unacknowledged: the broker is never flooded.
+        With `url` (the same file on an HTTP(S) server), devices fetch from there first."""
+        offer, chunks = make_offer(bundle, chunk_size, url)
         pending = []
         for i, data in enumerate(chunks):
             pending.append(self.client.publish(T.chunk(offer.bundle_id, i), data, qos=1, retain=True))

@@ -62,10 +62,11 @@ def status(args) -> int:
     return 0
 
 
-def _publish(admin: FleetAdmin, bundle):
+def _publish(admin: FleetAdmin, bundle, url: str | None = None):
     with _progress() as bar:
         task = bar.add_task(f"upload {bundle.name}", total=None)
-        offer = admin.publish_bundle(bundle, lambda done, total: bar.update(task, completed=done, total=total))
+        offer = admin.publish_bundle(bundle, lambda done, total: bar.update(task, completed=done, total=total),
+                                     url=url)
     return offer
 
 
@@ -90,7 +91,7 @@ def _print_results(results: dict) -> int:
 def push(args) -> int:
     target = parse_target(args.to)
     with FleetAdmin(broker_config(args)) as admin:
-        offer = _publish(admin, args.bundle)
+        offer = _publish(admin, args.bundle, args.url)
         desired = admin.update_desired(target, bundles={offer.kind: offer})
         print(f"offered {offer.kind} {offer.version} ({offer.bundle_id[:12]}, {offer.size} bytes, "
               f"{len(offer.chunks)} chunks) to {args.to} (desired rev {desired.rev})")
@@ -110,7 +111,7 @@ def rollout(args) -> int:
         members = admin.group_members(args.group)
         if not members:
             raise FleetError(f"--group {args.group}: no device of that group announced itself")
-        offer = _publish(admin, args.bundle)
+        offer = _publish(admin, args.bundle, args.url)
         plan = plan_waves(members, waves, offer.bundle_id)
         print(f"rollout of {offer.kind} {offer.version} to {len(members)} kiosks in {len(plan)} waves: "
               f"{', '.join(str(len(w)) for w in plan)}; abort above {abort_at:.0%} failed")

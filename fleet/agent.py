@@ -16,7 +16,7 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
-from .agent_core import (AgentCore, ApplySettings, Identity, Install, Publish, RunCommand, Subscribe,
+from .agent_core import (AgentCore, ApplySettings, FetchUrl, Identity, Install, Publish, RunCommand, Subscribe,
                          Unsubscribe)
 from .broker import BrokerConfig, make_client, probe_protocol
 from .bundle_keys import TrustedKeys
@@ -26,6 +26,7 @@ from .device_control import DeviceControl
 from runtime.durable_files import read_json, write_json_atomic
 from .errors import BundleRejected
 from .health_check import SelfTestHealthCheck
+from .http_fetch import fetch_ranges
 from .installer import BundleInstaller, HealthCheck
 
 _LOGGER = logging.getLogger(__name__)
@@ -45,7 +46,7 @@ class MqttAgent:
                                          health_check or SelfTestHealthCheck(), identity.runtime_version)
         recovered = self.installer.recover()
         self.store = FileChunkStore(self.data_dir / "downloads")
-        self.core = AgentCore(identity, self.installer, self.store, limits, telemetry_interval_s)
+        self.core = AgentCore(identity, self.installer, self.store, limits, telemetry_interval_s, http_fetch=True)
         self._lock = threading.RLock()
         self._installs: queue.Queue = queue.Queue()
         self._stop = threading.Event()
@@ -142,7 +143,7 @@ class MqttAgent:
                 self.client.subscribe([(t, 1) for t in a.topics])
             elif isinstance(a, Unsubscribe):
                 self.client.unsubscribe(list(a.topics))
-            elif isinstance(a, (Install, RunCommand, ApplySettings)):
+            elif isinstance(a, (Install, RunCommand, ApplySettings, FetchUrl)):
                 self._installs.put(a)          # slow work off the network thread, one at a time
 
     def _install_loop(self) -> None:
@@ -152,6 +153,10 @@ class MqttAgent:
                     result = self._install(action.offer)
                 elif isinstance(action, RunCommand):
                     result = self._command(action.request)
+                elif isinstance(action, FetchUrl):
+                    error = fetch_ranges(action.offer, action.indices, self.store)
+                    with self._lock:
+                        result = self.core.url_fetched(action.offer, time.time(), error)
                 else:
                     result = self._settings(action.settings)
             except Exception as err:  # never let one bad job stop the agent; report it

@@ -53,6 +53,13 @@ class Install:
 
 
 @dataclass(frozen=True)
+class FetchUrl:
+    """Fetch these chunks of the offer over HTTP(S) with Range requests (then `url_fetched`)."""
+    offer: Offer
+    indices: tuple[int, ...]
+
+
+@dataclass(frozen=True)
 class ApplySettings:
     settings: dict
 
@@ -104,6 +111,7 @@ class _Download:
     stalls: int = 0
     bad: int = 0
     reported_at: float = -1e9
+    via_url: bool = False
 
     def missing(self) -> list[int]:
         return [i for i in range(len(self.offer.chunks)) if i not in self.have]
@@ -112,12 +120,13 @@ class _Download:
 class AgentCore:
     def __init__(self, identity: Identity, installed: InstalledState, chunks: ChunkStore,
                  limits: BundleLimits = BundleLimits(), telemetry_interval_s: float = 30.0,
-                 telemetry_buffer: int = 256):
+                 telemetry_buffer: int = 256, http_fetch: bool = False):
         self.id = identity
         self.installed = installed
         self.chunks = chunks
         self.limits = limits
         self.telemetry_interval_s = telemetry_interval_s
+        self.http_fetch = http_fetch          # the driver can fetch offers' `url` (Range requests)
         self.session = 0
         self.online = False
         self.desired: dict[str, Desired] = {}
@@ -271,7 +280,25 @@ class AgentCore:
         self.download = _Download(offer, have, last_progress=now)
         self.installs[offer.kind] = {"state": "downloading", "bundle_id": offer.bundle_id,
                                      "version": offer.version, "progress": len(have) / len(offer.chunks)}
+        missing = self.download.missing()
+        if offer.url and self.http_fetch and missing:
+            self.download.via_url = True
+            return [FetchUrl(offer, tuple(missing))]
         return self._request_chunks(now)
+
+    def url_fetched(self, offer: Offer, now: float, error: str | None = None) -> list:
+        """The HTTP(S) fetch ended: install if every chunk is here, else fetch the rest over MQTT."""
+        d = self.download
+        if d is None or d.offer.bundle_id != offer.bundle_id:
+            return []
+        d.via_url = False
+        d.have = self.chunks.have(offer.bundle_id, len(offer.chunks))
+        d.last_progress = now
+        actions = []
+        if error:
+            _LOGGER.warning("%s: %s; fetching the rest over MQTT", offer.url, error)
+            actions.append(self._event("url-failed", now, bundle_id=offer.bundle_id, url=offer.url, error=error))
+        return actions + self._request_chunks(now)
 
     # ---- chunks --------------------------------------------------------------------------------
     def _request_chunks(self, now: float) -> list:
@@ -328,7 +355,7 @@ class AgentCore:
 
     def tick(self, now: float) -> list:
         d = self.download
-        if not (d and self.online and d.requested and now - d.last_progress > STALL_S):
+        if not (d and self.online and d.requested and not d.via_url and now - d.last_progress > STALL_S):
             return []
         d.stalls += 1
         d.last_progress = now

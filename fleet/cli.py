@@ -69,6 +69,8 @@ def add_commands(sub) -> None:
     push.add_argument("--to", required=True, help="device:ID or group:NAME")
     push.add_argument("--wait", action="store_true", help="wait until every target committed or refused")
     push.add_argument("--timeout", type=float, default=600.0)
+    push.add_argument("--url", help="the same bundle file on an HTTP(S) server: kiosks fetch it with Range "
+                                    "requests first, MQTT chunks stay the fallback")
     _broker_args(push)
     push.set_defaults(func=admin_cli.push)
     ro = fsub.add_parser("rollout", help="push to a group in waves; abort when too many fail")
@@ -77,6 +79,7 @@ def add_commands(sub) -> None:
     ro.add_argument("--waves", default="1,10,50,100%")
     ro.add_argument("--abort-at", default="5%", help="failure rate (of devices finished) that aborts")
     ro.add_argument("--wave-timeout", type=float, default=900.0)
+    ro.add_argument("--url", help="the same bundle file on an HTTP(S) server (Range requests)")
     ro.add_argument("--rollback-on-abort", action="store_true",
                     help="roll back the devices that already committed when the rollout aborts")
     _broker_args(ro)

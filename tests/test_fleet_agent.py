@@ -235,3 +235,63 @@ def test_admin_rollback_and_config_set_from_the_command_line(broker, fleet, caps
     with FleetAdmin(broker) as admin:
         assert _wait(lambda: "volume" in (admin.discover(expect=1)[device].reported.get("settings_error") or ""))
     assert "volume: 0.25" in (a.data_dir / "settings.yaml").read_text()     # the old settings stay
+
+
+class _RangeHandler(__import__("http.server").server.BaseHTTPRequestHandler):
+    """Serves one file with Range support, and can drop the connection after some requests."""
+    body = b""
+    served = 0
+    fail_after = None
+
+    def do_GET(self):
+        cls = type(self)
+        cls.served += 1
+        if cls.fail_after is not None and cls.served > cls.fail_after:
+            self.send_error(503, "server going away")
+            return
+        first, last = (int(x) for x in self.headers["Range"].removeprefix("bytes=").split("-"))
+        part = cls.body[first:last + 1]
+        self.send_response(206)
+        self.send_header("Content-Range", f"bytes {first}-{last}/{len(cls.body)}")
+        self.send_header("Content-Length", str(len(part)))
+        self.end_headers()
+        self.wfile.write(part)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_an_offer_with_a_url_is_fetched_with_range_requests_and_mqtt_finishes_the_rest(broker, fleet, tmp_path):
+    import http.server
+    import os
+    import threading
+    from fleet.bundle_builder import build_bundle
+    a = fleet.agent("kiosk")
+    device = a.core.id.device_id
+    src = tmp_path / "big"
+    src.mkdir()
+    (src / "venue-panel.yaml").write_text("name: venue-panel\nformat: flat\nresolution: [1080, 1920]\n"
+                                          "rotation: 0\nfps_cap: 60\nbrightness: 100\ndescription: cdn\n")
+    (src / "textures.bin").write_bytes(os.urandom(1 << 20))
+    bundle = tmp_path / "cdn.bundle"
+    build_bundle(src, "panel", "1.0.0", fleet.signing_key, bundle)
+    handler = type("H", (_RangeHandler,), {"body": bundle.read_bytes(), "served": 0, "fail_after": 3})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    puts = []
+    real_put = a.store.put
+    a.store.put = lambda b, i, d: (puts.append(i), real_put(b, i, d))
+    try:
+        with FleetAdmin(broker) as admin:
+            admin.discover(expect=1, timeout=10)
+            offer = admin.publish_bundle(bundle, chunk_size=128 * 1024,
+                                         url=f"http://127.0.0.1:{server.server_port}/cdn.bundle")
+            admin.update_desired(("device", device), bundles={"panel": offer})
+            rec = admin.wait_for_installs([device], offer.bundle_id, 60)[device]
+            assert rec["state"] == "committed", rec
+            assert any(e.get("event") == "url-failed" and "503" in e.get("error", "") for e in admin.events)
+    finally:
+        server.shutdown()
+    assert puts[:3] == [0, 1, 2]                        # the first three over HTTP, in order
+    assert sorted(puts) == list(range(len(offer.chunks)))   # then the rest over MQTT, none twice
+    assert (a.data_dir / "current/panel/textures.bin").read_bytes() == (src / "textures.bin").read_bytes()
