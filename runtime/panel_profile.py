@@ -60,6 +60,14 @@ def load_profile(name_or_file: str, folder: Path = PANELS_DIR) -> PanelProfile:
     except ContentError as err:
         raise ConfigError(str(err)) from err
 
+    try:
+        return _parse_profile(path, data, lines)
+    except (TypeError, ValueError, AttributeError, KeyError, IndexError) as err:
+        raise ConfigError(f"{path}: values of the documented kinds expected; one broke the parser "
+                          f"({type(err).__name__}: {err})") from None
+
+
+def _parse_profile(path: Path, data, lines: dict) -> PanelProfile:
     def bad(field_name: str, expected: str) -> ConfigError:
         return ConfigError(f"{path}:{lines.get(field_name, 1)}: {field_name}: expected {expected}")
 

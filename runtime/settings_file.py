@@ -74,7 +74,7 @@ def load_settings(path: Path, base: KioskConfig) -> KioskConfig:
         raise ConfigError("; ".join(problems))
     try:
         return dataclasses.replace(base, **changes)
-    except ConfigError as err:
+    except (ConfigError, TypeError, ValueError) as err:
         raise ConfigError(f"{path}: {err}") from None
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ..dialogue.pack_problems import PackProblems
+from ..dialogue.pack_problems import PackProblems, parse_guarded
 from ..dialogue.yaml_lines import load_with_lines
 from ..errors import ContentError
 from .mouth_shapes import RHUBARB_NAMES, complete_sets
@@ -56,6 +56,10 @@ def _load(folder: Path) -> tuple[Rig | None, list[str]]:
     if not isinstance(data, dict):
         p.add("(top level)", "a mapping with name, canvas, parts, expressions and motions")
         return None, p.items
+    return parse_guarded(_parse, p, folder, data, p), p.items
+
+
+def _parse(folder: Path, data: dict, p: PackProblems) -> Rig:
     canvas = data.get("canvas")
     if not (isinstance(canvas, list) and len(canvas) == 2 and all(isinstance(v, int) and v > 0 for v in canvas)):
         p.add("canvas", "[width, height] in pixels")
@@ -75,7 +79,7 @@ def _load(folder: Path) -> tuple[Rig | None, list[str]]:
     physics = _physics(data.get("physics"), params, p)
     rig = Rig(str(data.get("name", folder.name)), str(folder), (canvas[0], canvas[1]), params,
               tuple(sorted(parts, key=lambda part: part.order)), expressions, motions, physics)
-    return rig, p.items
+    return rig
 
 
 def _parts(raw: Any, folder: Path, params: dict[str, ParamSpec], p: PackProblems) -> list[Part]:

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..errors import ContentError
 from .pack_intents import FollowUp, Intent, parse_intents
-from .pack_problems import PackProblems
+from .pack_problems import PackProblems, parse_guarded
 from .schedule import Schedule, parse_schedule
 from .yaml_lines import load_with_lines
 
@@ -80,7 +80,7 @@ def _load(folder: Path) -> tuple[ContentPack | None, list[str]]:
     file = folder / PACK_FILE
     data, lines = load_with_lines(file)
     problems = PackProblems(file, lines)
-    pack = _parse(folder, file, data, problems)
+    pack = parse_guarded(_parse, problems, folder, file, data, problems)
     return pack, problems.items
 
 
@@ -98,9 +98,10 @@ def _parse(folder: Path, file: Path, data: Any, p: PackProblems) -> ContentPack 
         venue = venue if isinstance(venue, dict) else {}
     languages = data.get("languages")
     if (not isinstance(languages, list) or not languages
-            or any(lang not in SUPPORTED_LANGUAGES for lang in languages)):
+            or any(not isinstance(lang, str) or lang not in SUPPORTED_LANGUAGES for lang in languages)):
         p.add("languages", f"a list of language codes from {list(SUPPORTED_LANGUAGES)}")
-        languages = [lang for lang in (languages or []) if lang in SUPPORTED_LANGUAGES] or ["en"]
+        languages = [lang for lang in (languages if isinstance(languages, list) else [])
+                     if isinstance(lang, str) and lang in SUPPORTED_LANGUAGES] or ["en"]
     default = data.get("default_language", languages[0])
     if default not in languages:
         p.add("default_language", f"one of the pack's languages {languages}")

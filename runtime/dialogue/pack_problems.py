@@ -19,3 +19,16 @@ class PackProblems:
                 break
             field = shorter
         return self.lines.get(field, 1)
+
+
+SHAPE_ERRORS = (TypeError, ValueError, AttributeError, KeyError, IndexError)
+
+
+def parse_guarded(parse, p: PackProblems, *args):
+    """Run a pack parser; a value of an unexpected kind that slipped past the field checks becomes
+    one more problem naming the file, instead of a crash (fuzzing finds these)."""
+    try:
+        return parse(*args)
+    except SHAPE_ERRORS as err:
+        p.add("(structure)", f"values of the documented kinds; one broke the parser ({type(err).__name__}: {err})")
+        return None
