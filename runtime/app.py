@@ -171,7 +171,14 @@ def run_kiosk(cfg: KioskConfig, on_ready: Callable[[Kiosk], None] | None = None)
         log.prune(now().date())
         kiosk.turn_listeners.append(lambda turn: log.write(now(), turn))
         backends["interaction_log"] = str(log_dir)
+    from .process_age import process_age_s
     from .service.notifier import make_notifier
+    startup: dict[str, float | None] = {"avatar_on_screen_s": None, "listening_s": None}
+
+    def first_frame(_t: float) -> None:
+        if startup["avatar_on_screen_s"] is None and (view.frames_drawn or view.pose is not None):
+            startup["avatar_on_screen_s"] = round(process_age_s(), 2)
+    kiosk.tick_listeners.append(first_frame)
     notifier = make_notifier()
     backends["service"] = notifier.name
     kiosk.tick_listeners.append(notifier.tick)
@@ -180,6 +187,8 @@ def run_kiosk(cfg: KioskConfig, on_ready: Callable[[Kiosk], None] | None = None)
     if on_ready is not None:
         on_ready(kiosk)
     notifier.ready(f"listening ({lang}), content {pack.venue_id}")
+    startup["listening_s"] = round(process_age_s(), 2)
+    _LOGGER.info("listening %.2f s after the process started", startup["listening_s"])
     try:
         result = kiosk.run()
     finally:
@@ -203,6 +212,7 @@ def run_kiosk(cfg: KioskConfig, on_ready: Callable[[Kiosk], None] | None = None)
         "discarded_turns": result.discarded,
         "barge_in": result.barge_ins,
         "stopped_by": kiosk.stop_requested,
+        "startup": startup,
         "ignored_over_speech": result.ignored_over_speech,
         "speculations": {"started": result.speculations, "used": result.speculation_hits},
         "frames_dir": str(cfg.frames_dir) if cfg.frames_dir else None,
