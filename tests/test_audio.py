@@ -86,3 +86,13 @@ def test_stopping_a_sink_drops_queued_audio(tmp_path):
     null = NullSink(16000)
     null.play(AudioChunk.silence(1.0, 16000), now=0.0)
     assert null.stop(0.25) == pytest.approx(0.25)
+
+
+def test_stall_watch_declares_a_lost_device_then_retries_at_a_steady_pace():
+    from runtime.audio.microphone import StallWatch
+    w = StallWatch(lost_after_s=1.0, retry_every_s=2.0)
+    assert w.heard(0.5) is None
+    assert w.silent(1.2) is None                 # 0.7 s quiet: just a pause
+    assert w.silent(1.6) == "lost"
+    assert [w.silent(t) for t in (2.0, 3.0, 3.6, 4.0, 5.7)] == [None, None, "retry", None, "retry"]
+    assert w.heard(6.0) == "back" and w.heard(6.1) is None

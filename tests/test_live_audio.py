@@ -27,24 +27,28 @@ pytestmark = [pytest.mark.slow,
                                  reason="needs pulseaudio and pulseaudio-utils (make test installs them)")]
 
 
+def start_pulse(env) -> None:
+    subprocess.run(["pulseaudio", "-D", "-n", "--exit-idle-time=-1", "--daemonize=yes",
+                    "--load=module-native-protocol-unix",
+                    "--load=module-null-sink sink_name=kiosk_out",
+                    "--load=module-null-sink sink_name=visitor"], env=env, check=True,
+                   capture_output=True, timeout=30)
+    for _ in range(50):
+        if subprocess.run(["pactl", "info"], env=env, capture_output=True).returncode == 0:
+            break
+        time.sleep(0.1)
+    subprocess.run(["pactl", "set-default-sink", "kiosk_out"], env=env, check=True)
+    subprocess.run(["pactl", "set-default-source", "visitor.monitor"], env=env, check=True)
+
+
 @pytest.fixture()
 def pulse(tmp_path):
     runtime_dir = tmp_path / "pulse"
     runtime_dir.mkdir(mode=0o700)
     env = {**os.environ, "XDG_RUNTIME_DIR": str(runtime_dir), "PULSE_RUNTIME_PATH": str(runtime_dir / "pulse"),
            "HOME": str(tmp_path)}
-    subprocess.run(["pulseaudio", "-D", "-n", "--exit-idle-time=-1", "--daemonize=yes",
-                    "--load=module-native-protocol-unix",
-                    "--load=module-null-sink sink_name=kiosk_out",
-                    "--load=module-null-sink sink_name=visitor"], env=env, check=True,
-                   capture_output=True, timeout=30)
+    start_pulse(env)
     try:
-        for _ in range(50):
-            if subprocess.run(["pactl", "info"], env=env, capture_output=True).returncode == 0:
-                break
-            time.sleep(0.1)
-        subprocess.run(["pactl", "set-default-sink", "kiosk_out"], env=env, check=True)
-        subprocess.run(["pactl", "set-default-source", "visitor.monitor"], env=env, check=True)
         yield env
     finally:
         subprocess.run(["pulseaudio", "--kill"], env=env, capture_output=True)
@@ -91,3 +95,39 @@ def test_a_live_kiosk_hears_the_microphone_and_answers_through_the_speaker(pulse
     heard = read_wav(recording)
     loud = frame_rms(heard.float_samples(), heard.rate) > 0.02
     assert loud.sum() * 0.01 > 1.5, "the speaker played less than 1.5 s of the answer"
+
+
+def test_the_microphone_lost_and_back_is_picked_up_without_a_restart(pulse, speak, mall_pack_dir, tmp_path):
+    audio, _ = speak(["Where is the cinema?"], gap_s=0.5, lead_s=0.3)
+    question = write_wav(tmp_path / "question.wav", audio)
+    kiosk = subprocess.Popen(
+        [sys.executable, "-m", "runtime", "run", "--content", str(mall_pack_dir), "--lang", "en",
+         "--input", "mic", "--output", "null", "--display", "headless", "--max-turns", "1",
+         "--report", str(tmp_path / "report.json")],
+        env=pulse, stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    log: list[str] = []
+    ready, lost, back = threading.Event(), threading.Event(), threading.Event()
+
+    def watch():
+        for line in kiosk.stderr:
+            log.append(line)
+            ready.set() if "kiosk ready" in line else None
+            lost.set() if "the device is gone?" in line else None
+            back.set() if "audio is back" in line else None
+
+    threading.Thread(target=watch, daemon=True).start()
+    try:
+        assert ready.wait(60), "".join(log)
+        time.sleep(0.5)
+        subprocess.run(["pulseaudio", "--kill"], env=pulse, capture_output=True)     # the USB mic is pulled
+        assert lost.wait(15), "".join(log)
+        assert kiosk.poll() is None                                                  # ...and the kiosk runs on
+        start_pulse(pulse)                                                           # plugged back in
+        assert back.wait(20), "".join(log)
+        time.sleep(0.5)
+        subprocess.run(["paplay", "--device=visitor", str(question)], env=pulse, check=True, timeout=30)
+        assert kiosk.wait(timeout=60) == 0, "".join(log)
+    finally:
+        kiosk.kill()
+    [turn] = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))["turns"]
+    assert turn["intent"] == "cinema"

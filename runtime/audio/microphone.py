@@ -24,21 +24,30 @@ class MicrophoneSource:
             import pyaudio
         except ImportError as err:
             raise AudioInputError("microphone: the pyaudio package is not installed") from err
+        self._device = device
+        self._queue: queue.Queue[AudioChunk | None] = queue.Queue(maxsize=_QUEUE_CHUNKS)
+        self.dropped = 0
+        self.lost = 0                    # times the device went away and was found again
+        self._clock = clock
+        self._start = clock()
+        self._closed = False
+        self._watch = StallWatch()
+        self._open()
+        _LOGGER.info("audio source: %s (input latency %.0f ms)", self.name, self._latency * 1000)
+
+    def _open(self) -> None:
+        """(Re)start PortAudio and the capture stream; a re-plugged device is only seen by a new PortAudio."""
+        import pyaudio
         with quiet_stderr():
             self._pa = pyaudio.PyAudio()
-        index = pick_device(self._pa, device, output=False)
+        index = pick_device(self._pa, self._device, output=False)
         if index is None:
             self._pa.terminate()
             raise AudioInputError("microphone: no audio input device found" +
-                                  (f" named like {device!r}" if device else " (use --input FILE.wav)"))
+                                  (f" named like {self._device!r}" if self._device else " (use --input FILE.wav)"))
         self.name = f"mic:{self._pa.get_device_info_by_index(index)['name']}"
-        self._queue: queue.Queue[AudioChunk | None] = queue.Queue(maxsize=_QUEUE_CHUNKS)
         self._frames = 0
-        self.dropped = 0
-        self._clock = clock
-        self._start = clock()
         self._anchor: float | None = None
-        self._latency = 0.0
         frames_per_buffer = int(CHUNK_SECONDS * PIPELINE_RATE)
         try:
             self._stream = self._pa.open(
@@ -50,7 +59,6 @@ class MicrophoneSource:
             raise AudioInputError(f"microphone {self.name}: cannot open at 16 kHz mono ({err})") from err
         self._latency = self._stream.get_input_latency()
         self._stream.start_stream()
-        _LOGGER.info("audio source: %s (input latency %.0f ms)", self.name, self._latency * 1000)
 
     def _on_audio(self, data, frame_count, _time_info, _status):
         import pyaudio
@@ -67,16 +75,49 @@ class MicrophoneSource:
         return (None, pyaudio.paContinue)
 
     def chunks(self) -> Iterator[AudioChunk]:
+        """Captured audio; while the device is gone, silence (so the avatar keeps idling and the
+        service watchdog keeps being pinged) and a reopen attempt every few seconds."""
         while True:
-            chunk = self._queue.get()
+            try:
+                chunk = self._queue.get(timeout=CHUNK_SECONDS * 4)
+            except queue.Empty:
+                now = self.now()
+                action = self._watch.silent(now)
+                if action == "lost":
+                    _LOGGER.error("microphone %s: no audio for %.1f s; the device is gone? trying to reopen it",
+                                  self.name, now - self._watch.last_audio)
+                if action in ("lost", "retry"):
+                    self._reopen()
+                yield AudioChunk.silence(CHUNK_SECONDS * 4, PIPELINE_RATE, now)
+                continue
             if chunk is None:
                 return
+            if self._watch.heard(chunk.timestamp) == "back":
+                self.lost += 1
+                _LOGGER.warning("microphone %s: audio is back", self.name)
             yield chunk
+
+    def _reopen(self) -> None:
+        if self._closed:
+            return
+        try:
+            close_stream(self._pa, self._stream)
+        except OSError as err:
+            _LOGGER.debug("closing the lost microphone stream: %s", err)
+        try:
+            self._open()
+        except AudioInputError as err:
+            self._stream = None
+            with quiet_stderr():
+                import pyaudio
+                self._pa = pyaudio.PyAudio()      # something for close() to release
+            _LOGGER.warning("microphone not back yet: %s", err)
 
     def now(self) -> float:
         return self._clock() - self._start
 
     def close(self) -> None:
+        self._closed = True
         try:
             close_stream(self._pa, self._stream)
         finally:
@@ -84,3 +125,31 @@ class MicrophoneSource:
                 self._queue.put_nowait(None)
             except queue.Full:
                 self.dropped += 1  # the reader is gone or far behind; it stops at its next get
+
+
+class StallWatch:
+    """When a capture stream that went quiet is lost, and how often to try it again (pure)."""
+
+    def __init__(self, lost_after_s: float = 1.0, retry_every_s: float = 2.0):
+        self.lost_after_s, self.retry_every_s = lost_after_s, retry_every_s
+        self.last_audio = 0.0
+        self.lost_at: float | None = None
+        self.tried_at = 0.0
+
+    def heard(self, t: float) -> str | None:
+        self.last_audio = t
+        if self.lost_at is not None:
+            self.lost_at = None
+            return "back"
+        return None
+
+    def silent(self, now: float) -> str | None:
+        if self.lost_at is None:
+            if now - self.last_audio < self.lost_after_s:
+                return None
+            self.lost_at = self.tried_at = now
+            return "lost"
+        if now - self.tried_at >= self.retry_every_s:
+            self.tried_at = now
+            return "retry"
+        return None
