@@ -17,10 +17,13 @@ def keys(folder: Path, name: str = "admin"):
     return key, pub, TrustedKeys.from_files([pub])
 
 
-def panel_bundle(folder: Path, key: Path, version: str, payload: str | None = None, **kw) -> Path:
-    """A small `panel` bundle: one profile YAML (what the self-test loads)."""
+def panel_bundle(folder: Path, key: Path, version: str, payload: str | None = None,
+                 extra: dict[str, bytes] | None = None, **kw) -> Path:
+    """A `panel` bundle: one profile YAML (what the self-test loads), plus `extra` files (big payloads)."""
     src = folder / f"src-{version}"
     src.mkdir(parents=True, exist_ok=True)
+    for name, data in (extra or {}).items():
+        (src / name).write_bytes(data)
     (src / "venue-panel.yaml").write_text(payload or (
         "name: venue-panel\nformat: flat\nresolution: [1080, 1920]\nrotation: 0\nfps_cap: 60\n"
         f"brightness: 100\ndescription: lobby panel v{version}\n"), encoding="utf-8")

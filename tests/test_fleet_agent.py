@@ -160,14 +160,8 @@ def test_download_resumes_after_a_dropped_connection_without_refetching(broker, 
     import os
     a = fleet.agent("kiosk")
     device = a.core.id.device_id
-    src = tmp_path / "big"
-    src.mkdir()
-    (src / "venue-panel.yaml").write_text("name: venue-panel\nformat: flat\nresolution: [1080, 1920]\n"
-                                          "rotation: 0\nfps_cap: 60\nbrightness: 100\ndescription: big\n")
-    (src / "textures.bin").write_bytes(os.urandom(3 << 20))
-    from fleet.bundle_builder import build_bundle
-    bundle = tmp_path / "big.bundle"
-    build_bundle(src, "panel", "1.0.0", fleet.signing_key, bundle)
+    textures = os.urandom(3 << 20)
+    bundle = fleet.bundle("1.0.0", extra={"textures.bin": textures})
     puts = []
     real_put = a.store.put
 
@@ -185,7 +179,7 @@ def test_download_resumes_after_a_dropped_connection_without_refetching(broker, 
         assert rec["state"] == "committed", rec
     assert sorted(puts) == list(range(len(offer.chunks)))     # every chunk fetched exactly once
     assert a.core.session >= 2                                 # it really reconnected
-    assert (a.data_dir / "current/panel/textures.bin").read_bytes() == (src / "textures.bin").read_bytes()
+    assert (a.data_dir / "current/panel/textures.bin").read_bytes() == textures
 
 
 def test_commands_answer_with_result_codes(broker, fleet):
@@ -265,16 +259,10 @@ def test_an_offer_with_a_url_is_fetched_with_range_requests_and_mqtt_finishes_th
     import http.server
     import os
     import threading
-    from fleet.bundle_builder import build_bundle
     a = fleet.agent("kiosk")
     device = a.core.id.device_id
-    src = tmp_path / "big"
-    src.mkdir()
-    (src / "venue-panel.yaml").write_text("name: venue-panel\nformat: flat\nresolution: [1080, 1920]\n"
-                                          "rotation: 0\nfps_cap: 60\nbrightness: 100\ndescription: cdn\n")
-    (src / "textures.bin").write_bytes(os.urandom(1 << 20))
-    bundle = tmp_path / "cdn.bundle"
-    build_bundle(src, "panel", "1.0.0", fleet.signing_key, bundle)
+    textures = os.urandom(1 << 20)
+    bundle = fleet.bundle("1.0.0", extra={"textures.bin": textures})
     handler = type("H", (_RangeHandler,), {"body": bundle.read_bytes(), "served": 0, "fail_after": 3})
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -294,4 +282,4 @@ def test_an_offer_with_a_url_is_fetched_with_range_requests_and_mqtt_finishes_th
         server.shutdown()
     assert puts[:3] == [0, 1, 2]                        # the first three over HTTP, in order
     assert sorted(puts) == list(range(len(offer.chunks)))   # then the rest over MQTT, none twice
-    assert (a.data_dir / "current/panel/textures.bin").read_bytes() == (src / "textures.bin").read_bytes()
+    assert (a.data_dir / "current/panel/textures.bin").read_bytes() == textures

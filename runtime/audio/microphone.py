@@ -92,7 +92,7 @@ class MicrophoneSource:
                 continue
             if chunk is None:
                 return
-            if self._watch.heard(chunk.timestamp) == "back":
+            if self._watch.heard(self.now()) == "back":       # arrival time: backends deliver in bursts
                 self.lost += 1
                 _LOGGER.warning("microphone %s: audio is back", self.name)
             yield chunk
@@ -130,7 +130,7 @@ class MicrophoneSource:
 class StallWatch:
     """When a capture stream that went quiet is lost, and how often to try it again (pure)."""
 
-    def __init__(self, lost_after_s: float = 1.0, retry_every_s: float = 2.0):
+    def __init__(self, lost_after_s: float = 3.0, retry_every_s: float = 3.0):
         self.lost_after_s, self.retry_every_s = lost_after_s, retry_every_s
         self.last_audio = 0.0
         self.lost_at: float | None = None
