@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import queue
 import time
 
 from dataclasses import dataclass, field
@@ -18,6 +17,7 @@ from typing import Any, Callable
 from .audio.sources import AudioSource
 from .avatar.rig_animator import AvatarMode
 from .avatar_view import AvatarView
+from .job_inbox import JobInbox
 from .dialogue.content_pack import ContentPack, load_content_pack
 from .asr.base import Recognizer
 from .audio.chunk import AudioChunk
@@ -106,7 +106,7 @@ class Kiosk:
         self._guess: _Guess | None = None
         self._pending: list[_Pending] = []
         self._cues: list[tuple[Utterance, str, float]] = []   # (utterance, cue, where in it 0..1)
-        self._inbox: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
+        self._inbox = JobInbox()
         self.stop_requested: str | None = None
 
     def reload_content(self, folder) -> bool:
@@ -139,19 +139,11 @@ class Kiosk:
 
     def post(self, job: Callable[[], None]) -> None:
         """Run `job` on the kiosk's own thread before the next audio chunk (the fleet agent's way in)."""
-        self._inbox.put(job)
-
-    def _run_posted(self) -> None:
-        while not self._inbox.empty():
-            job = self._inbox.get_nowait()
-            try:
-                job()
-            except Exception:  # a fleet request must never stop the kiosk; log it with its trace
-                _LOGGER.exception("fleet request failed on the kiosk thread")
+        self._inbox.post(job)
 
     def run(self) -> KioskRun:
         for chunk in self.source.chunks():
-            self._run_posted()
+            self._inbox.run_all()
             for tick in self.tick_listeners:
                 tick(chunk.end)
             if (self.lang != self.home_lang and not self.listener.endpointer.in_turn
