@@ -10,8 +10,14 @@ setup:
 run: setup
 	$(VENV)/bin/edge-avatar run $(ARGS)
 
+TFLITE_VENV ?= .venv-tflite
+
 test:
 	@scripts/setup.sh --test
+	@if [ -x $(TFLITE_VENV)/bin/python ]; then \
+	  echo "inference tests on the fallback backend (tflite-runtime 2.14, numpy<2):"; \
+	  EDGE_AVATAR_TFLITE_BACKEND=tflite-runtime $(TFLITE_VENV)/bin/python -m pytest -q -p no:cacheprovider \
+	    tests/test_inference.py; fi
 	SDL_VIDEODRIVER=dummy SDL_AUDIODRIVER=dummy $(VENV)/bin/python -m pytest -q $(PYTEST_ARGS)
 
 bench: setup

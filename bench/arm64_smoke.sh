@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # arm64 smoke test: an arm64 Debian 12 root (debootstrap + qemu-user-static), the README set-up inside
-# it, then a smoke run: load the content, synthesise an answer with Piper, render frames, answer the
-# bundled question end to end, verify and install a signed bundle. Slow (emulated): not in every CI run.
+# it, then a smoke run: load the content, synthesise an answer with Piper, lip-sync it with the int8
+# LiteRT model, render frames, answer the bundled question end to end, verify and install a signed
+# bundle, run the inference tests. Slow (emulated): not in every CI run.
 #
 #   sudo bench/arm64_smoke.sh [ROOT]            # default ROOT: /var/tmp/edge-avatar-arm64
 # Needs: apt-get install debootstrap qemu-user-static binfmt-support; binfmt_misc mounted
@@ -50,7 +51,15 @@ from runtime.backends import make_synthesizer
 pack = load_content_pack(DEFAULT_CONTENT)
 answer = Responder(pack).session().reply("What time do you open?", 0.0, dt.datetime(2026, 11, 25, 10, tzinfo=dt.timezone.utc), "en")
 voice = make_synthesizer(ModelCatalog.load(), "en", deterministic=True)
-audio = sum(s.audio.seconds for s in voice.synthesize(answer.text))
+segments = list(voice.synthesize(answer.text))
+audio = sum(s.audio.seconds for s in segments)
+from runtime.inference import choose_backend
+from runtime.lipsync.audio_visemes import load_audio_visemes
+backend = choose_backend()
+lips = load_audio_visemes(ModelCatalog.load(), backend)
+t1 = time.perf_counter()
+shapes = sorted({v for seg in segments for _, v in lips.keys(seg.audio)})
+lips_s = time.perf_counter() - t1
 from runtime.avatar_view import open_rig
 from runtime.avatar.rig_animator import AvatarMode, Inputs, RigAnimator
 from runtime.renderer.rig_renderer import RigRenderer
@@ -60,10 +69,12 @@ renderer, animator = RigRenderer(rig, 270, 480), RigAnimator(rig, seed=1)
 for i in range(30):
     surface = renderer.draw(animator.step(1 / 30, Inputs(AvatarMode.SPEAKING, "aa")))
 print(json.dumps({"machine": platform.machine(), "python": platform.python_version(), "intent": answer.intent,
-                  "answer_audio_s": round(audio, 2), "frames": 30, "smoke_s": round(time.perf_counter() - t0, 1)}))
+                  "answer_audio_s": round(audio, 2), "frames": 30, "smoke_s": round(time.perf_counter() - t0, 1),
+                  "litert_backend": backend.name, "litert_lipsync_shapes": shapes,
+                  "litert_lipsync_s": round(lips_s, 2)}))
 PY
 .venv/bin/edge-avatar run --output null --display headless --pace fast --max-turns 1 --out-dir /tmp/smoke | tail -3
-.venv/bin/python -m pytest -q -p no:cacheprovider tests/test_fleet_bundles.py tests/test_fleet_installer.py -k "not random" 2>&1 | tail -2
+.venv/bin/python -m pytest -q -p no:cacheprovider tests/test_fleet_bundles.py tests/test_fleet_installer.py tests/test_inference.py -k "not random" 2>&1 | tail -2
 ' | tee /tmp/arm64_smoke.out
 ended=$(date +%s)
 mkdir -p bench/results

@@ -18,6 +18,11 @@ class BoardProfile:
     name: str
     description: str
     budgets: dict[str, float]
+    runtime: dict[str, object] = None  # type: ignore[assignment]  # kiosk defaults for this board
+
+    def __post_init__(self):
+        if self.runtime is None:
+            object.__setattr__(self, "runtime", {})
 
     def budget(self, key: str) -> float:
         if key not in self.budgets:
@@ -37,7 +42,11 @@ def load_board(name: str) -> BoardProfile:
     budgets = data.get("budgets") if isinstance(data, dict) else None
     if not isinstance(budgets, dict) or not all(isinstance(v, (int, float)) for v in budgets.values()):
         raise ValueError(f"{path}: budgets: expected a mapping of names to numbers")
-    return BoardProfile(str(data.get("board", name)), str(data.get("description", "")), budgets)
+    runtime = data.get("runtime", {})
+    if not isinstance(runtime, dict) or runtime.get("voice_precision", "float") not in ("float", "int8") \
+            or not isinstance(runtime.get("inference_threads", 1), int):
+        raise ValueError(f"{path}: runtime: expected {{voice_precision: float|int8, inference_threads: N}}")
+    return BoardProfile(str(data.get("board", name)), str(data.get("description", "")), budgets, runtime)
 
 
 def detect_board(device_tree_model: Path = DEVICE_TREE_MODEL, tegra_release: Path = TEGRA_RELEASE) -> str:

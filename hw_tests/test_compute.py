@@ -51,3 +51,28 @@ def test_end_of_speech_to_first_audio_on_a_recorded_question(measure, tmp_path):
     [turn] = json.loads(report.read_text())["turns"]
     t = turn["timings"]
     measure("end of speech -> first audio", t["first_audio_ms"] - t["speech_end_ms"], "ms", "first_audio_ms_max")
+
+
+@pytest.mark.compute
+def test_the_kiosks_own_int8_models_run_within_budget(measure):
+    """Lip sync from audio runs once per 10 ms of speech and the face detector a few times a second:
+    one inference each, on one thread of the board's TFLite backend."""
+    import numpy as np
+    from runtime.inference import choose_backend
+    catalog = ModelCatalog.load()
+    backend = choose_backend()
+    for model_id, budget in (("audio-visemes-int8", "lipsync_frame_ms_max"),
+                             ("blazeface-full-range-int8", "face_detect_ms_max")):
+        entry = catalog.by_id(model_id)
+        if entry is None or not entry.available:
+            pytest.fail(f"{model_id}: in the manifest but not installed")
+        model = backend.load(catalog.verify(entry) / entry.files[0].path.name, threads=1)
+        x = [np.random.default_rng(0).normal(0, 1, s.shape).astype(np.float32) for s in model.inputs]
+        for _ in range(20):
+            model.run(*x)
+        times = []
+        for _ in range(200):
+            t0 = time.perf_counter()
+            model.run(*x)
+            times.append((time.perf_counter() - t0) * 1000)
+        measure(f"{model_id} on {backend.name}, 1 thread (p95)", float(np.percentile(times, 95)), "ms", budget)

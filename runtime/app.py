@@ -18,11 +18,12 @@ from .audio.sources import AudioSource, WavFileSource
 from .avatar.lip_sync_offset import offsets
 from .avatar_view import AvatarView
 from .backends import can_recognize, make_recognizer, make_synthesizer
+from .board_defaults import board_defaults, resolve
 from .config import KioskConfig
 from .dialogue.content_pack import ContentPack, load_content_pack
 from .dialogue.responder import Responder
 from .endpointing import Endpointer
-from .errors import LanguageError
+from .errors import LanguageError, ModelError
 from .kiosk import Kiosk, LanguageBackends
 from .listener import Listener
 from .models import ModelCatalog
@@ -99,9 +100,9 @@ def venue_clock(timezone: str):
     return lambda: now().time()
 
 
-def open_surroundings(cfg: KioskConfig, pack: ContentPack):
+def open_surroundings(cfg: KioskConfig, pack: ContentPack, catalog: ModelCatalog | None = None):
     """Presence, attract loop and panel control: for a live kiosk, or when a panel or GPIO is named."""
-    if cfg.input != "mic" and not cfg.panel_port and not cfg.gpio:
+    if cfg.input != "mic" and not cfg.panel_port and not cfg.gpio and not cfg.camera:
         return None, None
     from firmware_bridge.board_inputs import open_board_inputs
     from firmware_bridge.client import PanelBridge
@@ -119,7 +120,38 @@ def open_surroundings(cfg: KioskConfig, pack: ContentPack):
         panel_mode_3d=profile.mode_3d,
         schedule=tuple((when, min(percent, profile.brightness)) for when, percent in defaults.schedule)))
     governor = FrameRateGovernor(base_fps=profile.fps_cap, min_fps=min(12.0, profile.fps_cap))
-    return PanelSession(policy, venue_clock(pack.timezone), bridge, inputs, HealthProbe(), governor), bridge
+    session = PanelSession(policy, venue_clock(pack.timezone), bridge, inputs, HealthProbe(), governor)
+    if cfg.camera:
+        _start_visitor_camera(cfg, catalog, session)
+    return session, bridge
+
+
+def _start_visitor_camera(cfg: KioskConfig, catalog: ModelCatalog, session) -> None:
+    from .inference import choose_backend
+    from .vision.camera import open_camera
+    from .vision.face_detector import load_face_detector
+    from .vision.visitor_camera import VisitorCamera
+    try:
+        detector = load_face_detector(catalog or ModelCatalog.load(cfg.models_dir, *cfg.fleet_model_dirs),
+                                      choose_backend(cfg.inference_backend), max(1, cfg.inference_threads))
+    except ModelError as err:
+        _LOGGER.error("camera: %s; presence comes from the sensors only", err)
+        return
+    if detector is not None:
+        VisitorCamera(lambda: open_camera(cfg.camera), detector, session.post_presence).start()
+
+
+def _audio_lip_sync(catalog: ModelCatalog, backend_name: str):
+    """The audio→viseme model for speech with no phoneme times, or None (the mouth then
+    follows loudness) when no TFLite runtime or no intact model is installed."""
+    from .inference import choose_backend
+    from .lipsync.audio_visemes import load_audio_visemes
+    try:
+        backend = choose_backend(backend_name)
+    except ModelError as err:
+        _LOGGER.error("lip sync from audio: %s; the mouth follows loudness", err)
+        return None
+    return load_audio_visemes(catalog, backend, threads=1)
 
 
 def run_kiosk(cfg: KioskConfig, on_ready: Callable[[Kiosk], None] | None = None) -> dict[str, Any]:
@@ -134,7 +166,10 @@ def run_kiosk(cfg: KioskConfig, on_ready: Callable[[Kiosk], None] | None = None)
         return pack_phrases(pk, lg) if cfg.phrase_hints else None
 
     recognizer = make_recognizer(catalog, lang, hints(lang, pack))
-    synthesizers = {lang: make_synthesizer(catalog, lang)}
+    board = board_defaults()
+    precision, threads = resolve(cfg.voice_precision, cfg.inference_threads, board)
+    synthesizers = {lang: make_synthesizer(catalog, lang, precision=precision)}
+    lip_sync = _audio_lip_sync(catalog, cfg.inference_backend)   # 0.02 ms a frame: one thread
     rate = synthesizers[lang].rate
     vad = make_vad(cfg.vad)
     display = open_display(cfg)
@@ -145,20 +180,21 @@ def run_kiosk(cfg: KioskConfig, on_ready: Callable[[Kiosk], None] | None = None)
         return responder.matcher.match(partial, lang).confidence >= COMPLETE_QUESTION_CONFIDENCE
 
     listener = Listener(vad, recognizer, Endpointer(cfg.endpoint), is_complete, LevelGate())
-    speech = SpeechOutput(synthesizers, sink, source.now, time.perf_counter)
+    speech = SpeechOutput(synthesizers, sink, source.now, time.perf_counter, lip_sync)
     from .panel_profile import load_profile
     view = AvatarView(display, cfg.frames_dir, cfg.frame_every_s, seed=cfg.seed, avatar_dir=cfg.avatar_dir,
                       panel=load_profile(cfg.panel))
     backends = {"input": source.name, "output": sink.name, "display": display.name, "vad": vad.name,
-                "asr": recognizer.name, "tts": synthesizers[lang].name}
+                "asr": recognizer.name, "tts": f"{synthesizers[lang].name} ({precision})",
+                "board": board.board, "lip_sync_from_audio": lip_sync.name if lip_sync else "loudness"}
     _LOGGER.info("kiosk ready in %.2f s: %s", time.perf_counter() - started, backends)
-    panel, bridge = open_surroundings(cfg, pack)
+    panel, bridge = open_surroundings(replace(cfg, inference_threads=threads), pack, catalog)
     if panel is not None:
         backends["panel"] = bridge.url if bridge else "none"
     languages = LanguageBackends(
         listenable=tuple(lg for lg in pack.languages if can_recognize(catalog, lg)),
         recognizer=lambda lg, pk: make_recognizer(catalog, lg, hints(lg, pk)),
-        voice=lambda lg: make_synthesizer(catalog, lg))
+        voice=lambda lg: make_synthesizer(catalog, lg, precision=precision))
     echo = make_echo_canceller(cfg.echo if cfg.echo != "auto" else
                                ("webrtc" if cfg.output == "speaker" else "none"))
     backends["echo"] = echo.name

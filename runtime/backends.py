@@ -37,16 +37,18 @@ def make_recognizer(catalog: ModelCatalog, language: str,
                         f"for {language} to a models directory (--models DIR with a manifest.yaml)")
 
 
-def make_synthesizer(catalog: ModelCatalog, language: str, deterministic: bool = False) -> Synthesizer:
-    """A Piper voice for the language when installed, else espeak-ng, so the kiosk never goes mute."""
-    entry = catalog.find("tts", language, engine="piper")
+def make_synthesizer(catalog: ModelCatalog, language: str, deterministic: bool = False,
+                     precision: str = "float") -> Synthesizer:
+    """A Piper voice for the language when installed (of `precision` when both exist), else
+    espeak-ng, so the kiosk never goes mute."""
+    entry = catalog.find("tts", language, engine="piper", precision=precision)
     if entry is not None:
         from .tts.piper_tts import PiperSynthesizer
         root = catalog.verify(entry)
         onnx = next(f.path for f in entry.files if f.path.suffix == ".onnx")
         synthesizer: Synthesizer = PiperSynthesizer(onnx, language=language, deterministic=deterministic)
-        _LOGGER.info("TTS backend for %s: piper (%s, %d Hz) from %s", language, entry.id,
-                     synthesizer.rate, root)
+        _LOGGER.info("TTS backend for %s: piper (%s, %s, %d Hz) from %s", language, entry.id,
+                     entry.precision, synthesizer.rate, root)
         return synthesizer
     from .tts.espeak_tts import EspeakSynthesizer
     try:

@@ -67,6 +67,12 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--avatar", type=Path, help="an avatar pack folder (default: the bundled character)")
     run.add_argument("--settings", type=Path,
                      help="a YAML settings file (what the fleet pushes); its values replace the matching options")
+    run.add_argument("--voice-precision", choices=("auto", "float", "int8"), default="auto",
+                     help="Piper voice variant (default: the board profile's choice)")
+    run.add_argument("--inference-backend", choices=("auto", "litert", "tflite-runtime"), default="auto",
+                     help="TFLite runtime for the kiosk's own models (default: LiteRT, else tflite-runtime)")
+    run.add_argument("--camera", help="visitor camera for presence and gaze: auto, picamera2 or opencv[:N] "
+                                      "(optional; needs picamera2 or opencv-python-headless; no image is stored)")
     run.add_argument("--no-phrase-hints", dest="phrase_hints", action="store_false",
                      help="recognise with the general language model only (no hints from the content pack)")
     fl = run.add_argument_group("fleet (the agent embedded in the kiosk; see edge-avatar agent)")
@@ -152,7 +158,9 @@ def _cmd_run(args) -> int:
                       models_dir=args.models, vad=args.vad, width=width, height=height,
                       frame_every_s=args.frame_every, max_turns=args.max_turns,
                       panel_port=args.panel_port, gpio=args.gpio, panel=args.panel,
-                      log_dir=args.log_dir, phrase_hints=args.phrase_hints, avatar_dir=args.avatar)
+                      log_dir=args.log_dir, phrase_hints=args.phrase_hints, avatar_dir=args.avatar,
+                      voice_precision=args.voice_precision, inference_backend=args.inference_backend,
+                      camera=args.camera)
     if args.settings:
         from .settings_file import load_settings
         cfg = load_settings(args.settings, cfg)

@@ -40,6 +40,10 @@ class KioskConfig:
     echo: str = "auto"              # echo canceller: webrtc, none, or auto (webrtc when a speaker plays)
     barge_in: bool = True           # the visitor may interrupt the avatar
     volume: float = 1.0             # answer loudness, 0..1 (the fleet's set-volume)
+    voice_precision: str = "auto"   # float, int8, or auto (the board profile's choice)
+    inference_backend: str = "auto"  # TFLite: litert, tflite-runtime, or auto (LiteRT first)
+    inference_threads: int = 0      # 0: the board profile's choice
+    camera: str | None = None       # visitor camera: auto, picamera2, opencv[:N]; None: no camera
     endpoint: EndpointConfig = field(default_factory=EndpointConfig)
 
     def __post_init__(self) -> None:
@@ -57,6 +61,13 @@ class KioskConfig:
             raise ConfigError(f"volume: expected 0 to 1, got {self.volume!r}")
         if self.echo not in ("auto", "webrtc", "none"):
             raise ConfigError(f"echo: expected auto, webrtc or none, got {self.echo!r}")
+        if self.voice_precision not in ("auto", "float", "int8"):
+            raise ConfigError(f"voice_precision: expected auto, float or int8, got {self.voice_precision!r}")
+        if self.inference_backend not in ("auto", "litert", "tflite-runtime"):
+            raise ConfigError(f"inference_backend: expected auto, litert or tflite-runtime, "
+                              f"got {self.inference_backend!r}")
+        if not 0 <= self.inference_threads <= 16:
+            raise ConfigError(f"inference_threads: expected 0 (board default) to 16, got {self.inference_threads!r}")
         if self.frame_every_s <= 0:
             raise ConfigError("--frame-every: expected a positive number of seconds")
 

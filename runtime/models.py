@@ -21,6 +21,7 @@ from .errors import ModelError
 
 _LOGGER = logging.getLogger(__name__)
 KINDS = ("tts", "asr", "vad", "tflite")
+PRECISIONS = ("float", "int8")
 _HASH_BLOCK = 1 << 20
 
 
@@ -41,6 +42,7 @@ class ModelEntry:
     licence: str
     source: str
     manifest: Path
+    precision: str = "float"   # "float" or "int8": a voice may exist in both
 
     @property
     def available(self) -> bool:
@@ -65,12 +67,17 @@ class ModelCatalog:
             entries = admin + [e for e in entries if e.id not in ids]
         return cls(entries)
 
-    def find(self, kind: str, language: str, engine: str | None = None) -> ModelEntry | None:
-        for entry in self.entries:
-            if (entry.kind == kind and entry.language in (language, "any")
-                    and (engine is None or entry.engine == engine) and entry.available):
-                return entry
-        return None
+    def find(self, kind: str, language: str, engine: str | None = None,
+             precision: str | None = None) -> ModelEntry | None:
+        """The first installed entry that fits; with `precision`, one of that precision if any is
+        installed, else one of the other (a board that prefers int8 still speaks without it)."""
+        fits = [e for e in self.entries if e.kind == kind and e.language in (language, "any")
+                and (engine is None or e.engine == engine) and e.available]
+        preferred = [e for e in fits if precision is None or e.precision == precision]
+        return (preferred or fits or [None])[0]
+
+    def by_id(self, model_id: str) -> ModelEntry | None:
+        return next((e for e in self.entries if e.id == model_id), None)
 
     def verify(self, entry: ModelEntry) -> Path:
         """Check every file's sha256; return the model's root folder."""
@@ -119,6 +126,8 @@ def _entry(manifest: Path, i: int, raw: object) -> ModelEntry:
     for key in ("id", "kind", "engine", "language", "location", "files", "licence"):
         if key not in raw:
             raise ModelError(f"{where}.{key}: missing (expected in every model entry)")
+    if raw.get("precision", "float") not in PRECISIONS:
+        raise ModelError(f"{where}.precision: expected one of {list(PRECISIONS)}, got {raw['precision']!r}")
     if raw["kind"] not in KINDS:
         raise ModelError(f"{where}.kind: expected one of {list(KINDS)}, got {raw['kind']!r}")
     if "non-commercial" in str(raw["licence"]).lower() or "-nc" in str(raw["licence"]).lower():
@@ -144,4 +153,5 @@ def _entry(manifest: Path, i: int, raw: object) -> ModelEntry:
         files.append(ModelFile((root / str(f["path"])).resolve() if root else Path(str(f["path"])),
                                str(f["sha256"]).lower()))
     return ModelEntry(str(raw["id"]), str(raw["kind"]), str(raw["engine"]), str(raw["language"]),
-                      root, tuple(files), str(raw["licence"]), str(raw.get("source", "")), Path(manifest))
+                      root, tuple(files), str(raw["licence"]), str(raw.get("source", "")), Path(manifest),
+                      str(raw.get("precision", "float")))

@@ -45,6 +45,10 @@ class PanelSession:
         if inputs is not None:
             inputs.on_presence(lambda present: self._events.put((present, STRAIGHT_AHEAD)))
 
+    def post_presence(self, present: bool, position: float = STRAIGHT_AHEAD) -> None:
+        """From any thread (the camera's): a visitor came, moved (position -1..1) or left."""
+        self._events.put((present, position))
+
     def _on_panel_event(self, message: Message) -> None:
         if isinstance(message, PresenceEvent):
             self._events.put((bool(message.present), STRAIGHT_AHEAD))

@@ -90,17 +90,12 @@ def _models(path: Path, kind: str) -> str:
 
 
 def _run_tflite(root: Path) -> None:
-    try:
-        from ai_edge_litert.interpreter import Interpreter
-    except ImportError:
-        try:
-            from tflite_runtime.interpreter import Interpreter
-        except ImportError:
-            raise ModelError("tflite-model: neither ai-edge-litert nor tflite-runtime is installed") from None
+    """Every .tflite of the bundle loads and runs once on the kiosk's inference backend."""
     import numpy as np
+    from .inference import choose_backend
+    backend = choose_backend()
     for model in sorted(root.glob("*.tflite")) if root.is_dir() else [root]:
-        interp = Interpreter(model_path=str(model))
-        interp.allocate_tensors()
-        for d in interp.get_input_details():
-            interp.set_tensor(d["index"], np.zeros(d["shape"], d["dtype"]))
-        interp.invoke()
+        loaded = backend.load(model)
+        outputs = loaded.run(*(np.zeros(spec.shape, np.float32) for spec in loaded.inputs))
+        if not all(np.isfinite(o).all() for o in outputs):
+            raise ModelError(f"{model}: the model's output is not finite on a zero input")

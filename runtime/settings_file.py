@@ -32,7 +32,8 @@ _COMPLIANCE_KEYS = ("ai_label", "show_ai_label", "label", "hide_label", "ai_disc
 _PATHS = {"content": "content_dir", "models": "models_dir", "log_dir": "log_dir", "avatar": "avatar_dir"}
 _PLAIN = {"lang": str, "panel": str, "vad": str, "phrase_hints": bool, "seed": int,
           "frame_every_s": float, "max_turns": int, "panel_port": str, "gpio": bool, "echo": str,
-          "barge_in": bool, "volume": float}
+          "barge_in": bool, "volume": float, "voice_precision": str, "inference_backend": str,
+          "inference_threads": int, "camera": str}
 
 
 def load_settings(path: Path, base: KioskConfig) -> KioskConfig:

@@ -12,12 +12,15 @@ import logging
 import queue
 import threading
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from .audio.sinks import AudioSink
 from .errors import EdgeAvatarError
 from .tts.base import SpeechSegment, Synthesizer
 from .visemes import VisemeTrack
+
+if TYPE_CHECKING:
+    from .lipsync.audio_visemes import AudioVisemes
 
 _LOGGER = logging.getLogger(__name__)
 Clock = Callable[[], float]
@@ -48,8 +51,9 @@ class Utterance:
 
 class SpeechOutput:
     def __init__(self, synthesizers: dict[str, Synthesizer], sink: AudioSink, clock: Clock,
-                 wall: Callable[[], float]):
+                 wall: Callable[[], float], lip_sync: "AudioVisemes | None" = None):
         self._synthesizers = synthesizers
+        self._lip_sync = lip_sync   # visemes from audio, for segments with no phoneme times
         self.sink = sink
         self._clock = clock
         self._wall = wall
@@ -183,11 +187,14 @@ class SpeechOutput:
         audio = segment.audio
         if self.volume < 1.0:
             audio = AudioChunk.from_float(audio.float_samples() * self.volume, audio.rate, audio.timestamp)
+        keys = self._lip_sync.keys(segment.audio) if self._lip_sync and not segment.phonemes else None
         with self._lock:
             start = self.sink.play(audio, now)
             self._levels.add(start, audio)
             if segment.phonemes:
                 self._track.add_phonemes(start, segment.phonemes)
+            elif keys is not None:
+                self._track.add_keys(start, keys, segment.audio.seconds)
             else:
                 self._track.add_audio(start, segment.audio)
         if utterance.first_audio_at is None:

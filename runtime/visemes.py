@@ -99,6 +99,19 @@ class VisemeTrack:
             last_t = t
         self._append(start + audio.seconds, "sil")
 
+    def add_keys(self, start: float, keys: list[tuple[float, str]], seconds: float) -> None:
+        """Keys from the audio→viseme model ([(t from start, viseme)]), each shape held at least
+        MIN_AUDIO_VISEME_S so the mouth does not flicker; closed after `seconds`."""
+        last_t = -1.0
+        for t, viseme in keys:
+            if self.visemes and viseme == self.visemes[-1]:
+                continue
+            if t - last_t < MIN_AUDIO_VISEME_S and last_t >= 0:
+                continue
+            self._append(start + t, viseme)
+            last_t = t
+        self._append(start + seconds, "sil")
+
     def cut(self, t: float) -> None:
         """Speech stopped at t (barge-in): forget later keys and close the mouth."""
         i = bisect.bisect_right(self.times, t)

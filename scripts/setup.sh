@@ -38,3 +38,20 @@ if [ ! -f "$STAMP" ] || [ "$(cat "$STAMP")" != "$want" ]; then
   "$VENV/bin/python" -m pip install -q -e ".[test]"
   echo "$want" > "$STAMP"
 fi
+
+# `setup.sh --test` also builds the fallback inference venv: tflite-runtime 2.14 (what older board
+# images have) needs numpy < 2 and Python <= 3.11, so it cannot share the kiosk's venv. The
+# inference tests run once in each (EDGE_AVATAR_TFLITE_BACKEND picks the backend).
+TFLITE_VENV=${TFLITE_VENV:-.venv-tflite}
+if [ "${1:-}" = "--test" ]; then
+  if "$PYTHON" -c 'import sys; sys.exit(0 if sys.version_info < (3, 12) else 1)'; then
+    if [ ! -f "$TFLITE_VENV/.setup-stamp" ]; then
+      echo "setup: creating $TFLITE_VENV (tflite-runtime 2.14, numpy<2) for the fallback backend's tests"
+      "$PYTHON" -m venv "$TFLITE_VENV"
+      "$TFLITE_VENV/bin/python" -m pip install -q "tflite-runtime==2.14.0" "numpy<2" pyyaml soxr pytest pytest-timeout
+      touch "$TFLITE_VENV/.setup-stamp"
+    fi
+  else
+    echo "setup: $($PYTHON --version) is newer than tflite-runtime 2.14 supports (<= 3.11): its tests are skipped" >&2
+  fi
+fi
