@@ -132,3 +132,24 @@ def test_human_speech_opens_the_mouth_and_silence_closes_it(lip_model):
     assert np.mean(quiet == "sil") > 0.9
     assert np.mean(talking != "sil") > 0.6
     assert len(set(talking)) >= 8, "real speech should show most mouth shapes, not only open/closed"
+
+
+def test_the_manifest_tells_the_truth_about_every_model(backend):
+    """Every entry says what it is (size, shapes, quantization, licence, provenance, accuracy); for
+    each installed one the size is the files' size, and a TFLite model's tensors are as declared."""
+    import yaml
+    from models_quantized import MANIFEST
+    raw = {m["id"]: m for m in yaml.safe_load(MANIFEST.read_text())["models"]}
+    catalog = ModelCatalog.load()
+    for entry in catalog.entries:
+        declared = raw[entry.id]
+        for key in ("size_bytes", "inputs", "outputs", "quantization", "licence", "source", "accuracy"):
+            assert key in declared, f"{entry.id}: manifest has no {key}"
+        if not entry.available:
+            continue
+        assert declared["size_bytes"] == sum(f.path.stat().st_size for f in entry.files), entry.id
+        if entry.kind == "tflite":
+            model = backend.load(catalog.verify(entry) / entry.files[0].path.name)
+            for specs, listed in ((model.inputs, declared["inputs"]), (model.outputs, declared["outputs"])):
+                assert [(s.name, list(s.shape), s.dtype) for s in specs] == \
+                    [(t["name"], t["shape"], t["dtype"]) for t in listed], entry.id

@@ -104,7 +104,7 @@ def latency_ms(path: Path, sample: np.ndarray, runs: int = 3000) -> dict:
     return {"p50": round(float(np.percentile(times, 50)), 4), "p95": round(float(np.percentile(times, 95)), 4)}
 
 
-def write_manifest_entry(sha: str, size: int, evaluation: dict) -> None:
+def write_manifest_entry(sha: str, size: int, evaluation: dict, names: tuple[str, str]) -> None:
     manifest = MODELS / "manifest.yaml"
     text = manifest.read_text(encoding="utf-8")
     entry = f"""  # BEGIN recipe audio_visemes (written by models_quantized/recipes/audio_visemes/train.py)
@@ -119,8 +119,8 @@ def write_manifest_entry(sha: str, size: int, evaluation: dict) -> None:
     source: "models_quantized/recipes/audio_visemes (Piper joe speech + alignments, seed {evaluation['seed']})"
     quantization: full int8 (TFLite converter, representative data set)
     size_bytes: {size}
-    inputs: [{{name: log_mel, shape: [1, {WINDOW}, {MELS}], dtype: int8}}]
-    outputs: [{{name: visemes, shape: [1, {len(VISEMES)}], dtype: int8}}]
+    inputs: [{{name: '{names[0]}', shape: [1, {WINDOW}, {MELS}], dtype: int8}}]   # 10 ms log-mel frames
+    outputs: [{{name: '{names[1]}', shape: [1, {len(VISEMES)}], dtype: int8}}]   # viseme probabilities
     accuracy: {{held_out_frame_accuracy_int8: {evaluation['int8_accuracy']}, float: {evaluation['float_accuracy']}, loudness_baseline: {evaluation['baseline_accuracy']}}}
     latency_ms_per_frame: {{litert_1_thread_p50: {evaluation['latency_ms']['p50']}, p95: {evaluation['latency_ms']['p95']}}}
   # END recipe audio_visemes
@@ -170,7 +170,9 @@ def main(argv=None) -> None:
     }
     sha = hashlib.sha256(int8_path.read_bytes()).hexdigest()
     (HERE / "evaluation.json").write_text(json.dumps(evaluation, indent=2) + "\n")
-    write_manifest_entry(sha, evaluation["size_bytes"], evaluation)
+    from runtime.inference import choose_backend
+    shipped = choose_backend("litert").load(int8_path)
+    write_manifest_entry(sha, evaluation["size_bytes"], evaluation, (shipped.inputs[0].name, shipped.outputs[0].name))
     _LOGGER.info("evaluation: %s", json.dumps(evaluation))
 
 
