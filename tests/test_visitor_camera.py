@@ -113,6 +113,24 @@ def test_a_camera_that_stops_is_reopened_and_one_that_cannot_open_is_retried(det
     assert len(opened) >= 3 and runner.reopened >= 2
 
 
+def test_a_camera_driver_error_is_logged_and_the_camera_reopened(detector, caplog):
+    class Broken(StillFramesCamera):
+        def read(self):
+            raise OSError("VIDIOC_DQBUF: No such device")
+    cameras = []
+
+    def open_camera():
+        cameras.append(Broken([]) if not cameras else StillFramesCamera([_frame("no_visitor.jpg")]))
+        return cameras[-1]
+    runner = VisitorCamera(open_camera, detector, lambda *a: None, fps=100, reopen_every_s=0.05).start()
+    deadline = time.monotonic() + 10
+    while runner.frames < 2 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    runner.close()
+    assert runner.frames >= 2 and cameras[0].closed
+    assert "read failed; reopening it" in caplog.text and "VIDIOC_DQBUF" in caplog.text
+
+
 def test_kiosk_settings_take_a_camera_and_refuse_nonsense(tmp_path):
     from runtime.config import KioskConfig
     from runtime.errors import ConfigError

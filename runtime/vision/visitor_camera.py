@@ -56,13 +56,17 @@ class VisitorCamera:
                     self._stop.wait(self._reopen_every_s)
                     continue
                 last_frame = now
-            frame = camera.read()
+            try:
+                frame = camera.read()
+            except Exception:   # a driver error must not end presence sensing: log, reopen
+                _LOGGER.exception("camera %s: read failed; reopening it", camera.name)
+                camera = self._reopen(camera)
+                self._stop.wait(self._reopen_every_s)
+                continue
             if frame is None:
                 if now - last_frame >= self._lost_after_s:
                     _LOGGER.warning("camera %s: no frame for %.0f s; reopening it", camera.name, now - last_frame)
-                    camera.close()
-                    camera = None
-                    self.reopened += 1
+                    camera = self._reopen(camera)
                 self._stop.wait(self._period)
                 continue
             last_frame = now
@@ -75,6 +79,14 @@ class VisitorCamera:
             self._stop.wait(self._period)
         if camera is not None:
             camera.close()
+
+    def _reopen(self, camera: Camera) -> None:
+        try:
+            camera.close()
+        except Exception:
+            _LOGGER.exception("camera %s: close failed", camera.name)
+        self.reopened += 1
+        return None
 
     def _try_open(self) -> Camera | None:
         try:

@@ -105,6 +105,8 @@ def main(argv=None) -> None:
     cmudict = Path(pocketsphinx.__file__).parent / "model" / "en-us" / "cmudict-en-us.dict"
     pack = Path(__file__).resolve().parents[3] / "runtime" / "content" / "default" / "faq.yaml"
     texts = sentences(args.sentences, args.seed, cmudict, pack)
+    import onnxruntime
+    onnxruntime.set_seed(args.seed)   # Piper samples noise inside its graph: fixed, so the data repeats
     voice = _voice(args.voice)
     rng = random.Random(args.seed)
     feats, labels, baseline, utt, held = [], [], [], [], []
