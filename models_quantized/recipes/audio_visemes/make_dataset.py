@@ -96,7 +96,7 @@ def render(voice, text: str, rng: random.Random, augment: bool):
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, required=True)
-    parser.add_argument("--sentences", type=int, default=2400)
+    parser.add_argument("--sentences", type=int, default=3200)
     parser.add_argument("--seed", type=int, default=20261126)
     parser.add_argument("--voice", default="piper-en_US-joe-medium")
     args = parser.parse_args(argv)
