@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 from .asr.phrase_hints import pack_phrases
+from .asr.supervised import SupervisedRecognizer
+from .tts.supervised import SupervisedSynthesizer
 from .audio.echo import make_echo_canceller
 from .barge_in import BargeInConfig
 from .level_gate import LevelGate
@@ -168,7 +170,13 @@ def run_kiosk(cfg: KioskConfig, on_ready: Callable[[Kiosk], None] | None = None)
     recognizer = make_recognizer(catalog, lang, hints(lang, pack))
     board = board_defaults()
     precision, threads = resolve(cfg.voice_precision, cfg.inference_threads, board)
-    synthesizers = {lang: make_synthesizer(catalog, lang, precision=precision)}
+    def voice(lg: str) -> SupervisedSynthesizer:
+        """A voice rebuilt when its engine fails; meanwhile espeak-ng speaks, so answers go on."""
+        from .tts.espeak_tts import EspeakSynthesizer
+        return SupervisedSynthesizer(lambda: make_synthesizer(catalog, lg, precision=precision), None,
+                                     fallback=lambda: EspeakSynthesizer(lg), background=cfg.realtime)
+
+    synthesizers = {lang: voice(lang)}
     lip_sync = _audio_lip_sync(catalog, cfg.inference_backend)   # 0.02 ms a frame: one thread
     rate = synthesizers[lang].rate
     vad = make_vad(cfg.vad)
@@ -179,6 +187,12 @@ def run_kiosk(cfg: KioskConfig, on_ready: Callable[[Kiosk], None] | None = None)
     def is_complete(partial: str) -> bool:
         return responder.matcher.match(partial, lang).confidence >= COMPLETE_QUESTION_CONFIDENCE
 
+    def supervised(lg: str, pk: ContentPack, first=None) -> SupervisedRecognizer:
+        """A recogniser that is rebuilt when its engine fails (in the background when live)."""
+        return SupervisedRecognizer(lambda: make_recognizer(catalog, lg, hints(lg, pk)), first,
+                                    clock=source.now, background=cfg.realtime)
+
+    recognizer = supervised(lang, pack, recognizer)
     listener = Listener(vad, recognizer, Endpointer(cfg.endpoint), is_complete, LevelGate())
     speech = SpeechOutput(synthesizers, sink, source.now, time.perf_counter, lip_sync)
     from .panel_profile import load_profile
@@ -193,8 +207,8 @@ def run_kiosk(cfg: KioskConfig, on_ready: Callable[[Kiosk], None] | None = None)
         backends["panel"] = bridge.url if bridge else "none"
     languages = LanguageBackends(
         listenable=tuple(lg for lg in pack.languages if can_recognize(catalog, lg)),
-        recognizer=lambda lg, pk: make_recognizer(catalog, lg, hints(lg, pk)),
-        voice=lambda lg: make_synthesizer(catalog, lg, precision=precision))
+        recognizer=lambda lg, pk: supervised(lg, pk),
+        voice=voice)
     echo = make_echo_canceller(cfg.echo if cfg.echo != "auto" else
                                ("webrtc" if cfg.output == "speaker" else "none"))
     backends["echo"] = echo.name
@@ -246,6 +260,10 @@ def run_kiosk(cfg: KioskConfig, on_ready: Callable[[Kiosk], None] | None = None)
         "turns": result.turns,
         "greetings": result.greetings,
         "discarded_turns": result.discarded,
+        "unheard_turns": result.unheard,
+        "stages": {"asr": getattr(kiosk.listener.recognizer, "health", None) and
+                   kiosk.listener.recognizer.health.record(),
+                   "tts": {lg: s.health.record() for lg, s in speech.synthesizers.items() if hasattr(s, "health")}},
         "barge_in": result.barge_ins,
         "stopped_by": kiosk.stop_requested,
         "startup": startup,

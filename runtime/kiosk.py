@@ -11,20 +11,19 @@ import datetime as dt
 import logging
 import time
 
-from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from .audio.sources import AudioSource
 from .avatar.rig_animator import AvatarMode
 from .avatar_view import AvatarView
 from .job_inbox import JobInbox
-from .dialogue.content_pack import ContentPack, load_content_pack
-from .asr.base import Recognizer
+from .dialogue.content_pack import load_content_pack
 from .audio.chunk import AudioChunk
 from .audio.echo import EchoCanceller, NullEchoCanceller
 from .barge_in import BargeInConfig, BargeInDetector
 from .dialogue.responder import Answer, Responder
 from .dialogue.answer_text import split_cues
+from .dialogue.prompts import prompt
 from .dialogue.session import Kind
 from .errors import EdgeAvatarError
 from .events import RunEvent, Speculation, TurnEnd
@@ -34,46 +33,12 @@ from .presence import ActionKind
 from .report import turn_record
 from .speech_output import SpeechOutput, Utterance
 from .tts.base import Synthesizer
+from .kiosk_state import Guess, KioskRun, LanguageBackends, PendingAnswer
 
 _LOGGER = logging.getLogger(__name__)
 TAIL_S = 0.5  # keep animating this long after the last answer ends
 DISCLOSURES = {"en": "I am an AI-generated digital guide.", "zh": "我是人工智能生成的数字人。"}
 GREETINGS = {"en": "Hello! Ask me anything about this place.", "zh": "您好！有什么可以帮您？"}
-
-
-@dataclass
-class _Pending:
-    turn: TurnEnd
-    answer: Answer
-    answer_ready_at: float
-    utterance: Utterance
-    speculative: bool
-
-
-@dataclass
-class _Guess:
-    answer: Answer
-    utterance: Utterance
-    at: float
-
-
-@dataclass
-class KioskRun:
-    turns: list[dict[str, Any]] = field(default_factory=list)
-    greetings: list[dict[str, Any]] = field(default_factory=list)
-    discarded: int = 0
-    barge_ins: list[dict[str, Any]] = field(default_factory=list)
-    ignored_over_speech: int = 0   # sounds over the avatar's voice that were not a barge-in (echo, "uh-huh")
-    speculations: int = 0
-    speculation_hits: int = 0
-
-
-@dataclass(frozen=True)
-class LanguageBackends:
-    """How the kiosk gets a recogniser and a voice for a language the visitor switches to."""
-    listenable: tuple[str, ...]                    # languages with an installed recogniser
-    recognizer: Callable[[str, ContentPack], Recognizer]   # (language, pack for its phrase hints)
-    voice: Callable[[str], Synthesizer]
 
 
 class Kiosk:
@@ -103,8 +68,8 @@ class Kiosk:
         self.tick_listeners: list[Callable[[float], None]] = []     # each chunk (the service watchdog)
         self._turn_started_at = 0.0
         self.run_state = KioskRun()
-        self._guess: _Guess | None = None
-        self._pending: list[_Pending] = []
+        self._guess: Guess | None = None
+        self._pending: list[PendingAnswer] = []
         self._cues: list[tuple[Utterance, str, float]] = []   # (utterance, cue, where in it 0..1)
         self._inbox = JobInbox()
         self.stop_requested: str | None = None
@@ -149,6 +114,9 @@ class Kiosk:
             if (self.lang != self.home_lang and not self.listener.endpointer.in_turn
                     and self.session.expired(chunk.timestamp)):
                 self._switch_language(self.home_lang)
+            rebuild = getattr(self.listener.recognizer, "tick", None)
+            if rebuild is not None:
+                rebuild()              # a failed recogniser is rebuilt between turns
             cleaned = self._cancel_echo(chunk)
             if cleaned.audio:
                 for event, payload in self.listener.process(cleaned, self.source.now):
@@ -206,7 +174,7 @@ class Kiosk:
             return
         self.run_state.speculations += 1
         spoken = self._spoken(answer)
-        self._guess = _Guess(answer, self.speech.say(spoken, answer.lang, held=True), spec.at)
+        self._guess = Guess(answer, self.speech.say(spoken, answer.lang, held=True), spec.at)
         if not self.realtime:
             # Fast mode stands for a pause that lasts as long as the synthesis takes.
             self._guess.utterance.first_ready.wait()
@@ -217,6 +185,9 @@ class Kiosk:
             self._guess = None
 
     def _answer(self, turn: TurnEnd) -> None:
+        if not turn.transcript and not getattr(self.listener.recognizer, "hearing", True):
+            self._cannot_hear(turn)
+            return
         if not turn.transcript:
             _LOGGER.info("turn %.2f-%.2f s: nothing recognised", turn.speech_start, turn.speech_end)
             self._drop_guess()
@@ -239,12 +210,22 @@ class Kiosk:
             utterance, speculative = self.speech.say(spoken, answer.lang), False
         _LOGGER.info("heard %r -> %s %s (%.2f)%s", turn.transcript, answer.kind, answer.intent or "-",
                      answer.confidence, " [speculated]" if speculative else "")
-        self._pending.append(_Pending(turn, answer, ready_at, utterance, speculative))
+        self._pending.append(PendingAnswer(turn, answer, ready_at, utterance, speculative))
         lead = len(spoken) - len(answer.text)     # the disclosure said first, if any
         self._cues += [(utterance, cue.name, (lead + cue.at_char) / max(1, len(spoken))) for cue in answer.cues]
         if not self.realtime:
             # As fast as possible, but in order: the answer's audio is placed on the
             # time line before more input is read, as it would be in real time.
+            utterance.done.wait()
+
+    def _cannot_hear(self, turn: TurnEnd) -> None:
+        """Someone spoke while the recogniser is down (being rebuilt): say so, rather than nothing."""
+        self._drop_guess()
+        text = prompt("cannot_hear", self.lang, self.responder.pack.prompts)
+        utterance = self.speech.say(text, self.lang)
+        self.run_state.unheard.append({"speech_start_ms": int(round(turn.speech_start * 1000)), "text": text})
+        _LOGGER.warning("visitor spoke at %.2f s while the recogniser is down: %r", turn.speech_start, text)
+        if not self.realtime:
             utterance.done.wait()
 
     def _collect_finished(self, final: bool = False) -> None:

@@ -110,6 +110,10 @@ class SpeechOutput:
     def languages(self) -> tuple[str, ...]:
         return tuple(self._synthesizers)
 
+    @property
+    def synthesizers(self) -> dict[str, Synthesizer]:
+        return dict(self._synthesizers)
+
     def set_synthesizer(self, lang: str, synthesizer: Synthesizer) -> None:
         """Use another voice from the next utterance on."""
         self._synthesizers = {**self._synthesizers, lang: synthesizer}

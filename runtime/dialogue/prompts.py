@@ -11,6 +11,8 @@ PROMPTS: dict[str, dict[str, str]] = {
     "repeat_nothing": {"en": "I have not said anything yet. What would you like to know?",
                        "zh": "我还没有说什么呢。您想了解什么？"},
     "language_switched": {"en": "Sure, I will speak English.", "zh": "好的，我说中文。"},
+    "cannot_hear": {"en": "Sorry, I cannot hear you right now. Please try again in a moment.",
+                    "zh": "抱歉，我现在听不清您说话，请稍后再试。"},
     "language_unavailable": {"en": "Sorry, I cannot listen in {language} at this kiosk yet.",
                              "zh": "抱歉，这台导览机暂时还听不懂{language}。"},
 }

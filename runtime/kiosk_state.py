@@ -1,0 +1,50 @@
+"""What the conversation loop keeps: answers in flight, a speculated answer, the run's record, and
+how to get a recogniser and a voice for another language."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from .asr.base import Recognizer
+from .dialogue.content_pack import ContentPack
+from .dialogue.responder import Answer
+from .events import TurnEnd
+from .speech_output import Utterance
+from .tts.base import Synthesizer
+
+
+@dataclass
+class PendingAnswer:
+    turn: TurnEnd
+    answer: Answer
+    answer_ready_at: float
+    utterance: Utterance
+    speculative: bool
+
+
+@dataclass
+class Guess:
+    answer: Answer
+    utterance: Utterance
+    at: float
+
+
+@dataclass
+class KioskRun:
+    turns: list[dict[str, Any]] = field(default_factory=list)
+    greetings: list[dict[str, Any]] = field(default_factory=list)
+    discarded: int = 0
+    barge_ins: list[dict[str, Any]] = field(default_factory=list)
+    ignored_over_speech: int = 0   # sounds over the avatar's voice that were not a barge-in (echo, "uh-huh")
+    speculations: int = 0
+    speculation_hits: int = 0
+    unheard: list[dict[str, Any]] = field(default_factory=list)   # spoke while the recogniser was down
+
+
+@dataclass(frozen=True)
+class LanguageBackends:
+    """How the kiosk gets a recogniser and a voice for a language the visitor switches to."""
+    listenable: tuple[str, ...]                    # languages with an installed recogniser
+    recognizer: Callable[[str, ContentPack], Recognizer]   # (language, pack for its phrase hints)
+    voice: Callable[[str], Synthesizer]
