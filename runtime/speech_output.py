@@ -14,6 +14,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable
 
+from .audio.chunk import AudioChunk
 from .audio.sinks import AudioSink
 from .errors import EdgeAvatarError
 from .tts.base import SpeechSegment, Synthesizer

@@ -54,3 +54,25 @@ def test_mandarin_falls_back_to_espeak_with_a_loudness_driven_mouth():
     assert {v for _, v in keys} >= {"aa", "sil"}
     assert keys[-1][1] == "sil"
     speech.close()
+
+
+class _RecordingSink(NullSink):
+    def __init__(self, rate: int = 16000):
+        super().__init__(rate)
+        self.played = []
+
+    def play(self, chunk, now):
+        self.played.append(chunk)
+        return super().play(chunk, now)
+
+
+def test_the_fleets_volume_turns_the_answer_down_and_it_is_still_spoken():
+    sink = _RecordingSink()
+    speech = SpeechOutput({"en": ToneSynthesizer()}, sink, lambda: 0.0, time.perf_counter)
+    loud = speech.say("one", "en")
+    assert loud.done.wait(5) and loud.error is None
+    speech.volume = 0.5
+    quiet = speech.say("one", "en")
+    assert quiet.done.wait(5) and quiet.error is None, quiet.error
+    assert sink.played[1].rms() == pytest.approx(0.5 * sink.played[0].rms(), rel=0.02)
+    speech.close()
