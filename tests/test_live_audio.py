@@ -136,3 +136,56 @@ def test_the_microphone_lost_and_back_is_picked_up_without_a_restart(pulse, spea
         kiosk.kill()
     [turn] = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))["turns"]
     assert turn["intent"] == "cinema"
+
+
+def test_the_speaker_lost_and_back_plays_the_next_answer_without_a_restart(pulse, speak, mall_pack_dir, tmp_path):
+    """The sound server dies under a live kiosk (microphone and speaker both gone) and comes back:
+    the kiosk keeps running, reopens both, hears the next question and the answer is played."""
+    audio, _ = speak(["Where is the cinema?"], gap_s=0.5, lead_s=0.3)
+    question = write_wav(tmp_path / "question.wav", audio)
+    kiosk = subprocess.Popen(
+        [sys.executable, "-m", "runtime", "run", "--content", str(mall_pack_dir), "--lang", "en",
+         "--input", "mic", "--output", "speaker", "--display", "headless", "--max-turns", "1",
+         "--report", str(tmp_path / "report.json")],
+        env=pulse, stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    log: list[str] = []
+    ready, speaker_lost, speaker_back, mic_back = (threading.Event() for _ in range(4))
+
+    def watch():
+        for line in kiosk.stderr:
+            log.append(line)
+            ready.set() if "kiosk ready" in line else None
+            speaker_lost.set() if "speaker" in line and "the device is gone?" in line else None
+            speaker_back.set() if "speaker" in line and "audio is flowing again" in line else None
+            mic_back.set() if "microphone" in line and "audio is back" in line else None
+
+    threading.Thread(target=watch, daemon=True).start()
+    recording = tmp_path / "speaker.wav"
+    recorder = None
+    try:
+        assert ready.wait(60), "".join(log)
+        time.sleep(0.5)
+        subprocess.run(["pulseaudio", "--kill"], env=pulse, capture_output=True)     # the sound card is gone
+        assert speaker_lost.wait(15), "".join(log)
+        assert kiosk.poll() is None
+        start_pulse(pulse)                                                           # and back
+        assert speaker_back.wait(20) and mic_back.wait(20), "".join(log)
+        recorder = subprocess.Popen(["parecord", "--device=kiosk_out.monitor", "--file-format=wav",
+                                     "--channels=1", "--rate=22050", str(recording)], env=pulse)
+        time.sleep(0.5)
+        subprocess.run(["paplay", "--device=visitor", str(question)], env=pulse, check=True, timeout=30)
+        try:
+            assert kiosk.wait(timeout=60) == 0, "".join(log)
+        except subprocess.TimeoutExpired:
+            pytest.fail("the kiosk did not answer after the sound server came back:\n" + "".join(log))
+    finally:
+        kiosk.kill()
+        if recorder is not None:
+            time.sleep(0.3)
+            recorder.terminate()
+            recorder.wait(timeout=10)
+    [turn] = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))["turns"]
+    assert turn["intent"] == "cinema"
+    heard = read_wav(recording)
+    loud = frame_rms(heard.float_samples(), heard.rate) > 0.02
+    assert loud.sum() * 0.01 > 1.5, "the reopened speaker played less than 1.5 s of the answer"
