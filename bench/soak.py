@@ -3,9 +3,12 @@
     python bench/soak.py [--turns 200] [--json bench/results/soak.json]
 
 The kiosk (`run_kiosk`, fast-paced) hears N spoken questions (Piper voice, the mall pack installed as a
-fleet bundle) with the fleet agent embedded and a private Mosquitto. Faults on the way: the broker is
-restarted, a corrupt content bundle is pushed (its self-test fails and is rolled back), a bundle with a
-broken signature is pushed. Measured: RSS after warm-up vs at the end, open file descriptors and
+fleet bundle) with the fleet agent embedded, a private Mosquitto and the panel controller simulator
+on a pty. Faults on the way: the broker is restarted, the panel controller reboots (power-on defaults:
+the kiosk must set mode and brightness again), a corrupt content bundle is pushed (its self-test fails
+and is rolled back), the recogniser's engine crashes mid-run (rebuilt in place; the visitor who spoke
+then is told the kiosk cannot hear). Audio-device loss needs a sound server and is tested live
+(`tests/test_live_audio.py`). Measured: RSS after warm-up vs at the end, open file descriptors and
 threads, interaction-log lines vs answered turns, every fault recovered. `tests/test_soak.py` runs a
 short version in CI; the targets are growth <= 5 %, no leaked descriptors or threads, no lost lines.
 """
@@ -57,6 +60,7 @@ def run_soak(folder: Path, turns: int, seed: int = 7) -> dict:
     from runtime.config import KioskConfig
     from runtime.fleet_link import KioskControl, installed_config
     from runtime.models import ModelCatalog
+    from firmware_bridge.simulator import PtySimulator
     from tests.mosquitto import free_port, mosquitto
 
     rng = random.Random(seed)
@@ -78,8 +82,10 @@ def run_soak(folder: Path, turns: int, seed: int = 7) -> dict:
     build_bundle(broken_src, "content", "2.0.0", key, broken)
     port = free_port()
     url = f"mqtt://127.0.0.1:{port}"
+    controller = PtySimulator()
     cfg = installed_config(KioskConfig(input=str(wav), output="null", display="headless", pace="fast", lang="en",
-                                       log_dir=folder / "log", width=135, height=240), data)
+                                       log_dir=folder / "log", width=135, height=240,
+                                       panel_port=controller.path), data)
     samples: list[dict] = []
     faults: dict[str, str] = {}
     box: dict = {}
@@ -103,7 +109,33 @@ def run_soak(folder: Path, turns: int, seed: int = 7) -> dict:
             rec = admin.wait_for_installs(["soak"], offer.bundle_id, 120)["soak"]
             faults[name] = f"{rec.get('state')} ({rec.get('reason', '')})"
 
-    plan = {max(2, turns // 4): lambda: restart_broker(), max(3, turns // 2): lambda: push(broken, "corrupt content push")}
+    def reboot_controller():
+        wanted = (controller.model.state.brightness, controller.model.state.mode)
+        controller.reboot()
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            if controller.model.boots >= 2 and (controller.model.state.brightness,
+                                                 controller.model.state.mode) == wanted:
+                faults["controller reboot"] = "panel set up again"
+                return
+            time.sleep(0.1)
+        faults["controller reboot"] = f"not set up again: {controller.model.state}"
+
+    def crash_recogniser():
+        def inject():
+            asr = box["kiosk"].listener.recognizer
+            engine, real_accept = asr._inner, asr._inner.accept
+
+            def accept(chunk):
+                engine.accept = real_accept
+                raise RuntimeError("decoder crashed (injected)")
+            engine.accept = accept
+        box["kiosk"].post(inject)
+        faults["recogniser crash"] = "injected"
+
+    plan = {max(2, turns // 4): restart_broker, max(3, turns // 3): reboot_controller,
+            max(4, turns // 2): lambda: push(broken, "corrupt content push"),
+            max(5, 3 * turns // 4): crash_recogniser}
 
     def on_turn(turn: dict) -> None:
         n = len(box["kiosk"].run_state.turns)
@@ -124,7 +156,7 @@ def run_soak(folder: Path, turns: int, seed: int = 7) -> dict:
     report = run_kiosk(cfg, on_ready)
     elapsed = time.perf_counter() - started
     deadline = time.monotonic() + 120
-    while plan or len(faults) < 2:                 # a fault still running when the visitors stopped
+    while plan or len(faults) < 4:                 # a fault still running when the visitors stopped
         if time.monotonic() > deadline:
             break
         for n in list(plan):
@@ -133,11 +165,17 @@ def run_soak(folder: Path, turns: int, seed: int = 7) -> dict:
     session = box["agent"].core.session
     box["agent"].stop()
     broker["ctx"].__exit__(None, None, None)
+    controller.close()
+    asr = report["stages"]["asr"]
+    if "recogniser crash" in faults:
+        faults["recogniser crash"] = ("rebuilt in place" if asr["up"] and asr["restarts"] >= 1 else
+                                      f"not rebuilt: {asr}")
     log_lines = sum(len(p.read_text().splitlines()) for p in (folder / "log").glob("*.log"))
     warm = samples[min(2, len(samples) - 1)]
     end = samples[-1]
     return {
         "machine": machine(), "turns_spoken": turns, "turns_answered": len(report["turns"]),
+        "turns_unheard": len(report["unheard_turns"]),
         "seconds": round(elapsed, 1), "log_lines": log_lines,
         "rss_mb": {"after_warm_up": round(warm["rss_mb"], 1), "end": round(end["rss_mb"], 1),
                    "growth_pct": round(100 * (end["rss_mb"] - warm["rss_mb"]) / warm["rss_mb"], 2)},
@@ -156,7 +194,8 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         r = run_soak(Path(tmp), args.turns)
     print_table(f"Soak: {args.turns} spoken questions with faults ({r['machine']})", [
-        ("answered / interaction-log lines", f"{r['turns_answered']} / {r['log_lines']}"),
+        ("answered / told 'cannot hear' / interaction-log lines",
+         f"{r['turns_answered']} / {r['turns_unheard']} / {r['log_lines']}"),
         ("RSS after warm-up -> end", f"{r['rss_mb']['after_warm_up']} -> {r['rss_mb']['end']} MB "
                                      f"({r['rss_mb']['growth_pct']:+.2f} %, target <= 5 %)"),
         ("open fds after warm-up -> end", f"{r['fds']['after_warm_up']} -> {r['fds']['end']}"),
