@@ -37,6 +37,29 @@ def make_recognizer(catalog: ModelCatalog, language: str,
                         f"for {language} to a models directory (--models DIR with a manifest.yaml)")
 
 
+def describe_recognizer(catalog: ModelCatalog, language: str) -> str:
+    """The engine `make_recognizer` will use, without loading it (for a background load)."""
+    if catalog.find("asr", language, engine="vosk") is not None:
+        return "vosk"
+    if catalog.find("asr", language, engine="pocketsphinx") is not None:
+        return "pocketsphinx"
+    raise LanguageError(f"language {language!r}: no speech recogniser installed; add a Vosk model "
+                        f"for {language} to a models directory (--models DIR with a manifest.yaml)")
+
+
+def describe_synthesizer(catalog: ModelCatalog, language: str, precision: str = "float") -> tuple[str, int]:
+    """(engine, sample rate) of the voice `make_synthesizer` will load, read from its config file."""
+    import json
+    entry = catalog.find("tts", language, engine="piper", precision=precision)
+    if entry is None:
+        return "espeak-ng", 22050
+    config = next(f.path for f in entry.files if f.path.name.endswith(".onnx.json"))
+    try:
+        return "piper", int(json.loads(config.read_text(encoding="utf-8"))["audio"]["sample_rate"])
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        raise ModelError(f"{config}: expected a Piper voice config with audio.sample_rate ({err})") from err
+
+
 def make_synthesizer(catalog: ModelCatalog, language: str, deterministic: bool = False,
                      precision: str = "float") -> Synthesizer:
     """A Piper voice for the language when installed (of `precision` when both exist), else

@@ -73,7 +73,7 @@ def test_a_live_kiosk_hears_the_microphone_and_answers_through_the_speaker(pulse
     def watch():
         for line in kiosk.stderr:
             log.append(line)
-            if "kiosk ready" in line:
+            if "listening: recogniser and voice loaded" in line:
                 ready.set()
 
     threading.Thread(target=watch, daemon=True).start()
@@ -113,7 +113,7 @@ def test_the_microphone_lost_and_back_is_picked_up_without_a_restart(pulse, spea
     def watch():
         for line in kiosk.stderr:
             log.append(line)
-            ready.set() if "kiosk ready" in line else None
+            ready.set() if "listening: recogniser and voice loaded" in line else None
             lost.set() if "the device is gone?" in line else None
             back.set() if "audio is back" in line else None
 
@@ -154,7 +154,7 @@ def test_the_speaker_lost_and_back_plays_the_next_answer_without_a_restart(pulse
     def watch():
         for line in kiosk.stderr:
             log.append(line)
-            ready.set() if "kiosk ready" in line else None
+            ready.set() if "listening: recogniser and voice loaded" in line else None
             speaker_lost.set() if "speaker" in line and "the device is gone?" in line else None
             speaker_back.set() if "speaker" in line and "audio is flowing again" in line else None
             mic_back.set() if "microphone" in line and "audio is back" in line else None

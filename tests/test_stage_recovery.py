@@ -135,3 +135,17 @@ def test_a_voice_that_throws_is_replaced_by_espeak_for_the_answer_and_rebuilt(pi
     assert third.done.wait(30) and third.error is None
     assert made and voice.health.restarts == 1 and voice.health.up
     speech.close()
+
+
+@pytest.mark.slow
+def test_live_the_models_load_behind_the_idling_avatar_and_an_early_question_is_still_heard(speak, tmp_path):
+    """Real-time input: the avatar is drawn before the recogniser and the voice have loaded; a
+    visitor who speaks straight away waits for the load instead of being missed."""
+    audio, _ = speak(["Where are the toilets?"], gap_s=1.5, lead_s=0.2)
+    wav = write_wav(tmp_path / "early.wav", audio)
+    report = kiosk_app.run_kiosk(KioskConfig(input=str(wav), output="null", display="headless", pace="realtime",
+                                             lang="en"))
+    startup = report["startup"]
+    assert startup["avatar_on_screen_s"] is not None and startup["listening_s"] is not None
+    assert startup["avatar_on_screen_s"] <= startup["listening_s"]
+    assert [t["intent"] for t in report["turns"]] == ["restroom"] and report["unheard_turns"] == []

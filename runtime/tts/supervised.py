@@ -17,23 +17,61 @@ _LOGGER = logging.getLogger(__name__)
 
 
 class SupervisedSynthesizer:
+    """With `preload` (name, language and rate given), the voice loads in the background from the
+    start; an answer asked for before it is loaded waits for it."""
+
     def __init__(self, make: Callable[[], Synthesizer], first: Synthesizer | None,
                  fallback: Callable[[], Synthesizer], clock: Callable[[], float] = time.monotonic,
-                 background: bool = True):
+                 background: bool = True, preload: tuple[str, str, int] | None = None,
+                 on_loaded: Callable[[], None] | None = None):
         self._make = make
-        self._inner: Synthesizer | None = first if first is not None else make()
         self._make_fallback = fallback
         self._fallback: Synthesizer | None = None
-        self.name = self._inner.name
-        self.language = self._inner.language
-        self.rate = self._inner.rate
-        self.health = StageHealth(f"tts-{self.language}")
         self._clock = clock
         self._background = background
         self._lock = threading.Lock()
+        self._loaded = threading.Event()
+        self._on_loaded = on_loaded
+        self._inner: Synthesizer | None = None
+        if first is None and preload is not None:
+            self.name, self.language, self.rate = preload
+            self.health = StageHealth(f"tts-{self.language}")
+            self._rebuilding = True
+            threading.Thread(target=self._first_load, name="load-voice", daemon=True).start()
+            return
+        self._inner = first if first is not None else make()
+        self.name, self.language, self.rate = self._inner.name, self._inner.language, self._inner.rate
+        self.health = StageHealth(f"tts-{self.language}")
         self._rebuilding = False
+        self._loaded_now()
+
+    def _loaded_now(self) -> None:
+        self._loaded.set()
+        if self._on_loaded is not None:
+            self._on_loaded()
+
+    def _first_load(self) -> None:
+        started = time.perf_counter()
+        try:
+            fresh = self._make()
+        except Exception as err:   # the fallback voice speaks; the main one is retried after the back-off
+            _LOGGER.error("voice %s: first load failed (%s: %s)", self.name, type(err).__name__, err)
+            with self._lock:
+                self.health.failed(self._clock(), f"load: {type(err).__name__}: {err}")
+                self._rebuilding = False
+            self._loaded.set()
+            return
+        if fresh.rate != self.rate:
+            _LOGGER.warning("voice %s: %d Hz, not the %d Hz its config said; the sink resamples",
+                            fresh.name, fresh.rate, self.rate)
+        with self._lock:
+            self._inner, self._rebuilding = fresh, False
+        _LOGGER.info("voice %s (%s) loaded in the background in %.2f s", fresh.name, self.language,
+                     time.perf_counter() - started)
+        self._loaded_now()
 
     def synthesize(self, text: str) -> Iterator[SpeechSegment]:
+        self._loaded.wait(60.0)
         self._maybe_rebuild()
         inner, pieces, said = self._inner, split_for_speech(text), 0
         if inner is not None:
