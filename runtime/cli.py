@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -169,6 +170,7 @@ def _cmd_run(args) -> int:
     if args.data_dir:
         from fleet.installer import BundleInstaller
         from .fleet_link import installed_config
+        os.environ.setdefault("EDGE_AVATAR_DATA", str(args.data_dir))   # caches go there (read-only root)
         BundleInstaller(args.data_dir, None, None).recover()   # finish/undo a crashed install before reading it
         cfg = installed_config(cfg, args.data_dir)
     if args.input is None and not has_input_device():

@@ -23,7 +23,8 @@ def test_the_unit_is_a_notify_service_with_a_watchdog_and_restarts(tmp_path, cap
     for line in ("Type=notify", "WatchdogSec=20", "Restart=on-failure", "User=pi", "StartLimitBurst=10",
                  "Environment=EDGE_AVATAR_DATA=/srv/kiosk", "Environment=SDL_VIDEODRIVER=kmsdrm",
                  "ExecStart=/opt/ea/bin/edge-avatar run --data-dir /srv/kiosk --fleet-broker mqtts://fleet:8883 "
-                 "--device-id 'k 1'", "ReadWritePaths=/srv/kiosk", "WantedBy=multi-user.target"):
+                 "--device-id 'k 1'", "ReadWritePaths=/srv/kiosk", "WantedBy=multi-user.target",
+                 "ProtectSystem=strict", "Environment=EDGE_AVATAR_CACHE=/srv/kiosk/cache"):
         assert line in unit.splitlines(), line
     assert cli_main(["service", "install", "--unit-dir", str(tmp_path), "--no-enable", "--user", "pi",
                      "--", "--panel", "pyramid-1080"]) == 0

@@ -9,15 +9,19 @@ artist can start from. Canvas 1080 x 1920 (portrait), upper body, front-facing.
 from __future__ import annotations
 
 import hashlib
+import logging
 import math
 import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pygame
 import yaml
 
 from .mouth_shapes import VISEMES
+
+_LOGGER = logging.getLogger(__name__)
 from .vector_art import Layer, cubic, path
 
 CANVAS = (1080, 1920)
@@ -211,7 +215,11 @@ def build_pack(folder: Path, scale: float = 1.0) -> Path:
 
 
 def cache_dir() -> Path:
-    base = os.environ.get("EDGE_AVATAR_CACHE") or os.path.join(os.path.expanduser("~"), ".cache", "edge-avatar")
+    """$EDGE_AVATAR_CACHE, else the kiosk's data folder (a read-only root leaves only that writable),
+    else ~/.cache/edge-avatar."""
+    base = (os.environ.get("EDGE_AVATAR_CACHE")
+            or (os.path.join(os.environ["EDGE_AVATAR_DATA"], "cache") if os.environ.get("EDGE_AVATAR_DATA") else None)
+            or os.path.join(os.path.expanduser("~"), ".cache", "edge-avatar"))
     return Path(base) / "avatars"
 
 
@@ -226,6 +234,12 @@ def pack_for_scale(cache: Path, scale: float) -> Path:
     code = hashlib.sha256(Path(__file__).read_bytes() + Path(__file__).with_name("vector_art.py").read_bytes())
     folder = Path(cache) / f"nova-{scale:.3f}-{code.hexdigest()[:10]}"
     if not (folder / "rig.yaml").exists():
+        try:
+            Path(cache).mkdir(parents=True, exist_ok=True)
+        except OSError as err:     # a read-only root with no cache folder: draw it where we can
+            folder = Path(tempfile.mkdtemp(prefix="edge-avatar-nova-")) / folder.name
+            _LOGGER.warning("avatar cache %s is not writable (%s); drawing the avatar in %s", cache, err,
+                            folder.parent)
         tmp = folder.with_name(f"{folder.name}.tmp{os.getpid()}")
         build_pack(tmp, scale)
         try:

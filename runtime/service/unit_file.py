@@ -28,7 +28,8 @@ def render_unit(o: UnitOptions) -> str:
     if o.watchdog_s < 5:
         raise ConfigError(f"--watchdog {o.watchdog_s}: expected at least 5 seconds")
     env = "".join(f"Environment={shlex.quote(f'{k}={v}')}\n" for k, v in
-                  (("EDGE_AVATAR_DATA", str(o.data_dir)), *o.environment))
+                  (("EDGE_AVATAR_DATA", str(o.data_dir)), ("EDGE_AVATAR_CACHE", str(o.data_dir / "cache")),
+                   *o.environment))
     cmd = shlex.join([o.executable, "run", "--data-dir", str(o.data_dir), *o.exec_args])
     return f"""# written by `edge-avatar service install`; re-run it rather than editing by hand
 [Unit]
@@ -51,10 +52,12 @@ WatchdogSec={o.watchdog_s}
 # a crash, a hung loop (watchdog) and exit 75 (the fleet asked for a restart) all start it again
 Restart=on-failure
 RestartSec=2
-# logs go to journald (bounded by its own limits): nothing else writes to the SD card but the data folder
+# logs go to journald (bounded by its own limits): nothing else writes to the SD card but the data folder;
+# the whole file system is read-only to the kiosk but that folder, so a read-only root changes nothing
 StandardOutput=journal
 StandardError=journal
-ProtectSystem=full
+ProtectSystem=strict
+ProtectHome=read-only
 PrivateTmp=yes
 NoNewPrivileges=yes
 ReadWritePaths={o.data_dir}
