@@ -41,6 +41,11 @@ def _rss_mb() -> float:
     return float("nan")
 
 
+def _kiosk_threads() -> int:
+    """Threads of the kiosk and its agent, not the harness's own fault injectors."""
+    return sum(1 for t in threading.enumerate() if not t.name.startswith("soak-fault"))
+
+
 def _fds() -> int:
     return len(os.listdir("/proc/self/fd"))
 
@@ -95,11 +100,16 @@ def run_soak(folder: Path, turns: int, seed: int = 7) -> dict:
     broker["ctx"].__enter__()
 
     def restart_broker():
+        before = box["agent"].core.session
         broker["ctx"].__exit__(None, None, None)
         time.sleep(1.0)
         broker["ctx"] = mosquitto(broker_dir, port)
         broker["ctx"].__enter__()
-        faults["broker restart"] = "done"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and box["agent"].core.session == before:
+            time.sleep(0.2)
+        faults["broker restart"] = ("agent reconnected" if box["agent"].core.session > before
+                                    else "agent not reconnected")
 
     def push(bundle: Path, name: str):
         with FleetAdmin(BrokerConfig.from_args(url)) as admin:
@@ -133,15 +143,18 @@ def run_soak(folder: Path, turns: int, seed: int = 7) -> dict:
         box["kiosk"].post(inject)
         faults["recogniser crash"] = "injected"
 
-    plan = {max(2, turns // 4): restart_broker, max(3, turns // 3): reboot_controller,
-            max(4, turns // 2): lambda: push(broken, "corrupt content push"),
-            max(5, 3 * turns // 4): crash_recogniser}
+    # Each fault at a random turn (seeded), after warm-up, at most one per turn.
+    faults_to_inject = [restart_broker, reboot_controller, lambda: push(broken, "corrupt content push"),
+                        crash_recogniser]
+    at = sorted(rng.sample(range(3, max(turns - 1, 3 + len(faults_to_inject))), len(faults_to_inject)))
+    rng.shuffle(faults_to_inject)
+    plan = dict(zip(at, faults_to_inject))
 
     def on_turn(turn: dict) -> None:
         n = len(box["kiosk"].run_state.turns)
-        samples.append({"turn": n, "rss_mb": _rss_mb(), "fds": _fds(), "threads": threading.active_count()})
+        samples.append({"turn": n, "rss_mb": _rss_mb(), "fds": _fds(), "threads": _kiosk_threads()})
         if n in plan:
-            threading.Thread(target=plan.pop(n), daemon=True).start()
+            threading.Thread(target=plan.pop(n), name=f"soak-fault-{n}", daemon=True).start()
 
     def on_ready(kiosk) -> None:
         box["kiosk"] = kiosk
@@ -160,7 +173,7 @@ def run_soak(folder: Path, turns: int, seed: int = 7) -> dict:
         if time.monotonic() > deadline:
             break
         for n in list(plan):
-            threading.Thread(target=plan.pop(n), daemon=True).start()
+            threading.Thread(target=plan.pop(n), name=f"soak-fault-{n}", daemon=True).start()
         time.sleep(0.5)
     session = box["agent"].core.session
     box["agent"].stop()
