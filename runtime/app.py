@@ -171,6 +171,7 @@ def run_kiosk(cfg: KioskConfig, on_ready: Callable[[Kiosk], None] | None = None)
 
     board = board_defaults()
     precision, threads = resolve(cfg.voice_precision, cfg.inference_threads, board)
+    describe_recognizer(catalog, lang)            # no recogniser for the language: say so before any device
     display = open_display(cfg)
     source = open_source(cfg)
     # Live, the models load in the background while the avatar is already on screen and idling;

@@ -8,52 +8,32 @@ speaker is `kiosk_out`, whose monitor is recorded. Nothing here needs a sound ca
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
 import threading
 import time
 
-import numpy as np
 import pytest
 
 from runtime.audio.levels import frame_rms
 from runtime.audio.sources import read_wav
 from tests.conftest import write_wav
+from tests.pulse import pulse_env, start_pulse, stop_pulse
 
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(shutil.which("pulseaudio") is None or shutil.which("paplay") is None,
                                  reason="needs pulseaudio and pulseaudio-utils (make test installs them)")]
 
 
-def start_pulse(env) -> None:
-    # `visitor` first: its monitor is the default source from the first moment, so a kiosk that
-    # reopens its microphone while the daemon is still being set up gets the visitor, not the speaker
-    subprocess.run(["pulseaudio", "-D", "-n", "--exit-idle-time=-1", "--daemonize=yes",
-                    "--load=module-native-protocol-unix",
-                    "--load=module-null-sink sink_name=visitor",
-                    "--load=module-null-sink sink_name=kiosk_out"], env=env, check=True,
-                   capture_output=True, timeout=30)
-    for _ in range(50):
-        if subprocess.run(["pactl", "info"], env=env, capture_output=True).returncode == 0:
-            break
-        time.sleep(0.1)
-    subprocess.run(["pactl", "set-default-sink", "kiosk_out"], env=env, check=True)
-    subprocess.run(["pactl", "set-default-source", "visitor.monitor"], env=env, check=True)
-
-
 @pytest.fixture()
 def pulse(tmp_path):
-    runtime_dir = tmp_path / "pulse"
-    runtime_dir.mkdir(mode=0o700)
-    env = {**os.environ, "XDG_RUNTIME_DIR": str(runtime_dir), "PULSE_RUNTIME_PATH": str(runtime_dir / "pulse"),
-           "HOME": str(tmp_path)}
+    env = pulse_env(tmp_path)
     start_pulse(env)
     try:
         yield env
     finally:
-        subprocess.run(["pulseaudio", "--kill"], env=env, capture_output=True)
+        stop_pulse(env)
 
 
 def test_a_live_kiosk_hears_the_microphone_and_answers_through_the_speaker(pulse, speak, mall_pack_dir, tmp_path):

@@ -1,7 +1,7 @@
 """A read-only root file system (issue 11): the kiosk runs with only its data folder writable.
 
-The test makes its own mount namespace (root only), remounts / read-only, gives /tmp a tmpfs (as
-systemd's PrivateTmp does) and a data folder in it, points HOME at a folder that does not exist,
+The test makes its own mount namespace (root only), remounts / read-only (/tmp included), gives a
+tmpfs for the data folder and TMPDIR (as systemd's PrivateTmp does), points HOME at a folder that does not exist,
 and runs `edge-avatar run --data-dir`: it must answer the bundled question, write its report,
 interaction log and avatar cache in the data folder, and write nothing anywhere else."""
 
@@ -20,21 +20,25 @@ REPO = Path(__file__).resolve().parents[1]
 
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(os.geteuid() != 0 or shutil.which("unshare") is None,
-                                 reason="needs root and unshare(1) to make a read-only mount namespace")]
+                                 reason="needs root and unshare(1) to make a read-only mount namespace"),
+              pytest.mark.skipif(not Path("/mnt").is_dir(), reason="needs an empty /mnt to mount a tmpfs on")]
 
+# The writable tmpfs goes on /mnt (the checkout may itself live under /tmp); TMPDIR stands for
+# systemd's PrivateTmp.
 SCRIPT = r"""
 set -e
 mount -o remount,bind,ro /
-mount -t tmpfs tmpfs /tmp
-mkdir /tmp/data
+mount -t tmpfs tmpfs /mnt
+mkdir /mnt/data /mnt/tmp
 touch /probe 2>/dev/null && { echo "ROOT IS WRITABLE"; exit 3; }
+touch /tmp/probe 2>/dev/null && { echo "/tmp IS WRITABLE"; exit 3; }
 cd "$REPO"
-HOME=/nonexistent EDGE_AVATAR_CACHE= SDL_VIDEODRIVER=dummy SDL_AUDIODRIVER=dummy \
-  "$PY" -m runtime run --data-dir /tmp/data --input runtime/content/default/demo_question.wav \
-  --output null --display headless --pace fast --log-dir /tmp/data/interactions --report /tmp/data/report.json \
-  2> /tmp/data/stderr.txt || { cat /tmp/data/stderr.txt; exit 4; }
-echo "REPORT $(cat /tmp/data/report.json | tr -d '\n')"
-echo "FILES"; cd /tmp && find data -maxdepth 3 | sort
+HOME=/nonexistent TMPDIR=/mnt/tmp EDGE_AVATAR_CACHE= SDL_VIDEODRIVER=dummy SDL_AUDIODRIVER=dummy \
+  "$PY" -m runtime run --data-dir /mnt/data --input runtime/content/default/demo_question.wav \
+  --output null --display headless --pace fast --log-dir /mnt/data/interactions --report /mnt/data/report.json \
+  2> /mnt/data/stderr.txt || { cat /mnt/data/stderr.txt; exit 4; }
+echo "REPORT $(cat /mnt/data/report.json | tr -d '\n')"
+echo "FILES"; cd /mnt && find data -maxdepth 3 | sort
 """
 
 
