@@ -5,6 +5,8 @@ every fault recovered. (Memory growth is judged by the long run: a dozen turns a
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 
 from bench.soak import MALL, run_soak
@@ -23,5 +25,18 @@ def test_a_short_soak_loses_nothing_and_recovers_from_every_fault(tmp_path):
     assert r["faults"]["broker restart"] == "agent reconnected" and r["agent_sessions"] >= 2
     assert r["faults"]["corrupt content push"] == "rejected (health-check-failed)"
     assert r["content_after"] == "mall-demo"                  # still answering from the good pack
+    assert r["threads"]["end"] <= r["threads"]["after_warm_up"]
+    assert r["fds"]["end"] <= r["fds"]["after_warm_up"] + 2
+
+
+@pytest.mark.skipif(shutil.which("pulseaudio") is None or shutil.which("paplay") is None,
+                    reason="needs pulseaudio and pulseaudio-utils (make test installs them)")
+def test_a_short_live_soak_answers_across_a_lost_and_returned_sound_card(tmp_path):
+    """Real microphone and speaker (PortAudio on a private PulseAudio), real time; the sound server
+    is killed and restarted between turns; every question is still answered, nothing leaks."""
+    from bench.live_soak import run_live_soak
+    r = run_live_soak(tmp_path, turns=4, losses=1)
+    assert r["audio_losses"] == 1 and r["unanswered_turns"] == [], r
+    assert r["turns_answered"] == 4 and r["log_lines"] == 4
     assert r["threads"]["end"] <= r["threads"]["after_warm_up"]
     assert r["fds"]["end"] <= r["fds"]["after_warm_up"] + 2
