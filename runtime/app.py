@@ -233,12 +233,14 @@ def run_kiosk(cfg: KioskConfig, on_ready: Callable[[Kiosk], None] | None = None)
     backends["echo"] = echo.name
     kiosk = Kiosk(source, listener, responder, speech, view, lang, cfg.realtime, cfg.max_turns, panel,
                   languages, venue_now(pack.timezone), echo, BargeInConfig() if cfg.barge_in else None)
+    closers: list[Callable[[], None]] = []
     log_dir = cfg.log_dir or (default_data_dir() / "interactions" if cfg.input == "mic" else None)
     if log_dir is not None:
         from .interaction_log import InteractionLog
         log, now = InteractionLog(log_dir), venue_now(pack.timezone)
         log.prune(now().date())
         kiosk.turn_listeners.append(lambda turn: log.write(now(), turn))
+        closers.append(log.sync)
         backends["interaction_log"] = str(log_dir)
     from .service.notifier import make_notifier
     startup: dict[str, float | None] = {"avatar_on_screen_s": None, "listening_s": None}
@@ -261,6 +263,8 @@ def run_kiosk(cfg: KioskConfig, on_ready: Callable[[Kiosk], None] | None = None)
     try:
         result = kiosk.run()
     finally:
+        for close in closers:
+            close()
         if panel is not None:
             panel.close()
         if bridge is not None:

@@ -26,6 +26,20 @@ def test_one_text_line_per_turn_traceable_to_the_pack(tmp_path):
     assert not list(tmp_path.glob("*.wav"))
 
 
+def test_lines_are_written_at_once_but_flushed_to_the_card_at_most_once_a_minute(tmp_path):
+    log = InteractionLog(tmp_path, sync_every_s=60)
+    start = dt.datetime(2026, 5, 1, 14, 0, 0)
+    for i in range(30):                                   # a busy half minute: 30 answers
+        path = log.write(start + dt.timedelta(seconds=i), TURN)
+    assert len(path.read_text(encoding="utf-8").splitlines()) == 30   # every line is in the file now
+    assert log.syncs == 1                                 # but the card was written once
+    log.write(start + dt.timedelta(seconds=61), TURN)
+    assert log.syncs == 2
+    log.write(start + dt.timedelta(seconds=62), TURN)
+    log.sync()                                            # the kiosk stops: the rest is flushed
+    assert log.syncs == 3
+
+
 def test_rotation_keeps_six_months_and_respects_the_size_cap(tmp_path):
     with pytest.raises(ValueError, match="at least six months"):
         InteractionLog(tmp_path, retention_days=30)
