@@ -149,3 +149,15 @@ def test_live_the_models_load_behind_the_idling_avatar_and_an_early_question_is_
     assert startup["avatar_on_screen_s"] is not None and startup["listening_s"] is not None
     assert startup["avatar_on_screen_s"] <= startup["listening_s"]
     assert [t["intent"] for t in report["turns"]] == ["restroom"] and report["unheard_turns"] == []
+
+
+def test_a_kiosk_whose_clock_is_not_yet_set_still_starts_and_answers(tmp_path, monkeypatch):
+    """Boards without a battery-backed clock boot in 1970 until NTP answers (offline: maybe never)."""
+    import datetime as dt
+    from runtime.config import DEMO_QUESTION
+    epoch = dt.datetime(1970, 1, 1, 0, 0, 42, tzinfo=dt.timezone.utc)
+    monkeypatch.setattr(kiosk_app, "venue_now", lambda timezone: (lambda: epoch))
+    report = kiosk_app.run_kiosk(KioskConfig(input=str(DEMO_QUESTION), output="null", display="headless",
+                                             pace="fast", log_dir=tmp_path / "log"))
+    assert [t["intent"] for t in report["turns"]] == ["opening_hours"]
+    assert (tmp_path / "log" / "interactions-1970-01-01.log").read_text(encoding="utf-8").count("\n") == 1
