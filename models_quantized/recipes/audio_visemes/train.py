@@ -16,11 +16,12 @@ import argparse
 import hashlib
 import json
 import logging
-import re
 import time
 from pathlib import Path
 
 import numpy as np
+
+from ..manifest_block import write_block
 
 from runtime.lipsync.features import FLOOR, MELS
 from runtime.lipsync.audio_visemes import FUTURE_FRAMES, PAST_FRAMES
@@ -105,8 +106,6 @@ def latency_ms(path: Path, sample: np.ndarray, runs: int = 3000) -> dict:
 
 
 def write_manifest_entry(sha: str, size: int, evaluation: dict, names: tuple[str, str]) -> None:
-    manifest = MODELS / "manifest.yaml"
-    text = manifest.read_text(encoding="utf-8")
     entry = f"""  # BEGIN recipe audio_visemes (written by models_quantized/recipes/audio_visemes/train.py)
   - id: audio-visemes-int8
     kind: tflite
@@ -125,9 +124,7 @@ def write_manifest_entry(sha: str, size: int, evaluation: dict, names: tuple[str
     latency_ms_per_frame: {{litert_1_thread_p50: {evaluation['latency_ms']['p50']}, p95: {evaluation['latency_ms']['p95']}}}
   # END recipe audio_visemes
 """
-    block = re.compile(r"  # BEGIN recipe audio_visemes.*?  # END recipe audio_visemes\n", re.S)
-    text = block.sub(lambda _: entry, text) if block.search(text) else text.rstrip("\n") + "\n\n" + entry
-    manifest.write_text(text, encoding="utf-8")
+    write_block("recipe audio_visemes", entry)
 
 
 def main(argv=None) -> None:

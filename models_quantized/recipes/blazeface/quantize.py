@@ -19,12 +19,13 @@ import hashlib
 import importlib.util
 import json
 import logging
-import re
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
+
+from ..manifest_block import write_block
 
 from runtime.inference import choose_backend
 from runtime.vision.blazeface import Face, letterbox
@@ -83,7 +84,6 @@ def latency(detector: FaceDetector, image: np.ndarray, runs: int = 200) -> float
 
 
 def write_manifest_entry(sha: str, size: int, ev: dict) -> None:
-    manifest = MODELS / "manifest.yaml"
     entry = f"""  # BEGIN recipe blazeface (written by models_quantized/recipes/blazeface/quantize.py)
   - id: blazeface-full-range-int8
     kind: tflite
@@ -102,10 +102,7 @@ def write_manifest_entry(sha: str, size: int, ev: dict) -> None:
     latency_ms_per_frame: {{litert_1_thread: {ev['latency_ms']['int8']}}}
   # END recipe blazeface
 """
-    text = manifest.read_text(encoding="utf-8")
-    block = re.compile(r"  # BEGIN recipe blazeface .*?  # END recipe blazeface\n", re.S)
-    text = block.sub(lambda _: entry, text) if block.search(text) else text.rstrip("\n") + "\n\n" + entry
-    manifest.write_text(text, encoding="utf-8")
+    write_block("recipe blazeface", entry)
 
 
 def main(argv=None) -> None:

@@ -20,12 +20,13 @@ from __future__ import annotations
 import argparse
 import hashlib
 import logging
-import re
 import shutil
 import tempfile
 from pathlib import Path
 
 import numpy as np
+
+from ..manifest_block import write_block
 
 from runtime.models import ModelCatalog
 
@@ -94,7 +95,6 @@ def _sha(path: Path) -> str:
 
 
 def write_manifest_entry(float_id: str, language: str, onnx: Path) -> None:
-    manifest = MODELS / "manifest.yaml"
     marker = f"recipe piper_int8 {float_id}"
     entry = f"""  # BEGIN {marker} (written by models_quantized/recipes/piper_int8/quantize.py)
   - id: {float_id}-int8
@@ -108,7 +108,7 @@ def write_manifest_entry(float_id: str, language: str, onnx: Path) -> None:
       - {{path: {onnx.name}.json, sha256: {_sha(Path(f"{onnx}.json"))}}}
     licence: "MIT (Piper voice), trained on the CC0 NabuCasa voice-datasets 'joe'; int8 variant made here"
     source: "models_quantized/recipes/piper_int8 from {float_id} (static QDQ, Conv only, per-channel)"
-    quantization: int8 weights and activations in every Conv (QDQ); MatMul and flow float32
+    quantization: int8 weights and activations in every Conv (QDQ); MatMul, attention and the other ops float32
     size_bytes: {onnx.stat().st_size + Path(f"{onnx}.json").stat().st_size}
     inputs: [{{name: input, shape: [1, phonemes], dtype: int64}}, {{name: input_lengths, shape: [1], dtype: int64}}, {{name: scales, shape: [3], dtype: float32}}]
     outputs: [{{name: output, shape: [1, 1, 1, samples], dtype: float32, rate: 22050}}]
@@ -116,10 +116,7 @@ def write_manifest_entry(float_id: str, language: str, onnx: Path) -> None:
     latency: see bench/results/models.json (RTF, first chunk, 1 and 2 threads)
   # END {marker}
 """
-    text = manifest.read_text(encoding="utf-8")
-    block = re.compile(rf"  # BEGIN {re.escape(marker)}.*?  # END {re.escape(marker)}\n", re.S)
-    text = block.sub(lambda _: entry, text) if block.search(text) else text.rstrip("\n") + "\n\n" + entry
-    manifest.write_text(text, encoding="utf-8")
+    write_block(marker, entry)
 
 
 def main(argv=None) -> None:
