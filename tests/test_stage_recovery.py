@@ -72,6 +72,29 @@ def test_a_recogniser_that_throws_is_down_until_rebuilt_between_turns():
     assert asr.finish() == "second"
 
 
+def test_a_recogniser_whose_first_background_load_fails_is_deaf_then_loaded_after_the_back_off():
+    attempts, loaded = [], []
+
+    def make():
+        attempts.append(1)
+        if len(attempts) == 1:
+            raise FileNotFoundError("model folder missing")
+        return ScriptedRecognizer(["hello"])
+    now = [0.0]
+    asr = SupervisedRecognizer(make, clock=lambda: now[0], background=False, name="ps", language="en",
+                               preload=True, on_loaded=lambda: loaded.append(1))
+    assert asr.wait_loaded(5)
+    assert not asr.hearing and asr.health.name == "asr-en" and not loaded, "a failed load is not 'loaded'"
+    assert asr.health.last_error == "load: FileNotFoundError: model folder missing"
+    asr.tick()
+    assert len(attempts) == 1, "no rebuild before the back-off"
+    now[0] = 1.0
+    asr.tick()
+    assert asr.hearing and asr.health.up and asr.health.restarts == 1
+    asr.start()
+    assert asr.finish() == "hello"
+
+
 @pytest.mark.slow
 def test_the_kiosk_says_it_cannot_hear_rebuilds_the_recogniser_and_answers_again(speak, tmp_path, monkeypatch):
     audio, _ = speak(["What time does the museum open?", "Where are the toilets?", "Is there a restaurant?"],

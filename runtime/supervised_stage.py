@@ -1,0 +1,122 @@
+"""A pipeline stage (recogniser, voice) that survives its engine: load, fail, rebuild.
+
+The engine is built by `make`; with `preload` the first build runs on its own thread so the avatar
+is on screen while the model loads. An exception from the engine marks the stage down
+(`mark_failed`); a rebuild is due after the back-off of `StageHealth` and runs on its own thread
+(or inline with `background=False`, for files and tests). What a subclass does with a rebuilt
+engine is its own business (`_rebuilt`): a voice puts it in place at once, a recogniser waits for
+the next turn to begin.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Callable, Generic, TypeVar
+
+from .stage_health import StageHealth
+
+_LOGGER = logging.getLogger(__name__)
+FIRST_LOAD_WAIT_S = 60.0
+E = TypeVar("E")
+
+
+class SupervisedStage(Generic[E]):
+    kind = "stage"          # "recogniser", "voice": for the log
+
+    def __init__(self, make: Callable[[], E], first: E | None, health_name: Callable[[str], str],
+                 clock: Callable[[], float], background: bool, preload: bool,
+                 on_loaded: Callable[[], None] | None):
+        self._make = make
+        self._clock = clock
+        self._background = background
+        self._lock = threading.Lock()
+        self._loaded = threading.Event()
+        self._on_loaded = on_loaded
+        self._inner: E | None = None
+        self._health_name = health_name
+        if first is None and preload:
+            self.health = StageHealth(health_name(self.language))
+            self._rebuilding = True
+            threading.Thread(target=self._first_load, name=f"load-{self.kind}", daemon=True).start()
+            return
+        self._inner = first if first is not None else make()
+        self._describe(self._inner)
+        self.health = StageHealth(health_name(self.language))
+        self._rebuilding = False
+        self._loaded_now()
+
+    # -- what a subclass says about its engine
+    language = "?"
+    name = "?"
+
+    def _describe(self, engine: E) -> None:
+        """Take name/language (and the like) from a built engine."""
+        self.name, self.language = getattr(engine, "name", "?"), getattr(engine, "language", "?")
+
+    def _check_first(self, engine: E) -> None:
+        """A first engine loaded in the background: warn if it is not what the config promised."""
+
+    def _rebuilt(self, engine: E) -> None:
+        """Called under the lock with a rebuilt engine: put it in place (a subclass may defer)."""
+        self._inner = engine
+        self.health.restarted(self._clock())
+        _LOGGER.warning("%s %s rebuilt after %d failure(s)", self.kind, self.name, self.health.failures)
+
+    # -- shared life cycle
+    def wait_loaded(self, timeout: float = FIRST_LOAD_WAIT_S) -> bool:
+        return self._loaded.wait(timeout)
+
+    def _loaded_now(self) -> None:
+        self._loaded.set()
+        if self._on_loaded is not None:
+            self._on_loaded()
+
+    def _first_load(self) -> None:
+        started = time.perf_counter()
+        try:
+            fresh = self._make()
+        except Exception as err:   # the kiosk runs on without it and rebuilds after the back-off
+            _LOGGER.error("%s %s: first load failed (%s: %s)", self.kind, self.name, type(err).__name__, err)
+            with self._lock:
+                self.health.failed(self._clock(), f"load: {type(err).__name__}: {err}")
+                self._rebuilding = False
+            self._loaded.set()
+            return
+        self._check_first(fresh)
+        with self._lock:
+            self._inner, self._rebuilding = fresh, False
+        _LOGGER.info("%s %s (%s) loaded in the background in %.2f s", self.kind, self.name, self.language,
+                     time.perf_counter() - started)
+        self._loaded_now()
+
+    def mark_failed(self, engine: E, err: Exception) -> None:
+        """`engine` raised: the stage is down (unless it was already replaced) until a rebuild."""
+        with self._lock:
+            if self._inner is engine:
+                self._inner = None
+                self.health.failed(self._clock(), f"{type(err).__name__}: {err}")
+
+    def _maybe_rebuild(self) -> None:
+        with self._lock:
+            if self._inner is not None or self._rebuilding or not self.health.due(self._clock()):
+                return
+            self._rebuilding = True
+        if self._background:
+            threading.Thread(target=self._rebuild, name=f"rebuild-{self.health.name}", daemon=True).start()
+        else:
+            self._rebuild()
+
+    def _rebuild(self) -> None:
+        try:
+            fresh = self._make()
+        except Exception as err:   # still broken: try again after the next back-off
+            _LOGGER.error("%s %s: rebuild failed (%s: %s)", self.kind, self.name, type(err).__name__, err)
+            with self._lock:
+                self.health.failed(self._clock(), f"rebuild: {type(err).__name__}: {err}")
+                self._rebuilding = False
+            return
+        with self._lock:
+            self._rebuilt(fresh)
+            self._rebuilding = False
