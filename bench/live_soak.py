@@ -1,13 +1,16 @@
 """Live soak: spoken turns through a real microphone and speaker (PortAudio on a private PulseAudio),
-in real time, with the sound server killed and restarted at random turns (the audio device lost
-and back), watching for leaks.
+in real time, with every fault of issue 11 injected at random turns in the same run, watching for leaks.
 
-    python bench/live_soak.py [--turns 60] [--losses 3] [--json bench/results/live_soak.json]
+    python bench/live_soak.py [--turns 200] [--losses 4] [--json bench/results/live_soak.json]
 
-Each turn plays one question into the visitor's sink and waits for the kiosk to answer it. At each
-loss turn the daemon is killed (microphone and speaker vanish), left dead for 4 s and started again;
-the next question must be answered. Measured: answered turns, turns lost around the outages, RSS,
-threads and descriptors after warm-up vs at the end. `tests/test_soak.py` runs a short version.
+Each turn plays one question into the visitor's sink and waits for the kiosk to answer it (or to say
+it cannot hear, on the turn its recogniser crashed). Faults, each at a seeded random turn after
+warm-up: the sound server killed, left dead 4 s and started again (`--losses` times: microphone and
+speaker vanish and come back); and once each, on their own thread while the visitor speaks, a broker
+restart, a panel-controller reboot, a corrupt content push and a recogniser crash (`bench/soak_faults.py`:
+the fleet agent runs inside the kiosk, the controller simulator is on a pty). Memory growth is judged
+from a baseline taken after warm-up (the median RSS of turns 10–20 % of the run) to the median of the
+last 10 % of turns, so one allocation swing at a single sample does not decide it.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -25,7 +29,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import machine, print_table, spoken_questions, write_json, write_wav  # noqa: E402
-from bench.soak import MALL, QUESTIONS, _fds, _rss_mb  # noqa: E402
+from bench.soak import QUESTIONS, _fds, _rss_mb  # noqa: E402
+from bench.soak_faults import FLEET_FAULTS, MALL, FaultRig  # noqa: E402
+
+AUDIO_LOSS = "audio device loss"
 
 
 def _os_threads() -> int:
@@ -34,7 +41,26 @@ def _os_threads() -> int:
     return len(os.listdir("/proc/self/task"))
 
 
-def run_live_soak(folder: Path, turns: int, losses: int, seed: int = 11) -> dict:
+def fault_plan(rng: random.Random, turns: int, losses: int, fleet: bool) -> dict[int, str]:
+    """Which fault comes before which turn: at most one per turn, none in the first two."""
+    names = [AUDIO_LOSS] * losses + (list(FLEET_FAULTS) if fleet else [])
+    slots = list(range(2, max(3, turns - 1)))
+    names = names[:len(slots)]
+    rng.shuffle(names)
+    return dict(zip(sorted(rng.sample(slots, len(names))), names))
+
+
+def memory_growth(samples: list[float]) -> dict:
+    """Median RSS of the last 10 % of turns against the median of turns 10–20 % in (after warm-up)."""
+    n = len(samples)
+    base = samples[max(1, n // 10): max(2, n // 5)] or samples[:1]
+    tail = samples[-max(1, n // 10):]
+    b, e = statistics.median(base), statistics.median(tail)
+    return {"baseline": round(b, 1), "end": round(e, 1), "growth_pct": round(100 * (e - b) / b, 2),
+            "max": round(max(samples), 1)}
+
+
+def run_live_soak(folder: Path, turns: int, losses: int, seed: int = 11, fleet: bool = True) -> dict:
     from runtime.app import run_kiosk
     from runtime.backends import make_synthesizer
     from runtime.config import KioskConfig
@@ -43,13 +69,13 @@ def run_live_soak(folder: Path, turns: int, losses: int, seed: int = 11) -> dict
 
     rng = random.Random(seed)
     synth = make_synthesizer(ModelCatalog.load(), "en", deterministic=True)
-    questions = [rng.choice(QUESTIONS) for _ in range(turns)]
     wavs = []
-    for i, q in enumerate(questions):
-        audio, _ = spoken_questions(synth, [q], gap_s=0.3, lead_s=0.2)
+    for i in range(turns):
+        audio, _ = spoken_questions(synth, [rng.choice(QUESTIONS)], gap_s=0.3, lead_s=0.2)
         wavs.append(folder / f"q{i}.wav")
         write_wav(wavs[-1], audio)
-    loss_turns = set(rng.sample(range(2, max(3, turns - 1)), min(losses, max(0, turns - 3))))
+    plan = fault_plan(rng, turns, losses, fleet)
+    rig = FaultRig(folder) if fleet else None
     env = pulse_env(folder)
     saved = {k: os.environ.get(k) for k in ("XDG_RUNTIME_DIR", "PULSE_RUNTIME_PATH")}
     os.environ.update({k: env[k] for k in saved})      # PortAudio in this process talks to our daemon
@@ -57,15 +83,27 @@ def run_live_soak(folder: Path, turns: int, losses: int, seed: int = 11) -> dict
     box: dict = {}
     answered = threading.Event()
     samples: list[dict] = []
-    outages: list[dict] = []
+    injected: list[threading.Thread] = []
+    outages: list[int] = []
 
     def on_turn(_turn: dict) -> None:
         answered.set()
 
     def on_ready(kiosk) -> None:
         box["kiosk"] = kiosk
+        if rig is not None:
+            rig.attach(kiosk)
         kiosk.turn_listeners.append(on_turn)
         threading.Thread(target=visitors, name="soak-visitors", daemon=True).start()
+
+    def heard(kiosk, unheard_before: int, timeout: float) -> str | None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if answered.wait(0.1):
+                return "answered"
+            if len(kiosk.run_state.unheard) > unheard_before:
+                return "told it cannot hear"
+        return None
 
     def visitors() -> None:
         kiosk = box["kiosk"]
@@ -73,23 +111,32 @@ def run_live_soak(folder: Path, turns: int, losses: int, seed: int = 11) -> dict
             time.sleep(1.0)
             kiosk.listener.recognizer.wait_loaded(60)
             for i, wav in enumerate(wavs):
-                if i in loss_turns:
+                fault = plan.get(i)
+                if fault == AUDIO_LOSS:
                     stop_pulse(env)                              # the USB sound card is pulled
                     time.sleep(4.0)
                     start_pulse(env)                             # and plugged back in
                     time.sleep(4.0)                              # the kiosk reopens within 3 s
-                    outages.append({"before_turn": i})
+                    outages.append(i)
+                elif fault is not None:                          # while this visitor speaks
+                    injected.append(threading.Thread(target=rig.injector(fault), name=f"soak-fault-{i}",
+                                                     daemon=True))
+                    injected[-1].start()
                 answered.clear()
+                unheard_before = len(kiosk.run_state.unheard)
                 subprocess.run(["paplay", "--device=visitor", str(wav)], env=env, check=True, timeout=30)
-                heard = answered.wait(20)
-                samples.append({"turn": i, "answered": heard, "rss_mb": _rss_mb(), "fds": _fds(),
-                                "threads": _os_threads()})
+                outcome = heard(kiosk, unheard_before, 20)
+                samples.append({"turn": i, "outcome": outcome, "fault": fault, "rss_mb": _rss_mb(),
+                                "fds": _fds(), "threads": _os_threads()})
                 time.sleep(max(0.5, kiosk.speech.busy_until() - kiosk.source.now() + 0.5))
+            for t in injected:
+                t.join(150)
         finally:
             kiosk.post(lambda: setattr(kiosk, "stop_requested", "live soak finished"))
 
     cfg = KioskConfig(content_dir=MALL, input="mic", output="speaker", display="headless", pace="realtime",
                       lang="en", log_dir=folder / "log", width=135, height=240)
+    cfg = rig.kiosk_config(cfg) if rig is not None else cfg
     started = time.perf_counter()
     try:
         report = run_kiosk(cfg, on_ready)
@@ -97,35 +144,45 @@ def run_live_soak(folder: Path, turns: int, losses: int, seed: int = 11) -> dict
         stop_pulse(env)
         for k, v in saved.items():
             os.environ.pop(k, None) if v is None else os.environ.__setitem__(k, v)
-    lost_turns = [s["turn"] for s in samples if not s["answered"]]
+    outcome = rig.close(report) if rig is not None else {"faults": {}}
+    if outages:
+        after = [s for s in samples if s["turn"] in outages]
+        outcome["faults"][AUDIO_LOSS] = (f"{sum(s['outcome'] == 'answered' for s in after)}/{len(after)} "
+                                         "next questions answered")
     warm = samples[min(2, len(samples) - 1)]
     end = samples[-1]
     log_lines = sum(len(p.read_text().splitlines()) for p in (folder / "log").glob("*.log"))
     return {
         "machine": machine(), "turns_spoken": turns, "turns_answered": len(report["turns"]),
-        "unanswered_turns": lost_turns, "audio_losses": len(outages), "loss_before_turns": sorted(loss_turns),
+        "turns_unheard": len(report["unheard_turns"]),
+        "unanswered_turns": [s["turn"] for s in samples if s["outcome"] is None],
+        "audio_losses": len(outages), "fault_plan": {str(k): v for k, v in sorted(plan.items())},
         "log_lines": log_lines, "seconds": round(time.perf_counter() - started, 1),
-        "rss_mb": {"after_warm_up": round(warm["rss_mb"], 1), "end": round(end["rss_mb"], 1),
-                   "growth_pct": round(100 * (end["rss_mb"] - warm["rss_mb"]) / warm["rss_mb"], 2)},
+        "rss_mb": memory_growth([s["rss_mb"] for s in samples]),
         "fds": {"after_warm_up": warm["fds"], "end": end["fds"]},
         "threads": {"after_warm_up": warm["threads"], "end": end["threads"]},
+        **outcome,
     }
 
 
 def main() -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--turns", type=int, default=60)
-    ap.add_argument("--losses", type=int, default=3)
+    ap.add_argument("--turns", type=int, default=200)
+    ap.add_argument("--losses", type=int, default=4)
+    ap.add_argument("--seed", type=int, default=11)
     ap.add_argument("--json", type=Path, default=Path("bench/results/live_soak.json"))
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        r = run_live_soak(Path(tmp), args.turns, args.losses)
-    print_table(f"Live soak: {args.turns} spoken turns, {r['audio_losses']} audio-device losses ({r['machine']})", [
-        ("answered / interaction-log lines", f"{r['turns_answered']} / {r['log_lines']}"),
-        ("turns not answered", str(r["unanswered_turns"] or "none")),
-        ("sound server killed before turns", str(r["loss_before_turns"])),
-        ("RSS after warm-up -> end", f"{r['rss_mb']['after_warm_up']} -> {r['rss_mb']['end']} MB "
-                                     f"({r['rss_mb']['growth_pct']:+.2f} %)"),
+        r = run_live_soak(Path(tmp), args.turns, args.losses, args.seed)
+    m = r["rss_mb"]
+    print_table(f"Live soak: {args.turns} spoken turns, every fault in one run ({r['machine']})", [
+        ("answered / told 'cannot hear' / interaction-log lines",
+         f"{r['turns_answered']} / {r['turns_unheard']} / {r['log_lines']}"),
+        ("turns with no reply", str(r["unanswered_turns"] or "none")),
+        ("faults (before turn)", ", ".join(f"{k}: {v}" for k, v in r["fault_plan"].items())),
+        ("recovery", "; ".join(f"{k}: {v}" for k, v in r["faults"].items())),
+        ("RSS baseline -> end (medians)", f"{m['baseline']} -> {m['end']} MB ({m['growth_pct']:+.2f} %, "
+                                          f"target <= 5 %; max {m['max']} MB)"),
         ("open fds after warm-up -> end", f"{r['fds']['after_warm_up']} -> {r['fds']['end']}"),
         ("threads after warm-up -> end", f"{r['threads']['after_warm_up']} -> {r['threads']['end']}"),
         ("wall time", f"{r['seconds']} s"),

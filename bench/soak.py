@@ -27,8 +27,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import machine, print_table, spoken_questions, write_json, write_wav  # noqa: E402
+from bench.soak_faults import MALL  # noqa: E402,F401  (the live soak takes it from here)
 
-MALL = Path(__file__).resolve().parents[2] / "shared" / "venues" / "mall-demo"
 QUESTIONS = ["Where is the cinema?", "What time does the mall open?", "Where are the toilets?",
              "How much is parking?", "I lost my bag", "Is there free wifi?", "Where can I eat?",
              "Who are you?", "Can I bring my dog?", "Where is the lift?"]
@@ -51,22 +51,11 @@ def _fds() -> int:
 
 
 def run_soak(folder: Path, turns: int, seed: int = 7) -> dict:
-    from fleet.admin import FleetAdmin
-    from fleet.agent import MqttAgent
-    from fleet.agent_core import Identity
-    from fleet.broker import BrokerConfig
-    from fleet.bundle_builder import build_bundle
-    from fleet.bundle_keys import TrustedKeys, generate_keypair
-    from fleet.bundle_verifier import BundleVerifier
-    from fleet.health_check import SelfTestHealthCheck
-    from fleet.installer import BundleInstaller
+    from bench.soak_faults import FLEET_FAULTS, FaultRig
     from runtime.app import run_kiosk
     from runtime.backends import make_synthesizer
     from runtime.config import KioskConfig
-    from runtime.fleet_link import KioskControl, installed_config
     from runtime.models import ModelCatalog
-    from firmware_bridge.simulator import PtySimulator
-    from tests.mosquitto import free_port, mosquitto
 
     rng = random.Random(seed)
     questions = [rng.choice(QUESTIONS) for _ in range(turns)]
@@ -74,115 +63,41 @@ def run_soak(folder: Path, turns: int, seed: int = 7) -> dict:
     audio, _ = spoken_questions(synth, questions, gap_s=2.5)
     wav = folder / "visitors.wav"
     write_wav(wav, audio)
-    key, pub = generate_keypair(folder / "admin")
-    data = folder / "data"
-    good = folder / "mall.bundle"
-    build_bundle(MALL, "content", "1.0.0", key, good)
-    BundleInstaller(data, BundleVerifier(TrustedKeys.from_files([pub])), SelfTestHealthCheck()).install(
-        good, "0" * 64, "content", __import__("datetime").datetime.now(__import__("datetime").timezone.utc))
-    broken_src = folder / "broken"
-    broken_src.mkdir()
-    (broken_src / "faq.yaml").write_text("venue: {id: broken}\nintents: [oops\n")
-    broken = folder / "broken.bundle"
-    build_bundle(broken_src, "content", "2.0.0", key, broken)
-    port = free_port()
-    url = f"mqtt://127.0.0.1:{port}"
-    controller = PtySimulator()
-    cfg = installed_config(KioskConfig(input=str(wav), output="null", display="headless", pace="fast", lang="en",
-                                       log_dir=folder / "log", width=135, height=240,
-                                       panel_port=controller.path), data)
+    rig = FaultRig(folder)
+    cfg = rig.kiosk_config(KioskConfig(input=str(wav), output="null", display="headless", pace="fast",
+                                       lang="en", log_dir=folder / "log", width=135, height=240))
     samples: list[dict] = []
-    faults: dict[str, str] = {}
     box: dict = {}
-    broker_dir = folder / "broker"
-    broker_dir.mkdir()
-    broker = {"ctx": mosquitto(broker_dir, port)}
-    broker["ctx"].__enter__()
 
-    def restart_broker():
-        before = box["agent"].core.session
-        broker["ctx"].__exit__(None, None, None)
-        time.sleep(1.0)
-        broker["ctx"] = mosquitto(broker_dir, port)
-        broker["ctx"].__enter__()
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and box["agent"].core.session == before:
-            time.sleep(0.2)
-        faults["broker restart"] = ("agent reconnected" if box["agent"].core.session > before
-                                    else "agent not reconnected")
-
-    def push(bundle: Path, name: str):
-        with FleetAdmin(BrokerConfig.from_args(url)) as admin:
-            admin.discover(expect=1, timeout=30)
-            offer = admin.publish_bundle(bundle)
-            admin.update_desired(("device", "soak"), bundles={"content": offer})
-            rec = admin.wait_for_installs(["soak"], offer.bundle_id, 120)["soak"]
-            faults[name] = f"{rec.get('state')} ({rec.get('reason', '')})"
-
-    def reboot_controller():
-        wanted = (controller.model.state.brightness, controller.model.state.mode)
-        controller.reboot()
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            if controller.model.boots >= 2 and (controller.model.state.brightness,
-                                                 controller.model.state.mode) == wanted:
-                faults["controller reboot"] = "panel set up again"
-                return
-            time.sleep(0.1)
-        faults["controller reboot"] = f"not set up again: {controller.model.state}"
-
-    def crash_recogniser():
-        def inject():
-            asr = box["kiosk"].listener.recognizer
-            engine, real_accept = asr._inner, asr._inner.accept
-
-            def accept(chunk):
-                engine.accept = real_accept
-                raise RuntimeError("decoder crashed (injected)")
-            engine.accept = accept
-        box["kiosk"].post(inject)
-        faults["recogniser crash"] = "injected"
-
-    # Each fault at a random turn (seeded), after warm-up, at most one per turn.
-    faults_to_inject = [restart_broker, reboot_controller, lambda: push(broken, "corrupt content push"),
-                        crash_recogniser]
-    at = sorted(rng.sample(range(3, max(turns - 1, 3 + len(faults_to_inject))), len(faults_to_inject)))
-    rng.shuffle(faults_to_inject)
-    plan = dict(zip(at, faults_to_inject))
+    # Each fault at a random turn (seeded), after warm-up, at most one per turn, on its own thread
+    # while the visitors keep talking.
+    names = list(FLEET_FAULTS)
+    at = sorted(rng.sample(range(3, max(turns - 1, 3 + len(names))), len(names)))
+    rng.shuffle(names)
+    plan = dict(zip(at, names))
 
     def on_turn(turn: dict) -> None:
         n = len(box["kiosk"].run_state.turns)
         samples.append({"turn": n, "rss_mb": _rss_mb(), "fds": _fds(), "threads": _kiosk_threads()})
         if n in plan:
-            threading.Thread(target=plan.pop(n), name=f"soak-fault-{n}", daemon=True).start()
+            threading.Thread(target=rig.injector(plan.pop(n)), name=f"soak-fault-{n}", daemon=True).start()
 
     def on_ready(kiosk) -> None:
         box["kiosk"] = kiosk
-        control = KioskControl(kiosk, data)
-        box["agent"] = MqttAgent(Identity("soak", ("soak",)), BrokerConfig.from_args(url), data,
-                                 TrustedKeys.from_files([pub]), control, SelfTestHealthCheck(),
-                                 on_installed=control.installed)
-        box["agent"].start()
+        rig.attach(kiosk)
         kiosk.turn_listeners.append(on_turn)
 
     started = time.perf_counter()
     report = run_kiosk(cfg, on_ready)
     elapsed = time.perf_counter() - started
     deadline = time.monotonic() + 120
-    while plan or len(faults) < 4:                 # a fault still running when the visitors stopped
+    while plan or len(rig.faults) < len(FLEET_FAULTS):   # a fault still running when the visitors stopped
         if time.monotonic() > deadline:
             break
         for n in list(plan):
-            threading.Thread(target=plan.pop(n), name=f"soak-fault-{n}", daemon=True).start()
+            threading.Thread(target=rig.injector(plan.pop(n)), name=f"soak-fault-{n}", daemon=True).start()
         time.sleep(0.5)
-    session = box["agent"].core.session
-    box["agent"].stop()
-    broker["ctx"].__exit__(None, None, None)
-    controller.close()
-    asr = report["stages"]["asr"]
-    if "recogniser crash" in faults:
-        faults["recogniser crash"] = ("rebuilt in place" if asr["up"] and asr["restarts"] >= 1 else
-                                      f"not rebuilt: {asr}")
+    outcome = rig.close(report)
     log_lines = sum(len(p.read_text().splitlines()) for p in (folder / "log").glob("*.log"))
     warm = samples[min(2, len(samples) - 1)]
     end = samples[-1]
@@ -194,8 +109,7 @@ def run_soak(folder: Path, turns: int, seed: int = 7) -> dict:
                    "growth_pct": round(100 * (end["rss_mb"] - warm["rss_mb"]) / warm["rss_mb"], 2)},
         "fds": {"after_warm_up": warm["fds"], "end": end["fds"]},
         "threads": {"after_warm_up": warm["threads"], "end": end["threads"]},
-        "faults": faults, "agent_sessions": session,
-        "content_after": report["content"]["venue"],
+        **outcome,
     }
 
 
