@@ -289,6 +289,7 @@ def run_kiosk(cfg: KioskConfig, on_ready: Callable[[Kiosk], None] | None = None)
                    kiosk.listener.recognizer.health.record(),
                    "tts": {lg: s.health.record() for lg, s in speech.synthesizers.items() if hasattr(s, "health")}},
         "barge_in": result.barge_ins,
+        "backchannels": result.backchannels,
         "stopped_by": kiosk.stop_requested,
         "startup": startup,
         "ignored_over_speech": result.ignored_over_speech,

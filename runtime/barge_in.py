@@ -1,32 +1,59 @@
-"""Barge-in: is the visitor talking over the avatar, or is it the avatar's own voice (or an "uh-huh")?
+"""Barge-in: is the visitor talking over the avatar, or is it the avatar's own voice, or an "uh-huh"?
 
-Pure: per VAD frame it takes the time, the speech probability and level of the
-echo-cancelled microphone, and the level the speaker is playing at that moment;
-it never reads a clock. The visitor interrupts when speech has lasted
-`min_speech_s` and stands `margin_db` above what the echo path could leave of the
-avatar's own voice (the reference-aware gate); shorter or quieter sounds — a
-cough, "嗯", "uh-huh" — do not stop the avatar.
+Pure: per VAD frame it takes the time, the speech probability and level of the echo-cancelled
+microphone, and the loudest level the speaker played over the last reverberation time; it never
+reads a clock. Three decisions, like a person who is talked over:
+
+- PAUSE: speech has lasted `pause_after_s` and stands `margin_db` above the loudest echo the
+  avatar's own voice could leave (`EchoCoupling`, learned while the avatar talks). The avatar stops
+  at once and its mouth closes: this is what keeps the stop latency under 150 ms.
+- CONFIRM: the visitor went on speaking — `confirm_after_s` of voiced speech since the onset, at
+  `confirm_level_dbfs` or louder: an interruption. Queued answers are dropped; the kiosk listens.
+- RESUME: the sound ended (`release_after_s` of silence) before that — a cough, "嗯", "uh-huh" — or
+  `max_pause_s` passed undecided: the avatar goes on from the start of the word it was in (and that
+  sound, if it goes on, does not pause it again).
 """
 
 from __future__ import annotations
 
+import enum
 import math
-from dataclasses import dataclass
+import statistics
+from dataclasses import dataclass, field
 
 from .errors import ConfigError
 
 
 @dataclass(frozen=True)
 class BargeInConfig:
-    min_speech_s: float = 0.12      # speech must last this long (backchannels are short)
-    speech_threshold: float = 0.6   # VAD probability that counts as speech
-    margin_db: float = 6.0          # above the echo that could be left of the avatar's voice
-    echo_loss_db: float = 30.0      # expected loss from speaker to cleaned microphone (path + AEC)
-    min_level_dbfs: float = -45.0   # quieter than this is never a visitor talking to the kiosk
+    pause_after_s: float = 0.064       # speech over the avatar this long: pause (stop, close the mouth)
+    confirm_after_s: float = 0.45      # voiced this long since the onset: an interruption
+    release_after_s: float = 0.25      # silence this long while paused, unconfirmed: a backchannel
+    max_pause_s: float = 1.5           # never hold the answer longer than this undecided
+    speech_threshold: float = 0.6      # VAD probability that counts as speech
+    margin_db: float = 6.0             # above the loudest echo the avatar's voice could leave
+    initial_coupling_db: float = -10.0  # echo left in the cleaned microphone vs the speaker, until learned
+    coupling_decay_db_per_s: float = 1.0   # how fast a learned echo peak is forgotten
+    min_level_dbfs: float = -45.0      # quieter than this is never a visitor talking to the kiosk
+    confirm_level_dbfs: float = -42.0  # an interruption's voiced frames reach this (median)
+    reverb_s: float = 0.25             # the speaker's level is taken as its loudest over this window
+    learn_delay_s: float = 0.4         # echo is learned from frames this old (the VAD lags a voice's onset)
 
     def __post_init__(self) -> None:
-        if self.min_speech_s < 0 or not 0 < self.speech_threshold < 1:
-            raise ConfigError("barge_in: expected min_speech_s >= 0 and 0 < speech_threshold < 1")
+        if not 0 < self.speech_threshold < 1:
+            raise ConfigError("barge_in.speech_threshold: expected 0 < p < 1")
+        for name in ("pause_after_s", "confirm_after_s", "release_after_s", "max_pause_s", "reverb_s",
+                     "coupling_decay_db_per_s"):
+            if getattr(self, name) < 0:
+                raise ConfigError(f"barge_in.{name}: expected a value >= 0")
+        if self.confirm_after_s < self.pause_after_s:
+            raise ConfigError("barge_in.confirm_after_s: expected >= pause_after_s")
+
+
+class Decision(enum.Enum):
+    PAUSE = "pause"
+    CONFIRM = "confirm"
+    RESUME = "resume"
 
 
 def level_dbfs(rms: float) -> float:
@@ -34,30 +61,137 @@ def level_dbfs(rms: float) -> float:
 
 
 @dataclass
+class EchoCoupling:
+    """How loud the avatar's own voice comes back in the cleaned microphone, relative to what the
+    speaker plays (dB): a peak follower that rises at once and falls slowly, learned only while the
+    avatar talks and nobody is suspected of talking over it. Echo cancellers converge, rooms change,
+    a speaker gets turned up: the gate follows."""
+
+    coupling_db: float
+    decay_db_per_s: float
+    far_active_dbfs: float = -40.0     # learn only while the avatar is clearly audible
+    ceiling_db: float = 6.0
+
+    def learn(self, mic_db: float, far_db: float, seconds: float) -> None:
+        self.coupling_db -= self.decay_db_per_s * seconds
+        if far_db >= self.far_active_dbfs:
+            self.coupling_db = min(self.ceiling_db, max(self.coupling_db, mic_db - far_db))
+
+    def echo_db(self, far_db: float) -> float:
+        return far_db + self.coupling_db
+
+
+class _State(enum.Enum):
+    WATCHING = "watching"
+    ONSET = "onset"
+    PAUSED = "paused"
+    IGNORING = "ignoring"      # held the answer max_pause_s for an undecided sound: let it end first
+    CONFIRMED = "confirmed"
+
+
+@dataclass
 class BargeInDetector:
     config: BargeInConfig = BargeInConfig()
+    state: _State = _State.WATCHING
     onset: float | None = None
-    triggered: bool = False
+    paused_at: float = 0.0
+    voiced_s: float = 0.0
+    last_voiced: float = 0.0
+    levels: list[float] = field(default_factory=list)
+    echo: EchoCoupling | None = None
+    recent: list[tuple[float, float, float, float]] = field(default_factory=list)   # (t, s, mic dB, far dB)
+
+    def __post_init__(self) -> None:
+        if self.echo is None:
+            self.echo = EchoCoupling(self.config.initial_coupling_db, self.config.coupling_decay_db_per_s)
+
+    @property
+    def paused(self) -> bool:
+        return self.state is _State.PAUSED
 
     def reset(self) -> None:
-        self.onset, self.triggered = None, False
+        self.state, self.onset, self.voiced_s, self.levels = _State.WATCHING, None, 0.0, []
 
     def frame(self, t: float, seconds: float, speech_prob: float, mic_rms: float, far_rms: float,
-              avatar_speaking: bool) -> float | None:
-        """Feed one frame; returns the visitor's speech onset time when this frame decides a barge-in."""
+              avatar_speaking: bool) -> Decision | None:
+        """Feed one frame (start `t`, `seconds` long); returns a decision when this frame makes one.
+        `avatar_speaking` is True while the avatar talks or is paused by this detector."""
         cfg = self.config
+        end = t + seconds
+        mic_db, far_db = level_dbfs(mic_rms), level_dbfs(far_rms)
+        if self.state is _State.PAUSED:
+            return self._while_paused(end, seconds, speech_prob, mic_db)
         if not avatar_speaking:
             self.reset()
             return None
-        mic_db, far_db = level_dbfs(mic_rms), level_dbfs(far_rms)
-        residual_db = far_db - cfg.echo_loss_db
-        loud_enough = mic_db >= max(cfg.min_level_dbfs, residual_db + cfg.margin_db)
-        if speech_prob >= cfg.speech_threshold and loud_enough:
+        if self.state is _State.CONFIRMED:
+            return None
+        if self.state is _State.IGNORING:
+            if speech_prob >= cfg.speech_threshold:
+                self.last_voiced = end
+            elif end - self.last_voiced >= cfg.release_after_s:
+                self.reset()
+            return None
+        over_echo = self._over_echo(mic_db, far_db)
+        if speech_prob >= cfg.speech_threshold and over_echo:
             if self.onset is None:
-                self.onset = t
-            if not self.triggered and t + seconds - self.onset >= cfg.min_speech_s:
-                self.triggered = True
-                return self.onset
-        elif not self.triggered:
-            self.onset = None
+                self.state, self.onset, self.voiced_s, self.levels = _State.ONSET, self._onset(t), 0.0, []
+                self.recent = []          # the loud frames before the VAD spoke were the visitor, not echo
+            self.voiced_s += seconds
+            self.last_voiced = end
+            self.levels.append(mic_db)
+            if end - self.onset >= cfg.pause_after_s:
+                self.state, self.paused_at = _State.PAUSED, end
+                return Decision.PAUSE
+            return None
+        if self.state is _State.WATCHING:
+            self._learn_later(t, seconds, mic_db, far_db)
+        self.reset()
         return None
+
+    def _over_echo(self, mic_db: float, far_db: float) -> float:
+        cfg = self.config
+        return mic_db >= max(cfg.min_level_dbfs, self.echo.echo_db(far_db) + cfg.margin_db)
+
+    def _onset(self, t: float) -> float:
+        """The VAD is a frame or two late: the onset is where the loud frames just before it began."""
+        onset = t
+        for ft, _, mic_db, far_db in reversed(self.recent):
+            if ft < onset - 0.05 or not self._over_echo(mic_db, far_db):
+                break
+            onset = ft
+        return onset
+
+    def _learn_later(self, t: float, seconds: float, mic_db: float, far_db: float) -> None:
+        self.recent.append((t, seconds, mic_db, far_db))
+        while self.recent and self.recent[0][0] < t - self.config.learn_delay_s:
+            _, s, m, f = self.recent.pop(0)
+            self.echo.learn(m, f, s)
+
+    def _while_paused(self, end: float, seconds: float, speech_prob: float, mic_db: float) -> Decision | None:
+        """The avatar is silent now: the microphone hears the visitor (and the room's tail)."""
+        cfg = self.config
+        if speech_prob >= cfg.speech_threshold and mic_db >= cfg.min_level_dbfs:
+            self.voiced_s += seconds
+            self.last_voiced = end
+            self.levels.append(mic_db)
+            if (self.voiced_s >= cfg.confirm_after_s
+                    and statistics.median(self.levels) >= cfg.confirm_level_dbfs):
+                self.state = _State.CONFIRMED
+                return Decision.CONFIRM
+        if end - self.last_voiced >= cfg.release_after_s:
+            self.reset()
+            return Decision.RESUME
+        if end - self.paused_at >= cfg.max_pause_s:
+            self.state = _State.IGNORING           # go on talking; this sound does not pause it again
+            return Decision.RESUME
+        return None
+
+    def confirm(self) -> Decision:
+        """The words heard while paused say this is an interruption (see `backchannel_words`)."""
+        self.state = _State.CONFIRMED
+        return Decision.CONFIRM
+
+    def finished(self) -> None:
+        """The visitor's confirmed turn is over (or the avatar stopped): watch again."""
+        self.reset()

@@ -20,7 +20,8 @@ from .job_inbox import JobInbox
 from .dialogue.content_pack import load_content_pack
 from .audio.chunk import AudioChunk
 from .audio.echo import EchoCanceller, NullEchoCanceller
-from .barge_in import BargeInConfig, BargeInDetector
+from .barge_in import BargeInConfig, Decision
+from .barge_in_control import BargeInControl, heard_fraction
 from .dialogue.responder import Answer, Responder
 from .dialogue.answer_text import split_cues
 from .dialogue.prompts import prompt
@@ -55,7 +56,7 @@ class Kiosk:
         self.venue_now = venue_now or (lambda: responder.venue_time(dt.datetime.now(dt.timezone.utc)))
         self.session = responder.session(languages.listenable if languages else (lang,))
         self.echo = echo or NullEchoCanceller()
-        self.barge = BargeInDetector(barge_in) if barge_in is not None else None
+        self.barge = BargeInControl(barge_in, speech) if barge_in is not None else None
         self._over_speech = False   # the open turn began while the avatar was talking
         self.speech = speech
         self.view = view
@@ -68,6 +69,8 @@ class Kiosk:
         self.tick_listeners: list[Callable[[float], None]] = []     # each chunk (the service watchdog)
         self._turn_started_at = 0.0
         self.run_state = KioskRun()
+        if self.barge is not None:         # its events are the run's
+            self.barge.barge_ins, self.barge.backchannels = self.run_state.barge_ins, self.run_state.backchannels
         self._guess: Guess | None = None
         self._pending: list[PendingAnswer] = []
         self._cues: list[tuple[Utterance, str, float]] = []   # (utterance, cue, where in it 0..1)
@@ -146,7 +149,7 @@ class Kiosk:
         if event is RunEvent.SPEECH_STARTED:
             _LOGGER.debug("visitor speaking from %.2f s", payload)
             self._turn_started_at = payload
-            self._over_speech = self.barge is not None and payload < self.speech.busy_until()
+            self._over_speech = self.barge is not None and (payload < self.speech.busy_until() or self.speech.paused)
             if self.panel is not None:
                 self.panel.policy.on_activity(payload)
         elif event is RunEvent.SPECULATION_STARTED:
@@ -233,7 +236,7 @@ class Kiosk:
         now = self.source.now()
         for p in self._pending:
             u = p.utterance
-            playing = u.heard_until is not None and u.heard_until > now and u.cut_at is None
+            playing = (u.heard_until is not None and u.heard_until > now and u.cut_at is None) or u.paused
             if not u.done.is_set() or (playing and not final):   # still being heard: it may be cut
                 still.append(p)
                 continue
@@ -278,27 +281,17 @@ class Kiosk:
     def _check_barge_in(self, chunk: AudioChunk) -> None:
         if self.barge is None or not chunk.audio:
             return
-        speaking = chunk.timestamp < self.speech.busy_until()
-        onset = self.barge.frame(chunk.timestamp, chunk.seconds, self.listener.last_prob, chunk.rms(),
-                                 self.speech.far_level(chunk.timestamp), speaking)
-        if onset is None:
+        heard = (lambda: self.listener.recognizer.partial()) if self.listener.endpointer.in_turn else (lambda: "")
+        if self.barge.frame(chunk, self.listener.last_prob, self.source.now(), heard) is not Decision.CONFIRM:
             return
-        decided = chunk.end
-        stopped = self.speech.interrupt(self.source.now())
         self._drop_guess()
         self._over_speech = False          # this turn is the visitor's: answer it
         cut = [p for p in self._pending if p.utterance.cut_at is not None]
         for p in cut:
             u = p.utterance
-            heard = (u.cut_at - u.heard_from) / u.audio_seconds if u.audio_seconds else 0.0
             lead = len(u.text) - len(p.answer.text)          # the disclosure, when it opened the session
-            self.session.heard_until(p.answer.text[: max(0, int(len(u.text) * min(1.0, heard)) - lead)])
-        event = {"onset_ms": int(round(onset * 1000)), "decided_ms": int(round(decided * 1000)),
-                 "stopped_ms": int(round(stopped * 1000)), "latency_ms": int(round((stopped - onset) * 1000)),
-                 "cut_answers": len(cut)}
-        self.run_state.barge_ins.append(event)
-        _LOGGER.info("barge-in: the visitor spoke at %.2f s; the avatar stopped %d ms later",
-                     onset, event["latency_ms"])
+            self.session.heard_until(p.answer.text[: max(0, int(len(u.text) * heard_fraction(u)) - lead)])
+        self.barge.barge_ins[-1]["cut_answers"] = len(cut)
 
     # -- visitors arriving and leaving
     def _on_surroundings(self, t: float) -> None:
@@ -319,7 +312,7 @@ class Kiosk:
 
     def _idle(self, t: float) -> bool:
         return (not self.listener.endpointer.in_turn and not self._pending and self._guess is None
-                and t >= self.speech.busy_until())
+                and t >= self.speech.busy_until() and not self.speech.paused)
 
     def _greeting_text(self) -> str:
         pack = self.responder.pack

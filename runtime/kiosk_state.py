@@ -36,6 +36,7 @@ class KioskRun:
     greetings: list[dict[str, Any]] = field(default_factory=list)
     discarded: int = 0
     barge_ins: list[dict[str, Any]] = field(default_factory=list)
+    backchannels: list[dict[str, Any]] = field(default_factory=list)   # paused for a sound, then went on
     ignored_over_speech: int = 0   # sounds over the avatar's voice that were not a barge-in (echo, "uh-huh")
     speculations: int = 0
     speculation_hits: int = 0

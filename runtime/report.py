@@ -26,6 +26,7 @@ def turn_record(turn: TurnEnd, answer: Answer, answer_ready_at: float, utterance
         "answer": answer.text,
         "spoken": utterance.text,
         "cut_at_ms": _ms(utterance.cut_at),     # barge-in: the visitor stopped it here
+        "paused_ms": _ms(utterance.paused_s),   # held for backchannels, then went on
         "disclosed": utterance.text != answer.text,
         "confidence": answer.confidence,
         "pack": answer.pack,

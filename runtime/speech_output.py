@@ -15,8 +15,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable
 
 from .audio.chunk import AudioChunk
+from .audio.played_audio import PlayedAudio
 from .audio.sinks import AudioSink
 from .errors import EdgeAvatarError
+from .speech_pause import Scheduled, remainder
 from .tts.base import SpeechSegment, Synthesizer
 from .visemes import VisemeTrack
 
@@ -44,6 +46,8 @@ class Utterance:
     audio_seconds: float = 0.0
     error: str | None = None
     cut_at: float | None = None           # barge-in: playback stopped here
+    paused: bool = False                  # stopped for a sound over it; may go on (`resume`)
+    paused_s: float = 0.0                 # time spent paused (not heard) between heard_from and heard_until
     done: threading.Event = field(default_factory=threading.Event)
     released: threading.Event = field(default_factory=threading.Event)
     first_ready: threading.Event = field(default_factory=threading.Event)
@@ -59,11 +63,14 @@ class SpeechOutput:
         self._clock = clock
         self._wall = wall
         self._track = VisemeTrack()
-        self._levels = _LevelTrack()
+        self._levels = PlayedAudio()
         self._lock = threading.Lock()
         self._jobs: queue.Queue[Utterance | None] = queue.Queue()
         self.volume = 1.0           # 0..1, the fleet's set-volume
         self._active: list[Utterance] = []
+        self._scheduled: list[Scheduled[Utterance]] = []   # handed to the sink, maybe not yet heard
+        self._paused: list[tuple[SpeechSegment, Utterance]] | None = None   # to say on `resume`
+        self._paused_at = 0.0
         self._worker = threading.Thread(target=self._run, name="speech-output", daemon=True)
         self._worker.start()
 
@@ -79,16 +86,62 @@ class SpeechOutput:
         self._jobs.put(utterance)
         return utterance
 
-    def interrupt(self, now: float) -> float:
-        """The visitor spoke over the avatar: stop playback at once, drop everything queued, close
-        the mouth. Returns the time playback actually stops; each cut utterance keeps `cut_at`."""
+    def pause(self, now: float) -> float:
+        """Someone spoke over the avatar: stop playback and close the mouth at once, keeping what was
+        not yet heard (from the start of the word it was in) for `resume`. Returns the stop time."""
         with self._lock:
+            if self._paused is not None:
+                return self._paused_at
             stopped = self.sink.stop(now)
             self._track.cut(stopped)
             self._levels.cut(stopped)
+            self._paused, self._paused_at = remainder(self._scheduled, stopped), stopped
+            self._scheduled = []
+            for u in self._active:
+                if u.heard_until is None or u.heard_until < stopped:
+                    u.paused = not u.done.is_set()        # still being synthesised: it waits too
+                    continue
+                u.paused = True
+                if u.heard_from is not None and u.heard_from >= stopped:   # not begun: begins on resume
+                    u.heard_from = u.heard_until = u.first_audio_at = None
+                else:
+                    u.heard_until = stopped
+        return stopped
+
+    def resume(self, now: float) -> None:
+        """It was only a backchannel: say the rest."""
+        with self._lock:
+            rest, self._paused = self._paused or [], None
+            for segment, u in rest:
+                if not u.dropped:
+                    self._schedule(u, segment, self._keys(segment), now, replay=True)
+            for u in self._active:
+                u.paused = False
+
+    def speaking_text(self) -> str:
+        """The text of the answers being spoken or paused (to tell the avatar's words from a visitor's)."""
+        with self._lock:
+            return " ".join(u.text for u in self._active if u.paused or not u.done.is_set()
+                            or u.heard_until is not None and u.heard_until > self._paused_at)
+
+    @property
+    def paused(self) -> bool:
+        return self._paused is not None
+
+    def interrupt(self, now: float) -> float:
+        """The visitor spoke over the avatar: stop playback at once, drop everything queued, close
+        the mouth. Returns the time playback actually stops (the pause's, if paused first); each cut
+        utterance keeps `cut_at`."""
+        with self._lock:
+            stopped = self._paused_at if self._paused is not None else self.sink.stop(now)
+            self.sink.stop(now)
+            self._track.cut(stopped)
+            self._levels.cut(stopped)
+            self._paused, self._scheduled = None, []
             active = list(self._active)
         for u in active:
-            if u.done.is_set() and (u.heard_until is None or u.heard_until <= stopped):
+            was_paused, u.paused = u.paused, False
+            if u.done.is_set() and not was_paused and (u.heard_until is None or u.heard_until <= stopped):
                 continue
             u.dropped = True
             u.released.set()
@@ -97,10 +150,11 @@ class SpeechOutput:
                 u.heard_until = min(u.heard_until or stopped, stopped)
         return stopped
 
-    def far_level(self, t: float) -> float:
-        """RMS of what the speaker plays at `t` (the barge-in gate's reference); 0 when silent."""
+    def far_level(self, t: float, reverb_s: float = 0.0) -> float:
+        """RMS of what the speaker plays at `t` (the barge-in gate's reference); 0 when silent. With
+        `reverb_s`, the loudest it played in the `reverb_s` before `t` (what the room still carries)."""
         with self._lock:
-            return self._levels.at(t)
+            return self._levels.loudest(t - reverb_s, t) if reverb_s > 0 else self._levels.at(t)
 
     def far_audio(self, start: float, seconds: float):
         """16 kHz float samples the speaker plays from `start` (the echo canceller's reference)."""
@@ -186,72 +240,39 @@ class SpeechOutput:
             self._play(utterance, segment)
 
     def _play(self, utterance: Utterance, segment: SpeechSegment) -> None:
-        now = self._clock()
         if utterance.dropped:
             return
+        keys = self._keys(segment)
+        with self._lock:
+            if self._paused is not None:              # said on `resume`, if it comes
+                self._paused.append((segment, utterance))
+                return
+            self._schedule(utterance, segment, keys, self._clock())
+
+    def _keys(self, segment: SpeechSegment):
+        return self._lip_sync.keys(segment.audio) if self._lip_sync and not segment.phonemes else None
+
+    def _schedule(self, utterance: Utterance, segment: SpeechSegment, keys, now: float,
+                  replay: bool = False) -> None:
+        """Hand a segment to the sink and put its mouth shapes on the track (under the lock)."""
         audio = segment.audio
         if self.volume < 1.0:
             audio = AudioChunk.from_float(audio.float_samples() * self.volume, audio.rate, audio.timestamp)
-        keys = self._lip_sync.keys(segment.audio) if self._lip_sync and not segment.phonemes else None
-        with self._lock:
-            start = self.sink.play(audio, now)
-            self._levels.add(start, audio)
-            if segment.phonemes:
-                self._track.add_phonemes(start, segment.phonemes)
-            elif keys is not None:
-                self._track.add_keys(start, keys, segment.audio.seconds)
-            else:
-                self._track.add_audio(start, segment.audio)
+        start = self.sink.play(audio, now)
+        self._levels.add(start, audio)
+        if segment.phonemes:
+            self._track.add_phonemes(start, segment.phonemes)
+        elif keys is not None:
+            self._track.add_keys(start, keys, segment.audio.seconds)
+        else:
+            self._track.add_audio(start, segment.audio)
+        self._scheduled = [s for s in self._scheduled if s.end > now] + [Scheduled(start, segment, utterance)]
         if utterance.first_audio_at is None:
             utterance.first_audio_at = now
             utterance.heard_from = start
             utterance.first_played.set()
+        elif replay and utterance.heard_until is not None:
+            utterance.paused_s += max(0.0, start - utterance.heard_until)
         utterance.heard_until = start + segment.audio.seconds
-        utterance.audio_seconds += segment.audio.seconds
-
-
-class _LevelTrack:
-    """What the speaker plays, on the output time line: 16 kHz samples (the last minute) and
-    their loudness — the echo canceller's reference and the barge-in gate's."""
-
-    RATE = 16000
-    KEEP_S = 60.0
-
-    def __init__(self) -> None:
-        import numpy as np
-        self._np = np
-        self.start = 0.0                         # time of samples[0]
-        self.samples = np.zeros(0, dtype=np.float32)
-
-    def add(self, start: float, chunk) -> None:
-        np = self._np
-        x = chunk.converted(rate=self.RATE, channels=1).float_samples().astype(np.float32)
-        if not self.samples.size:
-            self.start = start
-        first = int(round((start - self.start) * self.RATE))
-        if first < 0:
-            x, first = x[-first:], 0
-        need = first + x.size
-        if need > self.samples.size:
-            self.samples = np.concatenate([self.samples, np.zeros(need - self.samples.size, dtype=np.float32)])
-        self.samples[first:need] = x
-        drop = self.samples.size - int(self.KEEP_S * self.RATE)
-        if drop > 0:
-            self.samples, self.start = self.samples[drop:], self.start + drop / self.RATE
-
-    def cut(self, t: float) -> None:
-        i = max(0, int(round((t - self.start) * self.RATE)))
-        self.samples = self.samples[:i]
-
-    def samples_between(self, t0: float, t1: float):
-        np = self._np
-        i0, i1 = int(round((t0 - self.start) * self.RATE)), int(round((t1 - self.start) * self.RATE))
-        out = np.zeros(max(0, i1 - i0), dtype=np.float32)
-        a, b = max(i0, 0), min(i1, self.samples.size)
-        if b > a:
-            out[a - i0:b - i0] = self.samples[a:b]
-        return out
-
-    def at(self, t: float) -> float:
-        x = self.samples_between(t, t + 0.032)
-        return float(self._np.sqrt(self._np.mean(x * x))) if x.size else 0.0
+        if not replay:
+            utterance.audio_seconds += segment.audio.seconds

@@ -14,7 +14,7 @@ from runtime.audio.room_sim import EchoLoopSource, room_impulse_response
 from runtime.audio.sinks import NullSink
 from runtime.audio.sources import WavFileSource
 from runtime.avatar_view import AvatarView
-from runtime.barge_in import BargeInConfig, BargeInDetector
+from runtime.barge_in import BargeInConfig, BargeInDetector, Decision
 from runtime.dialogue.content_pack import load_content_pack
 from runtime.dialogue.responder import Responder
 from runtime.endpointing import Endpointer
@@ -28,22 +28,65 @@ from tests.conftest import write_wav
 pytestmark = pytest.mark.slow
 
 
-def test_detector_needs_sustained_speech_above_the_echo():
-    det = BargeInDetector(BargeInConfig(min_speech_s=0.1))
+def _feed(det, t0, frames, prob, mic, far, speaking=True):
+    """Feed `frames` 32-ms frames from t0; the decisions made, with the frame index."""
+    out = []
+    for i in range(frames):
+        d = det.frame(t0 + i * 0.032, 0.032, prob, mic, far, speaking or det.paused)
+        if d is not None:
+            out.append((i, d))
+    return out
+
+
+def test_detector_pauses_fast_confirms_an_interruption_and_resumes_after_a_backchannel():
+    cfg = BargeInConfig(initial_coupling_db=-30.0)
+    det = BargeInDetector(cfg)
     loud, far = 0.1, 0.3
-    assert det.frame(1.0, 0.032, 0.9, loud, far, True) is None
-    assert det.frame(1.032, 0.032, 0.9, loud, far, True) is None
-    assert det.frame(1.064, 0.032, 0.9, loud, far, True) is None         # 96 ms of speech so far
-    assert det.frame(1.096, 0.032, 0.9, loud, far, True) == 1.0          # 128 ms >= 100 ms: barge-in
+    # A visitor who goes on talking: paused after 64 ms, confirmed once 0.45 s are voiced.
+    assert _feed(det, 1.0, 20, 0.9, loud, far) == [(1, Decision.PAUSE), (14, Decision.CONFIRM)]
+    assert det.onset == 1.0
     det.reset()
-    echo_only = 0.3 * 10 ** (-32 / 20)                                   # what a good echo path leaves
-    assert all(det.frame(2 + i * 0.032, 0.032, 0.9, echo_only, far, True) is None for i in range(20))
-    det.reset()
-    assert det.frame(3.0, 0.032, 0.9, loud, far, True) is None           # an "mm": two frames, then quiet
-    assert det.frame(3.032, 0.032, 0.9, loud, far, True) is None
-    assert det.frame(3.064, 0.032, 0.1, 0.001, far, True) is None
-    assert det.frame(3.096, 0.032, 0.9, loud, far, True) is None         # the count starts again
-    assert det.frame(5.0, 0.032, 0.9, loud, far, False) is None          # avatar silent: a normal turn
+    # "Mm-hm": 0.2 s of speech, then quiet: paused, then the avatar goes on.
+    assert _feed(det, 3.0, 6, 0.9, loud, far) == [(1, Decision.PAUSE)]
+    assert _feed(det, 3.192, 10, 0.05, 0.001, 0.0) == [(7, Decision.RESUME)]    # 0.25 s of silence
+    # The avatar's own voice, as a good echo path leaves it: never even a pause.
+    echo_only = far * 10 ** (-36 / 20)
+    assert _feed(det, 5.0, 50, 0.9, echo_only, far) == []
+    # Not talking over anyone: a normal turn, nothing to decide.
+    assert _feed(det, 9.0, 20, 0.9, loud, far, speaking=False) == []
+
+
+def test_detector_learns_how_much_echo_comes_back_and_never_pauses_for_it():
+    det = BargeInDetector(BargeInConfig(initial_coupling_db=-40.0))
+    far = 0.3
+    # The canceller has not converged: the echo is only 8 dB down. Frames the VAD calls no speech
+    # teach the coupling (0.4 s later: the VAD lags a real voice), so the loud ones that follow
+    # are not taken for a visitor.
+    residual = far * 10 ** (-8 / 20)
+    assert _feed(det, 0.0, 20, 0.1, residual, far) == []
+    assert det.echo.coupling_db > -9.0
+    assert _feed(det, 0.64, 30, 0.9, residual, far) == []
+    # A visitor 10 dB above that residual still gets through.
+    assert _feed(det, 2.0, 3, 0.9, residual * 10 ** (10 / 20), far)[0][1] is Decision.PAUSE
+
+
+def test_the_loud_frames_before_the_vad_wakes_up_are_the_visitors_onset_not_echo():
+    det = BargeInDetector(BargeInConfig(initial_coupling_db=-30.0))
+    far, voice = 0.3, 0.2
+    assert _feed(det, 0.0, 20, 0.0, far * 10 ** (-40 / 20), far) == []      # echo well cancelled
+    before = det.echo.coupling_db
+    assert _feed(det, 0.64, 2, 0.05, voice, far) == []                      # a voice; the VAD not yet sure
+    assert _feed(det, 0.704, 1, 0.9, voice, far) == [(0, Decision.PAUSE)]   # paused on the VAD's first frame
+    assert det.onset == pytest.approx(0.64)                                  # measured from the real onset
+    assert det.echo.coupling_db <= before                                    # and never learned as echo
+
+
+def test_a_quiet_sound_is_never_confirmed_as_an_interruption():
+    det = BargeInDetector(BargeInConfig(initial_coupling_db=-60.0, confirm_level_dbfs=-30.0))
+    soft = 10 ** (-38 / 20)                 # over the echo, but softer than someone talking to the kiosk
+    decisions = _feed(det, 0.0, 60, 0.9, soft, 0.3)
+    assert decisions[0] == (1, Decision.PAUSE) and Decision.CONFIRM not in [d for _, d in decisions]
+    assert decisions[-1][1] is Decision.RESUME                          # held at most max_pause_s
 
 
 def _kiosk(tmp_path, mall_pack_dir, audio, transcripts, piper_en, echo_db=-6.0, aec=True):
@@ -87,3 +130,25 @@ def test_a_visitor_talking_over_the_avatar_stops_it_and_is_answered(tmp_path, ma
     first = run.turns[0]
     assert first["timings"]["heard_until_ms"] <= event["stopped_ms"] + 1       # cut where it stopped
     assert speech.viseme_at(event["stopped_ms"] / 1000 + 0.01) == "sil"       # the mouth closes
+
+
+def test_an_uh_huh_over_the_avatar_pauses_it_briefly_and_it_finishes_its_answer(tmp_path, mall_pack_dir, speak,
+                                                                                 piper_en):
+    question, _ = speak(["Where is the cinema?"], gap_s=2.4)
+    back, bspans = speak(["Uh huh."], gap_s=12.0, lead_s=0.0, level=0.8)
+    audio = AudioChunk(16000, 2, 1, question.audio + back.audio)
+    run, speech = _kiosk(tmp_path, mall_pack_dir, audio, ["where is the cinema", "uh huh"], piper_en)
+    assert run.barge_ins == [], run.barge_ins
+    assert len(run.backchannels) == 1, run.backchannels
+    event = run.backchannels[0]
+    true_onset = question.seconds + bspans[0][0]          # "uh" starts softly: heard a little later
+    assert true_onset - 0.05 <= event["onset_ms"] / 1000 <= true_onset + 0.25
+    assert event["latency_ms"] <= 150 and event["held_ms"] < 1000
+    assert [t["intent"] for t in run.turns] == ["cinema"]        # the "uh huh" is not a question
+    turn = run.turns[0]
+    assert turn["cut_at_ms"] is None and turn["paused_ms"] >= event["held_ms"] - 40
+    full = sum(s.audio.seconds for s in piper_en.synthesize(turn["spoken"]))
+    assert turn["audio_seconds"] == pytest.approx(full, abs=0.05)
+    heard = turn["timings"]["heard_until_ms"] - turn["timings"]["heard_from_ms"] - turn["paused_ms"]
+    assert heard >= 1000 * full - 20                                          # every word was heard
+    assert speech.viseme_at(event["stopped_ms"] / 1000 + 0.05) == "sil"      # mouth shut while it held

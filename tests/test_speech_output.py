@@ -76,3 +76,44 @@ def test_the_fleets_volume_turns_the_answer_down_and_it_is_still_spoken():
     assert quiet.done.wait(5) and quiet.error is None, quiet.error
     assert sink.played[1].rms() == pytest.approx(0.5 * sink.played[0].rms(), rel=0.02)
     speech.close()
+
+
+def test_a_paused_answer_goes_on_from_the_start_of_the_word_it_was_in(piper_en):
+    """Piper's word times: the avatar pauses mid-word for an "uh-huh" and picks up at that word."""
+    from runtime.speech_pause import word_start
+    now = [0.0]
+    speech = SpeechOutput({"en": piper_en}, NullSink(piper_en.rate), lambda: now[0], time.perf_counter)
+    u = speech.say("The cinema is on the third floor, next to the food court.", "en")
+    assert u.done.wait(30)
+    total = speech.busy_until()
+    spaces = [p.start for p in next(iter(piper_en.synthesize("The cinema is on the third floor,"))).phonemes
+              if p.phoneme == " "]
+    now[0] = 0.70                                     # inside "is" (between the 2nd and 3rd word gaps)
+    stopped = speech.pause(now[0])
+    assert stopped == pytest.approx(0.70) and speech.paused and u.paused
+    assert speech.busy_until() == pytest.approx(0.70) and speech.viseme_at(0.75) == "sil"   # silent, mouth shut
+    assert speech.far_level(0.8) == 0.0
+    now[0] = 1.5
+    speech.resume(now[0])
+    assert not speech.paused and not u.paused
+    picked_up = max(s for s in spaces if s <= 0.70)   # the gap before "is"
+    assert word_start(next(iter(piper_en.synthesize("The cinema is on the third floor,"))), 0.70) == picked_up
+    assert speech.busy_until() == pytest.approx(1.5 + (total - picked_up), abs=0.01)   # the rest, in full
+    assert speech.viseme_at(1.52) != "sil" or speech.viseme_at(1.6) != "sil"
+    assert u.heard_until == pytest.approx(speech.busy_until()) and u.paused_s == pytest.approx(0.8, abs=0.01)
+    speech.close()
+
+
+def test_a_paused_answer_that_is_interrupted_is_cut_where_it_paused():
+    now = [0.0]
+    speech = SpeechOutput({"en": ToneSynthesizer()}, NullSink(16000), lambda: now[0], time.perf_counter)
+    u = speech.say("a long answer that will be cut", "en")
+    assert u.done.wait(5)
+    now[0] = 0.5
+    speech.pause(now[0])
+    now[0] = 0.9
+    assert speech.interrupt(now[0]) == pytest.approx(0.5)
+    assert u.cut_at == pytest.approx(0.5) and u.dropped and not speech.paused
+    speech.resume(1.0)                                  # nothing left to say
+    assert speech.busy_until() == pytest.approx(0.5)
+    speech.close()

@@ -1,0 +1,75 @@
+"""The barge-in detector's decisions applied to the avatar's speech, and recorded.
+
+`BargeInControl.frame(chunk, speech_prob, now)` feeds the detector one cleaned microphone frame with
+the speaker's level at that time, and acts: PAUSE stops the speech and closes the mouth, RESUME says
+the rest of the answer (it was a backchannel), CONFIRM drops every queued answer (an interruption).
+Each pause ends up in the run's report: as a `barge_in` (confirmed, with its stop latency measured
+from the visitor's speech onset) or as a `backchannel` (resumed, with how long the avatar held).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Callable
+
+from .audio.chunk import AudioChunk
+from .backchannel_words import interrupting_words
+from .barge_in import BargeInConfig, BargeInDetector, Decision
+from .speech_output import SpeechOutput, Utterance
+
+_LOGGER = logging.getLogger(__name__)
+
+
+def _ms(t: float) -> int:
+    return int(round(t * 1000))
+
+
+class BargeInControl:
+    def __init__(self, config: BargeInConfig, speech: SpeechOutput):
+        self.config = config
+        self.detector = BargeInDetector(config)
+        self.speech = speech
+        self.barge_ins: list[dict[str, Any]] = []
+        self.backchannels: list[dict[str, Any]] = []
+        self._pause: dict[str, Any] | None = None
+
+    def frame(self, chunk: AudioChunk, speech_prob: float, now: float,
+              heard: Callable[[], str] = lambda: "") -> Decision | None:
+        """`heard()`: the recogniser's words so far for the sound over the avatar (asked only when
+        the detector would resume: words that are not a backchannel confirm the interruption)."""
+        speaking = chunk.timestamp < self.speech.busy_until() or self.speech.paused
+        far = self.speech.far_level(chunk.timestamp, self.config.reverb_s)
+        decision = self.detector.frame(chunk.timestamp, chunk.seconds, speech_prob, chunk.rms(), far, speaking)
+        if decision is Decision.RESUME and self._pause is not None:
+            words = interrupting_words(heard(), self.speech.speaking_text())
+            if words:
+                _LOGGER.info("words over the avatar %s: an interruption, not a backchannel", words)
+                decision = self.detector.confirm()
+        if decision is Decision.PAUSE:
+            stopped = self.speech.pause(now)
+            self._pause = {"onset_ms": _ms(self.detector.onset), "paused_ms": _ms(chunk.end),
+                           "stopped_ms": _ms(stopped), "latency_ms": _ms(stopped - self.detector.onset)}
+            _LOGGER.info("speech over the avatar at %.2f s: paused %d ms later", self.detector.onset,
+                         self._pause["latency_ms"])
+        elif decision is Decision.RESUME:
+            self.speech.resume(now)
+            event = {**(self._pause or {}), "resumed_ms": _ms(chunk.end)}
+            event["held_ms"] = event["resumed_ms"] - event.get("stopped_ms", event["resumed_ms"])
+            self.backchannels.append(event)
+            self._pause = None
+            _LOGGER.info("only a backchannel: the avatar goes on after %d ms", event["held_ms"])
+        elif decision is Decision.CONFIRM:
+            self.speech.interrupt(now)
+            event = {**(self._pause or {}), "decided_ms": _ms(chunk.end)}
+            self.barge_ins.append(event)
+            self._pause = None
+            _LOGGER.info("barge-in: the visitor spoke at %.2f s; the avatar stopped %d ms later",
+                         event["onset_ms"] / 1000, event["latency_ms"])
+        return decision
+
+
+def heard_fraction(u: Utterance) -> float:
+    """How much of a cut utterance's audio the visitor heard (pauses do not count)."""
+    if u.cut_at is None or u.heard_from is None or not u.audio_seconds:
+        return 1.0
+    return max(0.0, min(1.0, (u.cut_at - u.heard_from - u.paused_s) / u.audio_seconds))
