@@ -13,7 +13,6 @@ from .asr.phrase_hints import pack_phrases
 from .asr.supervised import SupervisedRecognizer
 from .tts.supervised import SupervisedSynthesizer
 from .audio.echo import make_echo_canceller
-from .barge_in import BargeInConfig
 from .level_gate import LevelGate
 from .audio.sinks import AudioSink, NullSink, WavFileSink
 from .audio.sources import AudioSource, WavFileSource
@@ -232,7 +231,7 @@ def run_kiosk(cfg: KioskConfig, on_ready: Callable[[Kiosk], None] | None = None)
                                ("webrtc" if cfg.output == "speaker" else "none"))
     backends["echo"] = echo.name
     kiosk = Kiosk(source, listener, responder, speech, view, lang, cfg.realtime, cfg.max_turns, panel,
-                  languages, venue_now(pack.timezone), echo, BargeInConfig() if cfg.barge_in else None)
+                  languages, venue_now(pack.timezone), echo, cfg.barge_in_tuning if cfg.barge_in else None)
     closers: list[Callable[[], None]] = []
     log_dir = cfg.log_dir or (default_data_dir() / "interactions" if cfg.input == "mic" else None)
     if log_dir is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .barge_in import BargeInConfig
 from .endpointing import EndpointConfig
 from .errors import ConfigError
 
@@ -45,6 +46,7 @@ class KioskConfig:
     inference_threads: int = 0      # 0: the board profile's choice
     camera: str | None = None       # visitor camera: auto, picamera2, opencv[:N]; None: no camera
     endpoint: EndpointConfig = field(default_factory=EndpointConfig)
+    barge_in_tuning: BargeInConfig = field(default_factory=BargeInConfig)   # settings `barge_in: {...}`
 
     def __post_init__(self) -> None:
         if self.display not in ("window", "headless"):

@@ -1,9 +1,11 @@
 """End-of-turn detection: pure logic, time passed in, no clock inside.
 
-`Endpointer.process(start, seconds, speech_prob, complete)` takes one VAD frame
-and returns what happened. `complete` is a hint from the recogniser's partial
-result (the words so far already make a question the venue's content answers):
-then the turn ends after the short silence, otherwise after the long one.
+`Endpointer.process(start, seconds, speech_prob, hint)` takes one VAD frame
+and returns what happened. `hint` comes from the recogniser's partial result
+(`turn_hints.end_hint`): words that already make a question the venue's content
+answers end the turn after the short silence; words that stop on a filler or in
+the middle of a phrase ("where is the…", "嗯…") after the long, hesitation
+silence; anything else after the ordinary one.
 During a pause it asks once for a speculative answer, so recognition, matching
 and synthesis can run while the kiosk is still deciding whether the visitor
 has finished.
@@ -15,6 +17,7 @@ import enum
 from dataclasses import dataclass
 
 from .errors import ConfigError
+from .turn_hints import EndHint
 
 
 @dataclass(frozen=True)
@@ -22,14 +25,15 @@ class EndpointConfig:
     speech_threshold: float = 0.5
     silence_threshold: float = 0.35   # hysteresis: below this a frame counts as silence
     min_speech_s: float = 0.12        # shorter bursts (a click, a cough) are not a turn
-    end_silence_s: float = 0.6        # trailing silence after an incomplete phrase
+    end_silence_s: float = 0.6        # trailing silence when the words say nothing either way
     quick_end_silence_s: float = 0.3  # after words that already make a known question
+    hesitation_end_silence_s: float = 1.2  # after "um…", "and…", "where is the…": they are thinking
     speculate_after_s: float = 0.03   # pause length at which a speculative answer starts
     max_turn_s: float = 15.0          # a turn is closed after this much speech
     preroll_s: float = 0.3            # audio kept from before the onset for the recogniser
 
     def __post_init__(self) -> None:
-        for field in ("min_speech_s", "end_silence_s", "quick_end_silence_s",
+        for field in ("min_speech_s", "end_silence_s", "quick_end_silence_s", "hesitation_end_silence_s",
                       "speculate_after_s", "max_turn_s", "preroll_s"):
             if getattr(self, field) < 0:
                 raise ConfigError(f"endpoint.{field}: expected a duration >= 0 s")
@@ -37,6 +41,8 @@ class EndpointConfig:
             raise ConfigError("endpoint: expected 0 < silence_threshold <= speech_threshold < 1")
         if self.quick_end_silence_s > self.end_silence_s:
             raise ConfigError("endpoint.quick_end_silence_s: expected <= end_silence_s")
+        if self.hesitation_end_silence_s < self.end_silence_s:
+            raise ConfigError("endpoint.hesitation_end_silence_s: expected >= end_silence_s")
 
 
 class EndpointKind(enum.Enum):
@@ -54,6 +60,7 @@ class EndpointEvent:
     speech_start: float = 0.0
     speech_end: float = 0.0  # end of the last speech frame: where the visitor stopped
     waited_s: float = 0.0    # trailing silence the kiosk waited before ending the turn
+    hint: str = "none"       # what the words said when it ended (complete / hesitating / none)
 
 
 class _State(enum.Enum):
@@ -81,7 +88,10 @@ class Endpointer:
         self._speculated = False
 
     def process(self, start: float, seconds: float, speech_prob: float,
-                complete: bool = False) -> list[EndpointEvent]:
+                hint: EndHint | bool = EndHint.NONE) -> list[EndpointEvent]:
+        """`hint` may be a bool for "complete" (True) or not known (False)."""
+        if isinstance(hint, bool):
+            hint = EndHint.COMPLETE if hint else EndHint.NONE
         cfg = self.config
         end = start + seconds
         events: list[EndpointEvent] = []
@@ -115,9 +125,10 @@ class Endpointer:
                 events.append(EndpointEvent(EndpointKind.DISCARDED, end,
                                             self._speech_start, self._speech_end))
             return events
-        limit = cfg.quick_end_silence_s if complete else cfg.end_silence_s
+        limit = {EndHint.COMPLETE: cfg.quick_end_silence_s, EndHint.HESITATING: cfg.hesitation_end_silence_s
+                 }.get(hint, cfg.end_silence_s)
         if silence >= limit:
-            events.append(self._end(end))
+            events.append(self._end(end, hint.value))
         elif silence >= cfg.speculate_after_s and not self._speculated:
             self._speculated = True
             events.append(EndpointEvent(EndpointKind.SPECULATE, end,
@@ -133,8 +144,8 @@ class Endpointer:
             return [EndpointEvent(EndpointKind.DISCARDED, now, self._speech_start, self._speech_end)]
         return [self._end(now)]
 
-    def _end(self, now: float) -> EndpointEvent:
+    def _end(self, now: float, hint: str = "none") -> EndpointEvent:
         event = EndpointEvent(EndpointKind.TURN_ENDED, now, self._speech_start,
-                              self._speech_end, waited_s=max(0.0, now - self._speech_end))
+                              self._speech_end, waited_s=max(0.0, now - self._speech_end), hint=hint)
         self.reset()
         return event

@@ -28,6 +28,7 @@ class TurnEnd:
     decided_at: float   # when the endpointer decided the turn was over
     asr_final_at: float
     waited_s: float
+    end_hint: str = "none"   # complete / hesitating / none: which end silence applied
 
 
 @dataclass(frozen=True)

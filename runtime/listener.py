@@ -17,6 +17,7 @@ from .audio.sources import CHUNK_SECONDS
 from .endpointing import Endpointer, EndpointKind
 from .level_gate import LevelGate
 from .events import RunEvent, Speculation, TurnEnd
+from .turn_hints import EndHint, end_hint
 from .vad import VadFramer, VoiceActivityDetector
 
 _LOGGER = logging.getLogger(__name__)
@@ -35,7 +36,7 @@ class Listener:
         self._is_complete = is_complete
         preroll_chunks = max(1, round(endpointer.config.preroll_s / CHUNK_SECONDS))
         self._preroll: collections.deque[AudioChunk] = collections.deque(maxlen=preroll_chunks)
-        self._partial_cache: tuple[float, bool] = (-1.0, False)
+        self._partial_cache: tuple[float, EndHint] = (-1.0, EndHint.NONE)
         self.audio_seconds = 0.0
         self.last_prob = 0.0   # the highest speech probability in the last chunk (for barge-in)
 
@@ -52,10 +53,10 @@ class Listener:
             # A chunk that completes no VAD frame keeps the last frame's probability.
             self.last_prob = prob if first else max(self.last_prob, prob)
             first = False
-            complete = False
+            hint = EndHint.NONE
             if self.endpointer.in_turn and prob < self.endpointer.config.speech_threshold:
-                complete = self._complete_at(start)
-            for ev in self.endpointer.process(start, seconds, prob, complete):
+                hint = self._hint_at(start)
+            for ev in self.endpointer.process(start, seconds, prob, hint):
                 if ev.kind is EndpointKind.SPEECH_STARTED:
                     self.recognizer.start()
                     for old in self._preroll:
@@ -82,7 +83,7 @@ class Listener:
             self.recognizer.finish()
             recognizer.start()
         self.recognizer = recognizer
-        self._partial_cache = (-1.0, False)
+        self._partial_cache = (-1.0, EndHint.NONE)
         _LOGGER.info("listening with %s (%s) from the next turn", recognizer.name,
                      getattr(recognizer, "language", "?"))
 
@@ -101,16 +102,16 @@ class Listener:
         self.recognizer.accept(chunk)
         self.audio_seconds += chunk.seconds
 
-    def _complete_at(self, t: float) -> bool:
+    def _hint_at(self, t: float) -> EndHint:
         # Ask the recogniser at most once per 100 ms of pause: its partial is not free.
         last_t, last = self._partial_cache
         if t - last_t < 0.1:
             return last
-        result = self._is_complete(self.recognizer.partial())
+        result = end_hint(self.recognizer.partial(), self._is_complete)
         self._partial_cache = (t, result)
         return result
 
     def _final(self, ev, clock: Clock) -> TurnEnd:
         transcript = self.recognizer.finish()
-        self._partial_cache = (-1.0, False)
-        return TurnEnd(transcript, ev.speech_start, ev.speech_end, ev.time, clock(), ev.waited_s)
+        self._partial_cache = (-1.0, EndHint.NONE)
+        return TurnEnd(transcript, ev.speech_start, ev.speech_end, ev.time, clock(), ev.waited_s, ev.hint)

@@ -41,7 +41,8 @@ def turn_record(turn: TurnEnd, answer: Answer, answer_ready_at: float, utterance
             "first_audio_ms": _ms(utterance.first_audio_at),
             "heard_from_ms": _ms(utterance.heard_from),
             "heard_until_ms": _ms(utterance.heard_until),
-            "endpoint_wait_ms": _ms(turn.waited_s),
+            "endpoint_wait_ms": _ms(turn.waited_s),   # the silence the kiosk waited before answering
+            "endpoint_hint": turn.end_hint,
         },
         "speculative": speculative,
         "audio_seconds": round(utterance.audio_seconds, 3),

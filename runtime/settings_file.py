@@ -11,7 +11,8 @@ AI-content labelling measures): those have no off switch anywhere.
     vad: silero
     phrase_hints: true
     log_dir: /var/lib/edge-avatar/interactions
-    endpoint: {end_silence_s: 0.7, quick_end_silence_s: 0.35}
+    endpoint: {end_silence_s: 0.7, quick_end_silence_s: 0.35, hesitation_end_silence_s: 1.3}
+    barge_in: {confirm_after_s: 0.5, confirm_level_dbfs: -40}    # or true / false
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import Any
 import yaml
 
 from .config import KioskConfig
+from .barge_in import BargeInConfig
 from .endpointing import EndpointConfig
 from .errors import ConfigError
 
@@ -32,7 +34,7 @@ _COMPLIANCE_KEYS = ("ai_label", "show_ai_label", "label", "hide_label", "ai_disc
 _PATHS = {"content": "content_dir", "models": "models_dir", "log_dir": "log_dir", "avatar": "avatar_dir"}
 _PLAIN = {"lang": str, "panel": str, "vad": str, "phrase_hints": bool, "seed": int,
           "frame_every_s": float, "max_turns": int, "panel_port": str, "gpio": bool, "echo": str,
-          "barge_in": bool, "volume": float, "voice_precision": str, "inference_backend": str,
+          "volume": float, "voice_precision": str, "inference_backend": str,
           "inference_threads": int, "camera": str}
 
 
@@ -65,11 +67,19 @@ def load_settings(path: Path, base: KioskConfig) -> KioskConfig:
                 changes[key] = value
         elif key == "endpoint":
             try:
-                changes["endpoint"] = _endpoint(value)
-            except (ConfigError, TypeError) as err:
+                changes["endpoint"] = _section(value, EndpointConfig, "endpoint")
+            except (ConfigError, TypeError, ValueError) as err:
+                problems.append(f"{where}: {err}")
+        elif key == "barge_in":
+            if isinstance(value, bool):
+                changes["barge_in"] = value
+                continue
+            try:
+                changes["barge_in_tuning"], changes["barge_in"] = _section(value, BargeInConfig, "barge-in"), True
+            except (ConfigError, TypeError, ValueError) as err:
                 problems.append(f"{where}: {err}")
         else:
-            known = sorted([*_PATHS, *_PLAIN, "endpoint"])
+            known = sorted([*_PATHS, *_PLAIN, "endpoint", "barge_in"])
             problems.append(f"{where}: unknown setting (expected one of {', '.join(known)})")
     if problems:
         raise ConfigError("; ".join(problems))
@@ -79,11 +89,16 @@ def load_settings(path: Path, base: KioskConfig) -> KioskConfig:
         raise ConfigError(f"{path}: {err}") from None
 
 
-def _endpoint(value: Any) -> EndpointConfig:
+def _section(value: Any, cls, what: str):
+    """A mapping of numbers onto one of the frozen tuning dataclasses (validated by it)."""
     if not isinstance(value, dict):
-        raise ConfigError("expected a mapping of endpoint settings")
-    names = {f.name for f in dataclasses.fields(EndpointConfig)}
+        raise ConfigError(f"expected true/false or a mapping of {what} settings" if what == "barge-in"
+                          else f"expected a mapping of {what} settings")
+    names = {f.name for f in dataclasses.fields(cls)}
     unknown = sorted(set(value) - names)
     if unknown:
-        raise ConfigError(f"unknown endpoint settings {unknown} (expected from {sorted(names)})")
-    return EndpointConfig(**{k: float(v) for k, v in value.items()})
+        raise ConfigError(f"unknown {what} settings {unknown} (expected from {sorted(names)})")
+    bad = [k for k, v in value.items() if isinstance(v, bool) or not isinstance(v, (int, float))]
+    if bad:
+        raise ConfigError(f"{what} settings {bad}: expected numbers")
+    return cls(**{k: float(v) for k, v in value.items()})

@@ -80,3 +80,21 @@ def test_run_refuses_a_settings_file_that_hides_the_label(tmp_path):
                                  "--display", "headless"], capture_output=True, text=True, timeout=120)
     assert done.returncode == 2
     assert "show_ai_label: the AI-generated label and spoken disclosure are always on" in done.stderr
+
+
+def test_turn_taking_settings_have_safe_defaults_and_are_validated(tmp_path):
+    default = KioskConfig()
+    assert default.barge_in and default.barge_in_tuning.pause_after_s <= 0.1      # stops within 150 ms
+    assert default.endpoint.hesitation_end_silence_s >= 1.0                       # waits out a 0.9 s pause
+    tuned = load_settings(_settings(tmp_path, """\
+        barge_in: {confirm_after_s: 0.6, confirm_level_dbfs: -38}
+        endpoint: {hesitation_end_silence_s: 1.5}
+        """), KioskConfig())
+    assert tuned.barge_in and tuned.barge_in_tuning.confirm_after_s == 0.6
+    assert tuned.barge_in_tuning.confirm_level_dbfs == -38.0 and tuned.endpoint.hesitation_end_silence_s == 1.5
+    assert not load_settings(_settings(tmp_path, "barge_in: false\n"), KioskConfig()).barge_in
+    with pytest.raises(ConfigError) as err:
+        load_settings(_settings(tmp_path, "barge_in: {confirm_after_s: 0.01, pause_after_s: 0.05}\n"), KioskConfig())
+    assert "settings.yaml: barge_in: barge_in.confirm_after_s: expected >= pause_after_s" in str(err.value)
+    with pytest.raises(ConfigError, match="barge_in: barge-in settings \\['margin_db'\\]: expected numbers"):
+        load_settings(_settings(tmp_path, "barge_in: {margin_db: loud}\n"), KioskConfig())

@@ -73,3 +73,28 @@ def test_bad_settings_are_refused_with_the_field_name():
         EndpointConfig(end_silence_s=0.3, quick_end_silence_s=0.5)
     with pytest.raises(ConfigError, match="min_speech_s"):
         EndpointConfig(min_speech_s=-1)
+
+
+def test_a_visitor_who_stops_on_um_or_mid_phrase_is_given_the_long_silence():
+    from runtime.turn_hints import EndHint
+    cfg = EndpointConfig(end_silence_s=0.6, quick_end_silence_s=0.3, hesitation_end_silence_s=1.2)
+    ep = Endpointer(cfg)
+    events = feed(ep, [(0.8, 0.9), (0.9, 0.0), (0.6, 0.9), (0.4, 0.0)], complete=EndHint.HESITATING)
+    assert EndpointKind.TURN_ENDED not in kinds(events), "a 0.9 s thinking pause does not end the turn"
+    events += feed(ep, [(1.0, 0.0)], complete=EndHint.HESITATING, t0=2.7)
+    end = [e for e in events if e.kind is EndpointKind.TURN_ENDED][0]
+    assert end.waited_s == pytest.approx(1.2, abs=FRAME) and end.hint == "hesitating"
+    with pytest.raises(ConfigError, match="hesitation_end_silence_s"):
+        EndpointConfig(end_silence_s=0.6, hesitation_end_silence_s=0.5)
+
+
+@pytest.mark.parametrize("partial, hint", [
+    ("where is the", "hesitating"), ("how much is um", "hesitating"), ("I am looking for", "hesitating"),
+    ("where is the cinema and", "hesitating"), ("我想去那个", "hesitating"), ("嗯", "hesitating"),
+    ("where is the cinema", "complete"), ("电影院在哪里", "complete"),
+    ("blue sky today", "none"), ("", "none"),
+])
+def test_the_words_so_far_say_whether_the_visitor_is_done(partial, hint):
+    from runtime.turn_hints import end_hint
+    known = {"where is the cinema", "电影院在哪里", "where is the cinema and"}
+    assert end_hint(partial, lambda text: text in known).value == hint
