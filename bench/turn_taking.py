@@ -1,22 +1,21 @@
-"""Barge-in in a simulated venue: the avatar's own voice in the microphone, visitors cutting in, backchannels.
+"""Turn-taking in a simulated venue: the avatar's own voice in the microphone, visitors cutting in,
+backchannels and coughs, questions with a thinking pause in the middle — every event with exact
+ground truth (`bench/turn_scenarios.py`), through the real kiosk loop and the real recogniser.
 
-Scenarios are built by mixing Piper speech: the visitor's questions; the avatar's
-answers played back through a simulated speaker-to-microphone path (a generated room
-impulse response, delayed and attenuated, runtime/audio/room_sim.py) plus synthetic
-mall babble; interruptions at random points of an answer; short backchannels. Each
-scenario runs through the real kiosk loop (Silero VAD, WebRTC AEC3, the barge-in gate,
-the speech output) with a scripted recogniser, as fast as possible.
+    python bench/turn_taking.py [--answers 100] [--interruptions 30] [--backchannels 24]
+                                [--paused 30] [--echo-levels=-6,0] [--json OUT]
 
-    python bench/turn_taking.py [--answers 100] [--interruptions 30] [--json OUT]
-
-Reports: barge-in stop latency p50/p95 (target p95 <= 150 ms), false barge-ins from the
-avatar's own voice (target 0 over >= 100 answers), from backchannels, and the echo
-attenuation of the canceller in dB.
+Reports (issue 6): barge-in stop latency p50/p95 from the visitor's true speech onset (target p95
+<= 150 ms); false barge-ins — and pauses — from the avatar's own voice over >= 100 answers at each
+speaker level (target 0); backchannels and coughs that stopped the avatar (and how long it held
+before going on); interruptions missed and answered; visitors cut off in a mid-sentence pause of
+300-900 ms (target 0); the silence the kiosk waited at each turn's end; echo attenuation in dB.
 """
 
 from __future__ import annotations
 
 import argparse
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -27,166 +26,202 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from bench.common import machine, pct, print_table, write_json  # noqa: E402
-from runtime.audio.chunk import AudioChunk  # noqa: E402
-from runtime.audio.echo import WebRtcEchoCanceller  # noqa: E402
-from runtime.audio.room_sim import EchoLoopSource, room_impulse_response  # noqa: E402
-from runtime.audio.sinks import NullSink  # noqa: E402
-from runtime.avatar_view import AvatarView  # noqa: E402
-from runtime.asr.phrase_hints import pack_phrases  # noqa: E402
-from runtime.backends import make_recognizer, make_synthesizer  # noqa: E402
-from runtime.dialogue.content_pack import load_content_pack  # noqa: E402
-from runtime.dialogue.responder import Responder  # noqa: E402
-from runtime.endpointing import Endpointer  # noqa: E402
-from runtime.kiosk import Kiosk  # noqa: E402
-from runtime.level_gate import LevelGate  # noqa: E402
-from runtime.listener import Listener  # noqa: E402
-from runtime.models import ModelCatalog  # noqa: E402
-from runtime.renderer.display import HeadlessDisplay  # noqa: E402
-from runtime.speech_output import SpeechOutput  # noqa: E402
-from runtime.vad import SileroVad  # noqa: E402
+from bench.turn_scenarios import Timeline, Voice, answer_seconds, babble, cough, echo_attenuation, run_kiosk_on  # noqa: E402,E501
 
 MALL = REPO.parent / "shared" / "venues" / "mall-demo"
-RATE = 16000
-BACKCHANNELS = ["Mm.", "Uh huh.", "Okay.", "Hmm."]
+INTERRUPTIONS = [("No, sorry, where is the cinema?", "cinema"), ("Wait, how much is parking?", "parking"),
+                 ("Actually, where are the toilets?", "restroom"), ("Sorry, is there wifi here?", "wifi"),
+                 ("Hold on, where can I eat?", "food_court"), ("No no, I lost my child!", "lost_child")]
+BACKCHANNELS = ["Mm.", "Uh huh.", "Okay.", "Hmm.", "Yeah.", "Right.", "Mhm.", "(cough)"]
+# (question, pause after this many words, intent): mid-sentence, where people stop to think
+PAUSED = [("Where is the cinema?", 3, "cinema"), ("How much is parking?", 3, "parking"),
+          ("Um, where are the toilets?", 1, "restroom"), ("I am looking for the food court.", 4, "food_court"),
+          ("What time does the mall open?", 3, "opening_hours"), ("Where can I charge my phone?", 3, "phone_charging"),
+          ("Uh, is there wifi here?", 3, "wifi"), ("Where is the service desk?", 3, "service_desk"),
+          ("Can I borrow a stroller?", 3, "stroller_wheelchair"), ("I lost my bag.", 2, "lost_and_found")]
+SKIP = ("greeting", "thanks_goodbye")
 
 
-def speech(synth, text: str, level: float = 0.6) -> np.ndarray:
-    audio = np.concatenate([s.audio.converted(rate=RATE).float_samples() for s in synth.synthesize(text)])
-    return level * audio
+class Bench:
+    def __init__(self, args):
+        from runtime.asr.phrase_hints import pack_phrases
+        from runtime.backends import make_recognizer, make_synthesizer
+        from runtime.dialogue.content_pack import load_content_pack
+        from runtime.models import ModelCatalog
+        self.args = args
+        self.rng = np.random.default_rng(args.seed)
+        self.synth = make_synthesizer(ModelCatalog.load(), "en", deterministic=True)
+        self.voice = Voice(self.synth)
+        self.pack = load_content_pack(MALL)
+        self.recognizer = make_recognizer(ModelCatalog.load(), "en", pack_phrases(self.pack, "en"))
+        self.intents = [i for i in self.pack.intents if i.id not in SKIP]
+        self.noise = babble(self.voice, self.rng, 8.0, args.babble_db)
+        self.own = {}           # echo level -> {"answers", "false_barge_ins", "false_pauses"}
 
+    def run(self, timeline: Timeline, echo_db: float):
+        return run_kiosk_on(timeline, self.synth, self.pack, self.recognizer, self.rng, echo_db, self.noise)[0]
 
-def babble(synth, rng, seconds: float, level_db: float) -> np.ndarray:
-    lines = ["Let's meet at the coffee shop later.", "Did you see the new shoes in that store?",
-             "The kids want ice cream again.", "That movie was much better than I expected."]
-    voices = [speech(synth, line, 1.0) for line in lines]
-    out = np.zeros(int(seconds * RATE), dtype=np.float32)
-    for _ in range(int(seconds / 1.5)):
-        v = voices[rng.integers(len(voices))]
-        at = rng.integers(0, max(1, out.size - v.size))
-        out[at:at + v.size] += v[: out.size - at]
-    out /= np.sqrt(np.mean(out ** 2)) + 1e-9
-    return (out * 10 ** (level_db / 20)).astype(np.float32)
+    def ask(self, tl: Timeline, intent, k: int = 0) -> None:
+        """A question, then silence for the whole answer (with the AI disclosure) to play back."""
+        q = intent.questions["en"][k % len(intent.questions["en"])]
+        tl.add(self.voice.say(q), "question", q, intent.id)
+        tl.silence(answer_seconds(self.voice, intent.answers["en"]) + 4.5)
 
+    def count_own(self, echo_db: float, run, visitor_marks) -> None:
+        """Pauses and barge-ins whose onset is not near anything the visitor did: the avatar's voice."""
+        rec = self.own.setdefault(echo_db, {"answers": 0, "false_barge_ins": 0, "false_pauses": 0})
+        near = lambda ms: any(m.start - 0.15 <= ms / 1000 <= m.end + 0.3 for m in visitor_marks)  # noqa: E731
+        rec["answers"] += len(run.turns)
+        rec["false_barge_ins"] += sum(not near(e["onset_ms"]) for e in run.barge_ins)
+        rec["false_pauses"] += sum(not near(e["onset_ms"]) for e in run.backchannels)
 
-def run(synth, pack, audio: np.ndarray, transcripts: list[str], rng, echo_db: float, noise: np.ndarray):
-    import tempfile
-    import wave
-    from runtime.audio.sources import WavFileSource
-    with tempfile.NamedTemporaryFile(suffix=".wav", delete=False) as fh:
-        path = Path(fh.name)
-    with wave.open(str(path), "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(RATE)
-        w.writeframes(AudioChunk.from_float(np.clip(audio, -1, 1), RATE).audio)
-    holder = {}
-    source = EchoLoopSource(WavFileSource(path, paced=False), lambda t, s: holder["s"].far_audio(t, s),
-                            room_impulse_response(rng), gain_db=echo_db, noise=noise)
-    out = SpeechOutput({"en": synth}, NullSink(synth.rate), source.now, time.perf_counter)
-    holder["s"] = out
-    recognizer = make_recognizer(ModelCatalog.load(), "en", pack_phrases(pack, "en"))   # real ASR: echo and
-    listener = Listener(SileroVad(), recognizer, Endpointer(), level_gate=LevelGate())  # babble turns cost nothing
-    kiosk = Kiosk(source, listener, Responder(pack),
-                  out, AvatarView(HeadlessDisplay(64, 114)), "en", realtime=False, echo=WebRtcEchoCanceller())
-    result = kiosk.run()
-    out.close()
-    path.unlink()
-    return result
+    # 1. The avatar's own voice, whole answers played back into the microphone.
+    def own_voice(self, echo_db: float) -> None:
+        done = 0
+        while done < self.args.answers:
+            tl = Timeline()
+            for k in range(min(10, self.args.answers - done)):
+                self.ask(tl, self.intents[(done + k) % len(self.intents)], done + k)
+            run = self.run(tl, echo_db)
+            self.count_own(echo_db, run, tl.marks)
+            done += len(tl.marks)
 
+    # 2./3. Something said over an answer at a random point, after one warm-up answer.
+    def over_answer(self, k: int, kind: str, audio: np.ndarray, text: str, expect: str | None):
+        tl = Timeline()
+        self.ask(tl, self.intents[(3 * k + 1) % len(self.intents)], k)
+        intent = self.intents[k % len(self.intents)]
+        tl.add(self.voice.say(intent.questions["en"][0]), "question", intent.questions["en"][0], intent.id)
+        tl.silence(1.2 + float(self.rng.uniform(0.3, 2.6)))   # into the answer (it starts 0.35-1.2 s after)
+        mark = tl.add(audio, kind, text, expect)
+        tl.silence(9.0)
+        run = self.run(tl, self.args.echo_db)
+        self.count_own(self.args.echo_db, run, tl.marks)
+        mine = lambda e: mark.start - 0.15 <= e["onset_ms"] / 1000 <= mark.end + 0.3  # noqa: E731
+        return mark, run, [e for e in run.barge_ins if mine(e)], [e for e in run.backchannels if mine(e)]
 
-def echo_attenuation(synth, rng, answer_texts: list[str], echo_db: float) -> float:
-    """dB of the avatar's echo removed by the canceller, over whole answers."""
-    aec = WebRtcEchoCanceller()
-    rir = room_impulse_response(rng)
-    far = np.concatenate([speech(synth, t, 0.6) for t in answer_texts])
-    echo = np.convolve(far, rir)[: far.size] * 10 ** (echo_db / 20)
-    before, after = [], []
-    for i in range(0, far.size - 512, 512):
-        aec.far(AudioChunk.from_float(far[i:i + 512], RATE, i / RATE))
-        cleaned = aec.near(AudioChunk.from_float(echo[i:i + 512], RATE, i / RATE)).float_samples()
-        before.append(echo[i:i + 512])
-        after.append(cleaned)
-    b, a = np.concatenate(before), np.concatenate(after)
-    skip = 2 * RATE                    # the canceller's first two seconds of adaptation
-    return float(10 * np.log10(np.mean(b[skip:] ** 2) / (np.mean(a[skip:] ** 2) + 1e-12)))
+    def interruptions(self) -> dict:
+        latencies, onset_err, missed, answered, details, not_over = [], [], 0, 0, [], 0
+        for k in range(self.args.interruptions):
+            text, expect = INTERRUPTIONS[k % len(INTERRUPTIONS)]
+            mark, run, barges, _ = self.over_answer(k, "interruption", self.voice.say(text, 0.6), text, expect)
+            if not any(t["timings"]["heard_from_ms"] is not None and t["timings"]["heard_from_ms"] / 1000 < mark.start
+                       < (t["cut_at_ms"] or t["timings"]["heard_until_ms"]) / 1000 + 0.05 for t in run.turns):
+                not_over += 1                      # the avatar was not talking when they spoke: no barge-in
+                details.append({"text": text, "over_speech": False})
+                continue
+            if not barges:
+                missed += 1
+                details.append({"text": text, "caught": False})
+                continue
+            e = barges[0]
+            latencies.append(e["stopped_ms"] - mark.start * 1000)
+            onset_err.append(e["onset_ms"] - mark.start * 1000)
+            got = [t["intent"] for t in run.turns if t["timings"]["speech_start_ms"] / 1000 >= mark.start - 0.3]
+            answered += expect in got
+            details.append({"text": text, "caught": True, "latency_ms": round(latencies[-1]), "answered": got})
+        return {"count": self.args.interruptions - not_over, "not_over_speech": not_over, "missed": missed,
+                "answered_right": answered,
+                "stop_latency_ms": {"p50": round(pct(latencies, 50), 1), "p95": round(pct(latencies, 95), 1),
+                                    "max": round(max(latencies), 1) if latencies else None},
+                "onset_error_ms_median": round(statistics.median(onset_err), 1) if onset_err else None,
+                "details": details}
+
+    def backchannels(self) -> dict:
+        stopped, held, finished = 0, [], 0
+        for k in range(self.args.backchannels):
+            text = BACKCHANNELS[k % len(BACKCHANNELS)]
+            level = float(self.rng.uniform(0.3, 0.6))
+            audio = cough(self.rng, level) if text == "(cough)" else self.voice.say(text, level)
+            mark, run, barges, pauses = self.over_answer(k, "backchannel", audio, text, None)
+            stopped += bool(barges)
+            held += [e["held_ms"] for e in pauses]
+            cut = [t for t in run.turns if t["cut_at_ms"] is not None]
+            finished += not cut and not barges
+        return {"count": self.args.backchannels, "stopped_the_avatar": stopped, "answers_finished": finished,
+                "paused_then_went_on": len(held),
+                "held_ms": {"p50": round(pct(held, 50), 1), "max": max(held) if held else None}}
+
+    # 4. Questions with a thinking pause in the middle.
+    def paused_questions(self) -> dict:
+        cut_off, right, waits, details = 0, 0, {}, []
+        done = 0
+        while done < self.args.paused:
+            tl, items = Timeline(), []
+            for k in range(min(10, self.args.paused - done)):
+                text, after, expect = PAUSED[(done + k) % len(PAUSED)]
+                pause = float(self.rng.uniform(0.3, 0.9))
+                first, second = self.voice.say_with_pause(text, after, pause)
+                words = text.split()
+                a = tl.add(first, "paused-question", " ".join(words[:after]), expect)
+                tl.silence(pause)
+                b = tl.add(second, "paused-question", " ".join(words[after:]), expect)
+                items.append((a, b, pause, f"{a.text} … {b.text}", expect))
+                tl.silence(answer_seconds(self.voice, self.pack.intent(expect).answers["en"]) + 5.0)
+            run = self.run(tl, self.args.echo_db)
+            for t in run.turns:
+                waits.setdefault(t["timings"]["endpoint_hint"], []).append(t["timings"]["endpoint_wait_ms"])
+            for a, b, pause, text, expect in items:
+                mine = [t for t in run.turns if a.start - 0.3 <= t["timings"]["speech_start_ms"] / 1000 <= b.end]
+                early = [t for t in mine if t["timings"]["speech_end_ms"] / 1000 < b.start - 0.05]
+                cut_off += bool(early)
+                ok = bool(mine) and not early and mine[0]["intent"] == expect
+                right += ok
+                details.append({"text": text, "pause_s": round(pause, 2), "cut_off": bool(early),
+                                "turns": [(t["transcript"], t["intent"], t["timings"]["endpoint_hint"],
+                                           t["timings"]["endpoint_wait_ms"]) for t in mine]})
+            done += len(items)
+        every = [w for ws in waits.values() for w in ws]
+        return {"count": self.args.paused, "cut_off": cut_off, "answered_right": right,
+                "endpoint_wait_ms": {"mean": round(statistics.mean(every), 1) if every else None,
+                                     **{h: round(statistics.mean(ws), 1) for h, ws in waits.items()},
+                                     "turns_by_hint": {h: len(ws) for h, ws in waits.items()}},
+                "details": details}
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--answers", type=int, default=100)
+    parser.add_argument("--answers", type=int, default=100, help="answers played back, per speaker level")
     parser.add_argument("--interruptions", type=int, default=30)
-    parser.add_argument("--backchannels", type=int, default=20)
-    parser.add_argument("--echo-db", type=float, default=-6.0, help="speaker-to-microphone gain (realistic: -6)")
+    parser.add_argument("--backchannels", type=int, default=24)
+    parser.add_argument("--paused", type=int, default=30)
+    parser.add_argument("--echo-db", type=float, default=-6.0, help="speaker-to-microphone gain for 2-4")
+    parser.add_argument("--echo-levels", default="-6,0", help="speaker-to-microphone gains for the own-voice runs")
+    parser.add_argument("--babble-db", type=float, default=-42.0)
+    parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
-    rng = np.random.default_rng(11)
-    synth = make_synthesizer(ModelCatalog.load(), "en", deterministic=True)
-    pack = load_content_pack(MALL)
-    intents = [i for i in pack.intents if i.id not in ("greeting", "thanks_goodbye")]
-    noise = babble(synth, rng, 8.0, -42.0)
     started = time.perf_counter()
-
-    # 1. The avatar's own voice: questions, then silence while the whole answer plays back into the mic.
-    false_own, answered, ignored, batch = 0, 0, 0, 10
-    for b in range(0, args.answers, batch):
-        chosen = [intents[(b + k) % len(intents)] for k in range(min(batch, args.answers - b))]
-        parts, transcripts = [np.zeros(int(0.5 * RATE), np.float32)], []
-        for intent in chosen:
-            q = intent.questions["en"][0]
-            answer_s = speech(synth, intent.answers["en"]).size / RATE + 4.5   # the answer, the disclosure, a pause
-            parts += [speech(synth, q), np.zeros(int(answer_s * RATE), np.float32)]
-            transcripts.append(q.lower())
-        result = run(synth, pack, np.concatenate(parts), transcripts, rng, args.echo_db, noise)
-        false_own += len(result.barge_ins)
-        answered += len(result.turns)
-        ignored += result.ignored_over_speech
-
-    # 2. Interruptions at a random point of an answer.
-    latencies, missed = [], 0
-    for k in range(args.interruptions):
-        intent = intents[k % len(intents)]
-        q = speech(synth, intent.questions["en"][0])
-        cut_in = speech(synth, "No, sorry, where is the cinema?", 0.8)
-        wait = rng.uniform(1.2, 3.5)       # how far into the answer the visitor cuts in (after its start)
-        audio = np.concatenate([np.zeros(int(0.5 * RATE), np.float32), q, np.zeros(int(wait * RATE), np.float32),
-                                cut_in, np.zeros(int(4 * RATE), np.float32)])
-        result = run(synth, pack, audio, [intent.questions["en"][0].lower(), "no sorry where is the cinema"],
-                     rng, args.echo_db, noise)
-        if result.barge_ins:
-            latencies.append(result.barge_ins[0]["latency_ms"])
-        else:
-            missed += 1
-
-    # 3. Backchannels while the avatar talks.
-    false_back = 0
-    for k in range(args.backchannels):
-        intent = intents[k % len(intents)]
-        q = speech(synth, intent.questions["en"][0])
-        back = speech(synth, BACKCHANNELS[k % len(BACKCHANNELS)], 0.35)
-        audio = np.concatenate([np.zeros(int(0.5 * RATE), np.float32), q,
-                                np.zeros(int(rng.uniform(1.5, 3.0) * RATE), np.float32), back,
-                                np.zeros(int(8 * RATE), np.float32)])
-        result = run(synth, pack, audio, [intent.questions["en"][0].lower(), "uh huh"], rng, args.echo_db, noise)
-        false_back += len(result.barge_ins)
-
-    attenuation = echo_attenuation(synth, rng, [i.answers["en"] for i in intents[:6]], args.echo_db)
-    elapsed = time.perf_counter() - started
-    result = {"machine": machine(), "answers": answered, "false_barge_ins_own_voice": false_own,
-              "ignored_over_speech": ignored, "interruptions": args.interruptions, "missed_interruptions": missed,
-              "stop_latency_ms": {"p50": round(pct(latencies, 50), 1), "p95": round(pct(latencies, 95), 1)},
-              "backchannels": args.backchannels, "false_barge_ins_backchannels": false_back,
+    bench = Bench(args)
+    for level in [float(x) for x in args.echo_levels.split(",") if x]:
+        bench.own_voice(level)
+    inter = bench.interruptions()
+    back = bench.backchannels()
+    paused = bench.paused_questions()
+    attenuation = echo_attenuation(bench.voice, bench.rng, [i.answers["en"] for i in bench.intents[:6]], args.echo_db)
+    result = {"machine": machine(), "own_voice": {str(k): v for k, v in bench.own.items()},
+              "interruptions": inter, "backchannels": back, "paused_questions": paused,
               "echo_attenuation_db": round(attenuation, 1), "echo_path_gain_db": args.echo_db,
-              "seconds": round(elapsed, 1)}
-    print_table("Turn-taking: barge-in with the avatar's voice in the microphone", [
-        ("answers played back into the microphone", f"{answered}"),
-        ("false barge-ins from the avatar's own voice (target 0)", f"{false_own}"),
-        ("interruptions detected", f"{args.interruptions - missed}/{args.interruptions}"),
-        ("stop latency p50 / p95 (target p95 <= 150 ms)",
-         f"{result['stop_latency_ms']['p50']} / {result['stop_latency_ms']['p95']} ms"),
-        ("backchannels that stopped the avatar", f"{false_back}/{args.backchannels}"),
+              "babble_dbfs": args.babble_db, "seconds": round(time.perf_counter() - started, 1)}
+    rows = [(f"own voice at {k} dB path: answers / false barge-ins / false pauses (target 0)",
+             f"{v['answers']} / {v['false_barge_ins']} / {v['false_pauses']}") for k, v in bench.own.items()]
+    rows += [
+        ("interruptions caught / answered right", f"{inter['count'] - inter['missed']}/{inter['count']} / "
+                                                  f"{inter['answered_right']}"),
+        ("stop latency from true onset p50 / p95 / max (target p95 <= 150 ms)",
+         f"{inter['stop_latency_ms']['p50']} / {inter['stop_latency_ms']['p95']} / {inter['stop_latency_ms']['max']} ms"),
+        ("backchannels + coughs that stopped the avatar", f"{back['stopped_the_avatar']}/{back['count']}"),
+        ("  paused then went on / held p50, max", f"{back['paused_then_went_on']} / {back['held_ms']['p50']}, "
+                                                  f"{back['held_ms']['max']} ms"),
+        ("visitors cut off in a 300-900 ms pause (target 0)", f"{paused['cut_off']}/{paused['count']}"),
+        ("  paused questions answered right", f"{paused['answered_right']}/{paused['count']}"),
+        ("mean endpoint silence (all / complete / none / hesitating)",
+         " / ".join(str(paused["endpoint_wait_ms"].get(h)) for h in ("mean", "complete", "none", "hesitating"))
+         + " ms"),
         ("echo attenuation (WebRTC AEC3)", f"{attenuation:.1f} dB"),
-        ("speaker-to-microphone gain", f"{args.echo_db} dB, room RT60 0.35 s, babble -42 dBFS"),
-        ("run time", f"{elapsed:.0f} s"), ("machine", machine())])
+        ("set-up", f"path {args.echo_db} dB, room RT60 0.35 s, babble {args.babble_db} dBFS"),
+        ("run time", f"{result['seconds']:.0f} s"), ("machine", machine())]
+    print_table("Turn-taking: barge-in, backchannels and endpointing (bench/turn_taking.py)", rows)
     write_json(args.json, result)
     return 0
 

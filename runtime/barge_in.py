@@ -26,11 +26,15 @@ from .errors import ConfigError
 
 @dataclass(frozen=True)
 class BargeInConfig:
-    pause_after_s: float = 0.064       # speech over the avatar this long: pause (stop, close the mouth)
+    pause_after_s: float = 0.032       # speech over the avatar this long: pause (stop, close the mouth)
     confirm_after_s: float = 0.45      # voiced this long since the onset: an interruption
-    release_after_s: float = 0.25      # silence this long while paused, unconfirmed: a backchannel
+    release_after_s: float = 0.35      # silence this long while paused, unconfirmed: a backchannel
+                                       # (longer than the pause after "No," or "Wait,")
     max_pause_s: float = 1.5           # never hold the answer longer than this undecided
-    speech_threshold: float = 0.6      # VAD probability that counts as speech
+    speech_threshold: float = 0.5      # VAD probability that counts as speech
+    unsure_prob: float = 0.3           # a loud frame at or above this is never learned as echo, and is
+    loud_margin_db: float = 10.0       # speech when this far above the echo too (the echo canceller's
+                                       # double-talk handling leaves the VAD unsure of a real voice)
     margin_db: float = 6.0             # above the loudest echo the avatar's voice could leave
     initial_coupling_db: float = -10.0  # echo left in the cleaned microphone vs the speaker, until learned
     coupling_decay_db_per_s: float = 1.0   # how fast a learned echo peak is forgotten
@@ -48,6 +52,10 @@ class BargeInConfig:
                 raise ConfigError(f"barge_in.{name}: expected a value >= 0")
         if self.confirm_after_s < self.pause_after_s:
             raise ConfigError("barge_in.confirm_after_s: expected >= pause_after_s")
+
+
+ECHO_GONE_S = 0.064        # after a pause, the cancelled echo of the avatar has died away by then
+MIN_VOICED_ALONE_S = 0.1   # an interruption is also heard with the avatar silent (echo cannot be)
 
 
 class Decision(enum.Enum):
@@ -69,7 +77,8 @@ class EchoCoupling:
 
     coupling_db: float
     decay_db_per_s: float
-    far_active_dbfs: float = -40.0     # learn only while the avatar is clearly audible
+    far_active_dbfs: float = -25.0     # learn only while the avatar is loud: in its quiet moments the
+                                       # hall's own noise would be taken for echo
     ceiling_db: float = 6.0
 
     def learn(self, mic_db: float, far_db: float, seconds: float) -> None:
@@ -99,7 +108,11 @@ class BargeInDetector:
     last_voiced: float = 0.0
     levels: list[float] = field(default_factory=list)
     echo: EchoCoupling | None = None
-    recent: list[tuple[float, float, float, float]] = field(default_factory=list)   # (t, s, mic dB, far dB)
+    recent: list[tuple[float, float, float, float, bool]] = field(default_factory=list)  # t, s, mic, far, learnable
+    misses: int = 0
+    paused_voiced_s: float = 0.0       # voiced while the avatar was silent: cannot be its echo
+    heard_alone: bool = False          # at the last RESUME: speech went on with the avatar silent, so
+                                       # the words heard are the visitor's, not its echo
 
     def __post_init__(self) -> None:
         if self.echo is None:
@@ -111,6 +124,7 @@ class BargeInDetector:
 
     def reset(self) -> None:
         self.state, self.onset, self.voiced_s, self.levels = _State.WATCHING, None, 0.0, []
+        self.misses, self.paused_voiced_s = 0, 0.0
 
     def frame(self, t: float, seconds: float, speech_prob: float, mic_rms: float, far_rms: float,
               avatar_speaking: bool) -> Decision | None:
@@ -133,7 +147,8 @@ class BargeInDetector:
                 self.reset()
             return None
         over_echo = self._over_echo(mic_db, far_db)
-        if speech_prob >= cfg.speech_threshold and over_echo:
+        loud = over_echo and mic_db >= self.echo.echo_db(far_db) + cfg.margin_db + cfg.loud_margin_db
+        if over_echo and (speech_prob >= cfg.speech_threshold or (loud and speech_prob >= cfg.unsure_prob)):
             if self.onset is None:
                 self.state, self.onset, self.voiced_s, self.levels = _State.ONSET, self._onset(t), 0.0, []
                 self.recent = []          # the loud frames before the VAD spoke were the visitor, not echo
@@ -144,8 +159,11 @@ class BargeInDetector:
                 self.state, self.paused_at = _State.PAUSED, end
                 return Decision.PAUSE
             return None
+        if self.state is _State.ONSET and self.misses == 0:
+            self.misses = 1               # one frame's dip (double talk, a plosive) does not end an onset
+            return None
         if self.state is _State.WATCHING:
-            self._learn_later(t, seconds, mic_db, far_db)
+            self._learn_later(t, seconds, mic_db, far_db, learnable=speech_prob < cfg.unsure_prob or not over_echo)
         self.reset()
         return None
 
@@ -156,17 +174,19 @@ class BargeInDetector:
     def _onset(self, t: float) -> float:
         """The VAD is a frame or two late: the onset is where the loud frames just before it began."""
         onset = t
-        for ft, _, mic_db, far_db in reversed(self.recent):
+        for ft, _, mic_db, far_db, _ in reversed(self.recent):
             if ft < onset - 0.05 or not self._over_echo(mic_db, far_db):
                 break
             onset = ft
         return onset
 
-    def _learn_later(self, t: float, seconds: float, mic_db: float, far_db: float) -> None:
-        self.recent.append((t, seconds, mic_db, far_db))
+    def _learn_later(self, t: float, seconds: float, mic_db: float, far_db: float, learnable: bool) -> None:
+        """Echo is learned from frames `learn_delay_s` old that did not start a visitor's onset, and
+        never from a loud frame the VAD was unsure of (a visitor's first syllable, double talk)."""
+        self.recent.append((t, seconds, mic_db, far_db, learnable))
         while self.recent and self.recent[0][0] < t - self.config.learn_delay_s:
-            _, s, m, f = self.recent.pop(0)
-            self.echo.learn(m, f, s)
+            _, s, m, f, ok = self.recent.pop(0)
+            self.echo.learn(m if ok else -120.0, f, s)      # an unlearnable frame still lets the peak decay
 
     def _while_paused(self, end: float, seconds: float, speech_prob: float, mic_db: float) -> Decision | None:
         """The avatar is silent now: the microphone hears the visitor (and the room's tail)."""
@@ -175,14 +195,18 @@ class BargeInDetector:
             self.voiced_s += seconds
             self.last_voiced = end
             self.levels.append(mic_db)
-            if (self.voiced_s >= cfg.confirm_after_s
+            if end - self.paused_at > ECHO_GONE_S:
+                self.paused_voiced_s += seconds
+            if (self.voiced_s >= cfg.confirm_after_s and self.paused_voiced_s >= MIN_VOICED_ALONE_S
                     and statistics.median(self.levels) >= cfg.confirm_level_dbfs):
                 self.state = _State.CONFIRMED
                 return Decision.CONFIRM
         if end - self.last_voiced >= cfg.release_after_s:
+            self.heard_alone = self.paused_voiced_s >= MIN_VOICED_ALONE_S
             self.reset()
             return Decision.RESUME
         if end - self.paused_at >= cfg.max_pause_s:
+            self.heard_alone = self.paused_voiced_s >= MIN_VOICED_ALONE_S
             self.state = _State.IGNORING           # go on talking; this sound does not pause it again
             return Decision.RESUME
         return None

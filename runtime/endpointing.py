@@ -25,9 +25,9 @@ class EndpointConfig:
     speech_threshold: float = 0.5
     silence_threshold: float = 0.35   # hysteresis: below this a frame counts as silence
     min_speech_s: float = 0.12        # shorter bursts (a click, a cough) are not a turn
-    end_silence_s: float = 0.6        # trailing silence when the words say nothing either way
+    end_silence_s: float = 1.0        # trailing silence when the words say nothing either way
     quick_end_silence_s: float = 0.3  # after words that already make a known question
-    hesitation_end_silence_s: float = 1.2  # after "um…", "and…", "where is the…": they are thinking
+    hesitation_end_silence_s: float = 1.3  # after "um…", "and…", "where is the…": they are thinking
     speculate_after_s: float = 0.03   # pause length at which a speculative answer starts
     max_turn_s: float = 15.0          # a turn is closed after this much speech
     preroll_s: float = 0.3            # audio kept from before the onset for the recogniser
@@ -81,6 +81,11 @@ class Endpointer:
     @property
     def in_turn(self) -> bool:
         return self._state is not _State.IDLE
+
+    @property
+    def in_pause(self) -> bool:
+        """In a turn, in a silence that may yet end it."""
+        return self._state is _State.PAUSE
 
     def reset(self) -> None:
         self._state = _State.IDLE

@@ -38,6 +38,7 @@ from .kiosk_state import Guess, KioskRun, LanguageBackends, PendingAnswer
 
 _LOGGER = logging.getLogger(__name__)
 TAIL_S = 0.5  # keep animating this long after the last answer ends
+FLOOR_HOLD_S = 0.5  # the echo canceller's suppressor needs this long after the avatar stops
 DISCLOSURES = {"en": "I am an AI-generated digital guide.", "zh": "我是人工智能生成的数字人。"}
 GREETINGS = {"en": "Hello! Ask me anything about this place.", "zh": "您好！有什么可以帮您？"}
 
@@ -121,6 +122,8 @@ class Kiosk:
             if rebuild is not None:
                 rebuild()              # a failed recogniser is rebuilt between turns
             cleaned = self._cancel_echo(chunk)
+            played = self.speech.busy_until()
+            self.listener.hold_floor = self.speech.paused or (played > 0 and chunk.timestamp < played + FLOOR_HOLD_S)
             if cleaned.audio:
                 for event, payload in self.listener.process(cleaned, self.source.now):
                     self._on_event(event, payload)

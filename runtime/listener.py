@@ -3,6 +3,11 @@
 `Listener.process(chunk, now)` returns what happened in that chunk: a turn
 started, a pause worth speculating on (with the words so far), the pause was
 not the end, or the turn ended (with the final transcript).
+
+The recogniser hears the visitor's speech and the short gaps in it, not the
+hall: audio in a pause is held back and given to it only if the visitor speaks
+again; when the turn ends, only the first `TAIL_S` of the final silence is. A
+recogniser left to listen to a second of crowd murmur finds words in it.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from .asr.base import Recognizer
 from .audio.chunk import AudioChunk
 from .audio.sources import CHUNK_SECONDS
 from .endpointing import Endpointer, EndpointKind
+from .barge_in import level_dbfs
 from .level_gate import LevelGate
 from .events import RunEvent, Speculation, TurnEnd
 from .turn_hints import EndHint, end_hint
@@ -22,6 +28,7 @@ from .vad import VadFramer, VoiceActivityDetector
 
 _LOGGER = logging.getLogger(__name__)
 
+TAIL_S = 0.2   # of the silence that ended a turn, what the recogniser still hears
 ListenEvent = Union[tuple[RunEvent, float], tuple[RunEvent, Speculation], tuple[RunEvent, TurnEnd]]
 Clock = Callable[[], float]
 
@@ -39,25 +46,33 @@ class Listener:
         self._partial_cache: tuple[float, EndHint] = (-1.0, EndHint.NONE)
         self.audio_seconds = 0.0
         self.last_prob = 0.0   # the highest speech probability in the last chunk (for barge-in)
+        self.hold_floor = False   # the avatar is speaking: the level gate keeps the hall's noise floor
+        self._turn_levels: list[float] = []   # dBFS of the open turn's speech frames
+        self._held: list[AudioChunk] = []     # a pause's audio, for the recogniser if speech resumes
+        self.far_turns = 0        # turns dropped as the crowd / a far talker (level gate)
 
     def process(self, chunk: AudioChunk, clock: Clock) -> list[ListenEvent]:
         events: list[ListenEvent] = []
         was_in_turn = self.endpointer.in_turn
         if was_in_turn:
-            self._feed(chunk)
+            self._held.append(chunk)
         rms = chunk.rms() if chunk.audio else 0.0
         first = True
         for start, seconds, prob in self._framer.frames(chunk):
             if self.level_gate is not None:
-                prob = self.level_gate.gate(prob, rms, seconds)
+                prob = self.level_gate.gate(prob, rms, seconds, learn=not self.hold_floor,
+                                            in_turn=self.endpointer.in_turn)
             # A chunk that completes no VAD frame keeps the last frame's probability.
             self.last_prob = prob if first else max(self.last_prob, prob)
             first = False
             hint = EndHint.NONE
             if self.endpointer.in_turn and prob < self.endpointer.config.speech_threshold:
                 hint = self._hint_at(start)
+            elif self.endpointer.in_turn:
+                self._turn_levels.append(level_dbfs(rms))
             for ev in self.endpointer.process(start, seconds, prob, hint):
                 if ev.kind is EndpointKind.SPEECH_STARTED:
+                    self._turn_levels = [level_dbfs(rms)]
                     self.recognizer.start()
                     for old in self._preroll:
                         self._feed(old)
@@ -69,11 +84,21 @@ class Listener:
                                    Speculation(self.recognizer.partial(), ev.time)))
                 elif ev.kind is EndpointKind.SPEECH_RESUMED:
                     events.append((RunEvent.SPECULATION_DROPPED, ev.time))
+                elif ev.kind is EndpointKind.TURN_ENDED and not self._near():
+                    self._held = []
+                    self.recognizer.finish()
+                    self.far_turns += 1
+                    events.append((RunEvent.TURN_DISCARDED, ev.time))
                 elif ev.kind is EndpointKind.TURN_ENDED:
                     events.append((RunEvent.TURN_ENDED, self._final(ev, clock)))
                 elif ev.kind is EndpointKind.DISCARDED:
+                    self._held = []
                     self.recognizer.finish()
                     events.append((RunEvent.TURN_DISCARDED, ev.time))
+        if self.endpointer.in_turn and not self.endpointer.in_pause:
+            for held in self._held:          # speech (again): the gap was part of the sentence
+                self._feed(held)
+            self._held = []
         self._preroll.append(chunk)
         return events
 
@@ -98,6 +123,14 @@ class Listener:
                 events.append((RunEvent.TURN_DISCARDED, ev.time))
         return events
 
+    def _near(self) -> bool:
+        near = self.level_gate is None or self.level_gate.near_talker(self._turn_levels)
+        if not near:
+            _LOGGER.info("turn dropped: its speech (median %.0f dBFS) is the crowd or a far talker, not a "
+                         "visitor at the kiosk (floor %.0f dBFS)", sorted(self._turn_levels)[len(self._turn_levels) // 2],
+                         self.level_gate.floor_db)
+        return near
+
     def _feed(self, chunk: AudioChunk) -> None:
         self.recognizer.accept(chunk)
         self.audio_seconds += chunk.seconds
@@ -112,6 +145,10 @@ class Listener:
         return result
 
     def _final(self, ev, clock: Clock) -> TurnEnd:
+        for held in self._held:              # the start of the final silence, not the rest
+            if held.timestamp < ev.speech_end + TAIL_S:
+                self._feed(held)
+        self._held = []
         transcript = self.recognizer.finish()
         self._partial_cache = (-1.0, EndHint.NONE)
         return TurnEnd(transcript, ev.speech_start, ev.speech_end, ev.time, clock(), ev.waited_s, ev.hint)

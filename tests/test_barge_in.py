@@ -42,13 +42,13 @@ def test_detector_pauses_fast_confirms_an_interruption_and_resumes_after_a_backc
     cfg = BargeInConfig(initial_coupling_db=-30.0)
     det = BargeInDetector(cfg)
     loud, far = 0.1, 0.3
-    # A visitor who goes on talking: paused after 64 ms, confirmed once 0.45 s are voiced.
-    assert _feed(det, 1.0, 20, 0.9, loud, far) == [(1, Decision.PAUSE), (14, Decision.CONFIRM)]
+    # A visitor who goes on talking: paused on the first frame, confirmed once 0.45 s are voiced.
+    assert _feed(det, 1.0, 20, 0.9, loud, far) == [(0, Decision.PAUSE), (14, Decision.CONFIRM)]
     assert det.onset == 1.0
     det.reset()
     # "Mm-hm": 0.2 s of speech, then quiet: paused, then the avatar goes on.
-    assert _feed(det, 3.0, 6, 0.9, loud, far) == [(1, Decision.PAUSE)]
-    assert _feed(det, 3.192, 10, 0.05, 0.001, 0.0) == [(7, Decision.RESUME)]    # 0.25 s of silence
+    assert _feed(det, 3.0, 6, 0.9, loud, far) == [(0, Decision.PAUSE)]
+    assert _feed(det, 3.192, 12, 0.05, 0.001, 0.0) == [(10, Decision.RESUME)]   # 0.35 s of silence
     # The avatar's own voice, as a good echo path leaves it: never even a pause.
     echo_only = far * 10 ** (-36 / 20)
     assert _feed(det, 5.0, 50, 0.9, echo_only, far) == []
@@ -85,7 +85,7 @@ def test_a_quiet_sound_is_never_confirmed_as_an_interruption():
     det = BargeInDetector(BargeInConfig(initial_coupling_db=-60.0, confirm_level_dbfs=-30.0))
     soft = 10 ** (-38 / 20)                 # over the echo, but softer than someone talking to the kiosk
     decisions = _feed(det, 0.0, 60, 0.9, soft, 0.3)
-    assert decisions[0] == (1, Decision.PAUSE) and Decision.CONFIRM not in [d for _, d in decisions]
+    assert decisions[0] == (0, Decision.PAUSE) and Decision.CONFIRM not in [d for _, d in decisions]
     assert decisions[-1][1] is Decision.RESUME                          # held at most max_pause_s
 
 

@@ -1,0 +1,200 @@
+"""Scenarios for the turn-taking benchmark: what a visitor says and when, with exact ground truth.
+
+A `Timeline` lays out 16 kHz audio (Piper speech as the visitor, silence, synthetic sounds) and
+remembers where each thing truly starts and ends, to the sample. `run_kiosk_on` plays a timeline
+through the real kiosk loop — the avatar's answers come back into the "microphone" through a
+simulated speaker-to-microphone path (`runtime/audio/room_sim.py`: a generated room impulse
+response, delayed and attenuated, plus synthetic mall babble), WebRTC AEC3, Silero VAD, the level
+gate, the real pocketsphinx recogniser with the venue's phrase hints, the barge-in detector and the
+speech output — as fast as possible, and returns the run with its report.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+import wave
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from runtime.audio.chunk import AudioChunk
+from runtime.audio.levels import speech_bounds
+
+RATE = 16000
+
+
+class Voice:
+    """The visitor's voice (Piper), cached per text, at a given level."""
+
+    def __init__(self, synth):
+        self.synth = synth
+        self._cache: dict[str, np.ndarray] = {}
+
+    def say(self, text: str, level: float = 0.6) -> np.ndarray:
+        """Piper's speech trimmed to 20 ms around its audible part (Piper pads sentences with quiet),
+        so the silences a scenario lays out are the silences the kiosk hears."""
+        if text not in self._cache:
+            audio = np.concatenate([s.audio.converted(rate=RATE).float_samples()
+                                    for s in self.synth.synthesize(text)]).astype(np.float32)
+            first, last = speech_bounds(audio, RATE) or (0.0, audio.size / RATE)
+            self._cache[text] = audio[max(0, int((first - 0.02) * RATE)): int((last + 0.02) * RATE)]
+        return level * self._cache[text]
+
+    def say_with_pause(self, text: str, after_words: int, pause_s: float, level: float = 0.6):
+        """The whole sentence as one (its intonation does not fall at the pause), with `pause_s` of
+        silence inserted at the word boundary after `after_words` words (from Piper's alignments).
+        Returns (first part, second part), each trimmed like `say`."""
+        segments = list(self.synth.synthesize(text))
+        audio = np.concatenate([s.audio.converted(rate=RATE).float_samples() for s in segments])
+        offset, gaps = 0.0, []
+        for s in segments:
+            gaps += [offset + p.start for p in (s.phonemes or ()) if p.phoneme == " "]
+            offset += s.audio.seconds
+        cut = int(gaps[after_words - 1] * RATE)
+        parts = []
+        for part in (audio[:cut], audio[cut:]):
+            first, last = speech_bounds(part, RATE) or (0.0, part.size / RATE)
+            parts.append(level * part[max(0, int((first - 0.02) * RATE)): int((last + 0.02) * RATE)])
+        return parts[0].astype(np.float32), parts[1].astype(np.float32)
+
+
+def cough(rng: np.random.Generator, level: float = 0.3) -> np.ndarray:
+    """A cough: two bursts of band-limited noise, 120 and 90 ms."""
+    parts = []
+    for ms in (120, 60, 90):
+        n = int(ms / 1000 * RATE)
+        if len(parts) == 1:
+            parts.append(np.zeros(n, np.float32))
+            continue
+        burst = np.convolve(rng.standard_normal(n), np.ones(6) / 6, mode="same") * np.hanning(n)
+        parts.append(burst.astype(np.float32))
+    out = np.concatenate(parts)
+    return (level * out / (np.abs(out).max() + 1e-9)).astype(np.float32)
+
+
+def babble(voice: Voice, rng: np.random.Generator, seconds: float, level_db: float) -> np.ndarray:
+    """Mall crowd: a continuous murmur of overlapping far-away talkers (about three at any time)
+    over a room tone 14 dB lower, normalised to `level_db` dBFS RMS; loops without a seam."""
+    lines = ["Let's meet at the coffee shop later.", "Did you see the new shoes in that store?",
+             "The kids want ice cream again.", "That movie was much better than I expected.",
+             "Where did you park the car?", "I think the sale ends on Sunday.",
+             "Can you hold my bag for a second?", "We should get dinner upstairs."]
+    voices = [np.convolve(voice.say(line, 1.0), np.ones(3) / 3, mode="same") for line in lines]  # far: duller
+    n = int(seconds * RATE)
+    out = np.zeros(n, dtype=np.float32)
+    for _ in range(int(seconds / 0.6)):
+        v = voices[rng.integers(len(voices))] * rng.uniform(0.4, 1.0)
+        at = int(rng.integers(0, n))
+        idx = (at + np.arange(v.size)) % n                  # wrap around: a seamless loop
+        out[idx] += v
+    out /= np.sqrt(np.mean(out ** 2)) + 1e-9
+    tone = np.cumsum(rng.standard_normal(n)).astype(np.float32)          # brown-ish room tone
+    tone -= np.convolve(tone, np.ones(801) / 801, mode="same")
+    tone /= np.sqrt(np.mean(tone ** 2)) + 1e-9
+    mixed = out + tone * 10 ** (-14 / 20)
+    mixed /= np.sqrt(np.mean(mixed ** 2)) + 1e-9
+    return (mixed * 10 ** (level_db / 20)).astype(np.float32)
+
+
+@dataclass
+class Mark:
+    """Something the visitor did, at true times (seconds on the input time line)."""
+
+    kind: str              # question / interruption / backchannel / cough / paused-question
+    text: str
+    start: float           # first sample within 35 dB of its loudest 10 ms
+    end: float
+    expect: str | None = None   # the intent it should get, if any
+    extra: dict = field(default_factory=dict)
+
+
+class Timeline:
+    def __init__(self, lead_s: float = 3.0):   # the kiosk has heard the hall for a while
+        self.parts = [np.zeros(int(lead_s * RATE), np.float32)]
+        self.t = lead_s
+        self.marks: list[Mark] = []
+
+    def silence(self, seconds: float) -> None:
+        self.parts.append(np.zeros(int(round(seconds * RATE)), np.float32))
+        self.t += int(round(seconds * RATE)) / RATE
+
+    def add(self, audio: np.ndarray, kind: str, text: str, expect: str | None = None, **extra) -> Mark:
+        bounds = speech_bounds(audio, RATE) or (0.0, audio.size / RATE)
+        mark = Mark(kind, text, self.t + bounds[0], self.t + bounds[1], expect, extra)
+        self.marks.append(mark)
+        self.parts.append(audio.astype(np.float32))
+        self.t += audio.size / RATE
+        return mark
+
+    def audio(self) -> np.ndarray:
+        return np.concatenate(self.parts)
+
+
+def answer_seconds(voice: Voice, text: str) -> float:
+    return voice.say(text).size / RATE
+
+
+def run_kiosk_on(timeline: Timeline, synth, pack, recognizer, rng: np.random.Generator, echo_db: float,
+                 noise: np.ndarray, rt60_s: float = 0.35):
+    """The real kiosk loop over the timeline; returns (KioskRun, seconds of input)."""
+    from runtime.app import COMPLETE_QUESTION_CONFIDENCE
+    from runtime.audio.echo import WebRtcEchoCanceller
+    from runtime.audio.room_sim import EchoLoopSource, room_impulse_response
+    from runtime.audio.sinks import NullSink
+    from runtime.audio.sources import WavFileSource
+    from runtime.avatar_view import AvatarView
+    from runtime.dialogue.responder import Responder
+    from runtime.endpointing import Endpointer
+    from runtime.kiosk import Kiosk
+    from runtime.level_gate import LevelGate
+    from runtime.listener import Listener
+    from runtime.renderer.display import HeadlessDisplay
+    from runtime.speech_output import SpeechOutput
+    from runtime.vad import SileroVad
+
+    audio = timeline.audio()
+    with tempfile.NamedTemporaryFile(suffix=".wav", delete=False) as fh:
+        path = Path(fh.name)
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(RATE)
+        w.writeframes(AudioChunk.from_float(np.clip(audio, -1, 1), RATE).audio)
+    holder = {}
+    source = EchoLoopSource(WavFileSource(path, paced=False), lambda t, s: holder["s"].far_audio(t, s),
+                            room_impulse_response(rng, rt60_s=rt60_s), gain_db=echo_db, noise=noise)
+    out = SpeechOutput({"en": synth}, NullSink(synth.rate), source.now, time.perf_counter)
+    holder["s"] = out
+    responder = Responder(pack)
+    listener = Listener(SileroVad(), recognizer, Endpointer(), level_gate=LevelGate(),
+                        is_complete=lambda text: responder.matcher.match(text, "en").confidence
+                        >= COMPLETE_QUESTION_CONFIDENCE)
+    kiosk = Kiosk(source, listener, responder, out, AvatarView(HeadlessDisplay(64, 114)), "en",
+                  realtime=False, echo=WebRtcEchoCanceller())
+    try:
+        result = kiosk.run()
+    finally:
+        out.close()
+        path.unlink()
+    return result, audio.size / RATE
+
+
+def echo_attenuation(voice: Voice, rng: np.random.Generator, texts: list[str], echo_db: float) -> float:
+    """dB of the avatar's echo removed by the canceller over whole answers (after 2 s of adaptation)."""
+    from runtime.audio.echo import WebRtcEchoCanceller
+    from runtime.audio.room_sim import room_impulse_response
+    aec = WebRtcEchoCanceller()
+    rir = room_impulse_response(rng)
+    far = np.concatenate([voice.say(t, 0.6) for t in texts])
+    echo = np.convolve(far, rir)[: far.size] * 10 ** (echo_db / 20)
+    before, after = [], []
+    for i in range(0, far.size - 512, 512):
+        aec.far(AudioChunk.from_float(far[i:i + 512], RATE, i / RATE))
+        cleaned = aec.near(AudioChunk.from_float(echo[i:i + 512], RATE, i / RATE)).float_samples()
+        before.append(echo[i:i + 512])
+        after.append(cleaned)
+    b, a = np.concatenate(before), np.concatenate(after)
+    skip = 2 * RATE
+    return float(10 * np.log10(np.mean(b[skip:] ** 2) / (np.mean(a[skip:] ** 2) + 1e-12)))
