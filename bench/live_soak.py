@@ -159,6 +159,8 @@ def run_live_soak(folder: Path, turns: int, losses: int, seed: int = 11, fleet: 
         "audio_losses": len(outages), "fault_plan": {str(k): v for k, v in sorted(plan.items())},
         "log_lines": log_lines, "seconds": round(time.perf_counter() - started, 1),
         "rss_mb": memory_growth([s["rss_mb"] for s in samples]),
+        "rss_mb_every_10_turns": [round(s["rss_mb"], 1) for s in samples[::10]],
+        "malloc_arena_max": os.environ.get("MALLOC_ARENA_MAX"),
         "fds": {"after_warm_up": warm["fds"], "end": end["fds"]},
         "threads": {"after_warm_up": warm["threads"], "end": end["threads"]},
         **outcome,

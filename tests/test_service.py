@@ -24,7 +24,8 @@ def test_the_unit_is_a_notify_service_with_a_watchdog_and_restarts(tmp_path, cap
                  "Environment=EDGE_AVATAR_DATA=/srv/kiosk", "Environment=SDL_VIDEODRIVER=kmsdrm",
                  "ExecStart=/opt/ea/bin/edge-avatar run --data-dir /srv/kiosk --fleet-broker mqtts://fleet:8883 "
                  "--device-id 'k 1'", "ReadWritePaths=/srv/kiosk", "WantedBy=multi-user.target",
-                 "ProtectSystem=strict", "Environment=EDGE_AVATAR_CACHE=/srv/kiosk/cache"):
+                 "ProtectSystem=strict", "Environment=EDGE_AVATAR_CACHE=/srv/kiosk/cache",
+                 "Environment=MALLOC_ARENA_MAX=2"):
         assert line in unit.splitlines(), line
     assert cli_main(["service", "install", "--unit-dir", str(tmp_path), "--no-enable", "--user", "pi",
                      "--", "--panel", "pyramid-1080"]) == 0

@@ -29,7 +29,9 @@ def render_unit(o: UnitOptions) -> str:
         raise ConfigError(f"--watchdog {o.watchdog_s}: expected at least 5 seconds")
     env = "".join(f"Environment={shlex.quote(f'{k}={v}')}\n" for k, v in
                   (("EDGE_AVATAR_DATA", str(o.data_dir)), ("EDGE_AVATAR_CACHE", str(o.data_dir / "cache")),
-                   *o.environment))
+                   # glibc gives each thread its own heap arena and keeps freed memory in it: with the
+                   # audio, synthesis and fleet threads of a kiosk that runs for months, RSS creeps.
+                   ("MALLOC_ARENA_MAX", "2"), *o.environment))
     cmd = shlex.join([o.executable, "run", "--data-dir", str(o.data_dir), *o.exec_args])
     return f"""# written by `edge-avatar service install`; re-run it rather than editing by hand
 [Unit]
