@@ -7,6 +7,8 @@ own worker so synthesis and playback never stall listening.
 
 from __future__ import annotations
 
+import dataclasses
+
 import datetime as dt
 import logging
 import time
@@ -38,6 +40,7 @@ from .kiosk_state import Guess, KioskRun, LanguageBackends, PendingAnswer
 
 _LOGGER = logging.getLogger(__name__)
 TAIL_S = 0.5  # keep animating this long after the last answer ends
+CONTINUATION_GAP_S = 1.2   # speech this soon after a turn's end, over its answer, is the same sentence
 FLOOR_HOLD_S = 0.5  # the echo canceller's suppressor needs this long after the avatar stops
 DISCLOSURES = {"en": "I am an AI-generated digital guide.", "zh": "我是人工智能生成的数字人。"}
 GREETINGS = {"en": "Hello! Ask me anything about this place.", "zh": "您好！有什么可以帮您？"}
@@ -59,6 +62,7 @@ class Kiosk:
         self.echo = echo or NullEchoCanceller()
         self.barge = BargeInControl(barge_in, speech) if barge_in is not None else None
         self._over_speech = False   # the open turn began while the avatar was talking
+        self._continues: TurnEnd | None = None   # the visitor went on after a pause the kiosk took as the end
         self.speech = speech
         self.view = view
         self.lang = lang
@@ -194,6 +198,10 @@ class Kiosk:
         if not turn.transcript and not getattr(self.listener.recognizer, "hearing", True):
             self._cannot_hear(turn)
             return
+        before, self._continues = self._continues, None
+        if before is not None and turn.transcript:
+            turn = dataclasses.replace(turn, transcript=f"{before.transcript} {turn.transcript}".strip(),
+                                       speech_start=before.speech_start)
         if not turn.transcript:
             _LOGGER.info("turn %.2f-%.2f s: nothing recognised", turn.speech_start, turn.speech_end)
             self._drop_guess()
@@ -294,7 +302,16 @@ class Kiosk:
             u = p.utterance
             lead = len(u.text) - len(p.answer.text)          # the disclosure, when it opened the session
             self.session.heard_until(p.answer.text[: max(0, int(len(u.text) * heard_fraction(u)) - lead)])
-        self.barge.barge_ins[-1]["cut_answers"] = len(cut)
+        event = self.barge.barge_ins[-1]
+        event["cut_answers"] = len(cut)
+        # They had only paused: the answer began in their pause and they went on with the same
+        # sentence. The turn they finish now is the whole sentence.
+        onset = event["onset_ms"] / 1000
+        stopped = [p for p in self._pending if p.utterance.dropped]      # cut, or dropped before it began
+        self._continues = next((p.turn for p in reversed(stopped)
+                                if onset - p.turn.speech_end <= CONTINUATION_GAP_S), None)
+        if self._continues is not None:
+            event["continuation"] = True
 
     # -- visitors arriving and leaving
     def _on_surroundings(self, t: float) -> None:

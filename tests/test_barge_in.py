@@ -17,7 +17,7 @@ from runtime.avatar_view import AvatarView
 from runtime.barge_in import BargeInConfig, BargeInDetector, Decision
 from runtime.dialogue.content_pack import load_content_pack
 from runtime.dialogue.responder import Responder
-from runtime.endpointing import Endpointer
+from runtime.endpointing import EndpointConfig, Endpointer
 from runtime.kiosk import Kiosk
 from runtime.listener import Listener
 from runtime.renderer.display import HeadlessDisplay
@@ -89,9 +89,11 @@ def test_a_quiet_sound_is_never_confirmed_as_an_interruption():
     assert decisions[-1][1] is Decision.RESUME                          # held at most max_pause_s
 
 
-def _kiosk(tmp_path, mall_pack_dir, audio, transcripts, piper_en, echo_db=-6.0, aec=True):
+def _kiosk(tmp_path, mall_pack_dir, audio, transcripts, piper_en, echo_db=-6.0, aec=True, endpoint=None):
     path = write_wav(tmp_path / "in.wav", audio)
-    inner = WavFileSource(path, paced=False)
+    # Simulated time only (compute time does not leak into it): the same audio gives the same
+    # answer timing however busy the machine is.
+    inner = WavFileSource(path, paced=False, clock=lambda: 0.0)
     speech_holder = {}
     rng = np.random.default_rng(3)
     source = EchoLoopSource(inner, lambda t, s: speech_holder["speech"].far_audio(t, s),
@@ -99,7 +101,7 @@ def _kiosk(tmp_path, mall_pack_dir, audio, transcripts, piper_en, echo_db=-6.0, 
                             noise=(rng.standard_normal(16000 * 4) * 0.003).astype(np.float32))
     speech = SpeechOutput({"en": piper_en}, NullSink(piper_en.rate), source.now, time.perf_counter)
     speech_holder["speech"] = speech
-    kiosk = Kiosk(source, Listener(SileroVad(), ScriptedRecognizer(transcripts), Endpointer()),
+    kiosk = Kiosk(source, Listener(SileroVad(), ScriptedRecognizer(transcripts), Endpointer(endpoint or EndpointConfig())),
                   Responder(load_content_pack(mall_pack_dir)), speech, AvatarView(HeadlessDisplay(135, 240)),
                   "en", realtime=False, echo=WebRtcEchoCanceller() if aec else NullEchoCanceller())
     run = kiosk.run()
@@ -152,3 +154,21 @@ def test_an_uh_huh_over_the_avatar_pauses_it_briefly_and_it_finishes_its_answer(
     heard = turn["timings"]["heard_until_ms"] - turn["timings"]["heard_from_ms"] - turn["paused_ms"]
     assert heard >= 1000 * full - 20                                          # every word was heard
     assert speech.viseme_at(event["stopped_ms"] / 1000 + 0.05) == "sil"      # mouth shut while it held
+
+
+def test_a_visitor_who_only_paused_goes_on_over_the_answer_and_the_whole_sentence_is_answered(
+        tmp_path, mall_pack_dir, speak, piper_en):
+    """An end silence short enough to take a thinking pause for the end: the answer starts, the
+    visitor goes on ("… parking?"), the avatar stops at once and answers the whole sentence."""
+    warm, _ = speak(["Where is the cinema?"], gap_s=14.0)          # the kiosk has been talking a while
+    first, _ = speak(["I need to know"], gap_s=0.75, lead_s=0.0)
+    rest, rspans = speak(["where I can park my car."], gap_s=12.0, lead_s=0.0, level=0.8)
+    audio = AudioChunk(16000, 2, 1, warm.audio + first.audio + rest.audio)
+    run, _ = _kiosk(tmp_path, mall_pack_dir, audio, ["where is the cinema", "i need to know",
+                                                      "where i can park my car"], piper_en,
+                    endpoint=EndpointConfig(end_silence_s=0.3, quick_end_silence_s=0.3,
+                                            hesitation_end_silence_s=0.3))
+    assert len(run.barge_ins) == 1 and run.barge_ins[0].get("continuation"), run.barge_ins
+    assert run.barge_ins[0]["latency_ms"] <= 150
+    last = run.turns[-1]
+    assert last["transcript"] == "i need to know where i can park my car" and last["intent"] == "parking"
