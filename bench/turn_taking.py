@@ -144,7 +144,7 @@ class Bench:
 
     # 4. Questions with a thinking pause in the middle.
     def paused_questions(self) -> dict:
-        cut_off, right, waits, details = 0, 0, {}, []
+        cut_off, rescued, right, waits, details = 0, 0, 0, {}, []
         done = 0
         while done < self.args.paused:
             tl, items = Timeline(), []
@@ -165,14 +165,17 @@ class Bench:
                 mine = [t for t in run.turns if a.start - 0.3 <= t["timings"]["speech_start_ms"] / 1000 <= b.end]
                 early = [t for t in mine if t["timings"]["speech_end_ms"] / 1000 < b.start - 0.05]
                 cut_off += bool(early)
-                ok = bool(mine) and not early and mine[0]["intent"] == expect
+                # Cut off, but the avatar stopped as they went on and answered the whole sentence.
+                rescued += bool(early) and mine[-1]["intent"] == expect and mine[-1] is not early[-1]
+                ok = bool(mine) and mine[-1]["intent"] == expect
                 right += ok
                 details.append({"text": text, "pause_s": round(pause, 2), "cut_off": bool(early),
                                 "turns": [(t["transcript"], t["intent"], t["timings"]["endpoint_hint"],
                                            t["timings"]["endpoint_wait_ms"]) for t in mine]})
             done += len(items)
         every = [w for ws in waits.values() for w in ws]
-        return {"count": self.args.paused, "cut_off": cut_off, "answered_right": right,
+        return {"count": self.args.paused, "cut_off": cut_off, "cut_off_then_answered_whole": rescued,
+                "answered_right": right,
                 "endpoint_wait_ms": {"mean": round(statistics.mean(every), 1) if every else None,
                                      **{h: round(statistics.mean(ws), 1) for h, ws in waits.items()},
                                      "turns_by_hint": {h: len(ws) for h, ws in waits.items()}},
@@ -214,6 +217,8 @@ def main() -> int:
         ("  paused then went on / held p50, max", f"{back['paused_then_went_on']} / {back['held_ms']['p50']}, "
                                                   f"{back['held_ms']['max']} ms"),
         ("visitors cut off in a 300-900 ms pause (target 0)", f"{paused['cut_off']}/{paused['count']}"),
+        ("  of those, avatar stopped as they went on + whole sentence answered",
+         f"{paused['cut_off_then_answered_whole']}"),
         ("  paused questions answered right", f"{paused['answered_right']}/{paused['count']}"),
         ("mean endpoint silence (all / complete / none / hesitating)",
          " / ".join(str(paused["endpoint_wait_ms"].get(h)) for h in ("mean", "complete", "none", "hesitating"))

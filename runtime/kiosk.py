@@ -40,7 +40,7 @@ from .kiosk_state import Guess, KioskRun, LanguageBackends, PendingAnswer
 
 _LOGGER = logging.getLogger(__name__)
 TAIL_S = 0.5  # keep animating this long after the last answer ends
-CONTINUATION_GAP_S = 1.2   # speech this soon after a turn's end, over its answer, is the same sentence
+CONTINUATION_GAP_S = 1.0   # speech this soon after a turn's end, over its answer, is the same sentence
 FLOOR_HOLD_S = 0.5  # the echo canceller's suppressor needs this long after the avatar stops
 DISCLOSURES = {"en": "I am an AI-generated digital guide.", "zh": "我是人工智能生成的数字人。"}
 GREETINGS = {"en": "Hello! Ask me anything about this place.", "zh": "您好！有什么可以帮您？"}
