@@ -57,6 +57,10 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--out-dir", type=Path, default=DEFAULT_OUT_DIR,
                      help="where the headless demo leaves answer.wav, frames/ and report.json")
     run.add_argument("--vad", choices=("silero", "webrtc"), default="silero")
+    run.add_argument("--echo", choices=("auto", "webrtc", "none"), default="auto",
+                     help="echo canceller for barge-in (default: WebRTC AEC3 when a speaker plays)")
+    run.add_argument("--no-barge-in", dest="barge_in", action="store_false",
+                     help="the visitor cannot interrupt the avatar")
     run.add_argument("--size", default="540x960", help="display size WxH (default 540x960)")
     run.add_argument("--max-turns", type=int, help="stop after answering this many visitor turns")
     run.add_argument("--panel-port", help="panel controller UART: /dev/ttyUSB0, /dev/ttyAMA0, a pty path")
@@ -161,7 +165,7 @@ def _cmd_run(args) -> int:
                       panel_port=args.panel_port, gpio=args.gpio, panel=args.panel,
                       log_dir=args.log_dir, phrase_hints=args.phrase_hints, avatar_dir=args.avatar,
                       voice_precision=args.voice_precision, inference_backend=args.inference_backend,
-                      camera=args.camera)
+                      camera=args.camera, echo=args.echo, barge_in=args.barge_in)
     if args.settings:
         from .settings_file import load_settings
         cfg = load_settings(args.settings, cfg)

@@ -28,7 +28,7 @@ from .vad import VadFramer, VoiceActivityDetector
 
 _LOGGER = logging.getLogger(__name__)
 
-TAIL_S = 0.2   # of the silence that ended a turn, what the recogniser still hears
+TAIL_S = 0.35  # of the silence that ended a turn, what the recogniser still hears (it needs some to settle the last word)
 ListenEvent = Union[tuple[RunEvent, float], tuple[RunEvent, Speculation], tuple[RunEvent, TurnEnd]]
 Clock = Callable[[], float]
 

@@ -82,7 +82,9 @@ class SpeechOutput:
         if not held:
             utterance.released.set()
         with self._lock:
-            self._active = [u for u in self._active if not u.done.is_set()] + [utterance]
+            now = self._clock()      # keep what is still being heard (or paused): a barge-in cuts it
+            self._active = [u for u in self._active if not u.done.is_set() or u.paused
+                            or (u.heard_until is not None and u.heard_until > now)] + [utterance]
         self._jobs.put(utterance)
         return utterance
 

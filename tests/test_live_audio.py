@@ -169,3 +169,52 @@ def test_the_speaker_lost_and_back_plays_the_next_answer_without_a_restart(pulse
     heard = read_wav(recording)
     loud = frame_rms(heard.float_samples(), heard.rate) > 0.02
     assert loud.sum() * 0.01 > 1.5, "the reopened speaker played less than 1.5 s of the answer"
+
+
+def test_live_a_visitor_who_talks_over_the_avatar_stops_it_and_is_answered(pulse, speak, mall_pack_dir, tmp_path):
+    """Live mode uses the turn-taking path: the interruption stops the answer being played through the
+    speaker, the report has the `barge_in` event with its latency, and the new question is answered.
+    This rig has no acoustic path from speaker to microphone (null sinks), so there is no echo to
+    cancel: the canceller is off here (`--echo none`); echo cancellation with barge-in is measured on
+    a simulated room in `bench/turn_taking.py` and `test_barge_in.py`."""
+    question = write_wav(tmp_path / "q.wav", speak(["Where is the cinema?"], gap_s=0.3, lead_s=0.3)[0])
+    cut_in = write_wav(tmp_path / "cut.wav", speak(["Where can I park my car?"], gap_s=0.3, lead_s=0.0,
+                                                   level=0.8)[0])
+    kiosk = subprocess.Popen(
+        [sys.executable, "-m", "runtime", "run", "--content", str(mall_pack_dir), "--lang", "en",
+         "--input", "mic", "--output", "speaker", "--display", "headless", "--max-turns", "2",
+         "--echo", "none", "--report", str(tmp_path / "report.json")],
+        env=pulse, stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    ready, speaking, log = threading.Event(), threading.Event(), []
+
+    def watch():
+        for line in kiosk.stderr:
+            log.append(line)
+            if "listening: recogniser and voice loaded" in line:
+                ready.set()
+            if "heard 'where is the cinema'" in line:
+                speaking.set()
+
+    threading.Thread(target=watch, daemon=True).start()
+    try:
+        assert ready.wait(60), "".join(log)
+        time.sleep(0.5)
+        subprocess.run(["paplay", "--device=visitor", str(question)], env=pulse, check=True, timeout=30)
+        assert speaking.wait(10), "".join(log)
+        time.sleep(1.5)                                   # well into the answer (it is ~7 s long)
+        subprocess.run(["paplay", "--device=visitor", str(cut_in)], env=pulse, check=True, timeout=30)
+        try:
+            code = kiosk.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            code = None
+        assert code == 0, "".join(log)
+    finally:
+        kiosk.kill()
+    report = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
+    first, second = report["turns"]
+    assert first["intent"] == "cinema", "".join(log)
+    assert "where can i" in second["transcript"], "".join(log)     # the interruption is the visitor's turn
+    [event] = report["barge_in"]
+    assert first["cut_at_ms"] is not None and first["cut_at_ms"] == event["stopped_ms"]
+    print("live barge-in:", event)
+    assert event["latency_ms"] < 400, event              # generous: a loaded CI machine, real time
