@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from runtime.audio.chunk import AudioChunk
-from runtime.audio.levels import speech_bounds
+from runtime.audio.levels import frame_rms, speech_bounds
 
 RATE = 16000
 
@@ -108,13 +108,15 @@ class Mark:
     end: float
     expect: str | None = None   # the intent it should get, if any
     extra: dict = field(default_factory=dict)
+    audible: float = 0.0   # first 10 ms louder than the hall's noise (`Timeline.noise_dbfs`)
 
 
 class Timeline:
-    def __init__(self, lead_s: float = 3.0):   # the kiosk has heard the hall for a while
+    def __init__(self, lead_s: float = 3.0, noise_dbfs: float = -42.0):   # it has heard the hall a while
         self.parts = [np.zeros(int(lead_s * RATE), np.float32)]
         self.t = lead_s
         self.marks: list[Mark] = []
+        self.noise_dbfs = noise_dbfs
 
     def silence(self, seconds: float) -> None:
         self.parts.append(np.zeros(int(round(seconds * RATE)), np.float32))
@@ -122,7 +124,10 @@ class Timeline:
 
     def add(self, audio: np.ndarray, kind: str, text: str, expect: str | None = None, **extra) -> Mark:
         bounds = speech_bounds(audio, RATE) or (0.0, audio.size / RATE)
-        mark = Mark(kind, text, self.t + bounds[0], self.t + bounds[1], expect, extra)
+        rms = frame_rms(audio, RATE)
+        above = np.nonzero(rms > 10 ** (self.noise_dbfs / 20))[0]
+        audible = self.t + (above[0] * 0.01 if above.size else bounds[0])
+        mark = Mark(kind, text, self.t + bounds[0], self.t + bounds[1], expect, extra, max(audible, self.t + bounds[0]))
         self.marks.append(mark)
         self.parts.append(audio.astype(np.float32))
         self.t += audio.size / RATE

@@ -33,8 +33,8 @@ class BargeInConfig:
     max_pause_s: float = 1.5           # never hold the answer longer than this undecided
     speech_threshold: float = 0.5      # VAD probability that counts as speech
     unsure_prob: float = 0.3           # a loud frame at or above this is never learned as echo, and is
-    loud_margin_db: float = 10.0       # speech when this far above the echo too (the echo canceller's
-                                       # double-talk handling leaves the VAD unsure of a real voice)
+    loud_margin_db: float = 10.0       # a frame this far above the echo is speech at `loud_prob` already
+    loud_prob: float = 0.3             # (double talk and a voice's first consonant leave the VAD unsure)
     margin_db: float = 6.0             # above the loudest echo the avatar's voice could leave
     initial_coupling_db: float = -10.0  # echo left in the cleaned microphone vs the speaker, until learned
     coupling_decay_db_per_s: float = 1.0   # how fast a learned echo peak is forgotten
@@ -148,7 +148,7 @@ class BargeInDetector:
             return None
         over_echo = self._over_echo(mic_db, far_db)
         loud = over_echo and mic_db >= self.echo.echo_db(far_db) + cfg.margin_db + cfg.loud_margin_db
-        if over_echo and (speech_prob >= cfg.speech_threshold or (loud and speech_prob >= cfg.unsure_prob)):
+        if over_echo and (speech_prob >= cfg.speech_threshold or (loud and speech_prob >= cfg.loud_prob)):
             if self.onset is None:
                 self.state, self.onset, self.voiced_s, self.levels = _State.ONSET, self._onset(t), 0.0, []
                 self.recent = []          # the loud frames before the VAD spoke were the visitor, not echo
