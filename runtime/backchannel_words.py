@@ -1,9 +1,8 @@
 """Are the words heard over the avatar only a backchannel, or do they interrupt it? Pure.
 
 A visitor who says "uh-huh", "okay", "嗯", "对对" while the avatar talks is listening, not
-interrupting; "no", "wait", "where is…" is an interruption even if it is short. Words that the
-avatar itself is saying right now are its own echo, never the visitor's (the word-level half of
-the reference-aware gate: an echo the canceller left can reach the recogniser).
+interrupting; "no", "wait", "where is…", "…parking?" is an interruption even if it is short.
+(Only words heard while the avatar was silent are judged: they cannot be its echo.)
 """
 
 from __future__ import annotations
@@ -25,13 +24,10 @@ def _zh_chars(text: str) -> str:
     return "".join(ch for ch in unicodedata.normalize("NFKC", text) if "\u4e00" <= ch <= "\u9fff")
 
 
-def interrupting_words(heard: str, avatar_text: str = "") -> list[str]:
-    """The words of `heard` that are neither a backchannel nor the avatar's own (echoed) words."""
-    own = set(_en_words(avatar_text))
-    words = [w for w in _en_words(heard) if w not in BACKCHANNEL_EN and w not in own]
+def interrupting_words(heard: str) -> list[str]:
+    """The words of `heard` that are not a backchannel (for Mandarin: the characters left)."""
+    words = [w for w in _en_words(heard) if w not in BACKCHANNEL_EN]
     zh = _zh_chars(heard)
     for token in BACKCHANNEL_ZH:
         zh = zh.replace(token, "")
-    own_zh = _zh_chars(avatar_text)
-    words += [ch for ch in zh if ch not in own_zh]
-    return words
+    return words + list(zh)

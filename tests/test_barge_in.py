@@ -172,3 +172,12 @@ def test_a_visitor_who_only_paused_goes_on_over_the_answer_and_the_whole_sentenc
     assert run.barge_ins[0]["latency_ms"] <= 150
     last = run.turns[-1]
     assert last["transcript"] == "i need to know where i can park my car" and last["intent"] == "parking"
+
+
+@pytest.mark.parametrize("heard, interrupts", [
+    ("uh huh", False), ("okay yeah", False), ("mm", False), ("嗯嗯", False), ("对对，好的", False), ("", False),
+    ("no", True), ("wait", True), ("parking", True), ("where is the cinema", True), ("不是", True),
+])
+def test_backchannels_are_told_from_words_that_interrupt(heard, interrupts):
+    from runtime.backchannel_words import interrupting_words
+    assert bool(interrupting_words(heard)) is interrupts
