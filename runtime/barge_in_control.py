@@ -44,9 +44,7 @@ class BargeInControl:
         far = self.speech.far_level(chunk.timestamp, self.config.reverb_s)
         decision = self.detector.frame(chunk.timestamp, chunk.seconds, speech_prob, chunk.rms(), far, speaking)
         if decision is Decision.RESUME and self._pause is not None and self.detector.heard_alone:
-            # Speech went on with the avatar silent, so these words are not its echo — and the
-            # avatar's words may well be the visitor's too ("… parking?" over an answer about parking).
-            words = interrupting_words(heard())
+            words = interrupting_words(heard(), self.speech.speaking_text())
             if words:
                 _LOGGER.info("words over the avatar %s: an interruption, not a backchannel", words)
                 decision = self.detector.confirm()

@@ -120,6 +120,12 @@ class SpeechOutput:
             for u in self._active:
                 u.paused = False
 
+    def speaking_text(self) -> str:
+        """The text of the answers being spoken or paused (to tell the avatar's words from a visitor's)."""
+        with self._lock:
+            return " ".join(u.text for u in self._active if u.paused or not u.done.is_set()
+                            or u.heard_until is not None and u.heard_until > self._paused_at)
+
     @property
     def paused(self) -> bool:
         return self._paused is not None

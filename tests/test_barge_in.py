@@ -181,3 +181,4 @@ def test_a_visitor_who_only_paused_goes_on_over_the_answer_and_the_whole_sentenc
 def test_backchannels_are_told_from_words_that_interrupt(heard, interrupts):
     from runtime.backchannel_words import interrupting_words
     assert bool(interrupting_words(heard)) is interrupts
+    assert not interrupting_words("the cinema", avatar_text="The cinema is on the third floor.")  # its echo
