@@ -83,6 +83,11 @@ class Endpointer:
         return self._state is not _State.IDLE
 
     @property
+    def speech_end(self) -> float:
+        """End of the last speech frame of the open turn."""
+        return self._speech_end
+
+    @property
     def in_pause(self) -> bool:
         """In a turn, in a silence that may yet end it."""
         return self._state is _State.PAUSE

@@ -5,9 +5,10 @@ started, a pause worth speculating on (with the words so far), the pause was
 not the end, or the turn ended (with the final transcript).
 
 The recogniser hears the visitor's speech and the short gaps in it, not the
-hall: audio in a pause is held back and given to it only if the visitor speaks
-again; when the turn ends, only the first `TAIL_S` of the final silence is. A
-recogniser left to listen to a second of crowd murmur finds words in it.
+hall: of a pause it hears the first `TAIL_S` at once (that settles the last
+word, so the partial words that steer the end of the turn are whole); the rest
+is held back and given to it only if the visitor speaks again. A recogniser
+left to listen to a second of crowd murmur finds words in it.
 """
 
 from __future__ import annotations
@@ -99,6 +100,10 @@ class Listener:
             for held in self._held:          # speech (again): the gap was part of the sentence
                 self._feed(held)
             self._held = []
+        elif self.endpointer.in_pause:       # the pause's first TAIL_S settles the last word at once
+            cutoff = self.endpointer.speech_end + TAIL_S
+            while self._held and self._held[0].timestamp < cutoff:
+                self._feed(self._held.pop(0))
         self._preroll.append(chunk)
         return events
 
