@@ -161,9 +161,10 @@ def test_a_running_kiosk_keeps_its_content_and_voice_when_a_push_is_bad(mall_pac
     speech._clock = source.now
     listener = Listener(EnergyVad(), ScriptedRecognizer(["where is the cinema", "where is the atm"]), Endpointer())
     kiosk = Kiosk(source, listener, Responder(pack), speech,
-                  AvatarView(HeadlessDisplay(135, 240)), "en", realtime=False)
+                  AvatarView(HeadlessDisplay(135, 240)), "en", realtime=False,
+                  barge_in=None)   # the 2nd question comes while the 1st answer plays: not what this tests
     run = kiosk.run()
     speech.close()
     assert results == {"content": False, "voice": False}
-    assert [t["intent"] for t in run.turns] == ["cinema", "atm"]
+    assert [t["intent"] for t in run.turns] == ["cinema", "atm"], (run.barge_ins, run.backchannels, run.turns)
     assert all(t["pack"] == "mall-demo" and t["audio_seconds"] > 0 for t in run.turns)

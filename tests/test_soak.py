@@ -43,7 +43,9 @@ def test_a_short_live_soak_answers_across_a_lost_and_returned_sound_card(tmp_pat
     assert r["faults"]["recogniser crash"] == "rebuilt in place"
     assert r["faults"]["broker restart"] == "agent reconnected"
     assert r["faults"]["corrupt content push"] == "rejected (health-check-failed)"
-    assert r["turns_answered"] + r["turns_unheard"] == 8 and r["turns_unheard"] <= 1
+    # the visitor right after the crash is told it cannot hear; on a loaded machine the rebuild can
+    # take long enough that the next one is too
+    assert r["turns_answered"] + r["turns_unheard"] == 8 and 1 <= r["turns_unheard"] <= 2
     assert r["log_lines"] == r["turns_answered"] and r["content_after"] == "mall-demo"
     assert r["threads"]["end"] <= r["threads"]["after_warm_up"]
     assert r["fds"]["end"] <= r["fds"]["after_warm_up"] + 2
