@@ -45,19 +45,47 @@ class Voice:
     def say_with_pause(self, text: str, after_words: int, pause_s: float, level: float = 0.6):
         """The whole sentence as one (its intonation does not fall at the pause), with `pause_s` of
         silence inserted at the word boundary after `after_words` words (from Piper's alignments).
-        Returns (first part, second part), each trimmed like `say`."""
+        Returns (first part, second part), each trimmed like `say`. espeak-ng runs some words
+        together ("I am" -> aɪɐm, "for the" -> fɚðə): the boundary is found by phonemising the first
+        words alone, and a boundary that falls inside such a group is refused."""
         segments = list(self.synth.synthesize(text))
         audio = np.concatenate([s.audio.converted(rate=RATE).float_samples() for s in segments])
-        offset, gaps = 0.0, []
-        for s in segments:
-            gaps += [offset + p.start for p in (s.phonemes or ()) if p.phoneme == " "]
-            offset += s.audio.seconds
-        cut = int(gaps[after_words - 1] * RATE)
+        groups = _word_groups(segments)
+        words = text.split()
+        head = len(_word_groups(list(self.synth.synthesize(" ".join(words[:after_words])))))
+        tail = len(_word_groups(list(self.synth.synthesize(" ".join(words[after_words:])))))
+        if head + tail != len(groups):
+            raise ValueError(f"{text!r}: no word gap after {' '.join(words[:after_words])!r} "
+                             f"(espeak-ng runs words together across it: {[g for g, _ in groups]})")
+        cut = _quietest(audio, groups[head][1] - 0.06, groups[head][1] + 0.01)
         parts = []
         for part in (audio[:cut], audio[cut:]):
             first, last = speech_bounds(part, RATE) or (0.0, part.size / RATE)
             parts.append(level * part[max(0, int((first - 0.02) * RATE)): int((last + 0.02) * RATE)])
         return parts[0].astype(np.float32), parts[1].astype(np.float32)
+
+
+def _quietest(audio: np.ndarray, lo_s: float, hi_s: float, window_s: float = 0.01) -> int:
+    """The sample where the quietest `window_s` between `lo_s` and `hi_s` begins: alignments are a
+    frame or two off, and a cut must not keep the start of the next word."""
+    w, lo, hi = int(window_s * RATE), max(0, int(lo_s * RATE)), min(audio.size, int(hi_s * RATE))
+    starts = range(lo, max(lo + 1, hi - w), int(0.0025 * RATE))
+    return min(starts, key=lambda i: float(np.sum(audio[i:i + w] ** 2))) + w // 2
+
+
+def _word_groups(segments) -> list[tuple[str, float]]:
+    """espeak-ng's word groups in Piper's alignment: (phonemes, start s)."""
+    groups, offset = [["", None]], 0.0
+    for s in segments:
+        for p in s.phonemes or ():
+            if p.phoneme == " ":
+                groups.append(["", None])
+                continue
+            if groups[-1][1] is None:
+                groups[-1][1] = offset + p.start
+            groups[-1][0] += p.phoneme
+        offset += s.audio.seconds
+    return [(g, t) for g, t in groups if g.strip("^$")]
 
 
 def cough(rng: np.random.Generator, level: float = 0.3) -> np.ndarray:
@@ -146,6 +174,7 @@ def run_kiosk_on(timeline: Timeline, synth, pack, recognizer, rng: np.random.Gen
     """The real kiosk loop over the timeline; returns (KioskRun, seconds of input)."""
     from runtime.app import COMPLETE_QUESTION_CONFIDENCE
     from runtime.audio.echo import WebRtcEchoCanceller
+    from runtime.audio.linear_echo import make_linear_echo
     from runtime.audio.room_sim import EchoLoopSource, room_impulse_response
     from runtime.audio.sinks import NullSink
     from runtime.audio.sources import WavFileSource
@@ -177,7 +206,7 @@ def run_kiosk_on(timeline: Timeline, synth, pack, recognizer, rng: np.random.Gen
                         is_complete=lambda text: responder.matcher.match(text, "en").confidence
                         >= COMPLETE_QUESTION_CONFIDENCE)
     kiosk = Kiosk(source, listener, responder, out, AvatarView(HeadlessDisplay(64, 114)), "en",
-                  realtime=False, echo=WebRtcEchoCanceller())
+                  realtime=False, echo=WebRtcEchoCanceller(), linear_echo=make_linear_echo())
     try:
         result = kiosk.run()
     finally:

@@ -35,7 +35,7 @@ INTERRUPTIONS = [("No, sorry, where is the cinema?", "cinema"), ("Wait, how much
 BACKCHANNELS = ["Mm.", "Uh huh.", "Okay.", "Hmm.", "Yeah.", "Right.", "Mhm.", "(cough)"]
 # (question, pause after this many words, intent): mid-sentence, where people stop to think
 PAUSED = [("Where is the cinema?", 3, "cinema"), ("How much is parking?", 3, "parking"),
-          ("Um, where are the toilets?", 1, "restroom"), ("I am looking for the food court.", 4, "food_court"),
+          ("Um, where are the toilets?", 1, "restroom"), ("I am looking for the food court.", 5, "food_court"),
           ("What time does the mall open?", 3, "opening_hours"), ("Where can I charge my phone?", 3, "phone_charging"),
           ("Uh, is there wifi here?", 3, "wifi"), ("Where is the service desk?", 3, "service_desk"),
           ("Can I borrow a stroller?", 3, "stroller_wheelchair"), ("I lost my bag.", 2, "lost_and_found")]
@@ -131,7 +131,7 @@ class Bench:
                 "details": details}
 
     def backchannels(self) -> dict:
-        stopped, held, finished = 0, [], 0
+        stopped, held, finished, details = 0, [], 0, []
         for k in range(self.args.backchannels):
             text = BACKCHANNELS[k % len(BACKCHANNELS)]
             level = float(self.rng.uniform(0.3, 0.6))
@@ -141,9 +141,13 @@ class Bench:
             held += [e["held_ms"] for e in pauses]
             cut = [t for t in run.turns if t["cut_at_ms"] is not None]
             finished += not cut and not barges
+            details.append({"text": text, "seconds": round(mark.end - mark.start, 2), "level": round(level, 2),
+                            "over_speech": bool(barges or pauses) or None, "stopped": bool(barges),
+                            "held_ms": [e["held_ms"] for e in pauses]})
         return {"count": self.args.backchannels, "stopped_the_avatar": stopped, "answers_finished": finished,
                 "paused_then_went_on": len(held),
-                "held_ms": {"p50": round(pct(held, 50), 1), "max": max(held) if held else None}}
+                "held_ms": {"p50": round(pct(held, 50), 1), "max": max(held) if held else None},
+                "details": details}
 
     # 4. Questions with a thinking pause in the middle.
     def paused_questions(self) -> dict:

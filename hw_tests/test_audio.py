@@ -78,3 +78,27 @@ def test_tone_loopback(audio_devices, measure):
     measure("round-trip latency", latency * 1000, "ms", "loopback_latency_ms_max")
     measure("clipped samples", clipped_fraction(heard) * 100, "%")
     assert clipped_fraction(heard) < 0.01, "the recording clips: lower the microphone gain"
+
+
+@pytest.mark.audio
+def test_the_echo_filters_barge_in_needs_are_installed(measure):
+    """Barge-in needs both: WebRTC AEC3 (livekit) for what the recogniser hears, and libspeexdsp's
+    linear filter (apt libspeexdsp1) to see a visitor start over the avatar's voice. Without them
+    the kiosk still runs, but stops later when talked over (and says so in its log)."""
+    from runtime.audio.chunk import AudioChunk
+    from runtime.audio.echo import make_echo_canceller
+    from runtime.audio.linear_echo import make_linear_echo
+    assert make_echo_canceller("webrtc").name == "webrtc-aec3", "livekit's AudioProcessingModule did not load"
+    linear = make_linear_echo()
+    assert linear is not None, "libspeexdsp.so.1 not found: apt-get install libspeexdsp1"
+    rng = np.random.default_rng(1)
+    far = (rng.standard_normal(16000 * 3) * 0.1).astype(np.float32)
+    echo = np.concatenate([np.zeros(80, np.float32), far[:-80]]) * 0.5        # 5 ms later, 6 dB down
+    left = []
+    for i in range(0, far.size, 512):
+        rms = linear.residual_rms(AudioChunk.from_float(echo[i:i + 512], 16000, i / 16000), far[i:i + 512])
+        if i >= 32000 and rms is not None:
+            left.append(rms)
+    removed = 20 * np.log10(np.sqrt(np.mean(echo[32000:] ** 2)) / np.sqrt(np.mean(np.square(left))))
+    measure("linear_echo_removed", round(float(removed), 1), "dB")
+    assert removed >= 10, f"the linear echo filter removed only {removed:.1f} dB"

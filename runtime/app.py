@@ -13,6 +13,7 @@ from .asr.phrase_hints import pack_phrases
 from .asr.supervised import SupervisedRecognizer
 from .tts.supervised import SupervisedSynthesizer
 from .audio.echo import make_echo_canceller
+from .audio.linear_echo import make_linear_echo
 from .level_gate import LevelGate
 from .audio.sinks import AudioSink, NullSink, WavFileSink
 from .audio.sources import AudioSource, WavFileSource
@@ -230,8 +231,11 @@ def run_kiosk(cfg: KioskConfig, on_ready: Callable[[Kiosk], None] | None = None)
     echo = make_echo_canceller(cfg.echo if cfg.echo != "auto" else
                                ("webrtc" if cfg.output == "speaker" else "none"))
     backends["echo"] = echo.name
+    linear = make_linear_echo() if cfg.barge_in and echo.name != "none" else None   # a speaker to hear back
+    backends["barge_in_onset"] = linear.name if linear is not None else "vad"
     kiosk = Kiosk(source, listener, responder, speech, view, lang, cfg.realtime, cfg.max_turns, panel,
-                  languages, venue_now(pack.timezone), echo, cfg.barge_in_tuning if cfg.barge_in else None)
+                  languages, venue_now(pack.timezone), echo, cfg.barge_in_tuning if cfg.barge_in else None,
+                  linear)
     closers: list[Callable[[], None]] = []
     log_dir = cfg.log_dir or (default_data_dir() / "interactions" if cfg.input == "mic" else None)
     if log_dir is not None:

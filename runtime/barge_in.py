@@ -5,8 +5,12 @@ microphone, and the loudest level the speaker played over the last reverberation
 reads a clock. Three decisions, like a person who is talked over:
 
 - PAUSE: speech has lasted `pause_after_s` and stands `margin_db` above the loudest echo the
-  avatar's own voice could leave (`EchoCoupling`, learned while the avatar talks). The avatar stops
-  at once and its mouth closes: this is what keeps the stop latency under 150 ms.
+  avatar's own voice could leave (`EchoCoupling`, learned while the avatar talks); or, sooner, the
+  residual of a linear echo filter rises `onset_rise_db` above anything the avatar's voice left
+  there over the last second while the cleaned microphone hears something (`LinearRise`: the
+  VAD needs 60-150 ms to be sure, and WebRTC's suppressor hides a visitor's first syllable in
+  double talk). The avatar stops at once and its mouth closes: this is what keeps the stop
+  latency under 150 ms.
 - CONFIRM: the visitor went on speaking — `confirm_after_s` of voiced speech since the onset, at
   `confirm_level_dbfs` or louder: an interruption. Queued answers are dropped; the kiosk listens.
 - RESUME: the sound ended (`release_after_s` of silence) before that — a cough, "嗯", "uh-huh" — or
@@ -16,6 +20,7 @@ reads a clock. Three decisions, like a person who is talked over:
 
 from __future__ import annotations
 
+import collections
 import enum
 import math
 import statistics
@@ -42,6 +47,10 @@ class BargeInConfig:
     confirm_level_dbfs: float = -42.0  # an interruption's voiced frames reach this (median)
     reverb_s: float = 0.25             # the speaker's level is taken as its loudest over this window
     learn_delay_s: float = 0.4         # echo is learned from frames this old (the VAD lags a voice's onset)
+    onset_rise_db: float = 6.0         # linear residual above its loudest over the last second: a voice
+    onset_min_dbfs: float = -35.0      # ...at least this loud
+    onset_mic_dbfs: float = -60.0      # ...and the cleaned microphone not silent (AEC3 let something by)
+    onset_settle_s: float = 0.4        # not in an answer's first moments (nothing learned yet)
 
     def __post_init__(self) -> None:
         if not 0 < self.speech_threshold < 1:
@@ -90,6 +99,36 @@ class EchoCoupling:
         return far_db + self.coupling_db
 
 
+@dataclass
+class LinearRise:
+    """Is the linear echo filter's residual rising above what the avatar's voice has been leaving
+    there? It learns the residual's loudest over `history_s` while the avatar talks (never from a
+    rise, which may be the visitor), and answers only after `settle_s` of the avatar talking."""
+
+    rise_db: float
+    min_dbfs: float
+    settle_s: float
+    history_s: float = 1.0
+    since: float | None = None
+    history: collections.deque = field(default_factory=collections.deque)
+
+    def frame(self, t: float, level_db: float, avatar_speaking: bool) -> bool:
+        if not avatar_speaking:
+            self.since = None
+            self.history.clear()
+            return False
+        if self.since is None:
+            self.since = t
+        while self.history and self.history[0][0] < t - self.history_s:
+            self.history.popleft()
+        peak = max((db for _, db in self.history), default=-120.0)
+        rising = level_db >= self.min_dbfs and level_db - peak >= self.rise_db
+        settled = t - self.since >= self.settle_s
+        if not (rising and settled):
+            self.history.append((t, level_db))
+        return rising and settled
+
+
 class _State(enum.Enum):
     WATCHING = "watching"
     ONSET = "onset"
@@ -113,10 +152,14 @@ class BargeInDetector:
     paused_voiced_s: float = 0.0       # voiced while the avatar was silent: cannot be its echo
     heard_alone: bool = False          # at the last RESUME: speech went on with the avatar silent, so
                                        # the words heard are the visitor's, not its echo
+    rise: LinearRise | None = None
 
     def __post_init__(self) -> None:
         if self.echo is None:
             self.echo = EchoCoupling(self.config.initial_coupling_db, self.config.coupling_decay_db_per_s)
+        if self.rise is None:
+            cfg = self.config
+            self.rise = LinearRise(cfg.onset_rise_db, cfg.onset_min_dbfs, cfg.onset_settle_s)
 
     @property
     def paused(self) -> bool:
@@ -127,12 +170,15 @@ class BargeInDetector:
         self.misses, self.paused_voiced_s = 0, 0.0
 
     def frame(self, t: float, seconds: float, speech_prob: float, mic_rms: float, far_rms: float,
-              avatar_speaking: bool) -> Decision | None:
+              avatar_speaking: bool, linear_rms: float | None = None) -> Decision | None:
         """Feed one frame (start `t`, `seconds` long); returns a decision when this frame makes one.
-        `avatar_speaking` is True while the avatar talks or is paused by this detector."""
+        `avatar_speaking` is True while the avatar talks or is paused by this detector;
+        `linear_rms` is the linear echo filter's residual over the frame (None: not known)."""
         cfg = self.config
         end = t + seconds
         mic_db, far_db = level_dbfs(mic_rms), level_dbfs(far_rms)
+        rising = linear_rms is not None and self.rise.frame(
+            t, level_dbfs(linear_rms), avatar_speaking and self.state is not _State.PAUSED)
         if self.state is _State.PAUSED:
             return self._while_paused(end, seconds, speech_prob, mic_db)
         if not avatar_speaking:
@@ -146,6 +192,10 @@ class BargeInDetector:
             elif end - self.last_voiced >= cfg.release_after_s:
                 self.reset()
             return None
+        if rising and mic_db >= cfg.onset_mic_dbfs:
+            self.onset = self.onset if self.onset is not None else t
+            self.state, self.paused_at, self.voiced_s, self.levels, self.recent = _State.PAUSED, end, 0.0, [], []
+            return Decision.PAUSE
         over_echo = self._over_echo(mic_db, far_db)
         loud = over_echo and mic_db >= self.echo.echo_db(far_db) + cfg.margin_db + cfg.loud_margin_db
         if over_echo and (speech_prob >= cfg.speech_threshold or (loud and speech_prob >= cfg.loud_prob)):

@@ -12,7 +12,10 @@ from __future__ import annotations
 import logging
 from typing import Any, Callable
 
+import numpy as np
+
 from .audio.chunk import AudioChunk
+from .audio.linear_echo import LinearEcho
 from .backchannel_words import interrupting_words
 from .barge_in import BargeInConfig, BargeInDetector, Decision
 from .speech_output import SpeechOutput, Utterance
@@ -28,13 +31,21 @@ def _ms(t: float) -> int:
 
 
 class BargeInControl:
-    def __init__(self, config: BargeInConfig, speech: SpeechOutput):
+    def __init__(self, config: BargeInConfig, speech: SpeechOutput, linear: LinearEcho | None = None):
         self.config = config
         self.detector = BargeInDetector(config)
         self.speech = speech
+        self.linear = linear              # sees a visitor's first syllable before the VAD does
+        self._linear_rms: float | None = None
         self.barge_ins: list[dict[str, Any]] = []
         self.backchannels: list[dict[str, Any]] = []
         self._pause: dict[str, Any] | None = None
+
+    def reference(self, mic: AudioChunk, far: np.ndarray) -> None:
+        """The raw microphone chunk and what the speaker played over it (for the linear filter)."""
+        if self.linear is not None:
+            level = self.linear.residual_rms(mic, far)
+            self._linear_rms = level if level is not None else self._linear_rms
 
     def frame(self, chunk: AudioChunk, speech_prob: float, now: float,
               heard: Callable[[], str] = lambda: "") -> Decision | None:
@@ -42,7 +53,8 @@ class BargeInControl:
         the detector would resume: words that are not a backchannel confirm the interruption)."""
         speaking = chunk.timestamp < self.speech.busy_until() or self.speech.paused
         far = self.speech.far_level(chunk.timestamp, self.config.reverb_s)
-        decision = self.detector.frame(chunk.timestamp, chunk.seconds, speech_prob, chunk.rms(), far, speaking)
+        decision = self.detector.frame(chunk.timestamp, chunk.seconds, speech_prob, chunk.rms(), far, speaking,
+                                       self._linear_rms)
         if decision is Decision.RESUME and self._pause is not None and self.detector.heard_alone:
             words = interrupting_words(heard(), self.speech.speaking_text())
             if words:

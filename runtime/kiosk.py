@@ -22,6 +22,7 @@ from .job_inbox import JobInbox
 from .dialogue.content_pack import load_content_pack
 from .audio.chunk import AudioChunk
 from .audio.echo import EchoCanceller, NullEchoCanceller
+from .audio.linear_echo import LinearEcho
 from .barge_in import BargeInConfig, Decision
 from .barge_in_control import BargeInControl, heard_fraction
 from .dialogue.responder import Answer, Responder
@@ -52,7 +53,8 @@ class Kiosk:
                  max_turns: int | None = None, panel: PanelSession | None = None,
                  languages: LanguageBackends | None = None,
                  venue_now: Callable[[], dt.datetime] | None = None,
-                 echo: EchoCanceller | None = None, barge_in: BargeInConfig | None = BargeInConfig()):
+                 echo: EchoCanceller | None = None, barge_in: BargeInConfig | None = BargeInConfig(),
+                 linear_echo: LinearEcho | None = None):
         self.source = source
         self.listener = listener
         self.responder = responder
@@ -60,7 +62,7 @@ class Kiosk:
         self.venue_now = venue_now or (lambda: responder.venue_time(dt.datetime.now(dt.timezone.utc)))
         self.session = responder.session(languages.listenable if languages else (lang,))
         self.echo = echo or NullEchoCanceller()
-        self.barge = BargeInControl(barge_in, speech) if barge_in is not None else None
+        self.barge = BargeInControl(barge_in, speech, linear_echo) if barge_in is not None else None
         self._over_speech = False   # the open turn began while the avatar was talking
         self._continues: TurnEnd | None = None   # the visitor went on after a pause the kiosk took as the end
         self.speech = speech
@@ -286,6 +288,8 @@ class Kiosk:
     # -- barge-in
     def _cancel_echo(self, chunk: AudioChunk) -> AudioChunk:
         far = self.speech.far_audio(chunk.timestamp, chunk.seconds)
+        if self.barge is not None:
+            self.barge.reference(chunk, far)
         self.echo.far(AudioChunk.from_float(far, 16000, chunk.timestamp))
         return self.echo.near(chunk)
 

@@ -24,7 +24,7 @@ from .endpointing import Endpointer, EndpointKind
 from .barge_in import level_dbfs
 from .level_gate import LevelGate
 from .events import RunEvent, Speculation, TurnEnd
-from .turn_hints import EndHint, end_hint
+from .turn_hints import EndHint, end_hint, said_words
 from .vad import VadFramer, VoiceActivityDetector
 
 _LOGGER = logging.getLogger(__name__)
@@ -51,6 +51,7 @@ class Listener:
         self._turn_levels: list[float] = []   # dBFS of the open turn's speech frames
         self._held: list[AudioChunk] = []     # a pause's audio, for the recogniser if speech resumes
         self.far_turns = 0        # turns dropped as the crowd / a far talker (level gate)
+        self._utt_start: float | None = None  # time of the first sample the recogniser heard this turn
 
     def process(self, chunk: AudioChunk, clock: Clock) -> list[ListenEvent]:
         events: list[ListenEvent] = []
@@ -75,6 +76,7 @@ class Listener:
                 if ev.kind is EndpointKind.SPEECH_STARTED:
                     self._turn_levels = [level_dbfs(rms)]
                     self.recognizer.start()
+                    self._utt_start = None
                     for old in self._preroll:
                         self._feed(old)
                     if not was_in_turn:
@@ -112,6 +114,7 @@ class Listener:
         if self.endpointer.in_turn:
             self.recognizer.finish()
             recognizer.start()
+            self._utt_start = None
         self.recognizer = recognizer
         self._partial_cache = (-1.0, EndHint.NONE)
         _LOGGER.info("listening with %s (%s) from the next turn", recognizer.name,
@@ -137,6 +140,8 @@ class Listener:
         return near
 
     def _feed(self, chunk: AudioChunk) -> None:
+        if self._utt_start is None:
+            self._utt_start = chunk.timestamp
         self.recognizer.accept(chunk)
         self.audio_seconds += chunk.seconds
 
@@ -145,7 +150,12 @@ class Listener:
         last_t, last = self._partial_cache
         if t - last_t < 0.1:
             return last
-        result = end_hint(self.recognizer.partial(), self._is_complete)
+        words = self.recognizer.partial_words()
+        said = said_words(words, None if self._utt_start is None else self.endpointer.speech_end - self._utt_start)
+        result = end_hint(said, self._is_complete)
+        if _LOGGER.isEnabledFor(logging.DEBUG):
+            _LOGGER.debug("end hint %s from %r of %s", result.value, said,
+                          [(w.word, w.start, w.end) for w in words])
         self._partial_cache = (t, result)
         return result
 

@@ -1,8 +1,11 @@
 """What the words so far say about the end of a visitor's turn. Pure.
 
-A visitor who stops after "where is the…", "and also…", "um…" or "那个…" is thinking, not done:
-the kiosk waits longer. Words that already make a question the venue's content answers end the
-turn after a short silence. Anything else gets the ordinary silence.
+A visitor who stops after "where is the…", "and also…", "can I borrow…", "um…" or "那个…" is
+thinking, not done: the kiosk waits longer, even when the words so far already match a question
+("what time does…" matches opening hours). Words that make a question the venue's content answers,
+and end on a word a question can end on, end the turn after a short silence. Anything else gets the
+ordinary silence. Only words the visitor said count: a recogniser that hears the silence after them
+makes words up from the room ("…the cinema are on"); `said_words` drops them by their times.
 """
 
 from __future__ import annotations
@@ -10,7 +13,9 @@ from __future__ import annotations
 import enum
 import re
 import unicodedata
-from typing import Callable
+from typing import Callable, Sequence
+
+from .asr.base import TimedWord
 
 
 class EndHint(enum.Enum):
@@ -29,37 +34,50 @@ TRAILING_EN = FILLERS_EN | frozenset("""the a an this that these those my your o
     to of for from in on at by with about near into onto than as
     is are was were be am do does did can could would will should may might must
     where what when which who whose how why if whether
-    i you we they he she please get find go""".split())
+    i you we they he she please get find go
+    borrow lost lose need want buy charge rent bring looking""".split())   # verbs that need their object
+OPEN_PAIRS_EN = frozenset({"is there", "are there", "i am"})      # "uh, is there…" ends nowhere
+CLOSED_PAIRS_EN = frozenset({"i'm lost", "am lost", "got lost", "get lost"})   # ...but "I'm lost" is done
+MIN_FINAL_WORD_S = 0.08   # a last "word" shorter than this is the start of the next, or a click
 # Mandarin: fillers and particles that leave a phrase open.
 TRAILING_ZH = FILLERS_ZH + ("和", "跟", "的", "在", "去", "想", "要", "请问", "哪", "什么", "怎么", "是")
 _WORD = re.compile(r"[a-z']+")
 
 
-def trailing_hesitation(partial: str, fillers_only: bool = False) -> bool:
-    """Does `partial` stop on a word that leaves it open (with `fillers_only`: on a filler or a
-    conjunction, which leave it open whatever came before)?"""
+def trailing_hesitation(partial: str) -> bool:
+    """Does `partial` stop on a word that leaves it open?"""
     text = unicodedata.normalize("NFKC", partial).strip().lower()
     if not text:
         return False
-    en, zh = (FILLERS_EN, FILLERS_ZH) if fillers_only else (TRAILING_EN, TRAILING_ZH)
     words = _WORD.findall(text)
     last = text[-1]
-    if words and text.endswith(words[-1]) and words[-1] in en:
-        return True
+    if words and text.endswith(words[-1]):
+        pair = " ".join(words[-2:])
+        return pair not in CLOSED_PAIRS_EN and (words[-1] in TRAILING_EN or pair in OPEN_PAIRS_EN)
     if "\u4e00" <= last <= "\u9fff" or last in "，,、…":
         stripped = text.rstrip("，,、… ")
-        return text.endswith(("…", "，", ",", "、")) or stripped.endswith(zh)
+        return text.endswith(("…", "，", ",", "、")) or stripped.endswith(TRAILING_ZH)
     return text.endswith(("...", "…", ","))
 
 
+def said_words(words: Sequence[TimedWord], speech_end: float | None) -> str:
+    """The words the visitor said before stopping at `speech_end` (s, on the words' time line):
+    trailing words that begin after it, or are too short to be a word, are dropped. Words with no
+    times are all kept."""
+    kept = list(words)
+    while kept and kept[-1].start is not None and kept[-1].end is not None and (
+            (speech_end is not None and kept[-1].start >= speech_end)
+            or kept[-1].end - kept[-1].start < MIN_FINAL_WORD_S):
+        kept.pop()
+    return " ".join(w.word for w in kept)
+
+
 def end_hint(partial: str, is_complete: Callable[[str], bool]) -> EndHint:
-    """A filler or conjunction at the end wins over completeness ("where is the cinema and…" is not
-    finished); a question the content answers wins over a trailing article or preposition (the
-    recogniser tacks those on); otherwise a trailing open word means hesitating."""
-    if trailing_hesitation(partial, fillers_only=True):
+    """Stopping on a word that leaves the sentence open wins over completeness: "where is the
+    cinema and…", "what time does…" (which already matches opening hours) and "can I borrow…" are
+    not finished. Being cut off is worse than waiting a second longer."""
+    if trailing_hesitation(partial):
         return EndHint.HESITATING
     if partial.strip() and is_complete(partial):
         return EndHint.COMPLETE
-    if trailing_hesitation(partial):
-        return EndHint.HESITATING
     return EndHint.NONE

@@ -91,12 +91,29 @@ def test_a_visitor_who_stops_on_um_or_mid_phrase_is_given_the_long_silence():
 @pytest.mark.parametrize("partial, hint", [
     ("where is the", "hesitating"), ("how much is um", "hesitating"), ("I am looking for", "hesitating"),
     ("where is the cinema and", "hesitating"), ("我想去那个", "hesitating"), ("嗯", "hesitating"),
-    ("where is the cinema", "complete"), ("电影院在哪里", "complete"),
-    ("where is the service desk are the", "complete"),      # a recogniser's tacked-on words
+    ("where is the cinema", "complete"), ("电影院在哪里", "complete"), ("i'm lost", "complete"),
+    # Fragments the content already matches, stopped on a word that needs more: not done.
+    ("what time does", "hesitating"), ("can i borrow", "hesitating"), ("i lost", "hesitating"),
+    ("uh is there", "hesitating"), ("where can i", "hesitating"),
     ("how much is it", "none"),
     ("blue sky today", "none"), ("", "none"),
 ])
 def test_the_words_so_far_say_whether_the_visitor_is_done(partial, hint):
     from runtime.turn_hints import end_hint
-    known = {"where is the cinema", "电影院在哪里", "where is the cinema and", "where is the service desk are the"}
+    known = {"where is the cinema", "电影院在哪里", "where is the cinema and", "what time does", "can i borrow",
+             "i lost", "i'm lost", "where can i"}
     assert end_hint(partial, lambda text: text in known).value == hint
+
+
+def test_words_the_recogniser_made_up_from_the_silence_do_not_count():
+    """Pocketsphinx, given 0.35 s of a quiet hall after "what time does", heard "…does greek": a
+    word that begins after the visitor stopped, or a sliver too short to be a word, is not theirs."""
+    from runtime.asr.base import TimedWord
+    from runtime.turn_hints import said_words
+    words = [TimedWord("what", 0.30, 0.46), TimedWord("time", 0.47, 0.76), TimedWord("does", 0.77, 1.01),
+             TimedWord("greek", 1.06, 1.30)]
+    assert said_words(words, speech_end=1.04) == "what time does"
+    sliver = [TimedWord("where", 0.28, 0.43), TimedWord("can", 0.43, 0.58), TimedWord("i", 0.58, 0.68),
+              TimedWord("eat", 0.68, 0.74)]
+    assert said_words(sliver, speech_end=0.80) == "where can i"
+    assert said_words([TimedWord("cinema")], speech_end=0.0) == "cinema"      # no times: kept

@@ -58,6 +58,9 @@ class _Ears:
     def partial(self):
         return ""
 
+    def partial_words(self):
+        return []
+
     def finish(self):
         return "words"
 

@@ -79,9 +79,31 @@ def test_vosk_backend_with_the_korean_model_and_a_phrase_grammar(catalog, tmp_pa
         recognizer.accept(chunk)
         partials.append(recognizer.partial())
     assert any(p for p in partials[:-5]), "no partial result while audio was still coming"
+    assert [w.word for w in recognizer.partial_words()] == recognizer.partial().split()
     assert recognizer.finish().split() == ["안녕하세요", "감사합니다"]
 
 
 def test_a_language_with_no_recogniser_is_refused_clearly(catalog):
     with pytest.raises(LanguageError, match="language 'zh': no speech recogniser installed"):
         make_recognizer(catalog, "zh")
+
+
+def test_pocketsphinx_times_its_partial_words_on_the_visitors_speech(catalog, speak):
+    """The end-of-turn hint drops words that begin after the visitor stopped: that needs the
+    engine's word times to line up with the audio it was given."""
+    from runtime.audio.chunk import AudioChunk
+    from runtime.turn_hints import said_words
+    audio, [(first, last)] = speak(["What time does the mall open?"], gap_s=0.4, lead_s=0.3)
+    recognizer = make_recognizer(catalog, "en")
+    recognizer.start()
+    step = 1024
+    for i in range(0, len(audio.audio), step):
+        recognizer.accept(AudioChunk(16000, 2, 1, audio.audio[i:i + step], i / 32000))
+    words = recognizer.partial_words()
+    assert [w.word for w in words] == recognizer.partial().split()
+    assert [w.word for w in words][:3] == ["what", "time", "does"]
+    assert all(a.end <= b.start + 1e-6 for a, b in zip(words, words[1:]))     # in order, no overlap
+    assert abs(words[0].start - first) < 0.1 and abs(words[-1].end - last) < 0.15
+    assert said_words(words, speech_end=last) == recognizer.partial()
+    assert said_words(words, speech_end=words[-1].start - 0.01).split()[-1] == "mall"
+    recognizer.finish()

@@ -32,6 +32,9 @@ class _DyingRecognizer:
     def partial(self):
         return self._inner.partial()
 
+    def partial_words(self):
+        return self._inner.partial_words()
+
     def finish(self):
         return self._inner.finish()
 

@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Protocol
 
 from ..audio.chunk import AudioChunk
 
 ASR_RATE = 16000
+
+
+@dataclass(frozen=True)
+class TimedWord:
+    """A recognised word and where it lies in the utterance's audio (seconds from the first sample
+    the recogniser was given; None when the engine does not say)."""
+
+    word: str
+    start: float | None = None
+    end: float | None = None
 
 
 class Recognizer(Protocol):
@@ -23,6 +34,11 @@ class Recognizer(Protocol):
 
     def partial(self) -> str:
         """Best words so far (cheap; may change)."""
+        ...
+
+    def partial_words(self) -> list[TimedWord]:
+        """The same words with their times: a word that begins in the silence after the visitor
+        stopped was made up from the room, not said (see `turn_hints.said_words`)."""
         ...
 
     def finish(self) -> str:
@@ -49,6 +65,9 @@ class ScriptedRecognizer:
 
     def partial(self) -> str:
         return self._current
+
+    def partial_words(self) -> list[TimedWord]:
+        return [TimedWord(w) for w in self._current.split()]
 
     def finish(self) -> str:
         return self._current

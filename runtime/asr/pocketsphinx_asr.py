@@ -6,13 +6,14 @@ import functools
 import logging
 import math
 import os
+import re
 import tempfile
 import time
 from pathlib import Path
 
 from ..audio.chunk import AudioChunk
 from ..errors import AsrError, ModelError
-from .base import ASR_RATE
+from .base import ASR_RATE, TimedWord
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -23,6 +24,9 @@ _LOGGER = logging.getLogger(__name__)
 # 26.8 %, the final result costs ~15 ms instead of ~170 ms, and a pruning cap of
 # 3000 HMMs per frame halves the CPU (RTF 0.13) with no loss.
 STREAMING_SETTINGS = {"fwdflat": False, "bestpath": False, "maxhmmpf": 3000}
+FRAMES_PER_S = 100                          # pocketsphinx's segment times are in 10 ms frames
+_FILLER = re.compile(r"<.*>|\[.*\]|\+\+.*\+\+")   # <s>, </s>, <sil>, [NOISE], ++UH++
+_ALTERNATE = re.compile(r"\(\d+\)$")                # "for(2)": the dictionary's second pronunciation
 
 
 class PocketsphinxRecognizer:
@@ -80,6 +84,12 @@ class PocketsphinxRecognizer:
     def partial(self) -> str:
         hyp = self._decoder.hyp()
         return hyp.hypstr if hyp else ""
+
+    def partial_words(self) -> list[TimedWord]:
+        if not self._in_utt or self._decoder.hyp() is None:
+            return []
+        return [TimedWord(_ALTERNATE.sub("", s.word), s.start_frame / FRAMES_PER_S, (s.end_frame + 1) / FRAMES_PER_S)
+                for s in self._decoder.seg() if not _FILLER.fullmatch(s.word)]
 
     def finish(self) -> str:
         if not self._in_utt:

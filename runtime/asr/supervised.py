@@ -16,7 +16,7 @@ from typing import Callable
 
 from ..audio.chunk import AudioChunk
 from ..supervised_stage import FIRST_LOAD_WAIT_S, SupervisedStage
-from .base import Recognizer
+from .base import Recognizer, TimedWord
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -49,6 +49,9 @@ class SupervisedRecognizer(SupervisedStage[Recognizer]):
 
     def partial(self) -> str:
         return self._call("partial") or ""
+
+    def partial_words(self) -> list[TimedWord]:
+        return self._call("partial_words") or []
 
     def finish(self) -> str:
         self._in_turn = False

