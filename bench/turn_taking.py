@@ -169,7 +169,7 @@ class Bench:
             for t in run.turns:
                 waits.setdefault(t["timings"]["endpoint_hint"], []).append(t["timings"]["endpoint_wait_ms"])
             for a, b, pause, text, expect in items:
-                mine = [t for t in run.turns if a.start - 0.3 <= t["timings"]["speech_start_ms"] / 1000 <= b.end]
+                mine = [t for t in run.turns if a.start - 0.6 <= t["timings"]["speech_start_ms"] / 1000 <= b.end]   # a crowd burst just before may open it
                 early = [t for t in mine if t["timings"]["speech_end_ms"] / 1000 < b.start - 0.05]
                 cut_off += bool(early)
                 # Cut off, but the avatar stopped as they went on and answered the whole sentence.

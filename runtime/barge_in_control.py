@@ -49,12 +49,17 @@ class BargeInControl:
 
     def frame(self, chunk: AudioChunk, speech_prob: float, now: float,
               heard: Callable[[], str] = lambda: "") -> Decision | None:
-        """`heard()`: the recogniser's words so far for the sound over the avatar (asked only when
-        the detector would resume: words that are not a backchannel confirm the interruption)."""
+        """`heard()`: the recogniser's words so far for the sound over the avatar, asked when the
+        detector decides: words that are not a backchannel confirm an interruption it would let go,
+        and a long "uh-huh… okay" that is nothing but backchannel words is not one."""
         speaking = chunk.timestamp < self.speech.busy_until() or self.speech.paused
         far = self.speech.far_level(chunk.timestamp, self.config.reverb_s)
         decision = self.detector.frame(chunk.timestamp, chunk.seconds, speech_prob, chunk.rms(), far, speaking,
                                        self._linear_rms)
+        if decision is Decision.CONFIRM and self.detector.voiced_s < self.config.backchannel_max_s:
+            said = heard()
+            if said.strip() and not interrupting_words(said, self.speech.speaking_text()):
+                decision = self.detector.hold()       # keep waiting: it ends (resume) or goes on
         if decision is Decision.RESUME and self._pause is not None and self.detector.heard_alone:
             words = interrupting_words(heard(), self.speech.speaking_text())
             if words:

@@ -52,11 +52,14 @@ class LevelGate:
             return 0.0
         return prob
 
-    def near_talker(self, speech_levels_db: list[float]) -> bool:
-        """Was a turn with these speech-frame levels someone talking to the kiosk?"""
-        if not speech_levels_db or self.floor_db is None:
+    def near_talker(self, speech_levels_db: list[float], floor_db: float | None = None) -> bool:
+        """Was a turn with these speech-frame levels someone talking to the kiosk? Judged against
+        `floor_db`, the floor when the turn began (a long turn's own frames raise the floor as it
+        goes: against that, a visitor who spoke long enough would be taken for the crowd)."""
+        floor = self.floor_db if floor_db is None else floor_db
+        if not speech_levels_db or floor is None:
             return True
-        return float(np.median(speech_levels_db)) >= self.floor_db + self.turn_margin_db
+        return float(np.median(speech_levels_db)) >= floor + self.turn_margin_db
 
     def _take(self, in_turn: bool) -> bool:
         if not in_turn:

@@ -52,6 +52,7 @@ class Listener:
         self._held: list[AudioChunk] = []     # a pause's audio, for the recogniser if speech resumes
         self.far_turns = 0        # turns dropped as the crowd / a far talker (level gate)
         self._utt_start: float | None = None  # time of the first sample the recogniser heard this turn
+        self._turn_floor: float | None = None  # the hall's floor when the open turn began
 
     def process(self, chunk: AudioChunk, clock: Clock) -> list[ListenEvent]:
         events: list[ListenEvent] = []
@@ -75,6 +76,7 @@ class Listener:
             for ev in self.endpointer.process(start, seconds, prob, hint):
                 if ev.kind is EndpointKind.SPEECH_STARTED:
                     self._turn_levels = [level_dbfs(rms)]
+                    self._turn_floor = self.level_gate.floor_db if self.level_gate is not None else None
                     self.recognizer.start()
                     self._utt_start = None
                     for old in self._preroll:
@@ -132,11 +134,11 @@ class Listener:
         return events
 
     def _near(self) -> bool:
-        near = self.level_gate is None or self.level_gate.near_talker(self._turn_levels)
+        near = self.level_gate is None or self.level_gate.near_talker(self._turn_levels, self._turn_floor)
         if not near:
             _LOGGER.info("turn dropped: its speech (median %.0f dBFS) is the crowd or a far talker, not a "
-                         "visitor at the kiosk (floor %.0f dBFS)", sorted(self._turn_levels)[len(self._turn_levels) // 2],
-                         self.level_gate.floor_db)
+                         "visitor at the kiosk (floor %.0f dBFS when it began)",
+                         sorted(self._turn_levels)[len(self._turn_levels) // 2], self._turn_floor)
         return near
 
     def _feed(self, chunk: AudioChunk) -> None:

@@ -145,7 +145,7 @@ def test_the_speex_linear_filter_removes_echo_and_leaves_a_voice_standing(speak)
 
 
 def _kiosk(tmp_path, mall_pack_dir, audio, transcripts, piper_en, echo_db=-6.0, aec=True, endpoint=None,
-           linear=False):
+           linear=False, barge_in=BargeInConfig()):
     path = write_wav(tmp_path / "in.wav", audio)
     # Simulated time only (compute time does not leak into it): the same audio gives the same
     # answer timing however busy the machine is.
@@ -160,7 +160,7 @@ def _kiosk(tmp_path, mall_pack_dir, audio, transcripts, piper_en, echo_db=-6.0, 
     kiosk = Kiosk(source, Listener(SileroVad(), ScriptedRecognizer(transcripts), Endpointer(endpoint or EndpointConfig())),
                   Responder(load_content_pack(mall_pack_dir)), speech, AvatarView(HeadlessDisplay(135, 240)),
                   "en", realtime=False, echo=WebRtcEchoCanceller() if aec else NullEchoCanceller(),
-                  linear_echo=make_linear_echo() if linear else None)
+                  barge_in=barge_in, linear_echo=make_linear_echo() if linear else None)
     run = kiosk.run()
     speech.close()
     return run, speech
@@ -214,6 +214,22 @@ def test_an_uh_huh_over_the_avatar_pauses_it_briefly_and_it_finishes_its_answer(
     heard = turn["timings"]["heard_until_ms"] - turn["timings"]["heard_from_ms"] - turn["paused_ms"]
     assert heard >= 1000 * full - 20                                          # every word was heard
     assert speech.viseme_at(event["stopped_ms"] / 1000 + 0.05) == "sil"      # mouth shut while it held
+
+
+def test_a_long_uh_huh_okay_is_still_a_backchannel_but_as_long_a_no_wait_interrupts(tmp_path, mall_pack_dir, speak,
+                                                                                   piper_en):
+    """Voiced past what an interruption needs (0.2 s here), but every word heard is a backchannel:
+    the avatar holds, then goes on. The same length of "no, wait" stops it."""
+    question, _ = speak(["Where is the cinema?"], gap_s=2.4)
+    for said, words, stops in (("Okay yeah.", "okay yeah", False), ("No, wait.", "no wait", True)):
+        back, [(first, last)] = speak([said], gap_s=12.0, lead_s=0.0, level=0.8)
+        assert 0.5 < last - first < 1.0, last - first
+        audio = AudioChunk(16000, 2, 1, question.audio + back.audio)
+        run, _ = _kiosk(tmp_path, mall_pack_dir, audio, ["where is the cinema", words], piper_en, linear=True,
+                        barge_in=BargeInConfig(confirm_after_s=0.2))
+        assert bool(run.barge_ins) is stops, (said, run.barge_ins, run.backchannels)
+        if not stops:
+            assert len(run.backchannels) == 1 and run.turns[0]["cut_at_ms"] is None
 
 
 def test_a_visitor_who_only_paused_goes_on_over_the_answer_and_the_whole_sentence_is_answered(

@@ -28,6 +28,8 @@ def test_the_floor_is_the_halls_median_and_a_crowds_peaks_stay_below_the_gate():
     assert sum(p > 0 for p in passed[100:]) <= 3     # 300 frames of crowd: at most a stray frame
     assert gate.gate(1.0, _db(-24), FRAME) == 1.0    # a visitor at the kiosk
     assert gate.near_talker([-24, -22, -27]) and not gate.near_talker([-33, -30, -35])
+    # A turn is judged against the floor when it began, not one its own frames have since raised.
+    assert gate.near_talker([-33, -30, -35], floor_db=-54.0)
 
 
 def test_the_floor_is_held_while_the_avatar_speaks_and_learned_slowly_in_a_turn():
