@@ -215,20 +215,29 @@ def run_kiosk_on(timeline: Timeline, synth, pack, recognizer, rng: np.random.Gen
     return result, audio.size / RATE
 
 
-def echo_attenuation(voice: Voice, rng: np.random.Generator, texts: list[str], echo_db: float) -> float:
-    """dB of the avatar's echo removed by the canceller over whole answers (after 2 s of adaptation)."""
+def echo_attenuation(voice: Voice, rng: np.random.Generator, texts: list[str], echo_db: float) -> dict[str, float]:
+    """dB of the avatar's echo removed over whole answers (after 2 s of adaptation), by WebRTC AEC3
+    (what the recogniser and the VAD hear) and by the linear filter barge-in's onset uses."""
     from runtime.audio.echo import WebRtcEchoCanceller
+    from runtime.audio.linear_echo import make_linear_echo
     from runtime.audio.room_sim import room_impulse_response
-    aec = WebRtcEchoCanceller()
+    aec, linear = WebRtcEchoCanceller(), make_linear_echo()
     rir = room_impulse_response(rng)
     far = np.concatenate([voice.say(t, 0.6) for t in texts])
     echo = np.convolve(far, rir)[: far.size] * 10 ** (echo_db / 20)
-    before, after = [], []
+    before, after, left = [], [], []
     for i in range(0, far.size - 512, 512):
         aec.far(AudioChunk.from_float(far[i:i + 512], RATE, i / RATE))
-        cleaned = aec.near(AudioChunk.from_float(echo[i:i + 512], RATE, i / RATE)).float_samples()
+        mic = AudioChunk.from_float(echo[i:i + 512], RATE, i / RATE)
+        after.append(aec.near(mic).float_samples())
         before.append(echo[i:i + 512])
-        after.append(cleaned)
+        if linear is not None and i >= 2 * RATE:
+            left.append(linear.residual_rms(mic, far[i:i + 512]) or 0.0)
+        elif linear is not None:
+            linear.residual_rms(mic, far[i:i + 512])
     b, a = np.concatenate(before), np.concatenate(after)
     skip = 2 * RATE
-    return float(10 * np.log10(np.mean(b[skip:] ** 2) / (np.mean(a[skip:] ** 2) + 1e-12)))
+    out = {"webrtc_aec3": float(10 * np.log10(np.mean(b[skip:] ** 2) / (np.mean(a[skip:] ** 2) + 1e-12)))}
+    if left:
+        out["linear_mdf"] = float(10 * np.log10(np.mean(b[skip:] ** 2) / (np.mean(np.square(left)) + 1e-12)))
+    return out

@@ -104,15 +104,17 @@ class Bench:
         latencies, audible, onset_err, missed, answered, details, not_over = [], [], [], 0, 0, [], 0
         for k in range(self.args.interruptions):
             text, expect = INTERRUPTIONS[k % len(INTERRUPTIONS)]
-            mark, run, barges, _ = self.over_answer(k, "interruption", self.voice.say(text, 0.6), text, expect)
+            mark, run, barges, held = self.over_answer(k, "interruption", self.voice.say(text, 0.6), text, expect)
             if not any(t["timings"]["heard_from_ms"] is not None and t["timings"]["heard_from_ms"] / 1000 < mark.start
                        < (t["cut_at_ms"] or t["timings"]["heard_until_ms"]) / 1000 + 0.05 for t in run.turns):
                 not_over += 1                      # the avatar was not talking when they spoke: no barge-in
                 details.append({"text": text, "over_speech": False})
                 continue
+            rel = lambda e: {k: v - round(mark.start * 1000) for k, v in e.items()  # noqa: E731 (times from the onset)
+                             if k in ("onset_ms", "paused_ms", "stopped_ms", "resumed_ms", "decided_ms")}
             if not barges:
                 missed += 1
-                details.append({"text": text, "caught": False})
+                details.append({"text": text, "caught": False, "held": [rel(e) for e in held]})
                 continue
             e = barges[0]
             latencies.append(e["stopped_ms"] - mark.start * 1000)
@@ -120,7 +122,8 @@ class Bench:
             onset_err.append(e["onset_ms"] - mark.start * 1000)
             got = [t["intent"] for t in run.turns if t["timings"]["speech_start_ms"] / 1000 >= mark.start - 0.3]
             answered += expect in got
-            details.append({"text": text, "caught": True, "latency_ms": round(latencies[-1]), "answered": got})
+            details.append({"text": text, "caught": True, "latency_ms": round(latencies[-1]), "answered": got,
+                            "event": rel(e), "held": [rel(h) for h in held]})
         return {"count": self.args.interruptions - not_over, "not_over_speech": not_over, "missed": missed,
                 "answered_right": answered,
                 "stop_latency_ms": {"p50": round(pct(latencies, 50), 1), "p95": round(pct(latencies, 95), 1),
@@ -208,10 +211,11 @@ def main() -> int:
     inter = bench.interruptions()
     back = bench.backchannels()
     paused = bench.paused_questions()
-    attenuation = echo_attenuation(bench.voice, bench.rng, [i.answers["en"] for i in bench.intents[:6]], args.echo_db)
+    attenuation = echo_attenuation(bench.voice, np.random.default_rng(args.seed),      # the same room every run
+                                   [i.answers["en"] for i in bench.intents[:6]], args.echo_db)
     result = {"machine": machine(), "own_voice": {str(k): v for k, v in bench.own.items()},
               "interruptions": inter, "backchannels": back, "paused_questions": paused,
-              "echo_attenuation_db": round(attenuation, 1), "echo_path_gain_db": args.echo_db,
+              "echo_attenuation_db": {k: round(v, 1) for k, v in attenuation.items()}, "echo_path_gain_db": args.echo_db,
               "babble_dbfs": args.babble_db, "seconds": round(time.perf_counter() - started, 1)}
     rows = [(f"own voice at {k} dB path: answers / false barge-ins / false pauses (target 0)",
              f"{v['answers']} / {v['false_barge_ins']} / {v['false_pauses']}") for k, v in bench.own.items()]
@@ -232,7 +236,8 @@ def main() -> int:
         ("mean endpoint silence (all / complete / none / hesitating)",
          " / ".join(str(paused["endpoint_wait_ms"].get(h)) for h in ("mean", "complete", "none", "hesitating"))
          + " ms"),
-        ("echo attenuation (WebRTC AEC3)", f"{attenuation:.1f} dB"),
+        ("echo removed: WebRTC AEC3 / linear filter (barge-in onset)",
+         " / ".join(f"{attenuation[k]:.1f}" if k in attenuation else "-" for k in ("webrtc_aec3", "linear_mdf")) + " dB"),
         ("set-up", f"path {args.echo_db} dB, room RT60 0.35 s, babble {args.babble_db} dBFS"),
         ("run time", f"{result['seconds']:.0f} s"), ("machine", machine())]
     print_table("Turn-taking: barge-in, backchannels and endpointing (bench/turn_taking.py)", rows)

@@ -197,6 +197,7 @@ class BargeInDetector:
         if rising and mic_db >= cfg.onset_mic_dbfs:
             self.onset = self.onset if self.onset is not None else t
             self.state, self.paused_at, self.voiced_s, self.levels, self.recent = _State.PAUSED, end, 0.0, [], []
+            self.last_voiced = end         # the release (a backchannel's end) counts from here
             return Decision.PAUSE
         over_echo = self._over_echo(mic_db, far_db)
         loud = over_echo and mic_db >= self.echo.echo_db(far_db) + cfg.margin_db + cfg.loud_margin_db

@@ -16,7 +16,7 @@ import numpy as np
 
 from .audio.chunk import AudioChunk
 from .audio.linear_echo import LinearEcho
-from .backchannel_words import interrupting_words
+from .backchannel_words import interrupting_words, interrupts
 from .barge_in import BargeInConfig, BargeInDetector, Decision
 from .speech_output import SpeechOutput, Utterance
 
@@ -59,10 +59,11 @@ class BargeInControl:
         if decision is Decision.CONFIRM and self.detector.voiced_s < self.config.backchannel_max_s:
             said = heard()
             if said.strip() and not interrupting_words(said, self.speech.speaking_text()):
-                decision = self.detector.hold()       # keep waiting: it ends (resume) or goes on
+                decision = self.detector.hold()       # only "uh-huh… okay": wait, it ends or goes on
         if decision is Decision.RESUME and self._pause is not None and self.detector.heard_alone:
-            words = interrupting_words(heard(), self.speech.speaking_text())
-            if words:
+            said = heard()
+            if interrupts(said, self.speech.speaking_text()):
+                words = interrupting_words(said, self.speech.speaking_text())
                 _LOGGER.info("words over the avatar %s: an interruption, not a backchannel", words)
                 decision = self.detector.confirm()
         if decision is Decision.PAUSE:

@@ -38,7 +38,9 @@ TRAILING_EN = FILLERS_EN | frozenset("""the a an this that these those my your o
     borrow lost lose need want buy charge rent bring looking""".split())   # verbs that need their object
 OPEN_PAIRS_EN = frozenset({"is there", "are there", "i am"})      # "uh, is there…" ends nowhere
 CLOSED_PAIRS_EN = frozenset({"i'm lost", "am lost", "got lost", "get lost"})   # ...but "I'm lost" is done
-MIN_FINAL_WORD_S = 0.08   # a last "word" shorter than this is the start of the next, or a click
+MIN_FINAL_WORD_S = 0.15   # a word said last before a pause is drawn out (final lengthening): a
+                          # shorter last "word" is one the language model filled in ("where can
+                          # I" -> "where can i eat", "eat" 120 ms, measured) or the next one's start
 # Mandarin: fillers and particles that leave a phrase open.
 TRAILING_ZH = FILLERS_ZH + ("和", "跟", "的", "在", "去", "想", "要", "请问", "哪", "什么", "怎么", "是")
 _WORD = re.compile(r"[a-z']+")
@@ -62,13 +64,15 @@ def trailing_hesitation(partial: str) -> bool:
 
 def said_words(words: Sequence[TimedWord], speech_end: float | None) -> str:
     """The words the visitor said before stopping at `speech_end` (s, on the words' time line):
-    trailing words that begin after it, or are too short to be a word, are dropped. Words with no
-    times are all kept."""
+    trailing words that begin after it are dropped, and a last word of meaning too short to have
+    been said last. Words with no times are all kept."""
     kept = list(words)
-    while kept and kept[-1].start is not None and kept[-1].end is not None and (
-            (speech_end is not None and kept[-1].start >= speech_end)
-            or kept[-1].end - kept[-1].start < MIN_FINAL_WORD_S):
+    while kept and kept[-1].start is not None and speech_end is not None and kept[-1].start >= speech_end:
         kept.pop()
+    last = kept[-1] if kept else None
+    if (last is not None and last.start is not None and last.end is not None
+            and last.end - last.start < MIN_FINAL_WORD_S and not trailing_hesitation(last.word)):
+        kept.pop()        # (a short "is", "the", "a" is what was said: those are short anyway)
     return " ".join(w.word for w in kept)
 
 

@@ -113,7 +113,12 @@ def test_words_the_recogniser_made_up_from_the_silence_do_not_count():
     words = [TimedWord("what", 0.30, 0.46), TimedWord("time", 0.47, 0.76), TimedWord("does", 0.77, 1.01),
              TimedWord("greek", 1.06, 1.30)]
     assert said_words(words, speech_end=1.04) == "what time does"
-    sliver = [TimedWord("where", 0.28, 0.43), TimedWord("can", 0.43, 0.58), TimedWord("i", 0.58, 0.68),
-              TimedWord("eat", 0.68, 0.74)]
+    sliver = [TimedWord("where", 0.16, 0.38), TimedWord("can", 0.38, 0.54), TimedWord("i", 0.54, 0.63),
+              TimedWord("eat", 0.63, 0.75)]                 # the language model's "eat", from the end of "I"
     assert said_words(sliver, speech_end=0.80) == "where can i"
+    said_last = [TimedWord("where", 0.16, 0.38), TimedWord("can", 0.38, 0.54), TimedWord("i", 0.54, 0.66),
+                 TimedWord("eat", 0.66, 0.95)]              # "where can I eat?": its last word drawn out
+    assert said_words(said_last, speech_end=1.0) == "where can i eat"
+    short_is = [TimedWord("how", 0.16, 0.35), TimedWord("much", 0.35, 0.63), TimedWord("is", 0.63, 0.72)]
+    assert said_words(short_is, speech_end=0.8) == "how much is"        # a short function word is real
     assert said_words([TimedWord("cinema")], speech_end=0.0) == "cinema"      # no times: kept

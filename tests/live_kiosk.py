@@ -1,0 +1,75 @@
+"""A live kiosk (`python -m runtime run`) on the tests' private PulseAudio, watched through its log."""
+
+from __future__ import annotations
+
+import contextlib
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Callable, Iterator
+
+import pytest
+
+READY = "listening: recogniser and voice loaded"
+
+
+class LiveKiosk:
+    """Starts the kiosk with `args`; each of `marks` (name -> test on a log line) becomes an event
+    a test can wait for (`expect`), as does "ready". The process is killed on exit."""
+
+    def __init__(self, env: dict[str, str], args: list[str], marks: dict[str, Callable[[str], bool]] | None = None):
+        self.marks = {"ready": lambda line: READY in line, **(marks or {})}
+        self.events = {name: threading.Event() for name in self.marks}
+        self.log: list[str] = []
+        self.proc = subprocess.Popen([sys.executable, "-m", "runtime", "run", *args], env=env,
+                                     stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+        threading.Thread(target=self._watch, daemon=True).start()
+
+    def _watch(self) -> None:
+        for line in self.proc.stderr:
+            self.log.append(line)
+            for name, test in self.marks.items():
+                if test(line):
+                    self.events[name].set()
+
+    @property
+    def text(self) -> str:
+        return "".join(self.log)
+
+    def expect(self, name: str, timeout: float) -> None:
+        assert self.events[name].wait(timeout), f"no {name!r} in the kiosk's log:\n{self.text}"
+
+    def finish(self, timeout: float = 60, what: str = "") -> None:
+        """The kiosk ends by itself (`--max-turns`) with exit code 0."""
+        try:
+            code = self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"the kiosk did not finish{' ' + what if what else ''}:\n{self.text}")
+        assert code == 0, self.text
+
+    def __enter__(self) -> "LiveKiosk":
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self.proc.kill()
+        self.proc.wait(timeout=10)
+
+
+@contextlib.contextmanager
+def speaker_recording(env: dict[str, str], path: Path) -> Iterator[Path]:
+    """What the kiosk's speaker plays (the `kiosk_out` sink's monitor), into a WAV file."""
+    recorder = subprocess.Popen(["parecord", "--device=kiosk_out.monitor", "--file-format=wav",
+                                 "--channels=1", "--rate=22050", str(path)], env=env)
+    try:
+        yield path
+    finally:
+        time.sleep(0.3)
+        recorder.terminate()
+        recorder.wait(timeout=10)
+
+
+def say(env: dict[str, str], wav: Path) -> None:
+    """The visitor speaks into the kiosk's microphone."""
+    subprocess.run(["paplay", "--device=visitor", str(wav)], env=env, check=True, timeout=30)
