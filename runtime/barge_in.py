@@ -7,7 +7,8 @@ reads a clock. Three decisions, like a person who is talked over:
 - PAUSE: speech has lasted `pause_after_s` and stands `margin_db` above the loudest echo the
   avatar's own voice could leave (`EchoCoupling`, learned while the avatar talks); or, sooner, the
   residual of a linear echo filter rises `onset_rise_db` above anything the avatar's voice left
-  there over the last second while the cleaned microphone hears something (`LinearRise`: the
+  there over the last second while the cleaned microphone hears something, or stays
+  `onset_sustain_db` above it for `onset_sustain_s` while it does not (`LinearRise`: the
   VAD needs 60-150 ms to be sure, and WebRTC's suppressor hides a visitor's first syllable in
   double talk). The avatar stops at once and its mouth closes: this is what keeps the stop
   latency under 150 ms.
@@ -53,6 +54,8 @@ class BargeInConfig:
     onset_min_dbfs: float = -35.0      # ...at least this loud
     onset_mic_dbfs: float = -60.0      # ...and the cleaned microphone not silent (AEC3 let something by)
     onset_settle_s: float = 0.4        # not in an answer's first moments (nothing learned yet)
+    onset_sustain_db: float = 8.0      # ...or, with AEC3 still hiding it, this far above for this long
+    onset_sustain_s: float = 0.09
 
     def __post_init__(self) -> None:
         if not 0 < self.speech_threshold < 1:
@@ -105,18 +108,25 @@ class EchoCoupling:
 class LinearRise:
     """Is the linear echo filter's residual rising above what the avatar's voice has been leaving
     there? It learns the residual's loudest over `history_s` while the avatar talks (never from a
-    rise, which may be the visitor), and answers only after `settle_s` of the avatar talking."""
+    rise, which may be the visitor), and answers only after `settle_s` of the avatar talking.
+    `sustained`: the residual has stood `sustain_db` above that for `sustain_s` — a voice, even
+    while AEC3's suppressor still hides it (an echo-path hiccup of the linear filter is shorter)."""
 
     rise_db: float
     min_dbfs: float
     settle_s: float
+    sustain_db: float = 8.0
+    sustain_s: float = 0.09
     history_s: float = 1.0
     since: float | None = None
+    strong_since: float | None = None
+    sustained: bool = False
     history: collections.deque = field(default_factory=collections.deque)
 
-    def frame(self, t: float, level_db: float, avatar_speaking: bool) -> bool:
+    def frame(self, t: float, level_db: float, avatar_speaking: bool, seconds: float = 0.032) -> bool:
         if not avatar_speaking:
-            self.since = None
+            self.since = self.strong_since = None
+            self.sustained = False
             self.history.clear()
             return False
         if self.since is None:
@@ -128,6 +138,9 @@ class LinearRise:
         settled = t - self.since >= self.settle_s
         if not (rising and settled):
             self.history.append((t, level_db))
+        strong = rising and settled and level_db - peak >= self.sustain_db
+        self.strong_since = (self.strong_since if self.strong_since is not None else t) if strong else None
+        self.sustained = strong and t + seconds - self.strong_since >= self.sustain_s
         return rising and settled
 
 
@@ -161,7 +174,8 @@ class BargeInDetector:
             self.echo = EchoCoupling(self.config.initial_coupling_db, self.config.coupling_decay_db_per_s)
         if self.rise is None:
             cfg = self.config
-            self.rise = LinearRise(cfg.onset_rise_db, cfg.onset_min_dbfs, cfg.onset_settle_s)
+            self.rise = LinearRise(cfg.onset_rise_db, cfg.onset_min_dbfs, cfg.onset_settle_s,
+                                   cfg.onset_sustain_db, cfg.onset_sustain_s)
 
     @property
     def paused(self) -> bool:
@@ -180,7 +194,7 @@ class BargeInDetector:
         end = t + seconds
         mic_db, far_db = level_dbfs(mic_rms), level_dbfs(far_rms)
         rising = linear_rms is not None and self.rise.frame(
-            t, level_dbfs(linear_rms), avatar_speaking and self.state is not _State.PAUSED)
+            t, level_dbfs(linear_rms), avatar_speaking and self.state is not _State.PAUSED, seconds)
         if self.state is _State.PAUSED:
             return self._while_paused(end, seconds, speech_prob, mic_db)
         if not avatar_speaking:
@@ -194,7 +208,7 @@ class BargeInDetector:
             elif end - self.last_voiced >= cfg.release_after_s:
                 self.reset()
             return None
-        if rising and mic_db >= cfg.onset_mic_dbfs:
+        if rising and (mic_db >= cfg.onset_mic_dbfs or self.rise.sustained):
             self.onset = self.onset if self.onset is not None else t
             self.state, self.paused_at, self.voiced_s, self.levels, self.recent = _State.PAUSED, end, 0.0, [], []
             self.last_voiced = end         # the release (a backchannel's end) counts from here
