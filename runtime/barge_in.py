@@ -48,14 +48,15 @@ class BargeInConfig:
     confirm_level_dbfs: float = -42.0  # an interruption's voiced frames reach this (median)
     reverb_s: float = 0.25             # the speaker's level is taken as its loudest over this window
     learn_delay_s: float = 0.4         # echo is learned from frames this old (the VAD lags a voice's onset)
-    backchannel_max_s: float = 1.0     # voiced up to this long and only "uh-huh/okay/嗯" heard: not
-                                       # an interruption (longer is, whatever the words)
+    backchannel_max_s: float = 0.8     # voiced up to this long with no cue word and under two words
+                                       # of meaning heard ("mm-hm", "okay yeah"): not yet an
+                                       # interruption (longer is, whatever the words)
     onset_rise_db: float = 6.0         # linear residual above its loudest over the last second: a voice
     onset_min_dbfs: float = -35.0      # ...at least this loud
     onset_mic_dbfs: float = -60.0      # ...and the cleaned microphone not silent (AEC3 let something by)
     onset_settle_s: float = 0.4        # not in an answer's first moments (nothing learned yet)
-    onset_sustain_db: float = 8.0      # ...or, with AEC3 still hiding it, this far above for this long
-    onset_sustain_s: float = 0.09
+    onset_sustain_db: float = 10.0     # ...or, with AEC3 still hiding it, this far above for this long
+    onset_sustain_s: float = 0.12
 
     def __post_init__(self) -> None:
         if not 0 < self.speech_threshold < 1:
@@ -115,8 +116,8 @@ class LinearRise:
     rise_db: float
     min_dbfs: float
     settle_s: float
-    sustain_db: float = 8.0
-    sustain_s: float = 0.09
+    sustain_db: float = 10.0
+    sustain_s: float = 0.12
     history_s: float = 1.0
     since: float | None = None
     strong_since: float | None = None

@@ -58,8 +58,10 @@ class BargeInControl:
                                        self._linear_rms)
         if decision is Decision.CONFIRM and self.detector.voiced_s < self.config.backchannel_max_s:
             said = heard()
-            if said.strip() and not interrupting_words(said, self.speech.speaking_text()):
-                decision = self.detector.hold()       # only "uh-huh… okay": wait, it ends or goes on
+            # The avatar's own words are not set aside here: holding is for hums and "okay yeah",
+            # and a visitor whose "wait" was misheard says words the avatar used ("parking").
+            if said.strip() and not interrupts(said):
+                decision = self.detector.hold()       # "mhm" heard as "an atm": wait, it ends or goes on
         if decision is Decision.RESUME and self._pause is not None and self.detector.heard_alone:
             said = heard()
             if interrupts(said, self.speech.speaking_text()):

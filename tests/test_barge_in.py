@@ -121,13 +121,13 @@ def test_the_linear_rise_is_quiet_in_an_answers_first_moments_and_never_learns_a
     assert rise.frame(0.532, -15.0, True)            # a voice that goes on is still a rise (never learned)
     assert not rise.frame(0.6, -15.0, False)         # the avatar stopped: forget, start over
     assert not rise.frame(0.7, -10.0, True)
-    # A voice AEC3 still hides: a rise that stands 8 dB up for 3 frames is sustained; a 1-frame blip is not.
+    # A voice AEC3 still hides: a rise that stands 10 dB up for 4 frames is sustained; a blip is not.
     rise = LinearRise(rise_db=6.0, min_dbfs=-35.0, settle_s=0.4)
     for i in range(20):
         rise.frame(i * 0.032, -40.0, True)
     assert rise.frame(0.64, -20.0, True) and not rise.sustained
     assert not rise.frame(0.672, -40.0, True)         # a blip: gone
-    assert [rise.frame(0.704 + i * 0.032, -22.0, True) and rise.sustained for i in range(3)] == [False, False, True]
+    assert [rise.frame(0.704 + i * 0.032, -22.0, True) and rise.sustained for i in range(4)] == [False] * 3 + [True]
 
 
 def test_the_speex_linear_filter_removes_echo_and_leaves_a_voice_standing(speak):
