@@ -48,9 +48,6 @@ class BargeInConfig:
     confirm_level_dbfs: float = -42.0  # an interruption's voiced frames reach this (median)
     reverb_s: float = 0.25             # the speaker's level is taken as its loudest over this window
     learn_delay_s: float = 0.4         # echo is learned from frames this old (the VAD lags a voice's onset)
-    backchannel_max_s: float = 0.8     # voiced up to this long with no cue word and under two words
-                                       # of meaning heard ("mm-hm", "okay yeah"): not yet an
-                                       # interruption (longer is, whatever the words)
     onset_rise_db: float = 6.0         # linear residual above its loudest over the last second: a voice
     onset_min_dbfs: float = -35.0      # ...at least this loud
     onset_mic_dbfs: float = -60.0      # ...and the cleaned microphone not silent (AEC3 let something by)
@@ -278,10 +275,6 @@ class BargeInDetector:
             self.state = _State.IGNORING           # go on talking; this sound does not pause it again
             return Decision.RESUME
         return None
-
-    def hold(self) -> None:
-        """Not confirmed after all (the words were only a backchannel): still paused, undecided."""
-        self.state = _State.PAUSED
 
     def confirm(self) -> Decision:
         """The words heard while paused say this is an interruption (see `backchannel_words`)."""

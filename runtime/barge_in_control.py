@@ -49,19 +49,12 @@ class BargeInControl:
 
     def frame(self, chunk: AudioChunk, speech_prob: float, now: float,
               heard: Callable[[], str] = lambda: "") -> Decision | None:
-        """`heard()`: the recogniser's words so far for the sound over the avatar, asked when the
-        detector decides: words that are not a backchannel confirm an interruption it would let go,
-        and a long "uh-huh… okay" that is nothing but backchannel words is not one."""
+        """`heard()`: the recogniser's words so far for the sound over the avatar (asked only when
+        the detector would resume: a cue word or two words of meaning confirm the interruption)."""
         speaking = chunk.timestamp < self.speech.busy_until() or self.speech.paused
         far = self.speech.far_level(chunk.timestamp, self.config.reverb_s)
         decision = self.detector.frame(chunk.timestamp, chunk.seconds, speech_prob, chunk.rms(), far, speaking,
                                        self._linear_rms)
-        if decision is Decision.CONFIRM and self.detector.voiced_s < self.config.backchannel_max_s:
-            said = heard()
-            # The avatar's own words are not set aside here: holding is for hums and "okay yeah",
-            # and a visitor whose "wait" was misheard says words the avatar used ("parking").
-            if said.strip() and not interrupts(said):
-                decision = self.detector.hold()       # "mhm" heard as "an atm": wait, it ends or goes on
         if decision is Decision.RESUME and self._pause is not None and self.detector.heard_alone:
             said = heard()
             if interrupts(said, self.speech.speaking_text()):
