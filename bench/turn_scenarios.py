@@ -231,10 +231,9 @@ def echo_attenuation(voice: Voice, rng: np.random.Generator, texts: list[str], e
         mic = AudioChunk.from_float(echo[i:i + 512], RATE, i / RATE)
         after.append(aec.near(mic).float_samples())
         before.append(echo[i:i + 512])
-        if linear is not None and i >= 2 * RATE:
-            left.append(linear.residual_rms(mic, far[i:i + 512]) or 0.0)
-        elif linear is not None:
-            linear.residual_rms(mic, far[i:i + 512])
+        residual = linear.residual_rms(mic, far[i:i + 512]) if linear is not None else None
+        if residual is not None and i >= 2 * RATE:          # after the same 2 s of adaptation
+            left.append(residual)
     b, a = np.concatenate(before), np.concatenate(after)
     skip = 2 * RATE
     out = {"webrtc_aec3": float(10 * np.log10(np.mean(b[skip:] ** 2) / (np.mean(a[skip:] ** 2) + 1e-12)))}
