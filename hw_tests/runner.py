@@ -64,4 +64,8 @@ def summary(submission: dict) -> str:
         lines.append(f"{OUTCOME_MARK[check['outcome']]:4} {check['category']:9} {name[:52]:52} {figures}")
     counts = {k: sum(1 for c in submission["checks"] if c["outcome"] == k) for k in OUTCOME_MARK}
     lines.append(f"{counts['passed']} passed, {counts['failed']} failed, {counts['skipped']} skipped")
+    for check in submission["checks"]:          # the tester reads the last lines: why each check failed, in full
+        if check["outcome"] == "failed":
+            reason = (check.get("reason") or "").strip().splitlines()
+            lines.append(f"FAILED {check['id'].split('::')[-1]}: {reason[0][:300] if reason else '(no reason given)'}")
     return "\n".join(lines)
