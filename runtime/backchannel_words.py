@@ -18,7 +18,8 @@ BACKCHANNEL_EN = frozenset("""mm mmm mhm hm hmm uh huh um uhm ah oh aha ok okay 
     i see cool great nice wow thanks thank you alright all good got it""".split())
 BACKCHANNEL_ZH = ("嗯", "哦", "噢", "喔", "啊", "呃", "对", "好", "是", "行", "明白", "了解", "知道", "谢谢", "的")
 # Words that stop someone talking, whatever follows ("know": the recogniser's spelling of "no").
-CUES_EN = frozenset("no nope know wait stop sorry excuse pardon actually hold hang hey hello help".split())
+# Not "hey": pocketsphinx's spelling of "okay" over the avatar (bench/turn_taking.py).
+CUES_EN = frozenset("no nope know wait stop sorry excuse pardon actually hold hang hello help".split())
 CUES_ZH = ("不", "等", "停", "别", "喂", "请问", "对不起", "不好意思")
 # Words that carry no meaning alone: a stray one is what a recogniser makes of a hum.
 FUNCTION_EN = frozenset("""a an the this that i you he she it we they me my your is are was be am do does

@@ -33,10 +33,12 @@ from .errors import ConfigError
 @dataclass(frozen=True)
 class BargeInConfig:
     pause_after_s: float = 0.032       # speech over the avatar this long: pause (stop, close the mouth)
-    confirm_after_s: float = 0.45      # voiced this long since the onset: an interruption
+    confirm_after_s: float = 0.7       # voiced this long since the onset: an interruption (a drawn-out
+                                       # "mhm" lasts 0.6 s; a shorter interruption is told by its words)
     release_after_s: float = 0.35      # silence this long while paused, unconfirmed: a backchannel
                                        # (longer than the pause after "No," or "Wait,")
-    max_pause_s: float = 1.5           # never hold the answer longer than this undecided
+    max_pause_s: float = 2.0           # never hold the answer longer than this undecided ("Wait, … how
+                                       # much is parking?" is voiced 0.7 s only 1.9 s after its onset)
     speech_threshold: float = 0.5      # VAD probability that counts as speech
     unsure_prob: float = 0.3           # a loud frame at or above this is never learned as echo, and is
     loud_margin_db: float = 10.0       # a frame this far above the echo is speech at `loud_prob` already

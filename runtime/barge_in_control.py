@@ -55,6 +55,7 @@ class BargeInControl:
         far = self.speech.far_level(chunk.timestamp, self.config.reverb_s)
         decision = self.detector.frame(chunk.timestamp, chunk.seconds, speech_prob, chunk.rms(), far, speaking,
                                        self._linear_rms)
+        said = None
         if decision is Decision.RESUME and self._pause is not None and self.detector.heard_alone:
             said = heard()
             if interrupts(said, self.speech.speaking_text()):
@@ -80,15 +81,30 @@ class BargeInControl:
             event["held_ms"] = event["resumed_ms"] - event.get("stopped_ms", event["resumed_ms"])
             self.backchannels.append(event)
             self._pause = None
-            _LOGGER.info("only a backchannel: the avatar goes on after %d ms", event["held_ms"])
+            _LOGGER.info("only a backchannel%s: the avatar goes on after %d ms",
+                         "" if said is None else f" (heard {said!r})", event["held_ms"])
         elif decision is Decision.CONFIRM:
-            self.speech.interrupt(now)
-            event = {**(self._pause or {}), "decided_ms": _ms(chunk.end)}
-            self.barge_ins.append(event)
-            self._pause = None
-            _LOGGER.info("barge-in: the visitor spoke at %.2f s; the avatar stopped %d ms later",
-                         event["onset_ms"] / 1000, event["latency_ms"])
+            self._interrupted(now, chunk.end)
         return decision
+
+    def judge_turn(self, transcript: str, t: float, now: float) -> Decision | None:
+        """A turn that began over the avatar ended (at `t`) while it is paused, undecided: its words
+        decide now. ("Wait, … how much is parking?" ends its turn 320 ms after "parking", before
+        the 350 ms of silence that would have asked for the words: the turn was then over.)"""
+        if not self.detector.paused or self._pause is None or not interrupts(transcript, self.speech.speaking_text()):
+            return None
+        _LOGGER.info("the turn heard over the avatar %r interrupts it", transcript)
+        self.detector.confirm()
+        self._interrupted(now, t)
+        return Decision.CONFIRM
+
+    def _interrupted(self, now: float, t: float) -> None:
+        self.speech.interrupt(now)
+        event = {**(self._pause or {}), "decided_ms": _ms(t)}
+        self.barge_ins.append(event)
+        self._pause = None
+        _LOGGER.info("barge-in: the visitor spoke at %.2f s; the avatar stopped %d ms later",
+                     event["onset_ms"] / 1000, event["latency_ms"])
 
 
 def heard_fraction(u: Utterance) -> float:

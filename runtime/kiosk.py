@@ -166,6 +166,9 @@ class Kiosk:
         elif event is RunEvent.SPECULATION_DROPPED:
             self._drop_guess()
         elif event is RunEvent.TURN_ENDED:
+            if self._over_speech and self.barge.judge_turn(payload.transcript, payload.decided_at,
+                                                           self.source.now()) is Decision.CONFIRM:
+                self._on_barge_in()            # its words interrupt: answered below
             if self._over_speech:
                 # Began over the avatar's voice and never became a barge-in: echo or a backchannel.
                 self._over_speech = False
@@ -297,8 +300,10 @@ class Kiosk:
         if self.barge is None or not chunk.audio:
             return
         heard = (lambda: self.listener.recognizer.partial()) if self.listener.endpointer.in_turn else (lambda: "")
-        if self.barge.frame(chunk, self.listener.last_prob, self.source.now(), heard) is not Decision.CONFIRM:
-            return
+        if self.barge.frame(chunk, self.listener.last_prob, self.source.now(), heard) is Decision.CONFIRM:
+            self._on_barge_in()
+
+    def _on_barge_in(self) -> None:
         self._drop_guess()
         self._over_speech = False          # this turn is the visitor's: answer it
         cut = [p for p in self._pending if p.utterance.cut_at is not None]

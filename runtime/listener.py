@@ -24,7 +24,7 @@ from .endpointing import Endpointer, EndpointKind
 from .barge_in import level_dbfs
 from .level_gate import LevelGate
 from .events import RunEvent, Speculation, TurnEnd
-from .turn_hints import EndHint, end_hint, said_words
+from .turn_hints import EndHint, end_hint, said_words, steadier
 from .vad import VadFramer, VoiceActivityDetector
 
 _LOGGER = logging.getLogger(__name__)
@@ -45,6 +45,7 @@ class Listener:
         preroll_chunks = max(1, round(endpointer.config.preroll_s / CHUNK_SECONDS))
         self._preroll: collections.deque[AudioChunk] = collections.deque(maxlen=preroll_chunks)
         self._partial_cache: tuple[float, EndHint] = (-1.0, EndHint.NONE)
+        self._pause_hint: tuple[float, EndHint] | None = None   # (the pause's speech end, last raw hint)
         self.audio_seconds = 0.0
         self.last_prob = 0.0   # the highest speech probability in the last chunk (for barge-in)
         self.hold_floor = False   # the avatar is speaking: the level gate keeps the hall's noise floor
@@ -153,11 +154,15 @@ class Listener:
         if t - last_t < 0.1:
             return last
         words = self.recognizer.partial_words()
-        said = said_words(words, None if self._utt_start is None else self.endpointer.speech_end - self._utt_start)
-        result = end_hint(said, self._is_complete)
+        end = None if self._utt_start is None else self.endpointer.speech_end - self._utt_start
+        said = said_words(words, end)
+        raw = end_hint(said, self._is_complete)
+        same_pause = self._pause_hint is not None and self._pause_hint[0] == self.endpointer.speech_end
+        result = steadier(self._pause_hint[1] if same_pause else None, raw)
+        self._pause_hint = (self.endpointer.speech_end, raw)
         if _LOGGER.isEnabledFor(logging.DEBUG):
-            _LOGGER.debug("end hint %s from %r of %s", result.value, said,
-                          [(w.word, w.start, w.end) for w in words])
+            _LOGGER.debug("end hint %s (%s) from %r (speech ended %s s) of %s", result.value, raw.value, said,
+                          None if end is None else round(end, 2), [(w.word, w.start, w.end) for w in words])
         self._partial_cache = (t, result)
         return result
 

@@ -64,16 +64,33 @@ def trailing_hesitation(partial: str) -> bool:
 
 def said_words(words: Sequence[TimedWord], speech_end: float | None) -> str:
     """The words the visitor said before stopping at `speech_end` (s, on the words' time line):
-    trailing words that begin after it are dropped, and a last word of meaning too short to have
-    been said last. Words with no times are all kept."""
+    trailing words that begin after it are dropped, and a last word of meaning of which too little
+    was said before it to be the last. Words with no times are all kept."""
     kept = list(words)
     while kept and kept[-1].start is not None and speech_end is not None and kept[-1].start >= speech_end:
         kept.pop()
     last = kept[-1] if kept else None
-    if (last is not None and last.start is not None and last.end is not None
-            and last.end - last.start < MIN_FINAL_WORD_S and not trailing_hesitation(last.word)):
-        kept.pop()        # (a short "is", "the", "a" is what was said: those are short anyway)
+    if last is not None and last.start is not None and last.end is not None and not trailing_hesitation(last.word):
+        # Only the part said before the voice stopped counts: a recogniser stretches its last word
+        # over the silence after it, and makes one up there ("is there… wifi", 40 ms of it before
+        # the pause, when the venue's phrases lean it that way: measured).
+        said_until = last.end if speech_end is None else min(last.end, speech_end)
+        if said_until - last.start < MIN_FINAL_WORD_S:
+            kept.pop()    # (a short "is", "the", "a" is what was said: those are short anyway)
     return " ".join(w.word for w in kept)
+
+
+_CAUTION = {EndHint.COMPLETE: 0, EndHint.NONE: 1, EndHint.HESITATING: 2}   # how long each waits
+
+
+def steadier(previous: EndHint | None, current: EndHint) -> EndHint:
+    """The hint to end on, given the one from the partial before (None: the first of this pause).
+    A recogniser's partial flickers in a pause — "looking for" / "looking food" / "looking for
+    that" as it weighs the venue's "food court" (measured) — so a hint that ends the turn sooner
+    counts only once the partial before it said as much: the more cautious of the two wins."""
+    if previous is None:
+        return current
+    return max(previous, current, key=_CAUTION.__getitem__)
 
 
 def end_hint(partial: str, is_complete: Callable[[str], bool]) -> EndHint:

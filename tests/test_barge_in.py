@@ -43,8 +43,8 @@ def test_detector_pauses_fast_confirms_an_interruption_and_resumes_after_a_backc
     cfg = BargeInConfig(initial_coupling_db=-30.0)
     det = BargeInDetector(cfg)
     loud, far = 0.1, 0.3
-    # A visitor who goes on talking: paused on the first frame, confirmed once 0.45 s are voiced.
-    assert _feed(det, 1.0, 20, 0.9, loud, far) == [(0, Decision.PAUSE), (14, Decision.CONFIRM)]
+    # A visitor who goes on talking: paused on the first frame, confirmed once 0.7 s are voiced.
+    assert _feed(det, 1.0, 30, 0.9, loud, far) == [(0, Decision.PAUSE), (21, Decision.CONFIRM)]
     assert det.onset == 1.0
     det.reset()
     # "Mm-hm": 0.2 s of speech, then quiet: paused, then the avatar goes on.
@@ -85,9 +85,54 @@ def test_the_loud_frames_before_the_vad_wakes_up_are_the_visitors_onset_not_echo
 def test_a_quiet_sound_is_never_confirmed_as_an_interruption():
     det = BargeInDetector(BargeInConfig(initial_coupling_db=-60.0, confirm_level_dbfs=-30.0))
     soft = 10 ** (-38 / 20)                 # over the echo, but softer than someone talking to the kiosk
-    decisions = _feed(det, 0.0, 60, 0.9, soft, 0.3)
+    decisions = _feed(det, 0.0, 70, 0.9, soft, 0.3)
     assert decisions[0] == (0, Decision.PAUSE) and Decision.CONFIRM not in [d for _, d in decisions]
     assert decisions[-1][1] is Decision.RESUME                          # held at most max_pause_s
+
+
+class _TalkingAvatar:
+    """SpeechOutput's face towards barge-in: an answer playing until 10 s, at a steady level."""
+
+    def __init__(self):
+        self.paused, self.calls = False, []
+
+    def busy_until(self):
+        return 10.0
+
+    def far_level(self, t, window):
+        return 0.3
+
+    def speaking_text(self):
+        return "The cinema is on the third floor."
+
+    def pause(self, now):
+        self.paused = True
+        self.calls.append("pause")
+        return now
+
+    def resume(self, now):
+        self.paused = False
+        self.calls.append("resume")
+
+    def interrupt(self, now):
+        self.calls.append("interrupt")
+
+
+@pytest.mark.parametrize("transcript, interrupting", [("stop", True), ("uh huh", False), ("the cinema", False)])
+def test_a_turn_that_ends_while_the_avatar_is_paused_is_judged_by_its_words(transcript, interrupting):
+    """"Stop." is too short for the duration rule, and its turn can end (0.32 s of silence after a
+    complete-sounding phrase) before the detector's 0.35 s release asks for its words: the ended
+    turn's words decide. A backchannel, or the avatar's own words, leave it paused to resume."""
+    from runtime.barge_in_control import BargeInControl
+    avatar = _TalkingAvatar()
+    control = BargeInControl(BargeInConfig(initial_coupling_db=-30.0), avatar)
+    for i in range(6):                                  # 0.19 s of a voice over the avatar
+        control.frame(AudioChunk.from_float(np.full(512, 0.1, np.float32), 16000, 2.0 + i * 0.032), 0.9, 0.0)
+    assert avatar.calls == ["pause"]
+    decided = control.judge_turn(transcript, 2.6, now=0.0)
+    assert (decided is Decision.CONFIRM) is interrupting
+    assert avatar.calls == (["pause", "interrupt"] if interrupting else ["pause"])
+    assert [e["decided_ms"] for e in control.barge_ins] == ([2600] if interrupting else [])
 
 
 def test_a_rise_of_the_linear_filters_residual_pauses_before_the_vad_is_sure():
@@ -249,8 +294,9 @@ def test_a_visitor_who_only_paused_goes_on_over_the_answer_and_the_whole_sentenc
 @pytest.mark.parametrize("heard, interrupting", [
     ("uh huh", False), ("okay yeah", False), ("mm", False), ("嗯嗯", False), ("对对，好的", False), ("", False),
     ("an atm", False), ("i how", False), ("an man", False),        # pocketsphinx's words for mhm, uh-huh, mm
+    ("hey", False),                                                 # ...and for "okay"
     ("no", True), ("know", True), ("wait", True), ("sorry", True), ("parking please", True),
-    ("where is the cinema", False),         # one word of meaning: only its length (0.45 s voiced) decides
+    ("where is the cinema", False),         # one word of meaning: only its length (0.7 s voiced) decides
     ("where is the cinema exit", True), ("不是", True), ("等一下", True), ("停车场在哪", True),
 ])
 def test_backchannels_are_told_from_words_that_interrupt(heard, interrupting):

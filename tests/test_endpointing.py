@@ -109,7 +109,7 @@ def test_words_the_recogniser_made_up_from_the_silence_do_not_count():
     """Pocketsphinx, given 0.35 s of a quiet hall after "what time does", heard "…does greek": a
     word that begins after the visitor stopped, or a sliver too short to be a word, is not theirs."""
     from runtime.asr.base import TimedWord
-    from runtime.turn_hints import said_words
+    from runtime.turn_hints import end_hint, said_words
     words = [TimedWord("what", 0.30, 0.46), TimedWord("time", 0.47, 0.76), TimedWord("does", 0.77, 1.01),
              TimedWord("greek", 1.06, 1.30)]
     assert said_words(words, speech_end=1.04) == "what time does"
@@ -122,3 +122,10 @@ def test_words_the_recogniser_made_up_from_the_silence_do_not_count():
     short_is = [TimedWord("how", 0.16, 0.35), TimedWord("much", 0.35, 0.63), TimedWord("is", 0.63, 0.72)]
     assert said_words(short_is, speech_end=0.8) == "how much is"        # a short function word is real
     assert said_words([TimedWord("cinema")], speech_end=0.0) == "cinema"      # no times: kept
+    # "Uh, is there… wifi here?": in the pause the phrase-biased language model put "wifi" at the
+    # end of "there", 40 ms of it before the voice stopped — the turn must not end as a question
+    made_up = [TimedWord("is", 0.74, 0.89), TimedWord("there", 0.89, 1.02), TimedWord("wifi", 1.02, 1.20)]
+    assert said_words(made_up, speech_end=1.06) == "is there"
+    assert end_hint(said_words(made_up, speech_end=1.06), lambda text: "wifi" in text).value == "hesitating"
+    drawn_out = [TimedWord("is", 0.74, 0.89), TimedWord("there", 0.89, 1.02), TimedWord("wifi", 1.02, 1.45)]
+    assert said_words(drawn_out, speech_end=1.40) == "is there wifi"      # said: it stands before the end

@@ -91,3 +91,29 @@ def test_the_recogniser_hears_the_speech_and_its_gaps_but_not_the_final_silence(
     assert abs(heard_until - (ended[0].speech_end + TAIL_S)) <= 0.05      # not the second it waited
     covered = sum(end - start for start, end in ears.heard)
     assert covered >= 0.64 + 0.45 + 0.64 - 0.1                             # both words and the gap
+
+
+class _FlickeringEars(_Ears):
+    """A recogniser whose partial flickers in a pause, as pocketsphinx did weighing the venue's
+    "food court": "i am looking for" / "i am looking food" on alternate asks."""
+
+    def __init__(self):
+        super().__init__()
+        self.asks = 0
+
+    def partial_words(self):
+        from runtime.asr.base import TimedWord
+        self.asks += 1
+        return [TimedWord(w) for w in ("i am looking " + ("food" if self.asks % 2 else "for")).split()]
+
+
+def test_a_flickering_partial_does_not_end_the_turn_in_a_thinking_pause():
+    ears = _FlickeringEars()
+    listener = Listener(EnergyVad(threshold=0.05), ears, Endpointer(EndpointConfig()),
+                        is_complete=lambda text: text.endswith("food"))
+    events = []
+    for chunk in _chunks([(0.64, 0), (1.0, 0.3), (0.6, 0), (0.64, 0.3), (2.0, 0)]):   # a 0.6 s pause
+        events += listener.process(chunk, lambda: chunk.end)
+    ended = [p for e, p in events if e is RunEvent.TURN_ENDED]
+    assert len(ended) == 1 and ended[0].speech_end > 2.8, [(p.speech_end, p.end_hint) for p in ended]
+    assert ears.asks >= 3                          # it did ask, and heard "food" more than once
