@@ -6,7 +6,8 @@ avatar itself was saying do not count: at a loud speaker the room still rings wi
 paused, and the recogniser hears that (measured: one false barge-in in 100 answers at 0 dB without
 this). A recogniser makes words of a hum: pocketsphinx heard "mhm" as "an atm", "mm" as "an man",
 "uh-huh" as "i how" (bench/turn_taking.py) — so a short sound interrupts only with a cue word
-("no", "wait", "sorry", "不", "等一下"…) or at least two words that carry meaning.
+("no", "wait", "sorry", "不", "等一下"…) or at least two words that carry meaning. (The kiosk also
+lets two or more words that make a question its venue answers interrupt: `BargeInControl.asks`.)
 """
 
 from __future__ import annotations

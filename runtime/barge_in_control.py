@@ -31,8 +31,10 @@ def _ms(t: float) -> int:
 
 
 class BargeInControl:
-    def __init__(self, config: BargeInConfig, speech: SpeechOutput, linear: LinearEcho | None = None):
+    def __init__(self, config: BargeInConfig, speech: SpeechOutput, linear: LinearEcho | None = None,
+                 asks: Callable[[str], bool] = lambda words: False):
         self.config = config
+        self.asks = asks                  # do these words make a question the venue's content answers?
         self.detector = BargeInDetector(config)
         self.speech = speech
         self.linear = linear              # sees a visitor's first syllable before the VAD does
@@ -58,7 +60,7 @@ class BargeInControl:
         said = None
         if decision is Decision.RESUME and self._pause is not None and self.detector.heard_alone:
             said = heard()
-            if interrupts(said, self.speech.speaking_text()):
+            if self._interrupting(said):
                 words = interrupting_words(said, self.speech.speaking_text())
                 _LOGGER.info("words over the avatar %s: an interruption, not a backchannel", words)
                 decision = self.detector.confirm()
@@ -91,12 +93,20 @@ class BargeInControl:
         """A turn that began over the avatar ended (at `t`) while it is paused, undecided: its words
         decide now. ("Wait, … how much is parking?" ends its turn 320 ms after "parking", before
         the 350 ms of silence that would have asked for the words: the turn was then over.)"""
-        if not self.detector.paused or self._pause is None or not interrupts(transcript, self.speech.speaking_text()):
+        if not self.detector.paused or self._pause is None or not self._interrupting(transcript):
             return None
         _LOGGER.info("the turn heard over the avatar %r interrupts it", transcript)
         self.detector.confirm()
         self._interrupted(now, t)
         return Decision.CONFIRM
+
+    def _interrupting(self, said: str) -> bool:
+        """A cue word, two words of meaning, or — what pocketsphinx leaves of "Wait, how much is
+        parking?" ("what what is parking or") — a question the venue answers, in the words that
+        are not the avatar's own (two words at least: of a hum it makes one, "member")."""
+        avatar = self.speech.speaking_text()
+        left = interrupting_words(said, avatar)
+        return interrupts(said, avatar) or (len(left) >= 2 and self.asks(" ".join(left)))
 
     def _interrupted(self, now: float, t: float) -> None:
         self.speech.interrupt(now)

@@ -41,7 +41,7 @@ class Listener:
         self.endpointer = endpointer
         self.level_gate = level_gate   # babble and far talkers do not open turns
         self._framer = VadFramer(vad)
-        self._is_complete = is_complete
+        self.is_complete = is_complete   # do these words make a question the venue's content answers?
         preroll_chunks = max(1, round(endpointer.config.preroll_s / CHUNK_SECONDS))
         self._preroll: collections.deque[AudioChunk] = collections.deque(maxlen=preroll_chunks)
         self._partial_cache: tuple[float, EndHint] = (-1.0, EndHint.NONE)
@@ -156,7 +156,7 @@ class Listener:
         words = self.recognizer.partial_words()
         end = None if self._utt_start is None else self.endpointer.speech_end - self._utt_start
         said = said_words(words, end)
-        raw = end_hint(said, self._is_complete)
+        raw = end_hint(said, self.is_complete)
         same_pause = self._pause_hint is not None and self._pause_hint[0] == self.endpointer.speech_end
         result = steadier(self._pause_hint[1] if same_pause else None, raw)
         self._pause_hint = (self.endpointer.speech_end, raw)

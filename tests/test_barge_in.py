@@ -118,14 +118,21 @@ class _TalkingAvatar:
         self.calls.append("interrupt")
 
 
-@pytest.mark.parametrize("transcript, interrupting", [("stop", True), ("uh huh", False), ("the cinema", False)])
+@pytest.mark.parametrize("transcript, interrupting", [
+    ("stop", True), ("uh huh", False), ("the cinema", False),
+    ("what what is parking or", True),     # pocketsphinx's "Wait, how much is parking?": a venue question
+    ("what is the cinema", False),         # ...but not one made of the avatar's own words
+    ("member", False),                     # nor one word the recogniser made of a hum
+])
 def test_a_turn_that_ends_while_the_avatar_is_paused_is_judged_by_its_words(transcript, interrupting):
     """"Stop." is too short for the duration rule, and its turn can end (0.32 s of silence after a
     complete-sounding phrase) before the detector's 0.35 s release asks for its words: the ended
-    turn's words decide. A backchannel, or the avatar's own words, leave it paused to resume."""
+    turn's words decide: a cue word, two words of meaning, or a question the venue answers. A
+    backchannel, or the avatar's own words, leave it paused to resume."""
     from runtime.barge_in_control import BargeInControl
     avatar = _TalkingAvatar()
-    control = BargeInControl(BargeInConfig(initial_coupling_db=-30.0), avatar)
+    control = BargeInControl(BargeInConfig(initial_coupling_db=-30.0), avatar,
+                             asks=lambda words: any(w in words for w in ("parking", "cinema", "member")))
     for i in range(6):                                  # 0.19 s of a voice over the avatar
         control.frame(AudioChunk.from_float(np.full(512, 0.1, np.float32), 16000, 2.0 + i * 0.032), 0.9, 0.0)
     assert avatar.calls == ["pause"]
@@ -296,7 +303,8 @@ def test_a_visitor_who_only_paused_goes_on_over_the_answer_and_the_whole_sentenc
     ("an atm", False), ("i how", False), ("an man", False),        # pocketsphinx's words for mhm, uh-huh, mm
     ("hey", False),                                                 # ...and for "okay"
     ("no", True), ("know", True), ("wait", True), ("sorry", True), ("parking please", True),
-    ("where is the cinema", False),         # one word of meaning: only its length (0.7 s voiced) decides
+    ("where is the cinema", False),         # words alone do not say: its length (0.7 s voiced) or
+                                            # the venue answering it (`BargeInControl.asks`) decides
     ("where is the cinema exit", True), ("不是", True), ("等一下", True), ("停车场在哪", True),
 ])
 def test_backchannels_are_told_from_words_that_interrupt(heard, interrupting):
