@@ -70,8 +70,6 @@ class BargeInConfig:
 
 ECHO_GONE_S = 0.064        # after a pause, the cancelled echo of the avatar has died away by then
 MIN_VOICED_ALONE_S = 0.1   # an interruption is also heard with the avatar silent (echo cannot be)
-SPOKE_ON_S = 1.0           # a sound that went on this long after the avatar fell silent is someone
-                           # talking to it, however few frames the VAD was sure of ("mhm": 0.6 s)
 
 
 class Decision(enum.Enum):
@@ -169,7 +167,6 @@ class BargeInDetector:
     paused_voiced_s: float = 0.0       # voiced while the avatar was silent: cannot be its echo
     heard_alone: bool = False          # at the last RESUME: speech went on with the avatar silent, so
                                        # the words heard are the visitor's, not its echo
-    spoke_on: bool = False             # ...and went on for SPOKE_ON_S after it paused: not a backchannel
     rise: LinearRise | None = None
 
     def __post_init__(self) -> None:
@@ -273,20 +270,13 @@ class BargeInDetector:
                 return Decision.CONFIRM
         if end - self.last_voiced >= cfg.release_after_s:
             self.heard_alone = self.paused_voiced_s >= MIN_VOICED_ALONE_S
-            self.spoke_on = self.heard_alone and self.spoke_on_until(self.last_voiced)
             self.reset()
             return Decision.RESUME
         if end - self.paused_at >= cfg.max_pause_s:
             self.heard_alone = self.paused_voiced_s >= MIN_VOICED_ALONE_S
-            self.spoke_on = False                  # still going on: the crowd, as likely as a visitor
             self.state = _State.IGNORING           # go on talking; this sound does not pause it again
             return Decision.RESUME
         return None
-
-    def spoke_on_until(self, speech_end: float) -> bool:
-        """Paused, and the sound over it (heard with the avatar silent) lasted until `speech_end`:
-        SPOKE_ON_S after the pause or more is someone talking to the kiosk."""
-        return self.paused_voiced_s >= MIN_VOICED_ALONE_S and speech_end - self.paused_at >= SPOKE_ON_S
 
     def confirm(self) -> Decision:
         """The words heard while paused say this is an interruption (see `backchannel_words`)."""

@@ -18,7 +18,6 @@ from .audio.chunk import AudioChunk
 from .audio.linear_echo import LinearEcho
 from .backchannel_words import interrupting_words, interrupts
 from .barge_in import BargeInConfig, BargeInDetector, Decision
-from .events import TurnEnd
 from .speech_output import SpeechOutput, Utterance
 
 _LOGGER = logging.getLogger(__name__)
@@ -61,7 +60,7 @@ class BargeInControl:
         said = None
         if decision is Decision.RESUME and self._pause is not None and self.detector.heard_alone:
             said = heard()
-            if self.detector.spoke_on or self._interrupting(said):
+            if self._interrupting(said):
                 words = interrupting_words(said, self.speech.speaking_text())
                 _LOGGER.info("words over the avatar %s: an interruption, not a backchannel", words)
                 decision = self.detector.confirm()
@@ -90,17 +89,15 @@ class BargeInControl:
             self._interrupted(now, chunk.end)
         return decision
 
-    def judge_turn(self, turn: TurnEnd, now: float) -> Decision | None:
-        """A turn that began over the avatar ended while it is paused, undecided: it decides now —
-        by having gone on a second after the avatar fell silent, or by its words. ("Wait, … how
-        much is parking?" ends its turn 320 ms after "parking", before the 350 ms of silence that
-        would have asked for the words: the turn was then over.)"""
-        if not self.detector.paused or self._pause is None or not (
-                self.detector.spoke_on_until(turn.speech_end) or self._interrupting(turn.transcript)):
+    def judge_turn(self, transcript: str, t: float, now: float) -> Decision | None:
+        """A turn that began over the avatar ended (at `t`) while it is paused, undecided: its words
+        decide now. ("Wait, … how much is parking?" ends its turn 320 ms after "parking", before
+        the 350 ms of silence that would have asked for the words: the turn was then over.)"""
+        if not self.detector.paused or self._pause is None or not self._interrupting(transcript):
             return None
-        _LOGGER.info("the turn heard over the avatar %r interrupts it", turn.transcript)
+        _LOGGER.info("the turn heard over the avatar %r interrupts it", transcript)
         self.detector.confirm()
-        self._interrupted(now, turn.decided_at)
+        self._interrupted(now, t)
         return Decision.CONFIRM
 
     def _interrupting(self, said: str) -> bool:

@@ -19,7 +19,6 @@ from runtime.barge_in import BargeInConfig, BargeInDetector, Decision
 from runtime.dialogue.content_pack import load_content_pack
 from runtime.dialogue.responder import Responder
 from runtime.endpointing import EndpointConfig, Endpointer
-from runtime.events import TurnEnd
 from runtime.kiosk import Kiosk
 from runtime.listener import Listener
 from runtime.renderer.display import HeadlessDisplay
@@ -134,41 +133,13 @@ def test_a_turn_that_ends_while_the_avatar_is_paused_is_judged_by_its_words(tran
     avatar = _TalkingAvatar()
     control = BargeInControl(BargeInConfig(initial_coupling_db=-30.0), avatar,
                              asks=lambda words: any(w in words for w in ("parking", "cinema", "member")))
-    for i in range(8):                                  # 0.26 s of a voice over the avatar
+    for i in range(6):                                  # 0.19 s of a voice over the avatar
         control.frame(AudioChunk.from_float(np.full(512, 0.1, np.float32), 16000, 2.0 + i * 0.032), 0.9, 0.0)
     assert avatar.calls == ["pause"]
-    decided = control.judge_turn(TurnEnd(transcript, 1.9, 2.4, 2.6, 2.6, 0.2), now=0.0)
+    decided = control.judge_turn(transcript, 2.6, now=0.0)
     assert (decided is Decision.CONFIRM) is interrupting
     assert avatar.calls == (["pause", "interrupt"] if interrupting else ["pause"])
     assert [e["decided_ms"] for e in control.barge_ins] == ([2600] if interrupting else [])
-
-
-def test_a_turn_that_went_on_a_second_after_the_avatar_paused_interrupts_whatever_its_words():
-    """pocketsphinx made "what what is it or" of "Wait, how much is parking?" — but a sound that
-    lasted a second after the avatar fell silent is someone talking to it, not "mhm" (0.6 s)."""
-    from runtime.barge_in_control import BargeInControl
-    for speech_end, interrupting in ((3.2, True), (2.5, False)):
-        avatar = _TalkingAvatar()
-        control = BargeInControl(BargeInConfig(initial_coupling_db=-30.0), avatar)
-        for i in range(8):
-            control.frame(AudioChunk.from_float(np.full(512, 0.1, np.float32), 16000, 2.0 + i * 0.032), 0.9, 0.0)
-        decided = control.judge_turn(TurnEnd("what what is it or", 1.9, speech_end, 3.5, 3.5, 0.3), now=0.0)
-        assert (decided is Decision.CONFIRM) is interrupting
-
-
-def test_a_sound_the_vad_was_unsure_of_that_went_on_a_second_is_an_interruption_not_a_backchannel():
-    det = BargeInDetector(BargeInConfig(initial_coupling_db=-30.0))
-    loud, far = 0.1, 0.3
-    decisions = _feed(det, 1.0, 1, 0.9, loud, far)
-    for k in range(36):                                  # 1.15 s, the VAD sure of every other frame
-        decisions += _feed(det, 1.032 + k * 0.032, 1, 0.9 if k % 2 else 0.2, loud, far)
-    decisions += _feed(det, 2.2, 12, 0.05, 0.001, 0.0)  # then quiet
-    assert [d for _, d in decisions] == [Decision.PAUSE, Decision.RESUME]    # < 0.7 s voiced: no CONFIRM
-    assert det.heard_alone and det.spoke_on             # ...but BargeInControl confirms it (not "mhm")
-    short = BargeInDetector(BargeInConfig(initial_coupling_db=-30.0))
-    _feed(short, 1.0, 18, 0.9, loud, far)               # "mhm": 0.58 s
-    assert [d for _, d in _feed(short, 1.576, 12, 0.05, 0.001, 0.0)] == [Decision.RESUME]
-    assert short.heard_alone and not short.spoke_on
 
 
 def test_a_rise_of_the_linear_filters_residual_pauses_before_the_vad_is_sure():
