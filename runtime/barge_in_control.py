@@ -18,12 +18,16 @@ from .audio.chunk import AudioChunk
 from .audio.linear_echo import LinearEcho
 from .backchannel_words import interrupting_words, interrupts
 from .barge_in import BargeInConfig, BargeInDetector, Decision
+from .events import TurnEnd
 from .speech_output import SpeechOutput, Utterance
 
 _LOGGER = logging.getLogger(__name__)
 
 
 REPAUSE_S = 1.0    # a new pause this soon after going on is the same visitor still talking
+# The avatar's words that can be in what the recogniser heard: from this long before the turn's speech
+# began (its 0.3 s pre-roll, and the room ringing on for half a second) until the words are judged.
+ECHO_BEFORE_S = 0.8
 
 
 def _ms(t: float) -> int:
@@ -32,9 +36,11 @@ def _ms(t: float) -> int:
 
 class BargeInControl:
     def __init__(self, config: BargeInConfig, speech: SpeechOutput, linear: LinearEcho | None = None,
-                 asks: Callable[[str], bool] = lambda words: False):
+                 asks: Callable[[str], bool] = lambda words: False,
+                 turn_start: Callable[[], float | None] = lambda: None):
         self.config = config
         self.asks = asks                  # do these words make a question the venue's content answers?
+        self.turn_start = turn_start      # where the recogniser's open turn began (None between turns)
         self.detector = BargeInDetector(config)
         self.speech = speech
         self.linear = linear              # sees a visitor's first syllable before the VAD does
@@ -60,8 +66,9 @@ class BargeInControl:
         said = None
         if decision is Decision.RESUME and self._pause is not None and self.detector.heard_alone:
             said = heard()
-            if self._interrupting(said):
-                words = interrupting_words(said, self.speech.speaking_text())
+            own = self._own_words(self.turn_start(), chunk.end)
+            if self._interrupting(said, own):
+                words = interrupting_words(said, own)
                 _LOGGER.info("words over the avatar %s: an interruption, not a backchannel", words)
                 decision = self.detector.confirm()
         if decision is Decision.PAUSE:
@@ -89,24 +96,31 @@ class BargeInControl:
             self._interrupted(now, chunk.end)
         return decision
 
-    def judge_turn(self, transcript: str, t: float, now: float) -> Decision | None:
-        """A turn that began over the avatar ended (at `t`) while it is paused, undecided: its words
-        decide now. ("Wait, … how much is parking?" ends its turn 320 ms after "parking", before
-        the 350 ms of silence that would have asked for the words: the turn was then over.)"""
-        if not self.detector.paused or self._pause is None or not self._interrupting(transcript):
+    def judge_turn(self, turn: TurnEnd, now: float) -> Decision | None:
+        """A turn that began over the avatar ended while it is paused, undecided: its words decide
+        now. ("Wait, … how much is parking?" ends its turn 320 ms after "parking", before the
+        350 ms of silence that would have asked for the words.)"""
+        if not self.detector.paused or self._pause is None:
             return None
-        _LOGGER.info("the turn heard over the avatar %r interrupts it", transcript)
+        if not self._interrupting(turn.transcript, self._own_words(turn.speech_start, turn.decided_at)):
+            return None
+        _LOGGER.info("the turn heard over the avatar %r interrupts it", turn.transcript)
         self.detector.confirm()
-        self._interrupted(now, t)
+        self._interrupted(now, turn.decided_at)
         return Decision.CONFIRM
 
-    def _interrupting(self, said: str) -> bool:
+    def _own_words(self, since: float | None, until: float) -> str:
+        """What the avatar said that the room could carry into the words heard since `since`."""
+        onset = self._pause["onset_ms"] / 1000 if self._pause else self.detector.onset
+        starts = [t for t in (since, onset) if t is not None]
+        return self.speech.said_between(min(starts, default=until) - ECHO_BEFORE_S, until)
+
+    def _interrupting(self, said: str, own: str) -> bool:
         """A cue word, two words of meaning, or — what pocketsphinx leaves of "Wait, how much is
         parking?" ("what what is parking or") — a question the venue answers, in the words that
-        are not the avatar's own (two words at least: of a hum it makes one, "member")."""
-        avatar = self.speech.speaking_text()
-        left = interrupting_words(said, avatar)
-        return interrupts(said, avatar) or (len(left) >= 2 and self.asks(" ".join(left)))
+        are not the avatar's own `own` (two words at least: of a hum it makes one, "member")."""
+        left = interrupting_words(said, own)
+        return interrupts(said, own) or (len(left) >= 2 and self.asks(" ".join(left)))
 
     def _interrupted(self, now: float, t: float) -> None:
         self.speech.interrupt(now)

@@ -83,6 +83,11 @@ class Endpointer:
         return self._state is not _State.IDLE
 
     @property
+    def speech_start(self) -> float:
+        """Start of the first speech frame of the open (or last) turn."""
+        return self._speech_start
+
+    @property
     def speech_end(self) -> float:
         """End of the last speech frame of the open turn."""
         return self._speech_end

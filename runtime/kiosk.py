@@ -62,7 +62,7 @@ class Kiosk:
         self.venue_now = venue_now or (lambda: responder.venue_time(dt.datetime.now(dt.timezone.utc)))
         self.session = responder.session(languages.listenable if languages else (lang,))
         self.echo = echo or NullEchoCanceller()
-        self.barge = (BargeInControl(barge_in, speech, linear_echo, listener.is_complete)
+        self.barge = (BargeInControl(barge_in, speech, linear_echo, listener.is_complete, listener.turn_start)
                       if barge_in is not None else None)
         self._over_speech = False   # the open turn began while the avatar was talking
         self._continues: TurnEnd | None = None   # the visitor went on after a pause the kiosk took as the end
@@ -167,8 +167,7 @@ class Kiosk:
         elif event is RunEvent.SPECULATION_DROPPED:
             self._drop_guess()
         elif event is RunEvent.TURN_ENDED:
-            if self._over_speech and self.barge.judge_turn(payload.transcript, payload.decided_at,
-                                                           self.source.now()) is Decision.CONFIRM:
+            if self._over_speech and self.barge.judge_turn(payload, self.source.now()) is Decision.CONFIRM:
                 self._on_barge_in()            # its words interrupt: answered below
             if self._over_speech:
                 # Began over the avatar's voice and never became a barge-in: echo or a backchannel.

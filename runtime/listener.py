@@ -112,6 +112,10 @@ class Listener:
         self._preroll.append(chunk)
         return events
 
+    def turn_start(self) -> float | None:
+        """Where the open turn's speech began (the recogniser has 0.3 s before it too); None between turns."""
+        return self.endpointer.speech_start if self.endpointer.in_turn else None
+
     def set_recognizer(self, recognizer: Recognizer) -> None:
         """Listen with another recogniser (the visitor switched language) from the next turn on."""
         if self.endpointer.in_turn:

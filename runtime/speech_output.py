@@ -19,6 +19,7 @@ from .audio.played_audio import PlayedAudio
 from .audio.sinks import AudioSink
 from .errors import EdgeAvatarError
 from .speech_pause import Scheduled, remainder
+from .spoken_words import SpokenLog
 from .tts.base import SpeechSegment, Synthesizer
 from .visemes import VisemeTrack
 
@@ -64,6 +65,7 @@ class SpeechOutput:
         self._wall = wall
         self._track = VisemeTrack()
         self._levels = PlayedAudio()
+        self._spoken = SpokenLog()
         self._lock = threading.Lock()
         self._jobs: queue.Queue[Utterance | None] = queue.Queue()
         self.volume = 1.0           # 0..1, the fleet's set-volume
@@ -97,6 +99,7 @@ class SpeechOutput:
             stopped = self.sink.stop(now)
             self._track.cut(stopped)
             self._levels.cut(stopped)
+            self._spoken.cut(stopped)
             self._paused, self._paused_at = remainder(self._scheduled, stopped), stopped
             self._scheduled = []
             for u in self._active:
@@ -120,11 +123,10 @@ class SpeechOutput:
             for u in self._active:
                 u.paused = False
 
-    def speaking_text(self) -> str:
-        """The text of the answers being spoken or paused (to tell the avatar's words from a visitor's)."""
+    def said_between(self, t0: float, t1: float) -> str:
+        """The words the speaker played between `t0` and `t1` (to tell the avatar's words from a visitor's)."""
         with self._lock:
-            return " ".join(u.text for u in self._active if u.paused or not u.done.is_set()
-                            or u.heard_until is not None and u.heard_until > self._paused_at)
+            return self._spoken.words_between(t0, t1)
 
     @property
     def paused(self) -> bool:
@@ -139,6 +141,7 @@ class SpeechOutput:
             self.sink.stop(now)
             self._track.cut(stopped)
             self._levels.cut(stopped)
+            self._spoken.cut(stopped)
             self._paused, self._scheduled = None, []
             active = list(self._active)
         for u in active:
@@ -262,6 +265,7 @@ class SpeechOutput:
             audio = AudioChunk.from_float(audio.float_samples() * self.volume, audio.rate, audio.timestamp)
         start = self.sink.play(audio, now)
         self._levels.add(start, audio)
+        self._spoken.add(start, segment)
         if segment.phonemes:
             self._track.add_phonemes(start, segment.phonemes)
         elif keys is not None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+from .spoken_words import text_from
 from .tts.base import PhonemeTiming, SpeechSegment
 
 O = TypeVar("O")
@@ -47,7 +48,7 @@ def word_start(segment: SpeechSegment, offset: float) -> float:
 
 
 def tail(segment: SpeechSegment, offset: float) -> SpeechSegment:
-    """The segment from `offset` s on, its phoneme times moved to match."""
+    """The segment from `offset` s on, its phoneme times moved to match (and its text, roughly)."""
     audio = segment.audio
     first = int(round(offset * audio.rate))
     cut = audio.slice(first, audio.frames)
@@ -56,7 +57,7 @@ def tail(segment: SpeechSegment, offset: float) -> SpeechSegment:
         at = first / audio.rate
         phonemes = tuple(PhonemeTiming(p.phoneme, max(0.0, p.start - at), p.end - at)
                          for p in segment.phonemes if p.end > at)
-    return SpeechSegment(segment.text, cut, phonemes)
+    return SpeechSegment(text_from(segment.text, offset / audio.seconds if audio.seconds else 0.0), cut, phonemes)
 
 
 def remainder(scheduled: list[Scheduled[O]], stopped: float) -> list[tuple[SpeechSegment, O]]:

@@ -19,6 +19,7 @@ from runtime.barge_in import BargeInConfig, BargeInDetector, Decision
 from runtime.dialogue.content_pack import load_content_pack
 from runtime.dialogue.responder import Responder
 from runtime.endpointing import EndpointConfig, Endpointer
+from runtime.events import TurnEnd
 from runtime.kiosk import Kiosk
 from runtime.listener import Listener
 from runtime.renderer.display import HeadlessDisplay
@@ -102,7 +103,7 @@ class _TalkingAvatar:
     def far_level(self, t, window):
         return 0.3
 
-    def speaking_text(self):
+    def said_between(self, t0, t1):
         return "The cinema is on the third floor."
 
     def pause(self, now):
@@ -136,7 +137,7 @@ def test_a_turn_that_ends_while_the_avatar_is_paused_is_judged_by_its_words(tran
     for i in range(6):                                  # 0.19 s of a voice over the avatar
         control.frame(AudioChunk.from_float(np.full(512, 0.1, np.float32), 16000, 2.0 + i * 0.032), 0.9, 0.0)
     assert avatar.calls == ["pause"]
-    decided = control.judge_turn(transcript, 2.6, now=0.0)
+    decided = control.judge_turn(TurnEnd(transcript, 2.0, 2.3, 2.6, 2.6, 0.3), now=0.0)
     assert (decided is Decision.CONFIRM) is interrupting
     assert avatar.calls == (["pause", "interrupt"] if interrupting else ["pause"])
     assert [e["decided_ms"] for e in control.barge_ins] == ([2600] if interrupting else [])
