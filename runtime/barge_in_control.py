@@ -25,9 +25,9 @@ _LOGGER = logging.getLogger(__name__)
 
 
 REPAUSE_S = 1.0    # a new pause this soon after going on is the same visitor still talking
-# The avatar's words that can be in what the recogniser heard: from this long before the turn's speech
-# began (its 0.3 s pre-roll, and the room ringing on for half a second) until the words are judged.
-ECHO_BEFORE_S = 0.8
+# The avatar's words that can be in what the recogniser heard: from its pre-roll before the turn's
+# speech began, and this long before that (the room rings on), until the words are judged.
+ROOM_RING_S = 0.5
 
 
 def _ms(t: float) -> int:
@@ -37,10 +37,11 @@ def _ms(t: float) -> int:
 class BargeInControl:
     def __init__(self, config: BargeInConfig, speech: SpeechOutput, linear: LinearEcho | None = None,
                  asks: Callable[[str], bool] = lambda words: False,
-                 turn_start: Callable[[], float | None] = lambda: None):
+                 turn_start: Callable[[], float | None] = lambda: None, preroll_s: float = 0.0):
         self.config = config
         self.asks = asks                  # do these words make a question the venue's content answers?
         self.turn_start = turn_start      # where the recogniser's open turn began (None between turns)
+        self.preroll_s = preroll_s        # audio the recogniser was given from before a turn's speech began
         self.detector = BargeInDetector(config)
         self.speech = speech
         self.linear = linear              # sees a visitor's first syllable before the VAD does
@@ -113,7 +114,7 @@ class BargeInControl:
         """What the avatar said that the room could carry into the words heard since `since`."""
         onset = self._pause["onset_ms"] / 1000 if self._pause else self.detector.onset
         starts = [t for t in (since, onset) if t is not None]
-        return self.speech.said_between(min(starts, default=until) - ECHO_BEFORE_S, until)
+        return self.speech.said_between(min(starts, default=until) - self.preroll_s - ROOM_RING_S, until)
 
     def _interrupting(self, said: str, own: str) -> bool:
         """A cue word, two words of meaning, or — what pocketsphinx leaves of "Wait, how much is

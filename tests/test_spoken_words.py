@@ -65,7 +65,7 @@ def parking_answer():
 
 
 def _control(speech):
-    return BargeInControl(BargeInConfig(initial_coupling_db=-30.0), speech,
+    return BargeInControl(BargeInConfig(initial_coupling_db=-30.0), speech, preroll_s=0.3,
                           asks=lambda words: "parking" in words or "euros" in words)
 
 
