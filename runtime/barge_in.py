@@ -5,7 +5,8 @@ microphone, and the loudest level the speaker played over the last reverberation
 reads a clock. Three decisions, like a person who is talked over:
 
 - PAUSE: speech has lasted `pause_after_s` and stands `margin_db` above the loudest echo the
-  avatar's own voice could leave (`EchoCoupling`, learned while the avatar talks); or, sooner, the
+  avatar's own voice could leave (`EchoCoupling`, learned while the avatar talks) and
+  `near_margin_db` above the hall's noise floor (the crowd behind a visitor talks too); or, sooner, the
   residual of a linear echo filter rises `onset_rise_db` above anything the avatar's voice left
   there over the last second while the cleaned microphone hears something, or stays
   `onset_sustain_db` above it for `onset_sustain_s` while it does not (`LinearRise`: the
@@ -47,6 +48,9 @@ class BargeInConfig:
     initial_coupling_db: float = -10.0  # echo left in the cleaned microphone vs the speaker, until learned
     coupling_decay_db_per_s: float = 1.0   # how fast a learned echo peak is forgotten
     min_level_dbfs: float = -45.0      # quieter than this is never a visitor talking to the kiosk
+    near_margin_db: float = 18.0       # the VAD's speech must stand this far above the hall's noise floor
+                                       # (when known): a visitor at the kiosk, not a burst of the crowd
+                                       # (as a whole turn must: `LevelGate.turn_margin_db`)
     confirm_level_dbfs: float = -42.0  # an interruption's voiced frames reach this (median)
     reverb_s: float = 0.25             # the speaker's level is taken as its loudest over this window
     learn_delay_s: float = 0.4         # echo is learned from frames this old (the VAD lags a voice's onset)
@@ -186,10 +190,12 @@ class BargeInDetector:
         self.misses, self.paused_voiced_s = 0, 0.0
 
     def frame(self, t: float, seconds: float, speech_prob: float, mic_rms: float, far_rms: float,
-              avatar_speaking: bool, linear_rms: float | None = None) -> Decision | None:
+              avatar_speaking: bool, linear_rms: float | None = None,
+              floor_db: float | None = None) -> Decision | None:
         """Feed one frame (start `t`, `seconds` long); returns a decision when this frame makes one.
         `avatar_speaking` is True while the avatar talks or is paused by this detector;
-        `linear_rms` is the linear echo filter's residual over the frame (None: not known)."""
+        `linear_rms` is the linear echo filter's residual over the frame (None: not known);
+        `floor_db` the hall's noise floor in the cleaned microphone (None: not known)."""
         cfg = self.config
         end = t + seconds
         mic_db, far_db = level_dbfs(mic_rms), level_dbfs(far_rms)
@@ -215,7 +221,8 @@ class BargeInDetector:
             return Decision.PAUSE
         over_echo = self._over_echo(mic_db, far_db)
         loud = over_echo and mic_db >= self.echo.echo_db(far_db) + cfg.margin_db + cfg.loud_margin_db
-        if over_echo and (speech_prob >= cfg.speech_threshold or (loud and speech_prob >= cfg.loud_prob)):
+        near = floor_db is None or mic_db >= floor_db + cfg.near_margin_db
+        if over_echo and near and (speech_prob >= cfg.speech_threshold or (loud and speech_prob >= cfg.loud_prob)):
             if self.onset is None:
                 self.state, self.onset, self.voiced_s, self.levels = _State.ONSET, self._onset(t), 0.0, []
                 self.recent = []          # the loud frames before the VAD spoke were the visitor, not echo

@@ -37,11 +37,13 @@ def _ms(t: float) -> int:
 class BargeInControl:
     def __init__(self, config: BargeInConfig, speech: SpeechOutput, linear: LinearEcho | None = None,
                  asks: Callable[[str], bool] = lambda words: False,
-                 turn_start: Callable[[], float | None] = lambda: None, preroll_s: float = 0.0):
+                 turn_start: Callable[[], float | None] = lambda: None, preroll_s: float = 0.0,
+                 hall_floor: Callable[[], float | None] = lambda: None):
         self.config = config
         self.asks = asks                  # do these words make a question the venue's content answers?
         self.turn_start = turn_start      # where the recogniser's open turn began (None between turns)
         self.preroll_s = preroll_s        # audio the recogniser was given from before a turn's speech began
+        self.hall_floor = hall_floor      # the hall's noise floor (dBFS) in the cleaned microphone, if known
         self.detector = BargeInDetector(config)
         self.speech = speech
         self.linear = linear              # sees a visitor's first syllable before the VAD does
@@ -63,7 +65,7 @@ class BargeInControl:
         speaking = chunk.timestamp < self.speech.busy_until() or self.speech.paused
         far = self.speech.far_level(chunk.timestamp, self.config.reverb_s)
         decision = self.detector.frame(chunk.timestamp, chunk.seconds, speech_prob, chunk.rms(), far, speaking,
-                                       self._linear_rms)
+                                       self._linear_rms, self.hall_floor())
         said = None
         if decision is Decision.RESUME and self._pause is not None and self.detector.heard_alone:
             said = heard()

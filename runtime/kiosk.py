@@ -63,7 +63,7 @@ class Kiosk:
         self.session = responder.session(languages.listenable if languages else (lang,))
         self.echo = echo or NullEchoCanceller()
         self.barge = (BargeInControl(barge_in, speech, linear_echo, listener.is_complete, listener.turn_start,
-                                     listener.endpointer.config.preroll_s)
+                                     listener.endpointer.config.preroll_s, listener.hall_floor)
                       if barge_in is not None else None)
         self._over_speech = False   # the open turn began while the avatar was talking
         self._continues: TurnEnd | None = None   # the visitor went on after a pause the kiosk took as the end

@@ -116,6 +116,10 @@ class Listener:
         """Where the open turn's speech began (the recogniser has 0.3 s before it too); None between turns."""
         return self.endpointer.speech_start if self.endpointer.in_turn else None
 
+    def hall_floor(self) -> float | None:
+        """The hall's noise floor (dBFS) the level gate has learned; None without a gate or yet."""
+        return self.level_gate.floor_db if self.level_gate is not None else None
+
     def set_recognizer(self, recognizer: Recognizer) -> None:
         """Listen with another recogniser (the visitor switched language) from the next turn on."""
         if self.endpointer.in_turn:

@@ -83,6 +83,20 @@ def test_the_loud_frames_before_the_vad_wakes_up_are_the_visitors_onset_not_echo
     assert det.echo.coupling_db <= before                                    # and never learned as echo
 
 
+def test_a_burst_of_the_crowd_behind_the_visitor_does_not_pause_the_avatar():
+    # The hall's floor in the cleaned microphone is -51 dBFS; a voice in the crowd reaches -35
+    # (the VAD is sure it is speech, and the avatar is quiet there): not someone at the kiosk.
+    det = BargeInDetector(BargeInConfig(initial_coupling_db=-30.0))
+    crowd, visitor, far = 10 ** (-35 / 20), 10 ** (-25 / 20), 0.02
+    assert [det.frame(1.0 + i * 0.032, 0.032, 0.97, crowd, far, True, floor_db=-51.0) for i in range(8)] == [None] * 8
+    assert not det.paused
+    # Someone at the kiosk stands 26 dB over that floor: paused on the first frame.
+    assert det.frame(1.5, 0.032, 0.97, visitor, far, True, floor_db=-51.0) is Decision.PAUSE
+    # Without a known floor (no level gate) the crowd's voice pauses it, as before.
+    det = BargeInDetector(BargeInConfig(initial_coupling_db=-30.0))
+    assert det.frame(1.0, 0.032, 0.97, crowd, far, True) is Decision.PAUSE
+
+
 def test_a_quiet_sound_is_never_confirmed_as_an_interruption():
     det = BargeInDetector(BargeInConfig(initial_coupling_db=-60.0, confirm_level_dbfs=-30.0))
     soft = 10 ** (-38 / 20)                 # over the echo, but softer than someone talking to the kiosk
