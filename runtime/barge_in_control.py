@@ -28,6 +28,11 @@ REPAUSE_S = 1.0    # a new pause this soon after going on is the same visitor st
 # The avatar's words that can be in what the recogniser heard: from its pre-roll before the turn's
 # speech began, and this long before that (the room rings on), until the words are judged.
 ROOM_RING_S = 0.5
+# A raw microphone chunk that reached full scale: the echo path was not linear there (the speaker
+# drove the microphone into clipping), so the linear filter's residual says nothing about a visitor
+# for that chunk and the next few while it settles (bench/turn_taking.py at a 0 dB echo path).
+CLIPPED_AT = 0.97
+CLIP_HOLD_S = 0.1
 
 
 def _ms(t: float) -> int:
@@ -48,6 +53,7 @@ class BargeInControl:
         self.speech = speech
         self.linear = linear              # sees a visitor's first syllable before the VAD does
         self._linear_rms: float | None = None
+        self._clipped_until = -1.0
         self.barge_ins: list[dict[str, Any]] = []
         self.backchannels: list[dict[str, Any]] = []
         self._pause: dict[str, Any] | None = None
@@ -57,6 +63,9 @@ class BargeInControl:
         if self.linear is not None:
             level = self.linear.residual_rms(mic, far)
             self._linear_rms = level if level is not None else self._linear_rms
+            samples = mic.float_samples()
+            if samples.size and float(np.max(np.abs(samples))) >= CLIPPED_AT:
+                self._clipped_until = mic.end + CLIP_HOLD_S
 
     def frame(self, chunk: AudioChunk, speech_prob: float, now: float,
               heard: Callable[[], str] = lambda: "") -> Decision | None:
@@ -64,8 +73,9 @@ class BargeInControl:
         the detector would resume: a cue word or two words of meaning confirm the interruption)."""
         speaking = chunk.timestamp < self.speech.busy_until() or self.speech.paused
         far = self.speech.far_level(chunk.timestamp, self.config.reverb_s)
+        linear = self._linear_rms if chunk.timestamp >= self._clipped_until else None
         decision = self.detector.frame(chunk.timestamp, chunk.seconds, speech_prob, chunk.rms(), far, speaking,
-                                       self._linear_rms, self.hall_floor())
+                                       linear, self.hall_floor())
         said = None
         if decision is Decision.RESUME and self._pause is not None and self.detector.heard_alone:
             said = heard()

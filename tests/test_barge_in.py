@@ -16,6 +16,7 @@ from runtime.audio.sinks import NullSink
 from runtime.audio.sources import WavFileSource
 from runtime.avatar_view import AvatarView
 from runtime.barge_in import BargeInConfig, BargeInDetector, Decision
+from runtime.barge_in_control import BargeInControl
 from runtime.dialogue.content_pack import load_content_pack
 from runtime.dialogue.responder import Responder
 from runtime.endpointing import EndpointConfig, Endpointer
@@ -24,6 +25,7 @@ from runtime.kiosk import Kiosk
 from runtime.listener import Listener
 from runtime.renderer.display import HeadlessDisplay
 from runtime.speech_output import SpeechOutput
+from runtime.tts.base import ToneSynthesizer
 from runtime.vad import SileroVad
 from tests.conftest import write_wav
 
@@ -195,6 +197,44 @@ def test_the_linear_rise_is_quiet_in_an_answers_first_moments_and_never_learns_a
     assert rise.frame(0.64, -20.0, True) and not rise.sustained
     assert not rise.frame(0.672, -40.0, True)         # a blip: gone
     assert [rise.frame(0.704 + i * 0.032, -22.0, True) and rise.sustained for i in range(4)] == [False] * 3 + [True]
+
+
+class _ResidualDouble:
+    """A linear echo filter that leaves `level` of whatever it is given."""
+    name = "double"
+
+    def __init__(self) -> None:
+        self.level = 0.01
+
+    def residual_rms(self, mic, far):
+        return self.level
+
+
+@pytest.mark.parametrize("clipped", [False, True])
+def test_a_residual_jump_where_the_microphone_clipped_is_not_a_visitor(clipped):
+    now = [0.0]
+    speech = SpeechOutput({"en": ToneSynthesizer()}, NullSink(16000), lambda: now[0], time.perf_counter)
+    try:
+        assert speech.say("The cinema is on the third floor, next to the food court.", "en").done.wait(5)
+        linear = _ResidualDouble()
+        control = BargeInControl(BargeInConfig(initial_coupling_db=-30.0), speech, linear)
+        far = np.zeros(512, np.float32)
+
+        def frame(t: float, raw_peak: float, cleaned: float):
+            raw = np.full(512, 0.3, np.float32)
+            raw[100] = raw_peak
+            control.reference(AudioChunk.from_float(raw, 16000, t), far)
+            return control.frame(AudioChunk.from_float(np.full(512, cleaned, np.float32), 16000, t), 0.0, t + 0.032)
+
+        for i in range(30):                                 # ~1 s of the avatar alone: residual -40 dBFS
+            assert frame(i * 0.032, 0.3, 10 ** (-72 / 20)) is None
+        # The residual jumps 26 dB and AEC3 lets something by (-50 dBFS): a visitor's first syllable —
+        # unless the raw microphone hit full scale there: the echo path was not linear, the jump is echo.
+        linear.level = 0.2
+        decision = frame(0.96, 1.0 if clipped else 0.5, 10 ** (-50 / 20))
+        assert decision is (None if clipped else Decision.PAUSE)
+    finally:
+        speech.close()
 
 
 def test_the_speex_linear_filter_removes_echo_and_leaves_a_voice_standing(speak):
