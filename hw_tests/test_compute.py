@@ -41,10 +41,29 @@ def test_speech_engines_real_time_factors(measure):
     measure("TTS real-time factor", (time.perf_counter() - t0) / seconds, "", "tts_rtf_max")
 
 
+# The recogniser and the voice load in the background after the avatar is up (3-4 s on a 2-core
+# x86, more on a Pi 4): a question asked before that waits for them, which is start-up time
+# (bench/startup.py), not the answer latency this budget is for. The question comes after this.
+SETTLE_S = 8.0
+
+
+def _question_after_silence(path):
+    import wave
+    from runtime.audio.sources import read_wav
+    audio = read_wav(DEMO_QUESTION).converted(channels=1)
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(audio.width)
+        out.setframerate(audio.rate)
+        out.writeframes(bytes(int(SETTLE_S * audio.rate) * audio.width) + audio.audio)
+    return path
+
+
 @pytest.mark.compute
 def test_end_of_speech_to_first_audio_on_a_recorded_question(measure, tmp_path):
     report = tmp_path / "report.json"
-    done = subprocess.run([sys.executable, "-m", "runtime", "run", "--input", str(DEMO_QUESTION), "--output",
+    question = _question_after_silence(tmp_path / "question.wav")
+    done = subprocess.run([sys.executable, "-m", "runtime", "run", "--input", str(question), "--output",
                            "null", "--display", "headless", "--pace", "realtime", "--report", str(report)],
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-500:]
