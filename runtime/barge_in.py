@@ -8,11 +8,13 @@ reads a clock. Three decisions, like a person who is talked over:
   avatar's own voice could leave (`EchoCoupling`, learned while the avatar talks) and
   `near_margin_db` above the hall's noise floor (the crowd behind a visitor talks too); or, sooner, the
   residual of a linear echo filter rises `onset_rise_db` above anything the avatar's voice left
-  there over the last second while the cleaned microphone hears something, or stays
-  `onset_sustain_db` above it for `onset_sustain_s` while it does not (`LinearRise`: the
-  VAD needs 60-150 ms to be sure, and WebRTC's suppressor hides a visitor's first syllable in
-  double talk). The avatar stops at once and its mouth closes: this is what keeps the stop
-  latency under 150 ms.
+  there over the last second while the cleaned microphone hears something (in that frame or the
+  next: AEC3's output lags the linear residual), or stays `onset_sustain_db` above it for
+  `onset_sustain_s` while it does not (`LinearRise`: the VAD needs 60-150 ms to be sure, and
+  WebRTC's suppressor hides a visitor's first syllable in double talk). The avatar stops at once
+  and its mouth closes: this is what keeps the stop latency under 150 ms. Where the raw microphone
+  clipped, AEC3's output holds the echo's distortion: speech must stand `clipped_margin_db` more
+  above the echo there.
 - CONFIRM: the visitor went on speaking — `confirm_after_s` of voiced speech since the onset, at
   `confirm_level_dbfs` or louder: an interruption. Queued answers are dropped; the kiosk listens.
 - RESUME: the sound ended (`release_after_s` of silence) before that — a cough, "嗯", "uh-huh" — or
@@ -59,7 +61,9 @@ class BargeInConfig:
     onset_mic_dbfs: float = -60.0      # ...and the cleaned microphone not silent (AEC3 let something by)
     onset_settle_s: float = 0.4        # not in an answer's first moments (nothing learned yet)
     onset_sustain_db: float = 10.0     # ...or, with AEC3 still hiding it, this far above for this long
-    onset_sustain_s: float = 0.12
+    onset_sustain_s: float = 0.064     # (two frames: the linear filter's echo-path hiccups are one
+                                       # frame, or sit on a clipped chunk, which is not trusted)
+    clipped_margin_db: float = 10.0    # more above the echo where the raw microphone clipped
 
     def __post_init__(self) -> None:
         if not 0 < self.speech_threshold < 1:
@@ -120,16 +124,19 @@ class LinearRise:
     min_dbfs: float
     settle_s: float
     sustain_db: float = 10.0
-    sustain_s: float = 0.12
+    sustain_s: float = 0.064
     history_s: float = 1.0
     since: float | None = None
     strong_since: float | None = None
     sustained: bool = False
+    rose_at: float | None = None       # start of the last frame, if it rose
+    before: float | None = None        # start of the frame before it, if that one rose
     history: collections.deque = field(default_factory=collections.deque)
 
     def frame(self, t: float, level_db: float, avatar_speaking: bool, seconds: float = 0.032) -> bool:
+        self.before = self.rose_at
         if not avatar_speaking:
-            self.since = self.strong_since = None
+            self.since = self.strong_since = self.rose_at = self.before = None
             self.sustained = False
             self.history.clear()
             return False
@@ -145,6 +152,7 @@ class LinearRise:
         strong = rising and settled and level_db - peak >= self.sustain_db
         self.strong_since = (self.strong_since if self.strong_since is not None else t) if strong else None
         self.sustained = strong and t + seconds - self.strong_since >= self.sustain_s
+        self.rose_at = t if rising and settled else None
         return rising and settled
 
 
@@ -172,6 +180,7 @@ class BargeInDetector:
     heard_alone: bool = False          # at the last RESUME: speech went on with the avatar silent, so
                                        # the words heard are the visitor's, not its echo
     rise: LinearRise | None = None
+    _extra_db: float = 0.0             # `clipped_margin_db` while the raw microphone clipped
 
     def __post_init__(self) -> None:
         if self.echo is None:
@@ -191,16 +200,20 @@ class BargeInDetector:
 
     def frame(self, t: float, seconds: float, speech_prob: float, mic_rms: float, far_rms: float,
               avatar_speaking: bool, linear_rms: float | None = None,
-              floor_db: float | None = None) -> Decision | None:
+              floor_db: float | None = None, clipped: bool = False) -> Decision | None:
         """Feed one frame (start `t`, `seconds` long); returns a decision when this frame makes one.
         `avatar_speaking` is True while the avatar talks or is paused by this detector;
         `linear_rms` is the linear echo filter's residual over the frame (None: not known);
-        `floor_db` the hall's noise floor in the cleaned microphone (None: not known)."""
+        `floor_db` the hall's noise floor in the cleaned microphone (None: not known);
+        `clipped`: the raw microphone reached full scale in or just before this frame."""
         cfg = self.config
         end = t + seconds
         mic_db, far_db = level_dbfs(mic_rms), level_dbfs(far_rms)
+        self._extra_db = cfg.clipped_margin_db if clipped else 0.0
         rising = linear_rms is not None and self.rise.frame(
             t, level_dbfs(linear_rms), avatar_speaking and self.state is not _State.PAUSED, seconds)
+        # The residual rose a frame ago, AEC3 lets something by only now.
+        lagged = linear_rms is not None and not rising and self.rise.before is not None
         if self.state is _State.PAUSED:
             return self._while_paused(end, seconds, speech_prob, mic_db)
         if not avatar_speaking:
@@ -214,8 +227,9 @@ class BargeInDetector:
             elif end - self.last_voiced >= cfg.release_after_s:
                 self.reset()
             return None
-        if rising and (mic_db >= cfg.onset_mic_dbfs or self.rise.sustained):
-            self.onset = self.onset if self.onset is not None else t
+        if (rising or lagged) and (mic_db >= cfg.onset_mic_dbfs or self.rise.sustained):
+            first = self.rise.before if self.rise.before is not None else t
+            self.onset = self.onset if self.onset is not None else first
             self.state, self.paused_at, self.voiced_s, self.levels, self.recent = _State.PAUSED, end, 0.0, [], []
             self.last_voiced = end         # the release (a backchannel's end) counts from here
             return Decision.PAUSE
@@ -241,9 +255,9 @@ class BargeInDetector:
         self.reset()
         return None
 
-    def _over_echo(self, mic_db: float, far_db: float) -> float:
+    def _over_echo(self, mic_db: float, far_db: float) -> bool:
         cfg = self.config
-        return mic_db >= max(cfg.min_level_dbfs, self.echo.echo_db(far_db) + cfg.margin_db)
+        return mic_db >= max(cfg.min_level_dbfs, self.echo.echo_db(far_db) + cfg.margin_db + self._extra_db)
 
     def _onset(self, t: float) -> float:
         """The VAD is a frame or two late: the onset is where the loud frames just before it began."""

@@ -17,7 +17,7 @@ import numpy as np
 from .audio.chunk import AudioChunk
 from .audio.linear_echo import LinearEcho
 from .backchannel_words import interrupting_words, interrupts
-from .barge_in import BargeInConfig, BargeInDetector, Decision
+from .barge_in import BargeInConfig, BargeInDetector, Decision, level_dbfs
 from .events import TurnEnd
 from .speech_output import SpeechOutput, Utterance
 
@@ -29,10 +29,14 @@ REPAUSE_S = 1.0    # a new pause this soon after going on is the same visitor st
 # speech began, and this long before that (the room rings on), until the words are judged.
 ROOM_RING_S = 0.5
 # A raw microphone chunk that reached full scale: the echo path was not linear there (the speaker
-# drove the microphone into clipping), so the linear filter's residual says nothing about a visitor
-# for that chunk and the next few while it settles (bench/turn_taking.py at a 0 dB echo path).
+# drove the microphone into clipping), so a jump of the linear filter's residual there and for the
+# next few chunks while it settles is the echo's distortion, not a visitor (bench/turn_taking.py at
+# a 0 dB echo path: 15-34 dB under the raw microphone's level) — unless the residual stands within
+# CLIP_VOICE_DB of the raw level: the filter removed almost nothing, so most of what the microphone
+# hears is not the echo (a visitor whose voice on top of the avatar's clipped it: 2-8 dB under).
 CLIPPED_AT = 0.97
 CLIP_HOLD_S = 0.1
+CLIP_VOICE_DB = 8.0
 
 
 def _ms(t: float) -> int:
@@ -53,6 +57,7 @@ class BargeInControl:
         self.speech = speech
         self.linear = linear              # sees a visitor's first syllable before the VAD does
         self._linear_rms: float | None = None
+        self._raw_db = -120.0             # the last raw microphone chunk's level
         self._clipped_until = -1.0
         self.barge_ins: list[dict[str, Any]] = []
         self.backchannels: list[dict[str, Any]] = []
@@ -64,6 +69,7 @@ class BargeInControl:
             level = self.linear.residual_rms(mic, far)
             self._linear_rms = level if level is not None else self._linear_rms
             samples = mic.float_samples()
+            self._raw_db = level_dbfs(mic.rms())
             if samples.size and float(np.max(np.abs(samples))) >= CLIPPED_AT:
                 self._clipped_until = mic.end + CLIP_HOLD_S
 
@@ -73,9 +79,12 @@ class BargeInControl:
         the detector would resume: a cue word or two words of meaning confirm the interruption)."""
         speaking = chunk.timestamp < self.speech.busy_until() or self.speech.paused
         far = self.speech.far_level(chunk.timestamp, self.config.reverb_s)
-        linear = self._linear_rms if chunk.timestamp >= self._clipped_until else None
+        clipped = chunk.timestamp < self._clipped_until
+        linear = self._linear_rms
+        if clipped and linear is not None and level_dbfs(linear) < self._raw_db - CLIP_VOICE_DB:
+            linear = None
         decision = self.detector.frame(chunk.timestamp, chunk.seconds, speech_prob, chunk.rms(), far, speaking,
-                                       linear, self.hall_floor())
+                                       linear, self.hall_floor(), clipped)
         said = None
         if decision is Decision.RESUME and self._pause is not None and self.detector.heard_alone:
             said = heard()

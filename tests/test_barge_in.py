@@ -173,7 +173,7 @@ def test_a_rise_of_the_linear_filters_residual_pauses_before_the_vad_is_sure():
     assert det.frame(1.28, 0.032, 0.0, quiet, far, True, voice) is None
     # ... the next frame it lets something by: paused, though the VAD says 0.0.
     assert det.frame(1.312, 0.032, 0.0, 10 ** (-45 / 20), far, True, voice) is Decision.PAUSE
-    assert det.onset == pytest.approx(1.312)
+    assert det.onset == pytest.approx(1.28)          # where the residual rose: the voice began there
     # Held while the voice goes on (the avatar silent now; the VAD catches up) ...
     probs = [0.2, 0.2, 0.9, 0.9] + [0.0] * 12          # the VAD is not sure for two more frames
     decisions = [det.frame(1.344 + i * 0.032, 0.032, p, voice if p else quiet, 0.0, True) for i, p in enumerate(probs)]
@@ -190,13 +190,55 @@ def test_the_linear_rise_is_quiet_in_an_answers_first_moments_and_never_learns_a
     assert rise.frame(0.532, -15.0, True)            # a voice that goes on is still a rise (never learned)
     assert not rise.frame(0.6, -15.0, False)         # the avatar stopped: forget, start over
     assert not rise.frame(0.7, -10.0, True)
-    # A voice AEC3 still hides: a rise that stands 10 dB up for 4 frames is sustained; a blip is not.
+    # A voice AEC3 still hides: a rise that stands 10 dB up for 2 frames is sustained; a blip is not.
     rise = LinearRise(rise_db=6.0, min_dbfs=-35.0, settle_s=0.4)
     for i in range(20):
         rise.frame(i * 0.032, -40.0, True)
-    assert rise.frame(0.64, -20.0, True) and not rise.sustained
-    assert not rise.frame(0.672, -40.0, True)         # a blip: gone
-    assert [rise.frame(0.704 + i * 0.032, -22.0, True) and rise.sustained for i in range(4)] == [False] * 3 + [True]
+    assert rise.frame(0.64, -20.0, True) and not rise.sustained and rise.before is None
+    assert not rise.frame(0.672, -40.0, True)         # a blip: gone ...
+    assert rise.before == pytest.approx(0.64)         # (... the frame before it rose)
+    assert [rise.frame(0.704 + i * 0.032, -22.0, True) and rise.sustained for i in range(3)] == [False, True, True]
+    rise = LinearRise(rise_db=6.0, min_dbfs=-35.0, settle_s=0.4)
+    for i in range(20):
+        rise.frame(i * 0.032, -40.0, True)
+    assert [rise.frame(0.64 + i * 0.032, -31.0, True) and rise.sustained for i in range(4)] == [False] * 4  # 9 dB
+
+
+def test_a_rise_the_cleaned_microphone_hears_a_frame_later_pauses():
+    """AEC3's output lags the linear residual: the residual rose while AEC3 still showed nothing,
+    the next frame AEC3 lets something by while the residual has fallen back (the visitor's "Ac-"
+    of "Actually"). That is the visitor, from the frame the residual rose — but only the very next
+    frame: AEC3's own noise later is not."""
+    far, residual, quiet = 0.3, 10 ** (-40 / 20), 10 ** (-72 / 20)
+    leak = 10 ** (-45 / 20)
+    for gap, expected in ((0, Decision.PAUSE), (1, None)):
+        det = BargeInDetector(BargeInConfig(initial_coupling_db=-30.0))
+        for i in range(40):
+            assert det.frame(i * 0.032, 0.032, 0.0, quiet, far, True, residual) is None
+        assert det.frame(1.28, 0.032, 0.0, quiet, far, True, 10 ** (-31 / 20)) is None     # 9 dB up, AEC3 silent
+        t = 1.312
+        for _ in range(gap):
+            assert det.frame(t, 0.032, 0.0, quiet, far, True, residual) is None
+            t += 0.032
+        assert det.frame(t, 0.032, 0.0, leak, far, True, residual) is expected
+        if expected is not None:
+            assert det.onset == pytest.approx(1.28)
+
+
+def test_where_the_microphone_clipped_aec3s_leak_needs_a_wider_margin():
+    """The speaker drove the microphone into clipping: AEC3 cannot remove that distortion, and the
+    VAD takes it for speech. Speech over a clipped chunk must stand `clipped_margin_db` more above
+    the echo."""
+    far = 10 ** (-10 / 20)                           # the avatar loud; echo learned at -30 dB coupling
+    for clipped, expected in ((False, Decision.PAUSE), (True, None)):
+        det = BargeInDetector(BargeInConfig(initial_coupling_db=-30.0))
+        quiet = 10 ** (-72 / 20)
+        for i in range(40):
+            assert det.frame(i * 0.032, 0.032, 0.0, quiet, far, True) is None
+        leak = 10 ** (-28 / 20)                      # 12 dB over the echo (-40): over the 6 dB margin
+        decisions = [det.frame(1.28 + i * 0.032, 0.032, 0.9, leak, far, True, None, None, clipped)
+                     for i in range(3)]
+        assert (Decision.PAUSE in decisions) is (expected is Decision.PAUSE)
 
 
 class _ResidualDouble:
@@ -210,8 +252,12 @@ class _ResidualDouble:
         return self.level
 
 
-@pytest.mark.parametrize("clipped", [False, True])
-def test_a_residual_jump_where_the_microphone_clipped_is_not_a_visitor(clipped):
+@pytest.mark.parametrize("raw_peak,raw_level,residual,expected", [
+    (0.5, 0.3, 0.2, Decision.PAUSE),      # not clipped: the residual jumped 26 dB, AEC3 let something by
+    (1.0, 0.8, 0.1, None),                # clipped, the residual 18 dB under the raw level: the echo's distortion
+    (1.0, 0.8, 0.5, Decision.PAUSE),      # clipped, the residual 4 dB under it: a voice on top of the avatar's
+])
+def test_a_residual_jump_where_the_microphone_clipped_is_not_a_visitor(raw_peak, raw_level, residual, expected):
     now = [0.0]
     speech = SpeechOutput({"en": ToneSynthesizer()}, NullSink(16000), lambda: now[0], time.perf_counter)
     try:
@@ -220,19 +266,19 @@ def test_a_residual_jump_where_the_microphone_clipped_is_not_a_visitor(clipped):
         control = BargeInControl(BargeInConfig(initial_coupling_db=-30.0), speech, linear)
         far = np.zeros(512, np.float32)
 
-        def frame(t: float, raw_peak: float, cleaned: float):
-            raw = np.full(512, 0.3, np.float32)
+        def frame(t: float, raw_peak: float, cleaned: float, raw_level: float = 0.3):
+            raw = np.full(512, raw_level, np.float32)
             raw[100] = raw_peak
             control.reference(AudioChunk.from_float(raw, 16000, t), far)
             return control.frame(AudioChunk.from_float(np.full(512, cleaned, np.float32), 16000, t), 0.0, t + 0.032)
 
         for i in range(30):                                 # ~1 s of the avatar alone: residual -40 dBFS
             assert frame(i * 0.032, 0.3, 10 ** (-72 / 20)) is None
-        # The residual jumps 26 dB and AEC3 lets something by (-50 dBFS): a visitor's first syllable —
-        # unless the raw microphone hit full scale there: the echo path was not linear, the jump is echo.
-        linear.level = 0.2
-        decision = frame(0.96, 1.0 if clipped else 0.5, 10 ** (-50 / 20))
-        assert decision is (None if clipped else Decision.PAUSE)
+        # The residual jumps and AEC3 lets something by (-50 dBFS): a visitor's first syllable —
+        # unless the raw microphone hit full scale there and the filter still took most of it out:
+        # the echo path was not linear, the jump is the echo's distortion.
+        linear.level = residual
+        assert frame(0.96, raw_peak, 10 ** (-50 / 20), raw_level) is expected
     finally:
         speech.close()
 
