@@ -131,15 +131,30 @@ class LinearRise:
     sustained: bool = False
     rose_at: float | None = None       # start of the last frame, if it rose
     before: float | None = None        # start of the frame before it, if that one rose
+    held_at: float | None = None       # the avatar paused here (for someone talking over it)
     history: collections.deque = field(default_factory=collections.deque)
+
+    def hold(self, t: float) -> None:
+        """The avatar is paused: learn nothing (that is the visitor), forget nothing. When it goes
+        on with the same answer, what its voice left before the pause is still what it leaves, and
+        a visitor who goes on talking over it shows at once (else the first 0.4 s, learned anew,
+        would take their voice for the avatar's echo)."""
+        self.held_at = t if self.held_at is None else self.held_at
+        self.strong_since = self.rose_at = self.before = None
+        self.sustained = False
 
     def frame(self, t: float, level_db: float, avatar_speaking: bool, seconds: float = 0.032) -> bool:
         self.before = self.rose_at
         if not avatar_speaking:
-            self.since = self.strong_since = self.rose_at = self.before = None
+            self.since = self.strong_since = self.rose_at = self.before = self.held_at = None
             self.sustained = False
             self.history.clear()
             return False
+        if self.held_at is not None:            # going on after a pause: its clock stood still
+            gap = t - self.held_at
+            self.history = collections.deque((ht + gap, db) for ht, db in self.history)
+            self.since = None if self.since is None else self.since + gap
+            self.held_at = None
         if self.since is None:
             self.since = t
         while self.history and self.history[0][0] < t - self.history_s:
@@ -210,8 +225,10 @@ class BargeInDetector:
         end = t + seconds
         mic_db, far_db = level_dbfs(mic_rms), level_dbfs(far_rms)
         self._extra_db = cfg.clipped_margin_db if clipped else 0.0
-        rising = linear_rms is not None and self.rise.frame(
-            t, level_dbfs(linear_rms), avatar_speaking and self.state is not _State.PAUSED, seconds)
+        if self.state is _State.PAUSED and avatar_speaking:
+            self.rise.hold(t)
+        rising = self.state is not _State.PAUSED and linear_rms is not None and self.rise.frame(
+            t, level_dbfs(linear_rms), avatar_speaking, seconds)
         # The residual rose a frame ago, AEC3 lets something by only now.
         lagged = linear_rms is not None and not rising and self.rise.before is not None
         if self.state is _State.PAUSED:

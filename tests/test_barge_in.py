@@ -204,6 +204,41 @@ def test_the_linear_rise_is_quiet_in_an_answers_first_moments_and_never_learns_a
     assert [rise.frame(0.64 + i * 0.032, -31.0, True) and rise.sustained for i in range(4)] == [False] * 4  # 9 dB
 
 
+def test_a_visitor_who_goes_on_talking_as_the_avatar_goes_on_shows_at_once():
+    """"Wait, … how much is parking?": the avatar paused for "Wait," and went on in the visitor's
+    pause. What its voice left before the pause still holds; the first 0.4 s after going on are not
+    learned anew (they would take the visitor's voice for the avatar's echo)."""
+    from runtime.barge_in import LinearRise
+    for held in (True, False):
+        rise = LinearRise(rise_db=6.0, min_dbfs=-35.0, settle_s=0.4)
+        for i in range(30):                            # ~1 s of the avatar: residual -40 dBFS
+            rise.frame(i * 0.032, -40.0, True)
+        for i in range(15):                            # paused 0.48 s
+            if held:
+                rise.hold(0.96 + i * 0.032)
+            else:                                      # (as it was: forgotten while paused)
+                rise.frame(0.96 + i * 0.032, -40.0, False)
+        # it goes on; the visitor goes on too, 40 ms later
+        assert not rise.frame(1.44, -40.0, True)
+        assert rise.frame(1.472, -20.0, True) is held
+    assert rise.history and rise.since is not None
+
+
+def test_the_detector_pauses_again_for_a_visitor_who_goes_on_after_it_went_on():
+    det = BargeInDetector(BargeInConfig(initial_coupling_db=-30.0))
+    far, residual, quiet, leak, voice = 0.3, 10 ** (-40 / 20), 10 ** (-72 / 20), 10 ** (-45 / 20), 0.1
+    for i in range(30):
+        assert det.frame(i * 0.032, 0.032, 0.0, quiet, far, True, residual) is None
+    assert det.frame(0.96, 0.032, 0.0, leak, far, True, voice) is Decision.PAUSE       # "Wait,"
+    t, decision = 0.992, None
+    while decision is None and t < 2.0:                 # silence while paused: it goes on after 0.35 s
+        decision = det.frame(t, 0.032, 0.0, quiet, 0.0, True, 10 ** (-60 / 20))
+        t += 0.032
+    assert decision is Decision.RESUME
+    assert det.frame(t, 0.032, 0.0, quiet, far, True, residual) is None                   # the avatar again
+    assert det.frame(t + 0.032, 0.032, 0.0, leak, far, True, voice) is Decision.PAUSE    # "how much…"
+
+
 def test_a_rise_the_cleaned_microphone_hears_a_frame_later_pauses():
     """AEC3's output lags the linear residual: the residual rose while AEC3 still showed nothing,
     the next frame AEC3 lets something by while the residual has fallen back (the visitor's "Ac-"
