@@ -20,10 +20,10 @@ from bench.common import machine, print_table, write_json  # noqa: E402
 from runtime.asr.pocketsphinx_asr import STREAMING_SETTINGS  # noqa: E402
 from runtime.asr.scoring import wer  # noqa: E402
 from runtime.audio.sources import read_wav  # noqa: E402
-from runtime.backends import make_recognizer  # noqa: E402
-from runtime.models import ModelCatalog  # noqa: E402
-from runtime.transcribe import transcribe_file  # noqa: E402
-from runtime.vad import make_vad  # noqa: E402
+from runtime.composition.backends import make_recognizer
+from runtime.listening.transcribe import transcribe_file
+from runtime.listening.vad import make_vad
+from runtime.models.manifest import ModelCatalog
 
 SPEECH = Path(__file__).resolve().parents[2] / "shared" / "speech" / "librivox-en"
 

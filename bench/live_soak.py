@@ -61,10 +61,10 @@ def memory_growth(samples: list[float]) -> dict:
 
 
 def run_live_soak(folder: Path, turns: int, losses: int, seed: int = 11, fleet: bool = True) -> dict:
-    from runtime.app import run_kiosk
-    from runtime.backends import make_synthesizer
-    from runtime.config import KioskConfig
-    from runtime.models import ModelCatalog
+    from runtime.composition.app import run_kiosk
+    from runtime.composition.backends import make_synthesizer
+    from runtime.composition.config import KioskConfig
+    from runtime.models.manifest import ModelCatalog
     from tests.pulse import pulse_env, start_pulse, stop_pulse
 
     rng = random.Random(seed)

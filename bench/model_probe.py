@@ -38,7 +38,7 @@ def _rss_mb() -> float:
 
 
 def probe_tflite(path: str, backend_name: str, threads: int, runs: int = 2000) -> dict:
-    from runtime.inference import choose_backend
+    from runtime.models.inference import choose_backend
     before = _rss_mb()
     model = choose_backend(backend_name).load(Path(path), threads)
     rng = np.random.default_rng(0)
@@ -56,7 +56,8 @@ def probe_tflite(path: str, backend_name: str, threads: int, runs: int = 2000) -
 
 def probe_voice(model_id: str, threads: int, out_dir: str) -> dict:
     import onnxruntime
-    from runtime.models import ModelCatalog
+
+    from runtime.models.manifest import ModelCatalog
     from runtime.tts.piper_tts import PiperSynthesizer
     original = onnxruntime.SessionOptions
 

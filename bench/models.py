@@ -26,7 +26,7 @@ sys.path.insert(0, str(REPO))
 
 from bench.common import machine, print_table, write_json  # noqa: E402
 from bench.model_probe import SENTENCES  # noqa: E402
-from runtime.models import ModelCatalog  # noqa: E402
+from runtime.models.manifest import ModelCatalog
 
 PROBE = str(REPO / "bench" / "model_probe.py")
 
@@ -63,7 +63,7 @@ def dtw_distance_db(a: np.ndarray, b: np.ndarray) -> float:
 def word_error_rate(folder: Path, rate: int) -> float:
     from runtime.asr.scoring import wer
     from runtime.audio.chunk import AudioChunk
-    from runtime.backends import make_recognizer
+    from runtime.composition.backends import make_recognizer
     recognizer = make_recognizer(ModelCatalog.load(), "en")
     pairs = []
     for i, text in enumerate(SENTENCES):

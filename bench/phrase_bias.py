@@ -29,12 +29,12 @@ from runtime.asr.pocketsphinx_asr import PocketsphinxRecognizer  # noqa: E402
 from runtime.asr.scoring import wer  # noqa: E402
 from runtime.audio.chunk import AudioChunk  # noqa: E402
 from runtime.audio.sources import read_wav  # noqa: E402
-from runtime.backends import make_synthesizer  # noqa: E402
+from runtime.composition.backends import make_synthesizer
 from runtime.dialogue.content_pack import load_content_pack  # noqa: E402
 from runtime.dialogue.matcher import IntentMatcher  # noqa: E402
 from runtime.dialogue.question_set import LabelledQuestion, load_question_set  # noqa: E402
 from runtime.dialogue.visitor_commands import wants_language, wants_repeat  # noqa: E402
-from runtime.models import ModelCatalog  # noqa: E402
+from runtime.models.manifest import ModelCatalog
 
 SETS = REPO / "bench" / "dialogue_sets"
 MALL = REPO.parent / "shared" / "venues" / "mall-demo"

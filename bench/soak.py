@@ -52,10 +52,10 @@ def _fds() -> int:
 
 def run_soak(folder: Path, turns: int, seed: int = 7) -> dict:
     from bench.soak_faults import FLEET_FAULTS, FaultRig
-    from runtime.app import run_kiosk
-    from runtime.backends import make_synthesizer
-    from runtime.config import KioskConfig
-    from runtime.models import ModelCatalog
+    from runtime.composition.app import run_kiosk
+    from runtime.composition.backends import make_synthesizer
+    from runtime.composition.config import KioskConfig
+    from runtime.models.manifest import ModelCatalog
 
     rng = random.Random(seed)
     questions = [rng.choice(QUESTIONS) for _ in range(turns)]

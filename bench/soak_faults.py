@@ -23,12 +23,12 @@ FLEET_FAULTS = ("broker restart", "controller reboot", "corrupt content push", "
 
 class FaultRig:
     def __init__(self, folder: Path):
+        from firmware_bridge.simulator import PtySimulator
         from fleet.bundle_builder import build_bundle
         from fleet.bundle_keys import TrustedKeys, generate_keypair
         from fleet.bundle_verifier import BundleVerifier
         from fleet.health_check import SelfTestHealthCheck
         from fleet.installer import BundleInstaller
-        from firmware_bridge.simulator import PtySimulator
         from tests.mosquitto import free_port, mosquitto
 
         self.folder = folder
@@ -57,8 +57,9 @@ class FaultRig:
         self.agent = None
 
     def kiosk_config(self, cfg):
-        from runtime.fleet_link import installed_config
         from dataclasses import replace
+
+        from runtime.composition.fleet_link import installed_config
         return installed_config(replace(cfg, panel_port=self.controller.path), self.data)
 
     def attach(self, kiosk) -> None:
@@ -68,7 +69,7 @@ class FaultRig:
         from fleet.broker import BrokerConfig
         from fleet.bundle_keys import TrustedKeys
         from fleet.health_check import SelfTestHealthCheck
-        from runtime.fleet_link import KioskControl
+        from runtime.composition.fleet_link import KioskControl
 
         self.kiosk = kiosk
         control = KioskControl(kiosk, self.data)

@@ -21,7 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import machine, pct, print_table, write_json  # noqa: E402
-from runtime.config import DEMO_QUESTION  # noqa: E402
+from runtime.composition.config import DEMO_QUESTION
 
 
 def main() -> int:

@@ -172,21 +172,21 @@ def answer_seconds(voice: Voice, text: str) -> float:
 def run_kiosk_on(timeline: Timeline, synth, pack, recognizer, rng: np.random.Generator, echo_db: float,
                  noise: np.ndarray, rt60_s: float = 0.35):
     """The real kiosk loop over the timeline; returns (KioskRun, seconds of input)."""
-    from runtime.app import COMPLETE_QUESTION_CONFIDENCE
     from runtime.audio.echo import WebRtcEchoCanceller
     from runtime.audio.linear_echo import make_linear_echo
     from runtime.audio.room_sim import EchoLoopSource, room_impulse_response
     from runtime.audio.sinks import NullSink
     from runtime.audio.sources import WavFileSource
-    from runtime.avatar_view import AvatarView
+    from runtime.composition.app import COMPLETE_QUESTION_CONFIDENCE
+    from runtime.conversation.kiosk import Kiosk
     from runtime.dialogue.responder import Responder
-    from runtime.endpointing import Endpointer
-    from runtime.kiosk import Kiosk
-    from runtime.level_gate import LevelGate
-    from runtime.listener import Listener
-    from runtime.renderer.display import HeadlessDisplay
-    from runtime.speech_output import SpeechOutput
-    from runtime.vad import SileroVad
+    from runtime.display.avatar_view import AvatarView
+    from runtime.display.renderer.display import HeadlessDisplay
+    from runtime.listening.level_gate import LevelGate
+    from runtime.listening.listener import Listener
+    from runtime.listening.vad import SileroVad
+    from runtime.speaking.speech_output import SpeechOutput
+    from runtime.turn_taking.endpointing import Endpointer
 
     audio = timeline.audio()
     with tempfile.NamedTemporaryFile(suffix=".wav", delete=False) as fh:

@@ -45,9 +45,9 @@ SKIP = ("greeting", "thanks_goodbye")
 class Bench:
     def __init__(self, args):
         from runtime.asr.phrase_hints import pack_phrases
-        from runtime.backends import make_recognizer, make_synthesizer
+        from runtime.composition.backends import make_recognizer, make_synthesizer
         from runtime.dialogue.content_pack import load_content_pack
-        from runtime.models import ModelCatalog
+        from runtime.models.manifest import ModelCatalog
         self.args = args
         self.rng = np.random.default_rng(args.seed)
         self.synth = make_synthesizer(ModelCatalog.load(), "en", deterministic=True)

@@ -22,9 +22,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.common import machine, print_table, write_json  # noqa: E402
 from runtime.audio.chunk import AudioChunk  # noqa: E402
 from runtime.audio.levels import frame_rms  # noqa: E402
-from runtime.backends import make_synthesizer  # noqa: E402
-from runtime.models import ModelCatalog  # noqa: E402
-from runtime.vad import SileroVad, WebRtcVad  # noqa: E402
+from runtime.composition.backends import make_synthesizer
+from runtime.listening.vad import SileroVad, WebRtcVad
+from runtime.models.manifest import ModelCatalog
 
 RATE = 16000
 VISITOR = ["Where is the cinema?", "Can I bring my dog into the mall?", "How much is parking after two hours?",

@@ -24,9 +24,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import machine, pct, print_table, spoken_questions, write_json, write_wav  # noqa: E402
-from runtime.backends import make_synthesizer  # noqa: E402
+from runtime.composition.backends import make_synthesizer
 from runtime.dialogue.content_pack import load_content_pack  # noqa: E402
-from runtime.models import ModelCatalog  # noqa: E402
+from runtime.models.manifest import ModelCatalog
 
 MALL = Path(__file__).resolve().parents[2] / "shared" / "venues" / "mall-demo"
 QUESTIONS = [
@@ -58,7 +58,7 @@ def raw_asr(catalog, audio, spans) -> tuple[list[float], float]:
 
 def kiosk_asr_rtf(catalog, audio, spans) -> float:
     """The kiosk's own recogniser settings, streamed in 32 ms chunks: CPU seconds per audio second."""
-    from runtime.backends import make_recognizer
+    from runtime.composition.backends import make_recognizer
     recognizer = make_recognizer(catalog, "en")
     busy = total = 0.0
     for start, end in spans:

@@ -10,6 +10,8 @@ import logging
 from pathlib import Path
 from typing import Callable, Protocol
 
+from runtime.shared.board import board_kind, board_model  # noqa: F401  (re-exported for the bridge's users)
+
 _LOGGER = logging.getLogger(__name__)
 PresenceCallback = Callable[[bool], None]
 ButtonCallback = Callable[[], None]
@@ -96,31 +98,6 @@ class JetsonGpioInputs:
 
     def close(self) -> None:
         self._gpio.cleanup(list(self._pins))
-
-
-DEVICE_TREE_MODEL = Path("/proc/device-tree/model")
-TEGRA_RELEASE = Path("/etc/nv_tegra_release")
-
-
-def board_model(device_tree_model: Path = DEVICE_TREE_MODEL, tegra_release: Path = TEGRA_RELEASE) -> str:
-    """The board's model string ("Raspberry Pi 5 Model B Rev 1.0", "NVIDIA Jetson ..."), or ""."""
-    try:
-        model = device_tree_model.read_bytes().decode("utf-8", "replace").rstrip("\x00")
-    except OSError:
-        model = ""
-    if not model and tegra_release.exists():
-        model = "NVIDIA Jetson"
-    return model
-
-
-def board_kind(device_tree_model: Path = DEVICE_TREE_MODEL, tegra_release: Path = TEGRA_RELEASE) -> str:
-    """'raspberry-pi', 'jetson' or 'other', from the files the boards ship."""
-    model = board_model(device_tree_model, tegra_release)
-    if "Raspberry Pi" in model:
-        return "raspberry-pi"
-    if "Jetson" in model or tegra_release.exists():
-        return "jetson"
-    return "other"
 
 
 def open_board_inputs(pir_pin: int = 17, button_pin: int = 27, kind: str | None = None) -> BoardInputs:

@@ -12,7 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from .admin import FleetAdmin, dump_devices, make_offer, parse_target
-from .cli import broker_config
+from .broker import broker_config
 from .errors import FleetError
 from .rollout_plan import judge, parse_percentages, parse_waves, plan_waves
 

@@ -16,14 +16,24 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
-from .agent_core import (AgentCore, ApplySettings, FetchUrl, Identity, Install, Publish, RunCommand, Subscribe,
-                         Unsubscribe)
+from runtime.shared.durable_files import read_json, write_json_atomic
+
+from .agent_core import (
+    AgentCore,
+    ApplySettings,
+    FetchUrl,
+    Identity,
+    Install,
+    Publish,
+    RunCommand,
+    Subscribe,
+    Unsubscribe,
+)
 from .broker import BrokerConfig, make_client, probe_protocol
 from .bundle_keys import TrustedKeys
 from .bundle_verifier import BundleLimits, BundleVerifier
 from .chunk_store import FileChunkStore
 from .device_control import DeviceControl
-from runtime.durable_files import read_json, write_json_atomic
 from .errors import BundleRejected
 from .health_check import SelfTestHealthCheck
 from .http_fetch import fetch_ranges

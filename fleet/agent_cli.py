@@ -8,8 +8,8 @@ import threading
 
 from .agent import MqttAgent
 from .agent_core import Identity
+from .broker import broker_config
 from .bundle_keys import TrustedKeys
-from .cli import broker_config
 from .device_control import StandaloneControl
 
 _LOGGER = logging.getLogger(__name__)
@@ -19,7 +19,7 @@ def run_agent(args) -> int:
     from runtime import __version__
     identity = Identity(args.device_id, tuple(args.group), args.site, __version__)
     agent = MqttAgent(identity, broker_config(args), args.data_dir, TrustedKeys.from_files(args.trust_key),
-                      StandaloneControl(args.data_dir, args.restart_cmd),
+                      StandaloneControl(args.data_dir, args.restart_cmd, args.check_settings),
                       telemetry_interval_s=args.telemetry_every)
     if agent.recovered:
         print(f"recovered: {agent.recovered}", flush=True)

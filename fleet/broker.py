@@ -99,3 +99,8 @@ def probe_protocol(cfg: BrokerConfig, timeout: float = 10.0) -> bool:
         if reason is not None and reason.value in (4, 5, 134, 135, 0x86, 0x87):
             raise FleetError(f"broker {cfg.host}:{cfg.port}: refused our credentials ({reason})")
     raise FleetError(f"broker {cfg.host}:{cfg.port}: accepted neither MQTT 5 nor MQTT 3.1.1")
+
+
+def broker_config(args) -> BrokerConfig:
+    """The broker named by a command's --broker/--credentials/--ca-file/--cert/--key arguments."""
+    return BrokerConfig.from_args(args.broker, args.credentials, args.ca_file, args.cert, args.key)

@@ -7,7 +7,7 @@ import io
 import tarfile
 from pathlib import Path
 
-from runtime.models import sha256_file
+from runtime.shared.durable_files import sha256_file
 
 from .bundle_keys import key_id, load_private_key
 from .bundle_manifest import KINDS, MANIFEST, PAYLOAD, SIGNATURE, FileEntry, Manifest

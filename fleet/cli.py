@@ -15,12 +15,8 @@ def _broker_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--key", type=Path, help="this client's private key (with --cert)")
 
 
-def broker_config(args):
-    from .broker import BrokerConfig
-    return BrokerConfig.from_args(args.broker, args.credentials, args.ca_file, args.cert, args.key)
-
-
-def add_commands(sub) -> None:
+def add_commands(sub, check_settings=None) -> None:
+    """`check_settings(path)` validates a settings file the kiosk's way (given by the composition root)."""
     from . import admin_cli, agent_cli, bundle_cli
 
     agent = sub.add_parser("agent", help="the fleet agent: presence, desired state, bundles, commands")
@@ -33,7 +29,7 @@ def add_commands(sub) -> None:
     agent.add_argument("--restart-cmd", help="how the agent restarts the kiosk (e.g. systemctl restart edge-avatar)")
     agent.add_argument("--telemetry-every", type=float, default=30.0, help="seconds between telemetry messages")
     _broker_args(agent)
-    agent.set_defaults(func=agent_cli.run_agent)
+    agent.set_defaults(func=agent_cli.run_agent, check_settings=check_settings)
 
     bundle = sub.add_parser("bundle", help="make and check signed bundles")
     bsub = bundle.add_subparsers(dest="bundle_command", required=True)

@@ -11,15 +11,15 @@ from __future__ import annotations
 import logging
 import os
 import shlex
-import shutil
 import subprocess
 from collections import deque
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Callable, Protocol
 
 import yaml
 
-from runtime.durable_files import fsync_dir
+from runtime.shared.board import board_health
+from runtime.shared.durable_files import fsync_dir
 
 _LOGGER = logging.getLogger(__name__)
 LOG_TAIL_LINES = 200
@@ -31,33 +31,18 @@ class DeviceControl(Protocol):
     def telemetry(self) -> dict: ...
 
 
-def board_health() -> dict:
-    """Temperatures (°C), load, memory and disk: what an admin needs to spot a sick board."""
-    temps = {}
-    for zone in sorted(Path("/sys/class/thermal").glob("thermal_zone*")):
-        try:
-            temps[(zone / "type").read_text().strip()] = int((zone / "temp").read_text()) / 1000
-        except (OSError, ValueError):
-            continue
-    disk = shutil.disk_usage("/")
-    health = {"temps_c": temps, "load1": round(os.getloadavg()[0], 2), "disk_free_mb": disk.free >> 20}
-    try:
-        meminfo = dict(line.split(":", 1) for line in Path("/proc/meminfo").read_text().splitlines())
-        health["mem_available_mb"] = int(meminfo["MemAvailable"].split()[0]) >> 10
-    except (OSError, KeyError, ValueError):
-        pass
-    return health
+SettingsCheck = Callable[[Path], None]   # raises, naming the file and field, when the kiosk would refuse it
 
 
-def write_settings_overlay(data_dir: Path, settings: dict) -> Path:
-    """Validate the settings the way `run --settings` will, then swap them in atomically."""
-    from runtime.config import KioskConfig
-    from runtime.settings_file import load_settings
+def write_settings_overlay(data_dir: Path, settings: dict, check: SettingsCheck | None) -> Path:
+    """Validate the settings the way `run --settings` will (``check``, given by the kiosk side), then
+    swap them in atomically."""
     path = Path(data_dir) / "settings.yaml"
     tmp = path.with_name(".settings.yaml.tmp")
     tmp.write_text(yaml.safe_dump(settings, allow_unicode=True, sort_keys=True), encoding="utf-8")
     try:
-        load_settings(tmp, KioskConfig())
+        if check is not None:
+            check(tmp)
     except Exception:
         tmp.unlink()
         raise
@@ -67,9 +52,10 @@ def write_settings_overlay(data_dir: Path, settings: dict) -> Path:
 
 
 class StandaloneControl:
-    def __init__(self, data_dir: Path, restart_cmd: str | None = None):
+    def __init__(self, data_dir: Path, restart_cmd: str | None = None, check_settings: SettingsCheck | None = None):
         self.data_dir = Path(data_dir)
         self.restart_cmd = restart_cmd
+        self.check_settings = check_settings
         self.volume: float | None = None
 
     def command(self, name: str, args: dict) -> tuple[int, str, Any]:
@@ -86,7 +72,7 @@ class StandaloneControl:
                 return 400, f"set-volume: args.level: expected a number from 0 to 1, got {level!r}", None
             settings = _read_settings(self.data_dir)
             settings["volume"] = float(level)
-            write_settings_overlay(self.data_dir, settings)
+            write_settings_overlay(self.data_dir, settings, self.check_settings)
             self.volume = float(level)
             return 200, f"volume {level:g} (applies when the kiosk reloads its settings)", None
         if name == "say":
@@ -96,7 +82,7 @@ class StandaloneControl:
         return 404, f"unknown command {name!r}", None
 
     def apply_settings(self, settings: dict) -> None:
-        write_settings_overlay(self.data_dir, settings)
+        write_settings_overlay(self.data_dir, settings, self.check_settings)
 
     def telemetry(self) -> dict:
         return {"health": board_health()}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from runtime.errors import EdgeAvatarError
+from runtime.shared.errors import EdgeAvatarError
 
 
 class FleetError(EdgeAvatarError):

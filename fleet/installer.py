@@ -22,8 +22,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Protocol
 
+from runtime.shared.durable_files import fsync_dir, point_link_atomic, read_json, write_json_atomic
+
 from .bundle_verifier import BundleVerifier
-from runtime.durable_files import fsync_dir, point_link_atomic, read_json, write_json_atomic
 from .errors import BundleRejected
 from .failpoints import failpoint
 

@@ -21,7 +21,7 @@ os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 
-from hw_tests.board_profile import detect_board, load_board  # noqa: E402
+from runtime.board.profile import detect_board, load_board
 
 CATEGORIES = ("audio", "display", "panel", "compute", "thermal", "storage", "system")
 FAULTS = ("slow-controller", "dead-mic")

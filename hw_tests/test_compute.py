@@ -9,8 +9,8 @@ import time
 
 import pytest
 
-from runtime.config import DEMO_QUESTION
-from runtime.models import ModelCatalog
+from runtime.composition.config import DEMO_QUESTION
+from runtime.models.manifest import ModelCatalog
 
 
 @pytest.mark.compute
@@ -25,7 +25,7 @@ def test_every_installed_model_matches_its_manifest():
 @pytest.mark.compute
 def test_speech_engines_real_time_factors(measure):
     from runtime.audio.sources import read_wav
-    from runtime.backends import make_recognizer, make_synthesizer
+    from runtime.composition.backends import make_recognizer, make_synthesizer
     catalog = ModelCatalog.load()
     audio = read_wav(DEMO_QUESTION)
     recognizer = make_recognizer(catalog, "en")
@@ -49,6 +49,7 @@ SETTLE_S = 8.0
 
 def _question_after_silence(path):
     import wave
+
     from runtime.audio.sources import read_wav
     audio = read_wav(DEMO_QUESTION).converted(channels=1)
     with wave.open(str(path), "wb") as out:
@@ -77,7 +78,8 @@ def test_the_kiosks_own_int8_models_run_within_budget(measure):
     """Lip sync from audio runs once per 10 ms of speech and the face detector a few times a second:
     one inference each, on one thread of the board's TFLite backend."""
     import numpy as np
-    from runtime.inference import choose_backend
+
+    from runtime.models.inference import choose_backend
     catalog = ModelCatalog.load()
     backend = choose_backend()
     for model_id, budget in (("audio-visemes-int8", "lipsync_frame_ms_max"),

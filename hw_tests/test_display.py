@@ -8,9 +8,9 @@ import time
 import pytest
 
 from runtime.avatar.rig_animator import AvatarMode, Inputs, RigAnimator
-from runtime.avatar_view import open_rig
-from runtime.panel_profile import load_profile
-from runtime.renderer.rig_renderer import RigRenderer
+from runtime.display.avatar_view import open_rig
+from runtime.display.panel_profile import load_profile
+from runtime.display.renderer.rig_renderer import RigRenderer
 
 VISEMES = ("aa", "E", "PP", "oh", "SS", "ih", "sil")
 

@@ -9,8 +9,8 @@ import pytest
 
 from firmware_bridge.health import HealthProbe
 from runtime.avatar.rig_animator import AvatarMode, Inputs, RigAnimator
-from runtime.avatar_view import open_rig
-from runtime.renderer.rig_renderer import RigRenderer
+from runtime.display.avatar_view import open_rig
+from runtime.display.renderer.rig_renderer import RigRenderer
 
 
 @pytest.mark.thermal
@@ -23,8 +23,8 @@ def test_soak_under_full_load(pytestconfig, measure):
     stop = threading.Event()
 
     def synthesise():
-        from runtime.backends import make_synthesizer
-        from runtime.models import ModelCatalog
+        from runtime.composition.backends import make_synthesizer
+        from runtime.models.manifest import ModelCatalog
         tts = make_synthesizer(ModelCatalog.load(), "en")
         while not stop.is_set():
             for _ in tts.synthesize("Welcome! The museum opens at nine and closes at five."):

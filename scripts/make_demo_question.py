@@ -12,8 +12,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from runtime.audio.chunk import AudioChunk  # noqa: E402
-from runtime.backends import make_synthesizer  # noqa: E402
-from runtime.models import ModelCatalog  # noqa: E402
+from runtime.composition.backends import make_synthesizer
+from runtime.models.manifest import ModelCatalog
 
 QUESTION = "What time does the museum open?"
 OUT = Path(__file__).resolve().parents[1] / "runtime" / "content" / "default" / "demo_question.wav"

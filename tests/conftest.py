@@ -40,13 +40,13 @@ def mall_pack_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def catalog():
-    from runtime.models import ModelCatalog
+    from runtime.models.manifest import ModelCatalog
     return ModelCatalog.load()
 
 
 @pytest.fixture(scope="session")
 def piper_en(catalog):
-    from runtime.backends import make_synthesizer
+    from runtime.composition.backends import make_synthesizer
     return make_synthesizer(catalog, "en", deterministic=True)
 
 

@@ -11,12 +11,12 @@ import pygame
 import pytest
 
 from runtime.avatar.rig_animator import AvatarMode, Inputs, RigAnimator
-from runtime.avatar_view import open_rig
-from runtime.config import KioskConfig
-from runtime.errors import ConfigError
-from runtime.renderer.ai_label import TEXT_ZH, AiLabel, find_cjk_font
-from runtime.renderer.rig_renderer import RigRenderer
-from runtime.settings_file import load_settings
+from runtime.composition.config import KioskConfig
+from runtime.composition.settings_file import load_settings
+from runtime.display.avatar_view import open_rig
+from runtime.display.renderer.ai_label import TEXT_ZH, AiLabel, find_cjk_font
+from runtime.display.renderer.rig_renderer import RigRenderer
+from runtime.shared.errors import ConfigError
 
 CLI = [sys.executable, "-m", "runtime"]
 

@@ -10,7 +10,7 @@ import pytest
 from runtime.audio.chunk import AudioChunk
 from runtime.audio.sinks import NullSink, WavFileSink
 from runtime.audio.sources import WavFileSource, read_wav
-from runtime.errors import AudioInputError
+from runtime.shared.errors import AudioInputError
 from tests.conftest import write_wav
 
 

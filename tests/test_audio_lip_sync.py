@@ -12,11 +12,11 @@ import numpy as np
 import pytest
 
 from runtime.audio.sinks import NullSink
-from runtime.inference import choose_backend
 from runtime.lipsync.audio_visemes import load_audio_visemes
-from runtime.models import ModelCatalog
-from runtime.speech_output import SpeechOutput
-from runtime.visemes import VisemeTrack
+from runtime.lipsync.visemes import VisemeTrack
+from runtime.models.inference import choose_backend
+from runtime.models.manifest import ModelCatalog
+from runtime.speaking.speech_output import SpeechOutput
 
 pytestmark = pytest.mark.slow
 # Not in the recipe's sentences (templates, pack answers, dictionary words): new text.

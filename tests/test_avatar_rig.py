@@ -20,8 +20,8 @@ from runtime.avatar.lip_sync_offset import offsets
 from runtime.avatar.mouth_shapes import VISEMES, shape_for
 from runtime.avatar.rig_animator import AvatarMode, Inputs, RigAnimator
 from runtime.avatar.rig_loader import check_rig, load_rig
-from runtime.avatar_view import open_rig
-from runtime.renderer.rig_renderer import RigRenderer
+from runtime.display.avatar_view import open_rig
+from runtime.display.renderer.rig_renderer import RigRenderer
 
 CLI = [sys.executable, "-m", "runtime"]
 GOLDEN = Path(__file__).parent / "data" / "avatar_sheet_golden.png"

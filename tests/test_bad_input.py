@@ -14,18 +14,19 @@ from runtime.asr.base import ScriptedRecognizer
 from runtime.audio.chunk import AudioChunk
 from runtime.audio.sinks import NullSink
 from runtime.audio.sources import WavFileSource
-from runtime.avatar_view import AvatarView
+from runtime.conversation.kiosk import Kiosk
 from runtime.dialogue.content_pack import load_content_pack
 from runtime.dialogue.responder import Responder
-from runtime.endpointing import Endpointer
-from runtime.errors import ModelError
-from runtime.kiosk import Kiosk
-from runtime.listener import Listener
-from runtime.models import ModelCatalog, sha256_file
-from runtime.renderer.display import HeadlessDisplay
-from runtime.speech_output import SpeechOutput
+from runtime.display.avatar_view import AvatarView
+from runtime.display.renderer.display import HeadlessDisplay
+from runtime.listening.listener import Listener
+from runtime.listening.vad import EnergyVad
+from runtime.models.manifest import ModelCatalog
+from runtime.shared.durable_files import sha256_file
+from runtime.shared.errors import ModelError
+from runtime.speaking.speech_output import SpeechOutput
 from runtime.tts.base import ToneSynthesizer
-from runtime.vad import EnergyVad
+from runtime.turn_taking.endpointing import Endpointer
 from tests.conftest import write_wav
 
 CLI = [sys.executable, "-m", "runtime"]

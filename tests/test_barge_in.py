@@ -14,19 +14,19 @@ from runtime.audio.linear_echo import make_linear_echo
 from runtime.audio.room_sim import EchoLoopSource, room_impulse_response
 from runtime.audio.sinks import NullSink
 from runtime.audio.sources import WavFileSource
-from runtime.avatar_view import AvatarView
-from runtime.barge_in import BargeInConfig, BargeInDetector, Decision
-from runtime.barge_in_control import BargeInControl
+from runtime.conversation.kiosk import Kiosk
 from runtime.dialogue.content_pack import load_content_pack
 from runtime.dialogue.responder import Responder
-from runtime.endpointing import EndpointConfig, Endpointer
-from runtime.events import TurnEnd
-from runtime.kiosk import Kiosk
-from runtime.listener import Listener
-from runtime.renderer.display import HeadlessDisplay
-from runtime.speech_output import SpeechOutput
+from runtime.display.avatar_view import AvatarView
+from runtime.display.renderer.display import HeadlessDisplay
+from runtime.listening.listener import Listener
+from runtime.listening.vad import SileroVad
+from runtime.speaking.speech_output import SpeechOutput
 from runtime.tts.base import ToneSynthesizer
-from runtime.vad import SileroVad
+from runtime.turn_taking.barge_in import BargeInConfig, BargeInDetector, Decision
+from runtime.turn_taking.barge_in_control import BargeInControl
+from runtime.turn_taking.endpointing import EndpointConfig, Endpointer
+from runtime.turn_taking.events import TurnEnd
 from tests.conftest import write_wav
 
 pytestmark = pytest.mark.slow
@@ -146,7 +146,7 @@ def test_a_turn_that_ends_while_the_avatar_is_paused_is_judged_by_its_words(tran
     complete-sounding phrase) before the detector's 0.35 s release asks for its words: the ended
     turn's words decide: a cue word, two words of meaning, or a question the venue answers. A
     backchannel, or the avatar's own words, leave it paused to resume."""
-    from runtime.barge_in_control import BargeInControl
+    from runtime.turn_taking.barge_in_control import BargeInControl
     avatar = _TalkingAvatar()
     control = BargeInControl(BargeInConfig(initial_coupling_db=-30.0), avatar,
                              asks=lambda words: any(w in words for w in ("parking", "cinema", "member")))
@@ -327,6 +327,6 @@ def test_a_visitor_who_only_paused_goes_on_over_the_answer_and_the_whole_sentenc
     ("where is the cinema exit", True), ("不是", True), ("等一下", True), ("停车场在哪", True),
 ])
 def test_backchannels_are_told_from_words_that_interrupt(heard, interrupting):
-    from runtime.backchannel_words import interrupts
+    from runtime.turn_taking.backchannel_words import interrupts
     assert interrupts(heard) is interrupting
     assert not interrupts("the cinema floor", avatar_text="The cinema is on the third floor.")  # its echo

@@ -9,9 +9,21 @@ import pytest
 from firmware_bridge.client import BridgeError, PanelBridge
 from firmware_bridge.controller import Faults
 from firmware_bridge.link import LinkConfig
-from firmware_bridge.messages import (Ack, GetStatus, GetTemperature, GetVersion, PresenceEvent, SetBrightness,
-                                      SetFactoryTest, SetFanSpeed, SetMode, SetPower, Status, Temperature,
-                                      Version)
+from firmware_bridge.messages import (
+    Ack,
+    GetStatus,
+    GetTemperature,
+    GetVersion,
+    PresenceEvent,
+    SetBrightness,
+    SetFactoryTest,
+    SetFanSpeed,
+    SetMode,
+    SetPower,
+    Status,
+    Temperature,
+    Version,
+)
 from firmware_bridge.simulator import PtySimulator
 
 
@@ -170,8 +182,9 @@ def test_loop_url_is_a_transport_too():
 
 def test_the_kiosk_side_keeps_going_while_the_controller_is_unplugged(link):
     import datetime as dt
-    from runtime.panel_session import PanelSession
-    from runtime.presence import PresenceConfig, PresencePolicy
+
+    from runtime.composition.panel_session import PanelSession
+    from runtime.surroundings.presence import PresenceConfig, PresencePolicy
     sim, bridge, _ = link
     panel = PanelSession(PresencePolicy(PresenceConfig(schedule=(("00:00", 80),), dim_after_s=10)),
                          lambda: dt.time(12, 0), bridge=bridge)

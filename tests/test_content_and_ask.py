@@ -8,10 +8,10 @@ import sys
 
 import pytest
 
-from runtime.config import DEFAULT_CONTENT
+from runtime.composition.config import DEFAULT_CONTENT
 from runtime.dialogue.content_pack import check_content_pack, load_content_pack
 from runtime.dialogue.responder import Responder
-from runtime.errors import ContentError, LanguageError
+from runtime.shared.errors import ContentError, LanguageError
 
 CLI = [sys.executable, "-m", "runtime"]
 

@@ -12,17 +12,17 @@ from runtime.asr.base import ScriptedRecognizer
 from runtime.audio.chunk import AudioChunk
 from runtime.audio.sinks import NullSink
 from runtime.audio.sources import WavFileSource
-from runtime.avatar_view import AvatarView
+from runtime.conversation.kiosk import Kiosk, LanguageBackends
 from runtime.dialogue.content_pack import load_content_pack
 from runtime.dialogue.responder import Responder
-from runtime.endpointing import Endpointer
-from runtime.kiosk import Kiosk, LanguageBackends
-from runtime.listener import Listener
-from runtime.renderer.display import HeadlessDisplay
-from runtime.speech_output import SpeechOutput
+from runtime.display.avatar_view import AvatarView
+from runtime.display.renderer.display import HeadlessDisplay
+from runtime.listening.listener import Listener
+from runtime.listening.vad import EnergyVad
+from runtime.speaking.speech_output import SpeechOutput
 from runtime.tts.base import ToneSynthesizer
 from runtime.tts.espeak_tts import EspeakSynthesizer
-from runtime.vad import EnergyVad
+from runtime.turn_taking.endpointing import Endpointer
 from tests.conftest import write_wav
 from tests.test_end_to_end import run_cli
 
@@ -77,7 +77,7 @@ def test_kiosk_switches_recogniser_and_voice_when_the_visitor_asks(mall_pack_dir
 
 def test_answer_cues_play_when_their_words_are_heard(tmp_path):
     """The museum greeting starts with [wave], the goodbye with [bow]: the avatar plays each as it is heard."""
-    from runtime.config import DEFAULT_CONTENT
+    from runtime.composition.config import DEFAULT_CONTENT
     source = WavFileSource(_tones(tmp_path, 2), paced=False)
     speech = SpeechOutput({"en": ToneSynthesizer()}, NullSink(16000), source.now, time.perf_counter)
     view = AvatarView(HeadlessDisplay(135, 240))

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from runtime.config import DEFAULT_CONTENT
+from runtime.composition.config import DEFAULT_CONTENT
 from runtime.dialogue.answer_text import split_cues
 from runtime.dialogue.content_pack import check_content_pack, load_content_pack
 from runtime.dialogue.responder import Responder
 from runtime.dialogue.session import Kind
-from runtime.presence import ActionKind, PresencePolicy
+from runtime.surroundings.presence import ActionKind, PresencePolicy
 
 from .test_interaction_log_and_content_cli import CLI
 

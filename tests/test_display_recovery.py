@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pygame
 
-from runtime.renderer.display import WindowDisplay
+from runtime.display.renderer.display import WindowDisplay
 
 
 def _frame(colour) -> pygame.Surface:

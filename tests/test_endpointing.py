@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from runtime.endpointing import EndpointConfig, Endpointer, EndpointKind
-from runtime.errors import ConfigError
+from runtime.shared.errors import ConfigError
+from runtime.turn_taking.endpointing import EndpointConfig, Endpointer, EndpointKind
 
 FRAME = 0.032
 
@@ -76,7 +76,7 @@ def test_bad_settings_are_refused_with_the_field_name():
 
 
 def test_a_visitor_who_stops_on_um_or_mid_phrase_is_given_the_long_silence():
-    from runtime.turn_hints import EndHint
+    from runtime.turn_taking.turn_hints import EndHint
     cfg = EndpointConfig(end_silence_s=0.6, quick_end_silence_s=0.3, hesitation_end_silence_s=1.2)
     ep = Endpointer(cfg)
     events = feed(ep, [(0.8, 0.9), (0.9, 0.0), (0.6, 0.9), (0.4, 0.0)], complete=EndHint.HESITATING)
@@ -99,7 +99,7 @@ def test_a_visitor_who_stops_on_um_or_mid_phrase_is_given_the_long_silence():
     ("blue sky today", "none"), ("", "none"),
 ])
 def test_the_words_so_far_say_whether_the_visitor_is_done(partial, hint):
-    from runtime.turn_hints import end_hint
+    from runtime.turn_taking.turn_hints import end_hint
     known = {"where is the cinema", "电影院在哪里", "where is the cinema and", "what time does", "can i borrow",
              "i lost", "i'm lost", "where can i"}
     assert end_hint(partial, lambda text: text in known).value == hint
@@ -109,7 +109,7 @@ def test_words_the_recogniser_made_up_from_the_silence_do_not_count():
     """Pocketsphinx, given 0.35 s of a quiet hall after "what time does", heard "…does greek": a
     word that begins after the visitor stopped, or a sliver too short to be a word, is not theirs."""
     from runtime.asr.base import TimedWord
-    from runtime.turn_hints import end_hint, said_words
+    from runtime.turn_taking.turn_hints import end_hint, said_words
     words = [TimedWord("what", 0.30, 0.46), TimedWord("time", 0.47, 0.76), TimedWord("does", 0.77, 1.01),
              TimedWord("greek", 1.06, 1.30)]
     assert said_words(words, speech_end=1.04) == "what time does"

@@ -11,9 +11,9 @@ import pytest
 from fleet.admin import FleetAdmin
 from fleet.broker import BrokerConfig
 from fleet.simulator import FleetSimulator
-from runtime.cli import main as cli_main
-from tests.fleet_fixtures import keys, panel_bundle
+from runtime.cli.main import main as cli_main
 from tests.fleet_brokers import BROKERS, fleet_broker
+from tests.fleet_fixtures import keys, panel_bundle
 
 
 @pytest.fixture(scope="module", params=BROKERS)

@@ -17,8 +17,9 @@ from fleet.broker import BrokerConfig, make_client
 from fleet.bundle_keys import generate_keypair
 from fleet.device_control import StandaloneControl
 from fleet.health_check import SelfTestHealthCheck
-from tests.fleet_fixtures import RecordingHealthCheck, keys, panel_bundle
+from runtime.composition.settings_file import check_settings_file
 from tests.fleet_brokers import BROKERS, fleet_broker
+from tests.fleet_fixtures import RecordingHealthCheck, keys, panel_bundle
 
 
 @pytest.fixture(scope="module", params=BROKERS)
@@ -41,7 +42,7 @@ def fleet(broker, tmp_path):
         def agent(self, name, health=None, groups=None, **kw):
             device = f"{name}-{tag}"
             a = MqttAgent(Identity(device, tuple(groups or (self.group,)), "Mall A"), broker, tmp_path / device,
-                          trusted, StandaloneControl(tmp_path / device), health or RecordingHealthCheck(), **kw)
+                          trusted, StandaloneControl(tmp_path / device, check_settings=check_settings_file), health or RecordingHealthCheck(), **kw)
             a.start()
             agents.append(a)
             return a
@@ -207,7 +208,7 @@ def test_commands_answer_with_result_codes(broker, fleet):
 
 
 def test_admin_rollback_and_config_set_from_the_command_line(broker, fleet, capsys):
-    from runtime.cli import main as cli_main
+    from runtime.cli.main import main as cli_main
     a = fleet.agent("kiosk")
     device = a.core.id.device_id
     url = f"mqtt://{broker.host}:{broker.port}"

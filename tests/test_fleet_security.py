@@ -16,7 +16,6 @@ from pathlib import Path
 import pytest
 
 import fleet
-
 from fleet import topics as T
 from fleet.acl import render_acl
 from fleet.admin import FleetAdmin
@@ -24,7 +23,7 @@ from fleet.agent import MqttAgent
 from fleet.agent_core import Identity
 from fleet.broker import BrokerConfig, make_client
 from fleet.device_control import StandaloneControl
-from runtime.cli import main as cli_main
+from runtime.cli.main import main as cli_main
 from tests.fleet_fixtures import RecordingHealthCheck, keys, panel_bundle
 from tests.mosquitto import free_port
 from tests.tls_certs import ThrowawayCA

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from hw_tests.board_profile import detect_board, list_boards, load_board
 from hw_tests.tone import clipped_fraction, delay_seconds, dominant_frequency, tone
+from runtime.board.profile import detect_board, list_boards, load_board
 
 
 def test_frequency_delay_and_clipping_of_a_recorded_tone():

@@ -97,7 +97,7 @@ def test_the_submission_is_published_to_the_fleet_broker_and_shown_by_fleet_stat
         from fleet.agent_core import Identity
         from fleet.broker import BrokerConfig
         from fleet.device_control import StandaloneControl
-        from runtime.cli import main as cli_main
+        from runtime.cli.main import main as cli_main
         from tests.fleet_fixtures import RecordingHealthCheck, keys
         _, _, trusted = keys(tmp_path)
         agent = MqttAgent(Identity("kiosk-0042"), BrokerConfig.from_args(url), tmp_path / "data", trusted,

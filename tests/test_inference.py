@@ -15,12 +15,19 @@ import pytest
 
 from runtime.audio.chunk import AudioChunk
 from runtime.audio.sources import read_wav
-from runtime.errors import ModelError
-from runtime.inference import choose_backend
-from runtime.inference.base import TensorSpec
-from runtime.lipsync.audio_visemes import (CONTEXT, LOOKAHEAD_S, MODEL_ID, AudioVisemes, AudioVisemeStream,
-                                           load_audio_visemes)
-from runtime.models import ModelCatalog, sha256_file
+from runtime.lipsync.audio_visemes import (
+    CONTEXT,
+    LOOKAHEAD_S,
+    MODEL_ID,
+    AudioVisemes,
+    AudioVisemeStream,
+    load_audio_visemes,
+)
+from runtime.models.inference import choose_backend
+from runtime.models.inference.base import TensorSpec
+from runtime.models.manifest import ModelCatalog
+from runtime.shared.durable_files import sha256_file
+from runtime.shared.errors import ModelError
 
 LIBRIVOX = Path(__file__).resolve().parents[2] / "shared" / "speech" / "librivox-en"
 EXPECTED_BACKEND = os.environ.get("EDGE_AVATAR_TFLITE_BACKEND", "litert")
@@ -55,7 +62,7 @@ def test_int8_scales_are_applied_in_one_place():
 
 
 def test_the_backend_is_chosen_once_and_logged(caplog):
-    with caplog.at_level(logging.INFO, logger="runtime.inference.selection"):
+    with caplog.at_level(logging.INFO, logger="runtime.models.inference.selection"):
         backend = choose_backend()
     assert backend.name == EXPECTED_BACKEND
     assert f"inference backend: {EXPECTED_BACKEND}" in caplog.text
@@ -138,6 +145,7 @@ def test_the_manifest_tells_the_truth_about_every_model(backend):
     """Every entry says what it is (size, shapes, quantization, licence, provenance, accuracy); for
     each installed one the size is the files' size, and a TFLite model's tensors are as declared."""
     import yaml
+
     from models_quantized import MANIFEST
     raw = {m["id"]: m for m in yaml.safe_load(MANIFEST.read_text())["models"]}
     catalog = ModelCatalog.load()

@@ -10,7 +10,7 @@ import pytest
 
 from runtime.dialogue.content_pack import load_content_pack
 from runtime.dialogue.pack_examples import run_pack_examples
-from runtime.interaction_log import InteractionLog
+from runtime.ops.interaction_log import InteractionLog
 
 CLI = [sys.executable, "-m", "runtime"]
 TURN = {"lang": "en", "transcript": "where is the cinema", "intent": "cinema", "pack": "mall-demo",

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from runtime.barge_in import BargeInConfig, BargeInDetector, Decision
+from runtime.turn_taking.barge_in import BargeInConfig, BargeInDetector, Decision
 
 
 def test_a_rise_of_the_linear_filters_residual_pauses_before_the_vad_is_sure():
@@ -32,7 +32,7 @@ def test_a_rise_of_the_linear_filters_residual_pauses_before_the_vad_is_sure():
 
 
 def test_the_linear_rise_is_quiet_in_an_answers_first_moments_and_never_learns_a_voice():
-    from runtime.barge_in import LinearRise
+    from runtime.turn_taking.barge_in import LinearRise
     rise = LinearRise(rise_db=6.0, min_dbfs=-35.0, settle_s=0.4)
     # The avatar's first loud syllable rises over nothing: not a visitor.
     assert [rise.frame(i * 0.032, -25.0 if i == 2 else -40.0, True) for i in range(10)] == [False] * 10
@@ -58,7 +58,7 @@ def test_a_visitor_who_goes_on_talking_as_the_avatar_goes_on_shows_at_once():
     """"Wait, … how much is parking?": the avatar paused for "Wait," and went on in the visitor's
     pause. What its voice left before the pause still holds; the first 0.4 s after going on are not
     learned anew (they would take the visitor's voice for the avatar's echo)."""
-    from runtime.barge_in import LinearRise
+    from runtime.turn_taking.barge_in import LinearRise
     for held in (True, False):
         rise = LinearRise(rise_db=6.0, min_dbfs=-35.0, settle_s=0.4)
         for i in range(30):                            # ~1 s of the avatar: residual -40 dBFS

@@ -7,11 +7,11 @@ from __future__ import annotations
 import numpy as np
 
 from runtime.audio.chunk import AudioChunk
-from runtime.endpointing import EndpointConfig, Endpointer
-from runtime.events import RunEvent
-from runtime.level_gate import LevelGate
-from runtime.listener import TAIL_S, Listener
-from runtime.vad import EnergyVad
+from runtime.listening.level_gate import LevelGate
+from runtime.listening.listener import TAIL_S, Listener
+from runtime.listening.vad import EnergyVad
+from runtime.turn_taking.endpointing import EndpointConfig, Endpointer
+from runtime.turn_taking.events import RunEvent
 
 FRAME = 0.032
 

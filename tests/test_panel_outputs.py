@@ -14,11 +14,11 @@ import pygame
 import pytest
 
 from runtime.avatar.rig_animator import AvatarMode, Inputs, RigAnimator
-from runtime.avatar_view import open_rig
-from runtime.errors import ConfigError
-from runtime.outputs.interleave import LenticularCalibration, view_map
-from runtime.outputs.panel_outputs import make_output
-from runtime.panel_profile import PanelProfile, list_profiles, load_profile
+from runtime.display.avatar_view import open_rig
+from runtime.display.outputs.interleave import LenticularCalibration, view_map
+from runtime.display.outputs.panel_outputs import make_output
+from runtime.display.panel_profile import PanelProfile, list_profiles, load_profile
+from runtime.shared.errors import ConfigError
 
 CLI = [sys.executable, "-m", "runtime"]
 
@@ -215,8 +215,8 @@ def test_looking_glass_native_interleave_from_its_calibration_file(rig, tmp_path
 
 
 def test_the_kiosk_view_renders_through_the_panel_profile(tmp_path):
-    from runtime.avatar_view import AvatarView
-    from runtime.renderer.display import HeadlessDisplay
+    from runtime.display.avatar_view import AvatarView
+    from runtime.display.renderer.display import HeadlessDisplay
     view = AvatarView(HeadlessDisplay(256, 256), tmp_path / "frames", frame_every_s=0.1,
                       panel=load_profile("led-fan-1024"))
     assert view.output is not None and view.output.name == "led-fan"
@@ -241,7 +241,7 @@ def test_stereo_layouts(rig, fmt, half, size, second_at):
 
 
 def test_view_size_is_known_from_the_profile_alone(rig):
-    from runtime.outputs.panel_outputs import view_size
+    from runtime.display.outputs.panel_outputs import view_size
     for name in list_profiles():
         profile = load_profile(name)
         assert view_size(profile) == make_output(rig, profile).view_size, name

@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from runtime.errors import ConfigError
-from runtime.panel_profile import list_profiles, load_profile
+from runtime.display.panel_profile import list_profiles, load_profile
+from runtime.shared.errors import ConfigError
 
 
 def test_every_shipped_profile_loads():
@@ -36,10 +36,9 @@ def test_bad_profiles_name_file_line_and_field(tmp_path):
 def test_the_controller_mode_follows_the_panel_profile(profile, mode, tmp_path):
     from firmware_bridge.client import PanelBridge
     from firmware_bridge.simulator import PtySimulator
-    from runtime.app import open_surroundings
-    from runtime.config import KioskConfig
+    from runtime.composition.app import open_surroundings
+    from runtime.composition.config import DEFAULT_CONTENT, KioskConfig
     from runtime.dialogue.content_pack import load_content_pack
-    from runtime.config import DEFAULT_CONTENT
     sim = PtySimulator()
     sim.model.state.mode = 1 - mode
     cfg = KioskConfig(input="x.wav", output="null", display="headless", panel=profile, panel_port=sim.path)

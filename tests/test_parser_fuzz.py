@@ -13,8 +13,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from runtime.config import DEFAULT_CONTENT, KioskConfig
-from runtime.errors import EdgeAvatarError
+from runtime.composition.config import DEFAULT_CONTENT, KioskConfig
+from runtime.shared.errors import EdgeAvatarError
 
 values = st.recursive(st.none() | st.booleans() | st.integers(-10**6, 10**6) | st.floats(allow_nan=False, width=32)
                       | st.text(max_size=12), lambda inner: st.lists(inner, max_size=3)
@@ -92,7 +92,7 @@ def test_avatar_packs(avatar_copy, muts):
 @given(st.sampled_from(["portrait-1080x1920", "lenticular-8view-1080x1920", "looking-glass-portrait-native",
                         "pyramid-1080", "led-fan-1024"]), mutations)
 def test_panel_profiles(tmp_path_factory, name, muts):
-    from runtime.panel_profile import PANELS_DIR, load_profile
+    from runtime.display.panel_profile import PANELS_DIR, load_profile
     folder = tmp_path_factory.mktemp("panel")
     file = folder / f"{name}.yaml"
     _check(lambda: load_profile(str(file)), folder, file,
@@ -102,7 +102,7 @@ def test_panel_profiles(tmp_path_factory, name, muts):
 @FUZZ
 @given(mutations)
 def test_settings_files(tmp_path_factory, muts):
-    from runtime.settings_file import load_settings
+    from runtime.composition.settings_file import load_settings
     folder = tmp_path_factory.mktemp("settings")
     original = {"lang": "en", "panel": "pyramid-1080", "volume": 0.5, "barge_in": True, "seed": 3,
                 "endpoint": {"min_silence_ms": 300}}

@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from runtime.errors import ConfigError
-from runtime.presence import ActionKind, FrameRateGovernor, PresenceConfig, PresencePolicy
+from runtime.shared.errors import ConfigError
+from runtime.surroundings.presence import ActionKind, FrameRateGovernor, PresenceConfig, PresencePolicy
 
 NOON = dt.time(12, 0)
 

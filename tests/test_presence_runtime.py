@@ -14,19 +14,19 @@ from runtime.asr.base import ScriptedRecognizer
 from runtime.audio.chunk import AudioChunk
 from runtime.audio.sinks import NullSink
 from runtime.audio.sources import WavFileSource
-from runtime.avatar_view import AvatarView
-from runtime.config import DEFAULT_CONTENT
+from runtime.composition.config import DEFAULT_CONTENT
+from runtime.composition.panel_session import PanelSession
+from runtime.conversation.kiosk import Kiosk
 from runtime.dialogue.content_pack import load_content_pack
 from runtime.dialogue.responder import Responder
-from runtime.endpointing import Endpointer
-from runtime.kiosk import Kiosk
-from runtime.listener import Listener
-from runtime.panel_session import PanelSession
-from runtime.presence import PresenceConfig, PresencePolicy
-from runtime.renderer.display import HeadlessDisplay
-from runtime.speech_output import SpeechOutput
+from runtime.display.avatar_view import AvatarView
+from runtime.display.renderer.display import HeadlessDisplay
+from runtime.listening.listener import Listener
+from runtime.listening.vad import EnergyVad
+from runtime.speaking.speech_output import SpeechOutput
+from runtime.surroundings.presence import PresenceConfig, PresencePolicy
 from runtime.tts.base import ToneSynthesizer
-from runtime.vad import EnergyVad
+from runtime.turn_taking.endpointing import Endpointer
 from tests.conftest import write_wav
 
 
@@ -77,7 +77,7 @@ def test_a_visitor_arriving_is_greeted_looked_at_and_the_panel_set_up(tmp_path):
 
 def test_a_throttling_board_lowers_the_frame_rate_then_recovers():
     from firmware_bridge.health import HealthSample, Throttling
-    from runtime.presence import FrameRateGovernor
+    from runtime.surroundings.presence import FrameRateGovernor
 
     class FakeProbe:
         throttled = True

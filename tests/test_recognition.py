@@ -9,10 +9,10 @@ import pytest
 
 from runtime.asr.scoring import wer
 from runtime.audio.sources import read_wav
-from runtime.backends import make_recognizer
-from runtime.errors import LanguageError
-from runtime.transcribe import transcribe_file
-from runtime.vad import make_vad
+from runtime.composition.backends import make_recognizer
+from runtime.listening.transcribe import transcribe_file
+from runtime.listening.vad import make_vad
+from runtime.shared.errors import LanguageError
 from tests.conftest import LIBRIVOX, write_wav
 
 pytestmark = pytest.mark.slow
@@ -92,7 +92,7 @@ def test_pocketsphinx_times_its_partial_words_on_the_visitors_speech(catalog, sp
     """The end-of-turn hint drops words that begin after the visitor stopped: that needs the
     engine's word times to line up with the audio it was given."""
     from runtime.audio.chunk import AudioChunk
-    from runtime.turn_hints import said_words
+    from runtime.turn_taking.turn_hints import said_words
     audio, [(first, last)] = speak(["What time does the mall open?"], gap_s=0.4, lead_s=0.3)
     recognizer = make_recognizer(catalog, "en")
     recognizer.start()

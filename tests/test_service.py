@@ -8,11 +8,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-from runtime.cli import main as cli_main
-from runtime.config import DEMO_QUESTION
-from runtime.service.notifier import NullNotifier, SystemdNotifier, make_notifier
-from runtime.service.staff_status import judge, render
-from runtime.service.unit_file import UnitOptions, render_unit
+from runtime.cli.main import main as cli_main
+from runtime.composition.config import DEMO_QUESTION
+from runtime.ops.service.notifier import NullNotifier, SystemdNotifier, make_notifier
+from runtime.ops.service.staff_status import judge, render
+from runtime.ops.service.unit_file import UnitOptions, render_unit
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from runtime.audio.sinks import NullSink
-from runtime.speech_output import SpeechOutput
+from runtime.speaking.speech_output import SpeechOutput
 from runtime.tts.base import ToneSynthesizer
 from runtime.tts.clauses import split_for_speech
 
@@ -42,8 +42,8 @@ def test_a_held_answer_plays_only_when_released_and_a_dropped_one_never():
 
 @pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng comes from apt (scripts/setup.sh)")
 def test_mandarin_falls_back_to_espeak_with_a_loudness_driven_mouth():
-    from runtime.backends import make_synthesizer
-    from runtime.models import ModelCatalog
+    from runtime.composition.backends import make_synthesizer
+    from runtime.models.manifest import ModelCatalog
     synth = make_synthesizer(ModelCatalog.load(), "zh")
     assert synth.name == "espeak-ng"
     speech = SpeechOutput({"zh": synth}, NullSink(synth.rate), lambda: 1.0, time.perf_counter)
@@ -80,7 +80,7 @@ def test_the_fleets_volume_turns_the_answer_down_and_it_is_still_spoken():
 
 def test_a_paused_answer_goes_on_from_the_start_of_the_word_it_was_in(piper_en):
     """Piper's word times: the avatar pauses mid-word for an "uh-huh" and picks up at that word."""
-    from runtime.speech_pause import word_start
+    from runtime.speaking.speech_pause import word_start
     now = [0.0]
     speech = SpeechOutput({"en": piper_en}, NullSink(piper_en.rate), lambda: now[0], time.perf_counter)
     u = speech.say("The cinema is on the third floor, next to the food court.", "en")

@@ -9,12 +9,12 @@ import pytest
 
 from runtime.audio.chunk import AudioChunk
 from runtime.audio.sinks import NullSink
-from runtime.barge_in import BargeInConfig, Decision
-from runtime.barge_in_control import BargeInControl
-from runtime.events import TurnEnd
-from runtime.speech_output import SpeechOutput
-from runtime.spoken_words import SpokenLog, text_from, words_in
+from runtime.speaking.speech_output import SpeechOutput
+from runtime.speaking.spoken_words import SpokenLog, text_from, words_in
 from runtime.tts.base import SpeechSegment, ToneSynthesizer
+from runtime.turn_taking.barge_in import BargeInConfig, Decision
+from runtime.turn_taking.barge_in_control import BargeInControl
+from runtime.turn_taking.events import TurnEnd
 
 PARKING = "Parking is on levels B1 and B2 and costs two euros an hour, the first half hour is free."
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import pytest
 
-from runtime import app as kiosk_app
-from runtime.asr.supervised import SupervisedRecognizer
 from runtime.asr.base import ScriptedRecognizer
-from runtime.config import KioskConfig
-from runtime.stage_health import StageHealth
+from runtime.asr.supervised import SupervisedRecognizer
+from runtime.composition import app as kiosk_app
+from runtime.composition.config import KioskConfig
+from runtime.ops.stage_health import StageHealth
 from tests.conftest import write_wav
 
 
@@ -137,8 +137,9 @@ class _VoiceThatDies:
 @pytest.mark.slow
 def test_a_voice_that_throws_is_replaced_by_espeak_for_the_answer_and_rebuilt(piper_en):
     import time as _time
+
     from runtime.audio.sinks import NullSink
-    from runtime.speech_output import SpeechOutput
+    from runtime.speaking.speech_output import SpeechOutput
     from runtime.tts.espeak_tts import EspeakSynthesizer
     from runtime.tts.supervised import SupervisedSynthesizer
     now = [0.0]
@@ -180,7 +181,8 @@ def test_live_the_models_load_behind_the_idling_avatar_and_an_early_question_is_
 def test_a_kiosk_whose_clock_is_not_yet_set_still_starts_and_answers(tmp_path, monkeypatch):
     """Boards without a battery-backed clock boot in 1970 until NTP answers (offline: maybe never)."""
     import datetime as dt
-    from runtime.config import DEMO_QUESTION
+
+    from runtime.composition.config import DEMO_QUESTION
     epoch = dt.datetime(1970, 1, 1, 0, 0, 42, tzinfo=dt.timezone.utc)
     monkeypatch.setattr(kiosk_app, "venue_now", lambda timezone: (lambda: epoch))
     report = kiosk_app.run_kiosk(KioskConfig(input=str(DEMO_QUESTION), output="null", display="headless",

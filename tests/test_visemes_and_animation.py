@@ -8,12 +8,11 @@ import pytest
 
 from runtime.audio.chunk import AudioChunk
 from runtime.avatar.clock import FixedStepClock
-from runtime.avatar.rig_animator import (BLINK_CLOSE_S, BLINK_CLOSED_S, BLINK_OPEN_S, AvatarMode, Inputs,
-                                         RigAnimator)
-from runtime.avatar_view import open_rig
-from runtime.renderer.rig_renderer import RigRenderer, mouth_open_pixels
+from runtime.avatar.rig_animator import BLINK_CLOSE_S, BLINK_CLOSED_S, BLINK_OPEN_S, AvatarMode, Inputs, RigAnimator
+from runtime.display.avatar_view import open_rig
+from runtime.display.renderer.rig_renderer import RigRenderer, mouth_open_pixels
+from runtime.lipsync.visemes import VISEMES, VisemeTrack, viseme_for
 from runtime.tts.base import PhonemeTiming
-from runtime.visemes import VISEMES, VisemeTrack, viseme_for
 
 
 @pytest.mark.parametrize("phoneme, viseme", [
@@ -97,7 +96,7 @@ def test_rendered_mouth_is_open_for_aa_and_closed_for_silence(rig):
     open_pose = run_animation(rig, 0, 0.2, viseme="aa", mode=AvatarMode.SPEAKING)[-1]
     closed_pose = run_animation(rig, 0, 0.2, viseme="sil", mode=AvatarMode.IDLE)[-1]
     surface = renderer.draw(open_pose)
-    assert mouth_open_pixels(surface, renderer.part_rect("mouth")) > 40
+    assert mouth_open_pixels(surface, renderer.part_rect("mouth"), rig.mouth_interior) > 40
     surface = renderer.draw(closed_pose)
-    assert mouth_open_pixels(surface, renderer.part_rect("mouth")) == 0
+    assert mouth_open_pixels(surface, renderer.part_rect("mouth"), rig.mouth_interior) == 0
     assert isinstance(renderer.surface, pygame.Surface)

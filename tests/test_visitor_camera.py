@@ -10,14 +10,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from runtime.inference import choose_backend
-from runtime.models import ModelCatalog
-from runtime.presence import ActionKind, PresencePolicy
-from runtime.vision.blazeface import Face, decode, letterbox
-from runtime.vision.camera import CameraError, StillFramesCamera
-from runtime.vision.face_detector import MODEL_ID, load_face_detector
-from runtime.vision.visitor_camera import VisitorCamera
-from runtime.vision.visitor_tracker import VisitorTracker
+from runtime.models.inference import choose_backend
+from runtime.models.manifest import ModelCatalog
+from runtime.surroundings.presence import ActionKind, PresencePolicy
+from runtime.surroundings.vision.blazeface import Face, decode, letterbox
+from runtime.surroundings.vision.camera import CameraError, StillFramesCamera
+from runtime.surroundings.vision.face_detector import MODEL_ID, load_face_detector
+from runtime.surroundings.vision.visitor_camera import VisitorCamera
+from runtime.surroundings.vision.visitor_tracker import VisitorTracker
 
 DATA = Path(__file__).parent / "data"
 
@@ -132,10 +132,10 @@ def test_a_camera_driver_error_is_logged_and_the_camera_reopened(detector, caplo
 
 
 def test_kiosk_settings_take_a_camera_and_refuse_nonsense(tmp_path):
-    from runtime.config import KioskConfig
-    from runtime.errors import ConfigError
-    from runtime.settings_file import load_settings
-    from runtime.vision.camera import open_camera
+    from runtime.composition.config import KioskConfig
+    from runtime.composition.settings_file import load_settings
+    from runtime.shared.errors import ConfigError
+    from runtime.surroundings.vision.camera import open_camera
     settings = tmp_path / "settings.yaml"
     settings.write_text("camera: opencv:1\nvoice_precision: int8\n")
     cfg = load_settings(settings, KioskConfig())

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from hw_tests.board_profile import list_boards, load_board
-from runtime.backends import make_synthesizer
-from runtime.board_defaults import BoardDefaults, resolve
-from runtime.models import ModelCatalog
+from runtime.board.defaults import BoardDefaults, resolve
+from runtime.board.profile import list_boards, load_board
+from runtime.composition.backends import make_synthesizer
+from runtime.models.manifest import ModelCatalog
 
 
 def test_each_board_profile_names_its_voice_precision_and_settings_win():

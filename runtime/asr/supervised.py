@@ -14,8 +14,9 @@ import logging
 import time
 from typing import Callable
 
+from runtime.ops.supervised_stage import FIRST_LOAD_WAIT_S, SupervisedStage
+
 from ..audio.chunk import AudioChunk
-from ..supervised_stage import FIRST_LOAD_WAIT_S, SupervisedStage
 from .base import Recognizer, TimedWord
 
 _LOGGER = logging.getLogger(__name__)

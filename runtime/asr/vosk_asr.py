@@ -6,8 +6,9 @@ import json
 import logging
 from pathlib import Path
 
+from runtime.shared.errors import AsrError, ModelError
+
 from ..audio.chunk import AudioChunk
-from ..errors import AsrError, ModelError
 from .base import ASR_RATE, TimedWord
 
 _LOGGER = logging.getLogger(__name__)

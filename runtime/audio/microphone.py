@@ -7,7 +7,8 @@ import queue
 import time
 from typing import Iterator
 
-from ..errors import AudioInputError
+from runtime.shared.errors import AudioInputError
+
 from .chunk import AudioChunk
 from .devices import close_stream, pick_device, quiet_stderr
 from .sources import CHUNK_SECONDS, PIPELINE_RATE, Clock

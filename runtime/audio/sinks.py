@@ -15,7 +15,8 @@ from typing import Protocol
 
 import numpy as np
 
-from ..errors import AudioOutputError
+from runtime.shared.errors import AudioOutputError
+
 from .chunk import AudioChunk
 
 _LOGGER = logging.getLogger(__name__)

@@ -12,7 +12,8 @@ import wave
 from pathlib import Path
 from typing import Callable, Iterator, Protocol
 
-from ..errors import AudioInputError
+from runtime.shared.errors import AudioInputError
+
 from .chunk import AudioChunk
 
 _LOGGER = logging.getLogger(__name__)

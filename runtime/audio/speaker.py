@@ -18,7 +18,8 @@ import time
 
 import numpy as np
 
-from ..errors import AudioOutputError
+from runtime.shared.errors import AudioOutputError
+
 from .chunk import AudioChunk
 from .devices import close_stream, pick_device, quiet_stderr
 from .microphone import StallWatch

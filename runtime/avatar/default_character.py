@@ -326,6 +326,7 @@ def rig_yaml(scale: float) -> str:
     rig = {
         "name": "Nova (edge-avatar default guide)",
         "canvas": [round(CANVAS[0] * s), round(CANVAS[1] * s)],
+        "mouth_interior": list(MOUTH_INTERIOR),
         "params": {"ParamHairSwing": {"min": -30, "max": 30, "default": 0},
                    "ParamEarringSwing": {"min": -40, "max": 40, "default": 0}},
         "parts": parts,

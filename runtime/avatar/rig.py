@@ -125,6 +125,7 @@ class Rig:
     expressions: dict[str, Expression]
     motions: dict[str, Motion]
     physics: tuple[Pendulum, ...]
+    mouth_interior: tuple[int, int, int] | None = None   # RGB of the open mouth's inside (a render probe)
 
     @property
     def mouth(self) -> Part | None:

@@ -10,9 +10,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ..dialogue.pack_problems import PackProblems, parse_guarded
-from ..dialogue.yaml_lines import load_with_lines
-from ..errors import ContentError
+from runtime.shared.errors import ContentError
+from runtime.shared.pack_problems import PackProblems, parse_guarded
+from runtime.shared.yaml_lines import load_with_lines
+
 from .mouth_shapes import RHUBARB_NAMES, complete_sets
 from .params import STANDARD, ParamSpec
 from .rig import BLEND_MODES, Affine, Expression, Keyforms, Motion, Part, Pendulum, Rig
@@ -77,8 +78,14 @@ def _parse(folder: Path, data: dict, p: PackProblems) -> Rig:
     expressions = _expressions(data.get("expressions"), params, p)
     motions = _motions(data.get("motions"), params, p)
     physics = _physics(data.get("physics"), params, p)
+    interior = data.get("mouth_interior")
+    if interior is not None and not (isinstance(interior, list) and len(interior) == 3
+                                     and all(isinstance(v, int) and 0 <= v <= 255 for v in interior)):
+        p.add("mouth_interior", "[r, g, b] (0-255): the colour inside the open mouth")
+        interior = None
     rig = Rig(str(data.get("name", folder.name)), str(folder), (canvas[0], canvas[1]), params,
-              tuple(sorted(parts, key=lambda part: part.order)), expressions, motions, physics)
+              tuple(sorted(parts, key=lambda part: part.order)), expressions, motions, physics,
+              tuple(interior) if interior else None)
     return rig
 
 

@@ -13,11 +13,12 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from ..errors import ContentError
+from runtime.shared.errors import ContentError
+from runtime.shared.pack_problems import PackProblems, parse_guarded
+from runtime.shared.yaml_lines import load_with_lines
+
 from .pack_intents import FollowUp, Intent, parse_intents
-from .pack_problems import PackProblems, parse_guarded
 from .schedule import Schedule, parse_schedule
-from .yaml_lines import load_with_lines
 
 __all__ = ["ContentPack", "FollowUp", "Intent", "check_content_pack", "load_content_pack"]
 
@@ -156,7 +157,7 @@ def _synonyms(raw: Any, p: PackProblems) -> dict[str, dict[str, tuple[str, ...]]
 
 
 def _prompts(raw: Any, p: PackProblems) -> dict[str, dict[str, str]]:
-    from .prompts import PROMPTS   # the kiosk's own lines and their default wording
+    from .prompts import PROMPTS  # the kiosk's own lines and their default wording
     if not isinstance(raw, dict):
         p.add("prompts", f"a mapping from {sorted(PROMPTS)} to wording per language")
         return {}

@@ -12,8 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from runtime.shared.pack_problems import PackProblems
+
 from .answer_text import CUES, PLACEHOLDERS, placeholders, unknown_cues
-from .pack_problems import PackProblems
 
 CONDITIONS = ("closed", "no_events")
 

@@ -13,7 +13,7 @@ from typing import Callable
 
 import yaml
 
-from ..errors import ContentError
+from runtime.shared.errors import ContentError
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from ..errors import LanguageError
+from runtime.shared.errors import LanguageError
+
 from .content_pack import ContentPack
 from .matcher import IntentMatcher
 from .session import DialogueSession, Reply

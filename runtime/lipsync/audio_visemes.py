@@ -10,12 +10,14 @@ loaded model in, (time, viseme) keys out.
 from __future__ import annotations
 
 import logging
+
 import numpy as np
 
+from runtime.models.inference.base import LoadedModel
+
 from ..audio.chunk import AudioChunk
-from ..inference.base import LoadedModel
-from ..visemes import VISEMES
 from .features import FLOOR, HOP, MELS, RATE, WINDOW, LogMelStream
+from .visemes import VISEMES
 
 _LOGGER = logging.getLogger(__name__)
 PAST_FRAMES = 16
@@ -84,7 +86,7 @@ class AudioVisemes:
 def load_audio_visemes(catalog, backend, threads: int = 1) -> AudioVisemes | None:
     """The model from the catalog, hash-checked, or None (and why, logged) when it is missing or
     refused: the mouth then follows loudness, as before."""
-    from ..errors import ModelError
+    from runtime.shared.errors import ModelError
     entry = next((e for e in catalog.entries if e.id == MODEL_ID), None)
     if entry is None or not entry.available:
         _LOGGER.warning("lip sync from audio: model %s not installed; the mouth follows loudness", MODEL_ID)

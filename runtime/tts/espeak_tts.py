@@ -13,8 +13,9 @@ import subprocess
 import wave
 from typing import Iterator
 
+from runtime.shared.errors import ModelError, TtsError
+
 from ..audio.chunk import AudioChunk
-from ..errors import ModelError, TtsError
 from .base import SpeechSegment
 from .clauses import split_for_speech
 

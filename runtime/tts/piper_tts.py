@@ -14,8 +14,9 @@ from typing import Iterator
 
 import numpy as np
 
+from runtime.shared.errors import ModelError, TtsError
+
 from ..audio.chunk import AudioChunk
-from ..errors import ModelError, TtsError
 from .base import PhonemeTiming, SpeechSegment
 from .clauses import split_for_speech
 

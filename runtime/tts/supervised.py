@@ -8,7 +8,8 @@ import logging
 import time
 from typing import Callable, Iterator
 
-from ..supervised_stage import FIRST_LOAD_WAIT_S, SupervisedStage
+from runtime.ops.supervised_stage import FIRST_LOAD_WAIT_S, SupervisedStage
+
 from .base import SpeechSegment, Synthesizer
 from .clauses import split_for_speech
 

@@ -26,8 +26,8 @@ import soxr
 
 from runtime.audio.chunk import AudioChunk
 from runtime.lipsync.features import HOP, RATE, WINDOW, log_mel
-from runtime.models import ModelCatalog
-from runtime.visemes import VISEMES, VisemeTrack
+from runtime.lipsync.visemes import VISEMES, VisemeTrack
+from runtime.models.manifest import ModelCatalog
 from runtime.tts.base import PhonemeTiming
 
 from .sentences import sentences

@@ -21,11 +21,11 @@ from pathlib import Path
 
 import numpy as np
 
-from ..manifest_block import write_block
-
-from runtime.lipsync.features import FLOOR, MELS
 from runtime.lipsync.audio_visemes import FUTURE_FRAMES, PAST_FRAMES
-from runtime.visemes import VISEMES
+from runtime.lipsync.features import FLOOR, MELS
+from runtime.lipsync.visemes import VISEMES
+
+from ..manifest_block import write_block
 
 _LOGGER = logging.getLogger("train")
 HERE = Path(__file__).resolve().parent
@@ -86,14 +86,14 @@ def convert(tf, model, calibration: np.ndarray, int8: bool) -> bytes:
 
 
 def accuracy(path: Path, x: np.ndarray, y: np.ndarray) -> float:
-    from runtime.inference import choose_backend
+    from runtime.models.inference import choose_backend
     model = choose_backend("litert").load(path, threads=1)
     hits = sum(int(np.argmax(model.run(w[None])[0][0]) == label) for w, label in zip(x, y))
     return hits / len(y)
 
 
 def latency_ms(path: Path, sample: np.ndarray, runs: int = 3000) -> dict:
-    from runtime.inference import choose_backend
+    from runtime.models.inference import choose_backend
     model = choose_backend("litert").load(path, threads=1)
     for w in sample[:200]:
         model.run(w[None])
@@ -167,7 +167,7 @@ def main(argv=None) -> None:
     }
     sha = hashlib.sha256(int8_path.read_bytes()).hexdigest()
     (HERE / "evaluation.json").write_text(json.dumps(evaluation, indent=2) + "\n")
-    from runtime.inference import choose_backend
+    from runtime.models.inference import choose_backend
     shipped = choose_backend("litert").load(int8_path)
     write_manifest_entry(sha, evaluation["size_bytes"], evaluation, (shipped.inputs[0].name, shipped.outputs[0].name))
     _LOGGER.info("evaluation: %s", json.dumps(evaluation))

@@ -25,14 +25,13 @@ from pathlib import Path
 
 import numpy as np
 
+from runtime.models.inference import choose_backend
+from runtime.surroundings.vision.blazeface import Face, letterbox
+from runtime.surroundings.vision.face_detector import FaceDetector
+
 from ..manifest_block import write_block
-
-from runtime.inference import choose_backend
-from runtime.vision.blazeface import Face, letterbox
-from runtime.vision.face_detector import FaceDetector
-
-from .model_edits import float32_with_signature, widen_int8_range
 from .images import load_photos, make_samples
+from .model_edits import float32_with_signature, widen_int8_range
 
 _LOGGER = logging.getLogger("blazeface")
 HERE = Path(__file__).resolve().parent

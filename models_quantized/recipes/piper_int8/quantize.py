@@ -26,9 +26,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ..manifest_block import write_block
+from runtime.models.manifest import ModelCatalog
 
-from runtime.models import ModelCatalog
+from ..manifest_block import write_block
 
 _LOGGER = logging.getLogger("piper_int8")
 MODELS = Path(__file__).resolve().parents[2]
@@ -68,11 +68,10 @@ def conv_nodes(src: Path, prefixes: tuple[str, ...]) -> list[str]:
 
 
 def quantize_voice(src: Path, dst: Path, prefixes: tuple[str, ...] = QUANTIZED_PARTS) -> None:
+    import onnxruntime
     from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
     from onnxruntime.quantization.shape_inference import quant_pre_process
     from piper import PiperVoice
-
-    import onnxruntime
     onnxruntime.set_seed(20261126)   # the voice samples noise inside its graph: same noise, same ranges
     feeds = iter(_feeds(PiperVoice.load(src)))
 

@@ -1,0 +1,319 @@
+"""`edge-avatar` command line: run the kiosk, ask it a question, check models."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+from runtime import __version__
+from runtime.composition.config import DEFAULT_CONTENT, DEFAULT_OUT_DIR, KioskConfig
+from runtime.shared.errors import ConfigError, EdgeAvatarError
+
+_LOGGER = logging.getLogger("edge_avatar")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    if not getattr(args, "command", None):
+        parser.print_help()
+        return 2
+    try:
+        return args.func(args)
+    except EdgeAvatarError as err:
+        print(f"edge-avatar: error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="edge-avatar", description="Offline avatar kiosk runtime.")
+    p.add_argument("--version", action="version", version=f"edge-avatar {__version__}")
+    p.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = p.add_subparsers(dest="command")
+
+    run = sub.add_parser("run", help="run the kiosk (live devices, or the headless demo)")
+    run.add_argument("--content", type=Path, default=DEFAULT_CONTENT, help="content pack folder")
+    run.add_argument("--input", help="mic or FILE.wav (default: mic, or the bundled demo question "
+                                     "when there is no microphone)")
+    run.add_argument("--output", help="speaker, null or FILE.wav (default: speaker if present)")
+    run.add_argument("--display", choices=("window", "headless"),
+                     help="default: window when a screen is attached")
+    run.add_argument("--pace", choices=("realtime", "fast", "auto"), default="auto",
+                     help="WAV input in real time or as fast as possible (default: auto)")
+    run.add_argument("--frames", type=Path, help="save rendered frames (PNG) in this folder")
+    run.add_argument("--frame-every", type=float, default=0.2, help="seconds between saved frames")
+    run.add_argument("--report", type=Path, help="write the run report (JSON) here")
+    run.add_argument("--lang", choices=("zh", "en"), help="listening and answer language")
+    run.add_argument("--models", type=Path, help="an admin models folder with a manifest.yaml")
+    run.add_argument("--out-dir", type=Path, default=DEFAULT_OUT_DIR,
+                     help="where the headless demo leaves answer.wav, frames/ and report.json")
+    run.add_argument("--vad", choices=("silero", "webrtc"), default="silero")
+    run.add_argument("--echo", choices=("auto", "webrtc", "none"), default="auto",
+                     help="echo canceller for barge-in (default: WebRTC AEC3 when a speaker plays)")
+    run.add_argument("--no-barge-in", dest="barge_in", action="store_false",
+                     help="the visitor cannot interrupt the avatar")
+    run.add_argument("--size", default="540x960", help="display size WxH (default 540x960)")
+    run.add_argument("--max-turns", type=int, help="stop after answering this many visitor turns")
+    run.add_argument("--panel-port", help="panel controller UART: /dev/ttyUSB0, /dev/ttyAMA0, a pty path")
+    run.add_argument("--gpio", action="store_true", help="read the PIR sensor and staff button on GPIO")
+    run.add_argument("--log-dir", type=Path, help="interaction log folder (default for a live kiosk: "
+                                                  "$EDGE_AVATAR_DATA/interactions)")
+    run.add_argument("--panel", default="portrait-1080x1920",
+                     help="panel profile: a shipped name (edge-avatar panel list) or a YAML file")
+    run.add_argument("--avatar", type=Path, help="an avatar pack folder (default: the bundled character)")
+    run.add_argument("--settings", type=Path,
+                     help="a YAML settings file (what the fleet pushes); its values replace the matching options")
+    run.add_argument("--voice-precision", choices=("auto", "float", "int8"), default="auto",
+                     help="Piper voice variant (default: the board profile's choice)")
+    run.add_argument("--inference-backend", choices=("auto", "litert", "tflite-runtime"), default="auto",
+                     help="TFLite runtime for the kiosk's own models (default: LiteRT, else tflite-runtime)")
+    run.add_argument("--camera", help="visitor camera for presence and gaze: auto, picamera2 or opencv[:N] "
+                                      "(optional; needs picamera2 or opencv-python-headless; no image is stored)")
+    run.add_argument("--no-phrase-hints", dest="phrase_hints", action="store_false",
+                     help="recognise with the general language model only (no hints from the content pack)")
+    fl = run.add_argument_group("fleet (the agent embedded in the kiosk; see edge-avatar agent)")
+    fl.add_argument("--data-dir", type=Path, help="run on the bundles and settings the fleet installed here")
+    fl.add_argument("--fleet-broker", metavar="URL", help="mqtt://host:port or mqtts://host:port")
+    fl.add_argument("--device-id")
+    fl.add_argument("--group", action="append", default=[])
+    fl.add_argument("--site", default="")
+    fl.add_argument("--trust-key", type=Path, action="append", default=[])
+    fl.add_argument("--credentials", type=Path)
+    fl.add_argument("--ca-file", type=Path)
+    fl.add_argument("--cert", type=Path)
+    fl.add_argument("--key", type=Path)
+    run.set_defaults(func=_cmd_run)
+
+    ask = sub.add_parser("ask", help="match a question against a content pack (no audio)")
+    ask.add_argument("--content", type=Path, default=DEFAULT_CONTENT)
+    ask.add_argument("--lang", choices=("zh", "en"))
+    ask.add_argument("--json", action="store_true", help="print JSON (JSON Lines for stdin)")
+    ask.add_argument("--now", help="the venue's local time to answer at, ISO 8601 (default: now)")
+    ask.add_argument("text", nargs="?", help="the question; without it, one per line on stdin "
+                     "(one visitor's conversation: follow-ups, 'say that again', language switches)")
+    ask.set_defaults(func=_cmd_ask)
+
+    models = sub.add_parser("models", help="list the installed models and verify their sha256")
+    models.add_argument("--models", type=Path, help="an admin models folder with a manifest.yaml")
+    models.set_defaults(func=_cmd_models)
+
+    content = sub.add_parser("content", help="check a content pack, or test its example questions")
+    csub = content.add_subparsers(dest="content_command", required=True)
+    check = csub.add_parser("check", help="report every problem with file, line and field")
+    check.add_argument("pack", type=Path)
+    check.set_defaults(func=_cmd_content_check)
+    ctest = csub.add_parser("test", help="match each example question with itself left out")
+    ctest.add_argument("pack", type=Path)
+    ctest.set_defaults(func=_cmd_content_test)
+
+    from .avatar import add_parser as add_avatar_parser
+    add_avatar_parser(sub)
+
+    panel = sub.add_parser("panel", help="panel profiles")
+    psub = panel.add_subparsers(dest="panel_command", required=True)
+    psub.add_parser("list", help="list the shipped panel profiles").set_defaults(func=_cmd_panel_list)
+    ptest = psub.add_parser("test", help="render a calibration pattern for a panel (view numbers, grid, depth ramp)")
+    ptest.add_argument("name", help="a shipped profile name or a profile YAML file")
+    ptest.add_argument("--out", type=Path, default=Path("panel-test.png"))
+    ptest.set_defaults(func=_cmd_panel_test)
+
+    st = sub.add_parser("selftest", help="check that the runtime works on an installed bundle folder")
+    st.add_argument("kind", choices=("content", "avatar", "voice", "asr-model", "tflite-model", "panel", "config"))
+    st.add_argument("path", type=Path)
+    st.set_defaults(func=_cmd_selftest)
+
+    from .service import add_commands as add_service_commands
+    add_service_commands(sub)
+    from fleet.cli import add_commands as add_fleet_commands
+    from runtime.composition.settings_file import check_settings_file
+    add_fleet_commands(sub, check_settings_file)
+    from firmware_bridge.cli import add_commands as add_bridge_commands
+    add_bridge_commands(sub)
+    from hw_tests.runner import add_command as add_hwtest_command
+    add_hwtest_command(sub)
+    return p
+
+
+def _size(text: str) -> tuple[int, int]:
+    try:
+        w, h = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise EdgeAvatarError(f"--size: expected WIDTHxHEIGHT like 540x960, got {text!r}") from None
+    return w, h
+
+
+def _cmd_run(args) -> int:
+    from runtime.audio.devices import has_input_device, has_output_device
+    from runtime.composition.app import demo_config, run_kiosk
+    from runtime.display.renderer.display import has_screen
+
+    width, height = _size(args.size)
+    display = args.display or ("window" if has_screen() else "headless")
+    cfg = KioskConfig(content_dir=args.content, input=args.input or "mic",
+                      output=args.output or "speaker", display=display, pace=args.pace,
+                      frames_dir=args.frames, report=args.report, lang=args.lang,
+                      models_dir=args.models, vad=args.vad, width=width, height=height,
+                      frame_every_s=args.frame_every, max_turns=args.max_turns,
+                      panel_port=args.panel_port, gpio=args.gpio, panel=args.panel,
+                      log_dir=args.log_dir, phrase_hints=args.phrase_hints, avatar_dir=args.avatar,
+                      voice_precision=args.voice_precision, inference_backend=args.inference_backend,
+                      camera=args.camera, echo=args.echo, barge_in=args.barge_in)
+    if args.settings:
+        from runtime.composition.settings_file import load_settings
+        cfg = load_settings(args.settings, cfg)
+    if args.fleet_broker and not (args.data_dir and args.device_id and args.trust_key):
+        raise ConfigError("--fleet-broker needs --data-dir, --device-id and at least one --trust-key")
+    if args.data_dir:
+        from fleet.installer import BundleInstaller
+        from runtime.composition.fleet_link import installed_config
+        os.environ.setdefault("EDGE_AVATAR_DATA", str(args.data_dir))   # caches go there (read-only root)
+        BundleInstaller(args.data_dir, None, None).recover()   # finish/undo a crashed install before reading it
+        cfg = installed_config(cfg, args.data_dir)
+    if args.input is None and not has_input_device():
+        _LOGGER.info("no microphone: playing the bundled demo question (headless demo)")
+        cfg = demo_config(cfg, args.out_dir)
+        if args.output is None and has_output_device():
+            cfg = replace(cfg, output="speaker")
+    elif args.output is None and not has_output_device():
+        cfg = replace(cfg, output=str(args.out_dir / "answer.wav"))
+        _LOGGER.info("no speaker: answers go to %s", cfg.output)
+    agent_box: list = []
+    report = run_kiosk(cfg, (lambda kiosk: agent_box.append(_start_agent(args, kiosk)))
+                       if args.fleet_broker else None)
+    for agent in agent_box:
+        agent.stop()
+    for turn in report["turns"]:
+        t = turn["timings"]
+        print(f"visitor: {turn['transcript']!r}\n  kiosk ({turn['intent'] or 'fallback'}, "
+              f"{turn['confidence']:.2f}): {turn['answer']}\n  first audio "
+              f"{t['first_audio_ms'] - t['speech_end_ms']} ms after the visitor stopped")
+    if cfg.output not in ("speaker", "null"):
+        print(f"answer audio: {cfg.output}")
+    if cfg.frames_dir:
+        print(f"frames: {cfg.frames_dir} ({len(report['frames'])} PNG)")
+    if cfg.report:
+        print(f"report: {cfg.report}")
+    if (report.get("stopped_by") or "").startswith("restart"):
+        from runtime.composition.fleet_link import RESTART_EXIT_CODE
+        print(f"{report['stopped_by']}: exiting {RESTART_EXIT_CODE} for the service manager to start it again")
+        return RESTART_EXIT_CODE
+    return 0
+
+
+def _start_agent(args, kiosk):
+    from fleet.agent import MqttAgent
+    from fleet.agent_core import Identity
+    from fleet.broker import BrokerConfig
+    from fleet.bundle_keys import TrustedKeys
+    from fleet.health_check import SelfTestHealthCheck
+    from runtime.composition.fleet_link import KioskControl
+    control = KioskControl(kiosk, args.data_dir)
+    agent = MqttAgent(Identity(args.device_id, tuple(args.group), args.site, __version__),
+                      BrokerConfig.from_args(args.fleet_broker, args.credentials, args.ca_file, args.cert, args.key),
+                      args.data_dir, TrustedKeys.from_files(args.trust_key), control, SelfTestHealthCheck(),
+                      on_installed=control.installed)
+    agent.start()
+    _LOGGER.info("fleet agent embedded: %s in %s", args.device_id, ", ".join(args.group) or "no group")
+    return agent
+
+
+def _cmd_ask(args) -> int:
+    import datetime as dt
+
+    from runtime.dialogue.content_pack import load_content_pack
+    from runtime.dialogue.responder import Responder
+
+    responder = Responder(load_content_pack(args.content))
+    if args.lang:
+        responder.check_language(args.lang)
+    if args.now:
+        try:
+            now = dt.datetime.fromisoformat(args.now)
+        except ValueError:
+            raise ConfigError(f"--now: expected ISO 8601 like 2026-11-25T15:00, got {args.now!r}") from None
+        now = now.replace(tzinfo=responder.timezone) if now.tzinfo is None else responder.venue_time(now)
+    else:
+        now = responder.venue_time(dt.datetime.now(dt.timezone.utc))
+    session = responder.session()
+    questions = [args.text] if args.text is not None else (line.strip() for line in sys.stdin)
+    for turn, question in enumerate(q for q in questions if q):
+        answer = session.reply(question, float(turn), now, args.lang)
+        if args.json:
+            print(json.dumps(answer.as_json(), ensure_ascii=False), flush=True)
+        else:
+            print(f"[{answer.intent or answer.kind} {answer.confidence:.2f}] {answer.text}", flush=True)
+    return 0
+
+
+def _cmd_content_check(args) -> int:
+    from runtime.dialogue.content_pack import check_content_pack
+    problems = check_content_pack(args.pack)
+    for problem in problems:
+        print(problem)
+    print(f"{args.pack}: {'OK' if not problems else f'{len(problems)} problem(s)'}")
+    return 1 if problems else 0
+
+
+def _cmd_content_test(args) -> int:
+    from runtime.dialogue.content_pack import load_content_pack
+    from runtime.dialogue.pack_examples import run_pack_examples
+    results = run_pack_examples(load_content_pack(args.pack))
+    wrong = [r for r in results if not r.ok]
+    for r in wrong:
+        print(f"[{r.lang}] {r.question!r}: expected {r.expected}, got {r.got or 'fallback'} ({r.confidence:.2f})")
+    print(f"{len(results) - len(wrong)}/{len(results)} example questions land on their intent "
+          f"with themselves left out")
+    return 1 if wrong else 0
+
+
+def _cmd_panel_test(args) -> int:
+    from runtime.display.outputs.test_pattern import render_test_pattern
+    from runtime.display.panel_profile import load_profile
+    out = render_test_pattern(load_profile(args.name), args.out)
+    print(f"calibration pattern for {args.name}: {out}")
+    return 0
+
+
+def _cmd_panel_list(args) -> int:
+    from runtime.display.panel_profile import list_profiles, load_profile
+    for name in list_profiles():
+        p = load_profile(name)
+        print(f"{p.name:30} {p.format:14} {p.width}x{p.height:<5} {'3D' if p.mode_3d else '2D'}  "
+              f"fps cap {p.fps_cap:g}  {p.description}")
+    return 0
+
+
+def _cmd_selftest(args) -> int:
+    from runtime.composition.selftest import selftest
+    print(f"{args.kind} {args.path}: OK, {selftest(args.kind, args.path)}")
+    return 0
+
+
+def _cmd_models(args) -> int:
+    from runtime.models.manifest import ModelCatalog
+
+    catalog = ModelCatalog.load(args.models)
+    failed = 0
+    for entry in catalog.entries:
+        status = "missing"
+        if entry.available:
+            try:
+                catalog.verify(entry)
+                status = "ok"
+            except EdgeAvatarError as err:
+                status, failed = f"BAD: {err}", failed + 1
+        print(f"{entry.id:28} {entry.kind:5} {entry.engine:13} {entry.language:4} {status}  [{entry.licence}]")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,316 @@
+"""Build a kiosk from its config: pick every backend once, log the choices, run."""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, Callable
+
+from runtime.asr.phrase_hints import pack_phrases
+from runtime.asr.supervised import SupervisedRecognizer
+from runtime.audio.echo import make_echo_canceller
+from runtime.audio.linear_echo import make_linear_echo
+from runtime.audio.sinks import AudioSink, NullSink, WavFileSink
+from runtime.audio.sources import AudioSource, WavFileSource
+from runtime.avatar.lip_sync_offset import offsets
+from runtime.board.defaults import board_defaults, resolve
+from runtime.conversation.kiosk import Kiosk, LanguageBackends
+from runtime.conversation.report import frames_record
+from runtime.dialogue.content_pack import ContentPack, load_content_pack
+from runtime.dialogue.responder import Responder
+from runtime.display.avatar_view import AvatarView
+from runtime.display.renderer.display import Display, HeadlessDisplay, WindowDisplay
+from runtime.listening.level_gate import LevelGate
+from runtime.listening.listener import Listener
+from runtime.listening.vad import make_vad
+from runtime.models.manifest import ModelCatalog
+from runtime.ops.process_age import process_age_s
+from runtime.shared.durable_files import write_json_atomic
+from runtime.shared.errors import LanguageError, ModelError
+from runtime.speaking.speech_output import SpeechOutput
+from runtime.tts.supervised import SupervisedSynthesizer
+from runtime.turn_taking.endpointing import Endpointer
+
+from .backends import can_recognize, describe_recognizer, describe_synthesizer, make_recognizer, make_synthesizer
+from .config import KioskConfig
+
+_LOGGER = logging.getLogger(__name__)
+COMPLETE_QUESTION_CONFIDENCE = 0.6  # a partial this sure of an intent ends the turn sooner
+
+
+def choose_language(pack: ContentPack, catalog: ModelCatalog, wanted: str | None) -> str:
+    """The listening language: --lang, else the pack's default if it can be recognised here."""
+    if wanted is not None:
+        if wanted not in pack.languages:
+            raise LanguageError(f"--lang {wanted}: the content pack {pack.venue_id} has "
+                                f"{list(pack.languages)}")
+        return wanted
+    for lang in (pack.default_language, *pack.languages):
+        if catalog.find("asr", lang) is not None:
+            if lang != pack.default_language:
+                _LOGGER.warning("no recogniser for the pack's default language %s; listening in %s",
+                                pack.default_language, lang)
+            return lang
+    raise LanguageError(f"content pack {pack.venue_id}: no speech recogniser installed for any of "
+                        f"{list(pack.languages)}")
+
+
+def open_source(cfg: KioskConfig) -> AudioSource:
+    if cfg.input == "mic":
+        from runtime.audio.microphone import MicrophoneSource
+        return MicrophoneSource()
+    return WavFileSource(Path(cfg.input), paced=cfg.realtime,
+                         trailing_silence=cfg.endpoint.end_silence_s + 0.5)
+
+
+def open_sink(cfg: KioskConfig, rate: int) -> AudioSink:
+    if cfg.output == "speaker":
+        from runtime.audio.speaker import SpeakerSink
+        return SpeakerSink(rate)
+    if cfg.output == "null":
+        return NullSink(rate)
+    return WavFileSink(Path(cfg.output), rate)
+
+
+def open_display(cfg: KioskConfig) -> Display:
+    if cfg.display == "window":
+        return WindowDisplay(cfg.width, cfg.height)
+    os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+    return HeadlessDisplay(cfg.width, cfg.height)
+
+
+def default_data_dir() -> Path:
+    return Path(os.environ.get("EDGE_AVATAR_DATA", Path.home() / ".local" / "share" / "edge-avatar"))
+
+
+def venue_now(timezone: str):
+    """A clock of the venue's local date and time, from its pack's timezone."""
+    import datetime as dt
+    try:
+        from zoneinfo import ZoneInfo
+        zone = ZoneInfo(timezone)
+    except (ImportError, KeyError, ValueError) as err:
+        _LOGGER.warning("timezone %r unknown (%s): using the board's local time", timezone, err)
+        zone = None
+    return lambda: dt.datetime.now(zone)
+
+
+def venue_clock(timezone: str):
+    """The venue's local time of day (for the brightness schedule)."""
+    now = venue_now(timezone)
+    return lambda: now().time()
+
+
+def open_surroundings(cfg: KioskConfig, pack: ContentPack, catalog: ModelCatalog | None = None):
+    """Presence, attract loop and panel control: for a live kiosk, or when a panel or GPIO is named."""
+    if cfg.input != "mic" and not cfg.panel_port and not cfg.gpio and not cfg.camera:
+        return None, None
+    from firmware_bridge.board_inputs import open_board_inputs
+    from firmware_bridge.client import PanelBridge
+    from firmware_bridge.health import HealthProbe
+    from runtime.display.panel_profile import load_profile
+    from runtime.surroundings.presence import FrameRateGovernor, PresenceConfig, PresencePolicy
+
+    from .panel_session import PanelSession
+    bridge = PanelBridge(cfg.panel_port) if cfg.panel_port else None
+    inputs = open_board_inputs() if cfg.gpio else None
+    profile = load_profile(cfg.panel)
+    _LOGGER.info("panel profile %s: %s, %dx%d, %s mode, fps cap %g", profile.name, profile.format,
+                 profile.width, profile.height, "3D" if profile.mode_3d else "2D", profile.fps_cap)
+    defaults = PresenceConfig()
+    policy = PresencePolicy(PresenceConfig(
+        panel_mode_3d=profile.mode_3d,
+        schedule=tuple((when, min(percent, profile.brightness)) for when, percent in defaults.schedule)))
+    governor = FrameRateGovernor(base_fps=profile.fps_cap, min_fps=min(12.0, profile.fps_cap))
+    session = PanelSession(policy, venue_clock(pack.timezone), bridge, inputs, HealthProbe(), governor)
+    if cfg.camera:
+        _start_visitor_camera(cfg, catalog, session)
+    return session, bridge
+
+
+def _start_visitor_camera(cfg: KioskConfig, catalog: ModelCatalog, session) -> None:
+    from runtime.models.inference import choose_backend
+    from runtime.surroundings.vision.camera import open_camera
+    from runtime.surroundings.vision.face_detector import load_face_detector
+    from runtime.surroundings.vision.visitor_camera import VisitorCamera
+    try:
+        detector = load_face_detector(catalog or ModelCatalog.load(cfg.models_dir, *cfg.fleet_model_dirs),
+                                      choose_backend(cfg.inference_backend), max(1, cfg.inference_threads))
+    except ModelError as err:
+        _LOGGER.error("camera: %s; presence comes from the sensors only", err)
+        return
+    if detector is not None:
+        VisitorCamera(lambda: open_camera(cfg.camera), detector, session.post_presence).start()
+
+
+def _audio_lip_sync(catalog: ModelCatalog, backend_name: str):
+    """The audio→viseme model for speech with no phoneme times, or None (the mouth then
+    follows loudness) when no TFLite runtime or no intact model is installed."""
+    from runtime.lipsync.audio_visemes import load_audio_visemes
+    from runtime.models.inference import choose_backend
+    try:
+        backend = choose_backend(backend_name)
+    except ModelError as err:
+        _LOGGER.error("lip sync from audio: %s; the mouth follows loudness", err)
+        return None
+    return load_audio_visemes(catalog, backend, threads=1)
+
+
+def run_kiosk(cfg: KioskConfig, on_ready: Callable[[Kiosk], None] | None = None) -> dict[str, Any]:
+    """Run until the input ends (or the window closes); return the report. `on_ready` gets the
+    kiosk before it starts listening (the embedded fleet agent attaches there)."""
+    started = time.perf_counter()
+    pack = load_content_pack(cfg.content_dir)
+    catalog = ModelCatalog.load(cfg.models_dir, *cfg.fleet_model_dirs)
+    lang = choose_language(pack, catalog, cfg.lang)
+    responder = Responder(pack)
+    def hints(lg: str, pk: ContentPack) -> list[str] | None:
+        return pack_phrases(pk, lg) if cfg.phrase_hints else None
+
+    board = board_defaults()
+    precision, threads = resolve(cfg.voice_precision, cfg.inference_threads, board)
+    describe_recognizer(catalog, lang)            # no recogniser for the language: say so before any device
+    display = open_display(cfg)
+    source = open_source(cfg)
+    # Live, the models load in the background while the avatar is already on screen and idling;
+    # from a file (tests, benchmarks) they load first, so runs are repeatable.
+    live = cfg.realtime
+    loaded: dict[str, float] = {}
+
+    def model_loaded(what: str) -> None:
+        loaded.setdefault(what, process_age_s())
+        if {"asr", "tts"} <= loaded.keys() and "ready" not in loaded:
+            loaded["ready"] = max(loaded["asr"], loaded["tts"])
+            _LOGGER.info("listening: recogniser and voice loaded %.2f s after the process started",
+                         loaded["ready"])
+
+    def voice(lg: str) -> SupervisedSynthesizer:
+        """A voice rebuilt when its engine fails; meanwhile espeak-ng speaks, so answers go on."""
+        from runtime.tts.espeak_tts import EspeakSynthesizer
+        engine, voice_rate = describe_synthesizer(catalog, lg, precision)
+        return SupervisedSynthesizer(lambda: make_synthesizer(catalog, lg, precision=precision), None,
+                                     fallback=lambda: EspeakSynthesizer(lg), background=live,
+                                     preload=(engine, lg, voice_rate) if live else None,
+                                     on_loaded=lambda: model_loaded("tts") if lg == lang else None)
+
+    def supervised(lg: str, pk: ContentPack, preload: bool = False) -> SupervisedRecognizer:
+        """A recogniser that is rebuilt when its engine fails (in the background when live)."""
+        return SupervisedRecognizer(lambda: make_recognizer(catalog, lg, hints(lg, pk)), None,
+                                    clock=source.now, background=live, name=describe_recognizer(catalog, lg),
+                                    language=lg, preload=preload,
+                                    on_loaded=lambda: model_loaded("asr"))
+
+    recognizer = supervised(lang, pack, preload=live)
+    synthesizers = {lang: voice(lang)}
+    lip_sync = _audio_lip_sync(catalog, cfg.inference_backend)   # 0.02 ms a frame: one thread
+    rate = synthesizers[lang].rate
+    vad = make_vad(cfg.vad)
+    sink = open_sink(cfg, rate)
+
+    def is_complete(partial: str) -> bool:
+        return responder.matcher.match(partial, lang).confidence >= COMPLETE_QUESTION_CONFIDENCE
+
+    listener = Listener(vad, recognizer, Endpointer(cfg.endpoint), is_complete, LevelGate())
+    speech = SpeechOutput(synthesizers, sink, source.now, time.perf_counter, lip_sync)
+    from runtime.display.panel_profile import load_profile
+    view = AvatarView(display, cfg.frames_dir, cfg.frame_every_s, seed=cfg.seed, avatar_dir=cfg.avatar_dir,
+                      panel=load_profile(cfg.panel))
+    backends = {"input": source.name, "output": sink.name, "display": display.name, "vad": vad.name,
+                "asr": recognizer.name, "tts": f"{synthesizers[lang].name} ({precision})",
+                "board": board.board, "lip_sync_from_audio": lip_sync.name if lip_sync else "loudness"}
+    _LOGGER.info("kiosk ready in %.2f s: %s", time.perf_counter() - started, backends)
+    panel, bridge = open_surroundings(replace(cfg, inference_threads=threads), pack, catalog)
+    if panel is not None:
+        backends["panel"] = bridge.url if bridge else "none"
+    languages = LanguageBackends(
+        listenable=tuple(lg for lg in pack.languages if can_recognize(catalog, lg)),
+        recognizer=lambda lg, pk: supervised(lg, pk),      # a language switch: loaded when asked
+        voice=voice)
+    echo = make_echo_canceller(cfg.echo if cfg.echo != "auto" else
+                               ("webrtc" if cfg.output == "speaker" else "none"))
+    backends["echo"] = echo.name
+    linear = make_linear_echo() if cfg.barge_in and echo.name != "none" else None   # a speaker to hear back
+    backends["barge_in_onset"] = linear.name if linear is not None else "vad"
+    kiosk = Kiosk(source, listener, responder, speech, view, lang, cfg.realtime, cfg.max_turns, panel,
+                  languages, venue_now(pack.timezone), echo, cfg.barge_in_tuning if cfg.barge_in else None,
+                  linear)
+    closers: list[Callable[[], None]] = []
+    log_dir = cfg.log_dir or (default_data_dir() / "interactions" if cfg.input == "mic" else None)
+    if log_dir is not None:
+        from runtime.ops.interaction_log import InteractionLog
+        log, now = InteractionLog(log_dir), venue_now(pack.timezone)
+        log.prune(now().date())
+        kiosk.turn_listeners.append(lambda turn: log.write(now(), turn))
+        closers.append(log.sync)
+        backends["interaction_log"] = str(log_dir)
+    from runtime.ops.service.notifier import make_notifier
+    startup: dict[str, float | None] = {"avatar_on_screen_s": None, "listening_s": None}
+
+    def first_frame(_t: float) -> None:
+        if startup["avatar_on_screen_s"] is None and (view.frames_drawn or view.pose is not None):
+            startup["avatar_on_screen_s"] = round(process_age_s(), 2)
+    kiosk.tick_listeners.append(first_frame)
+    notifier = make_notifier()
+    backends["service"] = notifier.name
+    kiosk.tick_listeners.append(notifier.tick)
+    kiosk.turn_listeners.append(lambda turn: notifier.status(
+        f"listening ({lang}); {len(kiosk.run_state.turns)} visitor questions answered"))
+    if on_ready is not None:
+        on_ready(kiosk)
+    notifier.ready(f"listening ({lang}), content {pack.venue_id}")
+    loop_started = process_age_s()
+    _LOGGER.info("avatar up %.2f s after the process started%s", loop_started,
+                 "" if "ready" in loaded else "; the recogniser and voice are still loading")
+    try:
+        result = kiosk.run()
+    finally:
+        for close in closers:
+            close()
+        if panel is not None:
+            panel.close()
+        if bridge is not None:
+            bridge.close()
+        source.close()
+        speech.close()
+        sink.close()
+        display.close()
+    startup["listening_s"] = round(max(loop_started, loaded["ready"]), 2) if "ready" in loaded else None
+    report = {
+        "content": {"venue": pack.venue_id, "path": str(pack.path), "sha256": pack.digest},
+        "lang": lang,
+        "backends": backends,
+        "pace": "realtime" if cfg.realtime else "fast",
+        "input_seconds": round(getattr(source, "duration", 0.0), 3),
+        "output": None if cfg.output in ("speaker", "null") else str(cfg.output),
+        "turns": result.turns,
+        "greetings": result.greetings,
+        "discarded_turns": result.discarded,
+        "unheard_turns": result.unheard,
+        "stages": {"asr": getattr(kiosk.listener.recognizer, "health", None) and
+                   kiosk.listener.recognizer.health.record(),
+                   "tts": {lg: s.health.record() for lg, s in speech.synthesizers.items() if hasattr(s, "health")}},
+        "barge_in": result.barge_ins,
+        "backchannels": result.backchannels,
+        "stopped_by": kiosk.stop_requested,
+        "startup": startup,
+        "ignored_over_speech": result.ignored_over_speech,
+        "speculations": {"started": result.speculations, "used": result.speculation_hits},
+        "frames_dir": str(cfg.frames_dir) if cfg.frames_dir else None,
+        "frames": frames_record(view.saved),
+        "frames_drawn": view.frames_drawn,
+        "av_offset_ms": offsets(speech.viseme_keys(0.0, 1e9), view.shown).summary(),
+    }
+    if cfg.report:
+        write_json_atomic(cfg.report, report)
+    return report
+
+
+def demo_config(cfg: KioskConfig, out_dir: Path) -> KioskConfig:
+    """The headless demo: the bundled question in, answer audio, frames and report out."""
+    from .config import DEMO_QUESTION
+    return replace(cfg, input=str(DEMO_QUESTION), output=str(out_dir / "answer.wav"),
+                   frames_dir=cfg.frames_dir or out_dir / "frames",
+                   report=cfg.report or out_dir / "report.json")

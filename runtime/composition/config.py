@@ -1,0 +1,80 @@
+"""Kiosk settings: one frozen dataclass, validated once when the CLI builds it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from runtime.shared.errors import ConfigError
+from runtime.turn_taking.barge_in import BargeInConfig
+from runtime.turn_taking.endpointing import EndpointConfig
+
+DEFAULT_CONTENT = Path(__file__).parents[1] / "content" / "default"
+DEMO_QUESTION = DEFAULT_CONTENT / "demo_question.wav"
+DEFAULT_OUT_DIR = Path("edge-avatar-out")
+
+
+@dataclass(frozen=True)
+class KioskConfig:
+    content_dir: Path = DEFAULT_CONTENT
+    input: str = "mic"              # "mic" or a WAV path
+    output: str = "speaker"         # "speaker", "null" or a WAV path
+    display: str = "window"         # "window" or "headless"
+    pace: str = "auto"              # "realtime", "fast" or "auto" (realtime for live devices)
+    frames_dir: Path | None = None
+    report: Path | None = None
+    lang: str | None = None
+    models_dir: Path | None = None
+    fleet_model_dirs: tuple[Path, ...] = ()   # installed voice / asr-model / tflite-model bundles
+    vad: str = "silero"
+    width: int = 540
+    height: int = 960
+    seed: int = 0
+    frame_every_s: float = 0.2
+    max_turns: int | None = None    # stop after answering this many turns (tests, hardware checks)
+    panel_port: str | None = None   # panel controller UART (/dev/ttyUSB0, a pty, loop://)
+    gpio: bool = False              # PIR presence sensor and staff button on the board's GPIO
+    panel: str = "portrait-1080x1920"  # panel profile: a shipped name or a YAML file
+    log_dir: Path | None = None     # interaction log folder (text, >= 6 months); None: none for file runs
+    avatar_dir: Path | None = None  # an avatar pack folder (default: the bundled character)
+    phrase_hints: bool = True       # compile the content pack into the recogniser's hints
+    echo: str = "auto"              # echo canceller: webrtc, none, or auto (webrtc when a speaker plays)
+    barge_in: bool = True           # the visitor may interrupt the avatar
+    volume: float = 1.0             # answer loudness, 0..1 (the fleet's set-volume)
+    voice_precision: str = "auto"   # float, int8, or auto (the board profile's choice)
+    inference_backend: str = "auto"  # TFLite: litert, tflite-runtime, or auto (LiteRT first)
+    inference_threads: int = 0      # 0: the board profile's choice
+    camera: str | None = None       # visitor camera: auto, picamera2, opencv[:N]; None: no camera
+    endpoint: EndpointConfig = field(default_factory=EndpointConfig)
+    barge_in_tuning: BargeInConfig = field(default_factory=BargeInConfig)   # settings `barge_in: {...}`
+
+    def __post_init__(self) -> None:
+        if self.display not in ("window", "headless"):
+            raise ConfigError(f"--display: expected window or headless, got {self.display!r}")
+        if self.pace not in ("realtime", "fast", "auto"):
+            raise ConfigError(f"--pace: expected realtime, fast or auto, got {self.pace!r}")
+        if self.lang is not None and self.lang not in ("zh", "en"):
+            raise ConfigError(f"--lang: expected zh or en, got {self.lang!r}")
+        if not (64 <= self.width <= 8192 and 64 <= self.height <= 8192):
+            raise ConfigError(f"--size: expected 64..8192 pixels a side, got {self.width}x{self.height}")
+        if self.max_turns is not None and self.max_turns < 1:
+            raise ConfigError(f"--max-turns: expected 1 or more, got {self.max_turns}")
+        if not 0.0 <= self.volume <= 1.0:
+            raise ConfigError(f"volume: expected 0 to 1, got {self.volume!r}")
+        if self.echo not in ("auto", "webrtc", "none"):
+            raise ConfigError(f"echo: expected auto, webrtc or none, got {self.echo!r}")
+        if self.voice_precision not in ("auto", "float", "int8"):
+            raise ConfigError(f"voice_precision: expected auto, float or int8, got {self.voice_precision!r}")
+        if self.inference_backend not in ("auto", "litert", "tflite-runtime"):
+            raise ConfigError(f"inference_backend: expected auto, litert or tflite-runtime, "
+                              f"got {self.inference_backend!r}")
+        if not 0 <= self.inference_threads <= 16:
+            raise ConfigError(f"inference_threads: expected 0 (board default) to 16, got {self.inference_threads!r}")
+        if self.frame_every_s <= 0:
+            raise ConfigError("--frame-every: expected a positive number of seconds")
+
+    @property
+    def realtime(self) -> bool:
+        if self.pace != "auto":
+            return self.pace == "realtime"
+        return self.input == "mic" or self.output == "speaker" or self.display == "window"

@@ -1,0 +1,398 @@
+"""The conversation loop: listen, understand, answer aloud, animate.
+
+This is the I/O edge that wires the pure stages together. One thread runs the
+loop (audio in -> listener -> responder -> avatar); the speech output has its
+own worker so synthesis and playback never stall listening.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import logging
+import time
+from typing import Any, Callable
+
+from runtime.audio.chunk import AudioChunk
+from runtime.audio.echo import EchoCanceller, NullEchoCanceller
+from runtime.audio.linear_echo import LinearEcho
+from runtime.audio.sources import AudioSource
+from runtime.avatar.rig_animator import AvatarMode
+from runtime.dialogue.answer_text import split_cues
+from runtime.dialogue.content_pack import load_content_pack
+from runtime.dialogue.prompts import prompt
+from runtime.dialogue.responder import Answer, Responder
+from runtime.dialogue.session import Kind
+from runtime.display.avatar_view import AvatarView
+from runtime.listening.listener import Listener
+from runtime.shared.errors import EdgeAvatarError
+from runtime.speaking.speech_output import SpeechOutput, Utterance
+from runtime.surroundings.presence import ActionKind, Surroundings
+from runtime.tts.base import Synthesizer
+from runtime.turn_taking.barge_in import BargeInConfig, Decision
+from runtime.turn_taking.barge_in_control import BargeInControl, heard_fraction
+from runtime.turn_taking.events import RunEvent, Speculation, TurnEnd
+
+from .job_inbox import JobInbox
+from .kiosk_state import Guess, KioskRun, LanguageBackends, PendingAnswer
+from .report import turn_record
+
+_LOGGER = logging.getLogger(__name__)
+TAIL_S = 0.5  # keep animating this long after the last answer ends
+CONTINUATION_GAP_S = 1.0   # speech this soon after a turn's end, over its answer, is the same sentence
+FLOOR_HOLD_S = 0.5  # the echo canceller's suppressor needs this long after the avatar stops
+DISCLOSURES = {"en": "I am an AI-generated digital guide.", "zh": "我是人工智能生成的数字人。"}
+GREETINGS = {"en": "Hello! Ask me anything about this place.", "zh": "您好！有什么可以帮您？"}
+
+
+class Kiosk:
+    def __init__(self, source: AudioSource, listener: Listener, responder: Responder,
+                 speech: SpeechOutput, view: AvatarView, lang: str, realtime: bool,
+                 max_turns: int | None = None, panel: Surroundings | None = None,
+                 languages: LanguageBackends | None = None,
+                 venue_now: Callable[[], dt.datetime] | None = None,
+                 echo: EchoCanceller | None = None, barge_in: BargeInConfig | None = BargeInConfig(),
+                 linear_echo: LinearEcho | None = None):
+        self.source = source
+        self.listener = listener
+        self.responder = responder
+        self.languages = languages
+        self.venue_now = venue_now or (lambda: responder.venue_time(dt.datetime.now(dt.timezone.utc)))
+        self.session = responder.session(languages.listenable if languages else (lang,))
+        self.echo = echo or NullEchoCanceller()
+        self.barge = (BargeInControl(barge_in, speech, linear_echo, listener.is_complete, listener.turn_start,
+                                     listener.endpointer.config.preroll_s, listener.hall_floor)
+                      if barge_in is not None else None)
+        self._over_speech = False   # the open turn began while the avatar was talking
+        self._continues: TurnEnd | None = None   # the visitor went on after a pause the kiosk took as the end
+        self.speech = speech
+        self.view = view
+        self.lang = lang
+        self.home_lang = lang   # each new visitor is first addressed in this language
+        self.realtime = realtime
+        self.max_turns = max_turns
+        self.panel = panel
+        self.turn_listeners: list[Callable[[dict[str, Any]], None]] = []
+        self.tick_listeners: list[Callable[[float], None]] = []     # each chunk (the service watchdog)
+        self._turn_started_at = 0.0
+        self.run_state = KioskRun()
+        if self.barge is not None:         # its events are the run's
+            self.barge.barge_ins, self.barge.backchannels = self.run_state.barge_ins, self.run_state.backchannels
+        self._guess: Guess | None = None
+        self._pending: list[PendingAnswer] = []
+        self._cues: list[tuple[Utterance, str, float]] = []   # (utterance, cue, where in it 0..1)
+        self._inbox = JobInbox()
+        self.stop_requested: str | None = None
+
+    def reload_content(self, folder) -> bool:
+        """Switch to another content pack; on any problem keep answering from the current one."""
+        try:
+            responder = Responder(load_content_pack(folder))
+            responder.check_language(self.lang)
+        except EdgeAvatarError as err:
+            _LOGGER.error("content reload refused, keeping %s: %s", self.responder.pack.venue_id, err)
+            return False
+        self.responder = responder
+        self.session = responder.session(self.session.listen_languages)
+        if self.languages is not None:   # the recogniser's phrase hints follow the new pack
+            try:
+                self.listener.set_recognizer(self.languages.recognizer(self.lang, responder.pack))
+            except EdgeAvatarError as err:
+                _LOGGER.error("recogniser hints not updated for the new pack: %s", err)
+        _LOGGER.info("content reloaded: %s (%s)", responder.pack.venue_id, responder.pack.digest[:12])
+        return True
+
+    def reload_voice(self, make_voice: Callable[[], Synthesizer]) -> bool:
+        """Switch the answer voice; a voice that fails to load leaves the current one speaking."""
+        try:
+            voice = make_voice()
+        except EdgeAvatarError as err:
+            _LOGGER.error("voice reload refused, keeping the current voice: %s", err)
+            return False
+        self.speech.set_synthesizer(self.lang, voice)
+        return True
+
+    def post(self, job: Callable[[], None]) -> None:
+        """Run `job` on the kiosk's own thread before the next audio chunk (the fleet agent's way in)."""
+        self._inbox.post(job)
+
+    def run(self) -> KioskRun:
+        for chunk in self.source.chunks():
+            self._inbox.run_all()
+            for tick in self.tick_listeners:
+                tick(chunk.end)
+            if (self.lang != self.home_lang and not self.listener.endpointer.in_turn
+                    and self.session.expired(chunk.timestamp)):
+                self._switch_language(self.home_lang)
+            rebuild = getattr(self.listener.recognizer, "tick", None)
+            if rebuild is not None:
+                rebuild()              # a failed recogniser is rebuilt between turns
+            cleaned = self._cancel_echo(chunk)
+            played = self.speech.busy_until()
+            self.listener.hold_floor = self.speech.paused or (played > 0 and chunk.timestamp < played + FLOOR_HOLD_S)
+            if cleaned.audio:
+                for event, payload in self.listener.process(cleaned, self.source.now):
+                    self._on_event(event, payload)
+                self._check_barge_in(cleaned)
+            self._collect_finished()
+            if self.panel is not None:
+                self._on_surroundings(chunk.end)
+            self._animate(chunk.end)
+            if self.stop_requested:
+                _LOGGER.info("stopping: %s", self.stop_requested)
+                break
+            if self.view.display.quit_requested():
+                _LOGGER.info("quit requested on the display")
+                break
+            if self.max_turns is not None and len(self.run_state.turns) + len(self._pending) >= self.max_turns:
+                _LOGGER.info("answered %d turns: stopping", self.max_turns)
+                break
+        for event, payload in self.listener.flush(self.source.now):
+            self._on_event(event, payload)
+        self._drop_guess()
+        self._finish()
+        return self.run_state
+
+    # -- events
+    def _on_event(self, event: RunEvent, payload) -> None:
+        if event is RunEvent.SPEECH_STARTED:
+            _LOGGER.debug("visitor speaking from %.2f s", payload)
+            self._turn_started_at = payload
+            self._over_speech = self.barge is not None and (payload < self.speech.busy_until() or self.speech.paused)
+            if self.panel is not None:
+                self.panel.policy.on_activity(payload)
+        elif event is RunEvent.SPECULATION_STARTED:
+            self._speculate(payload)
+        elif event is RunEvent.SPECULATION_DROPPED:
+            self._drop_guess()
+        elif event is RunEvent.TURN_ENDED:
+            if self._over_speech and self.barge.judge_turn(payload, self.source.now()) is Decision.CONFIRM:
+                self._on_barge_in()            # its words interrupt: answered below
+            if self._over_speech:
+                # Began over the avatar's voice and never became a barge-in: echo or a backchannel.
+                self._over_speech = False
+                self.run_state.ignored_over_speech += 1
+                self._drop_guess()
+                _LOGGER.info("ignored %r heard over the avatar's voice", payload.transcript)
+                return
+            self._answer(payload)
+        elif event is RunEvent.TURN_DISCARDED:
+            self.run_state.discarded += 1
+
+    def _speculate(self, spec: Speculation) -> None:
+        self._drop_guess()
+        if not spec.partial:
+            return
+        answer = self.session.decide(spec.partial, spec.at, self.venue_now(), self.lang)
+        if answer.kind != Kind.ANSWER:
+            return
+        self.run_state.speculations += 1
+        spoken = self._spoken(answer)
+        self._guess = Guess(answer, self.speech.say(spoken, answer.lang, held=True), spec.at)
+        if not self.realtime:
+            # Fast mode stands for a pause that lasts as long as the synthesis takes.
+            self._guess.utterance.first_ready.wait()
+
+    def _drop_guess(self) -> None:
+        if self._guess is not None:
+            self.speech.drop(self._guess.utterance)
+            self._guess = None
+
+    def _answer(self, turn: TurnEnd) -> None:
+        if not turn.transcript and not getattr(self.listener.recognizer, "hearing", True):
+            self._cannot_hear(turn)
+            return
+        before, self._continues = self._continues, None
+        if before is not None and turn.transcript:
+            turn = dataclasses.replace(turn, transcript=f"{before.transcript} {turn.transcript}".strip(),
+                                       speech_start=before.speech_start)
+        if not turn.transcript:
+            _LOGGER.info("turn %.2f-%.2f s: nothing recognised", turn.speech_start, turn.speech_end)
+            self._drop_guess()
+            self.run_state.discarded += 1
+            return
+        answer = self.session.decide(turn.transcript, turn.decided_at, self.venue_now(), self.lang)
+        self.session.commit(answer, turn.decided_at, turn.transcript)
+        if answer.listen_lang and answer.listen_lang != self.lang:
+            self._switch_language(answer.listen_lang)
+        ready_at = self.source.now()
+        guess, self._guess = self._guess, None
+        spoken = self._spoken(answer)
+        if guess is not None and guess.utterance.text == spoken:
+            self.speech.release(guess.utterance)
+            utterance, speculative = guess.utterance, True
+            self.run_state.speculation_hits += 1
+        else:
+            if guess is not None:
+                self.speech.drop(guess.utterance)
+            utterance, speculative = self.speech.say(spoken, answer.lang), False
+        _LOGGER.info("heard %r -> %s %s (%.2f)%s", turn.transcript, answer.kind, answer.intent or "-",
+                     answer.confidence, " [speculated]" if speculative else "")
+        self._pending.append(PendingAnswer(turn, answer, ready_at, utterance, speculative))
+        lead = len(spoken) - len(answer.text)     # the disclosure said first, if any
+        self._cues += [(utterance, cue.name, (lead + cue.at_char) / max(1, len(spoken))) for cue in answer.cues]
+        if not self.realtime:
+            # As fast as possible, but in order: the answer's audio is placed on the
+            # time line before more input is read, as it would be in real time.
+            utterance.done.wait()
+
+    def _cannot_hear(self, turn: TurnEnd) -> None:
+        """Someone spoke while the recogniser is down (being rebuilt): say so, rather than nothing."""
+        self._drop_guess()
+        text = prompt("cannot_hear", self.lang, self.responder.pack.prompts)
+        utterance = self.speech.say(text, self.lang)
+        self.run_state.unheard.append({"speech_start_ms": int(round(turn.speech_start * 1000)), "text": text})
+        _LOGGER.warning("visitor spoke at %.2f s while the recogniser is down: %r", turn.speech_start, text)
+        if not self.realtime:
+            utterance.done.wait()
+
+    def _collect_finished(self, final: bool = False) -> None:
+        still = []
+        now = self.source.now()
+        for p in self._pending:
+            u = p.utterance
+            playing = (u.heard_until is not None and u.heard_until > now and u.cut_at is None) or u.paused
+            if not u.done.is_set() or (playing and not final):   # still being heard: it may be cut
+                still.append(p)
+                continue
+            since = u.heard_from if u.heard_from is not None else 0.0
+            until = (u.heard_until if u.heard_until is not None else since) + 0.001
+            record = turn_record(p.turn, p.answer, p.answer_ready_at, u, p.speculative,
+                                 self.speech.viseme_keys(since, until))
+            self.run_state.turns.append(record)
+            for listener in self.turn_listeners:
+                try:
+                    listener(record)
+                except Exception:  # a failing log must not stop the conversation; it is reported
+                    _LOGGER.exception("turn listener failed")
+        self._pending = still
+
+    def _spoken(self, answer: Answer) -> str:
+        """The words actually said: a new session opens with the AI disclosure (it cannot be removed)."""
+        if not answer.new_session:
+            return answer.text
+        return f"{self.responder.pack.disclosure.get(answer.lang) or DISCLOSURES[answer.lang]} {answer.text}"
+
+    def _switch_language(self, lang: str) -> None:
+        """The visitor asked for another language: listen and speak in it from the next turn."""
+        if self.languages is None:
+            return
+        try:
+            if lang not in self.speech.languages:
+                self.speech.set_synthesizer(lang, self.languages.voice(lang))
+            self.listener.set_recognizer(self.languages.recognizer(lang, self.responder.pack))
+        except EdgeAvatarError as err:
+            _LOGGER.error("cannot switch to %s, staying in %s: %s", lang, self.lang, err)
+            return
+        _LOGGER.info("visitor switched language: %s -> %s", self.lang, lang)
+        self.lang = lang
+
+    # -- barge-in
+    def _cancel_echo(self, chunk: AudioChunk) -> AudioChunk:
+        far = self.speech.far_audio(chunk.timestamp, chunk.seconds)
+        if self.barge is not None:
+            self.barge.reference(chunk, far)
+        self.echo.far(AudioChunk.from_float(far, 16000, chunk.timestamp))
+        return self.echo.near(chunk)
+
+    def _check_barge_in(self, chunk: AudioChunk) -> None:
+        if self.barge is None or not chunk.audio:
+            return
+        heard = (lambda: self.listener.recognizer.partial()) if self.listener.endpointer.in_turn else (lambda: "")
+        if self.barge.frame(chunk, self.listener.last_prob, self.source.now(), heard) is Decision.CONFIRM:
+            self._on_barge_in()
+
+    def _on_barge_in(self) -> None:
+        self._drop_guess()
+        self._over_speech = False          # this turn is the visitor's: answer it
+        cut = [p for p in self._pending if p.utterance.cut_at is not None]
+        for p in cut:
+            u = p.utterance
+            lead = len(u.text) - len(p.answer.text)          # the disclosure, when it opened the session
+            self.session.heard_until(p.answer.text[: max(0, int(len(u.text) * heard_fraction(u)) - lead)])
+        event = self.barge.barge_ins[-1]
+        event["cut_answers"] = len(cut)
+        # They had only paused: the answer began in their pause and they went on with the same
+        # sentence. The turn they finish now is the whole sentence.
+        onset = event["onset_ms"] / 1000
+        stopped = [p for p in self._pending if p.utterance.dropped]      # cut, or dropped before it began
+        self._continues = next((p.turn for p in reversed(stopped)
+                                if onset - p.turn.speech_end <= CONTINUATION_GAP_S), None)
+        if self._continues is not None:
+            event["continuation"] = True
+
+    # -- visitors arriving and leaving
+    def _on_surroundings(self, t: float) -> None:
+        actions = self.panel.poll(t)
+        self.view.set_fps(self.panel.fps)
+        for action in actions:
+            if action.kind is ActionKind.DEPARTED:
+                _LOGGER.info("visitor left: conversation forgotten")
+                self.session.end()
+            elif action.kind is ActionKind.LOOK_AT:
+                self.view.visitor_x = action.value
+            elif action.kind in (ActionKind.GREET, ActionKind.ATTRACT) and self._idle(t):
+                text = self._greeting_text()
+                self.speech.say(text, self.lang)
+                self.run_state.greetings.append({"t_ms": int(round(t * 1000)), "kind": action.kind.value,
+                                                 "text": text})
+                _LOGGER.info("%s: %s", action.kind.value, text)
+
+    def _idle(self, t: float) -> bool:
+        return (not self.listener.endpointer.in_turn and not self._pending and self._guess is None
+                and t >= self.speech.busy_until() and not self.speech.paused)
+
+    def _greeting_text(self) -> str:
+        pack = self.responder.pack
+        try:
+            return split_cues(pack.intent("greeting").answer_variants(self.lang)[0])[0]
+        except KeyError:
+            return GREETINGS.get(self.lang, GREETINGS["en"])
+
+    # -- avatar
+    def _mode(self, t: float) -> AvatarMode:
+        if self.listener.endpointer.in_turn:
+            return AvatarMode.LISTENING
+        if any(p.utterance.heard_from is None or p.utterance.heard_from > t for p in self._pending
+               if not p.utterance.error):
+            return AvatarMode.THINKING
+        if t < self.speech.busy_until():
+            return AvatarMode.SPEAKING
+        return AvatarMode.IDLE
+
+    def _animate(self, t: float) -> None:
+        self._play_cues(t)
+        self.view.advance(t, self._mode(t), self.speech.viseme_at)
+
+    def _play_cues(self, t: float) -> None:
+        """Expression and motion cues play when the words they stand before are heard."""
+        waiting = []
+        for utterance, cue, where in self._cues:
+            if utterance.error or (utterance.done.is_set() and utterance.heard_from is None):
+                continue
+            start = utterance.heard_from
+            if start is not None and t >= start + where * utterance.audio_seconds:
+                self.view.cue(cue)
+            else:
+                waiting.append((utterance, cue, where))
+        self._cues = waiting
+
+    def _finish(self) -> None:
+        for p in self._pending:
+            p.utterance.done.wait()
+        end = max(self.source.now(), self.speech.busy_until()) + TAIL_S
+        t = self.source.now()
+        step = 1.0 / 30.0
+        while t < end:
+            if self.realtime:
+                time.sleep(step)
+                t = min(end, self.source.now())
+            else:
+                t = min(end, t + step)
+            self._animate(t)
+            if self.stop_requested:
+                _LOGGER.info("stopping: %s", self.stop_requested)
+                break
+            if self.view.display.quit_requested():
+                break
+        self._collect_finished(final=True)

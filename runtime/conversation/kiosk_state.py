@@ -1,0 +1,51 @@
+"""What the conversation loop keeps: answers in flight, a speculated answer, the run's record, and
+how to get a recogniser and a voice for another language."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from runtime.asr.base import Recognizer
+from runtime.dialogue.content_pack import ContentPack
+from runtime.dialogue.responder import Answer
+from runtime.speaking.speech_output import Utterance
+from runtime.tts.base import Synthesizer
+from runtime.turn_taking.events import TurnEnd
+
+
+@dataclass
+class PendingAnswer:
+    turn: TurnEnd
+    answer: Answer
+    answer_ready_at: float
+    utterance: Utterance
+    speculative: bool
+
+
+@dataclass
+class Guess:
+    answer: Answer
+    utterance: Utterance
+    at: float
+
+
+@dataclass
+class KioskRun:
+    turns: list[dict[str, Any]] = field(default_factory=list)
+    greetings: list[dict[str, Any]] = field(default_factory=list)
+    discarded: int = 0
+    barge_ins: list[dict[str, Any]] = field(default_factory=list)
+    backchannels: list[dict[str, Any]] = field(default_factory=list)   # paused for a sound, then went on
+    ignored_over_speech: int = 0   # sounds over the avatar's voice that were not a barge-in (echo, "uh-huh")
+    speculations: int = 0
+    speculation_hits: int = 0
+    unheard: list[dict[str, Any]] = field(default_factory=list)   # spoke while the recogniser was down
+
+
+@dataclass(frozen=True)
+class LanguageBackends:
+    """How the kiosk gets a recogniser and a voice for a language the visitor switches to."""
+    listenable: tuple[str, ...]                    # languages with an installed recogniser
+    recognizer: Callable[[str, ContentPack], Recognizer]   # (language, pack for its phrase hints)
+    voice: Callable[[str], Synthesizer]

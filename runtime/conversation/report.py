@@ -1,0 +1,55 @@
+"""The run report: one JSON object with a `turns` list, written atomically."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from runtime.dialogue.responder import Answer
+from runtime.speaking.speech_output import Utterance
+from runtime.turn_taking.events import TurnEnd
+
+
+def _ms(t: float | None) -> int | None:
+    return None if t is None else int(round(t * 1000))
+
+
+def turn_record(turn: TurnEnd, answer: Answer, answer_ready_at: float, utterance: Utterance,
+                speculative: bool, visemes: list[tuple[int, str]]) -> dict[str, Any]:
+    return {
+        "transcript": turn.transcript,
+        "lang": answer.lang,
+        "kind": answer.kind,
+        "intent": answer.intent,
+        "answer_id": answer.answer_id,
+        "cues": [{"cue": c.name, "at_char": c.at_char} for c in answer.cues],
+        "answer": answer.text,
+        "spoken": utterance.text,
+        "cut_at_ms": _ms(utterance.cut_at),     # barge-in: the visitor stopped it here
+        "paused_ms": _ms(utterance.paused_s),   # held for backchannels, then went on
+        "disclosed": utterance.text != answer.text,
+        "confidence": answer.confidence,
+        "pack": answer.pack,
+        "pack_sha256": answer.pack_digest,
+        "visemes": [[t, v] for t, v in visemes],
+        "timings": {
+            "speech_start_ms": _ms(turn.speech_start),
+            "speech_end_ms": _ms(turn.speech_end),
+            "turn_end_ms": _ms(turn.decided_at),
+            "asr_final_ms": _ms(turn.asr_final_at),
+            "answer_ready_ms": _ms(answer_ready_at),
+            "first_audio_ms": _ms(utterance.first_audio_at),
+            "heard_from_ms": _ms(utterance.heard_from),
+            "heard_until_ms": _ms(utterance.heard_until),
+            "endpoint_wait_ms": _ms(turn.waited_s),   # the silence the kiosk waited before answering
+            "endpoint_hint": turn.end_hint,
+        },
+        "speculative": speculative,
+        "audio_seconds": round(utterance.audio_seconds, 3),
+        "tts_seconds": round(utterance.synth_seconds, 3),
+        "error": utterance.error,
+    }
+
+
+def frames_record(frames) -> list[dict[str, Any]]:
+    return [asdict(f) for f in frames]

@@ -1,0 +1,185 @@
+"""The listening stage: VAD frames -> endpointer -> streaming recogniser.
+
+`Listener.process(chunk, now)` returns what happened in that chunk: a turn
+started, a pause worth speculating on (with the words so far), the pause was
+not the end, or the turn ended (with the final transcript).
+
+The recogniser hears the visitor's speech and the short gaps in it, not the
+hall: of a pause it hears the first `TAIL_S` at once (that settles the last
+word, so the partial words that steer the end of the turn are whole); the rest
+is held back and given to it only if the visitor speaks again. A recogniser
+left to listen to a second of crowd murmur finds words in it.
+"""
+
+from __future__ import annotations
+
+import collections
+import logging
+from typing import Callable, Union
+
+from runtime.asr.base import Recognizer
+from runtime.audio.chunk import AudioChunk
+from runtime.audio.sources import CHUNK_SECONDS
+from runtime.turn_taking.barge_in import level_dbfs
+from runtime.turn_taking.endpointing import Endpointer, EndpointKind
+from runtime.turn_taking.events import RunEvent, Speculation, TurnEnd
+from runtime.turn_taking.turn_hints import EndHint, end_hint, said_words, steadier
+
+from .level_gate import LevelGate
+from .vad import VadFramer, VoiceActivityDetector
+
+_LOGGER = logging.getLogger(__name__)
+
+TAIL_S = 0.35  # of the silence that ended a turn, what the recogniser still hears (it needs some to settle the last word)
+ListenEvent = Union[tuple[RunEvent, float], tuple[RunEvent, Speculation], tuple[RunEvent, TurnEnd]]
+Clock = Callable[[], float]
+
+
+class Listener:
+    def __init__(self, vad: VoiceActivityDetector, recognizer: Recognizer, endpointer: Endpointer,
+                 is_complete: Callable[[str], bool] = lambda text: False, level_gate: LevelGate | None = None):
+        self.recognizer = recognizer
+        self.endpointer = endpointer
+        self.level_gate = level_gate   # babble and far talkers do not open turns
+        self._framer = VadFramer(vad)
+        self.is_complete = is_complete   # do these words make a question the venue's content answers?
+        preroll_chunks = max(1, round(endpointer.config.preroll_s / CHUNK_SECONDS))
+        self._preroll: collections.deque[AudioChunk] = collections.deque(maxlen=preroll_chunks)
+        self._partial_cache: tuple[float, EndHint] = (-1.0, EndHint.NONE)
+        self._pause_hint: tuple[float, EndHint] | None = None   # (the pause's speech end, last raw hint)
+        self.audio_seconds = 0.0
+        self.last_prob = 0.0   # the highest speech probability in the last chunk (for barge-in)
+        self.hold_floor = False   # the avatar is speaking: the level gate keeps the hall's noise floor
+        self._turn_levels: list[float] = []   # dBFS of the open turn's speech frames
+        self._held: list[AudioChunk] = []     # a pause's audio, for the recogniser if speech resumes
+        self.far_turns = 0        # turns dropped as the crowd / a far talker (level gate)
+        self._utt_start: float | None = None  # time of the first sample the recogniser heard this turn
+        self._turn_floor: float | None = None  # the hall's floor when the open turn began
+
+    def process(self, chunk: AudioChunk, clock: Clock) -> list[ListenEvent]:
+        events: list[ListenEvent] = []
+        was_in_turn = self.endpointer.in_turn
+        if was_in_turn:
+            self._held.append(chunk)
+        rms = chunk.rms() if chunk.audio else 0.0
+        first = True
+        for start, seconds, prob in self._framer.frames(chunk):
+            if self.level_gate is not None:
+                prob = self.level_gate.gate(prob, rms, seconds, learn=not self.hold_floor,
+                                            in_turn=self.endpointer.in_turn)
+            # A chunk that completes no VAD frame keeps the last frame's probability.
+            self.last_prob = prob if first else max(self.last_prob, prob)
+            first = False
+            hint = EndHint.NONE
+            if self.endpointer.in_turn and prob < self.endpointer.config.speech_threshold:
+                hint = self._hint_at(start)
+            elif self.endpointer.in_turn:
+                self._turn_levels.append(level_dbfs(rms))
+            for ev in self.endpointer.process(start, seconds, prob, hint):
+                if ev.kind is EndpointKind.SPEECH_STARTED:
+                    self._turn_levels = [level_dbfs(rms)]
+                    self._turn_floor = self.level_gate.floor_db if self.level_gate is not None else None
+                    self.recognizer.start()
+                    self._utt_start = None
+                    for old in self._preroll:
+                        self._feed(old)
+                    if not was_in_turn:
+                        self._feed(chunk)
+                    events.append((RunEvent.SPEECH_STARTED, ev.speech_start))
+                elif ev.kind is EndpointKind.SPECULATE:
+                    events.append((RunEvent.SPECULATION_STARTED,
+                                   Speculation(self.recognizer.partial(), ev.time)))
+                elif ev.kind is EndpointKind.SPEECH_RESUMED:
+                    events.append((RunEvent.SPECULATION_DROPPED, ev.time))
+                elif ev.kind is EndpointKind.TURN_ENDED and not self._near():
+                    self._held = []
+                    self.recognizer.finish()
+                    self.far_turns += 1
+                    events.append((RunEvent.TURN_DISCARDED, ev.time))
+                elif ev.kind is EndpointKind.TURN_ENDED:
+                    events.append((RunEvent.TURN_ENDED, self._final(ev, clock)))
+                elif ev.kind is EndpointKind.DISCARDED:
+                    self._held = []
+                    self.recognizer.finish()
+                    events.append((RunEvent.TURN_DISCARDED, ev.time))
+        if self.endpointer.in_turn and not self.endpointer.in_pause:
+            for held in self._held:          # speech (again): the gap was part of the sentence
+                self._feed(held)
+            self._held = []
+        elif self.endpointer.in_pause:       # the pause's first TAIL_S settles the last word at once
+            cutoff = self.endpointer.speech_end + TAIL_S
+            while self._held and self._held[0].timestamp < cutoff:
+                self._feed(self._held.pop(0))
+        self._preroll.append(chunk)
+        return events
+
+    def turn_start(self) -> float | None:
+        """Where the open turn's speech began (the recogniser has 0.3 s before it too); None between turns."""
+        return self.endpointer.speech_start if self.endpointer.in_turn else None
+
+    def hall_floor(self) -> float | None:
+        """The hall's noise floor (dBFS) the level gate has learned; None without a gate or yet."""
+        return self.level_gate.floor_db if self.level_gate is not None else None
+
+    def set_recognizer(self, recognizer: Recognizer) -> None:
+        """Listen with another recogniser (the visitor switched language) from the next turn on."""
+        if self.endpointer.in_turn:
+            self.recognizer.finish()
+            recognizer.start()
+            self._utt_start = None
+        self.recognizer = recognizer
+        self._partial_cache = (-1.0, EndHint.NONE)
+        _LOGGER.info("listening with %s (%s) from the next turn", recognizer.name,
+                     getattr(recognizer, "language", "?"))
+
+    def flush(self, clock: Clock) -> list[ListenEvent]:
+        """End of input: finish a turn that was still open."""
+        events: list[ListenEvent] = []
+        for ev in self.endpointer.flush(clock()):
+            if ev.kind is EndpointKind.TURN_ENDED:
+                events.append((RunEvent.TURN_ENDED, self._final(ev, clock)))
+            else:
+                self.recognizer.finish()
+                events.append((RunEvent.TURN_DISCARDED, ev.time))
+        return events
+
+    def _near(self) -> bool:
+        near = self.level_gate is None or self.level_gate.near_talker(self._turn_levels, self._turn_floor)
+        if not near:
+            _LOGGER.info("turn dropped: its speech (median %.0f dBFS) is the crowd or a far talker, not a "
+                         "visitor at the kiosk (floor %.0f dBFS when it began)",
+                         sorted(self._turn_levels)[len(self._turn_levels) // 2], self._turn_floor)
+        return near
+
+    def _feed(self, chunk: AudioChunk) -> None:
+        if self._utt_start is None:
+            self._utt_start = chunk.timestamp
+        self.recognizer.accept(chunk)
+        self.audio_seconds += chunk.seconds
+
+    def _hint_at(self, t: float) -> EndHint:
+        # Ask the recogniser at most once per 100 ms of pause: its partial is not free.
+        last_t, last = self._partial_cache
+        if t - last_t < 0.1:
+            return last
+        words = self.recognizer.partial_words()
+        end = None if self._utt_start is None else self.endpointer.speech_end - self._utt_start
+        said = said_words(words, end)
+        raw = end_hint(said, self.is_complete)
+        same_pause = self._pause_hint is not None and self._pause_hint[0] == self.endpointer.speech_end
+        result = steadier(self._pause_hint[1] if same_pause else None, raw)
+        self._pause_hint = (self.endpointer.speech_end, raw)
+        if _LOGGER.isEnabledFor(logging.DEBUG):
+            _LOGGER.debug("end hint %s (%s) from %r (speech ended %s s) of %s", result.value, raw.value, said,
+                          None if end is None else round(end, 2), [(w.word, w.start, w.end) for w in words])
+        self._partial_cache = (t, result)
+        return result
+
+    def _final(self, ev, clock: Clock) -> TurnEnd:
+        for held in self._held:              # the start of the final silence, not the rest
+            if held.timestamp < ev.speech_end + TAIL_S:
+                self._feed(held)
+        self._held = []
+        transcript = self.recognizer.finish()
+        self._partial_cache = (-1.0, EndHint.NONE)
+        return TurnEnd(transcript, ev.speech_start, ev.speech_end, ev.time, clock(), ev.waited_s, ev.hint)

@@ -1,0 +1,148 @@
+"""The model catalog: which models and voices exist, where, and whether they are intact.
+
+Reads the bundled `models_quantized/manifest.yaml` plus the manifest of an
+admin's models directory (entries there win). A file whose sha256 differs from
+its manifest entry is refused with a clear error; nothing is ever downloaded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from models_quantized import MANIFEST as BUNDLED_MANIFEST
+from runtime.shared.durable_files import sha256_file
+from runtime.shared.errors import ModelError
+
+_LOGGER = logging.getLogger(__name__)
+KINDS = ("tts", "asr", "vad", "tflite")
+PRECISIONS = ("float", "int8")
+
+
+@dataclass(frozen=True)
+class ModelFile:
+    path: Path
+    sha256: str
+
+
+@dataclass(frozen=True)
+class ModelEntry:
+    id: str
+    kind: str
+    engine: str
+    language: str
+    root: Path | None          # None: the package that should hold it is not installed
+    files: tuple[ModelFile, ...]
+    licence: str
+    source: str
+    manifest: Path
+    precision: str = "float"   # "float" or "int8": a voice may exist in both
+
+    @property
+    def available(self) -> bool:
+        return self.root is not None and all(f.path.exists() for f in self.files)
+
+
+class ModelCatalog:
+    def __init__(self, entries: list[ModelEntry]):
+        self.entries = entries
+        self._verified: set[tuple[str, int, int]] = set()
+
+    @classmethod
+    def load(cls, models_dir: Path | None = None, *more_dirs: Path) -> "ModelCatalog":
+        """The bundled manifest plus admin models folders; an entry in an earlier folder wins."""
+        entries = read_manifest(BUNDLED_MANIFEST)
+        for folder in reversed([d for d in (models_dir, *more_dirs) if d is not None]):
+            manifest = Path(folder) / "manifest.yaml"
+            if not manifest.exists():
+                raise ModelError(f"{manifest}: a models directory needs a manifest.yaml")
+            admin = read_manifest(manifest)
+            ids = {e.id for e in admin}
+            entries = admin + [e for e in entries if e.id not in ids]
+        return cls(entries)
+
+    def find(self, kind: str, language: str, engine: str | None = None,
+             precision: str | None = None) -> ModelEntry | None:
+        """The first installed entry that fits; with `precision`, one of that precision if any is
+        installed, else one of the other (a board that prefers int8 still speaks without it)."""
+        fits = [e for e in self.entries if e.kind == kind and e.language in (language, "any")
+                and (engine is None or e.engine == engine) and e.available]
+        preferred = [e for e in fits if precision is None or e.precision == precision]
+        return (preferred or fits or [None])[0]
+
+    def by_id(self, model_id: str) -> ModelEntry | None:
+        return next((e for e in self.entries if e.id == model_id), None)
+
+    def verify(self, entry: ModelEntry) -> Path:
+        """Check every file's sha256; return the model's root folder."""
+        if entry.root is None:
+            raise ModelError(f"{entry.manifest}: model {entry.id}: its package is not installed")
+        for f in entry.files:
+            try:
+                stat = f.path.stat()
+            except FileNotFoundError:
+                raise ModelError(f"{f.path}: file of model {entry.id} is missing") from None
+            key = (str(f.path), stat.st_size, stat.st_mtime_ns)
+            if key in self._verified:
+                continue
+            digest = sha256_file(f.path)
+            if digest != f.sha256:
+                raise ModelError(f"{f.path}: sha256 {digest[:12]}… does not match the manifest "
+                                 f"({f.sha256[:12]}…) for model {entry.id}; refusing to load it")
+            self._verified.add(key)
+        return entry.root
+
+
+def read_manifest(manifest: Path) -> list[ModelEntry]:
+    try:
+        data = yaml.safe_load(Path(manifest).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ModelError(f"{manifest}: model manifest not found") from None
+    except yaml.YAMLError as err:
+        raise ModelError(f"{manifest}: not valid YAML ({err})") from err
+    if not isinstance(data, dict) or not isinstance(data.get("models"), list):
+        raise ModelError(f"{manifest}: expected a mapping with a `models` list")
+    return [_entry(manifest, i, raw) for i, raw in enumerate(data["models"])]
+
+
+def _entry(manifest: Path, i: int, raw: object) -> ModelEntry:
+    where = f"{manifest}: models[{i}]"
+    if not isinstance(raw, dict):
+        raise ModelError(f"{where}: expected a mapping")
+    for key in ("id", "kind", "engine", "language", "location", "files", "licence"):
+        if key not in raw:
+            raise ModelError(f"{where}.{key}: missing (expected in every model entry)")
+    if raw.get("precision", "float") not in PRECISIONS:
+        raise ModelError(f"{where}.precision: expected one of {list(PRECISIONS)}, got {raw['precision']!r}")
+    if raw["kind"] not in KINDS:
+        raise ModelError(f"{where}.kind: expected one of {list(KINDS)}, got {raw['kind']!r}")
+    if "non-commercial" in str(raw["licence"]).lower() or "-nc" in str(raw["licence"]).lower():
+        raise ModelError(f"{where}.licence: a non-commercial licence cannot ship on a kiosk")
+    location = raw["location"]
+    if not isinstance(location, dict) or "path" not in location:
+        raise ModelError(f"{where}.location: expected {{path: ...}} or {{package: ..., path: ...}}")
+    root: Path | None
+    if "package" in location:
+        spec = importlib.util.find_spec(str(location["package"]))
+        base = (Path(spec.origin).parent if spec and spec.origin else
+                Path(next(iter(spec.submodule_search_locations))) if spec and spec.submodule_search_locations
+                else None)
+        root = (base / str(location["path"])).resolve() if base else None
+    else:
+        root = (Path(manifest).parent / str(location["path"])).resolve()
+    files = []
+    if not isinstance(raw["files"], list) or not raw["files"]:
+        raise ModelError(f"{where}.files: expected a non-empty list of {{path, sha256}}")
+    for j, f in enumerate(raw["files"]):
+        if not isinstance(f, dict) or len(str(f.get("sha256", ""))) != 64:
+            raise ModelError(f"{where}.files[{j}]: expected {{path: ..., sha256: 64 hex digits}}")
+        files.append(ModelFile((root / str(f["path"])).resolve() if root else Path(str(f["path"])),
+                               str(f["sha256"]).lower()))
+    return ModelEntry(str(raw["id"]), str(raw["kind"]), str(raw["engine"]), str(raw["language"]),
+                      root, tuple(files), str(raw["licence"]), str(raw.get("source", "")), Path(manifest),
+                      str(raw.get("precision", "float")))
