@@ -6,11 +6,10 @@ from pathlib import Path
 
 import pygame
 
+from runtime.avatar.mouth_shapes import VISEMES
+from runtime.avatar.rig import Rig
+from runtime.avatar.rig_animator import AvatarMode, Inputs, RigAnimator
 from runtime.display.renderer.rig_renderer import RigRenderer
-
-from .mouth_shapes import VISEMES
-from .rig import Rig
-from .rig_animator import AvatarMode, Inputs, RigAnimator
 
 TILE = (240, 300)
 COLUMNS = 5
