@@ -183,6 +183,7 @@ def run_kiosk_on(timeline: Timeline, synth, pack, recognizer, rng: np.random.Gen
     from runtime.display.avatar_view import AvatarView
     from runtime.display.renderer.display import HeadlessDisplay
     from runtime.listening.level_gate import LevelGate
+    from runtime.listening.front_end import AudioFrontEnd
     from runtime.listening.listener import Listener
     from runtime.listening.vad import SileroVad
     from runtime.speaking.speech_output import SpeechOutput
@@ -202,11 +203,12 @@ def run_kiosk_on(timeline: Timeline, synth, pack, recognizer, rng: np.random.Gen
     out = SpeechOutput({"en": synth}, NullSink(synth.rate), source.now, time.perf_counter)
     holder["s"] = out
     responder = Responder(pack)
-    listener = Listener(SileroVad(), recognizer, Endpointer(), level_gate=LevelGate(),
+    front_end = AudioFrontEnd(SileroVad(), LevelGate(), WebRtcEchoCanceller(), make_linear_echo())
+    listener = Listener(recognizer, Endpointer(), near_talker=front_end.near_talker,
                         is_complete=lambda text: responder.matcher.match(text, "en").confidence
                         >= COMPLETE_QUESTION_CONFIDENCE)
-    kiosk = Kiosk(source, listener, responder, out, AvatarView(HeadlessDisplay(64, 114)), "en",
-                  realtime=False, echo=WebRtcEchoCanceller(), linear_echo=make_linear_echo())
+    kiosk = Kiosk(source, front_end, listener, responder, out, AvatarView(HeadlessDisplay(64, 114)), "en",
+                  realtime=False)
     try:
         result = kiosk.run()
     finally:

@@ -19,6 +19,7 @@ from runtime.dialogue.content_pack import load_content_pack
 from runtime.dialogue.responder import Responder
 from runtime.display.avatar_view import AvatarView
 from runtime.display.renderer.display import HeadlessDisplay
+from runtime.listening.front_end import AudioFrontEnd
 from runtime.listening.listener import Listener
 from runtime.listening.vad import EnergyVad
 from runtime.models.manifest import ModelCatalog
@@ -160,8 +161,8 @@ def test_a_running_kiosk_keeps_its_content_and_voice_when_a_push_is_bad(mall_pac
 
     source = _ReloadingSource(path, at=3.0, action=push_bad_things)
     speech._clock = source.now
-    listener = Listener(EnergyVad(), ScriptedRecognizer(["where is the cinema", "where is the atm"]), Endpointer())
-    kiosk = Kiosk(source, listener, Responder(pack), speech,
+    listener = Listener(ScriptedRecognizer(["where is the cinema", "where is the atm"]), Endpointer())
+    kiosk = Kiosk(source, AudioFrontEnd(EnergyVad()), listener, Responder(pack), speech,
                   AvatarView(HeadlessDisplay(135, 240)), "en", realtime=False,
                   barge_in=None)   # the 2nd question comes while the 1st answer plays: not what this tests
     run = kiosk.run()

@@ -10,6 +10,7 @@ import pytest
 from runtime.asr.base import ScriptedRecognizer
 from runtime.audio.chunk import AudioChunk
 from runtime.audio.echo import NullEchoCanceller, WebRtcEchoCanceller
+from runtime.audio.frame import AudioFrame
 from runtime.audio.linear_echo import make_linear_echo
 from runtime.audio.room_sim import EchoLoopSource, room_impulse_response
 from runtime.audio.sinks import NullSink
@@ -19,6 +20,7 @@ from runtime.dialogue.content_pack import load_content_pack
 from runtime.dialogue.responder import Responder
 from runtime.display.avatar_view import AvatarView
 from runtime.display.renderer.display import HeadlessDisplay
+from runtime.listening.front_end import AudioFrontEnd
 from runtime.listening.listener import Listener
 from runtime.listening.vad import SileroVad
 from runtime.speaking.speech_output import SpeechOutput
@@ -151,7 +153,7 @@ def test_a_turn_that_ends_while_the_avatar_is_paused_is_judged_by_its_words(tran
     control = BargeInControl(BargeInConfig(initial_coupling_db=-30.0), avatar,
                              asks=lambda words: any(w in words for w in ("parking", "cinema", "member")))
     for i in range(6):                                  # 0.19 s of a voice over the avatar
-        control.frame(AudioChunk.from_float(np.full(512, 0.1, np.float32), 16000, 2.0 + i * 0.032), 0.9, 0.0)
+        control.frame(AudioFrame.from_clean(AudioChunk.from_float(np.full(512, 0.1, np.float32), 16000, 2.0 + i * 0.032), 0.9), 0.0)
     assert avatar.calls == ["pause"]
     decided = control.judge_turn(TurnEnd(transcript, 2.0, 2.3, 2.6, 2.6, 0.3), now=0.0)
     assert (decided is Decision.CONFIRM) is interrupting
@@ -170,6 +172,30 @@ class _ResidualDouble:
         return self.level
 
 
+class _CleanedDouble:
+    """An echo canceller that hands back the cleaned chunk the test sets."""
+    name = "double"
+
+    def __init__(self) -> None:
+        self.cleaned = None
+
+    def far(self, chunk) -> None:
+        pass
+
+    def near(self, chunk):
+        return self.cleaned
+
+
+class _NoSpeechVad:
+    name, frame_samples = "none", 512
+
+    def speech_probability(self, frame: bytes) -> float:
+        return 0.0
+
+    def reset(self) -> None:
+        pass
+
+
 @pytest.mark.parametrize("raw_peak,raw_level,residual,expected", [
     (0.5, 0.3, 0.2, Decision.PAUSE),      # not clipped: the residual jumped 26 dB, AEC3 let something by
     (1.0, 0.8, 0.1, None),                # clipped, the residual 18 dB under the raw level: the echo's distortion
@@ -180,15 +206,16 @@ def test_a_residual_jump_where_the_microphone_clipped_is_not_a_visitor(raw_peak,
     speech = SpeechOutput({"en": ToneSynthesizer()}, NullSink(16000), lambda: now[0], time.perf_counter)
     try:
         assert speech.say("The cinema is on the third floor, next to the food court.", "en").done.wait(5)
-        linear = _ResidualDouble()
-        control = BargeInControl(BargeInConfig(initial_coupling_db=-30.0), speech, linear)
+        linear, echo = _ResidualDouble(), _CleanedDouble()
+        front_end = AudioFrontEnd(_NoSpeechVad(), echo=echo, linear=linear)
+        control = BargeInControl(BargeInConfig(initial_coupling_db=-30.0), speech)
         far = np.zeros(512, np.float32)
 
         def frame(t: float, raw_peak: float, cleaned: float, raw_level: float = 0.3):
             raw = np.full(512, raw_level, np.float32)
             raw[100] = raw_peak
-            control.reference(AudioChunk.from_float(raw, 16000, t), far)
-            return control.frame(AudioChunk.from_float(np.full(512, cleaned, np.float32), 16000, t), 0.0, t + 0.032)
+            echo.cleaned = AudioChunk.from_float(np.full(512, cleaned, np.float32), 16000, t)
+            return control.frame(front_end.process(AudioChunk.from_float(raw, 16000, t), far), t + 0.032)
 
         for i in range(30):                                 # ~1 s of the avatar alone: residual -40 dBFS
             assert frame(i * 0.032, 0.3, 10 ** (-72 / 20)) is None
@@ -240,10 +267,11 @@ def _kiosk(tmp_path, mall_pack_dir, audio, transcripts, piper_en, echo_db=-6.0, 
                             noise=(rng.standard_normal(16000 * 4) * 0.003).astype(np.float32))
     speech = SpeechOutput({"en": piper_en}, NullSink(piper_en.rate), source.now, time.perf_counter)
     speech_holder["speech"] = speech
-    kiosk = Kiosk(source, Listener(SileroVad(), ScriptedRecognizer(transcripts), Endpointer(endpoint or EndpointConfig())),
+    front_end = AudioFrontEnd(SileroVad(), echo=WebRtcEchoCanceller() if aec else NullEchoCanceller(),
+                              linear=make_linear_echo() if linear and barge_in is not None else None)
+    kiosk = Kiosk(source, front_end, Listener(ScriptedRecognizer(transcripts), Endpointer(endpoint or EndpointConfig())),
                   Responder(load_content_pack(mall_pack_dir)), speech, AvatarView(HeadlessDisplay(135, 240)),
-                  "en", realtime=False, echo=WebRtcEchoCanceller() if aec else NullEchoCanceller(),
-                  barge_in=barge_in, linear_echo=make_linear_echo() if linear else None)
+                  "en", realtime=False, barge_in=barge_in)
     run = kiosk.run()
     speech.close()
     return run, speech

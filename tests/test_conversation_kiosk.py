@@ -17,6 +17,7 @@ from runtime.dialogue.content_pack import load_content_pack
 from runtime.dialogue.responder import Responder
 from runtime.display.avatar_view import AvatarView
 from runtime.display.renderer.display import HeadlessDisplay
+from runtime.listening.front_end import AudioFrontEnd
 from runtime.listening.listener import Listener
 from runtime.listening.vad import EnergyVad
 from runtime.speaking.speech_output import SpeechOutput
@@ -62,7 +63,7 @@ def test_kiosk_switches_recogniser_and_voice_when_the_visitor_asks(mall_pack_dir
         return chinese if lang == "zh" else english
 
     speech = SpeechOutput({"en": ToneSynthesizer()}, NullSink(16000), source.now, time.perf_counter)
-    kiosk = Kiosk(source, Listener(EnergyVad(), english, Endpointer()), Responder(load_content_pack(mall_pack_dir)),
+    kiosk = Kiosk(source, AudioFrontEnd(EnergyVad()), Listener(english, Endpointer()), Responder(load_content_pack(mall_pack_dir)),
                   speech, AvatarView(HeadlessDisplay(135, 240)), "en", realtime=False,
                   languages=LanguageBackends(("en", "zh"), recognizer, lambda lang: EspeakSynthesizer(lang)))
     run = kiosk.run()
@@ -84,7 +85,7 @@ def test_answer_cues_play_when_their_words_are_heard(tmp_path):
     played: list[tuple[str, float]] = []
     original = view.cue
     view.cue = lambda name: (played.append((name, view.animator.t)), original(name))
-    kiosk = Kiosk(source, Listener(EnergyVad(), ScriptedRecognizer(["hello", "goodbye"]), Endpointer()),
+    kiosk = Kiosk(source, AudioFrontEnd(EnergyVad()), Listener(ScriptedRecognizer(["hello", "goodbye"]), Endpointer()),
                   Responder(load_content_pack(DEFAULT_CONTENT)), speech, view, "en", realtime=False)
     run = kiosk.run()
     speech.close()

@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from runtime.audio.chunk import AudioChunk
+from runtime.listening.front_end import AudioFrontEnd
 from runtime.listening.level_gate import LevelGate
 from runtime.listening.listener import TAIL_S, Listener
 from runtime.listening.vad import EnergyVad
@@ -81,10 +82,11 @@ def _chunks(pattern):
 
 def test_the_recogniser_hears_the_speech_and_its_gaps_but_not_the_final_silence():
     ears = _Ears()
-    listener = Listener(EnergyVad(threshold=0.05), ears, Endpointer(EndpointConfig(end_silence_s=1.0)))
+    front_end = AudioFrontEnd(EnergyVad(threshold=0.05))
+    listener = Listener(ears, Endpointer(EndpointConfig(end_silence_s=1.0)))
     events = []
     for chunk in _chunks([(0.64, 0), (0.64, 0.3), (0.45, 0), (0.64, 0.3), (1.5, 0)]):
-        events += listener.process(chunk, lambda: chunk.end)
+        events += listener.process(front_end.process(chunk, in_turn=listener.in_turn), lambda: chunk.end)
     ended = [p for e, p in events if e is RunEvent.TURN_ENDED]
     assert len(ended) == 1 and ended[0].transcript == "words"
     heard_until = max(end for _, end in ears.heard)
@@ -109,11 +111,11 @@ class _FlickeringEars(_Ears):
 
 def test_a_flickering_partial_does_not_end_the_turn_in_a_thinking_pause():
     ears = _FlickeringEars()
-    listener = Listener(EnergyVad(threshold=0.05), ears, Endpointer(EndpointConfig()),
-                        is_complete=lambda text: text.endswith("food"))
+    front_end = AudioFrontEnd(EnergyVad(threshold=0.05))
+    listener = Listener(ears, Endpointer(EndpointConfig()), is_complete=lambda text: text.endswith("food"))
     events = []
     for chunk in _chunks([(0.64, 0), (1.0, 0.3), (0.6, 0), (0.64, 0.3), (2.0, 0)]):   # a 0.6 s pause
-        events += listener.process(chunk, lambda: chunk.end)
+        events += listener.process(front_end.process(chunk, in_turn=listener.in_turn), lambda: chunk.end)
     ended = [p for e, p in events if e is RunEvent.TURN_ENDED]
     assert len(ended) == 1 and ended[0].speech_end > 2.8, [(p.speech_end, p.end_hint) for p in ended]
     assert ears.asks >= 3                          # it did ask, and heard "food" more than once

@@ -5,8 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import time
 
-import numpy as np
-
 from firmware_bridge.board_inputs import SimulatedInputs
 from firmware_bridge.client import PanelBridge
 from firmware_bridge.simulator import PtySimulator
@@ -21,6 +19,7 @@ from runtime.dialogue.content_pack import load_content_pack
 from runtime.dialogue.responder import Responder
 from runtime.display.avatar_view import AvatarView
 from runtime.display.renderer.display import HeadlessDisplay
+from runtime.listening.front_end import AudioFrontEnd
 from runtime.listening.listener import Listener
 from runtime.listening.vad import EnergyVad
 from runtime.speaking.speech_output import SpeechOutput
@@ -58,7 +57,7 @@ def test_a_visitor_arriving_is_greeted_looked_at_and_the_panel_set_up(tmp_path):
                                        3.5: lambda: inputs.set_presence(True)})
     speech = SpeechOutput({"en": ToneSynthesizer()}, NullSink(16000), source.now, time.perf_counter)
     view = AvatarView(HeadlessDisplay(135, 240))
-    kiosk = Kiosk(source, Listener(EnergyVad(), ScriptedRecognizer([]), Endpointer()),
+    kiosk = Kiosk(source, AudioFrontEnd(EnergyVad()), Listener(ScriptedRecognizer([]), Endpointer()),
                   Responder(load_content_pack(DEFAULT_CONTENT)), speech, view, "en", realtime=False,
                   panel=panel)
     try:

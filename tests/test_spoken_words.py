@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from runtime.audio.chunk import AudioChunk
+from runtime.audio.frame import AudioFrame
 from runtime.audio.sinks import NullSink
 from runtime.speaking.speech_output import SpeechOutput
 from runtime.speaking.spoken_words import SpokenLog, text_from, words_in
@@ -49,7 +50,7 @@ def _voice(control, at: float, frames: int, level: float = 0.1, prob: float = 0.
     for i in range(frames):
         t = at + i * 0.032
         chunk = AudioChunk.from_float(np.full(512, level, np.float32), 16000, t)
-        decisions.append(control.frame(chunk, prob, t + 0.032, heard))
+        decisions.append(control.frame(AudioFrame.from_clean(chunk, prob), t + 0.032, heard))
     return [d for d in decisions if d is not None]
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from ..audio.chunk import AudioChunk
+from runtime.audio.chunk import PIPELINE_RATE, AudioChunk
 
-ASR_RATE = 16000
+ASR_RATE = PIPELINE_RATE
 
 
 @dataclass(frozen=True)
@@ -45,8 +45,26 @@ class Recognizer(Protocol):
         """End the utterance and return its final transcript."""
         ...
 
+    @property
+    def hearing(self) -> bool:
+        """False while the engine is down and being rebuilt (the VAD still hears *that* someone spoke)."""
+        ...
 
-class ScriptedRecognizer:
+    def tick(self) -> None:
+        """Between audio chunks: a supervised recogniser rebuilds a failed engine here."""
+        ...
+
+
+class EngineDefaults:
+    """What a plain engine (not supervised) answers to the Protocol's stage members."""
+
+    hearing = True
+
+    def tick(self) -> None:
+        return None
+
+
+class ScriptedRecognizer(EngineDefaults):
     """Test double: returns prepared transcripts, one per utterance, in order."""
 
     name = "scripted"

@@ -14,7 +14,7 @@ from pathlib import Path
 from runtime.shared.errors import AsrError, ModelError
 
 from ..audio.chunk import AudioChunk
-from .base import ASR_RATE, TimedWord
+from .base import ASR_RATE, EngineDefaults, TimedWord
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -30,7 +30,7 @@ _FILLER = re.compile(r"<.*>|\[.*\]|\+\+.*\+\+")   # <s>, </s>, <sil>, [NOISE], +
 _ALTERNATE = re.compile(r"\(\d+\)$")                # "for(2)": the dictionary's second pronunciation
 
 
-class PocketsphinxRecognizer:
+class PocketsphinxRecognizer(EngineDefaults):
     name = "pocketsphinx"
 
     def __init__(self, model_dir: Path | None = None, language: str = "en",

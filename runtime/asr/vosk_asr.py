@@ -9,7 +9,7 @@ from pathlib import Path
 from runtime.shared.errors import AsrError, ModelError
 
 from ..audio.chunk import AudioChunk
-from .base import ASR_RATE, TimedWord
+from .base import ASR_RATE, EngineDefaults, TimedWord
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -23,7 +23,7 @@ def check_vosk_model_dir(path: Path) -> None:
         raise ModelError(f"{path}: not a Vosk model folder (expected am/final.mdl and conf/)")
 
 
-class VoskRecognizer:
+class VoskRecognizer(EngineDefaults):
     name = "vosk"
 
     def __init__(self, model_dir: Path, language: str, phrases: list[str] | None = None):

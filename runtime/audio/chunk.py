@@ -15,6 +15,9 @@ PCM16_WIDTH = 2
 _INT16_MAX = 32767.0
 
 
+PIPELINE_RATE = 16000   # every chunk between the microphone and the recogniser is 16 kHz mono int16
+
+
 @dataclass(frozen=True)
 class AudioChunk:
     """A piece of PCM audio.

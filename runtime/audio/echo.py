@@ -15,10 +15,10 @@ from typing import Protocol
 
 import numpy as np
 
-from .chunk import AudioChunk
+from .chunk import PIPELINE_RATE, AudioChunk
 
 _LOGGER = logging.getLogger(__name__)
-RATE = 16000
+RATE = PIPELINE_RATE
 FRAME = 160   # 10 ms, what the WebRTC module processes
 
 
@@ -48,7 +48,7 @@ class WebRtcEchoCanceller:
     name = "webrtc-aec3"
 
     def __init__(self, delay_ms: int = 20, noise_suppression: bool = True):
-        from livekit import rtc      # noqa: PLC0415 (optional dependency, chosen once)
+        from livekit import rtc  # noqa: PLC0415 (optional dependency, chosen once)
         self._rtc = rtc
         self._apm = rtc.AudioProcessingModule(echo_cancellation=True, noise_suppression=noise_suppression,
                                               high_pass_filter=True, auto_gain_control=False)

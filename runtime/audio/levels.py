@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 FRAME_S = 0.01
+SILENCE_DBFS = -120.0   # the level of digital silence (an RMS of 1e-6 and under)
+
+
+def level_dbfs(rms: float) -> float:
+    """An RMS (full scale 1.0) in dBFS, floored at SILENCE_DBFS."""
+    return 20 * math.log10(max(rms, 1e-6))
 
 
 def frame_rms(samples: np.ndarray, rate: int, frame_s: float = FRAME_S) -> np.ndarray:

@@ -21,10 +21,10 @@ from typing import Protocol
 
 import numpy as np
 
-from .chunk import AudioChunk
+from .chunk import PIPELINE_RATE, AudioChunk
 
 _LOGGER = logging.getLogger(__name__)
-RATE = 16000
+RATE = PIPELINE_RATE
 FRAME = 256               # 16 ms
 TAIL = 4096               # 256 ms of room echo modelled
 _SET_SAMPLING_RATE = 24   # SPEEX_ECHO_SET_SAMPLING_RATE

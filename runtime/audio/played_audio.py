@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from .chunk import PIPELINE_RATE
+
 
 class PlayedAudio:
     """What the speaker plays, on the output time line: 16 kHz samples (the last minute) and
     their loudness — the echo canceller's reference and the barge-in gate's."""
 
-    RATE = 16000
+    RATE = PIPELINE_RATE
     KEEP_S = 60.0
 
     def __init__(self) -> None:

@@ -10,9 +10,9 @@ from typing import Callable, Iterator
 
 import numpy as np
 
-from .chunk import AudioChunk
+from .chunk import PIPELINE_RATE, AudioChunk
 
-RATE = 16000
+RATE = PIPELINE_RATE
 
 
 def room_impulse_response(rng: np.random.Generator, rt60_s: float = 0.35, delay_s: float = 0.012,

@@ -14,11 +14,10 @@ from typing import Callable, Iterator, Protocol
 
 from runtime.shared.errors import AudioInputError
 
-from .chunk import AudioChunk
+from .chunk import PIPELINE_RATE, AudioChunk
 
 _LOGGER = logging.getLogger(__name__)
 
-PIPELINE_RATE = 16000
 CHUNK_SECONDS = 0.032  # 512 samples at 16 kHz: one Silero VAD window
 
 Clock = Callable[[], float]

@@ -23,6 +23,7 @@ from runtime.dialogue.content_pack import ContentPack, load_content_pack
 from runtime.dialogue.responder import Responder
 from runtime.display.avatar_view import AvatarView
 from runtime.display.renderer.display import Display, HeadlessDisplay, WindowDisplay
+from runtime.listening.front_end import AudioFrontEnd
 from runtime.listening.level_gate import LevelGate
 from runtime.listening.listener import Listener
 from runtime.listening.vad import make_vad
@@ -213,7 +214,6 @@ def run_kiosk(cfg: KioskConfig, on_ready: Callable[[Kiosk], None] | None = None)
     def is_complete(partial: str) -> bool:
         return responder.matcher.match(partial, lang).confidence >= COMPLETE_QUESTION_CONFIDENCE
 
-    listener = Listener(vad, recognizer, Endpointer(cfg.endpoint), is_complete, LevelGate())
     speech = SpeechOutput(synthesizers, sink, source.now, time.perf_counter, lip_sync)
     from runtime.display.panel_profile import load_profile
     view = AvatarView(display, cfg.frames_dir, cfg.frame_every_s, seed=cfg.seed, avatar_dir=cfg.avatar_dir,
@@ -234,9 +234,11 @@ def run_kiosk(cfg: KioskConfig, on_ready: Callable[[Kiosk], None] | None = None)
     backends["echo"] = echo.name
     linear = make_linear_echo() if cfg.barge_in and echo.name != "none" else None   # a speaker to hear back
     backends["barge_in_onset"] = linear.name if linear is not None else "vad"
-    kiosk = Kiosk(source, listener, responder, speech, view, lang, cfg.realtime, cfg.max_turns, panel,
-                  languages, venue_now(pack.timezone), echo, cfg.barge_in_tuning if cfg.barge_in else None,
-                  linear)
+    front_end = AudioFrontEnd(vad, LevelGate(), echo, linear)
+    listener = Listener(recognizer, Endpointer(cfg.endpoint), is_complete, front_end.near_talker)
+    kiosk = Kiosk(source, front_end, listener, responder, speech, view, lang, cfg.realtime,
+                  max_turns=cfg.max_turns, panel=panel, languages=languages, venue_now=venue_now(pack.timezone),
+                  barge_in=cfg.barge_in_tuning if cfg.barge_in else None)
     closers: list[Callable[[], None]] = []
     log_dir = cfg.log_dir or (default_data_dir() / "interactions" if cfg.input == "mic" else None)
     if log_dir is not None:

@@ -14,8 +14,7 @@ import time
 from typing import Any, Callable
 
 from runtime.audio.chunk import AudioChunk
-from runtime.audio.echo import EchoCanceller, NullEchoCanceller
-from runtime.audio.linear_echo import LinearEcho
+from runtime.audio.frame import AudioFrame
 from runtime.audio.sources import AudioSource
 from runtime.avatar.rig_animator import AvatarMode
 from runtime.dialogue.answer_text import split_cues
@@ -24,6 +23,7 @@ from runtime.dialogue.prompts import prompt
 from runtime.dialogue.responder import Answer, Responder
 from runtime.dialogue.session import Kind
 from runtime.display.avatar_view import AvatarView
+from runtime.listening.front_end import AudioFrontEnd
 from runtime.listening.listener import Listener
 from runtime.shared.errors import EdgeAvatarError
 from runtime.speaking.speech_output import SpeechOutput, Utterance
@@ -46,22 +46,20 @@ GREETINGS = {"en": "Hello! Ask me anything about this place.", "zh": "您好！�
 
 
 class Kiosk:
-    def __init__(self, source: AudioSource, listener: Listener, responder: Responder,
-                 speech: SpeechOutput, view: AvatarView, lang: str, realtime: bool,
+    def __init__(self, source: AudioSource, front_end: AudioFrontEnd, listener: Listener, responder: Responder,
+                 speech: SpeechOutput, view: AvatarView, lang: str, realtime: bool, *,
                  max_turns: int | None = None, panel: Surroundings | None = None,
                  languages: LanguageBackends | None = None,
                  venue_now: Callable[[], dt.datetime] | None = None,
-                 echo: EchoCanceller | None = None, barge_in: BargeInConfig | None = BargeInConfig(),
-                 linear_echo: LinearEcho | None = None):
+                 barge_in: BargeInConfig | None = BargeInConfig()):
         self.source = source
+        self.front_end = front_end
         self.listener = listener
         self.responder = responder
         self.languages = languages
         self.venue_now = venue_now or (lambda: responder.venue_time(dt.datetime.now(dt.timezone.utc)))
         self.session = responder.session(languages.listenable if languages else (lang,))
-        self.echo = echo or NullEchoCanceller()
-        self.barge = (BargeInControl(barge_in, speech, linear_echo, listener.is_complete, listener.turn_start,
-                                     listener.endpointer.config.preroll_s, listener.hall_floor)
+        self.barge = (BargeInControl(barge_in, speech, listener.is_complete, listener.preroll_s)
                       if barge_in is not None else None)
         self._over_speech = False   # the open turn began while the avatar was talking
         self._continues: TurnEnd | None = None   # the visitor went on after a pause the kiosk took as the end
@@ -121,19 +119,15 @@ class Kiosk:
             self._inbox.run_all()
             for tick in self.tick_listeners:
                 tick(chunk.end)
-            if (self.lang != self.home_lang and not self.listener.endpointer.in_turn
+            if (self.lang != self.home_lang and not self.listener.in_turn
                     and self.session.expired(chunk.timestamp)):
                 self._switch_language(self.home_lang)
-            rebuild = getattr(self.listener.recognizer, "tick", None)
-            if rebuild is not None:
-                rebuild()              # a failed recogniser is rebuilt between turns
-            cleaned = self._cancel_echo(chunk)
-            played = self.speech.busy_until()
-            self.listener.hold_floor = self.speech.paused or (played > 0 and chunk.timestamp < played + FLOOR_HOLD_S)
-            if cleaned.audio:
-                for event, payload in self.listener.process(cleaned, self.source.now):
+            self.listener.recognizer.tick()   # a failed recogniser is rebuilt between turns
+            frame = self._measure(chunk)
+            if frame.clean.audio:
+                for event, payload in self.listener.process(frame, self.source.now):
                     self._on_event(event, payload)
-                self._check_barge_in(cleaned)
+                self._check_barge_in(frame)
             self._collect_finished()
             if self.panel is not None:
                 self._on_surroundings(chunk.end)
@@ -199,7 +193,7 @@ class Kiosk:
             self._guess = None
 
     def _answer(self, turn: TurnEnd) -> None:
-        if not turn.transcript and not getattr(self.listener.recognizer, "hearing", True):
+        if not turn.transcript and not self.listener.recognizer.hearing:
             self._cannot_hear(turn)
             return
         before, self._continues = self._continues, None
@@ -288,18 +282,21 @@ class Kiosk:
         self.lang = lang
 
     # -- barge-in
-    def _cancel_echo(self, chunk: AudioChunk) -> AudioChunk:
+    def _measure(self, chunk: AudioChunk) -> AudioFrame:
+        """The microphone chunk through the front end, with what the speaker played over it. While the
+        avatar speaks (and FLOOR_HOLD_S after) the hall's floor is not learned: the echo canceller's
+        suppressor empties the microphone then."""
         far = self.speech.far_audio(chunk.timestamp, chunk.seconds)
-        if self.barge is not None:
-            self.barge.reference(chunk, far)
-        self.echo.far(AudioChunk.from_float(far, 16000, chunk.timestamp))
-        return self.echo.near(chunk)
+        played = self.speech.busy_until()
+        echo_held = self.speech.paused or (played > 0 and chunk.timestamp < played + FLOOR_HOLD_S)
+        return self.front_end.process(chunk, far, learn_floor=not echo_held, in_turn=self.listener.in_turn)
 
-    def _check_barge_in(self, chunk: AudioChunk) -> None:
-        if self.barge is None or not chunk.audio:
+    def _check_barge_in(self, frame: AudioFrame) -> None:
+        if self.barge is None:
             return
-        heard = (lambda: self.listener.recognizer.partial()) if self.listener.endpointer.in_turn else (lambda: "")
-        if self.barge.frame(chunk, self.listener.last_prob, self.source.now(), heard) is Decision.CONFIRM:
+        heard = (lambda: self.listener.recognizer.partial()) if self.listener.in_turn else (lambda: "")
+        decision = self.barge.frame(frame, self.source.now(), heard, self.listener.turn_start())
+        if decision is Decision.CONFIRM:
             self._on_barge_in()
 
     def _on_barge_in(self) -> None:
@@ -339,7 +336,7 @@ class Kiosk:
                 _LOGGER.info("%s: %s", action.kind.value, text)
 
     def _idle(self, t: float) -> bool:
-        return (not self.listener.endpointer.in_turn and not self._pending and self._guess is None
+        return (not self.listener.in_turn and not self._pending and self._guess is None
                 and t >= self.speech.busy_until() and not self.speech.paused)
 
     def _greeting_text(self) -> str:
@@ -351,7 +348,7 @@ class Kiosk:
 
     # -- avatar
     def _mode(self, t: float) -> AvatarMode:
-        if self.listener.endpointer.in_turn:
+        if self.listener.in_turn:
             return AvatarMode.LISTENING
         if any(p.utterance.heard_from is None or p.utterance.heard_from > t for p in self._pending
                if not p.utterance.error):

@@ -14,7 +14,9 @@ from functools import lru_cache
 
 import numpy as np
 
-RATE = 16000
+from runtime.audio.chunk import PIPELINE_RATE
+
+RATE = PIPELINE_RATE
 HOP = 160          # 10 ms
 WINDOW = 400       # 25 ms
 FFT = 512

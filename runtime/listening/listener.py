@@ -1,6 +1,6 @@
-"""The listening stage: VAD frames -> endpointer -> streaming recogniser.
+"""The listening stage: the front end's frames -> endpointer -> streaming recogniser.
 
-`Listener.process(chunk, now)` returns what happened in that chunk: a turn
+`Listener.process(frame, clock)` returns what happened in that chunk: a turn
 started, a pause worth speculating on (with the words so far), the pause was
 not the end, or the turn ended (with the final transcript).
 
@@ -19,66 +19,65 @@ from typing import Callable, Union
 
 from runtime.asr.base import Recognizer
 from runtime.audio.chunk import AudioChunk
+from runtime.audio.frame import AudioFrame
 from runtime.audio.sources import CHUNK_SECONDS
-from runtime.turn_taking.barge_in import level_dbfs
 from runtime.turn_taking.endpointing import Endpointer, EndpointKind
 from runtime.turn_taking.events import RunEvent, Speculation, TurnEnd
 from runtime.turn_taking.turn_hints import EndHint, end_hint, said_words, steadier
-
-from .level_gate import LevelGate
-from .vad import VadFramer, VoiceActivityDetector
 
 _LOGGER = logging.getLogger(__name__)
 
 TAIL_S = 0.35  # of the silence that ended a turn, what the recogniser still hears (it needs some to settle the last word)
 ListenEvent = Union[tuple[RunEvent, float], tuple[RunEvent, Speculation], tuple[RunEvent, TurnEnd]]
 Clock = Callable[[], float]
+NearTalker = Callable[[list[float], Union[float, None]], bool]   # (a turn's speech levels, the floor then)
 
 
 class Listener:
-    def __init__(self, vad: VoiceActivityDetector, recognizer: Recognizer, endpointer: Endpointer,
-                 is_complete: Callable[[str], bool] = lambda text: False, level_gate: LevelGate | None = None):
+    def __init__(self, recognizer: Recognizer, endpointer: Endpointer,
+                 is_complete: Callable[[str], bool] = lambda text: False,
+                 near_talker: NearTalker = lambda levels, floor: True):
         self.recognizer = recognizer
         self.endpointer = endpointer
-        self.level_gate = level_gate   # babble and far talkers do not open turns
-        self._framer = VadFramer(vad)
+        self.near_talker = near_talker   # the front end's judgement: a visitor at the kiosk, not the crowd
         self.is_complete = is_complete   # do these words make a question the venue's content answers?
         preroll_chunks = max(1, round(endpointer.config.preroll_s / CHUNK_SECONDS))
         self._preroll: collections.deque[AudioChunk] = collections.deque(maxlen=preroll_chunks)
         self._partial_cache: tuple[float, EndHint] = (-1.0, EndHint.NONE)
         self._pause_hint: tuple[float, EndHint] | None = None   # (the pause's speech end, last raw hint)
         self.audio_seconds = 0.0
-        self.last_prob = 0.0   # the highest speech probability in the last chunk (for barge-in)
-        self.hold_floor = False   # the avatar is speaking: the level gate keeps the hall's noise floor
         self._turn_levels: list[float] = []   # dBFS of the open turn's speech frames
         self._held: list[AudioChunk] = []     # a pause's audio, for the recogniser if speech resumes
         self.far_turns = 0        # turns dropped as the crowd / a far talker (level gate)
         self._utt_start: float | None = None  # time of the first sample the recogniser heard this turn
         self._turn_floor: float | None = None  # the hall's floor when the open turn began
 
-    def process(self, chunk: AudioChunk, clock: Clock) -> list[ListenEvent]:
+    @property
+    def in_turn(self) -> bool:
+        return self.endpointer.in_turn
+
+    @property
+    def preroll_s(self) -> float:
+        """Audio the recogniser is given from before a turn's speech began."""
+        return self.endpointer.config.preroll_s
+
+    def process(self, frame: AudioFrame, clock: Clock) -> list[ListenEvent]:
         events: list[ListenEvent] = []
+        chunk = frame.clean
         was_in_turn = self.endpointer.in_turn
         if was_in_turn:
             self._held.append(chunk)
-        rms = chunk.rms() if chunk.audio else 0.0
-        first = True
-        for start, seconds, prob in self._framer.frames(chunk):
-            if self.level_gate is not None:
-                prob = self.level_gate.gate(prob, rms, seconds, learn=not self.hold_floor,
-                                            in_turn=self.endpointer.in_turn)
-            # A chunk that completes no VAD frame keeps the last frame's probability.
-            self.last_prob = prob if first else max(self.last_prob, prob)
-            first = False
+        level = frame.clean_db
+        for start, seconds, prob in ((f.start, f.seconds, f.prob) for f in frame.speech):
             hint = EndHint.NONE
             if self.endpointer.in_turn and prob < self.endpointer.config.speech_threshold:
                 hint = self._hint_at(start)
             elif self.endpointer.in_turn:
-                self._turn_levels.append(level_dbfs(rms))
+                self._turn_levels.append(level)
             for ev in self.endpointer.process(start, seconds, prob, hint):
                 if ev.kind is EndpointKind.SPEECH_STARTED:
-                    self._turn_levels = [level_dbfs(rms)]
-                    self._turn_floor = self.level_gate.floor_db if self.level_gate is not None else None
+                    self._turn_levels = [level]
+                    self._turn_floor = frame.hall_floor_db
                     self.recognizer.start()
                     self._utt_start = None
                     for old in self._preroll:
@@ -117,10 +116,6 @@ class Listener:
         """Where the open turn's speech began (the recogniser has 0.3 s before it too); None between turns."""
         return self.endpointer.speech_start if self.endpointer.in_turn else None
 
-    def hall_floor(self) -> float | None:
-        """The hall's noise floor (dBFS) the level gate has learned; None without a gate or yet."""
-        return self.level_gate.floor_db if self.level_gate is not None else None
-
     def set_recognizer(self, recognizer: Recognizer) -> None:
         """Listen with another recogniser (the visitor switched language) from the next turn on."""
         if self.endpointer.in_turn:
@@ -144,7 +139,7 @@ class Listener:
         return events
 
     def _near(self) -> bool:
-        near = self.level_gate is None or self.level_gate.near_talker(self._turn_levels, self._turn_floor)
+        near = self.near_talker(self._turn_levels, self._turn_floor)
         if not near:
             _LOGGER.info("turn dropped: its speech (median %.0f dBFS) is the crowd or a far talker, not a "
                          "visitor at the kiosk (floor %.0f dBFS when it began)",

@@ -13,6 +13,7 @@ from runtime.audio.sources import WavFileSource
 from runtime.turn_taking.endpointing import EndpointConfig, Endpointer
 from runtime.turn_taking.events import RunEvent, TurnEnd
 
+from .front_end import AudioFrontEnd
 from .listener import Listener
 from .vad import VoiceActivityDetector
 
@@ -20,10 +21,11 @@ from .vad import VoiceActivityDetector
 def transcribe_file(path: Path, recognizer: Recognizer, vad: VoiceActivityDetector,
                     endpoint: EndpointConfig = EndpointConfig()) -> list[TurnEnd]:
     source = WavFileSource(Path(path), paced=False, trailing_silence=endpoint.end_silence_s + 0.5)
-    listener = Listener(vad, recognizer, Endpointer(endpoint))
+    front_end, listener = AudioFrontEnd(vad), Listener(recognizer, Endpointer(endpoint))
     vad.reset()
     turns: list[TurnEnd] = []
     for chunk in source.chunks():
-        turns += [p for e, p in listener.process(chunk, source.now) if e is RunEvent.TURN_ENDED]
+        frame = front_end.process(chunk, in_turn=listener.in_turn)
+        turns += [p for e, p in listener.process(frame, source.now) if e is RunEvent.TURN_ENDED]
     turns += [p for e, p in listener.flush(source.now) if e is RunEvent.TURN_ENDED]
     return turns

@@ -13,12 +13,12 @@ from typing import Iterator, Protocol
 
 import numpy as np
 
-from runtime.audio.chunk import AudioChunk
+from runtime.audio.chunk import PIPELINE_RATE, AudioChunk
 from runtime.shared.errors import ConfigError
 
 _LOGGER = logging.getLogger(__name__)
 
-VAD_RATE = 16000
+VAD_RATE = PIPELINE_RATE
 
 
 class VoiceActivityDetector(Protocol):

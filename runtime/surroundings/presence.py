@@ -110,7 +110,6 @@ class PresencePolicy:
         return actions
 
 
-@dataclass
 class Surroundings(Protocol):
     """What the conversation loop asks of the kiosk's surroundings (the panel link, the presence
     sensor and the camera, joined by the composition root's PanelSession)."""
@@ -123,6 +122,7 @@ class Surroundings(Protocol):
     def poll(self, now: float) -> list[PresenceAction]: ...
 
 
+@dataclass
 class FrameRateGovernor:
     """Lower the frame rate while the board throttles, before it stutters; climb back after."""
 

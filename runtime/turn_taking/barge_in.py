@@ -26,10 +26,10 @@ from __future__ import annotations
 
 import collections
 import enum
-import math
 import statistics
 from dataclasses import dataclass, field
 
+from runtime.audio.levels import SILENCE_DBFS, level_dbfs  # noqa: F401  (level_dbfs: re-exported)
 from runtime.shared.errors import ConfigError
 
 
@@ -84,10 +84,6 @@ class Decision(enum.Enum):
     PAUSE = "pause"
     CONFIRM = "confirm"
     RESUME = "resume"
-
-
-def level_dbfs(rms: float) -> float:
-    return 20 * math.log10(max(rms, 1e-6))
 
 
 @dataclass
@@ -159,7 +155,7 @@ class LinearRise:
             self.since = t
         while self.history and self.history[0][0] < t - self.history_s:
             self.history.popleft()
-        peak = max((db for _, db in self.history), default=-120.0)
+        peak = max((db for _, db in self.history), default=SILENCE_DBFS)
         rising = level_db >= self.min_dbfs and level_db - peak >= self.rise_db
         settled = t - self.since >= self.settle_s
         if not (rising and settled):
@@ -291,7 +287,7 @@ class BargeInDetector:
         self.recent.append((t, seconds, mic_db, far_db, learnable))
         while self.recent and self.recent[0][0] < t - self.config.learn_delay_s:
             _, s, m, f, ok = self.recent.pop(0)
-            self.echo.learn(m if ok else -120.0, f, s)      # an unlearnable frame still lets the peak decay
+            self.echo.learn(m if ok else SILENCE_DBFS, f, s)      # an unlearnable frame still lets the peak decay
 
     def _while_paused(self, end: float, seconds: float, speech_prob: float, mic_db: float) -> Decision | None:
         """The avatar is silent now: the microphone hears the visitor (and the room's tail)."""

@@ -1,7 +1,8 @@
 """The barge-in detector's decisions applied to the avatar's speech, and recorded.
 
-`BargeInControl.frame(chunk, speech_prob, now)` feeds the detector one cleaned microphone frame with
-the speaker's level at that time, and acts: PAUSE stops the speech and closes the mouth, RESUME says
+`BargeInControl.frame(frame, now, heard, turn_start)` feeds the detector one microphone frame as the
+audio front end measured it (cleaned audio, speech probability, linear residual, clipping, the hall's
+floor) with the speaker's level at that time, and acts: PAUSE stops the speech and closes the mouth, RESUME says
 the rest of the answer (it was a backchannel), CONFIRM drops every queued answer (an interruption).
 Each pause ends up in the run's report: as a `barge_in` (confirmed, with its stop latency measured
 from the visitor's speech onset) or as a `backchannel` (resumed, with how long the avatar held).
@@ -12,14 +13,12 @@ from __future__ import annotations
 import logging
 from typing import Any, Callable
 
-import numpy as np
-
-from runtime.audio.chunk import AudioChunk
-from runtime.audio.linear_echo import LinearEcho
+from runtime.audio.frame import AudioFrame
+from runtime.audio.levels import level_dbfs
 from runtime.speaking.speech_output import SpeechOutput, Utterance
 
 from .backchannel_words import interrupting_words, interrupts
-from .barge_in import BargeInConfig, BargeInDetector, Decision, level_dbfs
+from .barge_in import BargeInConfig, BargeInDetector, Decision
 from .events import TurnEnd
 
 _LOGGER = logging.getLogger(__name__)
@@ -29,13 +28,12 @@ REPAUSE_S = 1.0    # a new pause this soon after going on is the same visitor st
 # The avatar's words that can be in what the recogniser heard: from its pre-roll before the turn's
 # speech began, and this long before that (the room rings on), until the words are judged.
 ROOM_RING_S = 0.5
-# A raw microphone chunk that reached full scale: the echo path was not linear there (the speaker
+# A raw microphone chunk that reached full scale (`AudioFrame.clipped`): the echo path was not linear there (the speaker
 # drove the microphone into clipping), so a jump of the linear filter's residual there and for the
 # next few chunks while it settles is the echo's distortion, not a visitor (bench/turn_taking.py at
 # a 0 dB echo path: 15-34 dB under the raw microphone's level) — unless the residual stands within
 # CLIP_VOICE_DB of the raw level: the filter removed almost nothing, so most of what the microphone
 # hears is not the echo (a visitor whose voice on top of the avatar's clipped it: 2-8 dB under).
-CLIPPED_AT = 0.97
 CLIP_HOLD_S = 0.1
 CLIP_VOICE_DB = 8.0
 
@@ -45,51 +43,38 @@ def _ms(t: float) -> int:
 
 
 class BargeInControl:
-    def __init__(self, config: BargeInConfig, speech: SpeechOutput, linear: LinearEcho | None = None,
-                 asks: Callable[[str], bool] = lambda words: False,
-                 turn_start: Callable[[], float | None] = lambda: None, preroll_s: float = 0.0,
-                 hall_floor: Callable[[], float | None] = lambda: None):
+    def __init__(self, config: BargeInConfig, speech: SpeechOutput,
+                 asks: Callable[[str], bool] = lambda words: False, preroll_s: float = 0.0):
         self.config = config
         self.asks = asks                  # do these words make a question the venue's content answers?
-        self.turn_start = turn_start      # where the recogniser's open turn began (None between turns)
         self.preroll_s = preroll_s        # audio the recogniser was given from before a turn's speech began
-        self.hall_floor = hall_floor      # the hall's noise floor (dBFS) in the cleaned microphone, if known
         self.detector = BargeInDetector(config)
         self.speech = speech
-        self.linear = linear              # sees a visitor's first syllable before the VAD does
-        self._linear_rms: float | None = None
-        self._raw_db = -120.0             # the last raw microphone chunk's level
         self._clipped_until = -1.0
         self.barge_ins: list[dict[str, Any]] = []
         self.backchannels: list[dict[str, Any]] = []
         self._pause: dict[str, Any] | None = None
 
-    def reference(self, mic: AudioChunk, far: np.ndarray) -> None:
-        """The raw microphone chunk and what the speaker played over it (for the linear filter)."""
-        if self.linear is not None:
-            level = self.linear.residual_rms(mic, far)
-            self._linear_rms = level if level is not None else self._linear_rms
-            samples = mic.float_samples()
-            self._raw_db = level_dbfs(mic.rms())
-            if samples.size and float(np.max(np.abs(samples))) >= CLIPPED_AT:
-                self._clipped_until = mic.end + CLIP_HOLD_S
-
-    def frame(self, chunk: AudioChunk, speech_prob: float, now: float,
-              heard: Callable[[], str] = lambda: "") -> Decision | None:
+    def frame(self, frame: AudioFrame, now: float, heard: Callable[[], str] = lambda: "",
+              turn_start: float | None = None) -> Decision | None:
         """`heard()`: the recogniser's words so far for the sound over the avatar (asked only when
-        the detector would resume: a cue word or two words of meaning confirm the interruption)."""
+        the detector would resume: a cue word or two words of meaning confirm the interruption);
+        `turn_start`: where the recogniser's open turn began (None between turns)."""
+        chunk = frame.clean
+        if frame.clipped:
+            self._clipped_until = frame.raw.end + CLIP_HOLD_S
         speaking = chunk.timestamp < self.speech.busy_until() or self.speech.paused
         far = self.speech.far_level(chunk.timestamp, self.config.reverb_s)
         clipped = chunk.timestamp < self._clipped_until
-        linear = self._linear_rms
-        if clipped and linear is not None and level_dbfs(linear) < self._raw_db - CLIP_VOICE_DB:
+        linear = frame.linear_rms
+        if clipped and linear is not None and level_dbfs(linear) < frame.raw_db - CLIP_VOICE_DB:
             linear = None
-        decision = self.detector.frame(chunk.timestamp, chunk.seconds, speech_prob, chunk.rms(), far, speaking,
-                                       linear, self.hall_floor(), clipped)
+        decision = self.detector.frame(chunk.timestamp, chunk.seconds, frame.speech_prob, frame.clean_rms, far,
+                                       speaking, linear, frame.hall_floor_db, clipped)
         said = None
         if decision is Decision.RESUME and self._pause is not None and self.detector.heard_alone:
             said = heard()
-            own = self._own_words(self.turn_start(), chunk.end)
+            own = self._own_words(turn_start, chunk.end)
             if self._interrupting(said, own):
                 words = interrupting_words(said, own)
                 _LOGGER.info("words over the avatar %s: an interruption, not a backchannel", words)
