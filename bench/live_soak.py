@@ -65,6 +65,7 @@ def run_live_soak(folder: Path, turns: int, losses: int, seed: int = 11, fleet: 
     from runtime.composition.backends import make_synthesizer
     from runtime.composition.config import KioskConfig
     from runtime.models.manifest import ModelCatalog
+    from runtime.ops.event_recorder import EventKind
     from tests.pulse import pulse_env, start_pulse, stop_pulse
 
     rng = random.Random(seed)
@@ -93,7 +94,7 @@ def run_live_soak(folder: Path, turns: int, losses: int, seed: int = 11, fleet: 
         box["kiosk"] = kiosk
         if rig is not None:
             rig.attach(kiosk)
-        kiosk.turn_listeners.append(on_turn)
+        kiosk.events.subscribe(lambda _kind, turn: on_turn(turn), EventKind.TURN)
         threading.Thread(target=visitors, name="soak-visitors", daemon=True).start()
 
     def heard(kiosk, unheard_before: int, timeout: float) -> str | None:

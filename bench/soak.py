@@ -56,6 +56,7 @@ def run_soak(folder: Path, turns: int, seed: int = 7) -> dict:
     from runtime.composition.backends import make_synthesizer
     from runtime.composition.config import KioskConfig
     from runtime.models.manifest import ModelCatalog
+    from runtime.ops.event_recorder import EventKind
 
     rng = random.Random(seed)
     questions = [rng.choice(QUESTIONS) for _ in range(turns)]
@@ -85,7 +86,7 @@ def run_soak(folder: Path, turns: int, seed: int = 7) -> dict:
     def on_ready(kiosk) -> None:
         box["kiosk"] = kiosk
         rig.attach(kiosk)
-        kiosk.turn_listeners.append(on_turn)
+        kiosk.events.subscribe(lambda _kind, turn: on_turn(turn), EventKind.TURN)
 
     started = time.perf_counter()
     report = run_kiosk(cfg, on_ready)

@@ -28,6 +28,7 @@ from runtime.listening.level_gate import LevelGate
 from runtime.listening.listener import Listener
 from runtime.listening.vad import make_vad
 from runtime.models.manifest import ModelCatalog
+from runtime.ops.event_recorder import EventKind, EventRecorder
 from runtime.ops.process_age import process_age_s
 from runtime.shared.durable_files import write_json_atomic
 from runtime.shared.errors import LanguageError, ModelError
@@ -160,6 +161,12 @@ def _audio_lip_sync(catalog: ModelCatalog, backend_name: str):
     return load_audio_visemes(catalog, backend, threads=1)
 
 
+def _reporting(on_failure: Callable[[str, str], None], stage):
+    """A supervised stage whose failures go to the kiosk's EventRecorder."""
+    stage.on_failure = on_failure
+    return stage
+
+
 def run_kiosk(cfg: KioskConfig, on_ready: Callable[[Kiosk], None] | None = None) -> dict[str, Any]:
     """Run until the input ends (or the window closes); return the report. `on_ready` gets the
     kiosk before it starts listening (the embedded fleet agent attaches there)."""
@@ -188,21 +195,27 @@ def run_kiosk(cfg: KioskConfig, on_ready: Callable[[Kiosk], None] | None = None)
             _LOGGER.info("listening: recogniser and voice loaded %.2f s after the process started",
                          loaded["ready"])
 
+    events = EventRecorder()   # the kiosk's one record of what happened (report, log, status, telemetry)
+
+    def stage_failed(stage: str, error: str) -> None:
+        events.record(EventKind.STAGE_FAILURE, {"stage": stage, "error": error, "t_ms": int(source.now() * 1000)})
+
     def voice(lg: str) -> SupervisedSynthesizer:
         """A voice rebuilt when its engine fails; meanwhile espeak-ng speaks, so answers go on."""
         from runtime.tts.espeak_tts import EspeakSynthesizer
         engine, voice_rate = describe_synthesizer(catalog, lg, precision)
-        return SupervisedSynthesizer(lambda: make_synthesizer(catalog, lg, precision=precision), None,
-                                     fallback=lambda: EspeakSynthesizer(lg), background=live,
-                                     preload=(engine, lg, voice_rate) if live else None,
-                                     on_loaded=lambda: model_loaded("tts") if lg == lang else None)
+        stage = SupervisedSynthesizer(lambda: make_synthesizer(catalog, lg, precision=precision), None,
+                                      fallback=lambda: EspeakSynthesizer(lg), background=live,
+                                      preload=(engine, lg, voice_rate) if live else None,
+                                      on_loaded=lambda: model_loaded("tts") if lg == lang else None)
+        return _reporting(stage_failed, stage)
 
     def supervised(lg: str, pk: ContentPack, preload: bool = False) -> SupervisedRecognizer:
         """A recogniser that is rebuilt when its engine fails (in the background when live)."""
-        return SupervisedRecognizer(lambda: make_recognizer(catalog, lg, hints(lg, pk)), None,
-                                    clock=source.now, background=live, name=describe_recognizer(catalog, lg),
-                                    language=lg, preload=preload,
-                                    on_loaded=lambda: model_loaded("asr"))
+        stage = SupervisedRecognizer(lambda: make_recognizer(catalog, lg, hints(lg, pk)), None,
+                                     clock=source.now, background=live, name=describe_recognizer(catalog, lg),
+                                     language=lg, preload=preload, on_loaded=lambda: model_loaded("asr"))
+        return _reporting(stage_failed, stage)
 
     recognizer = supervised(lang, pack, preload=live)
     synthesizers = {lang: voice(lang)}
@@ -238,14 +251,14 @@ def run_kiosk(cfg: KioskConfig, on_ready: Callable[[Kiosk], None] | None = None)
     listener = Listener(recognizer, Endpointer(cfg.endpoint), is_complete, front_end.near_talker)
     kiosk = Kiosk(source, front_end, listener, responder, speech, view, lang, cfg.realtime,
                   max_turns=cfg.max_turns, panel=panel, languages=languages, venue_now=venue_now(pack.timezone),
-                  barge_in=cfg.barge_in_tuning if cfg.barge_in else None)
+                  barge_in=cfg.barge_in_tuning if cfg.barge_in else None, events=events)
     closers: list[Callable[[], None]] = []
     log_dir = cfg.log_dir or (default_data_dir() / "interactions" if cfg.input == "mic" else None)
     if log_dir is not None:
         from runtime.ops.interaction_log import InteractionLog
         log, now = InteractionLog(log_dir), venue_now(pack.timezone)
         log.prune(now().date())
-        kiosk.turn_listeners.append(lambda turn: log.write(now(), turn))
+        kiosk.events.subscribe(lambda _kind, turn: log.write(now(), turn), EventKind.TURN)
         closers.append(log.sync)
         backends["interaction_log"] = str(log_dir)
     from runtime.ops.service.notifier import make_notifier
@@ -258,8 +271,8 @@ def run_kiosk(cfg: KioskConfig, on_ready: Callable[[Kiosk], None] | None = None)
     notifier = make_notifier()
     backends["service"] = notifier.name
     kiosk.tick_listeners.append(notifier.tick)
-    kiosk.turn_listeners.append(lambda turn: notifier.status(
-        f"listening ({lang}); {len(kiosk.run_state.turns)} visitor questions answered"))
+    kiosk.events.subscribe(lambda _kind, _turn: notifier.status(
+        f"listening ({lang}); {kiosk.events.counts[EventKind.TURN]} visitor questions answered"), EventKind.TURN)
     if on_ready is not None:
         on_ready(kiosk)
     notifier.ready(f"listening ({lang}), content {pack.venue_id}")
@@ -291,8 +304,7 @@ def run_kiosk(cfg: KioskConfig, on_ready: Callable[[Kiosk], None] | None = None)
         "greetings": result.greetings,
         "discarded_turns": result.discarded,
         "unheard_turns": result.unheard,
-        "stages": {"asr": getattr(kiosk.listener.recognizer, "health", None) and
-                   kiosk.listener.recognizer.health.record(),
+        "stages": {"asr": kiosk.listener.recognizer.health.record(),
                    "tts": {lg: s.health.record() for lg, s in speech.synthesizers.items() if hasattr(s, "health")}},
         "barge_in": result.barge_ins,
         "backchannels": result.backchannels,

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from runtime.conversation.kiosk import Kiosk
+from runtime.ops.event_recorder import EventKind
 from runtime.shared.errors import ConfigError
 
 from .config import KioskConfig
@@ -122,6 +123,7 @@ class KioskControl:
 
     def installed(self, kind: str) -> None:
         """After a commit: content switches live; anything else needs a fresh start."""
+        self.kiosk.events.record(EventKind.INSTALL, {"kind": kind})
         if kind == "content":
             self.kiosk.post(self._reload_content)
         else:

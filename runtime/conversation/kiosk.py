@@ -11,7 +11,7 @@ import dataclasses
 import datetime as dt
 import logging
 import time
-from typing import Any, Callable
+from typing import Callable
 
 from runtime.audio.chunk import AudioChunk
 from runtime.audio.frame import AudioFrame
@@ -25,6 +25,7 @@ from runtime.dialogue.session import Kind
 from runtime.display.avatar_view import AvatarView
 from runtime.listening.front_end import AudioFrontEnd
 from runtime.listening.listener import Listener
+from runtime.ops.event_recorder import EventKind, EventRecorder
 from runtime.shared.errors import EdgeAvatarError
 from runtime.speaking.speech_output import SpeechOutput, Utterance
 from runtime.surroundings.presence import ActionKind, Surroundings
@@ -51,7 +52,7 @@ class Kiosk:
                  max_turns: int | None = None, panel: Surroundings | None = None,
                  languages: LanguageBackends | None = None,
                  venue_now: Callable[[], dt.datetime] | None = None,
-                 barge_in: BargeInConfig | None = BargeInConfig()):
+                 barge_in: BargeInConfig | None = BargeInConfig(), events: EventRecorder | None = None):
         self.source = source
         self.front_end = front_end
         self.listener = listener
@@ -59,7 +60,8 @@ class Kiosk:
         self.languages = languages
         self.venue_now = venue_now or (lambda: responder.venue_time(dt.datetime.now(dt.timezone.utc)))
         self.session = responder.session(languages.listenable if languages else (lang,))
-        self.barge = (BargeInControl(barge_in, speech, listener.is_complete, listener.preroll_s)
+        self.events = events or EventRecorder()   # turns, greetings, barge-ins, what went unanswered and why
+        self.barge = (BargeInControl(barge_in, speech, self.events, listener.is_complete, listener.preroll_s)
                       if barge_in is not None else None)
         self._over_speech = False   # the open turn began while the avatar was talking
         self._continues: TurnEnd | None = None   # the visitor went on after a pause the kiosk took as the end
@@ -70,12 +72,10 @@ class Kiosk:
         self.realtime = realtime
         self.max_turns = max_turns
         self.panel = panel
-        self.turn_listeners: list[Callable[[dict[str, Any]], None]] = []
         self.tick_listeners: list[Callable[[float], None]] = []     # each chunk (the service watchdog)
         self._turn_started_at = 0.0
         self.run_state = KioskRun()
-        if self.barge is not None:         # its events are the run's
-            self.barge.barge_ins, self.barge.backchannels = self.run_state.barge_ins, self.run_state.backchannels
+        self.events.subscribe(self.run_state.on_event)
         self._guess: Guess | None = None
         self._pending: list[PendingAnswer] = []
         self._cues: list[tuple[Utterance, str, float]] = []   # (utterance, cue, where in it 0..1)
@@ -165,13 +165,13 @@ class Kiosk:
             if self._over_speech:
                 # Began over the avatar's voice and never became a barge-in: echo or a backchannel.
                 self._over_speech = False
-                self.run_state.ignored_over_speech += 1
+                self.events.record(EventKind.IGNORED_OVER_SPEECH, {"transcript": payload.transcript})
                 self._drop_guess()
                 _LOGGER.info("ignored %r heard over the avatar's voice", payload.transcript)
                 return
             self._answer(payload)
         elif event is RunEvent.TURN_DISCARDED:
-            self.run_state.discarded += 1
+            self.events.record(EventKind.DISCARDED_TURN, {"at": payload})
 
     def _speculate(self, spec: Speculation) -> None:
         self._drop_guess()
@@ -180,7 +180,7 @@ class Kiosk:
         answer = self.session.decide(spec.partial, spec.at, self.venue_now(), self.lang)
         if answer.kind != Kind.ANSWER:
             return
-        self.run_state.speculations += 1
+        self.events.record(EventKind.SPECULATION, {"partial": spec.partial})
         spoken = self._spoken(answer)
         self._guess = Guess(answer, self.speech.say(spoken, answer.lang, held=True), spec.at)
         if not self.realtime:
@@ -203,7 +203,7 @@ class Kiosk:
         if not turn.transcript:
             _LOGGER.info("turn %.2f-%.2f s: nothing recognised", turn.speech_start, turn.speech_end)
             self._drop_guess()
-            self.run_state.discarded += 1
+            self.events.record(EventKind.DISCARDED_TURN, {"at": turn.decided_at})
             return
         answer = self.session.decide(turn.transcript, turn.decided_at, self.venue_now(), self.lang)
         self.session.commit(answer, turn.decided_at, turn.transcript)
@@ -215,7 +215,7 @@ class Kiosk:
         if guess is not None and guess.utterance.text == spoken:
             self.speech.release(guess.utterance)
             utterance, speculative = guess.utterance, True
-            self.run_state.speculation_hits += 1
+            self.events.record(EventKind.SPECULATION_USED, {"intent": answer.intent})
         else:
             if guess is not None:
                 self.speech.drop(guess.utterance)
@@ -235,7 +235,7 @@ class Kiosk:
         self._drop_guess()
         text = prompt("cannot_hear", self.lang, self.responder.pack.prompts)
         utterance = self.speech.say(text, self.lang)
-        self.run_state.unheard.append({"speech_start_ms": int(round(turn.speech_start * 1000)), "text": text})
+        self.events.record(EventKind.UNHEARD_TURN, {"speech_start_ms": int(round(turn.speech_start * 1000)), "text": text})
         _LOGGER.warning("visitor spoke at %.2f s while the recogniser is down: %r", turn.speech_start, text)
         if not self.realtime:
             utterance.done.wait()
@@ -253,12 +253,7 @@ class Kiosk:
             until = (u.heard_until if u.heard_until is not None else since) + 0.001
             record = turn_record(p.turn, p.answer, p.answer_ready_at, u, p.speculative,
                                  self.speech.viseme_keys(since, until))
-            self.run_state.turns.append(record)
-            for listener in self.turn_listeners:
-                try:
-                    listener(record)
-                except Exception:  # a failing log must not stop the conversation; it is reported
-                    _LOGGER.exception("turn listener failed")
+            self.events.record(EventKind.TURN, record)
         self._pending = still
 
     def _spoken(self, answer: Answer) -> str:
@@ -307,8 +302,7 @@ class Kiosk:
             u = p.utterance
             lead = len(u.text) - len(p.answer.text)          # the disclosure, when it opened the session
             self.session.heard_until(p.answer.text[: max(0, int(len(u.text) * heard_fraction(u)) - lead)])
-        event = self.barge.barge_ins[-1]
-        event["cut_answers"] = len(cut)
+        event = self.events.record(EventKind.BARGE_IN, {**self.barge.interruption, "cut_answers": len(cut)})
         # They had only paused: the answer began in their pause and they went on with the same
         # sentence. The turn they finish now is the whole sentence.
         onset = event["onset_ms"] / 1000
@@ -331,8 +325,8 @@ class Kiosk:
             elif action.kind in (ActionKind.GREET, ActionKind.ATTRACT) and self._idle(t):
                 text = self._greeting_text()
                 self.speech.say(text, self.lang)
-                self.run_state.greetings.append({"t_ms": int(round(t * 1000)), "kind": action.kind.value,
-                                                 "text": text})
+                self.events.record(EventKind.GREETING, {"t_ms": int(round(t * 1000)), "kind": action.kind.value,
+                                                        "text": text})
                 _LOGGER.info("%s: %s", action.kind.value, text)
 
     def _idle(self, t: float) -> bool:
@@ -375,6 +369,8 @@ class Kiosk:
         self._cues = waiting
 
     def _finish(self) -> None:
+        if self.barge is not None:
+            self.barge.flush()
         for p in self._pending:
             p.utterance.done.wait()
         end = max(self.source.now(), self.speech.busy_until()) + TAIL_S

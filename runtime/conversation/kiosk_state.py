@@ -9,6 +9,7 @@ from typing import Any, Callable
 from runtime.asr.base import Recognizer
 from runtime.dialogue.content_pack import ContentPack
 from runtime.dialogue.responder import Answer
+from runtime.ops.event_recorder import EventKind
 from runtime.speaking.speech_output import Utterance
 from runtime.tts.base import Synthesizer
 from runtime.turn_taking.events import TurnEnd
@@ -41,6 +42,18 @@ class KioskRun:
     speculations: int = 0
     speculation_hits: int = 0
     unheard: list[dict[str, Any]] = field(default_factory=list)   # spoke while the recogniser was down
+
+    def on_event(self, kind: EventKind, data: dict[str, Any]) -> None:
+        """The run report's subscription to the kiosk's EventRecorder."""
+        if kind in self._LISTS:
+            getattr(self, self._LISTS[kind]).append(data)
+        elif kind in self._COUNTS:
+            setattr(self, self._COUNTS[kind], getattr(self, self._COUNTS[kind]) + 1)
+
+    _LISTS = {EventKind.TURN: "turns", EventKind.GREETING: "greetings", EventKind.BARGE_IN: "barge_ins",
+              EventKind.BACKCHANNEL: "backchannels", EventKind.UNHEARD_TURN: "unheard"}
+    _COUNTS = {EventKind.DISCARDED_TURN: "discarded", EventKind.IGNORED_OVER_SPEECH: "ignored_over_speech",
+               EventKind.SPECULATION: "speculations", EventKind.SPECULATION_USED: "speculation_hits"}
 
 
 @dataclass(frozen=True)

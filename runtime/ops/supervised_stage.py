@@ -36,6 +36,7 @@ class SupervisedStage(Generic[E]):
         self._on_loaded = on_loaded
         self._inner: E | None = None
         self._health_name = health_name
+        self.on_failure: Callable[[str, str], None] | None = None   # (stage, error): the kiosk's EventRecorder
         if first is None and preload:
             self.health = StageHealth(health_name(self.language))
             self._rebuilding = True
@@ -93,10 +94,14 @@ class SupervisedStage(Generic[E]):
 
     def mark_failed(self, engine: E, err: Exception) -> None:
         """`engine` raised: the stage is down (unless it was already replaced) until a rebuild."""
+        failed = None
         with self._lock:
             if self._inner is engine:
                 self._inner = None
                 self.health.failed(self._clock(), f"{type(err).__name__}: {err}")
+                failed = self.on_failure
+        if failed is not None:
+            failed(self.health.name, f"{type(err).__name__}: {err}")
 
     def _maybe_rebuild(self) -> None:
         with self._lock:

@@ -4,8 +4,10 @@
 audio front end measured it (cleaned audio, speech probability, linear residual, clipping, the hall's
 floor) with the speaker's level at that time, and acts: PAUSE stops the speech and closes the mouth, RESUME says
 the rest of the answer (it was a backchannel), CONFIRM drops every queued answer (an interruption).
-Each pause ends up in the run's report: as a `barge_in` (confirmed, with its stop latency measured
-from the visitor's speech onset) or as a `backchannel` (resumed, with how long the avatar held).
+Each pause ends up in the run's events: as a barge-in (confirmed, with its stop latency measured from
+the visitor's speech onset; the kiosk records it with the answers it cut) or as a backchannel
+(resumed, with how long the avatar held; recorded here once it is final: a pause again within
+REPAUSE_S is the same visitor still talking, one event).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any, Callable
 
 from runtime.audio.frame import AudioFrame
 from runtime.audio.levels import level_dbfs
+from runtime.ops.event_recorder import EventKind, EventRecorder
 from runtime.speaking.speech_output import SpeechOutput, Utterance
 
 from .backchannel_words import interrupting_words, interrupts
@@ -43,16 +46,18 @@ def _ms(t: float) -> int:
 
 
 class BargeInControl:
-    def __init__(self, config: BargeInConfig, speech: SpeechOutput,
+    def __init__(self, config: BargeInConfig, speech: SpeechOutput, events: EventRecorder | None = None,
                  asks: Callable[[str], bool] = lambda words: False, preroll_s: float = 0.0):
+        self.events = events or EventRecorder()
         self.config = config
         self.asks = asks                  # do these words make a question the venue's content answers?
         self.preroll_s = preroll_s        # audio the recogniser was given from before a turn's speech began
         self.detector = BargeInDetector(config)
         self.speech = speech
         self._clipped_until = -1.0
-        self.barge_ins: list[dict[str, Any]] = []
+        self.barge_ins: list[dict[str, Any]] = []      # confirmed interruptions, the last is `interruption`
         self.backchannels: list[dict[str, Any]] = []
+        self._unrecorded: dict[str, Any] | None = None   # the last backchannel, until it is final
         self._pause: dict[str, Any] | None = None
 
     def frame(self, frame: AudioFrame, now: float, heard: Callable[[], str] = lambda: "",
@@ -88,8 +93,11 @@ class BargeInControl:
                 # It went on for a moment only: the same visitor, still talking. One event, timed
                 # from their first onset (what the bench and the report judge).
                 self.backchannels.pop()
+                self._unrecorded = None
                 self._pause = {**last, "resumed_between_ms": last["held_ms"]}
                 del self._pause["resumed_ms"], self._pause["held_ms"]
+            else:
+                self.flush()
             _LOGGER.info("speech over the avatar at %.2f s: paused %d ms later", self.detector.onset,
                          self._pause["latency_ms"])
         elif decision is Decision.RESUME:
@@ -97,12 +105,24 @@ class BargeInControl:
             event = {**(self._pause or {}), "resumed_ms": _ms(chunk.end)}
             event["held_ms"] = event["resumed_ms"] - event.get("stopped_ms", event["resumed_ms"])
             self.backchannels.append(event)
+            self._unrecorded = event
             self._pause = None
             _LOGGER.info("only a backchannel%s: the avatar goes on after %d ms",
                          "" if said is None else f" (heard {said!r})", event["held_ms"])
         elif decision is Decision.CONFIRM:
             self._interrupted(now, chunk.end)
         return decision
+
+    @property
+    def interruption(self) -> dict[str, Any]:
+        """The last confirmed interruption (the kiosk records it with the answers it cut)."""
+        return self.barge_ins[-1]
+
+    def flush(self) -> None:
+        """Record the last backchannel: nothing can join it any more (a new pause, the run's end)."""
+        if self._unrecorded is not None:
+            self.events.record(EventKind.BACKCHANNEL, self._unrecorded)
+            self._unrecorded = None
 
     def judge_turn(self, turn: TurnEnd, now: float) -> Decision | None:
         """A turn that began over the avatar ended while it is paused, undecided: its words decide
