@@ -18,6 +18,7 @@ from runtime.audio.sources import AudioSource, WavFileSource
 from runtime.avatar.lip_sync_offset import offsets
 from runtime.board.defaults import board_defaults, resolve
 from runtime.conversation.kiosk import Kiosk, LanguageBackends
+from runtime.conversation.kiosk_state import KioskRun
 from runtime.conversation.report import frames_record
 from runtime.dialogue.content_pack import ContentPack, load_content_pack
 from runtime.dialogue.responder import Responder
@@ -167,6 +168,34 @@ def _reporting(on_failure: Callable[[str, str], None], stage):
     return stage
 
 
+def _observe(kiosk: Kiosk, cfg: KioskConfig, pack: ContentPack, lang: str, backends: dict[str, Any]):
+    """Subscribe the interaction log, the service status and the start-up timer to the kiosk;
+    returns what must be closed, the start-up times (filled in as they happen) and the notifier."""
+    view = kiosk.view
+    closers: list[Callable[[], None]] = []
+    log_dir = cfg.log_dir or (default_data_dir() / "interactions" if cfg.input == "mic" else None)
+    if log_dir is not None:
+        from runtime.ops.interaction_log import InteractionLog
+        log, now = InteractionLog(log_dir), venue_now(pack.timezone)
+        log.prune(now().date())
+        kiosk.events.subscribe(lambda _kind, turn: log.write(now(), turn), EventKind.TURN)
+        closers.append(log.sync)
+        backends["interaction_log"] = str(log_dir)
+    from runtime.ops.service.notifier import make_notifier
+    startup: dict[str, float | None] = {"avatar_on_screen_s": None, "listening_s": None}
+
+    def first_frame(_t: float) -> None:
+        if startup["avatar_on_screen_s"] is None and (view.frames_drawn or view.pose is not None):
+            startup["avatar_on_screen_s"] = round(process_age_s(), 2)
+    kiosk.tick_listeners.append(first_frame)
+    notifier = make_notifier()
+    backends["service"] = notifier.name
+    kiosk.tick_listeners.append(notifier.tick)
+    kiosk.events.subscribe(lambda _kind, _turn: notifier.status(
+        f"listening ({lang}); {kiosk.events.counts[EventKind.TURN]} visitor questions answered"), EventKind.TURN)
+    return closers, startup, notifier
+
+
 def run_kiosk(cfg: KioskConfig, on_ready: Callable[[Kiosk], None] | None = None) -> dict[str, Any]:
     """Run until the input ends (or the window closes); return the report. `on_ready` gets the
     kiosk before it starts listening (the embedded fleet agent attaches there)."""
@@ -252,47 +281,32 @@ def run_kiosk(cfg: KioskConfig, on_ready: Callable[[Kiosk], None] | None = None)
     kiosk = Kiosk(source, front_end, listener, responder, speech, view, lang, cfg.realtime,
                   max_turns=cfg.max_turns, panel=panel, languages=languages, venue_now=venue_now(pack.timezone),
                   barge_in=cfg.barge_in_tuning if cfg.barge_in else None, events=events)
-    closers: list[Callable[[], None]] = []
-    log_dir = cfg.log_dir or (default_data_dir() / "interactions" if cfg.input == "mic" else None)
-    if log_dir is not None:
-        from runtime.ops.interaction_log import InteractionLog
-        log, now = InteractionLog(log_dir), venue_now(pack.timezone)
-        log.prune(now().date())
-        kiosk.events.subscribe(lambda _kind, turn: log.write(now(), turn), EventKind.TURN)
-        closers.append(log.sync)
-        backends["interaction_log"] = str(log_dir)
-    from runtime.ops.service.notifier import make_notifier
-    startup: dict[str, float | None] = {"avatar_on_screen_s": None, "listening_s": None}
-
-    def first_frame(_t: float) -> None:
-        if startup["avatar_on_screen_s"] is None and (view.frames_drawn or view.pose is not None):
-            startup["avatar_on_screen_s"] = round(process_age_s(), 2)
-    kiosk.tick_listeners.append(first_frame)
-    notifier = make_notifier()
-    backends["service"] = notifier.name
-    kiosk.tick_listeners.append(notifier.tick)
-    kiosk.events.subscribe(lambda _kind, _turn: notifier.status(
-        f"listening ({lang}); {kiosk.events.counts[EventKind.TURN]} visitor questions answered"), EventKind.TURN)
+    closers, startup, notifier = _observe(kiosk, cfg, pack, lang, backends)
     if on_ready is not None:
         on_ready(kiosk)
     notifier.ready(f"listening ({lang}), content {pack.venue_id}")
     loop_started = process_age_s()
     _LOGGER.info("avatar up %.2f s after the process started%s", loop_started,
                  "" if "ready" in loaded else "; the recogniser and voice are still loading")
+    closers += [c.close for c in (panel, bridge) if c is not None]
+    closers += [source.close, speech.close, sink.close, display.close]
     try:
         result = kiosk.run()
     finally:
         for close in closers:
             close()
-        if panel is not None:
-            panel.close()
-        if bridge is not None:
-            bridge.close()
-        source.close()
-        speech.close()
-        sink.close()
-        display.close()
     startup["listening_s"] = round(max(loop_started, loaded["ready"]), 2) if "ready" in loaded else None
+    report = run_report(cfg, pack, lang, backends, source, kiosk, result, startup)
+    if cfg.report:
+        write_json_atomic(cfg.report, report)
+    return report
+
+
+
+def run_report(cfg: KioskConfig, pack: ContentPack, lang: str, backends: dict[str, Any], source, kiosk: Kiosk,
+               result: KioskRun, startup: dict[str, float | None]) -> dict[str, Any]:
+    """The run report (docs/run-report.md): what was heard and answered, and what was not and why."""
+    speech, view = kiosk.speech, kiosk.view
     report = {
         "content": {"venue": pack.venue_id, "path": str(pack.path), "sha256": pack.digest},
         "lang": lang,
@@ -317,8 +331,6 @@ def run_kiosk(cfg: KioskConfig, on_ready: Callable[[Kiosk], None] | None = None)
         "frames_drawn": view.frames_drawn,
         "av_offset_ms": offsets(speech.viseme_keys(0.0, 1e9), view.shown).summary(),
     }
-    if cfg.report:
-        write_json_atomic(cfg.report, report)
     return report
 
 
