@@ -3,7 +3,9 @@ answered (with their reason), stage failures, installs.
 
 `EventRecorder.record(kind, data)` hands the event to every subscriber of its kind: the run report
 (`KioskRun`), the interaction log, the service status, fleet telemetry (`counts`). A subscriber that
-fails is logged and counted; it never stops the conversation or the other subscribers.
+fails is logged and counted; it never stops the conversation or the other subscribers. Events come
+from the kiosk's thread, the speech worker (a voice failed) and the fleet agent (an install): one
+re-entrant lock keeps each event's delivery whole.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import collections
 import enum
 import logging
+import threading
 from typing import Any, Callable
 
 _LOGGER = logging.getLogger(__name__)
@@ -38,6 +41,7 @@ class EventRecorder:
         self._subscribers: list[tuple[frozenset[EventKind], Subscriber]] = []
         self.counts: collections.Counter[EventKind] = collections.Counter()
         self.subscriber_errors = 0
+        self._lock = threading.RLock()
 
     def subscribe(self, subscriber: Subscriber, *kinds: EventKind) -> None:
         """`subscriber(kind, data)` for events of `kinds` (every kind when none is named)."""
@@ -45,13 +49,14 @@ class EventRecorder:
 
     def record(self, kind: EventKind, data: dict[str, Any] | None = None) -> dict[str, Any]:
         data = {} if data is None else data
-        self.counts[kind] += 1
-        for kinds, subscriber in self._subscribers:
-            if kind not in kinds:
-                continue
-            try:
-                subscriber(kind, data)
-            except Exception:  # a failing log or status must not stop the conversation; it is reported
-                self.subscriber_errors += 1
-                _LOGGER.exception("recording a %s event failed in %r", kind.value, subscriber)
+        with self._lock:
+            self.counts[kind] += 1
+            for kinds, subscriber in self._subscribers:
+                if kind not in kinds:
+                    continue
+                try:
+                    subscriber(kind, data)
+                except Exception:  # a failing log or status must not stop the conversation; it is reported
+                    self.subscriber_errors += 1
+                    _LOGGER.exception("recording a %s event failed in %r", kind.value, subscriber)
         return data
