@@ -27,11 +27,11 @@ from . import topics as T
 from .broker import BrokerConfig, make_client, probe_protocol
 from .bundle_manifest import MANIFEST, parse_manifest
 from .errors import FleetError
+from .install_state import TERMINAL, InstallState
 from .messages import Desired, Offer, decode, encode
 
 _LOGGER = logging.getLogger(__name__)
 CHUNK_SIZE = 256 * 1024
-FINAL_STATES = ("committed", "rejected", "failed", "rolled-back")
 
 
 @dataclass
@@ -278,7 +278,7 @@ class FleetAdmin:
             states = self.install_states(devices, bundle_id)
             if progress:
                 progress(states)
-            if all(states.get(d) in FINAL_STATES for d in devices) or time.monotonic() > deadline:
+            if all(states.get(d) in TERMINAL for d in devices) or time.monotonic() > deadline:
                 break
             with self._changed:
                 self._changed.wait(0.5)
@@ -288,7 +288,7 @@ class FleetAdmin:
                 recs = [r for r in (self.devices.get(d, DeviceView(d)).reported.get("installs") or {}).values()
                         if r.get("bundle_id") == bundle_id]
                 rec = recs[0] if recs else {}
-                out[d] = rec if rec.get("state") in FINAL_STATES else {**rec, "state": "timeout"}
+                out[d] = rec if rec.get("state") in TERMINAL else {**rec, "state": InstallState.TIMEOUT}
         return out
 
     # ---- commands ------------------------------------------------------------------------------

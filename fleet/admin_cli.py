@@ -14,6 +14,7 @@ from rich.table import Table
 from .admin import FleetAdmin, dump_devices, make_offer, parse_target
 from .broker import broker_config
 from .errors import FleetError
+from .install_state import InstallState
 from .rollout_plan import judge, parse_percentages, parse_waves, plan_waves
 
 console = Console(stderr=False)
@@ -50,7 +51,8 @@ def status(args) -> int:
         temps = (j["health"] or {}).get("temps_c") or {}
         health = (f"{max(temps.values()):.0f}°C " if temps else "") + (
             "[red]settings refused[/red]" if j["settings_error"] else "ok" if v.online else "")
-        bad = [f"{k}: {r.get('reason')}" for k, r in j["installs"].items() if r.get("state") in ("rejected", "failed")]
+        bad = [f"{k}: {r.get('reason')}" for k, r in j["installs"].items()
+               if r.get("state") in (InstallState.REJECTED, InstallState.FAILED)]
         hw = j["hwtest"] or {}
         table.add_row(v.device_id, j["site"], "[green]yes[/green]" if v.online else "[red]no[/red]",
                       " ".join(f"{k} {ver}" for k, ver in j["versions"].items()) or "-",
@@ -74,14 +76,14 @@ def _wait_installs(admin: FleetAdmin, devices: list[str], offer, timeout: float)
     with _progress() as bar:
         task = bar.add_task(f"{offer.kind} {offer.version} committed", total=len(devices))
         results = admin.wait_for_installs(devices, offer.bundle_id, timeout, lambda states: bar.update(
-            task, completed=sum(1 for s in states.values() if s == "committed")))
+            task, completed=sum(1 for s in states.values() if s == InstallState.COMMITTED)))
     return results
 
 
 def _print_results(results: dict) -> int:
     failed = 0
     for device, rec in sorted(results.items()):
-        if rec.get("state") != "committed":
+        if rec.get("state") != InstallState.COMMITTED:
             failed += 1
             print(f"{device}: {rec.get('state')} {rec.get('reason', '')} {rec.get('detail', '')}".rstrip())
     print(f"{len(results) - failed}/{len(results)} committed")
@@ -121,16 +123,17 @@ def rollout(args) -> int:
             wave_results = _wait_installs(admin, wave, offer, args.wave_timeout)
             results.update({d: r.get("state") for d, r in wave_results.items()})
             verdict = judge(results, abort_at)
-            print(f"wave {n}: {sum(1 for r in wave_results.values() if r.get('state') == 'committed')}/{len(wave)} "
-                  f"committed; {verdict.failed}/{verdict.finished} failed so far ({verdict.rate:.1%})")
+            committed = sum(1 for r in wave_results.values() if r.get("state") == InstallState.COMMITTED)
+            print(f"wave {n}: {committed}/{len(wave)} committed; "
+                  f"{verdict.failed}/{verdict.finished} failed so far ({verdict.rate:.1%})")
             if verdict.action == "abort":
                 for device, rec in wave_results.items():
-                    if rec.get("state") != "committed":
+                    if rec.get("state") != InstallState.COMMITTED:
                         print(f"  {device}: {rec.get('state')} {rec.get('reason', '')} {rec.get('detail', '')}")
-                admin.update_desired_many([("device", d) for d in wave if results.get(d) != "committed"],
-                                          bundles={offer.kind: None})
+                admin.update_desired_many([("device", d) for d in wave
+                                           if results.get(d) != InstallState.COMMITTED], bundles={offer.kind: None})
                 if args.rollback_on_abort:
-                    done = [d for d, s in results.items() if s == "committed"]
+                    done = [d for d, s in results.items() if s == InstallState.COMMITTED]
                     for device in done:
                         admin.update_desired(("device", device), bundles={offer.kind: None})
                         admin.command(("device", device), "rollback", {"kind": offer.kind}, timeout=60)

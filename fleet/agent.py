@@ -37,6 +37,7 @@ from .device_control import DeviceControl
 from .errors import BundleRejected
 from .health_check import SelfTestHealthCheck
 from .http_fetch import fetch_ranges
+from .install_state import InstallState
 from .installer import BundleInstaller, HealthCheck
 
 _LOGGER = logging.getLogger(__name__)
@@ -174,7 +175,7 @@ class MqttAgent:
                 result = []
                 if isinstance(action, Install):
                     with self._lock:
-                        result = self.core.install_finished(action.offer, time.time(), "rejected",
+                        result = self.core.install_finished(action.offer, time.time(), InstallState.REJECTED,
                                                             "health-check-failed", f"{type(err).__name__}: {err}")
             with self._lock:
                 self._run(result)
@@ -185,10 +186,10 @@ class MqttAgent:
             bundle = self.store.assemble(offer.bundle_id, len(offer.chunks))
             result = self.installer.install(bundle, offer.bundle_id, offer.kind, now)
             state, reason, detail = result.state, "", ""
-            if result.state == "committed" and self.on_installed:
+            if result.state == InstallState.COMMITTED and self.on_installed:
                 self.on_installed(offer.kind)
         except BundleRejected as err:
-            state, reason, detail = "rejected", err.reason, err.detail
+            state, reason, detail = InstallState.REJECTED, err.reason, err.detail
             _LOGGER.warning("%s %s refused: %s", offer.kind, offer.version, err)
         with self._lock:
             return self.core.install_finished(offer, time.time(), state, reason, detail)

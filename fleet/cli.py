@@ -17,7 +17,16 @@ def _broker_args(p: argparse.ArgumentParser) -> None:
 
 def add_commands(sub, check_settings=None) -> None:
     """`check_settings(path)` validates a settings file the kiosk's way (given by the composition root)."""
-    from . import admin_cli, agent_cli, bundle_cli
+    _agent_command(sub, check_settings)
+    _bundle_commands(sub)
+    fleet = sub.add_parser("fleet", help="admin tools: see the fleet, push bundles, roll out, send commands")
+    fsub = fleet.add_subparsers(dest="fleet_command", required=True)
+    _fleet_rollout_commands(fsub)
+    _fleet_control_commands(fsub)
+
+
+def _agent_command(sub, check_settings) -> None:
+    from . import agent_cli
 
     agent = sub.add_parser("agent", help="the fleet agent: presence, desired state, bundles, commands")
     agent.add_argument("--device-id", required=True)
@@ -30,6 +39,10 @@ def add_commands(sub, check_settings=None) -> None:
     agent.add_argument("--telemetry-every", type=float, default=30.0, help="seconds between telemetry messages")
     _broker_args(agent)
     agent.set_defaults(func=agent_cli.run_agent, check_settings=check_settings)
+
+
+def _bundle_commands(sub) -> None:
+    from . import bundle_cli
 
     bundle = sub.add_parser("bundle", help="make and check signed bundles")
     bsub = bundle.add_subparsers(dest="bundle_command", required=True)
@@ -51,8 +64,11 @@ def add_commands(sub, check_settings=None) -> None:
     v.add_argument("--trust-key", type=Path, action="append", required=True)
     v.set_defaults(func=bundle_cli.verify)
 
-    fleet = sub.add_parser("fleet", help="admin tools: see the fleet, push bundles, roll out, send commands")
-    fsub = fleet.add_subparsers(dest="fleet_command", required=True)
+
+def _fleet_rollout_commands(fsub) -> None:
+    """status, push, rollout, rollback: seeing the fleet and getting bundles onto it."""
+    from . import admin_cli
+
     for name in ("devices", "status"):
         s = fsub.add_parser(name, help="a table of every kiosk: online, versions, health, last test, last seen")
         _broker_args(s)
@@ -86,6 +102,12 @@ def add_commands(sub, check_settings=None) -> None:
     rb.add_argument("--timeout", type=float, default=60.0)
     _broker_args(rb)
     rb.set_defaults(func=admin_cli.rollback)
+
+
+def _fleet_control_commands(fsub) -> None:
+    """config, cmd: settings and commands for kiosks; simulate, acl: tools."""
+    from . import admin_cli
+
     cfg = fsub.add_parser("config", help="desired settings")
     csub = cfg.add_subparsers(dest="config_command", required=True)
     cs = csub.add_parser("set", help="set KEY=VALUE settings (YAML values) for a device or group")

@@ -20,13 +20,14 @@ import logging
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Protocol
+from typing import Callable, NoReturn, Protocol
 
 from runtime.shared.durable_files import fsync_dir, point_link_atomic, read_json, write_json_atomic
 
 from .bundle_verifier import BundleVerifier
 from .errors import BundleRejected
 from .failpoints import failpoint
+from .install_state import InstallState
 
 _LOGGER = logging.getLogger(__name__)
 MAX_ATTEMPTS = 2
@@ -47,7 +48,7 @@ class InstallResult:
     kind: str
     version: str
     bundle_id: str
-    state: str        # committed | already-installed
+    state: InstallState   # COMMITTED | ALREADY_INSTALLED | ROLLED_BACK
 
 
 class BundleInstaller:
@@ -128,10 +129,28 @@ class BundleInstaller:
 
     # ---- install -------------------------------------------------------------------------------
     def install(self, bundle: Path, bundle_id: str, kind: str, now: dt.datetime) -> InstallResult:
+        """Stage, verify, switch, health-check, commit. Raises BundleRejected (and keeps the refusal)."""
         state = self.state()
         if bundle_id in state["installed_ids"]:
             rec = state["kinds"].get(kind, {})
-            return InstallResult(kind, rec.get("version", "?"), bundle_id, "already-installed")
+            return InstallResult(kind, rec.get("version", "?"), bundle_id, InstallState.ALREADY_INSTALLED)
+        self._count_attempt(state, bundle_id)
+        current = state["kinds"].get(kind)
+        final, version = self._unpack(bundle, bundle_id, kind, current["version"] if current else None, now)
+        previous_target = self._switch(kind, bundle_id, version, final)
+        health = self.health_check(kind, final)
+        self._failpoint("health-checked")
+        if not health.ok:
+            point_link_atomic(self.data / "current" / kind, previous_target)
+            self._journal_path.unlink()
+            shutil.rmtree(final, ignore_errors=True)
+            self._refuse(bundle_id, "health-check-failed", health.detail)
+        self._commit(kind, bundle_id, version, final, current, now)
+        _LOGGER.info("installed %s %s (%s)", kind, version, health.detail or "self-test passed")
+        return InstallResult(kind, version, bundle_id, InstallState.COMMITTED)
+
+    def _count_attempt(self, state: dict, bundle_id: str) -> None:
+        """Refuse a bundle whose earlier attempts never finished (a crash loop); count this one."""
         attempts = state["attempts"].get(bundle_id, 0)
         if attempts >= MAX_ATTEMPTS:
             self._refuse(bundle_id, "interrupted", f"{attempts} earlier attempts did not finish")
@@ -139,15 +158,17 @@ class BundleInstaller:
         write_json_atomic(self._state_path, state)
         self._failpoint("attempt-counted")
 
-        current = state["kinds"].get(kind)
+    def _unpack(self, bundle: Path, bundle_id: str, kind: str, installed_version: str | None,
+                now: dt.datetime) -> tuple[Path, str]:
+        """Verify while extracting into a staging folder, then rename it to installs/<kind>/<version>."""
         kind_dir = self.data / "installs" / kind
         kind_dir.mkdir(parents=True, exist_ok=True)
         staging = kind_dir / f".staging-{bundle_id[:16]}"
         shutil.rmtree(staging, ignore_errors=True)
         staging.mkdir()
         try:
-            manifest = self.verifier.verify(bundle, now, current["version"] if current else None,
-                                            self.runtime_version, kind, extract_to=staging)
+            manifest = self.verifier.verify(bundle, now, installed_version, self.runtime_version, kind,
+                                            extract_to=staging)
         except BundleRejected as err:
             shutil.rmtree(staging, ignore_errors=True)
             self._refuse(bundle_id, err.reason, err.detail)
@@ -158,24 +179,23 @@ class BundleInstaller:
         staging.rename(final)
         fsync_dir(kind_dir)
         self._failpoint("unpacked")
+        return final, manifest.version
 
+    def _switch(self, kind: str, bundle_id: str, version: str, final: Path) -> Path | None:
+        """Journal the install, then point current/<kind> at it. Returns where it pointed before."""
         previous_target = self.current_path(kind)
-        write_json_atomic(self._journal_path, {"kind": kind, "bundle_id": bundle_id, "version": manifest.version,
+        write_json_atomic(self._journal_path, {"kind": kind, "bundle_id": bundle_id, "version": version,
                                                "from": str(previous_target) if previous_target else None,
                                                "to": str(final)})
         self._failpoint("journaled")
         point_link_atomic(self.data / "current" / kind, final)
         self._failpoint("switched")
-        health = self.health_check(kind, final)
-        self._failpoint("health-checked")
-        if not health.ok:
-            point_link_atomic(self.data / "current" / kind, previous_target)
-            self._journal_path.unlink()
-            shutil.rmtree(final, ignore_errors=True)
-            self._refuse(bundle_id, "health-check-failed", health.detail)
+        return previous_target
 
+    def _commit(self, kind: str, bundle_id: str, version: str, final: Path, current: dict | None,
+                now: dt.datetime) -> None:
         state = self.state()
-        state["kinds"][kind] = {"version": manifest.version, "bundle_id": bundle_id, "path": str(final),
+        state["kinds"][kind] = {"version": version, "bundle_id": bundle_id, "path": str(final),
                                 "installed_at": now.isoformat(),
                                 "previous": ({k: current[k] for k in ("version", "bundle_id", "path")}
                                              if current else None)}
@@ -186,10 +206,8 @@ class BundleInstaller:
         self._journal_path.unlink()
         fsync_dir(self.data)
         self._collect_garbage()
-        _LOGGER.info("installed %s %s (%s)", kind, manifest.version, health.detail or "self-test passed")
-        return InstallResult(kind, manifest.version, bundle_id, "committed")
 
-    def _refuse(self, bundle_id: str, reason: str, detail: str):
+    def _refuse(self, bundle_id: str, reason: str, detail: str) -> NoReturn:
         state = self.state()
         state["refused_ids"][bundle_id] = {"reason": reason, "detail": detail}
         state["attempts"].pop(bundle_id, None)
@@ -213,4 +231,4 @@ class BundleInstaller:
         state["refused_ids"][rec["bundle_id"]] = {"reason": "rolled-back", "detail": "rolled back by an admin"}
         write_json_atomic(self._state_path, state)
         self._collect_garbage()
-        return InstallResult(kind, prev["version"], prev["bundle_id"], "rolled-back")
+        return InstallResult(kind, prev["version"], prev["bundle_id"], InstallState.ROLLED_BACK)

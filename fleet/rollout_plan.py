@@ -13,8 +13,7 @@ import math
 from dataclasses import dataclass
 
 from .errors import FleetError
-
-FAILED_STATES = ("rejected", "failed", "timeout")
+from .install_state import FAILURES
 
 
 def parse_percentages(text: str, what: str) -> list[float]:
@@ -57,6 +56,6 @@ class WaveVerdict:
 def judge(results: dict[str, str], abort_at: float) -> WaveVerdict:
     """results: device -> final state (committed, rejected, failed, timeout...)."""
     finished = len(results)
-    failed = sum(1 for s in results.values() if s in FAILED_STATES)
+    failed = sum(1 for s in results.values() if s in FAILURES)
     rate = failed / finished if finished else 0.0
     return WaveVerdict("abort" if rate > abort_at else "continue", failed, finished, rate)

@@ -17,6 +17,7 @@ from .agent_core import (AgentCore, ApplySettings, Identity, Install, Publish, R
                          Unsubscribe)
 from .broker import BrokerConfig, make_client
 from .chunk_store import CountingChunkStore
+from .install_state import InstallState
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -89,12 +90,12 @@ class SimulatedKiosk:
         if self.state.fail_health:
             self.state.refused[offer.bundle_id] = {"reason": "health-check-failed",
                                                    "detail": "simulated self-test failure"}
-            return self.core.install_finished(offer, now, "rejected", "health-check-failed",
+            return self.core.install_finished(offer, now, InstallState.REJECTED, "health-check-failed",
                                               "simulated self-test failure")
         self.state.kinds[offer.kind] = offer.version
         self.state.installed.add(offer.bundle_id)
         self.committed_at[offer.bundle_id] = now
-        return self.core.install_finished(offer, now, "committed")
+        return self.core.install_finished(offer, now, InstallState.COMMITTED)
 
 
 class FleetSimulator:
