@@ -1,4 +1,4 @@
-"""Audio sources: a WAV file or a microphone, behind one Protocol.
+"""Audio sources: an audio file or a microphone, behind one Protocol.
 
 A source yields AudioChunks at the pipeline's rate (16 kHz mono, 16-bit),
 timestamped on the input time line, and tells the current time on that line.
@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import logging
 import time
-import wave
 from pathlib import Path
 from typing import Callable, Iterator, Protocol
 
 from runtime.shared.errors import AudioInputError
 
+from .audio_files import read_audio_file, read_wav
 from .chunk import PIPELINE_RATE, AudioChunk
+
+__all__ = ["CHUNK_SECONDS", "AudioFileSource", "AudioSource", "WavFileSource", "read_audio_file", "read_wav"]
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -39,20 +41,12 @@ class AudioSource(Protocol):
     def close(self) -> None: ...
 
 
-def read_wav(path: Path) -> AudioChunk:
-    """Read a whole WAV file as one AudioChunk in its own format."""
-    try:
-        with wave.open(str(path), "rb") as wav:
-            return AudioChunk(wav.getframerate(), wav.getsampwidth(), wav.getnchannels(),
-                              wav.readframes(wav.getnframes()))
-    except FileNotFoundError:
-        raise AudioInputError(f"{path}: no such audio file") from None
-    except (wave.Error, EOFError, ValueError) as err:
-        raise AudioInputError(f"{path}: not a readable PCM WAV file ({err})") from err
-
-
 class WavFileSource:
-    """Plays a WAV file into the pipeline, converted once to 16 kHz mono.
+    """Plays an audio file into the pipeline, converted once to 16 kHz mono.
+
+    Any file libsndfile reads (`read_audio_file`): WAV of any common sub-format,
+    FLAC, OGG/Vorbis; any rate, channels averaged. A plain 16 kHz mono 16-bit
+    WAV is played as its bytes.
 
     `paced=True` hands out each chunk when its last sample would have arrived
     from a microphone (real time); `paced=False` as fast as the pipeline takes
@@ -63,10 +57,10 @@ class WavFileSource:
     def __init__(self, path: Path, *, paced: bool, trailing_silence: float = 1.0,
                  chunk_seconds: float = CHUNK_SECONDS, clock: Clock = time.perf_counter):
         self.name = f"wav:{path}"
-        raw = read_wav(Path(path))
-        if raw.frames == 0:
-            raise AudioInputError(f"{path}: the WAV file holds no audio")
-        audio = raw.converted(rate=PIPELINE_RATE, channels=1)
+        decoded = read_audio_file(Path(path), PIPELINE_RATE)
+        audio = decoded.audio
+        if audio.frames == 0:
+            raise AudioInputError(f"{path}: the audio file holds no audio (0 frames)")
         pad = AudioChunk.silence(trailing_silence, PIPELINE_RATE)
         self._audio = AudioChunk(PIPELINE_RATE, 2, 1, audio.audio + pad.audio, 0.0)
         self.duration = audio.seconds
@@ -77,8 +71,8 @@ class WavFileSource:
         self._last_end = 0.0
         self._last_wall = 0.0
         self._closed = False
-        _LOGGER.info("audio source: %s (%.2f s, %d Hz %d ch originally, %s)", path,
-                     audio.seconds, raw.rate, raw.channels, "real time" if paced else "fast")
+        _LOGGER.info("audio source: %s (%.2f s, %s %d Hz %d ch originally, %s)", path, audio.seconds,
+                     decoded.kind, decoded.rate, decoded.channels, "real time" if paced else "fast")
 
     def chunks(self) -> Iterator[AudioChunk]:
         self._start_wall = self._clock()
@@ -104,3 +98,6 @@ class WavFileSource:
 
     def close(self) -> None:
         self._closed = True
+
+
+AudioFileSource = WavFileSource   # the same class: it reads any audio file, not only WAV
