@@ -1,80 +1,426 @@
-"""pocketsphinx settings for streaming, measured on the real human speech in ../shared/speech.
+"""Real speech through `edge-avatar run`, as a user runs it, next to the raw engine on the same files.
 
-Rows: the raw engine whole-utterance (the figure to match), the same engine
-streamed with its defaults, the kiosk's streaming settings, and the kiosk's
-whole listening path (VAD, endpointing, 32 ms chunks).
+For every English set under ../shared/speech (folders ending in `-en`), every file is played to
+the kiosk with
 
-    python bench/asr.py [--json OUT]
+    .venv/bin/edge-avatar run --content ../shared/venues/mall-demo --lang en --input FILE
+        --output null --display headless --report REPORT.json [--asr NAME] [--no-phrase-hints]
+
+one subprocess per file, and the report's `turns[].transcript` (joined in order) is the
+hypothesis. Beside it: the raw engine decoding the whole file (pocketsphinx with the kiosk's
+en-US model and its default search, no endpointing; faster-whisper int8, beam 5, 2 threads, on
+the kiosk's Whisper model). Variants: backend (whisper rows appear once `run --help` lists
+`--asr`), venue phrase hints on/off (pocketsphinx), clean and every noise in ../shared/noise
+mixed under the speech at each SNR (bench/noise_mix.py). Per file and set: reference,
+hypothesis, WER, what the report says was dropped; end of speech → final transcript p50/p95 and
+the run's peak RSS.
+
+    python bench/asr.py [--sets librivox-en ...] [--backends pocketsphinx whisper-base]
+        [--noise none|all|NAME ...] [--snr 10 5] [--also NOISE@SNR ...] [--hints both|venue|none]
+        [--jobs 1] [--quick] [--json bench/results/asr.json]
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+import json
+import os
+import re
+import subprocess
 import sys
+import tempfile
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
 
-from bench.common import machine, print_table, write_json  # noqa: E402
-from runtime.asr.pocketsphinx_asr import STREAMING_SETTINGS  # noqa: E402
-from runtime.asr.scoring import wer  # noqa: E402
-from runtime.audio.sources import read_wav  # noqa: E402
-from runtime.composition.backends import make_recognizer
-from runtime.listening.transcribe import transcribe_file
-from runtime.listening.vad import make_vad
-from runtime.models.manifest import ModelCatalog
+from bench import noise_mix, speech_sets
+from bench.common import machine, write_json
 
-SPEECH = Path(__file__).resolve().parents[2] / "shared" / "speech" / "librivox-en"
-
-
-def decode(paths, settings: dict, streaming: bool) -> tuple[list[str], float, float]:
-    from pocketsphinx import Config, Decoder
-    decoder = Decoder(Config(samprate=16000, loglevel="ERROR", **settings))
-    out, busy, final, audio_s = [], 0.0, 0.0, 0.0
-    for path in paths:
-        audio = read_wav(path).audio
-        t0 = time.perf_counter()
-        decoder.start_utt()
-        if streaming:
-            for i in range(0, len(audio), 1024):
-                decoder.process_raw(audio[i:i + 1024], full_utt=False)
-        else:
-            decoder.process_raw(audio, full_utt=True)
-        t1 = time.perf_counter()
-        decoder.end_utt()
-        out.append(decoder.hyp().hypstr)
-        busy += time.perf_counter() - t0
-        final += time.perf_counter() - (t1 if streaming else t0)
-        audio_s += len(audio) / 32000
-    return out, busy / audio_s, final / len(paths) * 1000
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+SPEECH, NOISE = SHARED / "speech", SHARED / "noise"
+PACK = SHARED / "venues" / "mall-demo"
+BACKENDS = ("pocketsphinx", "whisper-base")
+RUN_TIMEOUT_S = 180
+WHISPER_RAW = {"compute_type": "int8", "beam_size": 5, "cpu_threads": 2}
 
 
-def main() -> None:
+@dataclass(frozen=True)
+class Condition:
+    name: str                 # "clean" or "<noise stem>@<snr>dB"
+    noise: Path | None = None
+    snr_db: float | None = None
+
+
+@dataclass(frozen=True)
+class Job:
+    file: speech_sets.SpeechFile
+    condition: Condition
+    backend: str
+    hints: str                # "venue" (the kiosk's default) or "none" (--no-phrase-hints)
+    wav: Path
+    voiced: tuple[tuple[float, float], ...] = ()   # the speech's voiced spans on the input's time line
+
+
+# -- what to run -------------------------------------------------------------------------------------
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sets", nargs="+", help="set folder names (default: every *-en folder)")
+    ap.add_argument("--backends", nargs="+", default=list(BACKENDS))
+    ap.add_argument("--noise", nargs="+", default=["all"], help="none, all, or noise file names")
+    ap.add_argument("--snr", nargs="+", type=float, default=[10.0, 5.0], help="SNRs in dB for each noise")
+    ap.add_argument("--also", nargs="*", default=[], metavar="NOISE@SNR",
+                    help="extra noisy conditions, e.g. cafe_restaurant_ambience@5")
+    ap.add_argument("--hints", choices=("both", "venue", "none"), default="both",
+                    help="pocketsphinx with the venue's phrase hints (default), without, or both")
+    ap.add_argument("--jobs", type=int, default=1, help="kiosk runs at once (default 1: 2 cores)")
+    ap.add_argument("--quick", action="store_true", help="one file per set, clean + one noise")
+    ap.add_argument("--seed", type=int, default=0, help="seed of the noise excerpts' offsets")
+    ap.add_argument("--edge-avatar", type=Path, default=REPO / ".venv" / "bin" / "edge-avatar")
     ap.add_argument("--json", type=Path)
-    args = ap.parse_args()
-    paths = sorted(SPEECH.glob("*.wav"))
-    refs = [p.with_suffix(".txt").read_text().strip() for p in paths]
-    rows, result = [], {"machine": machine(), "words": sum(len(r.split()) for r in refs), "rows": {}}
-    for name, settings, streaming in [("raw engine, whole utterance (defaults)", {}, False),
-                                      ("streamed, pocketsphinx defaults", {}, True),
-                                      ("streamed, kiosk settings", STREAMING_SETTINGS, True)]:
-        hyps, rtf, final_ms = decode(paths, settings, streaming)
-        score = wer(list(zip(refs, hyps)))
-        result["rows"][name] = {"wer": round(score, 4), "rtf": round(rtf, 3), "final_ms": round(final_ms, 1)}
-        rows.append((name, f"WER {score:.1%}  RTF {rtf:.3f}  result {final_ms:.0f} ms after the audio"))
-    recognizer, vad = make_recognizer(ModelCatalog.load(), "en"), make_vad("silero")
-    t0 = time.perf_counter()
-    hyps = [" ".join(t.transcript for t in transcribe_file(p, recognizer, vad)) for p in paths]
-    busy = time.perf_counter() - t0
-    score = wer(list(zip(refs, hyps)))
-    result["rows"]["kiosk listening path"] = {"wer": round(score, 4)}
-    rows.append(("kiosk listening path (VAD + endpointing + streaming)",
-                 f"WER {score:.1%}  ({busy:.1f} s for {len(paths)} files incl. VAD)"))
-    print(f"machine: {result['machine']}")
-    print_table(f"pocketsphinx en-US on {len(paths)} LibriVox sentences ({result['words']} words)", rows)
-    write_json(args.json, result)
+    return ap.parse_args(argv)
+
+
+def noise_files(selection: list[str]) -> list[Path]:
+    """The noise recordings named (by file name or stem), `all` of ../shared/noise, or none."""
+    every = sorted(NOISE.glob("*.wav"))
+    if selection in (["none"], []):
+        return []
+    if "all" in selection:
+        return every
+    chosen = [p for p in every if p.name in selection or p.stem in selection]
+    missing = set(selection) - {p.name for p in chosen} - {p.stem for p in chosen}
+    if missing:
+        raise SystemExit(f"--noise: no such file in {NOISE}: {', '.join(sorted(missing))}")
+    return chosen
+
+
+def plan_conditions(args: argparse.Namespace) -> list[Condition]:
+    noises = noise_files(args.noise)
+    snrs = args.snr[:1] if args.quick else args.snr
+    pairs = [(n, s) for n in (noises[:1] if args.quick else noises) for s in snrs]
+    for extra in args.also:
+        name, _, snr = extra.rpartition("@")
+        pairs += [(n, float(snr)) for n in noise_files([name])]
+    conds = [Condition("clean")]
+    for noise, snr in pairs:
+        cond = Condition(f"{noise.stem}@{snr:g}dB", noise, snr)
+        if cond not in conds:
+            conds.append(cond)
+    return conds
+
+
+def kiosk_asr_choices(edge_avatar: Path) -> tuple[bool, list[str] | None]:
+    """Does `edge-avatar run` take `--asr`, and which names does its help list?"""
+    out = subprocess.run([str(edge_avatar), "run", "--help"], check=False, capture_output=True,
+                         text=True, cwd=REPO, timeout=120).stdout
+    return asr_choices_from_help(out)
+
+
+def asr_choices_from_help(text: str) -> tuple[bool, list[str] | None]:
+    match = re.search(r"--asr[ =]\{([^}]*)\}", text)
+    if match:
+        return True, [c.strip() for c in match.group(1).split(",")]
+    return bool(re.search(r"--asr\b", text)), None
+
+
+def runnable_backends(requested: list[str], has_asr: bool, choices: list[str] | None) -> dict[str, str]:
+    """{backend: why not} for the requested backends `run` cannot take; the rest run."""
+    skipped = {}
+    for name in requested:
+        if name == "pocketsphinx":
+            continue
+        if not has_asr:
+            skipped[name] = "`edge-avatar run --help` lists no --asr option yet"
+        elif choices is not None and name not in choices:
+            skipped[name] = f"`run --asr` offers {', '.join(choices)}"
+    return skipped
+
+
+# -- inputs ------------------------------------------------------------------------------------------
+def prepare_inputs(sets: dict, conditions: list[Condition], folder: Path, seed: int) -> tuple[dict, dict]:
+    """{(condition, file key): (WAV to play, voiced spans in it)} and {condition: {file key: how it
+    was mixed}}."""
+    inputs, mixes = {}, {}
+    noises = {c.noise: noise_mix.read_wav16(c.noise) for c in conditions if c.noise}
+    for cond in conditions:
+        mixes[cond.name] = {}
+        for f in (f for files in sets.values() for f in files):
+            speech = noise_mix.read_wav16(f.wav)
+            if cond.noise is None:
+                inputs[cond.name, f.key] = (f.wav, tuple(noise_mix.voiced_intervals(speech)))
+                continue
+            m = noise_mix.mix(speech, noises[cond.noise], cond.snr_db,
+                              noise_mix.mix_seed(seed, cond.noise.name, f.key))
+            path = noise_mix.write_wav16(folder / f"{cond.name}__{f.set_name}__{f.id}.wav", m.samples)
+            inputs[cond.name, f.key] = (path, tuple(noise_mix.voiced_intervals(speech, offset_s=m.lead_s)))
+            mixes[cond.name][f.key] = {"offset_s": round(m.offset_s, 3), "noise_gain": round(m.noise_gain, 5),
+                                       "clip_scale": round(m.clip_scale, 4),
+                                       "measured_snr_db": round(noise_mix.measured_snr(m, speech), 2)}
+    return inputs, mixes
+
+
+def plan_jobs(sets: dict, conditions: list[Condition], backends: list[str], hints: str,
+              inputs: dict) -> list[Job]:
+    variants = {"both": ["venue", "none"], "venue": ["venue"], "none": ["none"]}[hints]
+    return [Job(f, cond, backend, h, *inputs[cond.name, f.key])
+            for backend in backends for cond in conditions
+            for f in (f for files in sets.values() for f in files)
+            for h in (variants if backend == "pocketsphinx" else ["venue"])]
+
+
+# -- one kiosk run -----------------------------------------------------------------------------------
+def kiosk_command(edge_avatar: Path, wav: Path, report: Path, backend: str, hints: str,
+                  has_asr: bool) -> list[str]:
+    cmd = [str(edge_avatar), "run", "--content", os.path.relpath(PACK, REPO), "--lang", "en",
+           "--input", str(wav), "--output", "null", "--display", "headless", "--report", str(report)]
+    if has_asr:
+        cmd += ["--asr", backend]
+    return cmd + (["--no-phrase-hints"] if hints == "none" else [])
+
+
+def run_measured(cmd: list[str], log: Path, timeout_s: float = RUN_TIMEOUT_S) -> tuple[int, float, float]:
+    """(exit code, wall seconds, peak RSS in MB) of one subprocess; its output goes to `log`."""
+    with open(log, "wb") as out:
+        started = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=REPO)
+        killer = threading.Timer(timeout_s, proc.kill)
+        killer.start()
+        try:
+            _, status, usage = os.wait4(proc.pid, 0)
+        finally:
+            killer.cancel()
+        proc.returncode = os.waitstatus_to_exitcode(status)
+    return proc.returncode, time.perf_counter() - started, usage.ru_maxrss / 1024
+
+
+def run_job(job: Job, edge_avatar: Path, has_asr: bool, folder: Path) -> dict:
+    """The kiosk on one file: one per-file row (without the raw engine's figures)."""
+    stem = f"{job.backend}__{job.hints}__{job.condition.name}__{job.file.set_name}__{job.file.id}"
+    report_path, log = folder / f"{stem}.json", folder / f"{stem}.log"
+    cmd = kiosk_command(edge_avatar, job.wav, report_path, job.backend, job.hints, has_asr)
+    code, wall, rss = run_measured(cmd, log)
+    report, failed = {}, None
+    if code == 0 and report_path.exists():
+        report = json.loads(report_path.read_text(encoding="utf-8"))
+    else:
+        tail = log.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-3:]
+        failed = f"exit {code}: " + " | ".join(tail)
+    hyp = speech_sets.hypothesis(report)
+    errors, total = speech_sets.word_errors(job.file.reference, hyp)
+    voiced_s = round(sum(b - a for a, b in job.voiced), 3)
+    return {"set": job.file.set_name, "id": job.file.id, "backend": job.backend, "hints": job.hints,
+            "condition": job.condition.name, "reference": job.file.reference, "hypothesis": hyp,
+            "errors": errors, "words": total, "wer": speech_sets.rate(errors, total),
+            "asr_reported": (report.get("backends") or {}).get("asr"), "failed": failed,
+            "latencies": speech_sets.turn_latencies(report), "dropped": speech_sets.dropped(report),
+            "voiced_s": voiced_s,
+            "voiced_outside_turns_s": speech_sets.seconds_outside(list(job.voiced), speech_sets.turn_spans(report)),
+            "turn_spans_s": speech_sets.turn_spans(report), "peak_rss_mb": round(rss, 1), "wall_s": round(wall, 2),
+            "input_seconds": report.get("input_seconds")}
+
+
+# -- the raw engines, whole file ---------------------------------------------------------------------
+class RawUnavailable(Exception):
+    pass
+
+
+class PocketsphinxWholeFile:
+    """pocketsphinx on the kiosk's en-US model (catalog entry, as the kiosk finds it), its default
+    search (fwdflat and bestpath on), the whole file in one `process_raw(full_utt=True)`."""
+
+    description = "pocketsphinx en-US (the kiosk's catalog model), default search, whole file"
+
+    def __init__(self):
+        from pocketsphinx import Config, Decoder
+
+        from runtime.models.manifest import ModelCatalog
+        catalog = ModelCatalog.load()
+        entry = catalog.find("asr", "en", engine="pocketsphinx")
+        if entry is None:
+            raise RawUnavailable("no pocketsphinx en model in the catalog")
+        model = Path(catalog.verify(entry))
+        config = Config(samprate=noise_mix.RATE, loglevel="ERROR", hmm=str(model))
+        lm, dictionary = model.parent / "en-us.lm.bin", model.parent / "cmudict-en-us.dict"
+        if lm.exists() and dictionary.exists():     # as PocketsphinxRecognizer: LM and dictionary beside it
+            config["lm"], config["dict"] = str(lm), str(dictionary)
+        self._decoder = Decoder(config)
+
+    def decode(self, wav: Path) -> str:
+        audio = noise_mix.read_wav16(wav).tobytes()
+        self._decoder.start_utt()
+        self._decoder.process_raw(audio, full_utt=True)
+        self._decoder.end_utt()
+        hyp = self._decoder.hyp()
+        return hyp.hypstr.strip() if hyp else ""
+
+
+class WhisperWholeFile:
+    """faster-whisper on the Whisper model the kiosk's catalog holds: int8, beam 5, 2 threads."""
+
+    def __init__(self, backend: str):
+        try:
+            from faster_whisper import WhisperModel
+        except ImportError as err:
+            raise RawUnavailable(f"faster-whisper is not installed ({err})") from err
+        from runtime.models.manifest import ModelCatalog
+        catalog = ModelCatalog.load()
+        size = backend.split("-", 1)[-1]
+        found = [e for e in catalog.entries if e.kind == "asr" and "whisper" in f"{e.engine} {e.id}".lower()
+                 and e.language in ("en", "any", "multi") and e.available]
+        found.sort(key=lambda e: size not in e.id)
+        if not found:
+            raise RawUnavailable("no Whisper model in the kiosk's model catalog")
+        root = Path(catalog.verify(found[0]))
+        self.description = f"faster-whisper {found[0].id} int8, beam 5, 2 threads, whole file"
+        self._model = WhisperModel(str(root), device="cpu", compute_type=WHISPER_RAW["compute_type"],
+                                   cpu_threads=WHISPER_RAW["cpu_threads"])
+
+    def decode(self, wav: Path) -> str:
+        segments, _ = self._model.transcribe(str(wav), language="en", beam_size=WHISPER_RAW["beam_size"],
+                                             temperature=0.0, vad_filter=False)
+        return " ".join(s.text.strip() for s in segments).strip()
+
+
+def raw_engine(backend: str):
+    return PocketsphinxWholeFile() if backend == "pocketsphinx" else WhisperWholeFile(backend)
+
+
+def add_raw(rows: list[dict], jobs: list[Job], engines: dict) -> None:
+    """The raw engine's whole-file hypothesis on each row's very input (decoded once per input)."""
+    done: dict[tuple, str] = {}
+    for row, job in zip(rows, jobs):
+        engine = engines.get(job.backend)
+        if engine is None or isinstance(engine, str):
+            row.update(raw_hypothesis=None, raw_errors=None, raw_wer=None)
+            continue
+        key = (job.backend, str(job.wav))
+        if key not in done:
+            done[key] = engine.decode(job.wav)
+        errors, total = speech_sets.word_errors(job.file.reference, done[key])
+        row.update(raw_hypothesis=done[key], raw_errors=errors, raw_wer=speech_sets.rate(errors, total))
+
+
+# -- the run -----------------------------------------------------------------------------------------
+def run_all(jobs: list[Job], edge_avatar: Path, has_asr: bool, folder: Path, workers: int) -> list[dict]:
+    def one(job: Job) -> dict:
+        row = run_job(job, edge_avatar, has_asr, folder)
+        status = "FAILED" if row["failed"] else f"WER {speech_sets.fmt_pct(row['wer'])}"
+        print(f"  {row['backend']:<12} {row['hints']:<5} {row['condition']:<40} {row['set']}/{row['id']:<26} "
+              f"{status}  {row['wall_s']:.1f} s  {row['peak_rss_mb']:.0f} MB", flush=True)
+        return row
+    if workers <= 1:
+        return [one(j) for j in jobs]
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(one, jobs))
+
+
+def git(*args: str) -> str:
+    return subprocess.run(["git", *args], check=False, capture_output=True, text=True, cwd=REPO).stdout.rstrip()
+
+
+def provenance(args: argparse.Namespace) -> dict:
+    return {"commit": git("rev-parse", "HEAD"), "describe": git("describe", "--always", "--dirty"),
+            "uncommitted": git("status", "--porcelain", "--untracked-files=no").splitlines(),
+            "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            "machine": machine(), "command": "python bench/asr.py " + " ".join(sys.argv[1:]),
+            "kiosk_command": " ".join(kiosk_command(Path(os.path.relpath(args.edge_avatar, REPO)),
+                                                    Path("FILE.wav"), Path("REPORT.json"), "NAME", "venue",
+                                                    False)) + " [--asr NAME] [--no-phrase-hints]"}
+
+
+def per_backend(rows: list[dict]) -> dict:
+    out = {}
+    for backend in sorted({r["backend"] for r in rows}):
+        mine = [r for r in rows if r["backend"] == backend]
+        lat = [t["speech_end_to_final_ms"] for r in mine for t in r["latencies"]
+               if t["speech_end_to_final_ms"] is not None]
+        out[backend] = {"speech_end_to_final_ms": {"p50": speech_sets.percentile(lat, 50),
+                                                   "p95": speech_sets.percentile(lat, 95), "turns": len(lat)},
+                        "peak_rss_mb": max(r["peak_rss_mb"] for r in mine), "runs": len(mine),
+                        "run_wall_s_mean": round(sum(r["wall_s"] for r in mine) / len(mine), 2)}
+    return out
+
+
+def headline_rows(summaries: list[dict]) -> dict:
+    """`rows` as bench/benchmarks_doc.py reads it: {name: {"wer": …}}, pooled over the sets."""
+    out = {}
+    for s in sorted((s for s in summaries if s["set"] == "all-en"), key=speech_sets.sort_key):
+        name = f"{s['backend']}, hints {s['hints']}, {s['condition']}"
+        out[f"{name}: through `edge-avatar run`"] = {"wer": s["wer"]}
+        if s["raw_wer"] is not None:
+            out[f"{name}: raw engine, whole file"] = {"wer": s["raw_wer"]}
+    return out
+
+
+def print_results(rows: list[dict], summaries: list[dict], backends: dict, skipped: dict) -> None:
+    print("\nPer file: reference, what the kiosk heard, the raw engine, and what the report says it dropped")
+    for row in rows:
+        print("\n".join(speech_sets.file_lines(row)))
+    print("\nWER through `edge-avatar run` (WER run) next to the raw engine on the same input (WER raw); "
+          "no text: files with no transcript; eos→final: end of speech → final transcript")
+    print(speech_sets.format_table(speech_sets.TABLE_HEAD, speech_sets.table_rows(summaries)))
+    for name, b in backends.items():
+        lat = b["speech_end_to_final_ms"]
+        print(f"{name}: end of speech → final transcript p50 {speech_sets.fmt_num(lat['p50'])} ms, "
+              f"p95 {speech_sets.fmt_num(lat['p95'])} ms over {lat['turns']} turns; peak RSS "
+              f"{b['peak_rss_mb']:.0f} MB; {b['runs']} runs, {b['run_wall_s_mean']} s each")
+    for name, why in skipped.items():
+        print(f"{name}: not run ({why})")
+
+
+def load_engines(backends: list[str]) -> dict:
+    engines = {}
+    for name in backends:
+        try:
+            engines[name] = raw_engine(name)
+        except RawUnavailable as err:
+            engines[name] = f"unavailable: {err}"
+            print(f"raw {name}: {err}")
+    return engines
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    started = time.perf_counter()
+    sets = speech_sets.discover_sets(SPEECH, args.sets)
+    if not sets:
+        raise SystemExit(f"no English set (*-en) under {SPEECH}" + (f" named {args.sets}" if args.sets else ""))
+    if args.quick:
+        sets = {name: files[:1] for name, files in sets.items()}
+    has_asr, choices = kiosk_asr_choices(args.edge_avatar)
+    skipped = runnable_backends(args.backends, has_asr, choices)
+    backends = [b for b in args.backends if b not in skipped]
+    conditions = plan_conditions(args)
+    info = provenance(args)
+    print(f"machine: {info['machine']}\nsets: " + ", ".join(f"{k} ({len(v)})" for k, v in sets.items())
+          + f"\nbackends: {', '.join(backends)}; conditions: {', '.join(c.name for c in conditions)}", flush=True)
+    with tempfile.TemporaryDirectory(prefix="bench-asr-") as tmp:
+        inputs, mixes = prepare_inputs(sets, conditions, Path(tmp), args.seed)
+        jobs = plan_jobs(sets, conditions, backends, args.hints, inputs)
+        print(f"{len(jobs)} kiosk runs", flush=True)
+        rows = run_all(jobs, args.edge_avatar, has_asr, Path(tmp), args.jobs)
+        engines = load_engines(backends)
+        add_raw(rows, jobs, engines)
+    summaries = speech_sets.summarise(rows)
+    by_backend = per_backend(rows)
+    print_results(rows, summaries, by_backend, skipped)
+    seconds = round(time.perf_counter() - started, 1)
+    print(f"\n{len(rows)} runs in {seconds} s")
+    write_json(args.json, {
+        **info, "seconds": seconds, "sets": {k: {"files": len(v), "words": sum(len(speech_sets.words(f.reference))
+                                                                                for f in v)} for k, v in sets.items()},
+        "words": sum(len(speech_sets.words(f.reference)) for v in sets.values() for f in v),
+        "backends": {b: {"raw": getattr(engines.get(b), "description", engines.get(b)), **by_backend.get(b, {})}
+                     for b in backends}, "skipped_backends": skipped,
+        "conditions": [c.name for c in conditions], "mix_recipe": noise_mix.__doc__.strip(), "seed": args.seed,
+        "mixes": mixes, "summary": sorted(summaries, key=speech_sets.sort_key), "rows": headline_rows(summaries),
+        "files": rows})
 
 
 if __name__ == "__main__":
