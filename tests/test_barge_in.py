@@ -358,3 +358,22 @@ def test_backchannels_are_told_from_words_that_interrupt(heard, interrupting):
     from runtime.turn_taking.backchannel_words import interrupts
     assert interrupts(heard) is interrupting
     assert not interrupts("the cinema floor", avatar_text="The cinema is on the third floor.")  # its echo
+
+
+def test_barge_in_control_acts_on_any_interruption_judge():
+    """The judgement sits behind `InterruptionJudge`: a scripted one pauses, resumes and confirms the
+    avatar through the same control, and the backchannel it resumed from is recorded once final."""
+    from runtime.ops.event_recorder import EventKind, EventRecorder
+    from runtime.turn_taking.barge_in_control import BargeInControl
+    from runtime.turn_taking.judges import ScriptedInterruptions
+    avatar, events = _TalkingAvatar(), EventRecorder()
+    judge = ScriptedInterruptions([Decision.PAUSE, None, Decision.RESUME, None, Decision.PAUSE, Decision.CONFIRM],
+                                  onset=2.0)
+    control = BargeInControl(BargeInConfig(), avatar, events, judge=judge)
+    decisions = [control.frame(AudioFrame.from_clean(
+        AudioChunk.from_float(np.full(512, 0.1, np.float32), 16000, 2.0 + i * 0.032), 0.9), 0.0) for i in range(6)]
+    assert decisions == [Decision.PAUSE, None, Decision.RESUME, None, Decision.PAUSE, Decision.CONFIRM]
+    assert avatar.calls == ["pause", "resume", "pause", "interrupt"]
+    control.flush()
+    assert events.counts[EventKind.BACKCHANNEL] == 0     # the second pause came at once: the same visitor
+    assert len(control.barge_ins) == 1

@@ -9,6 +9,7 @@ import pytest
 from runtime.asr.base import ScriptedRecognizer
 from runtime.asr.supervised import SupervisedRecognizer
 from runtime.composition import app as kiosk_app
+from runtime.composition import stages as kiosk_stages
 from runtime.composition.config import KioskConfig
 from runtime.ops.stage_health import StageHealth
 from tests.conftest import write_wav
@@ -103,14 +104,14 @@ def test_the_kiosk_says_it_cannot_hear_rebuilds_the_recogniser_and_answers_again
     audio, _ = speak(["What time does the museum open?", "Where are the toilets?", "Is there a restaurant?"],
                      gap_s=4.0)
     wav = write_wav(tmp_path / "visitor.wav", audio)
-    real = kiosk_app.make_recognizer
+    real = kiosk_stages.make_recognizer
     built = []
 
     def make_recognizer(*args, **kwargs):
         recognizer = real(*args, **kwargs)
         built.append(recognizer)
         return _DyingRecognizer(recognizer) if len(built) == 1 else recognizer
-    monkeypatch.setattr(kiosk_app, "make_recognizer", make_recognizer)
+    monkeypatch.setattr(kiosk_stages, "make_recognizer", make_recognizer)
     report = kiosk_app.run_kiosk(KioskConfig(input=str(wav), output="null", display="headless", pace="fast",
                                              lang="en"))
     [unheard] = report["unheard_turns"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import logging
 import queue
 import time
@@ -84,16 +85,16 @@ class MicrophoneSource:
             except queue.Empty:
                 now = self.now()
                 action = self._watch.silent(now)
-                if action == "lost":
+                if action is Stall.LOST:
                     _LOGGER.error("microphone %s: no audio for %.1f s; the device is gone? trying to reopen it",
                                   self.name, now - self._watch.last_audio)
-                if action in ("lost", "retry"):
+                if action in (Stall.LOST, Stall.RETRY):
                     self._reopen()
                 yield AudioChunk.silence(CHUNK_SECONDS * 4, PIPELINE_RATE, now)
                 continue
             if chunk is None:
                 return
-            if self._watch.heard(self.now()) == "back":       # arrival time: backends deliver in bursts
+            if self._watch.heard(self.now()) is Stall.BACK:       # arrival time: backends deliver in bursts
                 self.lost += 1
                 _LOGGER.warning("microphone %s: audio is back", self.name)
             yield chunk
@@ -128,6 +129,14 @@ class MicrophoneSource:
                 self.dropped += 1  # the reader is gone or far behind; it stops at its next get
 
 
+class Stall(str, enum.Enum):
+    """What a device that went quiet (or came back) calls for."""
+
+    LOST = "lost"      # quiet too long: the device is gone; reopen it
+    RETRY = "retry"    # still gone: try to reopen it again
+    BACK = "back"      # audio again after it was lost
+
+
 class StallWatch:
     """When a capture stream that went quiet is lost, and how often to try it again (pure)."""
 
@@ -137,20 +146,20 @@ class StallWatch:
         self.lost_at: float | None = None
         self.tried_at = 0.0
 
-    def heard(self, t: float) -> str | None:
+    def heard(self, t: float) -> Stall | None:
         self.last_audio = t
         if self.lost_at is not None:
             self.lost_at = None
-            return "back"
+            return Stall.BACK
         return None
 
-    def silent(self, now: float) -> str | None:
+    def silent(self, now: float) -> Stall | None:
         if self.lost_at is None:
             if now - self.last_audio < self.lost_after_s:
                 return None
             self.lost_at = self.tried_at = now
-            return "lost"
+            return Stall.LOST
         if now - self.tried_at >= self.retry_every_s:
             self.tried_at = now
-            return "retry"
+            return Stall.RETRY
         return None

@@ -22,7 +22,7 @@ from runtime.shared.errors import AudioOutputError
 
 from .chunk import AudioChunk
 from .devices import close_stream, pick_device, quiet_stderr
-from .microphone import StallWatch
+from .microphone import Stall, StallWatch
 from .sinks import OutputTimeline
 
 _LOGGER = logging.getLogger(__name__)
@@ -73,13 +73,13 @@ class SpeakerSink:
         """Every half second: is the device still asking for audio? If not, reopen it now and then."""
         while not self._closed.wait(0.5):
             what = self._watch.silent(self._clock())
-            if what == "lost":
+            if what is Stall.LOST:
                 _LOGGER.warning("speaker %s: no request for audio for %.0f s; the device is gone? "
                                 "dropping %d queued chunk(s), retrying every %.0f s", self.name,
                                 self._watch.lost_after_s, len(self._queue), self._watch.retry_every_s)
                 with self._lock:
                     self._queue.clear()
-            if what in ("lost", "retry"):
+            if what in (Stall.LOST, Stall.RETRY):
                 self._reopen()
 
     def _reopen(self) -> None:
@@ -96,7 +96,7 @@ class SpeakerSink:
             _LOGGER.warning("speaker not back yet: %s", err)
 
     def _on_need_audio(self, _in, frame_count, _time_info, _status):
-        if self._watch.heard(self._clock()) == "back":
+        if self._watch.heard(self._clock()) is Stall.BACK:
             _LOGGER.warning("speaker %s: audio is flowing again", self.name)
         out = np.zeros(frame_count, dtype=np.int16)
         filled = 0

@@ -9,8 +9,6 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, Callable
 
-from runtime.asr.phrase_hints import pack_phrases
-from runtime.asr.supervised import SupervisedRecognizer
 from runtime.audio.echo import make_echo_canceller
 from runtime.audio.linear_echo import make_linear_echo
 from runtime.audio.sinks import AudioSink, NullSink, WavFileSink
@@ -34,11 +32,11 @@ from runtime.ops.process_age import process_age_s
 from runtime.shared.durable_files import write_json_atomic
 from runtime.shared.errors import LanguageError, ModelError
 from runtime.speaking.speech_output import SpeechOutput
-from runtime.tts.supervised import SupervisedSynthesizer
 from runtime.turn_taking.endpointing import Endpointer
 
-from .backends import can_recognize, describe_recognizer, describe_synthesizer, make_recognizer, make_synthesizer
+from .backends import can_recognize, describe_recognizer
 from .config import KioskConfig
+from .stages import Stages
 
 _LOGGER = logging.getLogger(__name__)
 COMPLETE_QUESTION_CONFIDENCE = 0.6  # a partial this sure of an intent ends the turn sooner
@@ -162,12 +160,6 @@ def _audio_lip_sync(catalog: ModelCatalog, backend_name: str):
     return load_audio_visemes(catalog, backend, threads=1)
 
 
-def _reporting(on_failure: Callable[[str, str], None], stage):
-    """A supervised stage whose failures go to the kiosk's EventRecorder."""
-    stage.on_failure = on_failure
-    return stage
-
-
 def _observe(kiosk: Kiosk, cfg: KioskConfig, pack: ContentPack, lang: str, backends: dict[str, Any]):
     """Subscribe the interaction log, the service status and the start-up timer to the kiosk;
     returns what must be closed, the start-up times (filled in as they happen) and the notifier."""
@@ -204,63 +196,21 @@ def run_kiosk(cfg: KioskConfig, on_ready: Callable[[Kiosk], None] | None = None)
     catalog = ModelCatalog.load(cfg.models_dir, *cfg.fleet_model_dirs)
     lang = choose_language(pack, catalog, cfg.lang)
     responder = Responder(pack)
-    def hints(lg: str, pk: ContentPack) -> list[str] | None:
-        return pack_phrases(pk, lg) if cfg.phrase_hints else None
-
     board = board_defaults()
     precision, threads = resolve(cfg.voice_precision, cfg.inference_threads, board)
     describe_recognizer(catalog, lang)            # no recogniser for the language: say so before any device
-    display = open_display(cfg)
-    source = open_source(cfg)
-    # Live, the models load in the background while the avatar is already on screen and idling;
-    # from a file (tests, benchmarks) they load first, so runs are repeatable.
-    live = cfg.realtime
-    loaded: dict[str, float] = {}
-
-    def model_loaded(what: str) -> None:
-        loaded.setdefault(what, process_age_s())
-        if {"asr", "tts"} <= loaded.keys() and "ready" not in loaded:
-            loaded["ready"] = max(loaded["asr"], loaded["tts"])
-            _LOGGER.info("listening: recogniser and voice loaded %.2f s after the process started",
-                         loaded["ready"])
-
+    display, source = open_display(cfg), open_source(cfg)
     events = EventRecorder()   # the kiosk's one record of what happened (report, log, status, telemetry)
-
-    def stage_failed(stage: str, error: str) -> None:
-        events.record(EventKind.STAGE_FAILURE, {"stage": stage, "error": error, "t_ms": int(source.now() * 1000)})
-
-    def voice(lg: str) -> SupervisedSynthesizer:
-        """A voice rebuilt when its engine fails; meanwhile espeak-ng speaks, so answers go on."""
-        from runtime.tts.espeak_tts import EspeakSynthesizer
-        engine, voice_rate = describe_synthesizer(catalog, lg, precision)
-        stage = SupervisedSynthesizer(lambda: make_synthesizer(catalog, lg, precision=precision), None,
-                                      fallback=lambda: EspeakSynthesizer(lg), background=live,
-                                      preload=(engine, lg, voice_rate) if live else None,
-                                      on_loaded=lambda: model_loaded("tts") if lg == lang else None)
-        return _reporting(stage_failed, stage)
-
-    def supervised(lg: str, pk: ContentPack, preload: bool = False) -> SupervisedRecognizer:
-        """A recogniser that is rebuilt when its engine fails (in the background when live)."""
-        stage = SupervisedRecognizer(lambda: make_recognizer(catalog, lg, hints(lg, pk)), None,
-                                     clock=source.now, background=live, name=describe_recognizer(catalog, lg),
-                                     language=lg, preload=preload, on_loaded=lambda: model_loaded("asr"))
-        return _reporting(stage_failed, stage)
-
-    recognizer = supervised(lang, pack, preload=live)
-    synthesizers = {lang: voice(lang)}
+    stages = Stages(catalog, lang, precision, cfg.phrase_hints, source.now, cfg.realtime, events)
+    recognizer = stages.recognizer(lang, pack, preload=cfg.realtime)
+    synthesizers = {lang: stages.voice(lang)}
     lip_sync = _audio_lip_sync(catalog, cfg.inference_backend)   # 0.02 ms a frame: one thread
-    rate = synthesizers[lang].rate
-    vad = make_vad(cfg.vad)
-    sink = open_sink(cfg, rate)
-
-    def is_complete(partial: str) -> bool:
-        return responder.matcher.match(partial, lang).confidence >= COMPLETE_QUESTION_CONFIDENCE
-
+    sink = open_sink(cfg, synthesizers[lang].rate)
     speech = SpeechOutput(synthesizers, sink, source.now, time.perf_counter, lip_sync)
     from runtime.display.panel_profile import load_profile
     view = AvatarView(display, cfg.frames_dir, cfg.frame_every_s, seed=cfg.seed, avatar_dir=cfg.avatar_dir,
                       panel=load_profile(cfg.panel))
-    backends = {"input": source.name, "output": sink.name, "display": display.name, "vad": vad.name,
+    backends = {"input": source.name, "output": sink.name, "display": display.name,
                 "asr": recognizer.name, "tts": f"{synthesizers[lang].name} ({precision})",
                 "board": board.board, "lip_sync_from_audio": lip_sync.name if lip_sync else "loudness"}
     _LOGGER.info("kiosk ready in %.2f s: %s", time.perf_counter() - started, backends)
@@ -269,15 +219,9 @@ def run_kiosk(cfg: KioskConfig, on_ready: Callable[[Kiosk], None] | None = None)
         backends["panel"] = bridge.url if bridge else "none"
     languages = LanguageBackends(
         listenable=tuple(lg for lg in pack.languages if can_recognize(catalog, lg)),
-        recognizer=lambda lg, pk: supervised(lg, pk),      # a language switch: loaded when asked
-        voice=voice)
-    echo = make_echo_canceller(cfg.echo if cfg.echo != "auto" else
-                               ("webrtc" if cfg.output == "speaker" else "none"))
-    backends["echo"] = echo.name
-    linear = make_linear_echo() if cfg.barge_in and echo.name != "none" else None   # a speaker to hear back
-    backends["barge_in_onset"] = linear.name if linear is not None else "vad"
-    front_end = AudioFrontEnd(vad, LevelGate(), echo, linear)
-    listener = Listener(recognizer, Endpointer(cfg.endpoint), is_complete, front_end.near_talker)
+        recognizer=lambda lg, pk: stages.recognizer(lg, pk),      # a language switch: loaded when asked
+        voice=stages.voice)
+    front_end, listener = _listening(cfg, recognizer, responder, lang, backends)
     kiosk = Kiosk(source, front_end, listener, responder, speech, view, lang, cfg.realtime,
                   max_turns=cfg.max_turns, panel=panel, languages=languages, venue_now=venue_now(pack.timezone),
                   barge_in=cfg.barge_in_tuning if cfg.barge_in else None, events=events)
@@ -287,20 +231,36 @@ def run_kiosk(cfg: KioskConfig, on_ready: Callable[[Kiosk], None] | None = None)
     notifier.ready(f"listening ({lang}), content {pack.venue_id}")
     loop_started = process_age_s()
     _LOGGER.info("avatar up %.2f s after the process started%s", loop_started,
-                 "" if "ready" in loaded else "; the recogniser and voice are still loading")
+                 "" if "ready" in stages.loaded else "; the recogniser and voice are still loading")
     closers += [c.close for c in (panel, bridge) if c is not None]
-    closers += [source.close, speech.close, sink.close, display.close]
     try:
         result = kiosk.run()
     finally:
-        for close in closers:
+        for close in closers + [source.close, speech.close, sink.close, display.close]:
             close()
-    startup["listening_s"] = round(max(loop_started, loaded["ready"]), 2) if "ready" in loaded else None
+    ready = stages.loaded.get("ready")
+    startup["listening_s"] = round(max(loop_started, ready), 2) if ready is not None else None
     report = run_report(cfg, pack, lang, backends, source, kiosk, result, startup)
     if cfg.report:
         write_json_atomic(cfg.report, report)
     return report
 
+
+def _listening(cfg: KioskConfig, recognizer, responder: Responder, lang: str,
+               backends: dict[str, Any]) -> tuple[AudioFrontEnd, Listener]:
+    """The audio front end (VAD, level gate, echo canceller, the linear filter barge-in uses) and the
+    listener behind it."""
+    vad = make_vad(cfg.vad)
+    echo = make_echo_canceller(cfg.echo if cfg.echo != "auto" else
+                               ("webrtc" if cfg.output == "speaker" else "none"))
+    linear = make_linear_echo() if cfg.barge_in and echo.name != "none" else None   # a speaker to hear back
+    backends.update(vad=vad.name, echo=echo.name, barge_in_onset=linear.name if linear is not None else "vad")
+    front_end = AudioFrontEnd(vad, LevelGate(), echo, linear)
+
+    def is_complete(partial: str) -> bool:
+        return responder.matcher.match(partial, lang).confidence >= COMPLETE_QUESTION_CONFIDENCE
+
+    return front_end, Listener(recognizer, Endpointer(cfg.endpoint), is_complete, front_end.near_talker)
 
 
 def run_report(cfg: KioskConfig, pack: ContentPack, lang: str, backends: dict[str, Any], source, kiosk: Kiosk,

@@ -16,34 +16,31 @@ from typing import Callable
 from runtime.audio.chunk import AudioChunk
 from runtime.audio.frame import AudioFrame
 from runtime.audio.sources import AudioSource
-from runtime.avatar.rig_animator import AvatarMode
-from runtime.dialogue.answer_text import split_cues
 from runtime.dialogue.content_pack import load_content_pack
 from runtime.dialogue.prompts import prompt
-from runtime.dialogue.responder import Answer, Responder
+from runtime.dialogue.responder import Responder
 from runtime.dialogue.session import Kind
 from runtime.display.avatar_view import AvatarView
 from runtime.listening.front_end import AudioFrontEnd
 from runtime.listening.listener import Listener
 from runtime.ops.event_recorder import EventKind, EventRecorder
 from runtime.shared.errors import EdgeAvatarError
-from runtime.speaking.speech_output import SpeechOutput, Utterance
+from runtime.speaking.speech_output import SpeechOutput
 from runtime.surroundings.presence import ActionKind, Surroundings
 from runtime.tts.base import Synthesizer
 from runtime.turn_taking.barge_in import BargeInConfig, Decision
 from runtime.turn_taking.barge_in_control import BargeInControl, heard_fraction
 from runtime.turn_taking.events import RunEvent, Speculation, TurnEnd
 
+from .avatar_driver import AvatarDriver, avatar_mode
 from .job_inbox import JobInbox
-from .kiosk_state import Guess, KioskRun, LanguageBackends, PendingAnswer
+from .kiosk_state import Guess, KioskRun, LanguageBackends, PendingAnswer, continued_turn
+from .lines import greeting_text, spoken_text
 from .report import turn_record
 
 _LOGGER = logging.getLogger(__name__)
 TAIL_S = 0.5  # keep animating this long after the last answer ends
-CONTINUATION_GAP_S = 1.0   # speech this soon after a turn's end, over its answer, is the same sentence
 FLOOR_HOLD_S = 0.5  # the echo canceller's suppressor needs this long after the avatar stops
-DISCLOSURES = {"en": "I am an AI-generated digital guide.", "zh": "我是人工智能生成的数字人。"}
-GREETINGS = {"en": "Hello! Ask me anything about this place.", "zh": "您好！有什么可以帮您？"}
 
 
 class Kiosk:
@@ -78,7 +75,7 @@ class Kiosk:
         self.events.subscribe(self.run_state.on_event)
         self._guess: Guess | None = None
         self._pending: list[PendingAnswer] = []
-        self._cues: list[tuple[Utterance, str, float]] = []   # (utterance, cue, where in it 0..1)
+        self.avatar = AvatarDriver(view, speech)
         self._inbox = JobInbox()
         self.stop_requested: str | None = None
 
@@ -131,7 +128,7 @@ class Kiosk:
             self._collect_finished()
             if self.panel is not None:
                 self._on_surroundings(chunk.end)
-            self._animate(chunk.end)
+            self._animate_at(chunk.end)
             if self.stop_requested:
                 _LOGGER.info("stopping: %s", self.stop_requested)
                 break
@@ -181,7 +178,7 @@ class Kiosk:
         if answer.kind != Kind.ANSWER:
             return
         self.events.record(EventKind.SPECULATION, {"partial": spec.partial})
-        spoken = self._spoken(answer)
+        spoken = spoken_text(answer, self.responder.pack)
         self._guess = Guess(answer, self.speech.say(spoken, answer.lang, held=True), spec.at)
         if not self.realtime:
             # Fast mode stands for a pause that lasts as long as the synthesis takes.
@@ -211,7 +208,7 @@ class Kiosk:
             self._switch_language(answer.listen_lang)
         ready_at = self.source.now()
         guess, self._guess = self._guess, None
-        spoken = self._spoken(answer)
+        spoken = spoken_text(answer, self.responder.pack)
         if guess is not None and guess.utterance.text == spoken:
             self.speech.release(guess.utterance)
             utterance, speculative = guess.utterance, True
@@ -224,7 +221,7 @@ class Kiosk:
                      answer.confidence, " [speculated]" if speculative else "")
         self._pending.append(PendingAnswer(turn, answer, ready_at, utterance, speculative))
         lead = len(spoken) - len(answer.text)     # the disclosure said first, if any
-        self._cues += [(utterance, cue.name, (lead + cue.at_char) / max(1, len(spoken))) for cue in answer.cues]
+        self.avatar.add_cues(utterance, [(cue.name, (lead + cue.at_char) / max(1, len(spoken))) for cue in answer.cues])
         if not self.realtime:
             # As fast as possible, but in order: the answer's audio is placed on the
             # time line before more input is read, as it would be in real time.
@@ -255,12 +252,6 @@ class Kiosk:
                                  self.speech.viseme_keys(since, until))
             self.events.record(EventKind.TURN, record)
         self._pending = still
-
-    def _spoken(self, answer: Answer) -> str:
-        """The words actually said: a new session opens with the AI disclosure (it cannot be removed)."""
-        if not answer.new_session:
-            return answer.text
-        return f"{self.responder.pack.disclosure.get(answer.lang) or DISCLOSURES[answer.lang]} {answer.text}"
 
     def _switch_language(self, lang: str) -> None:
         """The visitor asked for another language: listen and speak in it from the next turn."""
@@ -302,15 +293,11 @@ class Kiosk:
             u = p.utterance
             lead = len(u.text) - len(p.answer.text)          # the disclosure, when it opened the session
             self.session.heard_until(p.answer.text[: max(0, int(len(u.text) * heard_fraction(u)) - lead)])
-        event = self.events.record(EventKind.BARGE_IN, {**self.barge.interruption, "cut_answers": len(cut)})
-        # They had only paused: the answer began in their pause and they went on with the same
-        # sentence. The turn they finish now is the whole sentence.
-        onset = event["onset_ms"] / 1000
-        stopped = [p for p in self._pending if p.utterance.dropped]      # cut, or dropped before it began
-        self._continues = next((p.turn for p in reversed(stopped)
-                                if onset - p.turn.speech_end <= CONTINUATION_GAP_S), None)
+        event = {**self.barge.interruption, "cut_answers": len(cut)}
+        self._continues = continued_turn(self._pending, event["onset_ms"] / 1000)
         if self._continues is not None:
             event["continuation"] = True
+        self.events.record(EventKind.BARGE_IN, event)
 
     # -- visitors arriving and leaving
     def _on_surroundings(self, t: float) -> None:
@@ -323,7 +310,7 @@ class Kiosk:
             elif action.kind is ActionKind.LOOK_AT:
                 self.view.visitor_x = action.value
             elif action.kind in (ActionKind.GREET, ActionKind.ATTRACT) and self._idle(t):
-                text = self._greeting_text()
+                text = greeting_text(self.responder.pack, self.lang)
                 self.speech.say(text, self.lang)
                 self.events.record(EventKind.GREETING, {"t_ms": int(round(t * 1000)), "kind": action.kind.value,
                                                         "text": text})
@@ -333,40 +320,9 @@ class Kiosk:
         return (not self.listener.in_turn and not self._pending and self._guess is None
                 and t >= self.speech.busy_until() and not self.speech.paused)
 
-    def _greeting_text(self) -> str:
-        pack = self.responder.pack
-        try:
-            return split_cues(pack.intent("greeting").answer_variants(self.lang)[0])[0]
-        except KeyError:
-            return GREETINGS.get(self.lang, GREETINGS["en"])
-
-    # -- avatar
-    def _mode(self, t: float) -> AvatarMode:
-        if self.listener.in_turn:
-            return AvatarMode.LISTENING
-        if any(p.utterance.heard_from is None or p.utterance.heard_from > t for p in self._pending
-               if not p.utterance.error):
-            return AvatarMode.THINKING
-        if t < self.speech.busy_until():
-            return AvatarMode.SPEAKING
-        return AvatarMode.IDLE
-
-    def _animate(self, t: float) -> None:
-        self._play_cues(t)
-        self.view.advance(t, self._mode(t), self.speech.viseme_at)
-
-    def _play_cues(self, t: float) -> None:
-        """Expression and motion cues play when the words they stand before are heard."""
-        waiting = []
-        for utterance, cue, where in self._cues:
-            if utterance.error or (utterance.done.is_set() and utterance.heard_from is None):
-                continue
-            start = utterance.heard_from
-            if start is not None and t >= start + where * utterance.audio_seconds:
-                self.view.cue(cue)
-            else:
-                waiting.append((utterance, cue, where))
-        self._cues = waiting
+    def _animate_at(self, t: float) -> None:
+        answers = [p.utterance for p in self._pending]
+        self.avatar.animate(t, avatar_mode(t, self.listener.in_turn, answers, self.speech.busy_until()))
 
     def _finish(self) -> None:
         if self.barge is not None:
@@ -382,7 +338,7 @@ class Kiosk:
                 t = min(end, self.source.now())
             else:
                 t = min(end, t + step)
-            self._animate(t)
+            self._animate_at(t)
             if self.stop_requested:
                 _LOGGER.info("stopping: %s", self.stop_requested)
                 break

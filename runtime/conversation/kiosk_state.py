@@ -62,3 +62,14 @@ class LanguageBackends:
     listenable: tuple[str, ...]                    # languages with an installed recogniser
     recognizer: Callable[[str, ContentPack], Recognizer]   # (language, pack for its phrase hints)
     voice: Callable[[str], Synthesizer]
+
+
+CONTINUATION_GAP_S = 1.0   # speech this soon after a turn's end, over its answer, is the same sentence
+
+
+def continued_turn(pending: list[PendingAnswer], onset: float) -> TurnEnd | None:
+    """The visitor had only paused: the answer began in their pause and they went on with the same
+    sentence (speech from `onset` interrupted it). The turn they finish now is the whole sentence:
+    this is the turn it continues, or None."""
+    stopped = [p for p in pending if p.utterance.dropped]      # cut, or dropped before it began
+    return next((p.turn for p in reversed(stopped) if onset - p.turn.speech_end <= CONTINUATION_GAP_S), None)

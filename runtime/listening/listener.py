@@ -21,7 +21,8 @@ from runtime.asr.base import Recognizer
 from runtime.audio.chunk import AudioChunk
 from runtime.audio.frame import AudioFrame
 from runtime.audio.sources import CHUNK_SECONDS
-from runtime.turn_taking.endpointing import Endpointer, EndpointKind
+from runtime.turn_taking.endpointing import EndpointKind
+from runtime.turn_taking.judges import TurnEndJudge
 from runtime.turn_taking.events import RunEvent, Speculation, TurnEnd
 from runtime.turn_taking.turn_hints import EndHint, end_hint, said_words, steadier
 
@@ -34,7 +35,7 @@ NearTalker = Callable[[list[float], Union[float, None]], bool]   # (a turn's spe
 
 
 class Listener:
-    def __init__(self, recognizer: Recognizer, endpointer: Endpointer,
+    def __init__(self, recognizer: Recognizer, endpointer: TurnEndJudge,
                  is_complete: Callable[[str], bool] = lambda text: False,
                  near_talker: NearTalker = lambda levels, floor: True):
         self.recognizer = recognizer

@@ -23,6 +23,7 @@ from runtime.speaking.speech_output import SpeechOutput, Utterance
 from .backchannel_words import interrupting_words, interrupts
 from .barge_in import BargeInConfig, BargeInDetector, Decision
 from .events import TurnEnd
+from .judges import InterruptionJudge
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -47,12 +48,13 @@ def _ms(t: float) -> int:
 
 class BargeInControl:
     def __init__(self, config: BargeInConfig, speech: SpeechOutput, events: EventRecorder | None = None,
-                 asks: Callable[[str], bool] = lambda words: False, preroll_s: float = 0.0):
+                 asks: Callable[[str], bool] = lambda words: False, preroll_s: float = 0.0,
+                 judge: InterruptionJudge | None = None):
         self.events = events or EventRecorder()
         self.config = config
         self.asks = asks                  # do these words make a question the venue's content answers?
         self.preroll_s = preroll_s        # audio the recogniser was given from before a turn's speech began
-        self.detector = BargeInDetector(config)
+        self.detector: InterruptionJudge = judge or BargeInDetector(config)
         self.speech = speech
         self._clipped_until = -1.0
         self.barge_ins: list[dict[str, Any]] = []      # confirmed interruptions, the last is `interruption`

@@ -1,0 +1,65 @@
+"""The kiosk's supervised stages, made for a language: a recogniser and a voice that are rebuilt when
+their engine fails, report failures to the kiosk's EventRecorder, and say when they have loaded."""
+
+from __future__ import annotations
+
+import logging
+from typing import Callable
+
+from runtime.asr.phrase_hints import pack_phrases
+from runtime.asr.supervised import SupervisedRecognizer
+from runtime.dialogue.content_pack import ContentPack
+from runtime.models.manifest import ModelCatalog
+from runtime.ops.event_recorder import EventKind, EventRecorder
+from runtime.ops.process_age import process_age_s
+from runtime.tts.supervised import SupervisedSynthesizer
+
+from .backends import describe_recognizer, describe_synthesizer, make_recognizer, make_synthesizer
+
+_LOGGER = logging.getLogger(__name__)
+
+
+class Stages:
+    def __init__(self, catalog: ModelCatalog, home_lang: str, precision: str, phrase_hints: bool,
+                 clock: Callable[[], float], live: bool, events: EventRecorder):
+        self.catalog, self.home_lang, self.precision = catalog, home_lang, precision
+        self.phrase_hints = phrase_hints
+        self.clock = clock
+        # Live, the models load in the background while the avatar is already on screen and idling;
+        # from a file (tests, benchmarks) they load first, so runs are repeatable.
+        self.live = live
+        self.events = events
+        self.loaded: dict[str, float] = {}    # "asr", "tts", "ready": seconds after the process started
+
+    def voice(self, lang: str) -> SupervisedSynthesizer:
+        """A voice rebuilt when its engine fails; meanwhile espeak-ng speaks, so answers go on."""
+        from runtime.tts.espeak_tts import EspeakSynthesizer
+        engine, voice_rate = describe_synthesizer(self.catalog, lang, self.precision)
+        stage = SupervisedSynthesizer(lambda: make_synthesizer(self.catalog, lang, precision=self.precision), None,
+                                      fallback=lambda: EspeakSynthesizer(lang), background=self.live,
+                                      preload=(engine, lang, voice_rate) if self.live else None,
+                                      on_loaded=lambda: self._loaded("tts") if lang == self.home_lang else None)
+        stage.on_failure = self._failed
+        return stage
+
+    def recognizer(self, lang: str, pack: ContentPack, preload: bool = False) -> SupervisedRecognizer:
+        """A recogniser that is rebuilt when its engine fails (in the background when live), hinted
+        with the pack's phrases."""
+        hints = pack_phrases(pack, lang) if self.phrase_hints else None
+        stage = SupervisedRecognizer(lambda: make_recognizer(self.catalog, lang, hints), None,
+                                     clock=self.clock, background=self.live,
+                                     name=describe_recognizer(self.catalog, lang), language=lang, preload=preload,
+                                     on_loaded=lambda: self._loaded("asr"))
+        stage.on_failure = self._failed
+        return stage
+
+    def _loaded(self, what: str) -> None:
+        self.loaded.setdefault(what, process_age_s())
+        if {"asr", "tts"} <= self.loaded.keys() and "ready" not in self.loaded:
+            self.loaded["ready"] = max(self.loaded["asr"], self.loaded["tts"])
+            _LOGGER.info("listening: recogniser and voice loaded %.2f s after the process started",
+                         self.loaded["ready"])
+
+    def _failed(self, stage: str, error: str) -> None:
+        self.events.record(EventKind.STAGE_FAILURE, {"stage": stage, "error": error,
+                                                     "t_ms": int(self.clock() * 1000)})
