@@ -41,6 +41,7 @@ sys.path.insert(0, str(REPO))
 
 from bench import noise_mix, speech_sets
 from bench.common import machine, write_json
+from runtime.shared.errors import ModelError
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 SPEECH, NOISE = SHARED / "speech", SHARED / "noise"
@@ -261,7 +262,8 @@ class PocketsphinxWholeFile:
 
 
 class WhisperWholeFile:
-    """faster-whisper on the Whisper model the kiosk's catalog holds: int8, beam 5, 2 threads."""
+    """faster-whisper on the Whisper model the kiosk's catalog holds (its parts joined as the kiosk
+    joins them): int8, beam 5, 2 threads, the whole file, no VAD filter."""
 
     def __init__(self, backend: str):
         try:
@@ -269,22 +271,29 @@ class WhisperWholeFile:
         except ImportError as err:
             raise RawUnavailable(f"faster-whisper is not installed ({err})") from err
         from runtime.models.manifest import ModelCatalog
-        catalog = ModelCatalog.load()
-        size = backend.split("-", 1)[-1]
-        found = [e for e in catalog.entries if e.kind == "asr" and "whisper" in f"{e.engine} {e.id}".lower()
-                 and e.language in ("en", "any", "multi") and e.available]
-        found.sort(key=lambda e: size not in e.id)
-        if not found:
-            raise RawUnavailable("no Whisper model in the kiosk's model catalog")
-        root = Path(catalog.verify(found[0]))
-        self.description = f"faster-whisper {found[0].id} int8, beam 5, 2 threads, whole file"
-        self._model = WhisperModel(str(root), device="cpu", compute_type=WHISPER_RAW["compute_type"],
-                                   cpu_threads=WHISPER_RAW["cpu_threads"])
+        entry = ModelCatalog.load().by_id(backend)
+        if entry is None or entry.kind != "asr" or not entry.available:
+            raise RawUnavailable(f"no installed model {backend!r} in the kiosk's model catalog")
+        folder, in_memory = whisper_files(entry)
+        self.description = f"faster-whisper {entry.id} int8, beam 5, 2 threads, whole file"
+        self._model = WhisperModel(str(folder), device="cpu", compute_type=WHISPER_RAW["compute_type"],
+                                   cpu_threads=WHISPER_RAW["cpu_threads"], files=in_memory)
 
     def decode(self, wav: Path) -> str:
         segments, _ = self._model.transcribe(str(wav), language="en", beam_size=WHISPER_RAW["beam_size"],
                                              temperature=0.0, vad_filter=False)
         return " ".join(s.text.strip() for s in segments).strip()
+
+
+def whisper_files(entry) -> tuple[Path, dict | None]:
+    """The model's folder the way the kiosk gets it (`model_parts.model_folder` joins split files)."""
+    try:
+        from runtime.asr.model_parts import model_folder
+    except ImportError:
+        from runtime.models.manifest import ModelCatalog
+        return ModelCatalog.load().verify(entry), None
+    files = model_folder(entry)
+    return files.folder, files.in_memory
 
 
 def raw_engine(backend: str):
@@ -324,8 +333,22 @@ def git(*args: str) -> str:
     return subprocess.run(["git", *args], check=False, capture_output=True, text=True, cwd=REPO).stdout.rstrip()
 
 
+def source_state() -> str:
+    """A digest of the kiosk's source as it is on disk (HEAD plus uncommitted and untracked edits), to
+    tell whether it changed while the bench ran (other work goes on in the same tree)."""
+    import hashlib
+    paths = ("runtime", "models_quantized", "pyproject.toml")
+    digest = hashlib.sha256(git("rev-parse", "HEAD").encode())
+    digest.update(subprocess.run(["git", "diff", "HEAD", "--binary", "--", *paths], check=False,
+                                 capture_output=True, cwd=REPO).stdout)
+    for name in sorted(git("ls-files", "--others", "--exclude-standard", "--", *paths).splitlines()):
+        digest.update(name.encode() + (REPO / name).read_bytes() if (REPO / name).is_file() else b"")
+    return digest.hexdigest()[:16]
+
+
 def provenance(args: argparse.Namespace) -> dict:
     return {"commit": git("rev-parse", "HEAD"), "describe": git("describe", "--always", "--dirty"),
+            "source_state_at_start": source_state(),
             "uncommitted": git("status", "--porcelain", "--untracked-files=no").splitlines(),
             "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
             "machine": machine(), "command": "python bench/asr.py " + " ".join(sys.argv[1:]),
@@ -370,6 +393,10 @@ def print_results(rows: list[dict], summaries: list[dict], backends: dict, skipp
         print(f"{name}: end of speech → final transcript p50 {speech_sets.fmt_num(lat['p50'])} ms, "
               f"p95 {speech_sets.fmt_num(lat['p95'])} ms over {lat['turns']} turns; peak RSS "
               f"{b['peak_rss_mb']:.0f} MB; {b['runs']} runs, {b['run_wall_s_mean']} s each")
+    for s in summaries:
+        if s["set"] == "all-en" and speech_sets.backend_cell(s) != s["backend"]:
+            print(f"WARNING: {s['backend']} ({s['hints']}, {s['condition']}): the run reports say "
+                  f"asr {'/'.join(s['asr_reported'])}: `run --asr {s['backend']}` did not run it")
     for name, why in skipped.items():
         print(f"{name}: not run ({why})")
 
@@ -379,7 +406,7 @@ def load_engines(backends: list[str]) -> dict:
     for name in backends:
         try:
             engines[name] = raw_engine(name)
-        except RawUnavailable as err:
+        except (RawUnavailable, ModelError, OSError, RuntimeError, ValueError) as err:
             engines[name] = f"unavailable: {err}"
             print(f"raw {name}: {err}")
     return engines
@@ -403,14 +430,18 @@ def main(argv: list[str] | None = None) -> None:
     with tempfile.TemporaryDirectory(prefix="bench-asr-") as tmp:
         inputs, mixes = prepare_inputs(sets, conditions, Path(tmp), args.seed)
         jobs = plan_jobs(sets, conditions, backends, args.hints, inputs)
+        engines = load_engines(backends)
         print(f"{len(jobs)} kiosk runs", flush=True)
         rows = run_all(jobs, args.edge_avatar, has_asr, Path(tmp), args.jobs)
-        engines = load_engines(backends)
         add_raw(rows, jobs, engines)
     summaries = speech_sets.summarise(rows)
     by_backend = per_backend(rows)
     print_results(rows, summaries, by_backend, skipped)
     seconds = round(time.perf_counter() - started, 1)
+    info.update(source_state_at_end=source_state(), commit_at_end=git("rev-parse", "HEAD"))
+    if info["source_state_at_end"] != info["source_state_at_start"]:
+        print("WARNING: the kiosk's source changed on disk while the bench ran (other work in this tree): "
+              "the runs did not all run the same code")
     print(f"\n{len(rows)} runs in {seconds} s")
     write_json(args.json, {
         **info, "seconds": seconds, "sets": {k: {"files": len(v), "words": sum(len(speech_sets.words(f.reference))

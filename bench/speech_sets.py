@@ -202,6 +202,7 @@ def summary(key: tuple, members: list[dict]) -> dict:
             "voiced_s": round(sum(r.get("voiced_s", 0.0) for r in members), 2),
             "voiced_outside_turns_s": round(sum(r.get("voiced_outside_turns_s", 0.0) for r in members), 2),
             "failed_runs": sum(bool(r.get("failed")) for r in members),
+            "asr_reported": sorted({str(r.get("asr_reported")) for r in members if not r.get("failed")}),
             "latency_ms": {"p50": percentile(lat, 50), "p95": percentile(lat, 95), "turns": len(lat)},
             "peak_rss_mb": max(rss) if rss else None,
             "dropped": merge_dropped([r["dropped"] for r in members])}
@@ -233,8 +234,14 @@ TABLE_HEAD = ("set", "backend", "hints", "condition", "files", "words", "WER run
               "no text", "voiced s in no turn", "eos→final p50/p95", "peak RSS", "dropped (report)")
 
 
+def backend_cell(summary_row: dict) -> str:
+    """The backend asked for, and what the report says ran when that differs (a silent fallback)."""
+    ran = [a for a in summary_row.get("asr_reported", []) if not a.startswith(summary_row["backend"])]
+    return summary_row["backend"] + (f" (report: {'/'.join(ran)}!)" if ran else "")
+
+
 def table_rows(summaries: list[dict]) -> list[tuple[str, ...]]:
-    return [(s["set"], s["backend"], s["hints"], s["condition"], str(s["files"]), str(s["words"]),
+    return [(s["set"], backend_cell(s), s["hints"], s["condition"], str(s["files"]), str(s["words"]),
              fmt_pct(s["wer"]), fmt_pct(s["raw_wer"]),
              f"{s['no_transcript']}" + (f" ({s['failed_runs']} failed)" if s["failed_runs"] else ""),
              f"{s['voiced_outside_turns_s']:.1f} of {s['voiced_s']:.1f}",

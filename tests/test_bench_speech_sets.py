@@ -162,3 +162,11 @@ def test_whisper_rows_appear_once_run_takes_asr():
         "--asr", "whisper-base"]
     assert asr.kiosk_command(Path("ea"), Path("f.wav"), Path("r.json"), "pocketsphinx", "none", False)[-1] == \
         "--no-phrase-hints"
+
+
+def test_a_silent_fallback_to_another_recogniser_shows_in_the_table():
+    row = {"set": "a-en", "backend": "whisper-base", "hints": "venue", "condition": "clean", "hypothesis": "x",
+           "errors": 0, "words": 1, "failed": None, "dropped": {}, "latencies": [], "asr_reported": "pocketsphinx"}
+    summary = next(s for s in speech_sets.summarise([row]) if s["set"] == "a-en")
+    assert speech_sets.backend_cell(summary) == "whisper-base (report: pocketsphinx!)"
+    assert speech_sets.backend_cell({**summary, "asr_reported": ["whisper-base (int8)"]}) == "whisper-base"
