@@ -22,7 +22,8 @@ class SpeechFrame:
 
     start: float
     seconds: float
-    prob: float
+    prob: float          # gated: 0 where the level gate held the frame back as the hall
+    raw_prob: float      # the VAD's own, before the gate (what counts as a voiced second)
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,7 @@ class AudioFrame:
         """A frame with no echo path (a file, a test): heard as given, scored `speech_prob`."""
         rms = clean.rms() if clean.audio else 0.0
         return cls(clean, clean, np.zeros(0, np.float32), rms, level_dbfs(rms), None, False,
-                   (SpeechFrame(clean.timestamp, clean.seconds, speech_prob),), speech_prob, hall_floor_db)
+                   (SpeechFrame(clean.timestamp, clean.seconds, speech_prob, speech_prob),), speech_prob, hall_floor_db)
 
     @property
     def clean_db(self) -> float:

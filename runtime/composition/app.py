@@ -277,6 +277,8 @@ def run_report(cfg: KioskConfig, pack: ContentPack, lang: str, backends: dict[st
         "turns": result.turns,
         "greetings": result.greetings,
         "discarded_turns": result.discarded,
+        "not_answered": result.not_answered,
+        "voiced_seconds": kiosk.voices.summary(),
         "unheard_turns": result.unheard,
         "stages": {"asr": kiosk.listener.recognizer.health.record(),
                    "tts": {lg: s.health.record() for lg, s in speech.synthesizers.items() if hasattr(s, "health")}},

@@ -37,8 +37,13 @@ from .job_inbox import JobInbox
 from .kiosk_state import Guess, KioskRun, LanguageBackends, PendingAnswer, continued_turn
 from .lines import greeting_text, spoken_text
 from .report import turn_record
+from .voice_ledger import VoiceLedger
 
 _LOGGER = logging.getLogger(__name__)
+ANSWERED = "answered"
+NOTHING_RECOGNISED = "nothing recognised in it"
+OVER_THE_AVATAR = "over the avatar's voice, not an interruption (echo or a backchannel)"
+RECOGNISER_DOWN = "the recogniser was down (the visitor was told)"
 TAIL_S = 0.5  # keep animating this long after the last answer ends
 FLOOR_HOLD_S = 0.5  # the echo canceller's suppressor needs this long after the avatar stops
 
@@ -71,6 +76,7 @@ class Kiosk:
         self.panel = panel
         self.tick_listeners: list[Callable[[float], None]] = []     # each chunk (the service watchdog)
         self._turn_started_at = 0.0
+        self.voices = VoiceLedger()   # every voiced second in, and what became of it
         self.run_state = KioskRun()
         self.events.subscribe(self.run_state.on_event)
         self._guess: Guess | None = None
@@ -124,6 +130,7 @@ class Kiosk:
             if frame.clean.audio:
                 for event, payload in self.listener.process(frame, self.source.now):
                     self._on_event(event, payload)
+                self._count_voiced(frame)
                 self._check_barge_in(frame)
             self._collect_finished()
             if self.panel is not None:
@@ -162,13 +169,16 @@ class Kiosk:
             if self._over_speech:
                 # Began over the avatar's voice and never became a barge-in: echo or a backchannel.
                 self._over_speech = False
-                self.events.record(EventKind.IGNORED_OVER_SPEECH, {"transcript": payload.transcript})
+                self.events.record(EventKind.IGNORED_OVER_SPEECH, {
+                    "transcript": payload.transcript, "speech_start_ms": int(round(payload.speech_start * 1000)),
+                    "speech_end_ms": int(round(payload.speech_end * 1000))})
+                self.voices.turn(payload.speech_start, payload.speech_end, OVER_THE_AVATAR)
                 self._drop_guess()
                 _LOGGER.info("ignored %r heard over the avatar's voice", payload.transcript)
                 return
             self._answer(payload)
         elif event is RunEvent.TURN_DISCARDED:
-            self.events.record(EventKind.DISCARDED_TURN, {"at": payload})
+            self._not_answered(payload.speech_start, payload.speech_end, payload.reason)
 
     def _speculate(self, spec: Speculation) -> None:
         self._drop_guess()
@@ -200,7 +210,7 @@ class Kiosk:
         if not turn.transcript:
             _LOGGER.info("turn %.2f-%.2f s: nothing recognised", turn.speech_start, turn.speech_end)
             self._drop_guess()
-            self.events.record(EventKind.DISCARDED_TURN, {"at": turn.decided_at})
+            self._not_answered(turn.speech_start, turn.speech_end, NOTHING_RECOGNISED)
             return
         answer = self.session.decide(turn.transcript, turn.decided_at, self.venue_now(), self.lang)
         self.session.commit(answer, turn.decided_at, turn.transcript)
@@ -220,6 +230,7 @@ class Kiosk:
         _LOGGER.info("heard %r -> %s %s (%.2f)%s", turn.transcript, answer.kind, answer.intent or "-",
                      answer.confidence, " [speculated]" if speculative else "")
         self._pending.append(PendingAnswer(turn, answer, ready_at, utterance, speculative))
+        self.voices.turn(turn.speech_start, turn.speech_end, ANSWERED)
         lead = len(spoken) - len(answer.text)     # the disclosure said first, if any
         self.avatar.add_cues(utterance, [(cue.name, (lead + cue.at_char) / max(1, len(spoken))) for cue in answer.cues])
         if not self.realtime:
@@ -233,6 +244,7 @@ class Kiosk:
         text = prompt("cannot_hear", self.lang, self.responder.pack.prompts)
         utterance = self.speech.say(text, self.lang)
         self.events.record(EventKind.UNHEARD_TURN, {"speech_start_ms": int(round(turn.speech_start * 1000)), "text": text})
+        self.voices.turn(turn.speech_start, turn.speech_end, RECOGNISER_DOWN)
         _LOGGER.warning("visitor spoke at %.2f s while the recogniser is down: %r", turn.speech_start, text)
         if not self.realtime:
             utterance.done.wait()
@@ -276,6 +288,19 @@ class Kiosk:
         played = self.speech.busy_until()
         echo_held = self.speech.paused or (played > 0 and chunk.timestamp < played + FLOOR_HOLD_S)
         return self.front_end.process(chunk, far, learn_floor=not echo_held, in_turn=self.listener.in_turn)
+
+    def _count_voiced(self, frame: AudioFrame) -> None:
+        threshold = self.listener.endpointer.config.speech_threshold
+        for f in frame.speech:
+            if f.raw_prob >= threshold:
+                self.voices.voiced(f.start, f.seconds, f.prob >= threshold)
+        self.voices.settle(frame.end, self.listener.turn_start())
+
+    def _not_answered(self, speech_start: float, speech_end: float, reason: str) -> None:
+        self.events.record(EventKind.DISCARDED_TURN, {"speech_start_ms": int(round(speech_start * 1000)),
+                                                      "speech_end_ms": int(round(speech_end * 1000)),
+                                                      "reason": reason})
+        self.voices.turn(speech_start, speech_end, reason)
 
     def _check_barge_in(self, frame: AudioFrame) -> None:
         if self.barge is None:

@@ -42,13 +42,16 @@ class KioskRun:
     speculations: int = 0
     speculation_hits: int = 0
     unheard: list[dict[str, Any]] = field(default_factory=list)   # spoke while the recogniser was down
+    not_answered: list[dict[str, Any]] = field(default_factory=list)   # discarded or ignored, with the reason
 
     def on_event(self, kind: EventKind, data: dict[str, Any]) -> None:
         """The run report's subscription to the kiosk's EventRecorder."""
         if kind in self._LISTS:
             getattr(self, self._LISTS[kind]).append(data)
-        elif kind in self._COUNTS:
+        if kind in self._COUNTS:
             setattr(self, self._COUNTS[kind], getattr(self, self._COUNTS[kind]) + 1)
+        if kind in (EventKind.DISCARDED_TURN, EventKind.IGNORED_OVER_SPEECH):
+            self.not_answered.append({"reason": kind.value, **data})
 
     _LISTS = {EventKind.TURN: "turns", EventKind.GREETING: "greetings", EventKind.BARGE_IN: "barge_ins",
               EventKind.BACKCHANNEL: "backchannels", EventKind.UNHEARD_TURN: "unheard"}

@@ -64,7 +64,8 @@ class AudioFrontEnd:
         return level_dbfs(mic.rms()), clipped
 
     def _score(self, clean: AudioChunk, rms: float, learn_floor: bool, in_turn: bool):
-        for start, seconds, prob in self._framer.frames(clean):
+        for start, seconds, raw in self._framer.frames(clean):
+            prob = raw
             if self.level_gate is not None:
-                prob = self.level_gate.gate(prob, rms, seconds, learn=learn_floor, in_turn=in_turn)
-            yield SpeechFrame(start, seconds, prob)
+                prob = self.level_gate.gate(raw, rms, seconds, learn=learn_floor, in_turn=in_turn)
+            yield SpeechFrame(start, seconds, prob, raw)

@@ -22,14 +22,15 @@ from runtime.audio.chunk import AudioChunk
 from runtime.audio.frame import AudioFrame
 from runtime.audio.sources import CHUNK_SECONDS
 from runtime.turn_taking.endpointing import EndpointKind
+from runtime.turn_taking.events import CROWD, TOO_SHORT, DiscardedTurn, RunEvent, Speculation, TurnEnd
 from runtime.turn_taking.judges import TurnEndJudge
-from runtime.turn_taking.events import RunEvent, Speculation, TurnEnd
 from runtime.turn_taking.turn_hints import EndHint, end_hint, said_words, steadier
 
 _LOGGER = logging.getLogger(__name__)
 
 TAIL_S = 0.35  # of the silence that ended a turn, what the recogniser still hears (it needs some to settle the last word)
-ListenEvent = Union[tuple[RunEvent, float], tuple[RunEvent, Speculation], tuple[RunEvent, TurnEnd]]
+ListenEvent = Union[tuple[RunEvent, float], tuple[RunEvent, Speculation], tuple[RunEvent, TurnEnd],
+                    tuple[RunEvent, DiscardedTurn]]
 Clock = Callable[[], float]
 NearTalker = Callable[[list[float], Union[float, None]], bool]   # (a turn's speech levels, the floor then)
 
@@ -95,13 +96,14 @@ class Listener:
                     self._held = []
                     self.recognizer.finish()
                     self.far_turns += 1
-                    events.append((RunEvent.TURN_DISCARDED, ev.time))
+                    events.append((RunEvent.TURN_DISCARDED, DiscardedTurn(ev.speech_start, ev.speech_end, ev.time, CROWD)))
                 elif ev.kind is EndpointKind.TURN_ENDED:
                     events.append((RunEvent.TURN_ENDED, self._final(ev, clock)))
                 elif ev.kind is EndpointKind.DISCARDED:
                     self._held = []
                     self.recognizer.finish()
-                    events.append((RunEvent.TURN_DISCARDED, ev.time))
+                    events.append((RunEvent.TURN_DISCARDED,
+                                   DiscardedTurn(ev.speech_start, ev.speech_end, ev.time, TOO_SHORT)))
         if self.endpointer.in_turn and not self.endpointer.in_pause:
             for held in self._held:          # speech (again): the gap was part of the sentence
                 self._feed(held)
@@ -136,7 +138,7 @@ class Listener:
                 events.append((RunEvent.TURN_ENDED, self._final(ev, clock)))
             else:
                 self.recognizer.finish()
-                events.append((RunEvent.TURN_DISCARDED, ev.time))
+                events.append((RunEvent.TURN_DISCARDED, DiscardedTurn(ev.speech_start, ev.speech_end, ev.time, TOO_SHORT)))
         return events
 
     def _near(self) -> bool:

@@ -31,7 +31,7 @@ class EndpointConfig:
     hesitation_end_silence_s: float = 1.3  # after "um…", "and…", "where is the…": they are thinking
     speculate_after_s: float = 0.03   # pause length at which a speculative answer starts
     max_turn_s: float = 15.0          # a turn is closed after this much speech
-    preroll_s: float = 0.3            # audio kept from before the onset for the recogniser
+    preroll_s: float = 0.5            # audio kept from before the onset for the recogniser (its first syllable)
 
     def __post_init__(self) -> None:
         for field in ("min_speech_s", "end_silence_s", "quick_end_silence_s", "hesitation_end_silence_s",

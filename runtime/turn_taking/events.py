@@ -32,6 +32,20 @@ class TurnEnd:
 
 
 @dataclass(frozen=True)
+class DiscardedTurn:
+    """Speech the listener did not make a turn of, and why (the run report says so)."""
+
+    speech_start: float
+    speech_end: float
+    at: float
+    reason: str
+
+
+CROWD = "crowd or far talker (its speech not loud enough over the hall)"
+TOO_SHORT = "too short to be a turn (a click, a cough)"
+
+
+@dataclass(frozen=True)
 class Speculation:
     partial: str
     at: float
