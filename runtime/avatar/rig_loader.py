@@ -99,51 +99,66 @@ def _parts(raw: Any, folder: Path, params: dict[str, ParamSpec], p: PackProblems
         if not isinstance(item, dict) or not isinstance(item.get("id"), str):
             p.add(f"{where}.id", "a part with a string id")
             continue
-        pid = item["id"]
-        if pid in ids:
-            p.add(f"{where}.id", f"a unique id ({pid!r} is used twice)")
-        ids.add(pid)
-        order, z, pivot = item.get("order", i), item.get("z", 0.0), item.get("pivot", [0, 0])
-        if not isinstance(order, int):
-            p.add(f"{where}.order", "an integer draw order")
-            order = i
-        if not _num(z):
-            p.add(f"{where}.z", "a number: depth, + towards the viewer")
-            z = 0.0
-        if not (isinstance(pivot, list) and len(pivot) == 2 and all(_num(v) for v in pivot)):
-            p.add(f"{where}.pivot", "[x, y] in canvas pixels")
-            pivot = [0, 0]
-        at = item.get("at", [0, 0])
-        if not (isinstance(at, list) and len(at) == 2 and all(_num(v) for v in at)):
-            p.add(f"{where}.at", "[x, y]: canvas pixels of the image's top-left corner")
-            at = [0, 0]
-        image = item.get("image")
-        if image is not None and not _file_ok(folder, image):
-            p.add(f"{where}.image", f"a PNG file in the pack ({image!r} not found)")
-        mouths = {}
-        raw_mouths = item.get("mouths")
-        if raw_mouths is not None:
-            if not isinstance(raw_mouths, dict):
-                p.add(f"{where}.mouths", "a mapping of mouth shape to PNG file")
-                raw_mouths = {}
-            # "E" is both a viseme and a Rhubarb shape: a mouth set of only A-F means Rhubarb.
-            rhubarb = set(map(str, raw_mouths)) <= set(RHUBARB_NAMES)
-            for shape, shape_file in raw_mouths.items():
-                shape = RHUBARB_NAMES[str(shape)] if rhubarb else str(shape)
-                if not _file_ok(folder, shape_file):
-                    p.add(f"{where}.mouths.{shape}", f"a PNG file in the pack ({shape_file!r} not found)")
-                mouths[shape] = str(shape_file)
-            if not any(s <= set(mouths) for s in complete_sets()):
-                p.add(f"{where}.mouths", "all 15 visemes (sil PP FF TH DD kk CH SS nn RR aa E ih oh ou), "
-                                         "or the six Rhubarb shapes A-F, or open and closed")
-        keyforms = {}
-        for param, keys in (item.get("keyforms") or {}).items():
-            parsed = _keyforms(keys, f"{where}.keyforms.{param}", params.get(str(param)), p)
-            if parsed is not None:
-                keyforms[str(param)] = parsed
-        parts.append(Part(pid, order, float(z), (float(pivot[0]), float(pivot[1])),
-                          str(image) if image is not None else None, (float(at[0]), float(at[1])),
-                          mouths, item.get("parent"), keyforms))
+        if item["id"] in ids:
+            p.add(f"{where}.id", f"a unique id ({item['id']!r} is used twice)")
+        ids.add(item["id"])
+        parts.append(_part(item, i, where, folder, params, p))
+    _check_parents(parts, ids, p)
+    mouths = [part for part in parts if part.mouths]
+    if len(mouths) != 1:
+        p.add("parts", f"exactly one part with `mouths` (found {len(mouths)})")
+    return parts
+
+
+def _part(item: dict, i: int, where: str, folder: Path, params: dict[str, ParamSpec], p: PackProblems) -> Part:
+    order, z, pivot = item.get("order", i), item.get("z", 0.0), item.get("pivot", [0, 0])
+    if not isinstance(order, int):
+        p.add(f"{where}.order", "an integer draw order")
+        order = i
+    if not _num(z):
+        p.add(f"{where}.z", "a number: depth, + towards the viewer")
+        z = 0.0
+    if not (isinstance(pivot, list) and len(pivot) == 2 and all(_num(v) for v in pivot)):
+        p.add(f"{where}.pivot", "[x, y] in canvas pixels")
+        pivot = [0, 0]
+    at = item.get("at", [0, 0])
+    if not (isinstance(at, list) and len(at) == 2 and all(_num(v) for v in at)):
+        p.add(f"{where}.at", "[x, y]: canvas pixels of the image's top-left corner")
+        at = [0, 0]
+    image = item.get("image")
+    if image is not None and not _file_ok(folder, image):
+        p.add(f"{where}.image", f"a PNG file in the pack ({image!r} not found)")
+    keyforms = {}
+    for param, keys in (item.get("keyforms") or {}).items():
+        parsed = _keyforms(keys, f"{where}.keyforms.{param}", params.get(str(param)), p)
+        if parsed is not None:
+            keyforms[str(param)] = parsed
+    return Part(item["id"], order, float(z), (float(pivot[0]), float(pivot[1])),
+                str(image) if image is not None else None, (float(at[0]), float(at[1])),
+                _mouths(item.get("mouths"), where, folder, p), item.get("parent"), keyforms)
+
+
+def _mouths(raw_mouths: Any, where: str, folder: Path, p: PackProblems) -> dict[str, str]:
+    mouths: dict[str, str] = {}
+    if raw_mouths is None:
+        return mouths
+    if not isinstance(raw_mouths, dict):
+        p.add(f"{where}.mouths", "a mapping of mouth shape to PNG file")
+        raw_mouths = {}
+    # "E" is both a viseme and a Rhubarb shape: a mouth set of only A-F means Rhubarb.
+    rhubarb = set(map(str, raw_mouths)) <= set(RHUBARB_NAMES)
+    for shape, shape_file in raw_mouths.items():
+        shape = RHUBARB_NAMES[str(shape)] if rhubarb else str(shape)
+        if not _file_ok(folder, shape_file):
+            p.add(f"{where}.mouths.{shape}", f"a PNG file in the pack ({shape_file!r} not found)")
+        mouths[shape] = str(shape_file)
+    if not any(s <= set(mouths) for s in complete_sets()):
+        p.add(f"{where}.mouths", "all 15 visemes (sil PP FF TH DD kk CH SS nn RR aa E ih oh ou), "
+                                 "or the six Rhubarb shapes A-F, or open and closed")
+    return mouths
+
+
+def _check_parents(parts: list[Part], ids: set[str], p: PackProblems) -> None:
     for i, part in enumerate(parts):
         if part.parent is not None and part.parent not in ids:
             p.add(f"parts[{i}].parent", f"the id of another part ({part.parent!r} is not one)")
@@ -156,10 +171,6 @@ def _parts(raw: Any, folder: Path, params: dict[str, ParamSpec], p: PackProblems
                 break
             seen.add(cur)
             cur = by_id[cur].parent
-    mouths = [part for part in parts if part.mouths]
-    if len(mouths) != 1:
-        p.add("parts", f"exactly one part with `mouths` (found {len(mouths)})")
-    return parts
 
 
 def _file_ok(folder: Path, name: Any) -> bool:
