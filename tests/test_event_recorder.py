@@ -22,3 +22,25 @@ def test_events_reach_the_run_report_and_every_subscriber_even_when_one_fails():
     assert [k for k, _ in logged] == [EventKind.TURN, EventKind.BARGE_IN]
     assert events.subscriber_errors == 1
     assert events.counts[EventKind.STAGE_FAILURE] == 1 and events.counts[EventKind.TURN] == 1
+
+
+def test_a_supervised_stage_reports_its_failure_to_the_recorder():
+    from runtime.asr.base import ScriptedRecognizer
+    from runtime.asr.supervised import SupervisedRecognizer
+    from runtime.ops.supervised_stage import Supervised
+
+    class Dying(ScriptedRecognizer):
+        def accept(self, chunk):
+            raise RuntimeError("decoder state corrupted")
+
+    events, failures = EventRecorder(), []
+    events.subscribe(lambda kind, data: failures.append(data), EventKind.STAGE_FAILURE)
+    stage = SupervisedRecognizer(lambda: Dying(["x"]), None, clock=lambda: 0.0, background=False,
+                                 name="ps", language="en")
+    assert isinstance(stage, Supervised)
+    stage.on_failure = lambda name, error: events.record(EventKind.STAGE_FAILURE, {"stage": name, "error": error})
+    from runtime.audio.chunk import AudioChunk
+    stage.start()
+    stage.accept(AudioChunk.silence(0.032, 16000))
+    assert failures == [{"stage": "asr-en", "error": "RuntimeError: decoder state corrupted"}]
+    assert not stage.hearing and stage.health.failures == 1

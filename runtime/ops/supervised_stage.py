@@ -13,13 +13,29 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import Callable, Generic, TypeVar
+from typing import Callable, Generic, Protocol, TypeVar, runtime_checkable
 
 from .stage_health import StageHealth
 
 _LOGGER = logging.getLogger(__name__)
 FIRST_LOAD_WAIT_S = 60.0
 E = TypeVar("E")
+FailureHook = Callable[[str, str], None]   # (stage name, error): the kiosk's EventRecorder
+
+
+@runtime_checkable
+class Supervised(Protocol):
+    """What the kiosk and its report ask of a supervised stage, whatever engine it keeps alive."""
+
+    kind: str                          # "recogniser", "voice"
+    name: str
+    language: str
+    health: StageHealth                # up/down, failures, restarts, last error (the report's `stages`)
+    on_failure: FailureHook | None     # told of every failure, on the thread where the engine raised
+
+    def wait_loaded(self, timeout: float = FIRST_LOAD_WAIT_S) -> bool:
+        """True once the first engine has loaded (or failed to, and the stage runs on its fallback)."""
+        ...
 
 
 class SupervisedStage(Generic[E]):
@@ -36,7 +52,7 @@ class SupervisedStage(Generic[E]):
         self._on_loaded = on_loaded
         self._inner: E | None = None
         self._health_name = health_name
-        self.on_failure: Callable[[str, str], None] | None = None   # (stage, error): the kiosk's EventRecorder
+        self.on_failure: FailureHook | None = None
         if first is None and preload:
             self.health = StageHealth(health_name(self.language))
             self._rebuilding = True
