@@ -24,6 +24,7 @@ import sys
 import tempfile
 import threading
 import time
+from typing import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -39,6 +40,16 @@ def _os_threads() -> int:
     """Threads the kernel counts (PortAudio's callback threads included). Python's own list would
     keep a stale entry for every callback thread of a closed stream, which is not a leak."""
     return len(os.listdir("/proc/self/task"))
+
+
+def settled(count: Callable[[], int], seconds: float = 3.0) -> int:
+    """The fewest of `count()` over `seconds`: threads that were only passing through (a rebuild, a
+    reconnect, a fault still being undone) are gone; a leaked one stays."""
+    low, deadline = count(), time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        time.sleep(0.1)
+        low = min(low, count())
+    return low
 
 
 def fault_plan(rng: random.Random, turns: int, losses: int, fleet: bool) -> dict[int, str]:
@@ -106,6 +117,8 @@ def run_live_soak(folder: Path, turns: int, losses: int, seed: int = 11, fleet: 
                 return "told it cannot hear"
         return None
 
+    settled_end: dict[str, int] = {}   # threads and descriptors once every fault and answer is done
+
     def visitors() -> None:
         kiosk = box["kiosk"]
         try:
@@ -132,6 +145,8 @@ def run_live_soak(folder: Path, turns: int, losses: int, seed: int = 11, fleet: 
                 time.sleep(max(0.5, kiosk.speech.busy_until() - kiosk.source.now() + 0.5))
             for t in injected:
                 t.join(150)
+            time.sleep(max(0.0, kiosk.speech.busy_until() - kiosk.source.now()))
+            settled_end.update(threads=settled(_os_threads), fds=settled(_fds))
         finally:
             kiosk.post(lambda: setattr(kiosk, "stop_requested", "live soak finished"))
 
@@ -151,7 +166,7 @@ def run_live_soak(folder: Path, turns: int, losses: int, seed: int = 11, fleet: 
         outcome["faults"][AUDIO_LOSS] = (f"{sum(s['outcome'] == 'answered' for s in after)}/{len(after)} "
                                          "next questions answered")
     warm = samples[min(2, len(samples) - 1)]
-    end = samples[-1]
+    end = settled_end or samples[-1]
     log_lines = sum(len(p.read_text().splitlines()) for p in (folder / "log").glob("*.log"))
     return {
         "machine": machine(), "turns_spoken": turns, "turns_answered": len(report["turns"]),
