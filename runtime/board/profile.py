@@ -11,6 +11,7 @@ import yaml
 from runtime.shared.board import DEVICE_TREE_MODEL, TEGRA_RELEASE, board_model
 
 BOARDS_DIR = Path(__file__).parent / "boards"
+ASR_ENGINES = ("pocketsphinx", "whisper-base", "whisper-small", "vosk")   # what `runtime: asr:` may name
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,10 @@ def load_board(name: str) -> BoardProfile:
     if not isinstance(runtime, dict) or runtime.get("voice_precision", "float") not in ("float", "int8") \
             or not isinstance(runtime.get("inference_threads", 1), int):
         raise ValueError(f"{path}: runtime: expected {{voice_precision: float|int8, inference_threads: N}}")
+    if runtime.get("asr", "pocketsphinx") not in ASR_ENGINES:
+        raise ValueError(f"{path}: runtime.asr: expected one of {', '.join(ASR_ENGINES)}, got {runtime['asr']!r}")
+    if not isinstance(runtime.get("asr_threads", 2), int) or not 1 <= runtime.get("asr_threads", 2) <= 16:
+        raise ValueError(f"{path}: runtime.asr_threads: expected a number of threads, 1 to 16")
     return BoardProfile(str(data.get("board", name)), str(data.get("description", "")), budgets, runtime)
 
 

@@ -78,6 +78,9 @@ def _parser() -> argparse.ArgumentParser:
                      help="TFLite runtime for the kiosk's own models (default: LiteRT, else tflite-runtime)")
     run.add_argument("--camera", help="visitor camera for presence and gaze: auto, picamera2 or opencv[:N] "
                                       "(optional; needs picamera2 or opencv-python-headless; no image is stored)")
+    run.add_argument("--asr", default="auto", metavar="ENGINE",
+                     help="speech recogniser: pocketsphinx, whisper-base, whisper-small, vosk, or auto "
+                          "(default: the board profile's; a Vosk model installed for the language wins)")
     run.add_argument("--no-phrase-hints", dest="phrase_hints", action="store_false",
                      help="recognise with the general language model only (no hints from the content pack)")
     fl = run.add_argument_group("fleet (the agent embedded in the kiosk; see edge-avatar agent)")
@@ -166,7 +169,7 @@ def _cmd_run(args) -> int:
                       panel_port=args.panel_port, gpio=args.gpio, panel=args.panel,
                       log_dir=args.log_dir, phrase_hints=args.phrase_hints, avatar_dir=args.avatar,
                       voice_precision=args.voice_precision, inference_backend=args.inference_backend,
-                      camera=args.camera, echo=args.echo, barge_in=args.barge_in)
+                      camera=args.camera, echo=args.echo, barge_in=args.barge_in, asr=args.asr)
     if args.settings:
         from runtime.composition.settings_file import load_settings
         cfg = load_settings(args.settings, cfg)

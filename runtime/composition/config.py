@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from runtime.board.profile import ASR_ENGINES
 from runtime.shared.errors import ConfigError
 from runtime.turn_taking.barge_in import BargeInConfig
 from runtime.turn_taking.endpointing import EndpointConfig
@@ -38,6 +39,7 @@ class KioskConfig:
     log_dir: Path | None = None     # interaction log folder (text, >= 6 months); None: none for file runs
     avatar_dir: Path | None = None  # an avatar pack folder (default: the bundled character)
     phrase_hints: bool = True       # compile the content pack into the recogniser's hints
+    asr: str = "auto"               # recogniser: pocketsphinx, whisper-base, whisper-small, vosk, or auto (the board's)
     echo: str = "auto"              # echo canceller: webrtc, none, or auto (webrtc when a speaker plays)
     barge_in: bool = True           # the visitor may interrupt the avatar
     volume: float = 1.0             # answer loudness, 0..1 (the fleet's set-volume)
@@ -63,6 +65,8 @@ class KioskConfig:
             raise ConfigError(f"volume: expected 0 to 1, got {self.volume!r}")
         if self.echo not in ("auto", "webrtc", "none"):
             raise ConfigError(f"echo: expected auto, webrtc or none, got {self.echo!r}")
+        if self.asr not in ("auto", *ASR_ENGINES):
+            raise ConfigError(f"--asr: expected auto, {', '.join(ASR_ENGINES)}, got {self.asr!r}")
         if self.voice_precision not in ("auto", "float", "int8"):
             raise ConfigError(f"voice_precision: expected auto, float or int8, got {self.voice_precision!r}")
         if self.inference_backend not in ("auto", "litert", "tflite-runtime"):

@@ -10,6 +10,7 @@ AI-content labelling measures): those have no off switch anywhere.
     panel: looking-glass-portrait
     vad: silero
     phrase_hints: true
+    asr: whisper-base        # or pocketsphinx, whisper-small, vosk, auto (the board profile's)
     log_dir: /var/lib/edge-avatar/interactions
     endpoint: {end_silence_s: 0.7, quick_end_silence_s: 0.35, hesitation_end_silence_s: 1.3}
     barge_in: {confirm_after_s: 0.5, confirm_level_dbfs: -40}    # or true / false
@@ -36,7 +37,7 @@ _PATHS = {"content": "content_dir", "models": "models_dir", "log_dir": "log_dir"
 _PLAIN = {"lang": str, "panel": str, "vad": str, "phrase_hints": bool, "seed": int,
           "frame_every_s": float, "max_turns": int, "panel_port": str, "gpio": bool, "echo": str,
           "volume": float, "voice_precision": str, "inference_backend": str,
-          "inference_threads": int, "camera": str}
+          "inference_threads": int, "camera": str, "asr": str}
 
 
 def load_settings(path: Path, base: KioskConfig) -> KioskConfig:

@@ -7,7 +7,6 @@ its manifest entry is refused with a clear error; nothing is ever downloaded.
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import logging
 from dataclasses import dataclass
@@ -31,6 +30,17 @@ class ModelFile:
 
 
 @dataclass(frozen=True)
+class AssembledFile:
+    """A file made on first use by joining `parts` (paths of the entry's files, in order) — a model
+    too big for one package arrives split over several; `sha256` is that of the joined file."""
+
+    path: str
+    parts: tuple[Path, ...]
+    sha256: str
+    size_bytes: int | None = None
+
+
+@dataclass(frozen=True)
 class ModelEntry:
     id: str
     kind: str
@@ -42,10 +52,16 @@ class ModelEntry:
     source: str
     manifest: Path
     precision: str = "float"   # "float" or "int8": a voice may exist in both
+    assemble: tuple[AssembledFile, ...] = ()   # files joined from parts on first use (runtime/asr/model_parts.py)
+    packages: tuple[str, ...] = ()             # the Python packages (import names) that hold its files
 
     @property
     def available(self) -> bool:
         return self.root is not None and all(f.path.exists() for f in self.files)
+
+    def missing_packages(self) -> list[str]:
+        """The packages this model needs that are not installed, as pip names them."""
+        return [name.replace("_", "-") for name in self.packages if _package_dir(name) is None]
 
 
 class ModelCatalog:
@@ -127,22 +143,64 @@ def _entry(manifest: Path, i: int, raw: object) -> ModelEntry:
     if not isinstance(location, dict) or "path" not in location:
         raise ModelError(f"{where}.location: expected {{path: ...}} or {{package: ..., path: ...}}")
     root: Path | None
+    packages: list[str] = []
     if "package" in location:
-        spec = importlib.util.find_spec(str(location["package"]))
-        base = (Path(spec.origin).parent if spec and spec.origin else
-                Path(next(iter(spec.submodule_search_locations))) if spec and spec.submodule_search_locations
-                else None)
+        packages.append(str(location["package"]))
+        base = _package_dir(str(location["package"]))
         root = (base / str(location["path"])).resolve() if base else None
     else:
         root = (Path(manifest).parent / str(location["path"])).resolve()
     files = []
+    by_name: dict[str, Path] = {}
     if not isinstance(raw["files"], list) or not raw["files"]:
         raise ModelError(f"{where}.files: expected a non-empty list of {{path, sha256}}")
     for j, f in enumerate(raw["files"]):
         if not isinstance(f, dict) or len(str(f.get("sha256", ""))) != 64:
             raise ModelError(f"{where}.files[{j}]: expected {{path: ..., sha256: 64 hex digits}}")
-        files.append(ModelFile((root / str(f["path"])).resolve() if root else Path(str(f["path"])),
-                               str(f["sha256"]).lower()))
+        base = root
+        if "package" in f:      # a file in another package (a model split over several)
+            packages.append(str(f["package"]))
+            package_dir = _package_dir(str(f["package"]))
+            base = package_dir.resolve() if package_dir else None
+            if base is None:
+                root = None     # that package is not installed: the model is not available
+        path = (base / str(f["path"])).resolve() if base else Path(str(f["path"]))
+        by_name[str(f["path"])] = path
+        files.append(ModelFile(path, str(f["sha256"]).lower()))
+    assemble = tuple(_assembled(f"{where}.assemble", raw.get("assemble", []), by_name))
     return ModelEntry(str(raw["id"]), str(raw["kind"]), str(raw["engine"]), str(raw["language"]),
                       root, tuple(files), str(raw["licence"]), str(raw.get("source", "")), Path(manifest),
-                      str(raw.get("precision", "float")))
+                      str(raw.get("precision", "float")), assemble, tuple(dict.fromkeys(packages)))
+
+
+def _package_dir(name: str) -> Path | None:
+    """The folder of an installed Python package, or None."""
+    try:
+        spec = importlib.util.find_spec(name)
+    except (ImportError, ValueError):
+        return None
+    if spec and spec.origin:
+        return Path(spec.origin).parent
+    if spec and spec.submodule_search_locations:
+        return Path(next(iter(spec.submodule_search_locations)))
+    return None
+
+
+def _assembled(where: str, raw: object, files: dict[str, Path]) -> list[AssembledFile]:
+    """`assemble: [{path: model.bin, parts: [FILE, ...], sha256: ..., size_bytes: N}]`, each part one
+    of the entry's `files` by the path written there."""
+    if not isinstance(raw, list):
+        raise ModelError(f"{where}: expected a list of {{path, parts, sha256}}")
+    out = []
+    for k, a in enumerate(raw):
+        if (not isinstance(a, dict) or not isinstance(a.get("parts"), list) or not a["parts"]
+                or len(str(a.get("sha256", ""))) != 64 or "/" in str(a.get("path", "/"))):
+            raise ModelError(f"{where}[{k}]: expected {{path: FILE NAME, parts: [files of this entry], "
+                             f"sha256: 64 hex digits}}")
+        unknown = [p for p in a["parts"] if str(p) not in files]
+        if unknown:
+            raise ModelError(f"{where}[{k}].parts: {unknown} are not among this entry's files")
+        size = a.get("size_bytes")
+        out.append(AssembledFile(str(a["path"]), tuple(files[str(p)] for p in a["parts"]),
+                                 str(a["sha256"]).lower(), int(size) if size is not None else None))
+    return out

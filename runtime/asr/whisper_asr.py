@@ -1,0 +1,261 @@
+"""Whisper behind the `Recognizer` Protocol, its latency hidden in the visitor's pause.
+
+Whisper is not a streaming recogniser: it decodes a whole utterance at once (~0.5 s for Whisper
+base on two x86 cores). The listener asks for partial words in every pause (at most every 100 ms)
+and for the final transcript once the end-of-turn wait is over, so:
+
+- `accept` only keeps the utterance's audio (16 kHz int16) and each chunk's level.
+- `partial_words` / `partial` never wait. The first time they are asked after new speech, a decode
+  of the audio so far starts on the `whisper-decode` thread (at the first quiet chunk, so the word
+  the visitor just finished is in it); they answer the last *finished* decode's words.
+- `finish` reuses that speculative decode when nothing that matters came after it (the listener
+  feeds up to 0.35 s of the pause's silence: quiet chunks do not count), waiting for it if it is
+  still running; when more speech came, the guess is thrown away and the whole utterance decoded.
+- A decode cannot be interrupted, so `finish` waits at most `wall_cap_s` and then answers with
+  what it has (the last partial words, else nothing), logging it; a late result is dropped.
+
+One decode runs at a time (two CTranslate2 threads: the board's `inference_threads`).
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+import weakref
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from runtime.shared.errors import AsrError
+
+from ..audio.chunk import AudioChunk
+from .base import ASR_RATE, EngineDefaults, TimedWord
+from .whisper_decoder import Decoded, DecoderSettings, WhisperDecoder
+
+_LOGGER = logging.getLogger(__name__)
+
+QUIET_BELOW_SPEECH_DB = 15.0   # a chunk this far under the utterance's speech level is the pause, not words
+QUIET_OVER_FLOOR_DB = 6.0      # ... or within this of its quietest chunks (a noisy hall)
+RESUMED_AFTER_LOUD = 3         # loud chunks after a pause that mean the visitor went on talking
+TAIL_MAX_S = 0.6               # the listener feeds <= 0.35 s of a pause (listener.TAIL_S; the guess may be taken
+                               # a few chunks before the VAD marks the end): more than this is speech again
+SPEECH_WITHIN_DB = 8.0         # ... and so are SPEECH_CHUNKS chunks within this of the utterance's speech level
+SPEECH_CHUNKS = 3              # (~100 ms: a word, not a clatter of cutlery)
+
+
+@dataclass
+class _Job:
+    utterance: int
+    samples: int                  # the decode covers the utterance's first `samples` samples
+    audio: np.ndarray
+    done: threading.Event = field(default_factory=threading.Event)
+    result: Decoded | None = None
+    error: BaseException | None = None
+
+
+class WhisperRecognizer(EngineDefaults):
+    def __init__(self, decoder: WhisperDecoder, name: str = "whisper-base", wall_cap_s: float = 8.0):
+        self.name = name
+        self.language = decoder.language
+        self.decoder = decoder
+        self.wall_cap_s = wall_cap_s
+        self.stats = {"decodes": 0, "reused": 0, "final": 0, "discarded": 0, "timeouts": 0}
+        self._lock = threading.Lock()
+        self._jobs: queue.SimpleQueue[_Job] = queue.SimpleQueue()
+        self._utterance = 0
+        self._chunks: list[np.ndarray] = []
+        self._samples = 0
+        self._levels: list[tuple[int, float]] = []    # (samples at the chunk's end, its dBFS)
+        self._launched: list[_Job] = []               # this utterance's decodes, oldest first
+        self._wanted = False                          # a pause was seen: decode at the next quiet chunk
+        self._loud_since_wanted = 0
+        self._after_running = False
+        self._worker = threading.Thread(target=_decode_loop, args=(weakref.ref(self), self._jobs),
+                                        name="whisper-decode", daemon=True)
+        self._worker.start()
+
+    # -- the Recognizer Protocol -------------------------------------------------------------
+
+    def start(self) -> None:
+        with self._lock:
+            self._utterance += 1
+            self._chunks, self._samples, self._levels, self._launched = [], 0, [], []
+            self._wanted, self._loud_since_wanted, self._after_running = False, 0, False
+
+    def accept(self, chunk: AudioChunk) -> None:
+        if chunk.rate != ASR_RATE or chunk.channels != 1 or chunk.width != 2:
+            raise AsrError(f"whisper: expected 16 kHz mono 16-bit audio, got {chunk.rate} Hz "
+                           f"{chunk.channels} ch {8 * chunk.width}-bit")
+        if not chunk.audio:      # an echo canceller may hand on an empty chunk while it buffers
+            return
+        samples = np.frombuffer(chunk.audio, dtype=np.int16)
+        level = _dbfs(samples)
+        with self._lock:
+            self._chunks.append(samples)
+            self._samples += len(samples)
+            self._levels.append((self._samples, level))
+            if not self._wanted:
+                return
+            if level < self._quiet_below():
+                self._launch()
+            else:
+                self._loud_since_wanted += 1
+                if self._loud_since_wanted >= RESUMED_AFTER_LOUD:
+                    self._wanted = False          # not a pause after all: wait for the next one
+
+    def partial(self) -> str:
+        return " ".join(w.word for w in self.partial_words())
+
+    def partial_words(self) -> list[TimedWord]:
+        with self._lock:
+            self._ask()
+            best = self._best_finished()
+        if best is None:
+            return []
+        if best.error is not None:
+            raise AsrError(f"whisper: decoding failed ({best.error})") from best.error
+        return best.result.as_words() if best.result else []
+
+    def finish(self) -> str:
+        started = time.perf_counter()
+        with self._lock:
+            utterance = self._utterance
+            cover = self._covering()
+            if cover is not None:
+                self.stats["reused"] += 1
+            elif self._samples:
+                if self._launched:
+                    self.stats["discarded"] += 1      # more speech came after the guess
+                cover = self._launch()
+                self.stats["final"] += 1
+            fallback = self._best_finished()
+            self._wanted = self._after_running = False
+        if cover is None:
+            return ""
+        if not cover.done.wait(max(0.0, self.wall_cap_s - (time.perf_counter() - started))):
+            self.stats["timeouts"] += 1
+            text = fallback.result.text if fallback is not None and fallback.result else ""
+            _LOGGER.warning("whisper: no transcript %.1f s after the turn ended (utterance %d); answering "
+                            "with the last partial words %r", self.wall_cap_s, utterance, text)
+            return text
+        if cover.error is not None:
+            raise AsrError(f"whisper: decoding failed ({cover.error})") from cover.error
+        return cover.result.text if cover.result else ""
+
+    # -- speculation ----------------------------------------------------------------------------
+
+    def _ask(self) -> None:
+        """A pause: decode the audio so far, now if its last chunk is quiet, else at the next quiet
+        chunk; asked again with none between (a noisy hall, or the listener stopped feeding): now."""
+        running = bool(self._launched) and not self._launched[-1].done.is_set()
+        newest = self._launched[-1] if self._launched else None
+        fresh = self._samples > 0 and (newest is None or self._matters_after(newest.samples))
+        if not fresh:
+            return
+        if running:
+            self._after_running = True    # decode again as soon as the running (stale) one is done
+            return
+        if self._wanted or (self._levels and self._levels[-1][1] < self._quiet_below()):
+            self._launch()
+        else:
+            self._wanted, self._loud_since_wanted = True, 0
+
+    def _launch(self) -> _Job:
+        audio = np.concatenate(self._chunks) if self._chunks else np.zeros(0, np.int16)
+        job = _Job(self._utterance, self._samples, audio)
+        self._launched.append(job)
+        self._wanted = self._after_running = False
+        self.stats["decodes"] += 1
+        self._jobs.put(job)
+        return job
+
+    def _covering(self) -> _Job | None:
+        """The newest decode (finished or running) if no audio that matters arrived after it."""
+        newest = self._launched[-1] if self._launched else None
+        if newest is None or newest.error is not None or self._matters_after(newest.samples):
+            return None
+        return newest
+
+    def _best_finished(self) -> _Job | None:
+        return next((j for j in reversed(self._launched) if j.done.is_set()), None)
+
+    def _matters_after(self, samples: int) -> bool:
+        """Did the visitor speak again after the utterance's first `samples`? The listener hands on
+        only the pause's first 0.35 s unless speech resumes, so more audio than that means words;
+        so do a few chunks nearly as loud as the utterance's speech. Judged by amount first, because
+        a hall's noise in the tail is no quieter than a soft word."""
+        if self._samples - samples > TAIL_MAX_S * ASR_RATE:
+            return True
+        if len(self._levels) < 4:
+            return self._samples > samples
+        levels = sorted(level for _, level in self._levels)
+        speech = levels[int(0.9 * (len(levels) - 1))]
+        loud = sum(1 for end, level in self._levels if end > samples and level >= speech - SPEECH_WITHIN_DB)
+        return loud >= SPEECH_CHUNKS
+
+    def _quiet_below(self) -> float:
+        """The level under which a chunk is the pause, not words: well under the utterance's speech
+        (its 90th-percentile chunk), or near its floor (10th percentile) in a noisy hall."""
+        if len(self._levels) < 4:
+            return -120.0
+        levels = sorted(level for _, level in self._levels)
+        speech, floor = levels[int(0.9 * (len(levels) - 1))], levels[int(0.1 * (len(levels) - 1))]
+        return max(speech - QUIET_BELOW_SPEECH_DB, floor + QUIET_OVER_FLOOR_DB)
+
+    # -- the decode thread -----------------------------------------------------------------------
+
+    def _decode(self, job: _Job) -> None:
+        """On the decode thread: one job, unless its turn is long over (nobody would read it)."""
+        with self._lock:
+            stale = job.utterance != self._utterance
+        if not stale:
+            try:
+                job.result = self.decoder.decode(job.audio.astype(np.float32) / 32768.0)
+            except Exception as err:     # handed to the caller, who marks the engine failed
+                _LOGGER.exception("whisper: decoding failed")
+                job.error = err
+        job.done.set()
+        with self._lock:
+            if (self._after_running and job.utterance == self._utterance and self._launched
+                    and self._launched[-1] is job and self._matters_after(job.samples)):
+                self._launch()
+
+
+def _decode_loop(owner: weakref.ref, jobs: queue.SimpleQueue) -> None:
+    """The `whisper-decode` thread; it ends once its recogniser is gone (replaced after a failure)."""
+    while True:
+        try:
+            job = jobs.get(timeout=5.0)
+        except queue.Empty:
+            if owner() is None:
+                return
+            continue
+        recognizer = owner()
+        if recognizer is None:
+            return
+        recognizer._decode(job)
+        del recognizer
+
+
+def _dbfs(samples: np.ndarray) -> float:
+    if len(samples) == 0:
+        return -120.0
+    rms = float(np.sqrt(np.mean(np.square(samples, dtype=np.float64)))) / 32768.0
+    return 20.0 * float(np.log10(max(rms, 1e-6)))
+
+
+def load_whisper(entry, language: str, threads: int = 2, phrases: list[str] | None = None,
+                 settings: DecoderSettings = DecoderSettings(), cache: Path | None = None,
+                 name: str | None = None) -> WhisperRecognizer:
+    """A Whisper recogniser for a manifest entry (its parts joined into the cache on first use)."""
+    from .model_parts import model_folder
+    started = time.perf_counter()
+    decoder = WhisperDecoder(model_folder(entry, cache), language, threads, phrases, settings)
+    warm_s = decoder.warm_up()
+    _LOGGER.info("whisper %s (%s) loaded in %.1f s (warm-up decode %.2f s): int8, %d threads, %s window, beam %d, "
+                 "prompt of %d venue tokens", entry.id, language, time.perf_counter() - started, warm_s, threads,
+                 settings.window, settings.beam_size, decoder.prompt_tokens)
+    return WhisperRecognizer(decoder, name or entry.id)

@@ -1,0 +1,337 @@
+"""One Whisper decode of one utterance, with the guards a kiosk needs (CTranslate2, int8).
+
+`WhisperDecoder.decode(audio)` turns a visitor's utterance (float 16 kHz) into text. Whisper is
+an encoder over a 30 s log-mel window and a text decoder; left alone it makes text out of silence
+("you", "Thank you."), loops ("Shall I carry you? Shall I carry you?") and runs on for 448 tokens.
+So, in order:
+
+1. **No text without speech**: audio shorter than `min_audio_s`, or never louder than
+   `silence_dbfs`, is not decoded at all; an output whose no-speech probability is high (or
+   middling, with a low average log-probability) is dropped: that is where "Thank you." comes from.
+2. **Tokens capped by the audio**: at most `max_tokens_per_s` per second of audio (plus a few).
+3. **No loops**: beam search first (`beam_size`); an output that repeats itself (gzip compression
+   ratio over `max_compression`, a repeated run of words, or the cap reached) is decoded again
+   greedily with `no_repeat_ngram_size` and a repetition penalty; if that loops too, it is dropped.
+   Never temperature sampling: a kiosk wants the same words for the same audio.
+4. No conditioning on the previous utterance; the prompt is the venue's phrases only, trimmed to
+   fit Whisper's prompt budget (`PROMPT_TOKENS`), plus the Mandarin prompt for zh.
+
+The wall-time cap is the caller's (`whisper_asr.py`): a decode cannot be interrupted, but nobody
+has to wait for it.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import zlib
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from runtime.shared.errors import ModelError
+
+from .base import TimedWord
+from .model_parts import ModelFiles
+from .whisper_features import FRAMES_PER_S, SAMPLE_RATE, WINDOW_FRAMES, log_mel
+
+_LOGGER = logging.getLogger(__name__)
+
+PROMPT_TOKENS = 200          # Whisper's previous-text prompt holds at most 223 tokens (n_text_ctx // 2 - 1)
+TEXT_CONTEXT = 448           # decoder positions: prompt + output must fit
+LANGUAGE_PROMPTS = {"zh": "以下是普通话的句子。"}   # Simplified Mandarin rather than Traditional or Cantonese
+# Measured on ../shared: English speech <= 0.15, Mandarin speech (with its prompt) <= 0.37; café,
+# transit-stop, crowd and shop-music recordings 0.4-0.8 (en), 0.73-0.93 (zh). Other languages: Whisper's 0.6.
+NO_SPEECH_MAX = {"en": 0.35, "zh": 0.6}
+
+
+@dataclass(frozen=True)
+class DecoderSettings:
+    beam_size: int = 5
+    window: str = "30s"          # "30s": Whisper's own window; "fit": the utterance plus `fit_pad_s`
+    fit_pad_s: float = 3.0
+    min_audio_s: float = 0.25    # shorter audio is never a question (the VAD's turns are >= 0.12 s of speech)
+    silence_dbfs: float = -55.0  # audio never louder than this (30 ms RMS) is not speech
+    no_speech_max: float | None = None   # drop an output whose no-speech probability is at least this;
+                                         # None: NO_SPEECH_MAX for the language
+    unsure_no_speech: float = 0.2  # ... or at least this with an average log-probability under `unsure_logprob`
+    unsure_logprob: float = -1.0
+    max_tokens_per_s: float = 10.0
+    extra_tokens: int = 10
+    max_compression: float = 2.4   # gzip ratio of the text above which it is a loop (Whisper's own figure)
+    fallback_no_repeat_ngram: int = 3
+    fallback_repetition_penalty: float = 1.3
+    word_times: bool = False     # align words to the audio (one more decoder pass)
+
+    def __post_init__(self) -> None:
+        if self.window not in ("30s", "fit"):
+            raise ValueError(f"window: expected 30s or fit, got {self.window!r}")
+
+
+@dataclass(frozen=True)
+class Decoded:
+    text: str
+    words: tuple[TimedWord, ...] = ()
+    no_speech_prob: float = 0.0
+    avg_logprob: float = 0.0
+    dropped: str | None = None   # why no text: "short", "silence", "no-speech", "loop"
+    fallback: bool = False       # the greedy, repetition-guarded pass was needed
+    seconds: float = 0.0         # wall time of this decode
+    audio_s: float = 0.0
+
+    def as_words(self) -> list[TimedWord]:
+        return list(self.words) if self.words else [TimedWord(w) for w in self.text.split()]
+
+
+class WhisperDecoder:
+    def __init__(self, files: ModelFiles, language: str, threads: int = 2,
+                 phrases: list[str] | None = None, settings: DecoderSettings = DecoderSettings()):
+        try:
+            import ctranslate2
+            import tokenizers
+        except ImportError as err:
+            raise ModelError(f"whisper: {err.name} is not installed (pip install ctranslate2 tokenizers)") from err
+        self._ct2, self.settings, self.language = ctranslate2, settings, language
+        try:
+            if files.in_memory is not None:
+                self._model = ctranslate2.models.Whisper(str(files.folder), device="cpu", compute_type="int8",
+                                                         intra_threads=threads, files=files.in_memory)
+                self._tok = tokenizers.Tokenizer.from_str(files.in_memory["tokenizer.json"].decode("utf-8"))
+            else:
+                self._model = ctranslate2.models.Whisper(str(files.folder), device="cpu", compute_type="int8",
+                                                         intra_threads=threads)
+                self._tok = tokenizers.Tokenizer.from_file(str(files.folder / "tokenizer.json"))
+        except (RuntimeError, ValueError, OSError, KeyError) as err:
+            raise ModelError(f"{files.folder}: CTranslate2 cannot load this Whisper model ({err})") from err
+        if not self._model.is_multilingual and language != "en":
+            raise ModelError(f"{files.folder}: an English-only Whisper model cannot recognise {language!r}")
+        token = self._tok.token_to_id
+        lang_token = token(f"<|{language}|>")
+        if lang_token is None:
+            raise ModelError(f"whisper: no language token for {language!r}")
+        self._eot = token("<|endoftext|>")
+        self._task = ([token("<|startoftranscript|>"), lang_token, token("<|transcribe|>"), token("<|notimestamps|>")]
+                      if self._model.is_multilingual else [token("<|startoftranscript|>"), token("<|notimestamps|>")])
+        self._prompt = prompt_ids(self._tok, language, phrases or [])
+        self._n_mels = self._model.n_mels
+        self.prompt_text = self._tok.decode(self._prompt[1:]).strip() if self._prompt else ""
+        self.prompt_tokens = max(0, len(self._prompt) - 1)
+
+    def warm_up(self) -> float:
+        """One throw-away decode, so the first visitor does not pay CTranslate2's first-call costs
+        (measured: the first decode of a process takes 2-3 times as long). Returns its seconds."""
+        started = time.perf_counter()
+        features = log_mel(np.zeros(SAMPLE_RATE, np.float32), self._n_mels,
+                           pad_to=WINDOW_FRAMES if self.settings.window == "30s" else 4 * FRAMES_PER_S)
+        encoded = self._model.encode(self._ct2.StorageView.from_array(features[None]), to_cpu=False)
+        self._model.generate(encoded, [self._prompt + self._task], beam_size=self.settings.beam_size,
+                             max_length=len(self._prompt) + len(self._task) + 4)
+        return time.perf_counter() - started
+
+    def decode(self, audio: np.ndarray) -> Decoded:
+        started = time.perf_counter()
+        s = self.settings
+        audio_s = len(audio) / SAMPLE_RATE
+        if audio_s < s.min_audio_s:
+            return Decoded("", dropped="short", audio_s=audio_s)
+        if peak_dbfs(audio) < s.silence_dbfs:
+            return Decoded("", dropped="silence", audio_s=audio_s)
+        frames = len(audio) // (SAMPLE_RATE // FRAMES_PER_S)
+        window = WINDOW_FRAMES if s.window == "30s" else min(WINDOW_FRAMES, frames + int(s.fit_pad_s * FRAMES_PER_S))
+        window += window % 2
+        features = log_mel(audio[:WINDOW_FRAMES * SAMPLE_RATE // FRAMES_PER_S], self._n_mels, pad_to=window)
+        encoded = self._model.encode(self._ct2.StorageView.from_array(features[None]), to_cpu=False)
+        prompt = self._prompt + self._task
+        cap = min(TEXT_CONTEXT, len(prompt) + int(s.max_tokens_per_s * audio_s) + s.extra_tokens)
+        result = self._model.generate(encoded, [prompt], beam_size=s.beam_size, max_length=cap,
+                                      return_scores=True, return_no_speech_prob=True)[0]
+        ids, fallback = self._text_ids(result), False
+        if self._loops(ids, len(prompt), cap):
+            fallback = True
+            result = self._model.generate(encoded, [prompt], beam_size=1, max_length=cap, return_scores=True,
+                                          return_no_speech_prob=True,
+                                          no_repeat_ngram_size=s.fallback_no_repeat_ngram,
+                                          repetition_penalty=s.fallback_repetition_penalty)[0]
+            ids = self._text_ids(result)
+        no_speech = float(result.no_speech_prob)
+        avg_logprob = float(result.scores[0]) * len(ids) / (len(ids) + 1) if result.scores else 0.0
+        text = normalise_output(self._tok.decode(ids), self.language)
+        seconds = time.perf_counter() - started
+        dropped = None
+        no_speech_max = s.no_speech_max if s.no_speech_max is not None else NO_SPEECH_MAX.get(self.language, 0.6)
+        if no_speech >= no_speech_max or (no_speech >= s.unsure_no_speech and avg_logprob < s.unsure_logprob):
+            dropped = "no-speech"
+        elif fallback and compression_ratio(text) > s.max_compression:
+            dropped = "loop"
+        elif fallback and repeats(text):
+            _LOGGER.info("whisper: %r repeats itself even when decoded greedily; kept up to the repeat", text)
+            text = cut_repeat(text)
+        if dropped:
+            _LOGGER.info("whisper: dropped %r (%s; no-speech %.2f, log-prob %.2f)", text, dropped, no_speech, avg_logprob)
+            return Decoded("", (), no_speech, avg_logprob, dropped, fallback, seconds, audio_s)
+        words: tuple[TimedWord, ...] = ()
+        if s.word_times and ids:
+            words = self._align(encoded, prompt, ids, min(frames, window))
+        return Decoded(text, words, no_speech, avg_logprob, None, fallback, time.perf_counter() - started, audio_s)
+
+    def _text_ids(self, result) -> list[int]:
+        """The generated tokens without the end token (and any special token after it)."""
+        ids = list(result.sequences_ids[0]) if result.sequences_ids else []
+        return [i for i in ids if i < self._eot]
+
+    def _loops(self, ids: list[int], prompt_len: int, cap: int) -> bool:
+        if not ids:
+            return False
+        text = self._tok.decode(ids)
+        return (len(ids) + prompt_len >= cap - 1 or compression_ratio(text) > self.settings.max_compression
+                or repeats(text))
+
+    def _align(self, encoded, prompt: list[int], ids: list[int], frames: int) -> tuple[TimedWord, ...]:
+        """Word times from the cross-attention alignment (one decoder pass over the words)."""
+        alignment = self._model.align(encoded, prompt, [ids], [frames])[0].alignments
+        token_start: dict[int, float] = {}
+        token_end: dict[int, float] = {}
+        for text_index, time_index in alignment:
+            t = time_index * 2 / FRAMES_PER_S      # encoder frames are 20 ms
+            token_start.setdefault(text_index, t)
+            token_end[text_index] = t + 0.02
+        words, current, first = [], [], 0
+        for i, token in enumerate(ids + [None]):
+            piece = self._tok.decode([token]) if token is not None else " "
+            if current and (token is None or piece.startswith(" ")):
+                word = normalise_output(self._tok.decode(current), self.language)
+                if word:
+                    words.append(TimedWord(word, token_start.get(first), token_end.get(i - 1)))
+                current = []
+            if token is not None:
+                if not current:
+                    first = i
+                current.append(token)
+        return tuple(words)
+
+
+QUESTION_WORDS = {"what", "where", "when", "how", "who", "which", "why", "is", "are", "do", "does", "can",
+                  "could", "may", "will", "would", "should", "any", "have", "has", "did"}
+
+
+def prompt_ids(tokenizer, language: str, phrases: list[str], budget: int = PROMPT_TOKENS) -> list[int]:
+    """`<|startofprev|>` and the venue's phrases as written sentences, as many as fit in `budget`
+    tokens: picked greedily by the words (zh: characters) they add that are not in yet, per token, so
+    every intent's own words ("dinosaurs", "wifi", "停车") get in before a second way to ask for one.
+    [] when there is nothing to say."""
+    head = LANGUAGE_PROMPTS.get(language, "")
+    used = len(tokenizer.encode(" " + head, add_special_tokens=False).ids) if head else 0
+    candidates = []
+    for order, phrase in enumerate(dict.fromkeys(p.strip() for p in phrases if p.strip())):
+        sentence = _sentence(phrase, language)
+        units = set(phrase) - set(" ，。？！,.?!") if language == "zh" else set(phrase.lower().split())
+        candidates.append((order, sentence, units, len(tokenizer.encode(" " + sentence, add_special_tokens=False).ids)))
+    chosen: list[tuple[int, str]] = []
+    seen: set[str] = set()
+    while candidates:
+        fits = [c for c in candidates if used + c[3] <= budget and c[2] - seen]
+        if not fits:
+            break
+        best = max(fits, key=lambda c: (len(c[2] - seen) / c[3], -c[0]))
+        chosen.append((best[0], best[1]))
+        seen |= best[2]
+        used += best[3]
+        candidates.remove(best)
+    sentences = [text for _, text in sorted(chosen)]      # in the pack's order, as a venue would say them
+    text = (head + "".join(sentences)) if language == "zh" else " ".join(sentences)
+    if not text:
+        return []
+    ids = tokenizer.encode(" " + text.strip(), add_special_tokens=False).ids[:budget]
+    return [tokenizer.token_to_id("<|startofprev|>")] + ids
+
+
+def _sentence(phrase: str, language: str) -> str:
+    """A pack phrase ("where is the restroom") as Whisper writes speech ("Where is the restroom?"),
+    so the prompt does not teach it to drop case and punctuation."""
+    phrase = phrase.strip()
+    if language == "zh":
+        asks = any(w in phrase for w in ("吗", "呢", "什么", "哪", "几", "怎么", "多少", "谁"))
+        return phrase if phrase[-1:] in "。？！" else phrase + ("？" if asks else "。")
+    words = [("I" + w[1:] if w == "i" or w.startswith("i'") else w) for w in phrase.split()]
+    if not words:
+        return ""
+    end = "?" if words[0].lower() in QUESTION_WORDS else "."
+    text = " ".join(words)
+    return text[0].upper() + text[1:] + ("" if text[-1] in ".?!" else end)
+
+
+def peak_dbfs(audio: np.ndarray, window: int = 480) -> float:
+    """The loudest 30 ms RMS of the audio, in dBFS."""
+    n = len(audio) // window
+    if n == 0:
+        return -120.0
+    rms = np.sqrt(np.mean(np.square(audio[:n * window].reshape(n, window), dtype=np.float64), axis=1))
+    return float(20 * np.log10(max(rms.max(), 1e-6)))
+
+
+def compression_ratio(text: str) -> float:
+    data = text.encode("utf-8")
+    return len(data) / max(1, len(zlib.compress(data))) if data else 0.0
+
+
+_WORD = re.compile(r"\w+(?:'\w+)?", re.UNICODE)
+LOOP_NGRAM = 4       # the same four words twice in one visitor's utterance: Whisper looping, not a visitor
+
+
+def first_repeat(text: str, n: int = LOOP_NGRAM) -> int | None:
+    """The index (in `text.split()`) where a run of `n` words seen before starts again, or where one
+    word is said a fourth time in a row; None if the text does not repeat itself."""
+    pieces = text.split()
+    words = [" ".join(_WORD.findall(p.lower())) for p in pieces]
+    seen: set[tuple[str, ...]] = set()
+    for i in range(len(words)):
+        if i >= 3 and words[i] and words[i] == words[i - 1] == words[i - 2] == words[i - 3]:
+            return i
+        if i + n <= len(words):
+            gram = tuple(words[i:i + n])
+            if gram in seen:
+                return i
+            seen.add(gram)
+    return None
+
+
+def repeats(text: str) -> bool:
+    return first_repeat(text) is not None
+
+
+def cut_repeat(text: str) -> str:
+    """The text up to where it starts repeating itself."""
+    at = first_repeat(text)
+    return text if at is None else " ".join(text.split()[:at])
+
+
+def normalise_output(text: str, language: str) -> str:
+    """Whisper's text as the kiosk wants it: stripped, and Simplified Chinese for zh (OpenCC t2s when
+    the `opencc` package is installed)."""
+    text = text.strip()
+    if language == "zh" and text:
+        converter = _t2s()
+        if converter is not None:
+            text = converter.convert(text)
+    return text
+
+
+@dataclass
+class _OpenCC:
+    converter: object = field(default=None)
+    tried: bool = False
+
+
+_OPENCC = _OpenCC()
+
+
+def _t2s():
+    if not _OPENCC.tried:
+        _OPENCC.tried = True
+        try:
+            import opencc
+            _OPENCC.converter = opencc.OpenCC("t2s")
+        except Exception:   # not installed, or a build without its data: Whisper's own script then
+            _LOGGER.info("whisper: opencc is not installed; Mandarin text is left as Whisper writes it")
+    return _OPENCC.converter
