@@ -50,7 +50,7 @@ def test_the_settings_file_chooses_the_recogniser(tmp_path):
 
 def test_every_board_profile_names_its_recogniser():
     choices = {b: load_board(b).runtime.get("asr") for b in list_boards()}
-    assert choices == {"generic-x86": "whisper-base", "jetson-orin-nano": "whisper-base",
+    assert choices == {"generic-x86": "pocketsphinx", "jetson-orin-nano": "whisper-base",
                        "rpi5": "whisper-base", "rpi4": "pocketsphinx"}
     assert all(load_board(b).runtime.get("asr_threads") == 2 for b in list_boards())
 

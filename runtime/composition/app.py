@@ -199,9 +199,12 @@ def run_kiosk(cfg: KioskConfig, on_ready: Callable[[Kiosk], None] | None = None)
     board = board_defaults()
     precision, threads = resolve(cfg.voice_precision, cfg.inference_threads, board)
     describe_recognizer(catalog, lang)            # no recogniser for the language: say so before any device
-    display, source = open_display(cfg), open_source(cfg)
     events = EventRecorder()   # the kiosk's one record of what happened (report, log, status, telemetry)
-    stages = Stages(catalog, lang, precision, cfg.phrase_hints, source.now, cfg.realtime, events)
+    stages = Stages(catalog, lang, precision, cfg.phrase_hints, time.monotonic, cfg.realtime, events,
+                    cfg.asr, board.asr, board.asr_threads)
+    stages.asr_for(lang)                          # an --asr that cannot load: say so before any device
+    display, source = open_display(cfg), open_source(cfg)
+    stages.clock = source.now
     recognizer = stages.recognizer(lang, pack, preload=cfg.realtime)
     synthesizers = {lang: stages.voice(lang)}
     lip_sync = _audio_lip_sync(catalog, cfg.inference_backend)   # 0.02 ms a frame: one thread

@@ -14,15 +14,18 @@ from runtime.ops.event_recorder import EventKind, EventRecorder
 from runtime.ops.process_age import process_age_s
 from runtime.tts.supervised import SupervisedSynthesizer
 
-from .backends import describe_recognizer, describe_synthesizer, make_recognizer, make_synthesizer
+from .backends import choose_asr, describe_recognizer, describe_synthesizer, make_recognizer, make_synthesizer
 
 _LOGGER = logging.getLogger(__name__)
 
 
 class Stages:
     def __init__(self, catalog: ModelCatalog, home_lang: str, precision: str, phrase_hints: bool,
-                 clock: Callable[[], float], live: bool, events: EventRecorder):
+                 clock: Callable[[], float], live: bool, events: EventRecorder,
+                 asr_setting: str = "auto", board_asr: str = "pocketsphinx", asr_threads: int = 0):
         self.catalog, self.home_lang, self.precision = catalog, home_lang, precision
+        self.asr_setting, self.board_asr, self.asr_threads = asr_setting, board_asr, asr_threads
+        self._asr: dict[str, str] = {}     # language -> the recogniser chosen for it (once, logged)
         self.phrase_hints = phrase_hints
         self.clock = clock
         # Live, the models load in the background while the avatar is already on screen and idling;
@@ -46,12 +49,19 @@ class Stages:
         """A recogniser that is rebuilt when its engine fails (in the background when live), hinted
         with the pack's phrases."""
         hints = pack_phrases(pack, lang) if self.phrase_hints else None
-        stage = SupervisedRecognizer(lambda: make_recognizer(self.catalog, lang, hints), None,
+        asr = self.asr_for(lang)
+        stage = SupervisedRecognizer(lambda: make_recognizer(self.catalog, lang, hints, asr, self.asr_threads), None,
                                      clock=self.clock, background=self.live,
-                                     name=describe_recognizer(self.catalog, lang), language=lang, preload=preload,
-                                     on_loaded=lambda: self._loaded("asr"))
+                                     name=describe_recognizer(self.catalog, lang, asr), language=lang,
+                                     preload=preload, on_loaded=lambda: self._loaded("asr"))
         stage.on_failure = self._failed
         return stage
+
+    def asr_for(self, lang: str) -> str:
+        """The recogniser for `lang`: `run --asr` / settings, else the board's (see `choose_asr`)."""
+        if lang not in self._asr:
+            self._asr[lang] = choose_asr(self.catalog, lang, self.asr_setting, self.board_asr)
+        return self._asr[lang]
 
     def _loaded(self, what: str) -> None:
         self.loaded.setdefault(what, process_age_s())
