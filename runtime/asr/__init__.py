@@ -1,4 +1,4 @@
-"""Speech recognition behind one Protocol: Vosk (any model folder) or pocketsphinx."""
+"""Speech recognition behind one Protocol: Whisper (CTranslate2), pocketsphinx, or Vosk (any model folder)."""
 
 from .base import Recognizer
 
