@@ -161,6 +161,13 @@ class Timeline:
         self.t += audio.size / RATE
         return mark
 
+    def play(self, audio: np.ndarray) -> float:
+        """Audio with no mark of its own (its caller marks it); returns where it starts."""
+        at = self.t
+        self.parts.append(audio.astype(np.float32))
+        self.t += audio.size / RATE
+        return at
+
     def audio(self) -> np.ndarray:
         return np.concatenate(self.parts)
 
@@ -171,7 +178,8 @@ def answer_seconds(voice: Voice, text: str) -> float:
 
 def run_kiosk_on(timeline: Timeline, synth, pack, recognizer, rng: np.random.Generator, echo_db: float,
                  noise: np.ndarray, rt60_s: float = 0.35):
-    """The real kiosk loop over the timeline; returns (KioskRun, seconds of input)."""
+    """The real kiosk loop over the timeline; returns (KioskRun, seconds of input, the run report's
+    `voiced_seconds`: every VAD-voiced second and what became of it)."""
     from runtime.audio.echo import WebRtcEchoCanceller
     from runtime.audio.linear_echo import make_linear_echo
     from runtime.audio.room_sim import EchoLoopSource, room_impulse_response
@@ -211,10 +219,11 @@ def run_kiosk_on(timeline: Timeline, synth, pack, recognizer, rng: np.random.Gen
                   realtime=False)
     try:
         result = kiosk.run()
+        voiced = kiosk.voices.summary()
     finally:
         out.close()
         path.unlink()
-    return result, audio.size / RATE
+    return result, audio.size / RATE, voiced
 
 
 def echo_attenuation(voice: Voice, rng: np.random.Generator, texts: list[str], echo_db: float) -> dict[str, float]:

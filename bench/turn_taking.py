@@ -2,14 +2,20 @@
 backchannels and coughs, questions with a thinking pause in the middle — every event with exact
 ground truth (`bench/turn_scenarios.py`), through the real kiosk loop and the real recogniser.
 
-    python bench/turn_taking.py [--answers 100] [--interruptions 30] [--backchannels 24]
-                                [--paused 30] [--echo-levels=-6,0] [--json OUT]
+    python bench/turn_taking.py [--voices piper|real|both] [--answers 100] [--interruptions 30]
+                                [--backchannels 24] [--paused 30] [--echo-levels=-6,0]
+                                [--real-turns N] [--real-interruptions 30] [--real-paused 30] [--json OUT]
 
 Reports (issue 6): barge-in stop latency p50/p95 from the visitor's true speech onset (target p95
 <= 150 ms); false barge-ins — and pauses — from the avatar's own voice over >= 100 answers at each
 speaker level (target 0); backchannels and coughs that stopped the avatar (and how long it held
 before going on); interruptions missed and answered; visitors cut off in a mid-sentence pause of
 300-900 ms (target 0); the silence the kiosk waited at each turn's end; echo attenuation in dB.
+
+With real voices (`--voices real|both`, bench/real_turns.py): the same measures with human recordings
+from ../shared/speech/*-en as the visitor — turns heard, interruptions caught and their stop latency,
+sentences cut at a real pause answered whole, as a continuation or dropped — beside the Piper ones in
+a second table, and under `real_voices` / `side_by_side` in the JSON (docs/turn-taking.md).
 """
 
 from __future__ import annotations
@@ -26,9 +32,13 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from bench.common import machine, pct, print_table, write_json  # noqa: E402
+from bench.turn_outcomes import (  # noqa: E402
+    PAUSE_OUTCOMES, TURN_OUTCOMES, InterruptionTally, add_voiced, count_outcomes, own_voice_errors, pause_outcome,
+    turn_outcome)
 from bench.turn_scenarios import Timeline, Voice, answer_seconds, babble, cough, echo_attenuation, run_kiosk_on  # noqa: E402,E501
 
 MALL = REPO.parent / "shared" / "venues" / "mall-demo"
+SPEECH = REPO.parent / "shared" / "speech"
 INTERRUPTIONS = [("No, sorry, where is the cinema?", "cinema"), ("Wait, how much is parking?", "parking"),
                  ("Actually, where are the toilets?", "restroom"), ("Sorry, is there wifi here?", "wifi"),
                  ("Hold on, where can I eat?", "food_court"), ("No no, I lost my child!", "lost_child")]
@@ -57,9 +67,13 @@ class Bench:
         self.intents = [i for i in self.pack.intents if i.id not in SKIP]
         self.noise = babble(self.voice, self.rng, 8.0, args.babble_db)
         self.own = {}           # echo level -> {"answers", "false_barge_ins", "false_pauses"}
+        self.turns_heard = {}   # echo level -> each own-voice question: heard as one turn and answered?
+        self.last_voiced = {}   # the last run's `voiced_seconds`
 
     def run(self, timeline: Timeline, echo_db: float):
-        return run_kiosk_on(timeline, self.synth, self.pack, self.recognizer, self.rng, echo_db, self.noise)[0]
+        run, _, self.last_voiced = run_kiosk_on(timeline, self.synth, self.pack, self.recognizer, self.rng, echo_db,
+                                                self.noise)
+        return run
 
     def ask(self, tl: Timeline, intent, k: int = 0) -> None:
         """A question, then silence for the whole answer (with the AI disclosure) to play back."""
@@ -70,10 +84,8 @@ class Bench:
     def count_own(self, echo_db: float, run, visitor_marks) -> None:
         """Pauses and barge-ins whose onset is not near anything the visitor did: the avatar's voice."""
         rec = self.own.setdefault(echo_db, {"answers": 0, "false_barge_ins": 0, "false_pauses": 0})
-        near = lambda ms: any(m.start - 0.15 <= ms / 1000 <= m.end + 0.3 for m in visitor_marks)  # noqa: E731
-        rec["answers"] += len(run.turns)
-        rec["false_barge_ins"] += sum(not near(e["onset_ms"]) for e in run.barge_ins)
-        rec["false_pauses"] += sum(not near(e["onset_ms"]) for e in run.backchannels)
+        for key, n in own_voice_errors(run, visitor_marks).items():
+            rec[key] += n
 
     # 1. The avatar's own voice, whole answers played back into the microphone.
     def own_voice(self, echo_db: float) -> None:
@@ -84,6 +96,8 @@ class Bench:
                 self.ask(tl, self.intents[(done + k) % len(self.intents)], done + k)
             run = self.run(tl, echo_db)
             self.count_own(echo_db, run, tl.marks)
+            self.turns_heard.setdefault(echo_db, []).extend(
+                turn_outcome(run.turns, run.not_answered, m.start, m.end) for m in tl.marks)
             done += len(tl.marks)
 
     # 2./3. Something said over an answer at a random point, after one warm-up answer.
@@ -101,37 +115,12 @@ class Bench:
         return mark, run, [e for e in run.barge_ins if mine(e)], [e for e in run.backchannels if mine(e)]
 
     def interruptions(self) -> dict:
-        latencies, audible, onset_err, missed, answered, details, not_over = [], [], [], 0, 0, [], 0
+        tally = InterruptionTally()
         for k in range(self.args.interruptions):
             text, expect = INTERRUPTIONS[k % len(INTERRUPTIONS)]
             mark, run, barges, held = self.over_answer(k, "interruption", self.voice.say(text, 0.6), text, expect)
-            if not any(t["timings"]["heard_from_ms"] is not None and t["timings"]["heard_from_ms"] / 1000 < mark.start
-                       < (t["cut_at_ms"] or t["timings"]["heard_until_ms"]) / 1000 + 0.05 for t in run.turns):
-                not_over += 1                      # the avatar was not talking when they spoke: no barge-in
-                details.append({"text": text, "over_speech": False})
-                continue
-            rel = lambda e: {k: v - round(mark.start * 1000) for k, v in e.items()  # noqa: E731 (times from the onset)
-                             if k in ("onset_ms", "paused_ms", "stopped_ms", "resumed_ms", "decided_ms")}
-            if not barges:
-                missed += 1
-                details.append({"text": text, "caught": False, "held": [rel(e) for e in held]})
-                continue
-            e = barges[0]
-            latencies.append(e["stopped_ms"] - mark.start * 1000)
-            audible.append(e["stopped_ms"] - mark.audible * 1000)
-            onset_err.append(e["onset_ms"] - mark.start * 1000)
-            got = [t["intent"] for t in run.turns if t["timings"]["speech_start_ms"] / 1000 >= mark.start - 0.3]
-            answered += expect in got
-            details.append({"text": text, "caught": True, "latency_ms": round(latencies[-1]), "answered": got,
-                            "event": rel(e), "held": [rel(h) for h in held]})
-        return {"count": self.args.interruptions - not_over, "not_over_speech": not_over, "missed": missed,
-                "answered_right": answered,
-                "stop_latency_ms": {"p50": round(pct(latencies, 50), 1), "p95": round(pct(latencies, 95), 1),
-                                    "max": round(max(latencies), 1) if latencies else None},
-                "stop_latency_from_audible_ms": {"p50": round(pct(audible, 50), 1),
-                                                 "p95": round(pct(audible, 95), 1)},
-                "onset_error_ms_median": round(statistics.median(onset_err), 1) if onset_err else None,
-                "details": details}
+            tally.add(mark, run, barges, held, text, expect)
+        return tally.summary()
 
     def backchannels(self) -> dict:
         stopped, held, finished, details = 0, [], 0, []
@@ -155,7 +144,7 @@ class Bench:
     # 4. Questions with a thinking pause in the middle.
     def paused_questions(self) -> dict:
         cut_off, rescued, right, waits, details = 0, 0, 0, {}, []
-        done = 0
+        done, voiced = 0, {}
         while done < self.args.paused:
             tl, items = Timeline(noise_dbfs=self.args.babble_db), []
             for k in range(min(10, self.args.paused - done)):
@@ -169,6 +158,7 @@ class Bench:
                 items.append((a, b, pause, f"{a.text} … {b.text}", expect))
                 tl.silence(answer_seconds(self.voice, self.pack.intent(expect).answers["en"]) + 5.0)
             run = self.run(tl, self.args.echo_db)
+            voiced = add_voiced(voiced, self.last_voiced)
             for t in run.turns:
                 waits.setdefault(t["timings"]["endpoint_hint"], []).append(t["timings"]["endpoint_wait_ms"])
             for a, b, pause, text, expect in items:
@@ -181,7 +171,9 @@ class Bench:
                 right += ok
                 details.append({"text": text, "pause_s": round(pause, 2), "cut_off": bool(early),
                                 "turns": [(t["transcript"], t["intent"], t["timings"]["endpoint_hint"],
-                                           t["timings"]["endpoint_wait_ms"]) for t in mine]})
+                                           t["timings"]["endpoint_wait_ms"]) for t in mine],
+                                "outcome": pause_outcome(run.turns, run.not_answered, (a.start, a.end),
+                                                         (b.start, b.end))})
             done += len(items)
         every = [w for ws in waits.values() for w in ws]
         return {"count": self.args.paused, "cut_off": cut_off, "cut_off_then_answered_whole": rescued,
@@ -189,58 +181,174 @@ class Bench:
                 "endpoint_wait_ms": {"mean": round(statistics.mean(every), 1) if every else None,
                                      **{h: round(statistics.mean(ws), 1) for h, ws in waits.items()},
                                      "turns_by_hint": {h: len(ws) for h, ws in waits.items()}},
-                "details": details}
+                "outcomes": count_outcomes([d["outcome"] for d in details], PAUSE_OUTCOMES),
+                "voiced_seconds": voiced, "details": details}
 
 
-def main() -> int:
+def run_real(args, bench: Bench) -> dict:
+    """The real-voice scenarios (bench/real_turns.py), the recordings at the Piper visitor's loudness."""
+    from bench.real_turns import RealTurns
+    from bench.real_voices import active_level_db, load_utterances
+    level = statistics.median(active_level_db(bench.voice.say(text, 0.6)) for text, _ in INTERRUPTIONS)
+    utterances = load_utterances(args.speech, level)
+    if not utterances:
+        return {"error": f"no *-en speech sets under {args.speech}"}
+    real = RealTurns(bench, utterances, np.random.default_rng([args.seed, 2]))   # Piper's draws stay the same
+    return {"speech": str(args.speech), "level_dbfs": round(level, 1), **real.all(args)}
+
+
+def _column(own: dict, turns, inter, back, paused, gaps: str) -> dict:
+    """The figures both voices share."""
+    out = {"own_voice": own, "turns_heard": turns, "backchannels": back, "paused_mid_sentence": None,
+           "interruptions": None}
+    if inter:
+        out["interruptions"] = {"caught": inter["count"] - inter["missed"], "over_the_avatar": inter["count"],
+                                "not_over_speech": inter["not_over_speech"], "answered": inter["answered_right"],
+                                "stop_latency_from_audible_ms": inter["stop_latency_from_audible_ms"],
+                                "stop_latency_ms": inter["stop_latency_ms"]}
+    if paused:
+        out["paused_mid_sentence"] = {"count": paused["count"], "gap_s": gaps,
+                                      **{k: paused[k] for k in PAUSE_OUTCOMES},
+                                      "voiced_seconds": paused.get("voiced_seconds")}
+    return out
+
+
+def side_by_side(result: dict, echo_db: float) -> dict:
+    own = {k: sum(v[k] for v in result.get("own_voice", {}).values())
+           for k in ("answers", "false_barge_ins", "false_pauses")}
+    paused = result.get("paused_questions")
+    out = {"piper": _column(own, result.get("turns_heard", {}).get(str(echo_db)), result.get("interruptions"),
+                            result.get("backchannels"), paused and {**paused, **paused["outcomes"]}, "0.3-0.9")}
+    real = result.get("real_voices")
+    if real and "error" not in real:
+        own_real = {k: v for k, v in real["own_voice_in_these_runs"].items() if k != "events"}
+        out["real"] = _column(own_real, {k: v for k, v in real["turns"].items() if k != "details"},
+                              real["interruptions"], real["backchannels"], real["paused_mid_sentence"], "0.6-1.2")
+    return out
+
+
+def _cells(c: dict | None) -> list[str]:
+    """One column of the comparison table."""
+    if not c:
+        return ["not run"] * 7
+    own, turns, inter, back, paused = (c[k] for k in ("own_voice", "turns_heard", "interruptions", "backchannels",
+                                                      "paused_mid_sentence"))
+    cells = [f"{own['false_barge_ins']} / {own['false_pauses']} / {own['answers']}",
+             f"{turns['one turn']}/{turns['count'] if 'count' in turns else sum(turns.values())} (split "
+             f"{turns['split']}, run on {turns['run-on']}, not answered {turns['not answered']})" if turns else "-"]
+    if inter:
+        audible, first = inter["stop_latency_from_audible_ms"], inter["stop_latency_ms"]
+        cells += [f"{inter['caught']}/{inter['over_the_avatar']} ({inter['not_over_speech']} not over it), "
+                  f"{inter['answered']} answered", f"{audible['p50']} / {audible['p95']} ms",
+                  f"{first['p50']} / {first['p95']} / {first['max']} ms"]
+    else:
+        cells += ["-"] * 3
+    cells.append(f"{back['stopped_the_avatar']}/{back['count']}" if isinstance(back, dict) else "- (none in the sets)")
+    cells.append(f"{paused['whole']} / {paused['continuation']} / {paused['dropped']} of {paused['count']} "
+                 f"(run on {paused['run-on']}; gap {paused['gap_s']} s)" if paused else "-")
+    return cells
+
+
+def comparison_rows(sbs: dict) -> list[tuple[str, ...]]:
+    measures = [("false barge-ins / brief false pauses from the avatar's own voice / answers", "0 / 0"),
+                ("visitor turns heard as one turn and answered", "all"),
+                ("interruptions caught / over the avatar's answer", "all"),
+                ("stop latency from voice above the hall's noise p50 / p95", "p95 <= 150 ms"),
+                ("stop latency from first sound p50 / p95 / max", ""),
+                ("backchannels + coughs that stopped the avatar", "0"),
+                ("pauses mid-sentence: answered whole / as a continuation / dropped", "0 dropped")]
+    piper, real = _cells(sbs.get("piper")), _cells(sbs.get("real"))
+    return [(m, p, r, t) for (m, t), p, r in zip(measures, piper, real)]
+
+
+def print_columns(title: str, head: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
+    widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
+    line = lambda r: "  ".join(f"{c:<{w}}" for c, w in zip(r, widths)).rstrip()  # noqa: E731
+    print(f"\n{title}\n{line(head)}\n" + "-" * (sum(widths) + 2 * len(widths)))
+    for r in rows:
+        print(line(r))
+
+
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--voices", choices=("piper", "real", "both"), default="both",
+                        help="the visitor's voice: Piper, real recordings (../shared/speech/*-en), or both")
     parser.add_argument("--answers", type=int, default=100, help="answers played back, per speaker level")
     parser.add_argument("--interruptions", type=int, default=30)
     parser.add_argument("--backchannels", type=int, default=24)
     parser.add_argument("--paused", type=int, default=30)
+    parser.add_argument("--real-turns", type=int, default=None,
+                        help="real visitor turns (default: each recording once)")
+    parser.add_argument("--real-interruptions", type=int, default=30)
+    parser.add_argument("--real-paused", type=int, default=30, help="real sentences cut at a pause")
+    parser.add_argument("--min-pause-s", type=float, default=0.25, help="the shortest real pause to cut at")
+    parser.add_argument("--speech", type=Path, default=SPEECH, help="folder of the real speech sets")
     parser.add_argument("--echo-db", type=float, default=-6.0, help="speaker-to-microphone gain for 2-4")
     parser.add_argument("--echo-levels", default="-6,0", help="speaker-to-microphone gains for the own-voice runs")
     parser.add_argument("--babble-db", type=float, default=-42.0)
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--json", type=Path)
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+def piper_rows(args, bench: Bench, inter, back, paused, attenuation: dict, seconds: float) -> list[tuple[str, str]]:
+    """The Piper table, as it always was (rows of scenarios not run are left out)."""
+    rows = [(f"own voice at {k} dB path: answers / false barge-ins / false pauses (target 0)",
+             f"{v['answers']} / {v['false_barge_ins']} / {v['false_pauses']}") for k, v in bench.own.items()]
+    if inter:
+        rows += [
+            ("interruptions caught / answered right", f"{inter['count'] - inter['missed']}/{inter['count']} / "
+                                                      f"{inter['answered_right']}"),
+            ("stop latency from first sound (-35 dB) p50 / p95 / max",
+             f"{inter['stop_latency_ms']['p50']} / {inter['stop_latency_ms']['p95']} / {inter['stop_latency_ms']['max']} ms"),
+            ("stop latency from voice above the hall's noise p50 / p95 (target p95 <= 150 ms)",
+             f"{inter['stop_latency_from_audible_ms']['p50']} / {inter['stop_latency_from_audible_ms']['p95']} ms")]
+    if back:
+        rows += [("backchannels + coughs that stopped the avatar", f"{back['stopped_the_avatar']}/{back['count']}"),
+                 ("  paused then went on / held p50, max", f"{back['paused_then_went_on']} / {back['held_ms']['p50']}, "
+                                                           f"{back['held_ms']['max']} ms")]
+    if paused:
+        rows += [
+            ("visitors cut off in a 300-900 ms pause (target 0)", f"{paused['cut_off']}/{paused['count']}"),
+            ("  of those, avatar stopped as they went on + whole sentence answered",
+             f"{paused['cut_off_then_answered_whole']}"),
+            ("  paused questions answered right", f"{paused['answered_right']}/{paused['count']}"),
+            ("mean endpoint silence (all / complete / none / hesitating)",
+             " / ".join(str(paused["endpoint_wait_ms"].get(h)) for h in ("mean", "complete", "none", "hesitating"))
+             + " ms")]
+    rows += [
+        ("echo removed: WebRTC AEC3 / linear filter (barge-in onset)",
+         " / ".join(f"{attenuation[k]:.1f}" if k in attenuation else "-" for k in ("webrtc_aec3", "linear_mdf")) + " dB"),
+        ("set-up", f"path {args.echo_db} dB, room RT60 0.35 s, babble {args.babble_db} dBFS"),
+        ("run time", f"{seconds:.0f} s"), ("machine", machine())]
+    return rows
+
+
+def main() -> int:
+    args = parse_args()
     started = time.perf_counter()
     bench = Bench(args)
     for level in [float(x) for x in args.echo_levels.split(",") if x]:
         bench.own_voice(level)
-    inter = bench.interruptions()
-    back = bench.backchannels()
-    paused = bench.paused_questions()
+    piper = args.voices in ("piper", "both")
+    inter = bench.interruptions() if piper else None
+    back = bench.backchannels() if piper else None
+    paused = bench.paused_questions() if piper else None
+    real = run_real(args, bench) if args.voices in ("real", "both") else None
     attenuation = echo_attenuation(bench.voice, np.random.default_rng(args.seed),      # the same room every run
                                    [i.answers["en"] for i in bench.intents[:6]], args.echo_db)
-    result = {"machine": machine(), "own_voice": {str(k): v for k, v in bench.own.items()},
+    result = {"machine": machine(), "voices": args.voices, "own_voice": {str(k): v for k, v in bench.own.items()},
               "interruptions": inter, "backchannels": back, "paused_questions": paused,
+              "turns_heard": {str(k): count_outcomes(v, TURN_OUTCOMES) for k, v in bench.turns_heard.items()},
+              "real_voices": real,
               "echo_attenuation_db": {k: round(v, 1) for k, v in attenuation.items()}, "echo_path_gain_db": args.echo_db,
               "babble_dbfs": args.babble_db, "seconds": round(time.perf_counter() - started, 1)}
-    rows = [(f"own voice at {k} dB path: answers / false barge-ins / false pauses (target 0)",
-             f"{v['answers']} / {v['false_barge_ins']} / {v['false_pauses']}") for k, v in bench.own.items()]
-    rows += [
-        ("interruptions caught / answered right", f"{inter['count'] - inter['missed']}/{inter['count']} / "
-                                                  f"{inter['answered_right']}"),
-        ("stop latency from first sound (-35 dB) p50 / p95 / max",
-         f"{inter['stop_latency_ms']['p50']} / {inter['stop_latency_ms']['p95']} / {inter['stop_latency_ms']['max']} ms"),
-        ("stop latency from voice above the hall's noise p50 / p95 (target p95 <= 150 ms)",
-         f"{inter['stop_latency_from_audible_ms']['p50']} / {inter['stop_latency_from_audible_ms']['p95']} ms"),
-        ("backchannels + coughs that stopped the avatar", f"{back['stopped_the_avatar']}/{back['count']}"),
-        ("  paused then went on / held p50, max", f"{back['paused_then_went_on']} / {back['held_ms']['p50']}, "
-                                                  f"{back['held_ms']['max']} ms"),
-        ("visitors cut off in a 300-900 ms pause (target 0)", f"{paused['cut_off']}/{paused['count']}"),
-        ("  of those, avatar stopped as they went on + whole sentence answered",
-         f"{paused['cut_off_then_answered_whole']}"),
-        ("  paused questions answered right", f"{paused['answered_right']}/{paused['count']}"),
-        ("mean endpoint silence (all / complete / none / hesitating)",
-         " / ".join(str(paused["endpoint_wait_ms"].get(h)) for h in ("mean", "complete", "none", "hesitating"))
-         + " ms"),
-        ("echo removed: WebRTC AEC3 / linear filter (barge-in onset)",
-         " / ".join(f"{attenuation[k]:.1f}" if k in attenuation else "-" for k in ("webrtc_aec3", "linear_mdf")) + " dB"),
-        ("set-up", f"path {args.echo_db} dB, room RT60 0.35 s, babble {args.babble_db} dBFS"),
-        ("run time", f"{result['seconds']:.0f} s"), ("machine", machine())]
-    print_table("Turn-taking: barge-in, backchannels and endpointing (bench/turn_taking.py)", rows)
+    result = {k: v for k, v in result.items() if v is not None}
+    result["side_by_side"] = side_by_side(result, args.echo_db)
+    print_table("Turn-taking: barge-in, backchannels and endpointing (bench/turn_taking.py)",
+                piper_rows(args, bench, inter, back, paused, attenuation, result["seconds"]))
+    print_columns("Piper and real voices, same targets (bench/turn_taking.py --voices both)",
+                  ("measure", "Piper", "real voices", "target"), comparison_rows(result["side_by_side"]))
     write_json(args.json, result)
     return 0
 
