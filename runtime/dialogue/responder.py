@@ -12,16 +12,20 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from runtime.shared.errors import LanguageError
 
 from .content_pack import ContentPack
+from .embedding import Embedder
 from .matcher import IntentMatcher
+from .semantic import SemanticIndex
 from .session import DialogueSession, Reply
 
 Answer = Reply  # one name for "what the kiosk says back", whichever path made it
 
 
 class Responder:
-    def __init__(self, pack: ContentPack, threshold: float | None = None):
+    def __init__(self, pack: ContentPack, threshold: float | None = None, embedder: Embedder | None = None):
         self.pack = pack
-        self.matcher = IntentMatcher(pack, threshold)
+        self.embedder = embedder   # sentence embeddings next to the lexical matcher (None: lexical only)
+        semantic = SemanticIndex(pack, embedder) if embedder is not None else None
+        self.matcher = IntentMatcher(pack, threshold, semantic=semantic)
         try:
             self.timezone: dt.tzinfo = ZoneInfo(pack.timezone)
         except (ZoneInfoNotFoundError, ValueError):

@@ -169,8 +169,8 @@ class DialogueSession:
         if match.intent_id is None:
             return self._own_line(Kind.FALLBACK, self.pack.fallback[answer_lang], answer_lang, match.confidence)
         threshold = self.matcher.thresholds.get(heard_lang, 0.5)
-        if (match.runner_up and match.runner_up_confidence >= threshold
-                and match.confidence - match.runner_up_confidence < CLARIFY_MARGIN):
+        if match.close_call or (match.runner_up and match.runner_up_confidence >= threshold
+                                and match.confidence - match.runner_up_confidence < CLARIFY_MARGIN):
             return self._clarify(match, answer_lang)
         return self._answer(s, match.intent_id, match.confidence, answer_lang, now)
 
