@@ -18,6 +18,7 @@ the run's peak RSS.
     python bench/asr.py [--sets librivox-en ...] [--backends pocketsphinx whisper-base]
         [--noise none|all|NAME ...] [--snr 10 5] [--also NOISE@SNR ...] [--hints both|venue|none]
         [--jobs 1] [--quick] [--json bench/results/asr.json]
+    python bench/asr.py --rescore bench/results/asr.json [--json OUT]    (the table again; runs nothing)
 """
 
 from __future__ import annotations
@@ -84,6 +85,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--seed", type=int, default=0, help="seed of the noise excerpts' offsets")
     ap.add_argument("--edge-avatar", type=Path, default=REPO / ".venv" / "bin" / "edge-avatar")
     ap.add_argument("--json", type=Path)
+    ap.add_argument("--rescore", type=Path, metavar="RESULT.json",
+                    help="print the table again from a result file's per-file rows (runs nothing)")
     return ap.parse_args(argv)
 
 
@@ -412,8 +415,28 @@ def load_engines(backends: list[str]) -> dict:
     return engines
 
 
+def results(rows: list[dict], skipped: dict, raw: dict) -> dict:
+    """Print the per-file lines and the table; the JSON fields computed from the per-file rows."""
+    summaries = speech_sets.summarise(rows)
+    by_backend = per_backend(rows)
+    print_results(rows, summaries, by_backend, skipped)
+    return {"backends": {b: {"raw": raw.get(b), **stats} for b, stats in by_backend.items()},
+            "summary": sorted(summaries, key=speech_sets.sort_key), "rows": headline_rows(summaries), "files": rows}
+
+
+def rescore(path: Path, out: Path | None) -> None:
+    """The table and summaries again from a result file's per-file rows (no kiosk is run)."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    raw = {b: v.get("raw") for b, v in (data.get("backends") or {}).items()}
+    data.update(results(data["files"], data.get("skipped_backends") or {}, raw))
+    data["rescored"] = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    write_json(out, data)
+
+
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
+    if args.rescore:
+        return rescore(args.rescore, args.json)
     started = time.perf_counter()
     sets = speech_sets.discover_sets(SPEECH, args.sets)
     if not sets:
@@ -434,9 +457,7 @@ def main(argv: list[str] | None = None) -> None:
         print(f"{len(jobs)} kiosk runs", flush=True)
         rows = run_all(jobs, args.edge_avatar, has_asr, Path(tmp), args.jobs)
         add_raw(rows, jobs, engines)
-    summaries = speech_sets.summarise(rows)
-    by_backend = per_backend(rows)
-    print_results(rows, summaries, by_backend, skipped)
+    computed = results(rows, skipped, {b: getattr(e, "description", e) for b, e in engines.items()})
     seconds = round(time.perf_counter() - started, 1)
     info.update(source_state_at_end=source_state(), commit_at_end=git("rev-parse", "HEAD"))
     if info["source_state_at_end"] != info["source_state_at_start"]:
@@ -447,11 +468,9 @@ def main(argv: list[str] | None = None) -> None:
         **info, "seconds": seconds, "sets": {k: {"files": len(v), "words": sum(len(speech_sets.words(f.reference))
                                                                                 for f in v)} for k, v in sets.items()},
         "words": sum(len(speech_sets.words(f.reference)) for v in sets.values() for f in v),
-        "backends": {b: {"raw": getattr(engines.get(b), "description", engines.get(b)), **by_backend.get(b, {})}
-                     for b in backends}, "skipped_backends": skipped,
-        "conditions": [c.name for c in conditions], "mix_recipe": noise_mix.__doc__.strip(), "seed": args.seed,
-        "mixes": mixes, "summary": sorted(summaries, key=speech_sets.sort_key), "rows": headline_rows(summaries),
-        "files": rows})
+        "skipped_backends": skipped, "conditions": [c.name for c in conditions],
+        "mix_recipe": noise_mix.__doc__.strip(), "seed": args.seed, "mixes": mixes, **computed})
+    return None
 
 
 if __name__ == "__main__":

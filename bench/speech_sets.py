@@ -147,22 +147,34 @@ def _merge_value(values: list[Any]) -> Any:
     return sorted({str(v) for v in values})
 
 
+def _flatten(value: Any, path: str, out: dict[str, Any]) -> None:
+    if isinstance(value, dict) and value:
+        for key, item in value.items():
+            _flatten(item, f"{path}.{key}", out)
+    else:
+        out[path] = value
+
+
 def merge_dropped(records: list[dict[str, Any]]) -> dict[str, Any]:
-    """Many files' `dropped()` in one: numbers summed, lists counted (by reason when they give one),
-    per-turn fields under `turns[*]`."""
+    """Many files' `dropped()` in one: nested objects by path (`voiced_seconds.accounted.answered`),
+    numbers summed, lists counted (by reason when they give one), per-turn fields under `turns[*]`."""
     by_path: dict[str, list[Any]] = defaultdict(list)
     for record in records:
+        flat: dict[str, Any] = {}
         for path, value in record.items():
-            by_path[re.sub(r"^turns\[\d+\]", "turns[*]", path)].append(value)
+            _flatten(value, re.sub(r"^turns\[\d+\]", "turns[*]", path), flat)
+        for path, value in flat.items():
+            by_path[path].append(value)
     return {path: _merge_value(values) for path, values in sorted(by_path.items())}
 
 
 def brief_dropped(merged: dict[str, Any]) -> str:
     """One short line for a table cell: `discarded 3, unheard 0, ignored 1, …`."""
-    short = {"discarded_turns": "discarded", "unheard_turns": "unheard", "ignored_over_speech": "ignored"}
+    short = {"discarded_turns": "discarded", "unheard_turns": "unheard", "ignored_over_speech": "ignored",
+             "voiced_seconds.in": "voiced s in", "voiced_seconds.unaccounted": "voiced s unaccounted"}
     parts = []
     for path, value in merged.items():
-        name = short.get(path, path)
+        name = short.get(path, path.replace("voiced_seconds.accounted.", "voiced s "))
         if isinstance(value, dict) and "count" in value:
             reasons = value.get("by_reason")
             value = value["count"] if not reasons else ", ".join(f"{k} {n}" for k, n in reasons.items())

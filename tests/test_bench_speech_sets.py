@@ -170,3 +170,14 @@ def test_a_silent_fallback_to_another_recogniser_shows_in_the_table():
     summary = next(s for s in speech_sets.summarise([row]) if s["set"] == "a-en")
     assert speech_sets.backend_cell(summary) == "whisper-base (report: pocketsphinx!)"
     assert speech_sets.backend_cell({**summary, "asr_reported": ["whisper-base (int8)"]}) == "whisper-base"
+
+
+def test_nested_voiced_second_accounting_is_summed_by_path():
+    a = {"discarded_turns": 0, "voiced_seconds": {"in": 3.0, "accounted": {"answered": 2.5}, "unaccounted": 0.5}}
+    b = {"discarded_turns": 1, "voiced_seconds": {"in": 2.0, "accounted": {"crowd or far talker": 2.0},
+                                                  "unaccounted": 0.0}}
+    merged = speech_sets.merge_dropped([speech_sets.dropped(a), speech_sets.dropped(b)])
+    assert merged == {"discarded_turns": 1, "voiced_seconds.in": 5.0, "voiced_seconds.accounted.answered": 2.5,
+                      "voiced_seconds.accounted.crowd or far talker": 2.0, "voiced_seconds.unaccounted": 0.5}
+    line = speech_sets.brief_dropped(merged)
+    assert "voiced s in 5.0" in line and "voiced s crowd or far talker 2.0" in line and "unaccounted 0.5" in line
