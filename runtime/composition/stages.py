@@ -12,6 +12,7 @@ from runtime.dialogue.content_pack import ContentPack
 from runtime.models.manifest import ModelCatalog
 from runtime.ops.event_recorder import EventKind, EventRecorder
 from runtime.ops.process_age import process_age_s
+from runtime.shared.errors import LanguageError, ModelError
 from runtime.tts.supervised import SupervisedSynthesizer
 
 from .backends import choose_asr, describe_recognizer, describe_synthesizer, make_recognizer, make_synthesizer
@@ -60,7 +61,13 @@ class Stages:
     def asr_for(self, lang: str) -> str:
         """The recogniser for `lang`: `run --asr` / settings, else the board's (see `choose_asr`)."""
         if lang not in self._asr:
-            self._asr[lang] = choose_asr(self.catalog, lang, self.asr_setting, self.board_asr)
+            try:
+                self._asr[lang] = choose_asr(self.catalog, lang, self.asr_setting, self.board_asr)
+            except (LanguageError, ModelError) as err:
+                if lang == self.home_lang:
+                    raise                     # the language asked for at start-up: say so, do not guess
+                _LOGGER.warning("ASR for %s: %s; the board's choice instead", lang, err)
+                self._asr[lang] = choose_asr(self.catalog, lang, "auto", self.board_asr)
         return self._asr[lang]
 
     def _loaded(self, what: str) -> None:
