@@ -166,6 +166,8 @@ class Kiosk:
         elif event is RunEvent.TURN_ENDED:
             if self._over_speech and self.barge.judge_turn(payload, self.source.now()) is Decision.CONFIRM:
                 self._on_barge_in()            # its words interrupt: answered below
+            if self.barge is not None:
+                self.barge.turn_ended()
             if self._over_speech:
                 # Began over the avatar's voice and never became a barge-in: echo or a backchannel.
                 self._over_speech = False

@@ -205,6 +205,11 @@ class BargeInDetector:
     def paused(self) -> bool:
         return self.state is _State.PAUSED
 
+    @property
+    def confirmed(self) -> bool:
+        """An interruption was decided and the avatar has not fallen silent since."""
+        return self.state is _State.CONFIRMED
+
     def reset(self) -> None:
         self.state, self.onset, self.voiced_s, self.levels = _State.WATCHING, None, 0.0, []
         self.misses, self.paused_voiced_s = 0, 0.0

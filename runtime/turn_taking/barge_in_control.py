@@ -120,6 +120,12 @@ class BargeInControl:
         """The last confirmed interruption (the kiosk records it with the answers it cut)."""
         return self.barge_ins[-1]
 
+    def turn_ended(self) -> None:
+        """A visitor's turn is over. If it was an interruption, that is done with: the next answer may
+        start at once, with no silence for the detector to reset in, and it must hear the next one."""
+        if self.detector.confirmed:
+            self.detector.reset()
+
     def flush(self) -> None:
         """Record the last backchannel: nothing can join it any more (a new pause, the run's end)."""
         if self._unrecorded is not None:

@@ -50,6 +50,13 @@ class InterruptionJudge(Protocol):
     @property
     def paused(self) -> bool: ...
 
+    @property
+    def confirmed(self) -> bool: ...
+
+    def reset(self) -> None:
+        """Watch afresh (the interruption's turn is over)."""
+        ...
+
     def frame(self, t: float, seconds: float, speech_prob: float, mic_rms: float, far_rms: float,
               avatar_speaking: bool, linear_rms: float | None = None,
               floor_db: float | None = None, clipped: bool = False) -> Decision | None: ...
@@ -67,6 +74,7 @@ class ScriptedInterruptions:
         self.onset: float | None = onset
         self.heard_alone = False
         self._paused = False
+        self.confirmed = False
 
     @property
     def paused(self) -> bool:
@@ -80,8 +88,12 @@ class ScriptedInterruptions:
             self._paused = True
         elif decision in (Decision.RESUME, Decision.CONFIRM):
             self._paused = False
+            self.confirmed = decision is Decision.CONFIRM
         return decision
 
     def confirm(self) -> Decision:
-        self._paused = False
+        self._paused, self.confirmed = False, True
         return Decision.CONFIRM
+
+    def reset(self) -> None:
+        self._paused = self.confirmed = False
