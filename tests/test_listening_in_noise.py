@@ -134,3 +134,21 @@ def test_a_flickering_partial_does_not_end_the_turn_in_a_thinking_pause():
     ended = [p for e, p in events if e is RunEvent.TURN_ENDED]
     assert len(ended) == 1 and ended[0].speech_end > 2.8, [(p.speech_end, p.end_hint) for p in ended]
     assert ears.asks >= 3                          # it did ask, and heard "food" more than once
+
+
+def test_a_crowd_talking_from_the_first_frame_is_learned_as_the_hall():
+    """A voiced crowd from frame one opens a turn before the gate has heard the hall: within that turn
+    one speech frame in four still teaches it the floor (after 4 s: longer than a visitor talks without
+    a gap between words), so the crowd's turn closes and the next
+    crowd frames are gated; resuming after a pause takes the opening margin, so murmur cannot hold a
+    pause open."""
+    gate, rng = LevelGate(), np.random.default_rng(2)
+    murmur = rng.normal(-44, 3, 400)
+    passed = [gate.gate(0.9, _db(level), FRAME, in_turn=i > 3) for i, level in enumerate(murmur[:140])]
+    assert all(p > 0 for p in passed[:120])          # nothing gated before it has heard the hall
+    assert gate.floor_db is not None and -50 < gate.floor_db < -44
+    in_pause = [gate.gate(0.9, _db(level), FRAME, in_turn=True, in_pause=True) for level in murmur[140:]]
+    assert sum(p > 0 for p in in_pause) <= 15        # stray crowd peaks, not a resumed voice
+    assert gate.gate(0.9, _db(-30), FRAME, in_turn=True, in_pause=True) == 0.9   # the visitor goes on
+    speaking = [gate.gate(0.9, _db(level), FRAME, in_turn=True) for level in (-30, -34, -38, -37)]
+    assert all(p > 0 for p in speaking)              # a sentence's falling end holds at 4 dB

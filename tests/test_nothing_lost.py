@@ -81,3 +81,35 @@ def test_every_voiced_second_of_every_real_english_file_is_accounted_for(mall_pa
     for folder in sorted(p for p in SPEECH.iterdir() if p.name.endswith("-en")):
         for wav in sorted(folder.glob("*.wav"))[:1]:
             _accounted(_run(wav, mall_pack_dir))
+
+
+def test_a_crowd_talking_from_the_first_frame_does_not_swallow_the_visitor(mall_pack_dir, tmp_path):
+    """Four real readers murmuring at -42 dBFS from the very first frame (the gate has no quiet hall to
+    learn from), a visitor asking at -24 dBFS from 10 s: the crowd is learned as the hall and the
+    visitor's question is one turn of its own, not the tail of an endless crowd turn."""
+    def samples(path: Path) -> np.ndarray:
+        with wave.open(str(path)) as w:
+            return np.frombuffer(w.readframes(w.getnframes()), np.int16).astype(np.float32) / 32768
+
+    n, at = 16000 * 16, 16000 * 10
+    crowd = np.zeros(n, np.float32)
+    for i, wav in enumerate(sorted((SPEECH / "librivox-en").glob("*.wav"))[:4]):
+        reader = samples(wav)
+        crowd += reader[(i * 7919 + np.arange(n)) % reader.size]
+    crowd *= 10 ** (-42 / 20) / np.sqrt(np.mean(crowd ** 2))
+    question = samples(SPEECH / "cathy-en" / "arctic_a0109_1592746066.wav")   # "... shaking my confidence in you"
+    question *= 10 ** (-24 / 20) / np.sqrt(np.mean(question[np.abs(question) > 0.01] ** 2))
+    crowd[at:at + question.size] += question
+    mixed = tmp_path / "crowd.wav"
+    with wave.open(str(mixed), "wb") as w:
+        w.setnchannels(1), w.setsampwidth(2), w.setframerate(16000)
+        w.writeframes(np.clip(crowd * 32767, -32768, 32767).astype(np.int16).tobytes())
+    report = _run(mixed, mall_pack_dir)
+    onset, end = at / 16000 * 1000, (at + question.size) / 16000 * 1000
+    turns = [t["timings"] for t in report["turns"]]
+    assert all(t["speech_end_ms"] - t["speech_start_ms"] < 6000 for t in turns), turns
+    asked = [t for t in report["turns"] if abs(t["timings"]["speech_start_ms"] - onset) < 400]
+    assert len(asked) == 1, turns
+    assert abs(asked[0]["timings"]["speech_end_ms"] - end) < 600, asked[0]["timings"]
+    assert "confidence" in asked[0]["transcript"]
+    _accounted(report)

@@ -64,10 +64,13 @@ class MicrophoneSource:
 
     def _on_audio(self, data, frame_count, _time_info, _status):
         import pyaudio
-        if self._anchor is None:
-            # Put sample time on the same line as now(): the first buffer's last sample was
-            # captured one input latency ago.
-            self._anchor = self.now() - self._latency - frame_count / PIPELINE_RATE
+        # Put sample time on the same line as now(): a buffer's last sample was captured at least one
+        # input latency before it arrived. The first buffer may come late (a loaded machine, a sound
+        # server handing over what it had buffered): a later buffer that arrives on time moves the
+        # line back, or every sample would seem to come from the future.
+        earliest = self.now() - self._latency - (self._frames + frame_count) / PIPELINE_RATE
+        if self._anchor is None or earliest < self._anchor:
+            self._anchor = earliest
         chunk = AudioChunk(PIPELINE_RATE, 2, 1, data, self._anchor + self._frames / PIPELINE_RATE)
         self._frames += frame_count
         try:

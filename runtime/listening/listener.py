@@ -59,6 +59,11 @@ class Listener:
         return self.endpointer.in_turn
 
     @property
+    def in_pause(self) -> bool:
+        """In a turn, the visitor has fallen silent (it may yet end)."""
+        return self.endpointer.in_pause
+
+    @property
     def preroll_s(self) -> float:
         """Audio the recogniser is given from before a turn's speech began."""
         return self.endpointer.config.preroll_s

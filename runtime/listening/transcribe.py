@@ -25,7 +25,7 @@ def transcribe_file(path: Path, recognizer: Recognizer, vad: VoiceActivityDetect
     vad.reset()
     turns: list[TurnEnd] = []
     for chunk in source.chunks():
-        frame = front_end.process(chunk, in_turn=listener.in_turn)
+        frame = front_end.process(chunk, in_turn=listener.in_turn, in_pause=listener.in_pause)
         turns += [p for e, p in listener.process(frame, source.now) if e is RunEvent.TURN_ENDED]
     turns += [p for e, p in listener.flush(source.now) if e is RunEvent.TURN_ENDED]
     return turns
