@@ -81,6 +81,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                     help="extra noisy conditions, e.g. cafe_restaurant_ambience@5")
     ap.add_argument("--hints", choices=("both", "venue", "none"), default="both",
                     help="pocketsphinx with the venue's phrase hints (default), without, or both")
+    ap.add_argument("--pace", choices=("fast", "realtime"), default="fast",
+                    help="`run --pace`: fast for word error rates; realtime to measure latency as a visitor "
+                         "meets it (decoding overlaps the visitor's speech and the end-of-turn wait)")
     ap.add_argument("--jobs", type=int, default=1, help="kiosk runs at once (default 1: 2 cores)")
     ap.add_argument("--quick", action="store_true", help="one file per set, clean + one noise")
     ap.add_argument("--seed", type=int, default=0, help="seed of the noise excerpts' offsets")
@@ -181,9 +184,10 @@ def plan_jobs(sets: dict, conditions: list[Condition], backends: list[str], hint
 
 # -- one kiosk run -----------------------------------------------------------------------------------
 def kiosk_command(edge_avatar: Path, wav: Path, report: Path, backend: str, hints: str,
-                  has_asr: bool) -> list[str]:
+                  has_asr: bool, pace: str = "fast") -> list[str]:
     cmd = [str(edge_avatar), "run", "--content", os.path.relpath(PACK, REPO), "--lang", "en",
-           "--input", str(wav), "--output", "null", "--display", "headless", "--report", str(report)]
+           "--input", str(wav), "--output", "null", "--display", "headless", "--report", str(report),
+           "--pace", pace]
     if has_asr:
         cmd += ["--asr", backend]
     return cmd + (["--no-phrase-hints"] if hints == "none" else [])
@@ -204,11 +208,11 @@ def run_measured(cmd: list[str], log: Path, timeout_s: float = RUN_TIMEOUT_S) ->
     return proc.returncode, time.perf_counter() - started, usage.ru_maxrss / 1024
 
 
-def run_job(job: Job, edge_avatar: Path, has_asr: bool, folder: Path) -> dict:
+def run_job(job: Job, edge_avatar: Path, has_asr: bool, folder: Path, pace: str = "fast") -> dict:
     """The kiosk on one file: one per-file row (without the raw engine's figures)."""
     stem = f"{job.backend}__{job.hints}__{job.condition.name}__{job.file.set_name}__{job.file.id}"
     report_path, log = folder / f"{stem}.json", folder / f"{stem}.log"
-    cmd = kiosk_command(edge_avatar, job.wav, report_path, job.backend, job.hints, has_asr)
+    cmd = kiosk_command(edge_avatar, job.wav, report_path, job.backend, job.hints, has_asr, pace)
     code, wall, rss = run_measured(cmd, log)
     report, failed = {}, None
     if code == 0 and report_path.exists():
@@ -247,9 +251,10 @@ def add_raw(rows: list[dict], jobs: list[Job], engines: dict) -> None:
 
 
 # -- the run -----------------------------------------------------------------------------------------
-def run_all(jobs: list[Job], edge_avatar: Path, has_asr: bool, folder: Path, workers: int) -> list[dict]:
+def run_all(jobs: list[Job], edge_avatar: Path, has_asr: bool, folder: Path, workers: int,
+            pace: str = "fast") -> list[dict]:
     def one(job: Job) -> dict:
-        row = run_job(job, edge_avatar, has_asr, folder)
+        row = run_job(job, edge_avatar, has_asr, folder, pace)
         status = "FAILED" if row["failed"] else f"WER {speech_sets.fmt_pct(row['wer'])}"
         print(f"  {row['backend']:<12} {row['hints']:<5} {row['condition']:<40} {row['set']}/{row['id']:<26} "
               f"{status}  {row['wall_s']:.1f} s  {row['peak_rss_mb']:.0f} MB", flush=True)
@@ -285,7 +290,8 @@ def provenance(args: argparse.Namespace) -> dict:
             "machine": machine(), "command": "python bench/asr.py " + " ".join(sys.argv[1:]),
             "kiosk_command": " ".join(kiosk_command(Path(os.path.relpath(args.edge_avatar, REPO)),
                                                     Path("FILE.wav"), Path("REPORT.json"), "NAME", "venue",
-                                                    False)) + " [--asr NAME] [--no-phrase-hints]"}
+                                                    False, args.pace)) + " [--asr NAME] [--no-phrase-hints]",
+            "pace": args.pace}
 
 
 def per_backend(rows: list[dict]) -> dict:
@@ -383,7 +389,7 @@ def main(argv: list[str] | None = None) -> None:
         jobs = plan_jobs(sets, conditions, backends, args.hints, inputs)
         engines = load_engines(backends)
         print(f"{len(jobs)} kiosk runs", flush=True)
-        rows = run_all(jobs, args.edge_avatar, has_asr, Path(tmp), args.jobs)
+        rows = run_all(jobs, args.edge_avatar, has_asr, Path(tmp), args.jobs, args.pace)
         add_raw(rows, jobs, engines)
     computed = results(rows, skipped, {b: getattr(e, "description", e) for b, e in engines.items()})
     seconds = round(time.perf_counter() - started, 1)

@@ -159,8 +159,17 @@ def phrase_bias(d: dict) -> list[str]:
 def asr(d: dict) -> list[str]:
     rows = [[name, pct(r.get("wer")), num(r.get("rtf")), num(r.get("final_ms"), "ms")]
             for name, r in (get(d, "rows") or {}).items()]
-    return [f"{num(get(d, 'words'))} words of real speech.", ""] + table(
+    out = [f"{num(get(d, 'words'))} words of real speech.", ""] + table(
         ["pocketsphinx en-US", "WER", "RTF", "final result after the audio"], rows)
+    pace = get(d, "pace") or "fast"
+    for name, b in (get(d, "backends") or {}).items():
+        lat = b.get("speech_end_to_final_ms") or {}
+        out += ["", f"{name}: end of speech → final transcript p50 {num(lat.get('p50'), 'ms')}, p95 "
+                    f"{num(lat.get('p95'), 'ms')} over {num(lat.get('turns'))} turns, input played "
+                    + ("in real time (as a visitor speaks)" if pace == "realtime" else
+                       "as fast as the kiosk takes it (no speech to hide decoding behind)")
+                    + f"; peak RSS {num(b.get('peak_rss_mb'), 'MB')}."]
+    return out
 
 
 def vad(d: dict) -> list[str]:

@@ -11,6 +11,7 @@ and for the final transcript once the end-of-turn wait is over, so:
 - `finish` reuses that speculative decode when nothing that matters came after it (the listener
   feeds up to 0.35 s of the pause's silence: quiet chunks do not count), waiting for it if it is
   still running; when more speech came, the guess is thrown away and the whole utterance decoded.
+- A guess that a newer one replaced before its turn came is never decoded.
 - A decode cannot be interrupted, so `finish` waits at most `wall_cap_s` and then answers with
   what it has (the last partial words, else nothing), logging it; a late result is dropped.
 
@@ -180,7 +181,8 @@ class WhisperRecognizer(EngineDefaults):
         return newest
 
     def _best_finished(self) -> _Job | None:
-        return next((j for j in reversed(self._launched) if j.done.is_set()), None)
+        return next((j for j in reversed(self._launched)
+                     if j.done.is_set() and (j.result is not None or j.error is not None)), None)
 
     def _matters_after(self, samples: int) -> bool:
         """Did the visitor speak again after the utterance's first `samples`? The listener hands on
@@ -208,9 +210,10 @@ class WhisperRecognizer(EngineDefaults):
     # -- the decode thread -----------------------------------------------------------------------
 
     def _decode(self, job: _Job) -> None:
-        """On the decode thread: one job, unless its turn is long over (nobody would read it)."""
+        """On the decode thread: one job, unless nobody would read it: its turn is over, or a newer
+        guess of the same turn was launched while it queued (each decode costs the visitor ~0.5 s)."""
         with self._lock:
-            stale = job.utterance != self._utterance
+            stale = job.utterance != self._utterance or (bool(self._launched) and self._launched[-1] is not job)
         if not stale:
             try:
                 job.result = self.decoder.decode(job.audio.astype(np.float32) / 32768.0)
