@@ -41,7 +41,7 @@ SILENCE_PROB = 0.35   # under this the VAD calls a frame silence (the endpointer
 class LevelGate:
     margin_db: float = 9.0
     hold_margin_db: float = 4.0
-    turn_margin_db: float = 9.0
+    turn_margin_db: float = 10.0
     min_dbfs: float = -55.0
     window_s: float = 8.0
     floor_percentile: float = 20.0
