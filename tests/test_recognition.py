@@ -43,6 +43,33 @@ def test_kiosk_path_is_no_worse_than_the_raw_engine_on_human_speech(catalog):
     assert kiosk <= raw
 
 
+def test_venue_hints_help_venue_questions_and_cost_general_speech_nothing(catalog, speak, mall_pack_dir):
+    """The final words are decoded with the venue's model and the general one, the better path kept:
+    real read sentences come out as the general model hears them (the venue model alone lost ~16
+    points on them), a venue question from the venue's model."""
+    from runtime.asr.phrase_hints import pack_phrases
+    from runtime.dialogue.content_pack import load_content_pack
+    phrases = pack_phrases(load_content_pack(mall_pack_dir), "en")
+    hinted, general = make_recognizer(catalog, "en", phrases), make_recognizer(catalog, "en")
+    assert hinted.hinted and not general.hinted
+
+    def heard(recognizer, audio) -> str:
+        recognizer.start()
+        for i in range(0, len(audio.audio), 1024):
+            recognizer.accept(type(audio)(16000, 2, 1, audio.audio[i:i + 1024]))
+        return recognizer.finish()
+
+    paths = sorted(LIBRIVOX.glob("*.wav"))
+    refs = [p.with_suffix(".txt").read_text().strip() for p in paths]
+    chunks = [read_wav(p).converted(rate=16000, channels=1) for p in paths]
+    with_hints = wer([(r, heard(hinted, c)) for r, c in zip(refs, chunks)])
+    without = wer([(r, heard(general, c)) for r, c in zip(refs, chunks)])
+    assert with_hints <= without + 0.02, (with_hints, without)
+    audio, _ = speak(["Where can I charge my phone?"], gap_s=0.3)
+    assert "charge my phone" in heard(hinted, audio.converted(rate=16000, channels=1))
+    assert hinted.last_search == "venue"
+
+
 def test_pocketsphinx_hears_piper_questions_as_the_right_intents(catalog, speak, tmp_path, mall_pack_dir):
     from runtime.dialogue.content_pack import load_content_pack
     from runtime.dialogue.responder import Responder

@@ -6,7 +6,9 @@ that again", "English please"). Vosk takes them as a phrase grammar (with [unk]
 so other speech still comes out); pocketsphinx takes a venue language model built
 here by `venue_arpa`: trigrams of the phrases, backing off to a unigram that mixes
 the phrases' words with the general model's most frequent words, so visitors can
-still say what no admin wrote down. Pure text in, ARPA text out.
+still say what no admin wrote down. pocketsphinx streams with it (the partial words
+steer the end of the turn) and decodes the final words with it and with the general
+model, keeping the better-scoring path (`pocketsphinx_asr.py`). Pure text in, ARPA text out.
 """
 
 from __future__ import annotations

@@ -56,17 +56,21 @@ class PocketsphinxRecognizer(EngineDefaults):
         if jsgf is not None:
             config["jsgf"] = str(jsgf)
         venue_lm = None
-        if hints:
-            venue_lm = _write_venue_lm(hints, config["lm"], config["dict"])
-            config["lm"] = str(venue_lm)
         try:
             self._decoder = Decoder(config)
+            self._searches = [self._decoder.current_search()]
+            if hints and jsgf is None:
+                venue_lm = _write_venue_lm(hints, config["lm"], config["dict"])
+                self._decoder.add_lm_file(VENUE_SEARCH, str(venue_lm))
+                self._decoder.activate_search(VENUE_SEARCH)
+                self._searches.append(VENUE_SEARCH)
         except (RuntimeError, ValueError) as err:
             raise ModelError(f"pocketsphinx: cannot load model ({err})") from err
         finally:
             if venue_lm is not None:
                 venue_lm.unlink(missing_ok=True)
-        self.hinted = bool(hints)
+        self.hinted = len(self._searches) > 1
+        self.last_search = self._decoder.current_search()   # which language model gave the last final words
         self._in_utt = False
         self._audio: list[bytes] = []
 
@@ -103,14 +107,28 @@ class PocketsphinxRecognizer(EngineDefaults):
         # The final words come from a second pass over the whole utterance at once: its cepstral mean
         # is the utterance's own, not the running estimate that the first words were heard with
         # (the raw engine's whole-file figure is decoded that way; streaming alone lost 5-8 points).
-        self._decoder.start_utt()
-        self._decoder.process_raw(b"".join(self._audio), no_search=False, full_utt=True)
-        self._decoder.end_utt()
-        self._audio = []
-        hyp = self._decoder.hyp()
-        return hyp.hypstr.strip() if hyp else ""
+        # With venue hints it is decoded twice, with the general language model and the venue's, and
+        # the better-scoring path wins: a question the venue answers fits the venue's model, anything
+        # else a visitor says fits the general one (the venue model alone cost general speech 16 points).
+        audio, self._audio = b"".join(self._audio), []
+        best: tuple[int, str, str] | None = None
+        streaming = self._decoder.current_search()
+        for search in self._searches:
+            self._decoder.activate_search(search)
+            self._decoder.start_utt()
+            self._decoder.process_raw(audio, no_search=False, full_utt=True)
+            self._decoder.end_utt()
+            hyp = self._decoder.hyp()
+            if hyp is not None and (best is None or hyp.score > best[0]):
+                best = (hyp.score, hyp.hypstr.strip(), search)
+        self._decoder.activate_search(streaming)
+        if best is None:
+            return ""
+        self.last_search = best[2]
+        return best[1]
 
 
+VENUE_SEARCH = "venue"  # the search decoding with the venue's language model (the general one is the default)
 GENERAL_WORDS = 60000  # the general model's most frequent words stay speakable (bench/phrase_bias.py)
 
 

@@ -79,7 +79,7 @@ def make_recognizer(catalog: ModelCatalog, language: str, phrases: list[str] | N
     from runtime.asr.pocketsphinx_asr import PocketsphinxRecognizer
     recognizer = PocketsphinxRecognizer(catalog.verify(ps_entry), language, hints=phrases)
     _LOGGER.info("ASR backend for %s: pocketsphinx (%s%s)", language, ps_entry.id,
-                 f", venue language model from {len(phrases)} phrases" if phrases else "")
+                 f", venue language model from {len(phrases)} phrases beside the general one" if phrases else "")
     return recognizer
 
 
