@@ -18,6 +18,7 @@ PRODUCT = ("runtime", "fleet", "firmware_bridge", "hw_tests", "models_quantized"
 # lowest first; see docs/architecture.md ("Layers")
 LAYERS: list[tuple[str, ...]] = [
     ("runtime", "runtime.shared", "models_quantized"),
+    ("runtime.safety",),
     ("runtime.audio", "runtime.ops", "runtime.dialogue", "runtime.avatar", "runtime.board", "runtime.models",
      "fleet", "firmware_bridge"),
     ("runtime.asr", "runtime.tts", "runtime.display", "runtime.surroundings"),

@@ -283,6 +283,7 @@ def run_report(cfg: KioskConfig, pack: ContentPack, lang: str, backends: dict[st
         "not_answered": result.not_answered,
         "voiced_seconds": kiosk.voices.summary(),
         "unheard_turns": result.unheard,
+        "staff_alerts": result.staff_alerts,
         "stages": {"asr": kiosk.listener.recognizer.health.record(),
                    "tts": {lg: s.health.record() for lg, s in speech.synthesizers.items() if hasattr(s, "health")}},
         "barge_in": result.barge_ins,

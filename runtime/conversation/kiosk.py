@@ -216,6 +216,8 @@ class Kiosk:
             return
         answer = self.session.decide(turn.transcript, turn.decided_at, self.venue_now(), self.lang)
         self.session.commit(answer, turn.decided_at, turn.transcript)
+        if answer.safety:
+            self._safety_answered(turn, answer)
         if answer.listen_lang and answer.listen_lang != self.lang:
             self._switch_language(answer.listen_lang)
         ready_at = self.source.now()
@@ -250,6 +252,16 @@ class Kiosk:
         _LOGGER.warning("visitor spoke at %.2f s while the recogniser is down: %r", turn.speech_start, text)
         if not self.realtime:
             utterance.done.wait()
+
+    def _safety_answered(self, turn: TurnEnd, answer) -> None:
+        """The safety layer answered: logged, and a member of staff called (the fleet link publishes
+        the alert, retained until acknowledged)."""
+        _LOGGER.warning("safety: %s at %.2f s (%r, cue %r)%s", answer.safety, turn.speech_start, turn.transcript,
+                        answer.safety_cue, ": calling staff" if answer.alert else "")
+        if answer.alert:
+            self.events.record(EventKind.STAFF_ALERT, {
+                "kind": answer.safety, "lang": answer.lang, "cue": answer.safety_cue, "transcript": turn.transcript,
+                "speech_start_ms": int(round(turn.speech_start * 1000)), "venue_time": self.venue_now().isoformat()})
 
     def _collect_finished(self, final: bool = False) -> None:
         still = []

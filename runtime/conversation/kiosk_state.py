@@ -42,6 +42,7 @@ class KioskRun:
     speculations: int = 0
     speculation_hits: int = 0
     unheard: list[dict[str, Any]] = field(default_factory=list)   # spoke while the recogniser was down
+    staff_alerts: list[dict[str, Any]] = field(default_factory=list)   # the safety layer called staff
     not_answered: list[dict[str, Any]] = field(default_factory=list)   # discarded or ignored, with the reason
 
     def on_event(self, kind: EventKind, data: dict[str, Any]) -> None:
@@ -54,7 +55,8 @@ class KioskRun:
             self.not_answered.append({"reason": kind.value, **data})
 
     _LISTS = {EventKind.TURN: "turns", EventKind.GREETING: "greetings", EventKind.BARGE_IN: "barge_ins",
-              EventKind.BACKCHANNEL: "backchannels", EventKind.UNHEARD_TURN: "unheard"}
+              EventKind.BACKCHANNEL: "backchannels", EventKind.UNHEARD_TURN: "unheard",
+              EventKind.STAFF_ALERT: "staff_alerts"}
     _COUNTS = {EventKind.DISCARDED_TURN: "discarded", EventKind.IGNORED_OVER_SPEECH: "ignored_over_speech",
                EventKind.SPECULATION: "speculations", EventKind.SPECULATION_USED: "speculation_hits"}
 

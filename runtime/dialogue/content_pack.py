@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from runtime.safety.kinds import SafetyKind
+from runtime.safety.wording import VenueSafety
 from runtime.shared.errors import ContentError
 from runtime.shared.pack_problems import PackProblems, parse_guarded
 from runtime.shared.yaml_lines import load_with_lines
@@ -46,6 +48,8 @@ class ContentPack:
     schedule: Schedule | None = None
     # Rewordings of the kiosk's own lines (clarify, repeat_nothing, language_switched, ...).
     prompts: dict[str, dict[str, str]] = field(default_factory=dict)
+    # Where help is at this venue, for the safety answers (which the pack can add to, never remove).
+    safety: VenueSafety = field(default_factory=VenueSafety)
 
     def intent(self, intent_id: str) -> Intent:
         for intent in self.intents:
@@ -125,6 +129,7 @@ def _parse(folder: Path, file: Path, data: Any, p: PackProblems) -> ContentPack 
     intents = parse_intents(data.get("intents"), languages, schedule is not None, p)
     synonyms = _synonyms(data.get("synonyms", {}), p)
     prompts = _prompts(data.get("prompts", {}), p)
+    safety = _safety(data.get("safety", {}), p)
     disclosure = data.get("disclosure", {})
     if not isinstance(disclosure, dict):
         p.add("disclosure", "a mapping of language to the spoken AI disclosure")
@@ -138,7 +143,7 @@ def _parse(folder: Path, file: Path, data: Any, p: PackProblems) -> ContentPack 
         default_language=default if default in languages else languages[0],
         fallback={k: str(v).strip() for k, v in fallback.items()}, intents=tuple(intents),
         disclosure={k: str(v).strip() for k, v in disclosure.items() if _text(v)},
-        synonyms=synonyms, schedule=schedule, prompts=prompts,
+        synonyms=synonyms, schedule=schedule, prompts=prompts, safety=safety,
         digest=hashlib.sha256(file.read_bytes()).hexdigest())
 
 
@@ -171,3 +176,40 @@ def _prompts(raw: Any, p: PackProblems) -> dict[str, dict[str, str]]:
             continue
         parsed[name] = {str(k): str(v).strip() for k, v in by_lang.items()}
     return parsed
+
+
+SAFETY_FIELDS = ("staff_desk", "first_aid", "security_phone", "add")
+
+
+def _safety(raw: Any, p: PackProblems) -> VenueSafety:
+    """`safety:` gives the venue's places and may add a sentence per kind; the layer itself stays."""
+    if not isinstance(raw, dict):
+        p.add("safety", f"a mapping with any of {list(SAFETY_FIELDS)}")
+        return VenueSafety()
+    for key in raw:
+        if key not in SAFETY_FIELDS:
+            p.add(f"safety.{key}", f"one of {list(SAFETY_FIELDS)}: the safety answers (emergency, lost child, "
+                                   "scam, personal data) are built in and cannot be switched off or replaced")
+    places = {}
+    for key in ("staff_desk", "first_aid"):
+        value = raw.get(key, {})
+        if not isinstance(value, dict) or not all(_text(v) for v in value.values()):
+            p.add(f"safety.{key}", "a mapping of language to a place, e.g. {en: the service desk on 1F}")
+            value = {}
+        places[key] = {str(k): str(v).strip() for k, v in value.items()}
+    phone = raw.get("security_phone", "")
+    if not isinstance(phone, (str, int)):
+        p.add("safety.security_phone", "the venue security's phone number as text")
+        phone = ""
+    added = raw.get("add", {})
+    kinds = [k.value for k in SafetyKind]
+    if not isinstance(added, dict):
+        p.add("safety.add", f"a mapping from {kinds} to {{language: an added sentence}}")
+        added = {}
+    extra = {}
+    for kind, by_lang in added.items():
+        if kind not in kinds or not isinstance(by_lang, dict) or not all(_text(v) for v in by_lang.values()):
+            p.add(f"safety.add.{kind}", f"one of {kinds}, mapping language to an added sentence")
+            continue
+        extra[kind] = {str(k): str(v).strip() for k, v in by_lang.items()}
+    return VenueSafety(places["staff_desk"], places["first_aid"], str(phone).strip(), extra)

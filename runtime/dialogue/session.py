@@ -14,6 +14,10 @@ import datetime as dt
 import hashlib
 from dataclasses import dataclass, field, replace
 
+from runtime.safety.detector import answer_moves_money, safety_call, scam_hint
+from runtime.safety.kinds import SafetyCall, SafetyKind
+from runtime.safety.wording import safety_answer
+
 from .answer_text import Cue, fill, split_cues
 from .content_pack import ContentPack, Intent
 from .matcher import IntentMatcher, Match
@@ -33,6 +37,7 @@ class Kind:
     CLARIFY = "clarify"
     REPEAT = "repeat"
     LANGUAGE = "language"
+    SAFETY = "safety"        # the built-in safety layer answered (no pack can remove it)
 
 
 @dataclass(frozen=True)
@@ -49,16 +54,24 @@ class Reply:
     options: tuple[str, ...] = ()   # CLARIFY: the two intents offered
     new_session: bool = False       # the first reply to a new visitor: the disclosure goes first
     listen_lang: str | None = None  # LANGUAGE: recognise this language from now on
+    safety: str | None = None       # SAFETY: the kind (emergency, lost_child, scam, personal_data)
+    safety_cue: str = ""            # SAFETY: the words that decided it
+    alert: bool = False             # SAFETY: a member of staff is called
+
 
     def as_json(self) -> dict:
-        return {"kind": self.kind, "intent": self.intent, "answer": self.text, "confidence": self.confidence,
-                "lang": self.lang, "answer_id": self.answer_id, "cues": [c.name for c in self.cues]}
+        out = {"kind": self.kind, "intent": self.intent, "answer": self.text, "confidence": self.confidence,
+               "lang": self.lang, "answer_id": self.answer_id, "cues": [c.name for c in self.cues]}
+        if self.safety:
+            out.update(safety=self.safety, safety_cue=self.safety_cue, alert=self.alert)
+        return out
 
     @property
     def answer_id(self) -> str:
         """Traceable to the exact pack: venue/intent[#variant]@sha256-prefix."""
         variant = f"#{self.variant + 1}" if self.variant else ""
-        return f"{self.pack}/{self.intent or self.kind}{variant}@{self.pack_digest[:12]}"
+        what = f"safety.{self.safety}" if self.safety else (self.intent or self.kind)
+        return f"{self.pack}/{what}{variant}@{self.pack_digest[:12]}"
 
 
 @dataclass
@@ -117,6 +130,9 @@ class DialogueSession:
         state = self._state if not self._expired(t) else _State()
         new = not state.started or self._expired(t)
         reply = self._decide(state, text, t, now, lang)
+        if reply.kind in (Kind.ANSWER, Kind.FOLLOWUP) and answer_moves_money(reply.text) and scam_hint(text):
+            # The fraud guard: money-moving steps are never given to a turn that reads as a scam story.
+            reply = self._safety(SafetyCall(SafetyKind.SCAM, f"fraud guard: {reply.intent}"), reply.lang)
         return replace(reply, new_session=new)
 
     def commit(self, reply: Reply, t: float, question: str = "") -> None:
@@ -144,6 +160,9 @@ class DialogueSession:
     def _decide(self, s: _State, text: str, t: float, now: dt.datetime, lang: str | None) -> Reply:
         heard_lang = lang if lang in self.pack.languages else self._detect(text)
         answer_lang = s.lang or heard_lang
+        call = safety_call(text)
+        if call is not None:
+            return self._safety(call, answer_lang)
         asked_for = wants_language(text)
         if asked_for is not None:
             return self._switch(asked_for, answer_lang)
@@ -237,6 +256,11 @@ class DialogueSession:
                                                         language=name), current, 1.0)
         reply = self._own_line(Kind.LANGUAGE, prompt("language_switched", wanted, self.pack.prompts), wanted, 1.0)
         return replace(reply, listen_lang=wanted)
+
+    def _safety(self, call: SafetyCall, lang: str) -> Reply:
+        text = safety_answer(call.kind, lang, self.pack.safety)
+        return replace(self._own_line(Kind.SAFETY, text, lang, 1.0), safety=call.kind.value, safety_cue=call.cue,
+                       alert=call.kind.alerts_staff)
 
     def _own_line(self, kind: str, text: str, lang: str, confidence: float) -> Reply:
         spoken, cues = split_cues(text)

@@ -31,6 +31,7 @@ class EventKind(str, enum.Enum):
     BACKCHANNEL = "backchannel"                  # the avatar paused for a sound, then went on
     STAGE_FAILURE = "stage-failure"              # a supervised stage (recogniser, voice) failed
     INSTALL = "install"                          # the fleet installed a bundle
+    STAFF_ALERT = "staff-alert"                  # the safety layer called a member of staff
 
 
 Subscriber = Callable[[EventKind, dict[str, Any]], None]
