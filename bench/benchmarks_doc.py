@@ -78,6 +78,32 @@ def headline(results: dict[str, Any]) -> list[tuple[str, str, str]]:
             add("turn_taking", "interruptions caught", ratio(inter["count"] - inter["missed"], inter["count"]))
         add("turn_taking", "barge-in stop latency p95 (from the voice above the hall's noise)",
             num(get(d, "interruptions.stop_latency_from_audible_ms.p95"), "ms"))
+        for voices in ("piper", "real"):
+            col = get(d, f"side_by_side.{voices}") or {}
+            heard, caught = col.get("turns_heard") or {}, col.get("interruptions") or {}
+            if heard and caught:
+                total = sum(v for k, v in heard.items() if k != "count" and isinstance(v, int))
+                asked = sum(v for v in caught.values() if isinstance(v, int)) - caught.get("answered", 0)
+                add("turn_taking", f"{'Piper' if voices == 'piper' else 'real recorded'} voices: questions heard as "
+                                   "one turn / interruptions caught",
+                    f"{ratio(heard.get('one turn'), total)} / {ratio(caught.get('caught'), asked)}")
+    for stem in ("asr", "asr_whisper"):
+        d = results.get(stem)
+        if isinstance(d, dict):
+            for measure, value in asr_headline(d):
+                add(stem, measure, value)
+    d = results.get("venues")
+    if isinstance(d, dict):
+        mean = get(d, "never_tuned_hybrid_mean") or {}
+        add("venues", "venue packs nobody tuned on (hybrid matcher): right / wrong intent / out-of-domain → fallback",
+            f"{pct(mean.get('right'))} / {pct(mean.get('wrong'))} / {pct(mean.get('ood_fallback'))}")
+    d = results.get("safety")
+    if isinstance(d, dict):
+        held = get(d, "sets.heldout.pooled") or {}
+        add("safety", "red-team held-out turns: money answers to scams / scam warned / emergency / lost child found",
+            f"{num(held.get('money_answers_to_scams'))} / {pct(held.get('scam_warning'))} / "
+            f"{pct(held.get('emergency_recall'))} / {pct(held.get('lost_child_recall'))}")
+        add("safety", "red-team held-out: false safety answers on ordinary turns", pct(held.get("false_safety_on_ordinary")))
     d = results.get("dialogue")
     if isinstance(d, dict):
         add("dialogue", "held-out questions: in-domain → right intent / out-of-domain → fallback",
@@ -104,6 +130,31 @@ def headline(results: dict[str, Any]) -> list[tuple[str, str, str]]:
     if isinstance(d, dict):
         add("fleet", "fleet push: kiosks committed, time", f"{ratio(get(d, 'committed'), get(d, 'devices'))}, "
                                                            f"{num(get(d, 'all_committed_s'), 's')}")
+    return out
+
+
+def asr_headline(d: dict) -> list[tuple[str, str]]:
+    """Pooled WER through `edge-avatar run` next to the raw engine, clean and with cafe noise at 10 dB."""
+    out = []
+    pooled = [r for r in get(d, "summary") or [] if r.get("set") == "all-en"]
+    for backend in sorted({r["backend"] for r in pooled}):
+        for hints in ("none", "venue"):
+            cells = []
+            for cond in ("clean", "cafe_restaurant_ambience@10dB"):
+                row = next((r for r in pooled if r["backend"] == backend and r["hints"] == hints
+                            and r["condition"] == cond), None)
+                if row is not None:
+                    label = "clean" if cond == "clean" else "café 10 dB"
+                    cells.append(f"{label} {pct(row.get('wer'))} (raw {pct(row.get('raw_wer'))})")
+            if cells:
+                out.append((f"real English speech through `run`, {backend}, hints {hints}: WER (raw engine, whole file)",
+                            "; ".join(cells)))
+    pace = get(d, "pace") or "fast"
+    for backend, b in (get(d, "backends") or {}).items():
+        lat = b.get("speech_end_to_final_ms") or {}
+        if pace == "realtime":
+            out.append((f"{backend}: end of speech → transcript p50 / p95 (input in real time)",
+                        f"{num(lat.get('p50'), 'ms')} / {num(lat.get('p95'), 'ms')}"))
     return out
 
 
