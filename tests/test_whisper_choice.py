@@ -83,8 +83,20 @@ def test_a_bad_asr_in_a_board_profile_is_named(tmp_path, monkeypatch):
 def test_without_a_choice_the_old_rule_holds(catalog):
     """Callers that name no engine (tests, benchmarks, hw checks) keep pocketsphinx for en."""
     assert describe_recognizer(catalog, "en") == "pocketsphinx"
-    with pytest.raises(LanguageError, match="language 'zh': no speech recogniser installed"):
-        describe_recognizer(catalog, "zh")
+
+
+def test_mandarin_is_heard_with_the_multilingual_whisper(catalog, caplog):
+    """pocketsphinx has no Mandarin: zh falls to Whisper base (manifest `also: [zh]`); with none installed
+    the error names what to install."""
+    if not whisper_installed(catalog):
+        pytest.skip("whisper-base packages are not installed")
+    caplog.set_level(logging.INFO)
+    assert describe_recognizer(catalog, "zh") == "whisper-base"
+    assert describe_recognizer(catalog, "zh", "whisper-base") == "whisper-base"
+    assert choose_asr(catalog, "zh", "auto", "pocketsphinx") == "whisper-base"
+    assert "ASR for zh: whisper-base (pocketsphinx unavailable)" in caplog.text
+    with pytest.raises(LanguageError, match=r"language 'fr': no speech recogniser installed; install Whisper base"):
+        describe_recognizer(catalog, "fr")
 
 
 def test_the_chosen_engine_is_what_describe_names(catalog, caplog):
@@ -103,9 +115,9 @@ def test_explicit_choices_that_cannot_run_are_errors(catalog):
         choose_asr(catalog, "en", "whisper-small", "pocketsphinx")
     with pytest.raises(LanguageError, match=r"--asr vosk: no vosk model installed"):
         choose_asr(catalog, "en", "vosk", "pocketsphinx")
-    with pytest.raises(LanguageError, match=r"language 'zh': --asr whisper-base: the installed whisper-base is "
-                                            r"listed for \['en'\] only"):
-        describe_recognizer(catalog, "zh", "whisper-base")
+    with pytest.raises(LanguageError, match=r"language 'fr': --asr whisper-base: the installed whisper-base is "
+                                            r"listed for \['en', 'zh'\] only"):
+        describe_recognizer(catalog, "fr", "whisper-base")
     with pytest.raises(ConfigError, match="--asr: expected one of"):
         describe_recognizer(catalog, "en", "deepspeech")
 

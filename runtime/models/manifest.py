@@ -54,6 +54,11 @@ class ModelEntry:
     precision: str = "float"   # "float" or "int8": a voice may exist in both
     assemble: tuple[AssembledFile, ...] = ()   # files joined from parts on first use (runtime/asr/model_parts.py)
     packages: tuple[str, ...] = ()             # the Python packages (import names) that hold its files
+    also_languages: tuple[str, ...] = ()       # other languages a multilingual model is enabled for (`also:`)
+
+    def serves(self, language: str) -> bool:
+        """Is this entry for `language` (its own, one it is `also:` enabled for, or any)?"""
+        return language in (self.language, "any") or language in self.also_languages
 
     @property
     def available(self) -> bool:
@@ -135,6 +140,9 @@ def _entry(manifest: Path, i: int, raw: object) -> ModelEntry:
             raise ModelError(f"{where}.{key}: missing (expected in every model entry)")
     if raw.get("precision", "float") not in PRECISIONS:
         raise ModelError(f"{where}.precision: expected one of {list(PRECISIONS)}, got {raw['precision']!r}")
+    also = raw.get("also", [])
+    if not isinstance(also, list) or not all(isinstance(x, str) and x for x in also):
+        raise ModelError(f"{where}.also: expected a list of language codes (other languages the model serves)")
     if raw["kind"] not in KINDS:
         raise ModelError(f"{where}.kind: expected one of {list(KINDS)}, got {raw['kind']!r}")
     if "non-commercial" in str(raw["licence"]).lower() or "-nc" in str(raw["licence"]).lower():
@@ -170,7 +178,8 @@ def _entry(manifest: Path, i: int, raw: object) -> ModelEntry:
     assemble = tuple(_assembled(f"{where}.assemble", raw.get("assemble", []), by_name))
     return ModelEntry(str(raw["id"]), str(raw["kind"]), str(raw["engine"]), str(raw["language"]),
                       root, tuple(files), str(raw["licence"]), str(raw.get("source", "")), Path(manifest),
-                      str(raw.get("precision", "float")), assemble, tuple(dict.fromkeys(packages)))
+                      str(raw.get("precision", "float")), assemble, tuple(dict.fromkeys(packages)),
+                      tuple(str(x) for x in raw.get("also", []) or []))
 
 
 def _package_dir(name: str) -> Path | None:
