@@ -15,6 +15,7 @@ DEVICE_PATTERNS = [
     ("write", f"{T.ROOT}/devices/%u/{T.TELEMETRY}"),
     ("write", f"{T.ROOT}/devices/%u/{T.EVENTS}"),
     ("readwrite", f"{T.ROOT}/devices/%u/{T.HWTEST}"),
+    ("readwrite", f"{T.ROOT}/devices/%u/{T.ALERTS}/+"),  # staff alerts; reading them back: published, cleared
     ("read", f"{T.ROOT}/devices/%u/{T.DESIRED}"),
     ("read", f"{T.ROOT}/devices/%u/{T.CMD}"),
     ("read", T.ANNOUNCE),

@@ -52,7 +52,7 @@ class DeviceView:
                 "versions": self.reported.get("versions") or self.status.get("versions") or {},
                 "installs": self.reported.get("installs", {}), "health": self.telemetry.get("health", {}),
                 "hwtest": self.status.get("hwtest"), "last_seen": self.last_seen,
-                "settings_error": self.reported.get("settings_error")}
+                "settings_error": self.reported.get("settings_error"), "alerts": self.reported.get("alerts") or []}
 
 
 def read_offer_info(bundle: Path) -> tuple[str, str]:
@@ -220,21 +220,25 @@ class FleetAdmin:
         return self.read_retained_many([topic], wait_s)[topic]
 
     def read_retained_many(self, topics: list[str], wait_s: float = 5.0) -> dict[str, bytes | None]:
-        """Retained messages on exact topics (exact topics replay retained on every broker). A
-        barrier message to ourselves after the SUBSCRIBE tells when the replay is over, so a topic
-        with nothing retained costs a round trip, not a timeout."""
-        barrier = f"{T.reply_prefix(self.session)}/barrier-{uuid.uuid4().hex[:8]}"
+        """Retained messages on exact topics (exact topics replay retained on every broker)."""
         with self._lock:
             for t in topics:
                 self._retained.pop(t, None)
+        self._replay(topics, wait_s)
+        with self._lock:
+            return {t: self._retained.get(t) or None for t in topics}
+
+    def _replay(self, topics: list[str], wait_s: float) -> None:
+        """Subscribe, let the broker replay what it retains, unsubscribe. A barrier message to
+        ourselves after the SUBSCRIBE tells when the replay is over, so a topic with nothing
+        retained costs a round trip, not a timeout."""
+        barrier = f"{T.reply_prefix(self.session)}/barrier-{uuid.uuid4().hex[:8]}"
         for i in range(0, len(topics), 100):
             self.client.subscribe([(t, 1) for t in topics[i:i + 100]])
         self.client.publish(barrier, b"{}", qos=1)
         self.wait_until(lambda: barrier in self._retained, wait_s)
         for i in range(0, len(topics), 100):
             self.client.unsubscribe(topics[i:i + 100])
-        with self._lock:
-            return {t: self._retained.get(t) or None for t in topics}
 
     def desired_topic(self, target: tuple[str, str]) -> str:
         kind, name = target
@@ -290,6 +294,55 @@ class FleetAdmin:
                 rec = recs[0] if recs else {}
                 out[d] = rec if rec.get("state") in TERMINAL else {**rec, "state": InstallState.TIMEOUT}
         return out
+
+    # ---- staff alerts --------------------------------------------------------------------------
+    def alerts(self, device_id: str | None = None, wait_s: float = 5.0) -> list[dict]:
+        """The staff alerts retained on the broker (not yet acknowledged) of one device or of the
+        fleet, oldest first. Read on exact topics, from the ids each device's `reported.alerts`
+        lists (every broker replays those), and on a wildcard (Mosquitto replays it too, offline
+        kiosks' alerts included; RabbitMQ does not)."""
+        if device_id is None:
+            reported = {d: v.reported for d, v in self.discover().items()}
+        else:
+            raw = self.read_retained(T.device(device_id, T.REPORTED), wait_s)
+            reported = {device_id: decode(T.device(device_id, T.REPORTED), raw) if raw else {}}
+        exact = []
+        for device, doc in reported.items():
+            for alert_id in doc.get("alerts") or []:
+                try:
+                    exact.append(T.alert(device, alert_id))
+                except T.TopicError as err:
+                    _LOGGER.warning("%s: reported.alerts: %s", device, err)
+        with self._lock:
+            for t in [t for t in self._retained if T.parse_alert_topic(t)]:
+                del self._retained[t]
+        self._replay([T.alert_wildcard(device_id), *exact], wait_s)
+        out = []
+        with self._lock:
+            for topic, payload in self._retained.items():
+                parsed = T.parse_alert_topic(topic)
+                if parsed and payload and device_id in (None, parsed[0]):
+                    try:
+                        out.append(decode(topic, payload))
+                    except FleetError as err:
+                        _LOGGER.warning("%s", err)
+        return sorted(out, key=lambda a: (str(a.get("raised_at")), str(a.get("device")), str(a.get("id"))))
+
+    def ack_alert(self, device_id: str, alert_id: str, wait_s: float = 5.0) -> dict | None:
+        """Acknowledge a staff alert: clear its retained message (an empty retained message; the
+        device sees it and forgets the alert). The alert cleared, or None if none was retained."""
+        topic = T.alert(device_id, alert_id)
+        raw = self.read_retained(topic, wait_s)
+        if not raw:
+            return None
+        info = self.client.publish(topic, b"", qos=1, retain=True)
+        info.wait_for_publish(10)
+        if not info.is_published():
+            raise FleetError(f"{topic}: the broker did not acknowledge the clear")
+        try:
+            return decode(topic, raw)
+        except FleetError:                       # not an alert the agent wrote; cleared all the same
+            return {"id": alert_id, "device": device_id}
 
     # ---- commands ------------------------------------------------------------------------------
     def command(self, target: tuple[str, str], name: str, args: dict | None = None, expect: int = 1,

@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from . import topics as T
 from .admin import FleetAdmin, dump_devices, make_offer, parse_target
 from .broker import broker_config
 from .errors import FleetError
@@ -50,7 +51,8 @@ def status(args) -> int:
         j = v.as_json()
         temps = (j["health"] or {}).get("temps_c") or {}
         health = (f"{max(temps.values()):.0f}°C " if temps else "") + (
-            "[red]settings refused[/red]" if j["settings_error"] else "ok" if v.online else "")
+            "[red]settings refused[/red]" if j["settings_error"] else "ok" if v.online else "") + (
+            f" [red]{len(j['alerts'])} staff alerts[/red]" if j["alerts"] else "")
         bad = [f"{k}: {r.get('reason')}" for k, r in j["installs"].items()
                if r.get("state") in (InstallState.REJECTED, InstallState.FAILED)]
         hw = j["hwtest"] or {}
@@ -181,6 +183,46 @@ def command(args) -> int:
     return 0 if replies and all(r["code"] == 200 for r in replies) else 1
 
 
+def _checked_id(value: str, what: str) -> str:
+    try:
+        return T.check_id(value, what)
+    except T.TopicError as err:
+        raise FleetError(str(err)) from None
+
+
+def alerts(args) -> int:
+    """Staff alerts not yet acknowledged, oldest first."""
+    if args.device:
+        _checked_id(args.device, "--device")
+    with FleetAdmin(broker_config(args)) as admin:
+        found = admin.alerts(args.device)
+    if args.json:
+        print(json.dumps(found, indent=1, ensure_ascii=False))
+        return 0
+    table = Table(title=f"{len(found)} staff alerts not yet acknowledged" + (f" on {args.device}" if args.device else ""))
+    for col in ("device", "alert id", "kind", "raised (UTC)", "venue time", "lang", "what the visitor said"):
+        table.add_column(col)
+    for a in found:
+        table.add_row(*(str(a.get(k, "")) for k in ("device", "id", "kind", "raised_at", "venue_time", "lang",
+                                                     "transcript")))
+    console.print(table)
+    return 0
+
+
+def ack(args) -> int:
+    """Acknowledge a staff alert: clear its retained message; the kiosk forgets it."""
+    _checked_id(args.device, "device")
+    _checked_id(args.alert_id, "alert id")
+    with FleetAdmin(broker_config(args)) as admin:
+        cleared = admin.ack_alert(args.device, args.alert_id)
+    if cleared is None:
+        print(f"{args.device}: no staff alert {args.alert_id} is retained (already acknowledged?)")
+        return 1
+    print(f"{args.device}: acknowledged {args.alert_id} ({cleared.get('kind', '?')}, raised "
+          f"{cleared.get('raised_at', '?')}: {cleared.get('transcript', '')!r})")
+    return 0
+
+
 def simulate(args) -> int:
     from .simulator import FleetSimulator
     sim = FleetSimulator(broker_config(args), args.devices, args.group)
@@ -207,4 +249,5 @@ def write_acl(args) -> int:
     return 0
 
 
-__all__ = ["status", "push", "rollout", "rollback", "config_set", "command", "simulate", "write_acl", "make_offer"]
+__all__ = ["status", "push", "rollout", "rollback", "config_set", "command", "alerts", "ack", "simulate", "write_acl",
+           "make_offer"]

@@ -1,6 +1,6 @@
 """MqttAgent: the device agent on a kiosk (paho-mqtt 2.x, VERSION2 callbacks, one thread each for
-the network loop, installs and the clock). All decisions are in ``AgentCore``; this file only
-moves bytes between it, the broker, the installer and the kiosk.
+the network loop, installs, staff alerts and the clock). All decisions are in ``AgentCore``; this
+file only moves bytes between it, the broker, the installer and the kiosk.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from .agent_core import (
     Subscribe,
     Unsubscribe,
 )
+from .alert_store import ALERT_FILE, FileAlertStore
 from .broker import BrokerConfig, make_client, probe_protocol
 from .bundle_keys import TrustedKeys
 from .bundle_verifier import BundleLimits, BundleVerifier
@@ -57,9 +58,11 @@ class MqttAgent:
                                          health_check or SelfTestHealthCheck(), identity.runtime_version)
         recovered = self.installer.recover()
         self.store = FileChunkStore(self.data_dir / "downloads")
-        self.core = AgentCore(identity, self.installer, self.store, limits, telemetry_interval_s, http_fetch=True)
+        self.core = AgentCore(identity, self.installer, self.store, limits, telemetry_interval_s, http_fetch=True,
+                              alerts=FileAlertStore(self.data_dir / ALERT_FILE))
         self._lock = threading.RLock()
         self._installs: queue.Queue = queue.Queue()
+        self._alerts: queue.SimpleQueue = queue.SimpleQueue()     # staff alerts from the kiosk's thread
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self.client: mqtt.Client | None = None
@@ -84,7 +87,7 @@ class MqttAgent:
         self._next_session()
         self.client.connect_async(self.broker.host, self.broker.port, keepalive=self.keepalive_s)
         self.client.loop_start()
-        for target in (self._install_loop, self._clock_loop):
+        for target in (self._install_loop, self._alert_loop, self._clock_loop):
             t = threading.Thread(target=target, name=f"fleet-{target.__name__.strip('_')}", daemon=True)
             t.start()
             self._threads.append(t)
@@ -92,6 +95,10 @@ class MqttAgent:
     def stop(self, graceful: bool = True) -> None:
         self._stop.set()
         self._installs.put(None)
+        self._alerts.put(None)
+        for t in self._threads:         # alerts raised before the stop are kept, and sent while connected
+            if t.name == "fleet-alert_loop":
+                t.join(timeout=5)
         if self.client:
             if graceful and self.core.online:
                 info = self.client.publish(*self._will_args(online=False))
@@ -221,6 +228,20 @@ class MqttAgent:
             _LOGGER.warning("desired settings refused: %s", error)
         with self._lock:
             return self.core.settings_finished(settings, error)
+
+    # ---- staff alerts (from the kiosk) ---------------------------------------------------------
+    def raise_alert(self, event: dict) -> None:
+        """A staff alert (the kiosk's `staff-alert` event). Any thread; never waits: the alert is
+        kept on disk and published on `fleet-alert_loop`, or at the next connection."""
+        self._alerts.put(dict(event))
+
+    def _alert_loop(self) -> None:
+        while (event := self._alerts.get()) is not None:
+            try:
+                with self._lock:
+                    self._run(self.core.raise_alert(event, time.time()))
+            except Exception:  # never let one alert stop the next; the error is logged (and counted)
+                _LOGGER.exception("staff alert %r could not be handled", event)
 
     def _clock_loop(self) -> None:
         while not self._stop.wait(1.0):

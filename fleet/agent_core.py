@@ -5,8 +5,8 @@ connection changes, messages, ticks and finished installs, each with ``now``; it
 with actions: ``Publish``, ``Subscribe``, ``Unsubscribe``, ``Install``, ``FetchUrl``,
 ``RunCommand``, ``ApplySettings``. It routes each input to the part that decides:
 presence and documents (``agent_documents``), desired state (``agent_desired``), the
-install pipeline (``install_pipeline``), commands (``agent_commands``) and telemetry
-(``agent_telemetry``).
+install pipeline (``install_pipeline``), commands (``agent_commands``), telemetry
+(``agent_telemetry``) and staff alerts (``agent_alerts``).
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from .agent_actions import (
     Subscribe,
     Unsubscribe,
 )
+from .agent_alerts import AlertBook, AlertStore, MemoryAlertStore
 from .agent_commands import parse_command
 from .agent_commands import reply as command_reply
 from .agent_desired import DesiredState
@@ -47,7 +48,7 @@ _LOGGER = logging.getLogger(__name__)
 class AgentCore:
     def __init__(self, identity: Identity, installed: InstalledState, chunks: ChunkStore,
                  limits: BundleLimits = BundleLimits(), telemetry_interval_s: float = 30.0,
-                 telemetry_buffer: int = 256, http_fetch: bool = False):
+                 telemetry_buffer: int = 256, http_fetch: bool = False, alerts: AlertStore | None = None):
         self.id = identity
         self.installed = installed
         self.session = 0
@@ -56,6 +57,7 @@ class AgentCore:
         self.desired = DesiredState()
         self.pipeline = InstallPipeline(installed, chunks, limits, http_fetch, reports=self)
         self.telemetry_buffer = TelemetryBuffer(telemetry_interval_s, telemetry_buffer)
+        self.alerts = AlertBook(identity.device_id, alerts if alerts is not None else MemoryAlertStore())
 
     @property
     def installs(self) -> dict[str, dict]:
@@ -86,7 +88,8 @@ class AgentCore:
 
     def reported_doc(self) -> dict:
         return docs.reported_doc(self.id, self.session, self.installed.versions(), self.installs,
-                                 self.desired.settings_applied, self.desired.settings_error, self.desired.revs())
+                                 self.desired.settings_applied, self.desired.settings_error, self.desired.revs(),
+                                 [a.id for a in self.alerts.pending], self.alerts.last_problem)
 
     def birth(self) -> list:
         return [docs.publish_retained(self.id, T.STATUS, self.status_doc()), *self.report()]
@@ -102,7 +105,7 @@ class AgentCore:
         self.session, self.online = session, True
         actions: list = [Subscribe(self.subscriptions()), *self.birth()]
         actions += [docs.telemetry(self.id, record) for record in self.telemetry_buffer.drain()]
-        return actions + self.pipeline.resume(now)
+        return actions + self.alerts.republish() + self.pipeline.resume(now)
 
     def disconnected(self) -> None:
         self.online = False
@@ -113,6 +116,9 @@ class AgentCore:
         try:
             if topic.startswith(f"{T.ROOT}/bundles/"):
                 return self.pipeline.chunk(topic, payload, now)
+            if (alert := T.parse_alert_topic(topic)) and alert[0] == self.id.device_id:
+                actions, changed = self.alerts.message(topic, alert[1], payload)
+                return actions + (self.report() if changed else [])
             if topic == T.ANNOUNCE:
                 return self.birth()
             if topic == self.t(T.STATUS):
@@ -169,6 +175,13 @@ class AgentCore:
 
     def rolled_back(self, kind: str, now: float) -> list:
         return self.pipeline.rolled_back(kind, now)
+
+    # ---- staff alerts --------------------------------------------------------------------------
+    def raise_alert(self, event: dict, now: float) -> list:
+        """A staff alert from the kiosk (its `staff-alert` event): kept, and published retained when
+        connected (else at the next connection); the reported state lists it until acknowledged."""
+        actions = self.alerts.raise_alert(event, now, self.online)
+        return actions + (self.report() if self.online else [])
 
     # ---- commands ------------------------------------------------------------------------------
     def _command(self, topic: str, payload: bytes, now: float, correlation: bytes | None,

@@ -16,7 +16,8 @@ def will(identity: Identity, session: int) -> Publish:
 def subscriptions(identity: Identity) -> tuple[str, ...]:
     def own(leaf: str) -> str:
         return T.device(identity.device_id, leaf)
-    subs = [own(T.DESIRED), own(T.CMD), own(T.STATUS), own(T.HWTEST), T.ANNOUNCE]
+    subs = [own(T.DESIRED), own(T.CMD), own(T.STATUS), own(T.HWTEST), T.alert_wildcard(identity.device_id),
+            T.ANNOUNCE]
     for g in identity.groups:
         subs += [T.group(g, T.DESIRED), T.group(g, T.CMD)]
     return tuple(subs)
@@ -32,10 +33,12 @@ def status_doc(identity: Identity, session: int, versions: dict, hwtest: dict | 
 
 
 def reported_doc(identity: Identity, session: int, versions: dict, installs: dict, settings: dict,
-                 settings_error: str | None, desired_revs: dict) -> dict:
+                 settings_error: str | None, desired_revs: dict, alerts: list[str] | None = None,
+                 alerts_error: str | None = None) -> dict:
+    """`alerts`: the ids of the staff alerts not yet acknowledged (admins read them on exact topics)."""
     return {"device_id": identity.device_id, "session": session, "versions": versions,
             "installs": installs, "settings": settings, "settings_error": settings_error,
-            "desired_revs": desired_revs}
+            "desired_revs": desired_revs, "alerts": alerts or [], "alerts_error": alerts_error}
 
 
 def publish_retained(identity: Identity, leaf: str, doc: dict) -> Publish:

@@ -23,6 +23,7 @@ def add_commands(sub, check_settings=None) -> None:
     fsub = fleet.add_subparsers(dest="fleet_command", required=True)
     _fleet_rollout_commands(fsub)
     _fleet_control_commands(fsub)
+    _fleet_alert_commands(fsub)
 
 
 def _agent_command(sub, check_settings) -> None:
@@ -102,6 +103,22 @@ def _fleet_rollout_commands(fsub) -> None:
     rb.add_argument("--timeout", type=float, default=60.0)
     _broker_args(rb)
     rb.set_defaults(func=admin_cli.rollback)
+
+
+def _fleet_alert_commands(fsub) -> None:
+    """alerts, ack: the staff alerts kiosks raise, retained until acknowledged."""
+    from . import admin_cli
+
+    al = fsub.add_parser("alerts", help="the staff alerts not yet acknowledged, of the fleet or one kiosk")
+    al.add_argument("--device", help="only this kiosk's")
+    al.add_argument("--json", action="store_true")
+    _broker_args(al)
+    al.set_defaults(func=admin_cli.alerts)
+    ack = fsub.add_parser("ack", help="acknowledge a staff alert (clears its retained message)")
+    ack.add_argument("device")
+    ack.add_argument("alert_id")
+    _broker_args(ack)
+    ack.set_defaults(func=admin_cli.ack)
 
 
 def _fleet_control_commands(fsub) -> None:

@@ -18,6 +18,7 @@ _ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 # what a device publishes below devices/<id>/
 STATUS, REPORTED, TELEMETRY, EVENTS, HWTEST = "status", "reported", "telemetry", "events", "hwtest"
 DESIRED, CMD = "desired", "cmd"               # what admins publish for it
+ALERTS = "alerts"                             # devices/<id>/alerts/<alert_id>: staff alerts, retained until cleared
 
 
 class TopicError(ValueError):
@@ -40,6 +41,24 @@ def group(group_name: str, leaf: str) -> str:
 
 def device_wildcard(leaf: str) -> str:
     return f"{ROOT}/devices/+/{leaf}"
+
+
+def alert(device_id: str, alert_id: str) -> str:
+    """A staff alert: retained until an admin clears it (an empty retained message = acknowledged)."""
+    return f"{device(device_id, ALERTS)}/{check_id(alert_id, 'alert id')}"
+
+
+def alert_wildcard(device_id: str | None = None) -> str:
+    """Every alert of one device (what its agent subscribes to), or of the fleet (None)."""
+    return f"{ROOT}/devices/{'+' if device_id is None else check_id(device_id, 'device id')}/{ALERTS}/+"
+
+
+def parse_alert_topic(topic: str) -> tuple[str, str] | None:
+    """``edge-avatar/devices/<id>/alerts/<alert_id>`` -> (id, alert_id), anything else -> None."""
+    parts = topic.split("/")
+    if len(parts) == 5 and parts[0] == ROOT and parts[1] == "devices" and parts[3] == ALERTS:
+        return parts[2], parts[4]
+    return None
 
 
 def chunk(bundle_id: str, index: int) -> str:

@@ -96,3 +96,34 @@ def test_the_documented_topics_drive_a_real_agent(tmp_path):
         # a clean stop leaves the retained status offline
         [status] = Clients(url).sub_json(Clients(url).sub("edge-avatar/devices/kiosk-7/status"))
         assert status["online"] is False and status["session"] == 1
+
+
+def test_a_staff_alert_is_read_and_acknowledged_with_the_stock_clients(tmp_path):
+    _, _, trusted = keys(tmp_path)
+    with mosquitto(tmp_path) as url:
+        cli = Clients(url)
+        agent = MqttAgent(Identity("kiosk-7", ("lobby",), "Museum"), BrokerConfig.from_args(url),
+                          tmp_path / "data", trusted, StandaloneControl(tmp_path / "data"), RecordingHealthCheck())
+        agent.start()
+        try:
+            cli.sub_json(cli.sub("edge-avatar/devices/kiosk-7/status"))           # online
+            agent.raise_alert({"kind": "lost_child", "lang": "zh", "cue": "孩子不见了", "transcript": "我的孩子不见了",
+                               "venue_time": "2026-11-30T10:13:20+08:00"})
+            time.sleep(1.0)
+            # reported.alerts names it; its exact topic replays the retained alert on every broker
+            [reported] = cli.sub_json(cli.sub("edge-avatar/devices/kiosk-7/reported"))
+            [alert_id] = reported["alerts"]
+            topic = f"edge-avatar/devices/kiosk-7/alerts/{alert_id}"
+            [alert] = cli.sub_json(cli.sub(topic))
+            assert alert["id"] == alert_id and alert["kind"] == "lost_child" and alert["transcript"] == "我的孩子不见了"
+            # acknowledged: an empty retained message on its topic
+            subprocess.run(["mosquitto_pub", *cli.base, "-q", "1", "-t", topic, "-r", "-n"], check=True, timeout=10)
+            deadline = time.monotonic() + 10
+            while agent.core.alerts.pending and time.monotonic() < deadline:
+                time.sleep(0.1)
+            assert not agent.core.alerts.pending
+            watch = cli.sub("edge-avatar/devices/+/reported", 2)
+            cli.pub("edge-avatar/fleet/announce", "{}")
+            assert cli.sub_json(watch)[-1]["alerts"] == []
+        finally:
+            agent.stop()

@@ -114,14 +114,17 @@ def test_a_device_cannot_write_or_read_another_devices_topics_nor_push(secured):
     admin = Listener(_cfg(plain, "admin"), "admin", ["edge-avatar/#"])
     a = Listener(_cfg(plain, "kiosk-a"), "kiosk-a",
                  [T.device("kiosk-b", "cmd"), T.device("kiosk-a", "cmd"), T.group("mall-a", "desired"),
-                  T.group("mall-b", "cmd")])
+                  T.group("mall-b", "cmd"), T.alert_wildcard("kiosk-a"), T.alert_wildcard("kiosk-b")])
     try:
         # reading: Mosquitto 2.0 grants the SUBACK but delivers only what the ACL lets it read
         admin.publish(T.device("kiosk-b", "cmd"), b'{"name":"restart"}')
         admin.publish(T.device("kiosk-a", "cmd"), b'{"name":"status"}')
         admin.publish(T.group("mall-a", "desired"), b'{"rev":1}')
+        admin.publish(T.alert("kiosk-b", "x1"), b"")          # an admin acknowledging a staff alert
+        admin.publish(T.alert("kiosk-a", "x1"), b"")
         time.sleep(0.5)
-        assert sorted(t for t, _ in a.got) == [T.device("kiosk-a", "cmd"), T.group("mall-a", "desired")]
+        assert sorted(t for t, _ in a.got) == [T.alert("kiosk-a", "x1"), T.device("kiosk-a", "cmd"),
+                                               T.group("mall-a", "desired")]
         # writing: own status passes; kiosk-b's status, desired state, commands and bundles do not
         admin.got.clear()
         a.publish(T.device("kiosk-a", "status"), b'{"online":true}')
@@ -132,8 +135,10 @@ def test_a_device_cannot_write_or_read_another_devices_topics_nor_push(secured):
         a.publish(T.chunk("0" * 64, 0), b"evil", retain=True)
         a.publish(T.reply("edge-avatar/replies/admin-1", "kiosk-b"), b'{"code":200}')
         a.publish(T.reply("edge-avatar/replies/admin-1", "kiosk-a"), b'{"code":200}')
+        a.publish(T.alert("kiosk-a", "x2"), b'{"id":"x2"}')
+        a.publish(T.alert("kiosk-b", "x2"), b'{"id":"x2"}')   # no alerts in another kiosk's name
         time.sleep(0.7)
-        assert sorted(t for t, _ in admin.got) == [T.device("kiosk-a", "status"),
+        assert sorted(t for t, _ in admin.got) == [T.alert("kiosk-a", "x2"), T.device("kiosk-a", "status"),
                                                    "edge-avatar/replies/admin-1/kiosk-a"]
     finally:
         admin.close()

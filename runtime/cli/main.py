@@ -225,6 +225,7 @@ def _start_agent(args, kiosk):
                       BrokerConfig.from_args(args.fleet_broker, args.credentials, args.ca_file, args.cert, args.key),
                       args.data_dir, TrustedKeys.from_files(args.trust_key), control, SelfTestHealthCheck(),
                       on_installed=control.installed)
+    control.forward_staff_alerts(agent.raise_alert)
     agent.start()
     _LOGGER.info("fleet agent embedded: %s in %s", args.device_id, ", ".join(args.group) or "no group")
     return agent

@@ -4,7 +4,8 @@
 fleet has installed, then applies the admin's desired settings (``DATA/settings.yaml``).
 ``KioskControl`` is the embedded agent's ``DeviceControl``: it speaks, changes the volume,
 reloads content live, and asks for a restart (exit code 75, which systemd turns into a
-restart) when a voice, model, avatar, panel or setting needs a fresh start.
+restart) when a voice, model, avatar, panel or setting needs a fresh start. It also hands every
+staff alert the kiosk records to the agent, which publishes it retained until acknowledged.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from runtime.conversation.kiosk import Kiosk
 from runtime.ops.event_recorder import EventKind
@@ -128,6 +129,13 @@ class KioskControl:
             self.kiosk.post(self._reload_content)
         else:
             self.restart(f"new {kind} installed")
+
+    def forward_staff_alerts(self, raise_alert: Callable[[dict], None]) -> None:
+        """Every `staff-alert` event the kiosk records goes to the agent (`MqttAgent.raise_alert`:
+        a queue put, so the kiosk's thread never waits for the disk or the broker)."""
+        def forward(kind: EventKind, data: dict) -> None:
+            raise_alert(dict(data))
+        self.kiosk.events.subscribe(forward, EventKind.STAFF_ALERT)
 
     def apply_settings(self, settings: dict) -> None:
         from fleet.device_control import write_settings_overlay
