@@ -117,8 +117,9 @@ def test_run_with_an_unreadable_wav_names_it(tmp_path):
 def test_unknown_language_is_refused(tmp_path):
     done = run_cli("run", "--lang", "fr", "--input", "x.wav")
     assert done.returncode == 2 and "invalid choice: 'fr'" in done.stderr
+    # Mandarin is heard (Whisper base serves zh): the next problem named is the missing input file.
     done = run_cli("run", "--lang", "zh", "--input", "x.wav", "--output", "null", "--display", "headless")
-    assert done.returncode == 2 and "language 'zh': no speech recogniser installed" in last_line(done)
+    assert done.returncode == 2 and "x.wav" in last_line(done) and "recogniser" not in last_line(done)
 
 
 def test_no_speaker_is_a_clear_error(tmp_path):
