@@ -13,8 +13,9 @@ does not return it; the graph loaded into onnxruntime is given that tensor as a 
 (`_with_durations`; the file on disk, sha256-checked, is not changed), so every segment carries
 phoneme times and the avatar's mouth follows the phonemes, as with Piper.
 
-The voice styles are the package's Japanese speakers (jm_kumo, jf_alpha, …): Mandarin spoken with
-them is understood (Whisper base, CER 0 on jm_kumo) but has a slight foreign accent.
+The voice styles are the package's Japanese speakers (jf_gongitsune, jm_kumo, …): Mandarin spoken
+with them is understood (Whisper base's character error rate on the mall-demo answers: 0.18 with
+jf_gongitsune, the best of the five) but with a foreign accent.
 """
 
 from __future__ import annotations
@@ -41,7 +42,9 @@ SAMPLE_RATE = 24000
 SAMPLES_PER_FRAME = 600        # one unit of Kokoro's duration predictor: 25 ms at 24 kHz
 MAX_TOKENS = 510               # the style table has 510 rows; the model takes 512 with the two pads
 DURATIONS = "/encoder/Clip_output_0"   # the export's rounded per-token durations (frames)
-DEFAULT_VOICE = "jm_kumo"      # Whisper base CER on Mandarin answers: jm_kumo 0.000, jf_alpha 0.056
+# Whisper base's character error rate on the 25 mall-demo answers (docs/speaking.md): jf_gongitsune
+# 0.181, jm_kumo 0.253; on answers 13-25 also jf_tebukuro 0.238, jf_nezumi 0.254, jf_alpha 0.302.
+DEFAULT_VOICE = "jf_gongitsune"
 MAX_CLAUSE_UNITS = 70          # ~20 Han characters, ~4 s of speech: longer sentences go clause by clause
 EDGE_FRAMES = 2                # silence kept before the first and after the last phoneme (50 ms)
 WARM_UP_TEXT = "您好。"
