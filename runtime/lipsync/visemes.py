@@ -25,7 +25,7 @@ _GROUPS = {
     "TH": "θð",
     "DD": "tdɾʈɖ",
     "kk": "kɡgŋxχqɢ",
-    "CH": "ʃʒɕʑʂʐçʝ",
+    "CH": "ʃʒɕʑʂʐçʝʨʥꭧ",   # ʨ ʥ ꭧ: Kokoro's Mandarin j, zh/ch (misaki's IPA)
     "SS": "szʦʣ",
     "nn": "nlɫɲɳʎ",
     "RR": "rɹɻʁʀ",
@@ -33,12 +33,12 @@ _GROUPS = {
     "E": "eɛəɘœɚɝ",
     "ih": "iɪjɨʲ",
     "oh": "oɔɤ",
-    "ou": "uʊwɯyʏøɵ",
+    "ou": "uʊwɯyʏøɵɥ",
     "sil": "^$.,!?;:—…-",
 }
 PHONEME_TO_VISEME: dict[str, str] = {p: v for v, ps in _GROUPS.items() for p in ps}
-# Marks that change a phoneme but not the lips: stress, length, tone digits, diacritics.
-_MODIFIERS = set("ˈˌːˑ̪̃ʰʷ̩̯012345") | {" ", "h", "ɦ", "ʔ"}
+# Marks that change a phoneme but not the lips: stress, length, tone digits and arrows, diacritics.
+_MODIFIERS = set("ˈˌːˑ̪̃ʰʷ̩̯012345→↗↓↘") | {" ", "h", "ɦ", "ʔ"}
 
 MIN_AUDIO_VISEME_S = 0.04
 _AUDIO_FRAME_S = 0.01

@@ -174,6 +174,8 @@ def _entry(manifest: Path, i: int, raw: object) -> ModelEntry:
                 root = None     # that package is not installed: the model is not available
         path = (base / str(f["path"])).resolve() if base else Path(str(f["path"]))
         by_name[str(f["path"])] = path
+        if "package" in f:      # parts of the same name in several packages: `assemble` names them PACKAGE/PATH
+            by_name[f"{f['package']}/{f['path']}"] = path
         files.append(ModelFile(path, str(f["sha256"]).lower()))
     assemble = tuple(_assembled(f"{where}.assemble", raw.get("assemble", []), by_name))
     return ModelEntry(str(raw["id"]), str(raw["kind"]), str(raw["engine"]), str(raw["language"]),
@@ -197,7 +199,7 @@ def _package_dir(name: str) -> Path | None:
 
 def _assembled(where: str, raw: object, files: dict[str, Path]) -> list[AssembledFile]:
     """`assemble: [{path: model.bin, parts: [FILE, ...], sha256: ..., size_bytes: N}]`, each part one
-    of the entry's `files` by the path written there."""
+    of the entry's `files` by the path written there (PACKAGE/PATH for a file that names its package)."""
     if not isinstance(raw, list):
         raise ModelError(f"{where}: expected a list of {{path, parts, sha256}}")
     out = []

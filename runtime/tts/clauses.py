@@ -34,3 +34,23 @@ def split_for_speech(text: str) -> list[str]:
             if spoken_length(head) >= FIRST_CLAUSE_MIN_CHARS // 2 and rest:
                 return [head, rest] + sentences[1:]
     return sentences
+
+
+def shorter_clauses(sentence: str, max_units: float) -> list[str]:
+    """A sentence longer than `max_units` (spoken length) cut at its clause breaks, neighbouring
+    clauses joined again while they fit: for an engine whose working memory and first-audio delay
+    grow with the length of what it is given (Kokoro). A clause with no break in it stays whole."""
+    if spoken_length(sentence) <= max_units:
+        return [sentence]
+    parts, start = [], 0
+    for brk in _CLAUSE_BREAK.finditer(sentence):
+        parts.append(sentence[start:brk.end()])
+        start = brk.end()
+    parts.append(sentence[start:])
+    joined: list[str] = []
+    for part in parts:
+        if joined and spoken_length(joined[-1] + part) <= max_units:
+            joined[-1] += part
+        else:
+            joined.append(part)
+    return [p.strip() for p in joined if p.strip()]

@@ -1,8 +1,11 @@
 """espeak-ng (GPL-3.0+, run as a separate program): the voice of last resort.
 
-Used for a language with no Piper voice installed (Mandarin today), so the kiosk
-never goes mute. It gives no phoneme timings: the avatar's mouth then follows
-the audio's loudness.
+Used for a language with no other voice installed, and while a failed voice is rebuilt, so the
+kiosk never goes mute. It gives no phoneme timings: the avatar's mouth then follows the audio.
+
+Mandarin goes to the `cmn-latn-pinyin` voice as tone-numbered pinyin ("qing3 wen4 …", digits and
+symbols first made speakable): Debian's `cmn` voice has no Chinese dictionary and reads Han
+characters as English letter names, so espeak-ng is never given a Han character.
 """
 
 from __future__ import annotations
@@ -19,7 +22,21 @@ from ..audio.chunk import AudioChunk
 from .base import SpeechSegment
 from .clauses import split_for_speech
 
-ESPEAK_VOICES = {"zh": "cmn", "en": "en-us"}
+ESPEAK_VOICES = {"zh": "cmn-latn-pinyin", "en": "en-us"}
+
+
+def _as_written(text: str) -> str:
+    return text
+
+
+def _as_pinyin(text: str) -> str:
+    from .zh_normalise import speakable_zh
+    from .zh_phonemes import espeak_pinyin
+    return espeak_pinyin(speakable_zh(text))
+
+
+# What each voice is given: espeak-ng's own text rules for English, pinyin for Mandarin.
+ESPEAK_INPUT = {"en": _as_written, "zh": _as_pinyin}
 
 
 class EspeakSynthesizer:
@@ -33,17 +50,26 @@ class EspeakSynthesizer:
             raise ModelError(f"espeak-ng: no voice mapped for language {language!r}")
         self._exe = exe
         self._voice = ESPEAK_VOICES[language]
+        self._input = ESPEAK_INPUT[language]
+        if language == "zh":
+            _check_pinyin_available()
         self._speed = speed_wpm
         self.language = language
         self.rate = 22050
 
     def synthesize(self, text: str) -> Iterator[SpeechSegment]:
         for piece in split_for_speech(text):
-            yield SpeechSegment(piece, self._run(piece), None)
+            said = self._input(piece)
+            if said:
+                yield SpeechSegment(piece, self._run(said), None)
+
+    def command(self, said: str) -> list[str]:
+        """The espeak-ng command line that speaks `said` (already in the voice's input form)."""
+        return [self._exe, "-v", self._voice, "-s", str(self._speed), "--stdout", "--", said]
 
     def _run(self, text: str) -> AudioChunk:
         try:
-            done = subprocess.run([self._exe, "-v", self._voice, "-s", str(self._speed), "--stdout", text],
+            done = subprocess.run(self.command(text),
                                   capture_output=True, timeout=30, check=True)
         except (subprocess.SubprocessError, OSError) as err:
             raise TtsError(f"espeak-ng -v {self._voice}: failed ({err})") from err
@@ -55,3 +81,11 @@ class EspeakSynthesizer:
             raise TtsError(f"espeak-ng -v {self._voice}: output is not WAV ({err})") from err
         self.rate = chunk.rate
         return chunk.converted(channels=1)
+
+
+def _check_pinyin_available() -> None:
+    """pypinyin is imported with the first Mandarin answer (~55 MB), not when the fallback is made."""
+    import importlib.util
+    if importlib.util.find_spec("pypinyin") is None:
+        raise ModelError("espeak-ng zh: pypinyin is not installed (pip install pypinyin): without it Mandarin "
+                         "cannot be turned into the pinyin the cmn-latn-pinyin voice reads")
