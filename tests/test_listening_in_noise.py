@@ -152,3 +152,16 @@ def test_a_crowd_talking_from_the_first_frame_is_learned_as_the_hall():
     assert gate.gate(0.9, _db(-30), FRAME, in_turn=True, in_pause=True) == 0.9   # the visitor goes on
     speaking = [gate.gate(0.9, _db(level), FRAME, in_turn=True) for level in (-30, -34, -38, -37)]
     assert all(p > 0 for p in speaking)              # a sentence's falling end holds at 4 dB
+
+
+def test_a_pause_resumes_only_near_the_visitors_own_voice():
+    """A visitor at -20 dBFS over a murmur at -44: the murmur's peaks clear the floor's opening margin now
+    and then, but a pause resumes only within 12 dB of the turn's own speech level, so the crowd cannot
+    keep the visitor's turn open."""
+    gate, rng = LevelGate(), np.random.default_rng(3)
+    for level in rng.normal(-44, 3, 300):
+        gate.gate(0.9, _db(level), FRAME)
+    assert gate.gate(0.9, _db(-33), FRAME, in_turn=True, in_pause=True) == 0.9              # no turn level known
+    assert gate.gate(0.9, _db(-33), FRAME, in_turn=True, in_pause=True, turn_level_db=-20) == 0.0
+    assert gate.gate(0.9, _db(-26), FRAME, in_turn=True, in_pause=True, turn_level_db=-20) == 0.9
+    assert gate.gate(0.9, _db(-33), FRAME, in_turn=True, turn_level_db=-20) == 0.9          # still speaking: held

@@ -302,7 +302,8 @@ class Kiosk:
         played = self.speech.busy_until()
         echo_held = self.speech.paused or (played > 0 and chunk.timestamp < played + FLOOR_HOLD_S)
         return self.front_end.process(chunk, far, learn_floor=not echo_held, in_turn=self.listener.in_turn,
-                                      in_pause=self.listener.in_pause)
+                                      in_pause=self.listener.in_pause,
+                                      turn_level_db=self.listener.turn_level_db)
 
     def _count_voiced(self, frame: AudioFrame) -> None:
         threshold = self.listener.endpointer.config.speech_threshold

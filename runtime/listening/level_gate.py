@@ -18,8 +18,9 @@ median). Not every frame is evidence of the hall's noise:
   learned as the floor. A hall voiced from the first frame has no silences: after `voiced_warmup_s`
   of it within a turn (longer than a visitor talks without a gap) its sampled frames set the floor.
 
-Opening a turn takes `margin_db` over the floor, and so does resuming after a pause; while the visitor
-is speaking `hold_margin_db` is enough (hysteresis: real voices fall in level at a sentence's end and
+Opening a turn takes `margin_db` over the floor, and so does resuming after a pause (which must also
+come within `resume_below_turn_db` of the turn's own speech level: a visitor much louder than the
+crowd is not kept talking by it); while the visitor is speaking `hold_margin_db` is enough (hysteresis: real voices fall in level at a sentence's end and
 between phrases; a crowd that could hold a pause open would never let a turn end). A crowd's loudest syllables still
 clear the opening margin now and then; a whole turn is judged too (`near_talker`): the median level of
 its speech frames must stand `turn_margin_db` above the floor when it began. Measured on real speech
@@ -42,6 +43,7 @@ class LevelGate:
     margin_db: float = 9.0
     hold_margin_db: float = 4.0
     turn_margin_db: float = 10.0
+    resume_below_turn_db: float = 12.0
     min_dbfs: float = -55.0
     window_s: float = 8.0
     floor_percentile: float = 20.0
@@ -56,8 +58,9 @@ class LevelGate:
     _voiced_s: float = 0.0   # voiced seconds within turns the learned speech frames stand for
 
     def gate(self, prob: float, rms: float, seconds: float, learn: bool = True, in_turn: bool = False,
-             in_pause: bool = False) -> float:
-        """`in_turn`: a visitor's turn is open; `in_pause`: it is, but they have fallen silent."""
+             in_pause: bool = False, turn_level_db: float | None = None) -> float:
+        """`in_turn`: a visitor's turn is open; `in_pause`: it is, but they have fallen silent;
+        `turn_level_db`: the median level of the open turn's speech so far."""
         level = 20 * math.log10(max(rms, 1e-6))
         if learn and self._take(prob, in_turn, seconds):
             self.levels.append(level)
@@ -68,6 +71,8 @@ class LevelGate:
         margin = self.hold_margin_db if in_turn and not in_pause else self.margin_db
         if level < self.min_dbfs or (self.floor_db is not None and level < self.floor_db + margin):
             return 0.0
+        if in_pause and turn_level_db is not None and level < turn_level_db - self.resume_below_turn_db:
+            return 0.0    # far under the visitor's own voice: the crowd behind them, not their next word
         return prob
 
     def near_talker(self, speech_levels_db: list[float], floor_db: float | None = None) -> bool:

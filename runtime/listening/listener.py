@@ -28,6 +28,7 @@ from runtime.turn_taking.turn_hints import EndHint, end_hint, said_words, steadi
 
 _LOGGER = logging.getLogger(__name__)
 
+JUDGE_AFTER_S = 1.5   # into a turn, when the front end first judges it a visitor or the crowd
 TAIL_S = 0.35  # of the silence that ended a turn, what the recogniser still hears (it needs some to settle the last word)
 ListenEvent = Union[tuple[RunEvent, float], tuple[RunEvent, Speculation], tuple[RunEvent, TurnEnd],
                     tuple[RunEvent, DiscardedTurn]]
@@ -53,6 +54,7 @@ class Listener:
         self.far_turns = 0        # turns dropped as the crowd / a far talker (level gate)
         self._utt_start: float | None = None  # time of the first sample the recogniser heard this turn
         self._turn_floor: float | None = None  # the hall's floor when the open turn began
+        self._judged = False   # the open turn was judged a visitor after JUDGE_AFTER_S of its speech
 
     @property
     def in_turn(self) -> bool:
@@ -62,6 +64,13 @@ class Listener:
     def in_pause(self) -> bool:
         """In a turn, the visitor has fallen silent (it may yet end)."""
         return self.endpointer.in_pause
+
+    @property
+    def turn_level_db(self) -> float | None:
+        """The median level (dBFS) of the open turn's speech so far; None between turns."""
+        if not self.endpointer.in_turn or not self._turn_levels:
+            return None
+        return sorted(self._turn_levels)[len(self._turn_levels) // 2]
 
     @property
     def preroll_s(self) -> float:
@@ -83,7 +92,7 @@ class Listener:
                 self._turn_levels.append(level)
             for ev in self.endpointer.process(start, seconds, prob, hint):
                 if ev.kind is EndpointKind.SPEECH_STARTED:
-                    self._turn_levels = [level]
+                    self._turn_levels, self._judged = [level], False
                     self._turn_floor = frame.hall_floor_db
                     self.recognizer.start()
                     self._utt_start = None
@@ -109,6 +118,7 @@ class Listener:
                     self.recognizer.finish()
                     events.append((RunEvent.TURN_DISCARDED,
                                    DiscardedTurn(ev.speech_start, ev.speech_end, ev.time, TOO_SHORT)))
+        events += self._crowd_turn(frame)
         if self.endpointer.in_turn and not self.endpointer.in_pause:
             for held in self._held:          # speech (again): the gap was part of the sentence
                 self._feed(held)
@@ -145,6 +155,22 @@ class Listener:
                 self.recognizer.finish()
                 events.append((RunEvent.TURN_DISCARDED, DiscardedTurn(ev.speech_start, ev.speech_end, ev.time, TOO_SHORT)))
         return events
+
+    def _crowd_turn(self, frame: AudioFrame) -> list[ListenEvent]:
+        """A crowd that opened a turn would hold it open as long as it murmurs (and swallow the visitor
+        who then speaks): judged once, JUDGE_AFTER_S after it began, it ends there as the crowd's."""
+        if (self._judged or not self.endpointer.in_turn
+                or frame.clean.end - self.endpointer.speech_start < JUDGE_AFTER_S):
+            return []
+        self._judged = True
+        if self._near():
+            return []
+        start, end = self.endpointer.speech_start, self.endpointer.speech_end
+        self.endpointer.reset()
+        self._held = []
+        self.recognizer.finish()
+        self.far_turns += 1
+        return [(RunEvent.TURN_DISCARDED, DiscardedTurn(start, end, frame.clean.end, CROWD))]
 
     def _near(self) -> bool:
         near = self.near_talker(self._turn_levels, self._turn_floor)
