@@ -18,6 +18,8 @@ from typing import Any
 
 import numpy as np
 
+from runtime.asr.scoring import edit_distance
+
 ENGLISH_SUFFIX = "-en"
 # Report keys that say what the kiosk did not turn into words (present ones and any added later).
 DROP_KEY = re.compile(r"drop|discard|unheard|ignored|voiced|account|lost|missed|skipped|reject|truncat")
@@ -54,15 +56,6 @@ def words(text: str) -> list[str]:
     """Lower-case words, punctuation stripped, apostrophes kept only inside a word."""
     text = text.lower().replace("\u2019", "'").replace("\u2018", "'")
     return [w for w in (t.strip("'") for t in re.findall(r"[a-z0-9']+", text)) if w]
-
-
-def edit_distance(ref: list[str], hyp: list[str]) -> int:
-    row = list(range(len(hyp) + 1))
-    for i, r in enumerate(ref, 1):
-        prev, row[0] = row[0], i
-        for j, h in enumerate(hyp, 1):
-            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (r != h))
-    return row[len(hyp)]
 
 
 def word_errors(reference: str, hypothesis: str) -> tuple[int, int]:

@@ -10,6 +10,7 @@ import subprocess
 import numpy as np
 import pytest
 
+from runtime.asr.scoring import edit_distance
 from runtime.composition.backends import describe_synthesizer, make_synthesizer
 from runtime.models.manifest import ModelCatalog
 from runtime.tts.clauses import shorter_clauses, spoken_length
@@ -211,15 +212,6 @@ def _hanzi(text: str) -> str:
     return "".join(HAN.findall(speakable_zh(opencc.OpenCC("t2s").convert(text))))
 
 
-def _edits(reference: str, heard: str) -> int:
-    row = list(range(len(heard) + 1))
-    for i, r in enumerate(reference, 1):
-        prev, row[0] = row[0], i
-        for j, h in enumerate(heard, 1):
-            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (r != h))
-    return row[len(heard)]
-
-
 @pytest.mark.slow
 def test_whisper_understands_the_kokoro_voice(kokoro, whisper_zh):
     pytest.importorskip("opencc", reason="opencc (test extra) turns Whisper's Traditional characters Simplified")
@@ -232,7 +224,7 @@ def test_whisper_understands_the_kokoro_voice(kokoro, whisper_zh):
         whisper_zh.start()
         whisper_zh.accept(audio)
         heard = whisper_zh.finish()
-        errors += _edits(_hanzi(answer), _hanzi(heard))
+        errors += edit_distance(_hanzi(answer), _hanzi(heard))
         total += len(_hanzi(answer))
         heard_all.append(heard)
     assert errors / total <= MAX_CER, heard_all
