@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import shutil
@@ -41,14 +42,23 @@ class Clients:
         return [json.loads(line) for line in out.splitlines() if line.strip()]
 
 
+@contextlib.contextmanager
+def running_agent(tmp_path, url: str, trusted):
+    """The device agent of kiosk-7 (group lobby) on the test's broker, stopped cleanly after."""
+    agent = MqttAgent(Identity("kiosk-7", ("lobby",), "Museum"), BrokerConfig.from_args(url),
+                      tmp_path / "data", trusted, StandaloneControl(tmp_path / "data"), RecordingHealthCheck())
+    agent.start()
+    try:
+        yield agent
+    finally:
+        agent.stop()
+
+
 def test_the_documented_topics_drive_a_real_agent(tmp_path):
     key, pub, trusted = keys(tmp_path)
     with mosquitto(tmp_path) as url:
         cli = Clients(url)
-        agent = MqttAgent(Identity("kiosk-7", ("lobby",), "Museum"), BrokerConfig.from_args(url),
-                          tmp_path / "data", trusted, StandaloneControl(tmp_path / "data"), RecordingHealthCheck())
-        agent.start()
-        try:
+        with running_agent(tmp_path, url, trusted) as agent:
             # presence: the retained birth
             [status] = cli.sub_json(cli.sub("edge-avatar/devices/kiosk-7/status"))
             assert status["online"] is True and status["session"] == 1 and status["groups"] == ["lobby"]
@@ -91,8 +101,6 @@ def test_the_documented_topics_drive_a_real_agent(tmp_path):
             assert reported["versions"] == {"panel": "1.0.0"}
             assert reported["installs"]["panel"]["state"] == "committed"
             assert reported["settings"] == {"volume": 0.6}
-        finally:
-            agent.stop()
         # a clean stop leaves the retained status offline
         [status] = Clients(url).sub_json(Clients(url).sub("edge-avatar/devices/kiosk-7/status"))
         assert status["online"] is False and status["session"] == 1
@@ -102,17 +110,16 @@ def test_a_staff_alert_is_read_and_acknowledged_with_the_stock_clients(tmp_path)
     _, _, trusted = keys(tmp_path)
     with mosquitto(tmp_path) as url:
         cli = Clients(url)
-        agent = MqttAgent(Identity("kiosk-7", ("lobby",), "Museum"), BrokerConfig.from_args(url),
-                          tmp_path / "data", trusted, StandaloneControl(tmp_path / "data"), RecordingHealthCheck())
-        agent.start()
-        try:
+        with running_agent(tmp_path, url, trusted) as agent:
             cli.sub_json(cli.sub("edge-avatar/devices/kiosk-7/status"))           # online
             agent.raise_alert({"kind": "lost_child", "lang": "zh", "cue": "孩子不见了", "transcript": "我的孩子不见了",
                                "venue_time": "2026-11-30T10:13:20+08:00"})
-            time.sleep(1.0)
             # reported.alerts names it; its exact topic replays the retained alert on every broker
-            [reported] = cli.sub_json(cli.sub("edge-avatar/devices/kiosk-7/reported"))
-            [alert_id] = reported["alerts"]
+            deadline, alerts = time.monotonic() + 15, []
+            while not alerts and time.monotonic() < deadline:
+                [reported] = cli.sub_json(cli.sub("edge-avatar/devices/kiosk-7/reported"))
+                alerts = reported["alerts"]
+            [alert_id] = alerts
             topic = f"edge-avatar/devices/kiosk-7/alerts/{alert_id}"
             [alert] = cli.sub_json(cli.sub(topic))
             assert alert["id"] == alert_id and alert["kind"] == "lost_child" and alert["transcript"] == "我的孩子不见了"
@@ -125,5 +132,3 @@ def test_a_staff_alert_is_read_and_acknowledged_with_the_stock_clients(tmp_path)
             watch = cli.sub("edge-avatar/devices/+/reported", 2)
             cli.pub("edge-avatar/fleet/announce", "{}")
             assert cli.sub_json(watch)[-1]["alerts"] == []
-        finally:
-            agent.stop()
