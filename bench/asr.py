@@ -27,14 +27,10 @@ import argparse
 import datetime as dt
 import json
 import os
-import re
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -42,35 +38,17 @@ sys.path.insert(0, str(REPO))
 
 from bench import noise_mix, speech_sets
 from bench.common import machine, write_json
+from bench.kiosk_runs import (PACK, Condition, Job, asr_choices_from_help, kiosk_asr_choices,  # noqa: F401
+                              kiosk_command, run_all, run_job, run_measured, runnable_backends)
 from bench.raw_engines import (WHISPER_RAW, PocketsphinxWholeFile, RawUnavailable,  # noqa: F401
                                WhisperWholeFile, raw_engine)
 from runtime.shared.errors import ModelError
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 SPEECH, NOISE = SHARED / "speech", SHARED / "noise"
-PACK = SHARED / "venues" / "mall-demo"
 BACKENDS = ("pocketsphinx", "whisper-base")
-RUN_TIMEOUT_S = 180
 
 
-@dataclass(frozen=True)
-class Condition:
-    name: str                 # "clean" or "<noise stem>@<snr>dB"
-    noise: Path | None = None
-    snr_db: float | None = None
-
-
-@dataclass(frozen=True)
-class Job:
-    file: speech_sets.SpeechFile
-    condition: Condition
-    backend: str
-    hints: str                # "venue" (the kiosk's default) or "none" (--no-phrase-hints)
-    wav: Path
-    voiced: tuple[tuple[float, float], ...] = ()   # the speech's voiced spans on the input's time line
-
-
-# -- what to run -------------------------------------------------------------------------------------
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sets", nargs="+", help="set folder names (default: every *-en folder)")
@@ -123,33 +101,6 @@ def plan_conditions(args: argparse.Namespace) -> list[Condition]:
     return conds
 
 
-def kiosk_asr_choices(edge_avatar: Path) -> tuple[bool, list[str] | None]:
-    """Does `edge-avatar run` take `--asr`, and which names does its help list?"""
-    out = subprocess.run([str(edge_avatar), "run", "--help"], check=False, capture_output=True,
-                         text=True, cwd=REPO, timeout=120).stdout
-    return asr_choices_from_help(out)
-
-
-def asr_choices_from_help(text: str) -> tuple[bool, list[str] | None]:
-    match = re.search(r"--asr[ =]\{([^}]*)\}", text)
-    if match:
-        return True, [c.strip() for c in match.group(1).split(",")]
-    return bool(re.search(r"--asr\b", text)), None
-
-
-def runnable_backends(requested: list[str], has_asr: bool, choices: list[str] | None) -> dict[str, str]:
-    """{backend: why not} for the requested backends `run` cannot take; the rest run."""
-    skipped = {}
-    for name in requested:
-        if name == "pocketsphinx":
-            continue
-        if not has_asr:
-            skipped[name] = "`edge-avatar run --help` lists no --asr option yet"
-        elif choices is not None and name not in choices:
-            skipped[name] = f"`run --asr` offers {', '.join(choices)}"
-    return skipped
-
-
 # -- inputs ------------------------------------------------------------------------------------------
 def prepare_inputs(sets: dict, conditions: list[Condition], folder: Path, seed: int) -> tuple[dict, dict]:
     """{(condition, file key): (WAV to play, voiced spans in it)} and {condition: {file key: how it
@@ -182,58 +133,6 @@ def plan_jobs(sets: dict, conditions: list[Condition], backends: list[str], hint
             for h in (variants if backend == "pocketsphinx" else ["venue"])]
 
 
-# -- one kiosk run -----------------------------------------------------------------------------------
-def kiosk_command(edge_avatar: Path, wav: Path, report: Path, backend: str, hints: str,
-                  has_asr: bool, pace: str = "fast") -> list[str]:
-    cmd = [str(edge_avatar), "run", "--content", os.path.relpath(PACK, REPO), "--lang", "en",
-           "--input", str(wav), "--output", "null", "--display", "headless", "--report", str(report),
-           "--pace", pace]
-    if has_asr:
-        cmd += ["--asr", backend]
-    return cmd + (["--no-phrase-hints"] if hints == "none" else [])
-
-
-def run_measured(cmd: list[str], log: Path, timeout_s: float = RUN_TIMEOUT_S) -> tuple[int, float, float]:
-    """(exit code, wall seconds, peak RSS in MB) of one subprocess; its output goes to `log`."""
-    with open(log, "wb") as out:
-        started = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=REPO)
-        killer = threading.Timer(timeout_s, proc.kill)
-        killer.start()
-        try:
-            _, status, usage = os.wait4(proc.pid, 0)
-        finally:
-            killer.cancel()
-        proc.returncode = os.waitstatus_to_exitcode(status)
-    return proc.returncode, time.perf_counter() - started, usage.ru_maxrss / 1024
-
-
-def run_job(job: Job, edge_avatar: Path, has_asr: bool, folder: Path, pace: str = "fast") -> dict:
-    """The kiosk on one file: one per-file row (without the raw engine's figures)."""
-    stem = f"{job.backend}__{job.hints}__{job.condition.name}__{job.file.set_name}__{job.file.id}"
-    report_path, log = folder / f"{stem}.json", folder / f"{stem}.log"
-    cmd = kiosk_command(edge_avatar, job.wav, report_path, job.backend, job.hints, has_asr, pace)
-    code, wall, rss = run_measured(cmd, log)
-    report, failed = {}, None
-    if code == 0 and report_path.exists():
-        report = json.loads(report_path.read_text(encoding="utf-8"))
-    else:
-        tail = log.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-3:]
-        failed = f"exit {code}: " + " | ".join(tail)
-    hyp = speech_sets.hypothesis(report)
-    errors, total = speech_sets.word_errors(job.file.reference, hyp)
-    voiced_s = round(sum(b - a for a, b in job.voiced), 3)
-    return {"set": job.file.set_name, "id": job.file.id, "backend": job.backend, "hints": job.hints,
-            "condition": job.condition.name, "reference": job.file.reference, "hypothesis": hyp,
-            "errors": errors, "words": total, "wer": speech_sets.rate(errors, total),
-            "asr_reported": (report.get("backends") or {}).get("asr"), "failed": failed,
-            "latencies": speech_sets.turn_latencies(report), "dropped": speech_sets.dropped(report),
-            "voiced_s": voiced_s,
-            "voiced_outside_turns_s": speech_sets.seconds_outside(list(job.voiced), speech_sets.turn_spans(report)),
-            "turn_spans_s": speech_sets.turn_spans(report), "peak_rss_mb": round(rss, 1), "wall_s": round(wall, 2),
-            "input_seconds": report.get("input_seconds")}
-
-
 # -- the raw engines, whole file ---------------------------------------------------------------------
 def add_raw(rows: list[dict], jobs: list[Job], engines: dict) -> None:
     """The raw engine's whole-file hypothesis on each row's very input (decoded once per input)."""
@@ -248,21 +147,6 @@ def add_raw(rows: list[dict], jobs: list[Job], engines: dict) -> None:
             done[key] = engine.decode(job.wav)
         errors, total = speech_sets.word_errors(job.file.reference, done[key])
         row.update(raw_hypothesis=done[key], raw_errors=errors, raw_wer=speech_sets.rate(errors, total))
-
-
-# -- the run -----------------------------------------------------------------------------------------
-def run_all(jobs: list[Job], edge_avatar: Path, has_asr: bool, folder: Path, workers: int,
-            pace: str = "fast") -> list[dict]:
-    def one(job: Job) -> dict:
-        row = run_job(job, edge_avatar, has_asr, folder, pace)
-        status = "FAILED" if row["failed"] else f"WER {speech_sets.fmt_pct(row['wer'])}"
-        print(f"  {row['backend']:<12} {row['hints']:<5} {row['condition']:<40} {row['set']}/{row['id']:<26} "
-              f"{status}  {row['wall_s']:.1f} s  {row['peak_rss_mb']:.0f} MB", flush=True)
-        return row
-    if workers <= 1:
-        return [one(j) for j in jobs]
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(one, jobs))
 
 
 def git(*args: str) -> str:
