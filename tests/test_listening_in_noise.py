@@ -10,11 +10,13 @@ from runtime.audio.chunk import AudioChunk
 from runtime.listening.front_end import AudioFrontEnd
 from runtime.listening.level_gate import LevelGate
 from runtime.listening.listener import TAIL_S, Listener
+from runtime.listening.turn_state import NO_TURN, TurnPhase, TurnState
 from runtime.listening.vad import EnergyVad
 from runtime.turn_taking.endpointing import EndpointConfig, Endpointer
 from runtime.turn_taking.events import RunEvent
 
 FRAME = 0.032
+SPEAKING, PAUSED = TurnState(TurnPhase.SPEAKING), TurnState(TurnPhase.PAUSED)
 
 
 def _db(level_dbfs: float) -> float:
@@ -40,12 +42,12 @@ def test_a_visitor_talking_from_the_first_frame_is_heard_not_learned_as_the_floo
     speech, and within their turn only the gaps between words teach it the floor."""
     gate = LevelGate()
     speech = [-24, -26, -23, -30, -25, -27, -24, -31, -26, -24] * 6   # 2 s of a voice from frame one
-    passed = [gate.gate(0.9, _db(level), FRAME, in_turn=i > 3) for i, level in enumerate(speech)]
+    passed = [gate.gate(0.9, _db(level), FRAME, turn=SPEAKING if i > 3 else NO_TURN) for i, level in enumerate(speech)]
     assert all(p > 0 for p in passed)
     for _ in range(20):                               # a gap between phrases: the room, -60 dBFS
-        gate.gate(0.1, _db(-60), FRAME, in_turn=True)
+        gate.gate(0.1, _db(-60), FRAME, turn=SPEAKING)
     assert gate.floor_db is not None and gate.floor_db < -50
-    assert gate.gate(0.9, _db(-40), FRAME, in_turn=True) == 0.9   # a quiet sentence end is still heard
+    assert gate.gate(0.9, _db(-40), FRAME, turn=SPEAKING) == 0.9   # a quiet sentence end is still heard
 
 
 def test_the_floor_is_held_while_the_avatar_speaks_and_learned_slowly_in_a_turn():
@@ -56,8 +58,8 @@ def test_the_floor_is_held_while_the_avatar_speaks_and_learned_slowly_in_a_turn(
         gate.gate(0.0, _db(-90), FRAME, learn=False)
     assert abs(gate.floor_db + 45) < 0.5
     for _ in range(100):                              # a visitor talking for 3 s
-        gate.gate(1.0, _db(-24), FRAME, in_turn=True)
-    assert gate.floor_db < -42 and gate.gate(1.0, _db(-24), FRAME, in_turn=True) == 1.0
+        gate.gate(1.0, _db(-24), FRAME, turn=SPEAKING)
+    assert gate.floor_db < -42 and gate.gate(1.0, _db(-24), FRAME, turn=SPEAKING) == 1.0
 
 
 class _Ears:
@@ -101,7 +103,7 @@ def test_the_recogniser_hears_the_speech_and_its_gaps_but_not_the_final_silence(
     listener = Listener(ears, Endpointer(EndpointConfig(end_silence_s=1.0)))
     events = []
     for chunk in _chunks([(0.64, 0), (0.64, 0.3), (0.45, 0), (0.64, 0.3), (1.5, 0)]):
-        events += listener.process(front_end.process(chunk, in_turn=listener.in_turn), lambda: chunk.end)
+        events += listener.process(front_end.process(chunk, turn=listener.turn_state), lambda: chunk.end)
     ended = [p for e, p in events if e is RunEvent.TURN_ENDED]
     assert len(ended) == 1 and ended[0].transcript == "words"
     heard_until = max(end for _, end in ears.heard)
@@ -130,7 +132,7 @@ def test_a_flickering_partial_does_not_end_the_turn_in_a_thinking_pause():
     listener = Listener(ears, Endpointer(EndpointConfig()), is_complete=lambda text: text.endswith("food"))
     events = []
     for chunk in _chunks([(0.64, 0), (1.0, 0.3), (0.6, 0), (0.64, 0.3), (2.0, 0)]):   # a 0.6 s pause
-        events += listener.process(front_end.process(chunk, in_turn=listener.in_turn), lambda: chunk.end)
+        events += listener.process(front_end.process(chunk, turn=listener.turn_state), lambda: chunk.end)
     ended = [p for e, p in events if e is RunEvent.TURN_ENDED]
     assert len(ended) == 1 and ended[0].speech_end > 2.8, [(p.speech_end, p.end_hint) for p in ended]
     assert ears.asks >= 3                          # it did ask, and heard "food" more than once
@@ -144,13 +146,13 @@ def test_a_crowd_talking_from_the_first_frame_is_learned_as_the_hall():
     pause open."""
     gate, rng = LevelGate(), np.random.default_rng(2)
     murmur = rng.normal(-44, 3, 400)
-    passed = [gate.gate(0.9, _db(level), FRAME, in_turn=i > 3) for i, level in enumerate(murmur[:140])]
+    passed = [gate.gate(0.9, _db(level), FRAME, turn=SPEAKING if i > 3 else NO_TURN) for i, level in enumerate(murmur[:140])]
     assert all(p > 0 for p in passed[:120])          # nothing gated before it has heard the hall
     assert gate.floor_db is not None and -50 < gate.floor_db < -44
-    in_pause = [gate.gate(0.9, _db(level), FRAME, in_turn=True, in_pause=True) for level in murmur[140:]]
+    in_pause = [gate.gate(0.9, _db(level), FRAME, turn=PAUSED) for level in murmur[140:]]
     assert sum(p > 0 for p in in_pause) <= 15        # stray crowd peaks, not a resumed voice
-    assert gate.gate(0.9, _db(-30), FRAME, in_turn=True, in_pause=True) == 0.9   # the visitor goes on
-    speaking = [gate.gate(0.9, _db(level), FRAME, in_turn=True) for level in (-30, -34, -38, -37)]
+    assert gate.gate(0.9, _db(-30), FRAME, turn=PAUSED) == 0.9   # the visitor goes on
+    speaking = [gate.gate(0.9, _db(level), FRAME, turn=SPEAKING) for level in (-30, -34, -38, -37)]
     assert all(p > 0 for p in speaking)              # a sentence's falling end holds at 4 dB
 
 
@@ -161,7 +163,7 @@ def test_a_pause_resumes_only_near_the_visitors_own_voice():
     gate, rng = LevelGate(), np.random.default_rng(3)
     for level in rng.normal(-44, 3, 300):
         gate.gate(0.9, _db(level), FRAME)
-    assert gate.gate(0.9, _db(-33), FRAME, in_turn=True, in_pause=True) == 0.9              # no turn level known
-    assert gate.gate(0.9, _db(-33), FRAME, in_turn=True, in_pause=True, turn_level_db=-20) == 0.0
-    assert gate.gate(0.9, _db(-26), FRAME, in_turn=True, in_pause=True, turn_level_db=-20) == 0.9
-    assert gate.gate(0.9, _db(-33), FRAME, in_turn=True, turn_level_db=-20) == 0.9          # still speaking: held
+    assert gate.gate(0.9, _db(-33), FRAME, turn=PAUSED) == 0.9              # no turn level known
+    assert gate.gate(0.9, _db(-33), FRAME, turn=TurnState(TurnPhase.PAUSED, -20)) == 0.0
+    assert gate.gate(0.9, _db(-26), FRAME, turn=TurnState(TurnPhase.PAUSED, -20)) == 0.9
+    assert gate.gate(0.9, _db(-33), FRAME, turn=TurnState(TurnPhase.SPEAKING, -20)) == 0.9          # still speaking: held

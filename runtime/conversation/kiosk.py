@@ -301,9 +301,7 @@ class Kiosk:
         far = self.speech.far_audio(chunk.timestamp, chunk.seconds)
         played = self.speech.busy_until()
         echo_held = self.speech.paused or (played > 0 and chunk.timestamp < played + FLOOR_HOLD_S)
-        return self.front_end.process(chunk, far, learn_floor=not echo_held, in_turn=self.listener.in_turn,
-                                      in_pause=self.listener.in_pause,
-                                      turn_level_db=self.listener.turn_level_db)
+        return self.front_end.process(chunk, far, learn_floor=not echo_held, turn=self.listener.turn_state)
 
     def _count_voiced(self, frame: AudioFrame) -> None:
         threshold = self.listener.endpointer.config.speech_threshold

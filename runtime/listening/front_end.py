@@ -18,6 +18,7 @@ from runtime.audio.levels import level_dbfs
 from runtime.audio.linear_echo import LinearEcho
 
 from .level_gate import LevelGate
+from .turn_state import NO_TURN, TurnState
 from .vad import VadFramer, VoiceActivityDetector
 
 CLIPPED_AT = 0.97   # a raw sample this near full scale: the microphone clipped
@@ -35,17 +36,17 @@ class AudioFrontEnd:
         self._last_prob = 0.0
 
     def process(self, mic: AudioChunk, far: np.ndarray | None = None, *, learn_floor: bool = True,
-                in_turn: bool = False, in_pause: bool = False, turn_level_db: float | None = None) -> AudioFrame:
+                turn: TurnState = NO_TURN) -> AudioFrame:
         """`far`: what the speaker played over `mic`; `learn_floor`: False while the avatar's echo is
         being suppressed (the floor would sink under the hall's real noise); `in_turn`: a visitor's
-        turn is open (its frames are mostly not the hall's noise); `in_pause`: they fell silent in it;
-        `turn_level_db`: the open turn's speech level (a pause resumes only near it)."""
+        `turn`: where the listener is in a visitor's turn (its frames are mostly not the hall's noise;
+        a pause resumes only near the turn's own level)."""
         far = np.zeros(0, dtype=np.float32) if far is None else far
         raw_db, clipped = self._measure_raw(mic, far)
         self.echo.far(AudioChunk.from_float(far, PIPELINE_RATE, mic.timestamp))
         clean = self.echo.near(mic)
         rms = clean.rms() if clean.audio else 0.0
-        speech = tuple(self._score(clean, rms, learn_floor, in_turn, in_pause, turn_level_db)) if clean.audio else ()
+        speech = tuple(self._score(clean, rms, learn_floor, turn)) if clean.audio else ()
         if speech:
             self._last_prob = max(f.prob for f in speech)
         floor = self.level_gate.floor_db if self.level_gate is not None else None
@@ -64,11 +65,9 @@ class AudioFrontEnd:
         clipped = bool(samples.size and float(np.max(np.abs(samples))) >= CLIPPED_AT)
         return level_dbfs(mic.rms()), clipped
 
-    def _score(self, clean: AudioChunk, rms: float, learn_floor: bool, in_turn: bool, in_pause: bool,
-               turn_level_db: float | None):
+    def _score(self, clean: AudioChunk, rms: float, learn_floor: bool, turn: TurnState):
         for start, seconds, raw in self._framer.frames(clean):
             prob = raw
             if self.level_gate is not None:
-                prob = self.level_gate.gate(raw, rms, seconds, learn=learn_floor, in_turn=in_turn,
-                                            in_pause=in_pause, turn_level_db=turn_level_db)
+                prob = self.level_gate.gate(raw, rms, seconds, learn=learn_floor, turn=turn)
             yield SpeechFrame(start, seconds, prob, raw)

@@ -35,6 +35,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .turn_state import NO_TURN, TurnState
+
 SILENCE_PROB = 0.35   # under this the VAD calls a frame silence (the endpointer's silence threshold)
 
 
@@ -57,21 +59,19 @@ class LevelGate:
     _hall_s: float = 0.0     # learned frames that were the hall: between turns, or a turn's silences
     _voiced_s: float = 0.0   # voiced seconds within turns the learned speech frames stand for
 
-    def gate(self, prob: float, rms: float, seconds: float, learn: bool = True, in_turn: bool = False,
-             in_pause: bool = False, turn_level_db: float | None = None) -> float:
-        """`in_turn`: a visitor's turn is open; `in_pause`: it is, but they have fallen silent;
-        `turn_level_db`: the median level of the open turn's speech so far."""
+    def gate(self, prob: float, rms: float, seconds: float, learn: bool = True, turn: TurnState = NO_TURN) -> float:
+        """`turn`: where the listener is in a visitor's turn (none, speaking, paused; its level)."""
         level = 20 * math.log10(max(rms, 1e-6))
-        if learn and self._take(prob, in_turn, seconds):
+        if learn and self._take(prob, turn.in_turn, seconds):
             self.levels.append(level)
             while len(self.levels) > max(1, round(self.window_s / self.frame_s)):
                 self.levels.popleft()
             if self.floor_db is not None or self._hall_s >= self.warmup_s or self._voiced_s >= self.voiced_warmup_s:
                 self.floor_db = float(np.percentile(self.levels, self.floor_percentile))
-        margin = self.hold_margin_db if in_turn and not in_pause else self.margin_db
+        margin = self.hold_margin_db if turn.in_turn and not turn.paused else self.margin_db
         if level < self.min_dbfs or (self.floor_db is not None and level < self.floor_db + margin):
             return 0.0
-        if in_pause and turn_level_db is not None and level < turn_level_db - self.resume_below_turn_db:
+        if turn.paused and turn.level_db is not None and level < turn.level_db - self.resume_below_turn_db:
             return 0.0    # far under the visitor's own voice: the crowd behind them, not their next word
         return prob
 
@@ -85,8 +85,9 @@ class LevelGate:
         return float(np.median(speech_levels_db)) >= floor + self.turn_margin_db
 
     def _take(self, prob: float, in_turn: bool, seconds: float) -> bool:
+        if not in_turn:
+            self._in_turn_count = 0
         if not in_turn or prob < SILENCE_PROB:
-            self._in_turn_count = 0 if not in_turn else self._in_turn_count
             self._hall_s += seconds
             return True
         self._in_turn_count += 1

@@ -26,6 +26,8 @@ from runtime.turn_taking.events import CROWD, TOO_SHORT, DiscardedTurn, RunEvent
 from runtime.turn_taking.judges import TurnEndJudge
 from runtime.turn_taking.turn_hints import EndHint, end_hint, said_words, steadier
 
+from .turn_state import NO_TURN, TurnPhase, TurnState
+
 _LOGGER = logging.getLogger(__name__)
 
 JUDGE_AFTER_S = 1.5   # into a turn, when the front end first judges it a visitor or the crowd
@@ -61,16 +63,13 @@ class Listener:
         return self.endpointer.in_turn
 
     @property
-    def in_pause(self) -> bool:
-        """In a turn, the visitor has fallen silent (it may yet end)."""
-        return self.endpointer.in_pause
-
-    @property
-    def turn_level_db(self) -> float | None:
-        """The median level (dBFS) of the open turn's speech so far; None between turns."""
-        if not self.endpointer.in_turn or not self._turn_levels:
-            return None
-        return sorted(self._turn_levels)[len(self._turn_levels) // 2]
+    def turn_state(self) -> TurnState:
+        """Where the open turn is (none, speaking, paused) and the median level of its speech so far."""
+        if not self.endpointer.in_turn:
+            return NO_TURN
+        phase = TurnPhase.PAUSED if self.endpointer.in_pause else TurnPhase.SPEAKING
+        level = sorted(self._turn_levels)[len(self._turn_levels) // 2] if self._turn_levels else None
+        return TurnState(phase, level)
 
     @property
     def preroll_s(self) -> float:

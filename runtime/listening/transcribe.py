@@ -25,8 +25,7 @@ def transcribe_file(path: Path, recognizer: Recognizer, vad: VoiceActivityDetect
     vad.reset()
     turns: list[TurnEnd] = []
     for chunk in source.chunks():
-        frame = front_end.process(chunk, in_turn=listener.in_turn, in_pause=listener.in_pause,
-                                   turn_level_db=listener.turn_level_db)
+        frame = front_end.process(chunk, turn=listener.turn_state)
         turns += [p for e, p in listener.process(frame, source.now) if e is RunEvent.TURN_ENDED]
     turns += [p for e, p in listener.flush(source.now) if e is RunEvent.TURN_ENDED]
     return turns
