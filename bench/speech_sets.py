@@ -74,13 +74,14 @@ def hypothesis(report: dict) -> str:
 
 
 def turn_latencies(report: dict) -> list[dict[str, int | None]]:
-    """Per turn: end of speech → final transcript (ms), and turn decided → final transcript."""
+    """Per turn: end of speech → final transcript ready (ms), and how long the kiosk then waited on
+    the recogniser after deciding the turn was over (0 when the words were ready in the pause)."""
     out = []
     for turn in report.get("turns") or []:
         t = turn.get("timings") or {}
         end, final, decided = t.get("speech_end_ms"), t.get("asr_final_ms"), t.get("turn_end_ms")
         out.append({"speech_end_to_final_ms": None if end is None or final is None else final - end,
-                    "decided_to_final_ms": None if decided is None or final is None else final - decided})
+                    "decided_to_final_ms": None if decided is None or final is None else max(0, final - decided)})
     return out
 
 

@@ -35,7 +35,8 @@ def main() -> int:
         with tempfile.TemporaryDirectory() as tmp:
             report = Path(tmp) / "report.json"
             done = subprocess.run([sys.executable, "-m", "runtime", "run", "--input", str(DEMO_QUESTION), "--output",
-                                   "null", "--display", "headless", "--pace", "realtime", "--report", str(report)],
+                                   "null", "--display", "headless", "--pace", "realtime", "--input-start", "now",
+                                   "--report", str(report)],
                                   env=env, capture_output=True, text=True, timeout=300)
             if done.returncode:
                 raise SystemExit(done.stderr[-2000:])

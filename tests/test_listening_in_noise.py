@@ -84,6 +84,9 @@ class _Ears:
     def finish(self):
         return "words"
 
+    def ready_ago(self):
+        return 0.0
+
 
 def _chunks(pattern):
     """[(seconds, level)] -> 32 ms chunks of tone at that level (0 = quiet hall at -60 dBFS)."""

@@ -39,6 +39,9 @@ class _DyingRecognizer:
     def finish(self):
         return self._inner.finish()
 
+    def ready_ago(self):
+        return self._inner.ready_ago()
+
 
 def test_backoff_grows_with_each_failure_and_resets_after_a_restart():
     health = StageHealth("asr")
@@ -172,7 +175,7 @@ def test_live_the_models_load_behind_the_idling_avatar_and_an_early_question_is_
     audio, _ = speak(["Where are the toilets?"], gap_s=1.5, lead_s=0.2)
     wav = write_wav(tmp_path / "early.wav", audio)
     report = kiosk_app.run_kiosk(KioskConfig(input=str(wav), output="null", display="headless", pace="realtime",
-                                             lang="en"))
+                                             input_start="now", lang="en"))
     startup = report["startup"]
     assert startup["avatar_on_screen_s"] is not None and startup["listening_s"] is not None
     assert startup["avatar_on_screen_s"] <= startup["listening_s"]

@@ -81,6 +81,7 @@ def test_a_pause_starts_a_decode_and_finish_reuses_it(decoder):
     feed(asr, chunks(0.3, -60))                                    # the rest of the pause's tail
     assert asr.partial_words() == words                            # quiet audio: no new decode
     assert asr.finish() == f"heard {decoder.calls[0]} samples"
+    assert asr.ready_ago() > 0.0                                   # ready in the pause, before `finish`
     assert len(decoder.calls) == 1 and asr.stats["reused"] == 1 and asr.stats["final"] == 0
     assert spoken <= decoder.calls[0] <= spoken + quiet
 
@@ -122,6 +123,33 @@ def test_finish_waits_no_longer_than_its_cap(decoder):
     decoder.gate.set()
     asr.start()                                                    # the late result is not this turn's
     assert asr.partial_words() == [] and asr.finish() == ""
+
+
+def test_a_guess_that_finishes_while_finish_waits_answers_when_the_cap_runs_out(decoder):
+    """A loaded board: the pause's guess is still decoding when more speech makes `finish` launch the
+    whole utterance, which cannot finish in time; the guess that finished meanwhile answers."""
+    held = threading.Event()
+    slow = decoder.decode
+
+    def decode(audio):
+        if decoder.calls:                 # the second decode never finishes in time
+            held.wait(30)
+        return slow(audio)
+
+    decoder.gate.clear()
+    decoder.decode = decode
+    asr = WhisperRecognizer(decoder, wall_cap_s=1.0)
+    asr.start()
+    feed(asr, chunks(0.3, -60) + chunks(1.0, -20))
+    asr.partial_words()
+    feed(asr, chunks(0.1, -60))
+    assert decoder.started.wait(30)                                # the guess is running
+    guess = decoder.calls[0]
+    feed(asr, chunks(0.6, -20) + chunks(0.3, -60))                 # the visitor went on
+    threading.Timer(0.1, decoder.gate.set).start()                 # the guess finishes 0.1 s into the wait
+    assert asr.finish() == f"heard {guess} samples"
+    assert asr.stats["timeouts"] == 1
+    held.set()
 
 
 def test_a_new_turn_forgets_the_last(decoder):

@@ -45,6 +45,11 @@ class Recognizer(Protocol):
         """End the utterance and return its final transcript."""
         ...
 
+    def ready_ago(self) -> float:
+        """Seconds before the last `finish` returned that its transcript was ready (a decode done
+        during the end-of-turn wait, as Whisper's guess is); 0.0 when `finish` made it."""
+        ...
+
     @property
     def hearing(self) -> bool:
         """False while the engine is down and being rebuilt (the VAD still hears *that* someone spoke)."""
@@ -62,6 +67,9 @@ class EngineDefaults:
 
     def tick(self) -> None:
         return None
+
+    def ready_ago(self) -> float:
+        return 0.0
 
 
 class ScriptedRecognizer(EngineDefaults):

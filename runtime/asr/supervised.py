@@ -58,6 +58,9 @@ class SupervisedRecognizer(SupervisedStage[Recognizer]):
         self._in_turn = False
         return self._call("finish") or ""
 
+    def ready_ago(self) -> float:
+        return self._call("ready_ago") or 0.0
+
     def tick(self) -> None:
         """Between turns: start a due rebuild, or put a rebuilt one in place, even when nobody speaks."""
         if not self._in_turn:

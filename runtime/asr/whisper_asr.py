@@ -55,6 +55,7 @@ class _Job:
     done: threading.Event = field(default_factory=threading.Event)
     result: Decoded | None = None
     error: BaseException | None = None
+    finished: float = 0.0         # perf_counter when it was done
 
 
 class WhisperRecognizer(EngineDefaults):
@@ -74,6 +75,7 @@ class WhisperRecognizer(EngineDefaults):
         self._wanted = False                          # a pause was seen: decode at the next quiet chunk
         self._loud_since_wanted = 0
         self._after_running = False
+        self._ready_ago = 0.0                         # of the last `finish` (see `ready_ago`)
         self._worker = threading.Thread(target=_decode_loop, args=(weakref.ref(self), self._jobs),
                                         name="whisper-decode", daemon=True)
         self._worker.start()
@@ -120,8 +122,12 @@ class WhisperRecognizer(EngineDefaults):
             raise AsrError(f"whisper: decoding failed ({best.error})") from best.error
         return best.result.as_words() if best.result else []
 
+    def ready_ago(self) -> float:
+        return self._ready_ago
+
     def finish(self) -> str:
         started = time.perf_counter()
+        self._ready_ago = 0.0
         with self._lock:
             utterance = self._utterance
             cover = self._covering()
@@ -132,18 +138,20 @@ class WhisperRecognizer(EngineDefaults):
                     self.stats["discarded"] += 1      # more speech came after the guess
                 cover = self._launch()
                 self.stats["final"] += 1
-            fallback = self._best_finished()
             self._wanted = self._after_running = False
         if cover is None:
             return ""
         if not cover.done.wait(max(0.0, self.wall_cap_s - (time.perf_counter() - started))):
             self.stats["timeouts"] += 1
+            with self._lock:                      # a guess may have finished while we waited
+                fallback = self._best_finished() if self._utterance == utterance else None
             text = fallback.result.text if fallback is not None and fallback.result else ""
             _LOGGER.warning("whisper: no transcript %.1f s after the turn ended (utterance %d); answering "
                             "with the last partial words %r", self.wall_cap_s, utterance, text)
             return text
         if cover.error is not None:
             raise AsrError(f"whisper: decoding failed ({cover.error})") from cover.error
+        self._ready_ago = max(0.0, time.perf_counter() - cover.finished)   # a guess done in the pause
         return cover.result.text if cover.result else ""
 
     # -- speculation ----------------------------------------------------------------------------
@@ -217,9 +225,12 @@ class WhisperRecognizer(EngineDefaults):
         if not stale:
             try:
                 job.result = self.decoder.decode(job.audio.astype(np.float32) / 32768.0)
+                _LOGGER.debug("whisper: decoded %.2f s of utterance %d in %.2f s: %r", job.samples / ASR_RATE,
+                              job.utterance, job.result.seconds, job.result.text)
             except Exception as err:     # handed to the caller, who marks the engine failed
                 _LOGGER.exception("whisper: decoding failed")
                 job.error = err
+        job.finished = time.perf_counter()
         job.done.set()
         with self._lock:
             if (self._after_running and job.utterance == self._utterance and self._launched

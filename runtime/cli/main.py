@@ -49,6 +49,9 @@ def _parser() -> argparse.ArgumentParser:
                      help="default: window when a screen is attached")
     run.add_argument("--pace", choices=("realtime", "fast", "auto"), default="auto",
                      help="WAV input in real time or as fast as possible (default: auto)")
+    run.add_argument("--input-start", choices=("auto", "now", "ready"), default="auto",
+                     help="a file input: play it once the recogniser and voice are loaded (ready, the "
+                          "default: a visitor at a running kiosk) or at once while they load (now)")
     run.add_argument("--frames", type=Path, help="save rendered frames (PNG) in this folder")
     run.add_argument("--frame-every", type=float, default=0.2, help="seconds between saved frames")
     run.add_argument("--report", type=Path, help="write the run report (JSON) here")
@@ -162,7 +165,7 @@ def _cmd_run(args) -> int:
     width, height = _size(args.size)
     display = args.display or ("window" if has_screen() else "headless")
     cfg = KioskConfig(content_dir=args.content, input=args.input or "mic",
-                      output=args.output or "speaker", display=display, pace=args.pace,
+                      output=args.output or "speaker", display=display, pace=args.pace, input_start=args.input_start,
                       frames_dir=args.frames, report=args.report, lang=args.lang,
                       models_dir=args.models, vad=args.vad, width=width, height=height,
                       frame_every_s=args.frame_every, max_turns=args.max_turns,

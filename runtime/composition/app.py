@@ -236,6 +236,8 @@ def run_kiosk(cfg: KioskConfig, on_ready: Callable[[Kiosk], None] | None = None)
                  "" if "ready" in stages.loaded else "; the recogniser and voice are still loading")
     closers += [c.close for c in (panel, bridge) if c is not None]
     try:
+        if cfg.waits_for_models and cfg.realtime:
+            _wait_for_models(recognizer, synthesizers[lang])
         result = kiosk.run()
     finally:
         for close in closers + [source.close, speech.close, sink.close, display.close]:
@@ -246,6 +248,15 @@ def run_kiosk(cfg: KioskConfig, on_ready: Callable[[Kiosk], None] | None = None)
     if cfg.report:
         write_json_atomic(cfg.report, report)
     return report
+
+
+def _wait_for_models(recognizer, voice) -> None:
+    """A recording played in real time starts once the recogniser and the voice are loaded: it stands
+    for a visitor at a kiosk that is already running (`--input-start now`: one who arrives at start-up)."""
+    started = time.perf_counter()
+    loaded = recognizer.wait_loaded() and voice.wait_loaded()
+    _LOGGER.info("input starts %.2f s later, once the models are %s", time.perf_counter() - started,
+                 "loaded" if loaded else "still not loaded (the first-load wait ran out)")
 
 
 def _listening(cfg: KioskConfig, recognizer, responder: Responder, lang: str,

@@ -22,6 +22,8 @@ class KioskConfig:
     output: str = "speaker"         # "speaker", "null" or a WAV path
     display: str = "window"         # "window" or "headless"
     pace: str = "auto"              # "realtime", "fast" or "auto" (realtime for live devices)
+    input_start: str = "auto"       # a file input: "now", "ready" (once the recogniser and voice are
+                                    # loaded) or "auto" (ready for a file; the microphone is always now)
     frames_dir: Path | None = None
     report: Path | None = None
     lang: str | None = None
@@ -55,6 +57,8 @@ class KioskConfig:
             raise ConfigError(f"--display: expected window or headless, got {self.display!r}")
         if self.pace not in ("realtime", "fast", "auto"):
             raise ConfigError(f"--pace: expected realtime, fast or auto, got {self.pace!r}")
+        if self.input_start not in ("now", "ready", "auto"):
+            raise ConfigError(f"--input-start: expected now, ready or auto, got {self.input_start!r}")
         if self.lang is not None and self.lang not in ("zh", "en"):
             raise ConfigError(f"--lang: expected zh or en, got {self.lang!r}")
         if not (64 <= self.width <= 8192 and 64 <= self.height <= 8192):
@@ -76,6 +80,12 @@ class KioskConfig:
             raise ConfigError(f"inference_threads: expected 0 (board default) to 16, got {self.inference_threads!r}")
         if self.frame_every_s <= 0:
             raise ConfigError("--frame-every: expected a positive number of seconds")
+
+    @property
+    def waits_for_models(self) -> bool:
+        """Does a file input start once the models are loaded? A recording stands for a visitor at a
+        kiosk that is already running; `now` plays it while they load (a visitor at start-up)."""
+        return self.input != "mic" and self.input_start != "now"
 
     @property
     def realtime(self) -> bool:

@@ -209,5 +209,6 @@ class Listener:
                 self._feed(held)
         self._held = []
         transcript = self.recognizer.finish()
+        ready_at = max(ev.speech_end, clock() - self.recognizer.ready_ago())   # a guess decoded in the pause
         self._partial_cache = (-1.0, EndHint.NONE)
-        return TurnEnd(transcript, ev.speech_start, ev.speech_end, ev.time, clock(), ev.waited_s, ev.hint)
+        return TurnEnd(transcript, ev.speech_start, ev.speech_end, ev.time, ready_at, ev.waited_s, ev.hint)
