@@ -55,7 +55,8 @@ class AgentCore:
         self.online = False
         self.hwtest: dict | None = None
         self.desired = DesiredState()
-        self.pipeline = InstallPipeline(installed, chunks, limits, http_fetch, reports=self)
+        self.pipeline = InstallPipeline(installed, chunks, limits, http_fetch, reports=self,
+                                        seed=identity.device_id)
         self.telemetry_buffer = TelemetryBuffer(telemetry_interval_s, telemetry_buffer)
         self.alerts = AlertBook(identity.device_id, alerts if alerts is not None else MemoryAlertStore())
 
