@@ -256,8 +256,9 @@ def simulate(args) -> int:
             sim.step(0.05)
     except KeyboardInterrupt:
         pass
+    stats = sim.stats()
     sim.close()
-    print(json.dumps({"simulator": sim.stats()}), flush=True)
+    print(json.dumps({"simulator": stats}), flush=True)
     return 0
 
 

@@ -149,7 +149,10 @@ class FleetSimulator:
         self._selector.register(k.sock, selectors.EVENT_READ, k)
 
     def dropped(self, k: SimulatedKiosk, reason: str) -> None:
-        """A kiosk's connection is gone: forget its socket, count why, schedule a reconnect."""
+        """A kiosk's connection is gone: forget its socket, count why, schedule a reconnect. (paho
+        may report one loss twice, from the read and from the keep-alive check: counted once.)"""
+        if k.sock is None and k.reconnect_at is not None:
+            return
         if not self._closing:
             self.drops[reason] += 1
         if k.sock is not None:
