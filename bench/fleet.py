@@ -47,8 +47,8 @@ def _row(r: dict) -> tuple[str, str]:
     sim = r["simulator"]
     return (f"run {r['run']}", f"{r['committed']}/{r['devices']} committed, {r['lost']} lost, {r['stuck']} stuck; "
                                f"last verdict {r['last_verdict_s']} s{restart}; {sim.get('reconnects', '?')} "
-                               f"reconnects; TCP prunes {r['tcp'].get('PruneCalled', 0)}, "
-                               f"timeouts {r['tcp'].get('TCPTimeouts', 0)}")
+                               f"reconnects; TCP memory peak {r['tcp_memory_peak_mb']} MB, prunes "
+                               f"{r['tcp'].get('PruneCalled', 0)}, timeouts {r['tcp'].get('TCPTimeouts', 0)}")
 
 
 def main() -> int:

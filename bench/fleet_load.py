@@ -11,6 +11,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -84,6 +85,56 @@ def tcp_counters() -> dict[str, int]:
         if names.startswith("TcpExt:"):
             out.update({k: int(v) for k, v in zip(names.split()[1:], values.split()[1:]) if k in TCP_COUNTERS})
     return out
+
+
+def tcp_memory_pages() -> int:
+    """Pages the kernel's TCP sockets hold now (/proc/net/sockstat `TCP: ... mem N`)."""
+    try:
+        for line in Path("/proc/net/sockstat").read_text().splitlines():
+            if line.startswith("TCP:"):
+                fields = line.split()
+                return int(fields[fields.index("mem") + 1])
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
+def tcp_memory_limits() -> list[int]:
+    """tcp_mem: pages below which TCP is not pressed, where pressure starts, the hard limit."""
+    try:
+        return [int(v) for v in Path("/proc/sys/net/ipv4/tcp_mem").read_text().split()]
+    except (OSError, ValueError):
+        return []
+
+
+class Peaks:
+    """Peak RSS of the broker and the simulator, and of the kernel's TCP memory, sampled each second."""
+
+    def __init__(self, broker: Broker, sim_pid: int):
+        self.broker, self.sim_pid = broker, sim_pid
+        self.mb = {"broker": 0.0, "simulator": 0.0}
+        self.tcp_pages = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+        self._thread.start()
+
+    def _watch(self) -> None:
+        while not self._stop.wait(1.0):
+            self.sample()
+
+    def sample(self) -> None:
+        if self.broker.proc is not None:
+            self.mb["broker"] = max(self.mb["broker"], peak_mb(self.broker.proc.pid))
+        self.mb["simulator"] = max(self.mb["simulator"], peak_mb(self.sim_pid))
+        self.tcp_pages = max(self.tcp_pages, tcp_memory_pages())
+
+    def stop(self) -> dict:
+        self._stop.set()
+        self._thread.join(5)
+        self.sample()
+        return {"peak_rss_mb": {k: round(v) for k, v in self.mb.items()},
+                "tcp_memory_peak_mb": round(self.tcp_pages * 4096 / 2**20),
+                "tcp_mem_limits_mb": [round(v * 4096 / 2**20) for v in tcp_memory_limits()]}
 
 
 class SysCounters:

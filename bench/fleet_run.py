@@ -13,7 +13,7 @@ import threading
 import time
 from pathlib import Path
 
-from bench.fleet_load import Broker, SysCounters, cpu_load, peak_mb, tcp_counters
+from bench.fleet_load import Broker, Peaks, SysCounters, cpu_load, tcp_counters
 from fleet.admin import CHUNK_SIZE, FleetAdmin
 from fleet.broker import BrokerConfig
 from fleet.push_verdict import Deadlines, Verdict, tally
@@ -49,10 +49,12 @@ class PushProgress:
         self.broker_away_s = self.broker.restart()
 
 
-def _simulator(devices: int, port: int, pub: Path, duration: float) -> subprocess.Popen:
+def _simulator(devices: int, port: int, pub: Path, duration: float, log: Path) -> subprocess.Popen:
+    """`edge-avatar fleet simulate` in a child process; its log (one line per kiosk on a broker
+    restart) goes to `log`, not the bench's output."""
     sim = subprocess.Popen([sys.executable, "-m", "runtime", "fleet", "simulate", "--devices", str(devices),
                             "--group", "bench", "--broker", f"mqtt://127.0.0.1:{port}", "--trust-key", str(pub),
-                            "--duration", str(duration)], stdout=subprocess.PIPE, text=True)
+                            "--duration", str(duration)], stdout=subprocess.PIPE, stderr=open(log, "ab"), text=True)
     line = sim.stdout.readline()
     if "online" not in line:
         sim.kill()
@@ -77,11 +79,11 @@ def run_once(n: int, folder: Path, bundle: Path, pub: Path, devices: int, load: 
     broker.start()
     cfg = BrokerConfig.from_args(f"mqtt://127.0.0.1:{port}")
     tcp_before = tcp_counters()
-    peaks = {"broker": 0.0, "simulator": 0.0}
     with cpu_load(load) as burners:
         t0 = time.monotonic()
-        sim = _simulator(devices, port, pub, timeout + 900)
+        sim = _simulator(devices, port, pub, timeout + 900, folder / "simulator.log")
         connect_s = time.monotonic() - t0
+        peaks = Peaks(broker, sim.pid)
         sys_counters = SysCounters(cfg)
         before = sys_counters.snapshot()
         with FleetAdmin(cfg) as admin:
@@ -96,7 +98,7 @@ def run_once(n: int, folder: Path, bundle: Path, pub: Path, devices: int, load: 
             admin_reconnects = admin.reconnects
         after = sys_counters.snapshot()
         sys_counters.close()
-        peaks = {"broker": peak_mb(broker.proc.pid), "simulator": peak_mb(sim.pid)}
+        memory = peaks.stop()
         sim_stats = _sim_stats(sim)
     broker.stop()
     tcp_after = tcp_counters()
@@ -115,5 +117,5 @@ def run_once(n: int, folder: Path, bundle: Path, pub: Path, devices: int, load: 
         "broker_publish_messages_sent": int(after["publish/messages/sent"] - before["publish/messages/sent"]),
         "broker_gb_sent": round(sent / 1e9, 2), "throughput_mb_s": round(sent / 1e6 / last_verdict_s, 1),
         "tcp": {k: tcp_after.get(k, 0) - tcp_before.get(k, 0) for k in tcp_after},
-        "peak_rss_mb": {k: round(v) for k, v in peaks.items()},
+        **memory,
     }
