@@ -245,7 +245,12 @@ def simulate(args) -> int:
     import signal
 
     from .simulator import FleetSimulator
-    sim = FleetSimulator(broker_config(args), args.devices, args.group, keepalive_s=args.keepalive)
+    from .chunk_download import RetryTimings
+    try:
+        retry = RetryTimings.scaled(args.chunk_retry) if args.chunk_retry is not None else RetryTimings()
+    except ValueError as err:
+        raise FleetError(f"--chunk-retry {args.chunk_retry}: {err}") from None
+    sim = FleetSimulator(broker_config(args), args.devices, args.group, keepalive_s=args.keepalive, retry=retry)
     sim.connect()
     print(f"{args.devices} simulated kiosks online in group {args.group}", flush=True)
     deadline = time.monotonic() + args.duration if args.duration else None

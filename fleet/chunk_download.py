@@ -24,6 +24,24 @@ MAX_BAD_CHUNKS = 3              # chunks that do not match their hash before the
 REPORT_EVERY_S = 5.0            # progress in `reported` at most this often
 
 
+@dataclass(frozen=True)
+class RetryTimings:
+    """When a chunk that did not come is asked for again, and when the download gives up."""
+    first_s: float = RETRY_FIRST_S
+    cap_s: float = RETRY_CAP_S
+    give_up_s: float = GIVE_UP_S
+
+    def __post_init__(self):
+        if not (0 < self.first_s <= self.cap_s and self.give_up_s > 0):
+            raise ValueError(f"chunk retry timings {self.first_s}/{self.cap_s}/{self.give_up_s} s: expected "
+                             "0 < first <= cap and give-up > 0")
+
+    @classmethod
+    def scaled(cls, first_s: float) -> "RetryTimings":
+        """The default shape from another first wait (tests and simulations on a short clock)."""
+        return cls(first_s, first_s * RETRY_CAP_S / RETRY_FIRST_S, first_s * GIVE_UP_S / RETRY_FIRST_S)
+
+
 class ChunkVerdict(enum.Enum):
     UNWANTED = "unwanted"       # out of range, or a chunk we already have
     BAD = "bad"                 # does not match its hash: asked for again later
@@ -48,6 +66,7 @@ class ChunkDownload:
     retries: int = 0            # re-requests so far (in `reported`, and a reason when it fails)
     reported_at: float = -1e9
     via_url: bool = False       # the driver is fetching it over HTTP(S): no stall checks meanwhile
+    timings: RetryTimings = RetryTimings()
 
     def missing(self) -> list[int]:
         return [i for i in range(len(self.offer.chunks)) if i not in self.have]
@@ -59,7 +78,7 @@ class ChunkDownload:
         """Missing chunks to subscribe to now, up to WINDOW outstanding (marked as requested)."""
         wanted = [i for i in self.missing() if i not in self.requested][:max(0, WINDOW - len(self.requested))]
         for i in wanted:
-            self.requested[i] = Request(now + RETRY_FIRST_S)
+            self.requested[i] = Request(now + self.timings.first_s)
         return wanted
 
     def forget_requests(self, now: float) -> None:
@@ -96,10 +115,11 @@ class ChunkDownload:
         for i in late:
             r = self.requested[i]
             r.attempts += 1
-            r.due = now + backoff_delay(r.attempts + 1, RETRY_FIRST_S, RETRY_CAP_S, draw)
+            r.due = now + backoff_delay(r.attempts + 1, self.timings.first_s, self.timings.cap_s, draw)
         self.retries += len(late)
         return late
 
     def given_up(self, now: float, online: bool) -> bool:
-        """Connected, chunks asked for, and none came for GIVE_UP_S (re-requests included)."""
-        return online and not self.via_url and bool(self.requested) and now - self.last_progress >= GIVE_UP_S
+        """Connected, chunks asked for, and none came for the give-up time (re-requests included)."""
+        return (online and not self.via_url and bool(self.requested)
+                and now - self.last_progress >= self.timings.give_up_s)

@@ -24,7 +24,7 @@ from .agent_actions import (
 )
 from .agent_desired import judge_offer
 from .bundle_verifier import BundleLimits
-from .chunk_download import GIVE_UP_S, ChunkDownload, ChunkVerdict
+from .chunk_download import ChunkDownload, ChunkVerdict, RetryTimings
 from .install_records import InstallRecords
 from .install_state import InstallState
 from .messages import Offer
@@ -41,7 +41,7 @@ class DeviceReports(Protocol):
 
 class InstallPipeline:
     def __init__(self, installed: InstalledState, chunks: ChunkStore, limits: BundleLimits, http_fetch: bool,
-                 reports: DeviceReports, seed: str = ""):
+                 reports: DeviceReports, seed: str = "", retry: RetryTimings = RetryTimings()):
         self.installed = installed
         self.chunks = chunks
         self.limits = limits
@@ -52,6 +52,8 @@ class InstallPipeline:
         self.download: ChunkDownload | None = None
         self.installing: Offer | None = None
         self._rng = random.Random(seed)       # jitter of re-requests: devices do not ask in lockstep
+        self.retry = retry
+        self.chunk_retries = 0                # chunks asked for again, over every download (counted)
 
     # ---- offers --------------------------------------------------------------------------------
     def _busy(self) -> set[str]:
@@ -81,7 +83,7 @@ class InstallPipeline:
             return []
         offer = self.queue.pop(0)
         d = self.download = ChunkDownload(offer, self.chunks.have(offer.bundle_id, len(offer.chunks)),
-                                          last_progress=now)
+                                          last_progress=now, timings=self.retry)
         self.records.move(offer.kind, InstallState.DOWNLOADING, offer.bundle_id, version=offer.version,
                           progress=d.progress())
         missing = d.missing()
@@ -150,11 +152,12 @@ class InstallPipeline:
         if d is None:
             return []
         if d.given_up(now, online):
-            return self._download_failed(f"no chunk for {GIVE_UP_S:.0f} s while connected ({d.retries} "
+            return self._download_failed(f"no chunk for {d.timings.give_up_s:.0f} s while connected ({d.retries} "
                                          f"re-requests; chunks {sorted(d.requested)[:5]} never arrived)", now)
         late = d.overdue(now, online, self._rng.random())
         if not late:
             return []
+        self.chunk_retries += len(late)
         self.records.by_kind[d.offer.kind]["retries"] = d.retries
         again = tuple(T.chunk(d.offer.bundle_id, i) for i in late)
         return [Unsubscribe(again), Subscribe(again)]

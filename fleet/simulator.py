@@ -21,6 +21,7 @@ from .agent_core import (AgentCore, ApplySettings, Identity, Install, Publish, R
                          Unsubscribe)
 from .backoff import backoff_delay
 from .broker import BrokerConfig, make_client
+from .chunk_download import RetryTimings
 from .chunk_store import CountingChunkStore
 from .install_state import InstallState
 
@@ -50,7 +51,8 @@ class SimulatedKiosk:
         self.sim = sim
         self.state = state
         self.store = CountingChunkStore()
-        self.core = AgentCore(identity, state, self.store, telemetry_interval_s=sim.telemetry_interval_s)
+        self.core = AgentCore(identity, state, self.store, telemetry_interval_s=sim.telemetry_interval_s,
+                              retry=sim.retry)
         self.client = make_client(sim.broker, identity.device_id, sim.v5)
         self.client.on_connect = self._on_connect
         self.client.on_message = self._on_message
@@ -118,8 +120,9 @@ RECONNECT_CAP_S = 30.0
 class FleetSimulator:
     def __init__(self, broker: BrokerConfig, count: int, group: str = "sim", prefix: str = "sim",
                  failing: set[str] = frozenset(), v5: bool = False, telemetry_interval_s: float = 60.0,
-                 keepalive_s: int = 60, seed: int = 0):
+                 keepalive_s: int = 60, seed: int = 0, retry: RetryTimings = RetryTimings()):
         self.broker = broker
+        self.retry = retry
         self.v5 = v5
         self.telemetry_interval_s = telemetry_interval_s
         self.keepalive_s = keepalive_s
@@ -207,7 +210,8 @@ class FleetSimulator:
     def stats(self) -> dict:
         """Connections lost (by reason) and made again: what the run went through."""
         return {"online": sum(k.core.online for k in self.kiosks), "devices": len(self.kiosks),
-                "drops": dict(self.drops), "reconnects": self.reconnects}
+                "drops": dict(self.drops), "reconnects": self.reconnects,
+                "chunk_retries": sum(k.core.pipeline.chunk_retries for k in self.kiosks)}
 
     def run_until(self, predicate, timeout: float) -> bool:
         deadline = time.monotonic() + timeout

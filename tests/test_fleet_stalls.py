@@ -19,6 +19,7 @@ from fleet.admin import FleetAdmin, make_offer
 from fleet.broker import BrokerConfig
 from fleet.push_verdict import Deadlines, Verdict
 from tests.fleet_fixtures import keys, panel_bundle
+from tests.mqtt_drop_proxy import DropProxy
 from tests.mosquitto import free_port, mosquitto
 
 DEVICES = 12
@@ -88,3 +89,35 @@ def test_a_paused_fleet_and_a_broker_restart_mid_push_end_with_every_kiosk_commi
     stats = json.loads(out.strip().splitlines()[-1])["simulator"]
     assert sum(stats["drops"].values()) >= DEVICES and stats["reconnects"] >= DEVICES, stats
     assert stats["online"] == DEVICES, stats
+
+
+def test_chunks_lost_on_the_way_are_asked_for_again_until_every_kiosk_commits(tmp_path):
+    """A proxy between the broker and the simulated fleet drops a fifth of the chunks the broker sends,
+    for good (the broker never sends a QoS 1 message twice on one connection). Each kiosk asks again
+    for a chunk that does not come (here after 2 s, doubling), and every one commits."""
+    key, pub, _ = keys(tmp_path)
+    offer, chunks = make_offer(panel_bundle(tmp_path, key, "1.0.0", extra={"big.bin": os.urandom(2 << 20)}))
+    with mosquitto(tmp_path) as url:
+        cfg = BrokerConfig.from_args(url)
+        proxy = DropProxy(cfg.port, drop=0.2)
+        sim = subprocess.Popen([sys.executable, "-m", "runtime", "fleet", "simulate", "--devices", str(DEVICES),
+                                "--group", "g", "--broker", f"mqtt://127.0.0.1:{proxy.port}", "--trust-key", str(pub),
+                                "--chunk-retry", "2", "--duration", "600"], stdout=subprocess.PIPE, text=True)
+        try:
+            assert "online" in sim.stdout.readline()
+            with FleetAdmin(cfg) as admin:
+                admin.discover(expect=DEVICES, timeout=60)
+                members = admin.group_members("g")
+                assert len(members) == DEVICES
+                _publish(admin, offer, chunks, range(len(chunks)))
+                admin.update_desired(("group", "g"), bundles={"panel": offer})
+                verdicts = admin.wait_for_verdicts(members, offer.bundle_id, 240, Deadlines(120, 120))
+                assert {d: v.describe() for d, v in verdicts.items() if v.verdict is not Verdict.COMMITTED} == {}
+        finally:
+            sim.send_signal(signal.SIGTERM)
+            out, _ = sim.communicate(timeout=60)
+            proxy.close()
+    stats = json.loads(out.strip().splitlines()[-1])["simulator"]
+    assert proxy.dropped >= DEVICES, proxy.dropped               # about one in five of the chunks sent
+    assert stats["chunk_retries"] >= proxy.dropped, stats      # each lost one was asked for again
+    assert stats["drops"] == {}, stats                         # and no connection was lost meanwhile
