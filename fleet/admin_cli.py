@@ -90,10 +90,10 @@ def _wait_installs(admin: FleetAdmin, devices: list[str], offer, timeout: float,
     return results
 
 
-def _wait_verdicts(admin: FleetAdmin, devices: list[str], offer, args) -> dict:
+def _wait_verdicts(admin: FleetAdmin, devices: list[str], offer, timeout: float, deadlines: Deadlines) -> dict:
     with _progress() as bar:
         task = bar.add_task(f"{offer.kind} {offer.version}: verdicts", total=len(devices))
-        return admin.wait_for_verdicts(devices, offer.bundle_id, args.timeout, _deadlines(args), lambda v: bar.update(
+        return admin.wait_for_verdicts(devices, offer.bundle_id, timeout, deadlines, lambda v: bar.update(
             task, completed=sum(1 for d in v.values() if d.final)))
 
 
@@ -110,6 +110,7 @@ def _print_verdicts(verdicts: dict) -> int:
 
 def push(args) -> int:
     target = parse_target(args.to)
+    deadlines = _deadlines(args)                 # bad deadlines are refused before anything is offered
     with FleetAdmin(broker_config(args)) as admin:
         offer = _publish(admin, args.bundle, args.url)
         desired = admin.update_desired(target, bundles={offer.kind: offer})
@@ -120,11 +121,12 @@ def push(args) -> int:
         devices = [target[1]] if target[0] == "device" else (admin.discover() and admin.group_members(target[1]))
         if not devices:
             raise FleetError(f"--to {args.to}: no device of that group announced itself")
-        return _print_verdicts(_wait_verdicts(admin, devices, offer, args))
+        return _print_verdicts(_wait_verdicts(admin, devices, offer, args.timeout, deadlines))
 
 
 def rollout(args) -> int:
     waves = parse_waves(args.waves)
+    deadlines = _deadlines(args)
     abort_at = parse_percentages(args.abort_at, "--abort-at")[0] if args.abort_at.strip() not in ("0", "0%") else 0.0
     with FleetAdmin(broker_config(args)) as admin:
         admin.discover()
@@ -138,7 +140,7 @@ def rollout(args) -> int:
         results: dict = {}
         for n, wave in enumerate(plan, 1):
             admin.update_desired_many([("device", d) for d in wave], bundles={offer.kind: offer})
-            wave_results = _wait_installs(admin, wave, offer, args.wave_timeout, _deadlines(args))
+            wave_results = _wait_installs(admin, wave, offer, args.wave_timeout, deadlines)
             results.update({d: r.get("state") for d, r in wave_results.items()})
             verdict = judge(results, abort_at)
             committed = sum(1 for r in wave_results.values() if r.get("state") == InstallState.COMMITTED)

@@ -98,3 +98,16 @@ def test_push_to_a_device_and_wait(broker_url, simulated, tmp_path, capsys):
     assert cli_main(["fleet", "cmd", "status", "--to", f"group:{group}", "--broker", broker_url]) == 0
     assert capsys.readouterr().out.count(": 200 simulated status") == 0   # status is answered by the core
     assert cli_main(["fleet", "push", str(bundle), "--to", "shelf:1", "--broker", broker_url]) == 2
+
+
+def test_push_wait_ends_with_a_verdict_on_every_kiosk(broker_url, simulated, tmp_path, capsys):
+    sim, group = simulated(3, failing=[0])
+    key, _, _ = keys(tmp_path)
+    bundle = panel_bundle(tmp_path, key, "4.0.0")
+    assert cli_main(["fleet", "push", str(bundle), "--to", f"group:{group}", "--wait", "--broker", broker_url,
+                     "--progress-deadline", "60", "--offline-deadline", "60"]) == 1
+    out = capsys.readouterr().out
+    assert f"{group}-0000: refused: health-check-failed (simulated self-test failure)" in out
+    assert "2/3 committed; 1 refused" in out
+    assert cli_main(["fleet", "push", str(bundle), "--to", f"group:{group}", "--wait", "--broker", broker_url,
+                     "--progress-deadline", "0"]) == 2          # a deadline that is no deadline: refused, said why
