@@ -253,7 +253,7 @@ def simulate(args) -> int:
     except ValueError as err:
         raise FleetError(f"--chunk-retry {args.chunk_retry}: {err}") from None
     sim = FleetSimulator(broker_config(args), args.devices, args.group, keepalive_s=args.keepalive, retry=retry)
-    sim.connect()
+    sim.connect(timeout=180.0)                 # a thousand kiosks on a loaded machine take a while
     print(f"{args.devices} simulated kiosks online in group {args.group}", flush=True)
     deadline = time.monotonic() + args.duration if args.duration else None
     stop = []

@@ -19,10 +19,10 @@ from dataclasses import dataclass, field
 
 from .agent_core import (AgentCore, ApplySettings, Identity, Install, Publish, RunCommand, Subscribe,
                          Unsubscribe)
-from .backoff import backoff_delay
 from .broker import BrokerConfig, make_client
 from .chunk_download import RetryTimings
 from .chunk_store import CountingChunkStore
+from .sim_link import KioskLink, Link
 from .install_state import InstallState
 
 _LOGGER = logging.getLogger(__name__)
@@ -61,15 +61,14 @@ class SimulatedKiosk:
         will = self.core.will(self.session)
         self.client.will_set(will.topic, will.payload, 1, True)
         self.sock = None                    # the socket registered with the simulator's selector
-        self.reconnect_at: float | None = None
-        self.reconnect_attempts = 0
+        self.link = KioskLink()
         self.committed_at: dict[str, float] = {}
         self.messages_in = 0
         self.bytes_in = 0
 
     def _on_connect(self, client, userdata, flags, reason, props):
         if not reason.is_failure:
-            self.reconnect_attempts = 0
+            self.link.up()
             self.run(self.core.connected(self.session, time.time()))
 
     def _on_disconnect(self, client, userdata, flags, reason, props):
@@ -113,10 +112,6 @@ class SimulatedKiosk:
         return self.core.install_finished(offer, now, InstallState.COMMITTED)
 
 
-RECONNECT_FIRST_S = 1.0             # paho's reconnect_delay_set(1, 60) on a real kiosk; capped lower here
-RECONNECT_CAP_S = 30.0
-
-
 class FleetSimulator:
     def __init__(self, broker: BrokerConfig, count: int, group: str = "sim", prefix: str = "sim",
                  failing: set[str] = frozenset(), v5: bool = False, telemetry_interval_s: float = 60.0,
@@ -135,7 +130,6 @@ class FleetSimulator:
                        for i in range(count)]
         self._selector = selectors.DefaultSelector()
         self._misc_at = 0.0
-        self._closing = False
 
     def connect(self, timeout: float = 60.0) -> None:
         for k in self.kiosks:
@@ -152,32 +146,21 @@ class FleetSimulator:
         self._selector.register(k.sock, selectors.EVENT_READ, k)
 
     def dropped(self, k: SimulatedKiosk, reason: str) -> None:
-        """A kiosk's connection is gone: forget its socket, count why, schedule a reconnect. (paho
-        may report one loss twice, from the read and from the keep-alive check: counted once.)"""
-        if k.sock is None and k.reconnect_at is not None:
-            return
-        if not self._closing:
-            self.drops[reason] += 1
+        """A kiosk's connection is gone: forget its socket, count why (once per loss), reconnect later."""
         if k.sock is not None:
             try:
                 self._selector.unregister(k.sock)
             except (KeyError, ValueError):
                 pass
             k.sock = None
-        if not self._closing:
-            self._schedule_reconnect(k)
-
-    def _schedule_reconnect(self, k: SimulatedKiosk) -> None:
-        k.reconnect_attempts += 1
-        k.reconnect_at = time.monotonic() + backoff_delay(k.reconnect_attempts, RECONNECT_FIRST_S,
-                                                          RECONNECT_CAP_S, self._rng.random())
+        if k.link.lost(time.monotonic(), self._rng.random()):
+            self.drops[reason] += 1
 
     def _reconnect_due(self) -> None:
         now = time.monotonic()
         for k in self.kiosks:
-            if k.reconnect_at is None or now < k.reconnect_at:
+            if not k.link.due(now):
                 continue
-            k.reconnect_at = None
             k.session += 1                        # a new connection: a new session in birth and will
             will = k.core.will(k.session)
             k.client.will_set(will.topic, will.payload, 1, True)
@@ -185,8 +168,9 @@ class FleetSimulator:
                 k.client.reconnect()
             except OSError as err:                # broker still away: try again later
                 self.drops[f"reconnect failed: {type(err).__name__}"] += 1
-                self._schedule_reconnect(k)
+                k.link.refused(now, self._rng.random())
                 continue
+            k.link.connecting()
             self.reconnects += 1
             self._watch(k)
 
@@ -195,13 +179,13 @@ class FleetSimulator:
             key.data.client.loop_read()
         now = time.time()
         for k in self.kiosks:
-            if k.sock is not None and k.client.want_write():
+            if k.link.carries_traffic and k.client.want_write():
                 k.client.loop_write()
         if now - self._misc_at > 1.0:
             self._misc_at = now
             self._reconnect_due()
             for k in self.kiosks:
-                if k.sock is not None:
+                if k.link.carries_traffic:
                     k.client.loop_misc()
                 k.run(k.core.tick(now))
                 if k.core.telemetry_due(now):
@@ -209,9 +193,10 @@ class FleetSimulator:
 
     def stats(self) -> dict:
         """Connections lost (by reason) and made again: what the run went through."""
-        return {"online": sum(k.core.online for k in self.kiosks), "devices": len(self.kiosks),
+        return {"online": sum(k.link.state is Link.ONLINE for k in self.kiosks), "devices": len(self.kiosks),
                 "drops": dict(self.drops), "reconnects": self.reconnects,
-                "chunk_retries": sum(k.core.pipeline.chunk_retries for k in self.kiosks)}
+                "chunk_retries": sum(k.core.pipeline.chunk_retries for k in self.kiosks),
+                "illegal_link_moves": sum(k.link.illegal_moves for k in self.kiosks)}
 
     def run_until(self, predicate, timeout: float) -> bool:
         deadline = time.monotonic() + timeout
@@ -222,9 +207,10 @@ class FleetSimulator:
         return predicate()
 
     def close(self) -> None:
-        self._closing = True
         for k in self.kiosks:
-            if k.sock is not None:
+            live = k.link.carries_traffic
+            k.link.close()
+            if live:
                 k.client.disconnect()
                 k.client.loop_write()
         self._selector.close()

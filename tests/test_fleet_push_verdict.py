@@ -71,3 +71,21 @@ def test_bad_deadlines_and_back_off_arguments_are_refused_with_the_reason():
 def test_back_off_doubles_up_to_its_cap_and_jitter_spreads_it():
     assert [backoff_delay(n, 1.0, 10.0, 0.5) for n in range(1, 7)] == [1.0, 2.0, 4.0, 8.0, 10.0, 10.0]
     assert backoff_delay(3, 1.0, 10.0, 0.0) == 3.0 and backoff_delay(3, 1.0, 10.0, 0.999) == pytest.approx(5.0, 0.01)
+
+
+def test_a_simulated_kiosk_link_counts_a_loss_once_and_backs_off_until_it_is_up():
+    from fleet.sim_link import RECONNECT_FIRST_S, KioskLink, Link
+    link = KioskLink()
+    link.up()
+    assert link.lost(100.0, draw=0.5) and not link.lost(100.1, draw=0.5)   # one loss, reported twice
+    assert link.state is Link.DOWN and not link.due(100.0 + RECONNECT_FIRST_S - 0.01)
+    assert link.due(100.0 + RECONNECT_FIRST_S)
+    link.refused(101.0, draw=0.5)                                           # broker still away: wait longer
+    assert link.retry_at == 101.0 + 2 * RECONNECT_FIRST_S
+    link.connecting()
+    link.up()
+    assert (link.state, link.attempts) == (Link.ONLINE, 0)
+    link.connecting()                                                       # not from ONLINE: counted, not done
+    assert link.state is Link.ONLINE and link.illegal_moves == 1
+    link.close()
+    assert not link.lost(200.0, draw=0.5) and not link.carries_traffic

@@ -88,7 +88,7 @@ def test_a_paused_fleet_and_a_broker_restart_mid_push_end_with_every_kiosk_commi
         out, _ = sim.communicate(timeout=60)
     stats = json.loads(out.strip().splitlines()[-1])["simulator"]
     assert sum(stats["drops"].values()) >= DEVICES and stats["reconnects"] >= DEVICES, stats
-    assert stats["online"] == DEVICES, stats
+    assert stats["online"] == DEVICES and stats["illegal_link_moves"] == 0, stats
 
 
 def test_chunks_lost_on_the_way_are_asked_for_again_until_every_kiosk_commits(tmp_path):
