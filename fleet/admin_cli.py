@@ -269,6 +269,28 @@ def simulate(args) -> int:
     return 0
 
 
+def metrics(args) -> int:
+    """Serve the fleet as Prometheus text on http://HOST:PORT/metrics until Ctrl-C or SIGTERM."""
+    import signal
+    import threading
+
+    from .metrics_server import metrics_server, parse_listen, serve
+    host, port = parse_listen(args.listen)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    with FleetAdmin(broker_config(args)) as admin:
+        try:
+            server = metrics_server(admin, host, port)
+        except OSError as err:
+            raise FleetError(f"--listen {args.listen}: {err}") from None
+        print(f"serving http://{host}:{port}/metrics", flush=True)
+        try:
+            serve(admin, server, args.announce_every, stop)
+        except KeyboardInterrupt:
+            pass
+    return 0
+
+
 def write_acl(args) -> int:
     from .acl import render_acl
     devices = yaml.safe_load(args.devices.read_text(encoding="utf-8")) or {}
@@ -280,5 +302,5 @@ def write_acl(args) -> int:
     return 0
 
 
-__all__ = ["status", "push", "rollout", "rollback", "config_set", "command", "alerts", "ack", "simulate", "write_acl",
-           "make_offer"]
+__all__ = ["status", "push", "rollout", "rollback", "config_set", "command", "alerts", "ack", "simulate", "metrics",
+           "write_acl", "make_offer"]

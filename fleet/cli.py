@@ -160,6 +160,12 @@ def _fleet_control_commands(fsub) -> None:
                      "(default 20; the back-off cap and the give-up time scale with it)")
     _broker_args(sim)
     sim.set_defaults(func=admin_cli.simulate)
+    met = fsub.add_parser("metrics", help="serve the fleet's status and telemetry as Prometheus text (/metrics)")
+    met.add_argument("--listen", default="127.0.0.1:9108", help="HOST:PORT to serve on")
+    met.add_argument("--announce-every", type=float, default=60.0,
+                     help="seconds between asking every device to announce itself")
+    _broker_args(met)
+    met.set_defaults(func=admin_cli.metrics)
     acl = fsub.add_parser("acl", help="write a Mosquitto ACL for the admins and devices (and their groups)")
     acl.add_argument("--devices", type=Path, required=True, help="YAML: device_id: [group, ...]")
     acl.add_argument("--admin", action="append", default=[], help="an admin username (repeatable)")
