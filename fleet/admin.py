@@ -29,7 +29,7 @@ from .errors import FleetError
 from .install_state import InstallState
 from .messages import Desired, Offer, decode, encode
 from .push_verdict import Deadlines, DeviceVerdict, Verdict, at_timeout
-from .push_watch import PushWatch
+from .push_watch import PushWatch, install_record
 
 _LOGGER = logging.getLogger(__name__)
 CHUNK_SIZE = 256 * 1024
@@ -312,7 +312,7 @@ class FleetAdmin:
         out = {}
         with self._lock:
             for d, v in verdicts.items():
-                rec = PushWatch([d], bundle_id, 0).record(self.devices[d].reported if d in self.devices else {}) or {}
+                rec = install_record(self.devices[d].reported if d in self.devices else {}, bundle_id) or {}
                 if v.verdict in (Verdict.STUCK, Verdict.OFFLINE):
                     rec = {**rec, "state": InstallState.TIMEOUT, "verdict": v.describe()}
                 out[d] = rec

@@ -8,6 +8,14 @@ from __future__ import annotations
 from .push_verdict import Deadlines, DeviceVerdict, Observation, judge
 
 
+def install_record(reported: dict, bundle_id: str) -> dict | None:
+    """A device's install record for the bundle, whichever kind it is under (None: no record)."""
+    for rec in (reported.get("installs") or {}).values():
+        if isinstance(rec, dict) and rec.get("bundle_id") == bundle_id:
+            return rec
+    return None
+
+
 class PushWatch:
     def __init__(self, devices: list[str], bundle_id: str, started_at: float):
         if not devices:
@@ -19,16 +27,9 @@ class PushWatch:
         self._offline_since: dict[str, float | None] = dict.fromkeys(self.devices, None)
         self._online: dict[str, bool] = {}
 
-    def record(self, reported: dict) -> dict | None:
-        """The device's install record for this bundle, whichever kind it is under."""
-        for rec in (reported.get("installs") or {}).values():
-            if isinstance(rec, dict) and rec.get("bundle_id") == self.bundle_id:
-                return rec
-        return None
-
     def observe(self, device: str, online: bool | None, reported: dict, now: float) -> Observation:
         """One device as the admin sees it now (online None: it never announced itself)."""
-        rec = self.record(reported)
+        rec = install_record(reported, self.bundle_id)
         key = (rec or {}).get("state"), (rec or {}).get("progress")
         if self._seen.get(device) != key:
             self._seen[device] = key
