@@ -75,7 +75,8 @@ def cpu_load(enabled: bool):
 
 
 def tcp_counters() -> dict[str, int]:
-    """The kernel's TcpExt counters named in TCP_COUNTERS (Linux; empty elsewhere)."""
+    """The kernel's TcpExt counters named in TCP_COUNTERS (Linux; empty elsewhere). System-wide: other
+    work on the machine adds to them, so a run's difference is an upper bound."""
     try:
         lines = Path("/proc/net/netstat").read_text().splitlines()
     except OSError:
