@@ -43,7 +43,7 @@ SOURCES = {
     "soak": ("Soak with faults", "python bench/soak.py"),
     "live_soak": ("Live soak (real microphone and speaker)", "python bench/live_soak.py"),
     "bridge": ("Panel controller link", "python bench/bridge.py --json bench/results/bridge.json"),
-    "fleet": ("Fleet push to simulated kiosks", "python bench/fleet.py"),
+    "fleet": ("Fleet push to simulated kiosks", "python bench/fleet.py --devices 1000 --runs 5 --load"),
 }
 
 
@@ -128,8 +128,11 @@ def headline(results: dict[str, Any]) -> list[tuple[str, str, str]]:
                       f"{num(get(d, 'turns_spoken'))} turns", num(get(d, key), "%"))
     d = results.get("fleet")
     if isinstance(d, dict):
-        add("fleet", "fleet push: kiosks committed, time", f"{ratio(get(d, 'committed'), get(d, 'devices'))}, "
-                                                           f"{num(get(d, 'all_committed_s'), 's')}")
+        load = " under load, broker restarted mid-push" if get(d, "load") else ""
+        add("fleet", f"fleet push to {num(get(d, 'devices'))} kiosks{load}: runs complete, kiosks lost / stuck, "
+                     "slowest last verdict",
+            f"{ratio(get(d, 'runs_complete'), len(get(d, 'runs') or []))}, {num(get(d, 'lost'))} / "
+            f"{num(get(d, 'stuck'))}, {num(get(d, 'last_verdict_s_max'), 's')}")
     return out
 
 

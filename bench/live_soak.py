@@ -52,6 +52,14 @@ def settled(count: Callable[[], int], seconds: float = 3.0) -> int:
     return low
 
 
+def thread_trend(counts: list[int]) -> float:
+    """Threads gained per turn: the Theil-Sen slope (the median of the slopes between every pair of
+    samples). A leak climbs turn after turn and moves it (one thread per turn: 1.0); one thread that
+    started late for good, or one passing through when a turn was sampled, does not."""
+    slopes = [(counts[j] - counts[i]) / (j - i) for i in range(len(counts)) for j in range(i + 1, len(counts))]
+    return round(statistics.median(slopes), 3) if slopes else 0.0
+
+
 def fault_plan(rng: random.Random, turns: int, losses: int, fleet: bool) -> dict[int, str]:
     """Which fault comes before which turn: at most one per turn, none in the first two."""
     names = [AUDIO_LOSS] * losses + (list(FLEET_FAULTS) if fleet else [])
@@ -167,6 +175,7 @@ def run_live_soak(folder: Path, turns: int, losses: int, seed: int = 11, fleet: 
                                          "next questions answered")
     warm = samples[min(2, len(samples) - 1)]
     end = settled_end or samples[-1]
+    per_turn = [s["threads"] for s in samples[min(2, len(samples) - 1):]] + [end["threads"]]
     log_lines = sum(len(p.read_text().splitlines()) for p in (folder / "log").glob("*.log"))
     return {
         "machine": machine(), "turns_spoken": turns, "turns_answered": len(report["turns"]),
@@ -178,7 +187,8 @@ def run_live_soak(folder: Path, turns: int, losses: int, seed: int = 11, fleet: 
         "rss_mb_every_10_turns": [round(s["rss_mb"], 1) for s in samples[::10]],
         "malloc_arena_max": os.environ.get("MALLOC_ARENA_MAX"),
         "fds": {"after_warm_up": warm["fds"], "end": end["fds"]},
-        "threads": {"after_warm_up": warm["threads"], "end": end["threads"]},
+        "threads": {"after_warm_up": warm["threads"], "end": end["threads"], "per_turn": per_turn,
+                    "trend_per_turn": thread_trend(per_turn)},
         **outcome,
     }
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import threading
 import time
 import uuid
@@ -27,8 +26,10 @@ from . import topics as T
 from .broker import BrokerConfig, make_client, probe_protocol
 from .bundle_manifest import MANIFEST, parse_manifest
 from .errors import FleetError
-from .install_state import TERMINAL, InstallState
+from .install_state import InstallState
 from .messages import Desired, Offer, decode, encode
+from .push_verdict import Deadlines, DeviceVerdict, Verdict, at_timeout
+from .push_watch import PushWatch, install_record
 
 _LOGGER = logging.getLogger(__name__)
 CHUNK_SIZE = 256 * 1024
@@ -96,15 +97,29 @@ class FleetAdmin:
         self.replies: list[dict] = []
         self._retained: dict[str, bytes] = {}
         self._connected = threading.Event()
-        self.client.on_connect = lambda c, u, f, reason, p: self._connected.set() if not reason.is_failure else None
+        self.reconnects = 0
+        self.client.on_connect = self._on_connect
         self.client.on_message = self._on_message
+        self.client.reconnect_delay_set(1, 10)
         self.client.connect(broker.host, broker.port, keepalive=30)
         self.client.loop_start()
         if not self._connected.wait(10):
             raise FleetError(f"broker {broker.host}:{broker.port}: no CONNACK within 10 s")
-        self.client.subscribe([(T.device_wildcard(leaf), 1) for leaf in (T.STATUS, T.REPORTED, T.TELEMETRY,
-                                                                           T.EVENTS)]
-                              + [(f"{T.reply_prefix(self.session)}/+", 1)])
+
+    def _on_connect(self, client, userdata, flags, reason, props) -> None:
+        """Subscribe on every connection: a new session (a broker restart, a keep-alive drop) has
+        none, and without them the admin would watch a fleet that no longer tells it anything.
+        After a reconnect, devices are asked to announce: what they said meanwhile was missed."""
+        if reason.is_failure:
+            _LOGGER.warning("broker refused the admin's connection: %s", reason)
+            return
+        client.subscribe([(T.device_wildcard(leaf), 1) for leaf in (T.STATUS, T.REPORTED, T.TELEMETRY, T.EVENTS)]
+                         + [(f"{T.reply_prefix(self.session)}/+", 1)])
+        if self._connected.is_set():
+            self.reconnects += 1
+            _LOGGER.warning("admin reconnected to the broker (%d): asking every device to announce", self.reconnects)
+            self._announce()
+        self._connected.set()
 
     def close(self) -> None:
         self.client.disconnect()
@@ -265,34 +280,42 @@ class FleetAdmin:
                 raise FleetError(f"{topic}: the broker did not acknowledge the desired state")
         return out
 
-    def install_states(self, devices: list[str], bundle_id: str) -> dict[str, str]:
-        out = {}
-        with self._lock:
-            for d in devices:
-                for rec in (self.devices.get(d, DeviceView(d)).reported.get("installs") or {}).values():
-                    if rec.get("bundle_id") == bundle_id:
-                        out[d] = rec.get("state", "?")
-        return out
-
-    def wait_for_installs(self, devices: list[str], bundle_id: str, timeout: float,
-                          progress: Callable[[dict], None] | None = None) -> dict[str, dict]:
-        """device -> its install record once final (committed/rejected/failed), else a timeout record."""
+    def wait_for_verdicts(self, devices: list[str], bundle_id: str, timeout: float,
+                          deadlines: Deadlines = Deadlines(),
+                          progress: Callable[[dict[str, DeviceVerdict]], None] | None = None
+                          ) -> dict[str, DeviceVerdict]:
+        """device -> its verdict, once every device has one (committed, refused, failed, stuck at a
+        step, offline; ``push_verdict``); at `timeout` a device still moving is stuck where it is."""
+        watch = PushWatch(devices, bundle_id, time.time())
         deadline = time.monotonic() + timeout
         while True:
-            states = self.install_states(devices, bundle_id)
+            with self._lock:
+                views = {d: (self.devices[d].online if d in self.devices else None,
+                             self.devices[d].reported if d in self.devices else {}) for d in devices}
+            verdicts = watch.verdicts(views, time.time(), deadlines)
             if progress:
-                progress(states)
-            if all(states.get(d) in TERMINAL for d in devices) or time.monotonic() > deadline:
-                break
+                progress(verdicts)
+            if all(v.final for v in verdicts.values()):
+                return verdicts
+            if time.monotonic() > deadline:
+                return {d: at_timeout(v) for d, v in verdicts.items()}
             with self._changed:
                 self._changed.wait(0.5)
+
+    def wait_for_installs(self, devices: list[str], bundle_id: str, timeout: float,
+                          progress: Callable[[dict], None] | None = None,
+                          deadlines: Deadlines = Deadlines()) -> dict[str, dict]:
+        """device -> its install record once final (committed/rejected/failed); a device stuck or
+        offline gets a timeout record with its verdict (``wait_for_verdicts``)."""
+        states = (lambda verdicts: progress({d: v.step for d, v in verdicts.items()})) if progress else None
+        verdicts = self.wait_for_verdicts(devices, bundle_id, timeout, deadlines, states)
         out = {}
         with self._lock:
-            for d in devices:
-                recs = [r for r in (self.devices.get(d, DeviceView(d)).reported.get("installs") or {}).values()
-                        if r.get("bundle_id") == bundle_id]
-                rec = recs[0] if recs else {}
-                out[d] = rec if rec.get("state") in TERMINAL else {**rec, "state": InstallState.TIMEOUT}
+            for d, v in verdicts.items():
+                rec = install_record(self.devices[d].reported if d in self.devices else {}, bundle_id) or {}
+                if v.verdict in (Verdict.STUCK, Verdict.OFFLINE):
+                    rec = {**rec, "state": InstallState.TIMEOUT, "verdict": v.describe()}
+                out[d] = rec
         return out
 
     # ---- staff alerts --------------------------------------------------------------------------

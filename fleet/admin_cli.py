@@ -16,6 +16,7 @@ from .admin import FleetAdmin, dump_devices, make_offer, parse_target
 from .broker import broker_config
 from .errors import FleetError
 from .install_state import InstallState
+from .push_verdict import Deadlines, Verdict, tally
 from .rollout_plan import judge, parse_percentages, parse_waves, plan_waves
 
 console = Console(stderr=False)
@@ -74,26 +75,42 @@ def _publish(admin: FleetAdmin, bundle, url: str | None = None):
     return offer
 
 
-def _wait_installs(admin: FleetAdmin, devices: list[str], offer, timeout: float) -> dict:
+def _deadlines(args) -> Deadlines:
+    try:
+        return Deadlines(args.progress_deadline, args.offline_deadline)
+    except ValueError as err:
+        raise FleetError(str(err)) from None
+
+
+def _wait_installs(admin: FleetAdmin, devices: list[str], offer, timeout: float, deadlines: Deadlines) -> dict:
     with _progress() as bar:
         task = bar.add_task(f"{offer.kind} {offer.version} committed", total=len(devices))
         results = admin.wait_for_installs(devices, offer.bundle_id, timeout, lambda states: bar.update(
-            task, completed=sum(1 for s in states.values() if s == InstallState.COMMITTED)))
+            task, completed=sum(1 for s in states.values() if s == InstallState.COMMITTED)), deadlines)
     return results
 
 
-def _print_results(results: dict) -> int:
-    failed = 0
-    for device, rec in sorted(results.items()):
-        if rec.get("state") != InstallState.COMMITTED:
-            failed += 1
-            print(f"{device}: {rec.get('state')} {rec.get('reason', '')} {rec.get('detail', '')}".rstrip())
-    print(f"{len(results) - failed}/{len(results)} committed")
-    return 1 if failed else 0
+def _wait_verdicts(admin: FleetAdmin, devices: list[str], offer, timeout: float, deadlines: Deadlines) -> dict:
+    with _progress() as bar:
+        task = bar.add_task(f"{offer.kind} {offer.version}: verdicts", total=len(devices))
+        return admin.wait_for_verdicts(devices, offer.bundle_id, timeout, deadlines, lambda v: bar.update(
+            task, completed=sum(1 for d in v.values() if d.final)))
+
+
+def _print_verdicts(verdicts: dict) -> int:
+    """One line per device that did not commit, then the count of each verdict."""
+    for device, v in sorted(verdicts.items()):
+        if v.verdict is not Verdict.COMMITTED:
+            print(f"{device}: {v.describe()}")
+    counts = tally(verdicts)
+    others = [f"{n} {name}" for name, n in counts.items() if n and name not in ("committed", "pending")]
+    print("; ".join([f"{counts['committed']}/{len(verdicts)} committed", *others]))
+    return 0 if counts["committed"] == len(verdicts) else 1
 
 
 def push(args) -> int:
     target = parse_target(args.to)
+    deadlines = _deadlines(args)                 # bad deadlines are refused before anything is offered
     with FleetAdmin(broker_config(args)) as admin:
         offer = _publish(admin, args.bundle, args.url)
         desired = admin.update_desired(target, bundles={offer.kind: offer})
@@ -104,11 +121,12 @@ def push(args) -> int:
         devices = [target[1]] if target[0] == "device" else (admin.discover() and admin.group_members(target[1]))
         if not devices:
             raise FleetError(f"--to {args.to}: no device of that group announced itself")
-        return _print_results(_wait_installs(admin, devices, offer, args.timeout))
+        return _print_verdicts(_wait_verdicts(admin, devices, offer, args.timeout, deadlines))
 
 
 def rollout(args) -> int:
     waves = parse_waves(args.waves)
+    deadlines = _deadlines(args)
     abort_at = parse_percentages(args.abort_at, "--abort-at")[0] if args.abort_at.strip() not in ("0", "0%") else 0.0
     with FleetAdmin(broker_config(args)) as admin:
         admin.discover()
@@ -122,7 +140,7 @@ def rollout(args) -> int:
         results: dict = {}
         for n, wave in enumerate(plan, 1):
             admin.update_desired_many([("device", d) for d in wave], bundles={offer.kind: offer})
-            wave_results = _wait_installs(admin, wave, offer, args.wave_timeout)
+            wave_results = _wait_installs(admin, wave, offer, args.wave_timeout, deadlines)
             results.update({d: r.get("state") for d, r in wave_results.items()})
             verdict = judge(results, abort_at)
             committed = sum(1 for r in wave_results.values() if r.get("state") == InstallState.COMMITTED)
@@ -224,17 +242,52 @@ def ack(args) -> int:
 
 
 def simulate(args) -> int:
+    """Many simulated kiosks until --duration, Ctrl-C or SIGTERM; then one JSON line of what the
+    run went through (connections lost by reason, reconnects) on stdout."""
+    import signal
+
     from .simulator import FleetSimulator
-    sim = FleetSimulator(broker_config(args), args.devices, args.group)
-    sim.connect()
+    from .chunk_download import RetryTimings
+    try:
+        retry = RetryTimings.scaled(args.chunk_retry) if args.chunk_retry is not None else RetryTimings()
+    except ValueError as err:
+        raise FleetError(f"--chunk-retry {args.chunk_retry}: {err}") from None
+    sim = FleetSimulator(broker_config(args), args.devices, args.group, keepalive_s=args.keepalive, retry=retry)
+    sim.connect(timeout=180.0)                 # a thousand kiosks on a loaded machine take a while
     print(f"{args.devices} simulated kiosks online in group {args.group}", flush=True)
     deadline = time.monotonic() + args.duration if args.duration else None
+    stop = []
+    signal.signal(signal.SIGTERM, lambda *_: stop.append(True))
     try:
-        while deadline is None or time.monotonic() < deadline:
+        while not stop and (deadline is None or time.monotonic() < deadline):
             sim.step(0.05)
     except KeyboardInterrupt:
         pass
+    stats = sim.stats()
     sim.close()
+    print(json.dumps({"simulator": stats}), flush=True)
+    return 0
+
+
+def metrics(args) -> int:
+    """Serve the fleet as Prometheus text on http://HOST:PORT/metrics until Ctrl-C or SIGTERM."""
+    import signal
+    import threading
+
+    from .metrics_server import metrics_server, parse_listen, serve
+    host, port = parse_listen(args.listen)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    with FleetAdmin(broker_config(args)) as admin:
+        try:
+            server = metrics_server(admin, host, port)
+        except OSError as err:
+            raise FleetError(f"--listen {args.listen}: {err}") from None
+        print(f"serving http://{host}:{port}/metrics", flush=True)
+        try:
+            serve(admin, server, args.announce_every, stop)
+        except KeyboardInterrupt:
+            pass
     return 0
 
 
@@ -249,5 +302,5 @@ def write_acl(args) -> int:
     return 0
 
 
-__all__ = ["status", "push", "rollout", "rollback", "config_set", "command", "alerts", "ack", "simulate", "write_acl",
-           "make_offer"]
+__all__ = ["status", "push", "rollout", "rollback", "config_set", "command", "alerts", "ack", "simulate", "metrics",
+           "write_acl", "make_offer"]

@@ -35,6 +35,7 @@ from .agent_commands import reply as command_reply
 from .agent_desired import DesiredState
 from .agent_telemetry import TelemetryBuffer
 from .bundle_verifier import BundleLimits
+from .chunk_download import RetryTimings
 from .install_pipeline import InstallPipeline
 from .install_state import InstallState
 from .messages import MessageError, Offer, decode
@@ -48,14 +49,16 @@ _LOGGER = logging.getLogger(__name__)
 class AgentCore:
     def __init__(self, identity: Identity, installed: InstalledState, chunks: ChunkStore,
                  limits: BundleLimits = BundleLimits(), telemetry_interval_s: float = 30.0,
-                 telemetry_buffer: int = 256, http_fetch: bool = False, alerts: AlertStore | None = None):
+                 telemetry_buffer: int = 256, http_fetch: bool = False, alerts: AlertStore | None = None,
+                 retry: RetryTimings = RetryTimings()):
         self.id = identity
         self.installed = installed
         self.session = 0
         self.online = False
         self.hwtest: dict | None = None
         self.desired = DesiredState()
-        self.pipeline = InstallPipeline(installed, chunks, limits, http_fetch, reports=self)
+        self.pipeline = InstallPipeline(installed, chunks, limits, http_fetch, reports=self,
+                                        seed=identity.device_id, retry=retry)
         self.telemetry_buffer = TelemetryBuffer(telemetry_interval_s, telemetry_buffer)
         self.alerts = AlertBook(identity.device_id, alerts if alerts is not None else MemoryAlertStore())
 

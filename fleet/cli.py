@@ -66,6 +66,13 @@ def _bundle_commands(sub) -> None:
     v.set_defaults(func=bundle_cli.verify)
 
 
+def _deadline_args(p) -> None:
+    p.add_argument("--progress-deadline", type=float, default=120.0,
+                   help="a connected kiosk whose install has not moved for this long is stuck (seconds)")
+    p.add_argument("--offline-deadline", type=float, default=120.0,
+                   help="a kiosk offline for this long during the push is reported offline (seconds)")
+
+
 def _fleet_rollout_commands(fsub) -> None:
     """status, push, rollout, rollback: seeing the fleet and getting bundles onto it."""
     from . import admin_cli
@@ -80,8 +87,10 @@ def _fleet_rollout_commands(fsub) -> None:
     push = fsub.add_parser("push", help="offer a bundle to a device or a group")
     push.add_argument("bundle", type=Path)
     push.add_argument("--to", required=True, help="device:ID or group:NAME")
-    push.add_argument("--wait", action="store_true", help="wait until every target committed or refused")
-    push.add_argument("--timeout", type=float, default=600.0)
+    push.add_argument("--wait", action="store_true",
+                      help="wait for a verdict on every target: committed, refused, failed, stuck or offline")
+    push.add_argument("--timeout", type=float, default=600.0, help="stop waiting after this (seconds)")
+    _deadline_args(push)
     push.add_argument("--url", help="the same bundle file on an HTTP(S) server: kiosks fetch it with Range "
                                     "requests first, MQTT chunks stay the fallback")
     _broker_args(push)
@@ -92,6 +101,7 @@ def _fleet_rollout_commands(fsub) -> None:
     ro.add_argument("--waves", default="1,10,50,100%")
     ro.add_argument("--abort-at", default="5%", help="failure rate (of devices finished) that aborts")
     ro.add_argument("--wave-timeout", type=float, default=900.0)
+    _deadline_args(ro)
     ro.add_argument("--url", help="the same bundle file on an HTTP(S) server (Range requests)")
     ro.add_argument("--rollback-on-abort", action="store_true",
                     help="roll back the devices that already committed when the rollout aborts")
@@ -145,8 +155,17 @@ def _fleet_control_commands(fsub) -> None:
     sim.add_argument("--group", default="sim")
     sim.add_argument("--trust-key", type=Path, action="append", required=True)
     sim.add_argument("--duration", type=float, help="seconds to run (default: until Ctrl-C)")
+    sim.add_argument("--keepalive", type=int, default=60, help="MQTT keep-alive of each kiosk, seconds")
+    sim.add_argument("--chunk-retry", type=float, help="seconds before a missing chunk is asked for again "
+                     "(default 20; the back-off cap and the give-up time scale with it)")
     _broker_args(sim)
     sim.set_defaults(func=admin_cli.simulate)
+    met = fsub.add_parser("metrics", help="serve the fleet's status and telemetry as Prometheus text (/metrics)")
+    met.add_argument("--listen", default="127.0.0.1:9108", help="HOST:PORT to serve on")
+    met.add_argument("--announce-every", type=float, default=60.0,
+                     help="seconds between asking every device to announce itself")
+    _broker_args(met)
+    met.set_defaults(func=admin_cli.metrics)
     acl = fsub.add_parser("acl", help="write a Mosquitto ACL for the admins and devices (and their groups)")
     acl.add_argument("--devices", type=Path, required=True, help="YAML: device_id: [group, ...]")
     acl.add_argument("--admin", action="append", default=[], help="an admin username (repeatable)")

@@ -9,6 +9,7 @@ installer's state are passed in; time is an argument; actions are returned.
 from __future__ import annotations
 
 import logging
+import random
 from typing import Protocol
 
 from . import topics as T
@@ -23,7 +24,7 @@ from .agent_actions import (
 )
 from .agent_desired import judge_offer
 from .bundle_verifier import BundleLimits
-from .chunk_download import ChunkDownload, ChunkVerdict, StallVerdict
+from .chunk_download import ChunkDownload, ChunkVerdict, RetryTimings
 from .install_records import InstallRecords
 from .install_state import InstallState
 from .messages import Offer
@@ -40,7 +41,7 @@ class DeviceReports(Protocol):
 
 class InstallPipeline:
     def __init__(self, installed: InstalledState, chunks: ChunkStore, limits: BundleLimits, http_fetch: bool,
-                 reports: DeviceReports):
+                 reports: DeviceReports, seed: str = "", retry: RetryTimings = RetryTimings()):
         self.installed = installed
         self.chunks = chunks
         self.limits = limits
@@ -50,6 +51,9 @@ class InstallPipeline:
         self.queue: list[Offer] = []
         self.download: ChunkDownload | None = None
         self.installing: Offer | None = None
+        self._rng = random.Random(seed)       # jitter of re-requests: devices do not ask in lockstep
+        self.retry = retry
+        self.chunk_retries = 0                # chunks asked for again, over every download (counted)
 
     # ---- offers --------------------------------------------------------------------------------
     def _busy(self) -> set[str]:
@@ -79,7 +83,7 @@ class InstallPipeline:
             return []
         offer = self.queue.pop(0)
         d = self.download = ChunkDownload(offer, self.chunks.have(offer.bundle_id, len(offer.chunks)),
-                                          last_progress=now)
+                                          last_progress=now, timings=self.retry)
         self.records.move(offer.kind, InstallState.DOWNLOADING, offer.bundle_id, version=offer.version,
                           progress=d.progress())
         missing = d.missing()
@@ -90,10 +94,11 @@ class InstallPipeline:
 
     # ---- download ------------------------------------------------------------------------------
     def resume(self, now: float) -> list:
-        """After a reconnect: the broker forgot our chunk subscriptions; ask again."""
+        """After a reconnect: the broker forgot our chunk subscriptions; ask again, with the
+        progress deadline starting again (time offline is not the download's fault)."""
         if not self.download:
             return []
-        self.download.requested.clear()
+        self.download.forget_requests(now)
         return self._request_chunks(now)
 
     def url_fetched(self, offer: Offer, now: float, error: str | None = None) -> list:
@@ -117,7 +122,7 @@ class InstallPipeline:
             return []
         if not d.missing():
             return self._downloaded(now)
-        wanted = d.window()
+        wanted = d.window(now)
         return [Subscribe(tuple(T.chunk(d.offer.bundle_id, i) for i in wanted))] if wanted else []
 
     def chunk(self, topic: str, payload: bytes, now: float) -> list:
@@ -141,14 +146,21 @@ class InstallPipeline:
         return actions + self._request_chunks(now)
 
     def tick(self, now: float, online: bool) -> list:
+        """Chunks that did not come are asked for again (back-off per chunk); no chunk at all for
+        GIVE_UP_S while connected ends the download as failed, with the reason."""
         d = self.download
-        verdict = d.stall(now, online) if d else StallVerdict.MOVING
-        if verdict is StallVerdict.GIVE_UP:
-            return self._download_failed(f"chunks {sorted(d.requested)[:5]} never arrived", now)
-        if verdict is StallVerdict.RESUBSCRIBE:
-            again = tuple(T.chunk(d.offer.bundle_id, i) for i in sorted(d.requested))
-            return [Unsubscribe(again), Subscribe(again)]
-        return []
+        if d is None:
+            return []
+        if d.given_up(now, online):
+            return self._download_failed(f"no chunk for {d.timings.give_up_s:.0f} s while connected ({d.retries} "
+                                         f"re-requests; chunks {sorted(d.requested)[:5]} never arrived)", now)
+        late = d.overdue(now, online, self._rng.random())
+        if not late:
+            return []
+        self.chunk_retries += len(late)
+        self.records.by_kind[d.offer.kind]["retries"] = d.retries
+        again = tuple(T.chunk(d.offer.bundle_id, i) for i in late)
+        return [Unsubscribe(again), Subscribe(again)]
 
     def _downloaded(self, now: float) -> list:
         offer = self.download.offer

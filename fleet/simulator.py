@@ -4,19 +4,25 @@ Each simulated kiosk is a real ``AgentCore`` with its own paho client and MQTT s
 (presence, will, desired state, chunked download with every chunk's sha256 checked,
 commands, telemetry). What it skips: writing chunks to disk, unpacking and the runtime
 self-test; an install commits at once unless the device is told to fail its health check.
+A kiosk whose connection drops (keep-alive, a broker restart) reconnects with jittered
+back-off, as paho's own loop does on a real kiosk; every drop is counted with its reason.
 """
 
 from __future__ import annotations
 
 import logging
+import random
 import selectors
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 
 from .agent_core import (AgentCore, ApplySettings, Identity, Install, Publish, RunCommand, Subscribe,
                          Unsubscribe)
 from .broker import BrokerConfig, make_client
+from .chunk_download import RetryTimings
 from .chunk_store import CountingChunkStore
+from .sim_link import KioskLink, Link
 from .install_state import InstallState
 
 _LOGGER = logging.getLogger(__name__)
@@ -45,21 +51,29 @@ class SimulatedKiosk:
         self.sim = sim
         self.state = state
         self.store = CountingChunkStore()
-        self.core = AgentCore(identity, state, self.store, telemetry_interval_s=sim.telemetry_interval_s)
+        self.core = AgentCore(identity, state, self.store, telemetry_interval_s=sim.telemetry_interval_s,
+                              retry=sim.retry)
         self.client = make_client(sim.broker, identity.device_id, sim.v5)
         self.client.on_connect = self._on_connect
         self.client.on_message = self._on_message
-        self.client.on_disconnect = lambda *a: self.core.disconnected()
+        self.client.on_disconnect = self._on_disconnect
         self.session = 1
         will = self.core.will(self.session)
         self.client.will_set(will.topic, will.payload, 1, True)
+        self.sock = None                    # the socket registered with the simulator's selector
+        self.link = KioskLink()
         self.committed_at: dict[str, float] = {}
         self.messages_in = 0
         self.bytes_in = 0
 
     def _on_connect(self, client, userdata, flags, reason, props):
         if not reason.is_failure:
+            self.link.up()
             self.run(self.core.connected(self.session, time.time()))
+
+    def _on_disconnect(self, client, userdata, flags, reason, props):
+        self.core.disconnected()
+        self.sim.dropped(self, str(reason))
 
     def _on_message(self, client, userdata, msg):
         self.messages_in += 1
@@ -100,40 +114,89 @@ class SimulatedKiosk:
 
 class FleetSimulator:
     def __init__(self, broker: BrokerConfig, count: int, group: str = "sim", prefix: str = "sim",
-                 failing: set[str] = frozenset(), v5: bool = False, telemetry_interval_s: float = 60.0):
+                 failing: set[str] = frozenset(), v5: bool = False, telemetry_interval_s: float = 60.0,
+                 keepalive_s: int = 60, seed: int = 0, retry: RetryTimings = RetryTimings()):
         self.broker = broker
+        self.retry = retry
         self.v5 = v5
         self.telemetry_interval_s = telemetry_interval_s
+        self.keepalive_s = keepalive_s
         self.published = 0
+        self.drops: Counter = Counter()           # reason -> connections lost
+        self.reconnects = 0
+        self._rng = random.Random(seed)
         self.kiosks = [SimulatedKiosk(self, Identity(f"{prefix}-{i:04d}", (group,), f"site-{i % 20:02d}"),
                                       SimulatedState(fail_health=f"{prefix}-{i:04d}" in failing))
                        for i in range(count)]
         self._selector = selectors.DefaultSelector()
+        self._misc_at = 0.0
 
     def connect(self, timeout: float = 60.0) -> None:
         for k in self.kiosks:
-            k.client.connect(self.broker.host, self.broker.port, keepalive=60)
-            self._selector.register(k.client.socket(), selectors.EVENT_READ, k)
+            k.client.connect(self.broker.host, self.broker.port, keepalive=self.keepalive_s)
+            self._watch(k)
         deadline = time.monotonic() + timeout
         while not all(k.core.online for k in self.kiosks):
             if time.monotonic() > deadline:
                 raise TimeoutError(f"{sum(k.core.online for k in self.kiosks)}/{len(self.kiosks)} connected")
             self.step(0.05)
 
+    def _watch(self, k: SimulatedKiosk) -> None:
+        k.sock = k.client.socket()
+        self._selector.register(k.sock, selectors.EVENT_READ, k)
+
+    def dropped(self, k: SimulatedKiosk, reason: str) -> None:
+        """A kiosk's connection is gone: forget its socket, count why (once per loss), reconnect later."""
+        if k.sock is not None:
+            try:
+                self._selector.unregister(k.sock)
+            except (KeyError, ValueError):
+                pass
+            k.sock = None
+        if k.link.lost(time.monotonic(), self._rng.random()):
+            self.drops[reason] += 1
+
+    def _reconnect_due(self) -> None:
+        now = time.monotonic()
+        for k in self.kiosks:
+            if not k.link.due(now):
+                continue
+            k.session += 1                        # a new connection: a new session in birth and will
+            will = k.core.will(k.session)
+            k.client.will_set(will.topic, will.payload, 1, True)
+            try:
+                k.client.reconnect()
+            except OSError as err:                # broker still away: try again later
+                self.drops[f"reconnect failed: {type(err).__name__}"] += 1
+                k.link.refused(now, self._rng.random())
+                continue
+            k.link.connecting()
+            self.reconnects += 1
+            self._watch(k)
+
     def step(self, timeout: float = 0.05) -> None:
         for key, _ in self._selector.select(timeout):
             key.data.client.loop_read()
         now = time.time()
         for k in self.kiosks:
-            if k.client.want_write():
+            if k.link.carries_traffic and k.client.want_write():
                 k.client.loop_write()
-        if now - getattr(self, "_misc_at", 0) > 1.0:
+        if now - self._misc_at > 1.0:
             self._misc_at = now
+            self._reconnect_due()
             for k in self.kiosks:
-                k.client.loop_misc()
+                if k.link.carries_traffic:
+                    k.client.loop_misc()
                 k.run(k.core.tick(now))
                 if k.core.telemetry_due(now):
                     k.run(k.core.telemetry({"health": {"simulated": True}, "fps": 60.0}, now))
+
+    def stats(self) -> dict:
+        """Connections lost (by reason) and made again: what the run went through."""
+        return {"online": sum(k.link.state is Link.ONLINE for k in self.kiosks), "devices": len(self.kiosks),
+                "drops": dict(self.drops), "reconnects": self.reconnects,
+                "chunk_retries": sum(k.core.pipeline.chunk_retries for k in self.kiosks),
+                "illegal_link_moves": sum(k.link.illegal_moves for k in self.kiosks)}
 
     def run_until(self, predicate, timeout: float) -> bool:
         deadline = time.monotonic() + timeout
@@ -145,6 +208,9 @@ class FleetSimulator:
 
     def close(self) -> None:
         for k in self.kiosks:
-            k.client.disconnect()
-            k.client.loop_write()
+            live = k.link.carries_traffic
+            k.link.close()
+            if live:
+                k.client.disconnect()
+                k.client.loop_write()
         self._selector.close()

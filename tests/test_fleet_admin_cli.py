@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import threading
+import time
+import urllib.error
+import urllib.request
 import uuid
 
 import pytest
@@ -14,6 +19,7 @@ from fleet.simulator import FleetSimulator
 from runtime.cli.main import main as cli_main
 from tests.fleet_brokers import BROKERS, fleet_broker
 from tests.fleet_fixtures import keys, panel_bundle
+from tests.mosquitto import free_port
 
 
 @pytest.fixture(scope="module", params=BROKERS)
@@ -26,10 +32,10 @@ def broker_url(request, tmp_path_factory):
 def simulated(broker_url):
     running = []
 
-    def start(count, failing=()):
+    def start(count, failing=(), **kw):
         prefix = f"s{uuid.uuid4().hex[:5]}"
         sim = FleetSimulator(BrokerConfig.from_args(broker_url), count, group=prefix, prefix=prefix,
-                             failing={f"{prefix}-{i:04d}" for i in failing})
+                             failing={f"{prefix}-{i:04d}" for i in failing}, **kw)
         sim.connect()
         stop = threading.Event()
         thread = threading.Thread(target=lambda: [sim.step(0.02) for _ in iter(stop.is_set, True)], daemon=True)
@@ -98,3 +104,57 @@ def test_push_to_a_device_and_wait(broker_url, simulated, tmp_path, capsys):
     assert cli_main(["fleet", "cmd", "status", "--to", f"group:{group}", "--broker", broker_url]) == 0
     assert capsys.readouterr().out.count(": 200 simulated status") == 0   # status is answered by the core
     assert cli_main(["fleet", "push", str(bundle), "--to", "shelf:1", "--broker", broker_url]) == 2
+
+
+def test_push_wait_ends_with_a_verdict_on_every_kiosk(broker_url, simulated, tmp_path, capsys):
+    sim, group = simulated(3, failing=[0])
+    key, _, _ = keys(tmp_path)
+    bundle = panel_bundle(tmp_path, key, "4.0.0")
+    assert cli_main(["fleet", "push", str(bundle), "--to", f"group:{group}", "--wait", "--broker", broker_url,
+                     "--progress-deadline", "60", "--offline-deadline", "60"]) == 1
+    out = capsys.readouterr().out
+    assert f"{group}-0000: refused: health-check-failed (simulated self-test failure)" in out
+    assert "2/3 committed; 1 refused" in out
+    assert cli_main(["fleet", "push", str(bundle), "--to", f"group:{group}", "--wait", "--broker", broker_url,
+                     "--progress-deadline", "0"]) == 2          # a deadline that is no deadline: refused, said why
+
+
+def test_metrics_serves_the_fleet_as_prometheus_text(broker_url, simulated, tmp_path):
+    """`fleet metrics` (a real process) serves every kiosk's presence and telemetry on /metrics."""
+    sim, group = simulated(3, telemetry_interval_s=1.0)     # telemetry is not retained: it must keep coming
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "runtime", "fleet", "metrics", "--listen", f"127.0.0.1:{port}",
+                             "--announce-every", "1", "--broker", broker_url], stdout=subprocess.PIPE, text=True)
+    try:
+        assert "serving" in proc.stdout.readline()
+        devices = [k.core.id.device_id for k in sim.kiosks]
+
+        def scrape() -> str:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as r:
+                assert r.headers["Content-Type"].startswith("text/plain; version=0.0.4")
+                return r.read().decode()
+        deadline = time.monotonic() + 60
+        while not all(f'edge_avatar_device_fps{{device="{d}"}} 60' in (text := scrape()) for d in devices):
+            assert time.monotonic() < deadline, text
+            time.sleep(0.2)
+        assert all(f'edge_avatar_device_online{{device="{d}",site="site-0{i}"}} 1' in text
+                   for i, d in enumerate(devices))
+        with pytest.raises(urllib.error.HTTPError, match="404"):
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10)
+    finally:
+        proc.terminate()
+        assert proc.wait(30) == 0
+
+
+def test_metrics_text_leaves_out_what_is_not_a_number_and_says_so():
+    from fleet.admin import DeviceView
+    from fleet.metrics import render
+    view = DeviceView("k1", status={"online": True, "site": 'Hall "B"\nEast'}, last_seen=90.0,
+                      telemetry={"health": {"temps_c": {"cpu": 61.5, "gpu": "hot"}, "load1": True}, "fps": 30})
+    text = render({"k1": view}, now=100.0)
+    assert 'edge_avatar_device_online{device="k1",site="Hall \\"B\\"\\nEast"} 1' in text
+    assert 'edge_avatar_device_temperature_celsius{device="k1",sensor="cpu"} 61.5' in text
+    assert 'edge_avatar_device_last_seen_age_seconds{device="k1"} 10' in text
+    assert 'edge_avatar_metric_values_skipped{field="temps_c"} 1' in text
+    assert 'edge_avatar_metric_values_skipped{field="health.load1"} 1' in text
+    assert "# TYPE edge_avatar_device_fps gauge" in text and text.endswith("\n")

@@ -10,7 +10,7 @@ import pytest
 
 from fleet import topics as T
 from fleet.agent_core import AgentCore, Identity, Install
-from fleet.chunk_download import MAX_STALLS, STALL_S, ChunkDownload, StallVerdict
+from fleet.chunk_download import GIVE_UP_S, RETRY_CAP_S, RETRY_FIRST_S, ChunkDownload
 from fleet.chunk_store import CountingChunkStore
 from fleet.install_records import InstallRecords
 from fleet.install_state import (
@@ -95,10 +95,18 @@ def test_one_install_through_the_agent_keeps_to_the_table():
     assert core.pipeline.records.illegal_moves == 0
 
 
-def test_a_download_resubscribes_when_stalled_then_gives_up():
+def test_a_missing_chunk_is_asked_for_again_with_back_off_then_the_download_gives_up():
     d = ChunkDownload(_offer([b"a" * 8, b"b" * 8]), set(), last_progress=0.0)
-    d.window()
-    assert d.stall(STALL_S / 2, online=True) is StallVerdict.MOVING
-    assert d.stall(STALL_S * 2, online=False) is StallVerdict.MOVING       # offline: nobody to ask
-    verdicts = [d.stall(STALL_S * 2 * (n + 1), online=True) for n in range(MAX_STALLS + 1)]
-    assert verdicts == [StallVerdict.RESUBSCRIBE] * MAX_STALLS + [StallVerdict.GIVE_UP]
+    assert d.window(0.0) == [0, 1]
+    assert d.overdue(RETRY_FIRST_S / 2, online=True, draw=0.5) == []
+    assert d.overdue(RETRY_FIRST_S * 2, online=False, draw=0.5) == []      # offline: nobody to ask
+    asked_at = [t for t in range(0, int(GIVE_UP_S)) if d.overdue(float(t), online=True, draw=0.5)]
+    gaps = [b - a for a, b in zip(asked_at, asked_at[1:])]
+    assert asked_at[0] == RETRY_FIRST_S and gaps == sorted(gaps) and max(gaps) <= RETRY_CAP_S
+    assert gaps[0] == 2 * RETRY_FIRST_S and d.retries == 2 * len(asked_at)  # both chunks, each time
+    assert not d.given_up(GIVE_UP_S - 1, online=True) and not d.given_up(GIVE_UP_S, online=False)
+    assert d.given_up(GIVE_UP_S, online=True)
+    d.stored(0, GIVE_UP_S - 1)                                             # a chunk came: the deadline moves
+    assert not d.given_up(GIVE_UP_S, online=True)
+    d.forget_requests(1000.0)                                              # a reconnect: asked for anew
+    assert d.requested == {} and d.window(1000.0) == [1] and not d.given_up(1000.0 + GIVE_UP_S - 1, True)
