@@ -32,7 +32,11 @@ def _agent_command(sub, check_settings) -> None:
     agent = sub.add_parser("agent", help="the fleet agent: presence, desired state, bundles, commands")
     agent.add_argument("--device-id", required=True)
     agent.add_argument("--group", action="append", default=[], help="a group this kiosk belongs to (repeatable)")
-    agent.add_argument("--site", default="", help="the venue, shown in fleet status")
+    agent.add_argument("--site", default="", help="the venue, shown in fleet status; the venue a consent must cover "
+                                                  "(else the first --group)")
+    agent.add_argument("--region", default="", help="this kiosk's region (e.g. CN-SH), for consents scoped by region")
+    agent.add_argument("--rights-key", type=Path, action="append", default=[],
+                       help="a rights holder's public key that may sign rights records (repeatable)")
     agent.add_argument("--data-dir", type=Path, required=True, help="installed bundles, downloads, agent state")
     agent.add_argument("--trust-key", type=Path, action="append", required=True,
                        help="an admin public key bundles must be signed with (repeat to rotate keys)")

@@ -89,6 +89,9 @@ def _parser() -> argparse.ArgumentParser:
     fl.add_argument("--device-id")
     fl.add_argument("--group", action="append", default=[])
     fl.add_argument("--site", default="")
+    fl.add_argument("--region", default="", help="this kiosk's region (e.g. CN-SH), for consents scoped by region")
+    fl.add_argument("--rights-key", type=Path, action="append", default=[],
+                    help="a rights holder's public key that may sign rights records (repeatable)")
     fl.add_argument("--trust-key", type=Path, action="append", default=[])
     fl.add_argument("--credentials", type=Path)
     fl.add_argument("--ca-file", type=Path)
@@ -217,14 +220,15 @@ def _start_agent(args, kiosk):
     from fleet.agent import MqttAgent
     from fleet.agent_core import Identity
     from fleet.broker import BrokerConfig
-    from fleet.bundle_keys import TrustedKeys
+    from fleet.bundle_keys import TrustedKeys, load_public_key
     from fleet.health_check import SelfTestHealthCheck
     from runtime.composition.fleet_link import KioskControl
     control = KioskControl(kiosk, args.data_dir)
     agent = MqttAgent(Identity(args.device_id, tuple(args.group), args.site, __version__),
                       BrokerConfig.from_args(args.fleet_broker, args.credentials, args.ca_file, args.cert, args.key),
                       args.data_dir, TrustedKeys.from_files(args.trust_key), control, SelfTestHealthCheck(),
-                      on_installed=control.installed)
+                      on_installed=control.installed, region=args.region,
+                      rights_keys=tuple(load_public_key(p) for p in args.rights_key))
     control.forward_staff_alerts(agent.raise_alert)
     agent.start()
     _LOGGER.info("fleet agent embedded: %s in %s", args.device_id, ", ".join(args.group) or "no group")
