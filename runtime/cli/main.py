@@ -183,6 +183,8 @@ def _cmd_run(args) -> int:
         from runtime.composition.fleet_link import installed_config
         os.environ.setdefault("EDGE_AVATAR_DATA", str(args.data_dir))   # caches go there (read-only root)
         BundleInstaller(args.data_dir, None, None).recover()   # finish/undo a crashed install before reading it
+        cfg = replace(cfg, data_dir=args.data_dir, region=args.region,
+                      site=args.site or (args.group[0] if args.group else ""))
         cfg = installed_config(cfg, args.data_dir)
     if args.input is None and not has_input_device():
         _LOGGER.info("no microphone: playing the bundled demo question (headless demo)")

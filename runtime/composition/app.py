@@ -188,6 +188,19 @@ def _observe(kiosk: Kiosk, cfg: KioskConfig, pack: ContentPack, lang: str, backe
     return closers, startup, notifier
 
 
+def _rights_guard(kiosk: Kiosk, cfg: KioskConfig, notifier):
+    """Watch the rights of the fleet-installed assets in use (docs/rights.md); None without --data-dir."""
+    if cfg.data_dir is None:
+        return None
+    from runtime.rights.consent import Site
+
+    from .rights_guard import RightsGuard
+    guard = RightsGuard(kiosk, cfg.data_dir, Site(cfg.site, cfg.region), simulated=cfg.input != "mic",
+                        on_status=notifier.status)
+    kiosk.tick_listeners.append(guard.tick)
+    return guard
+
+
 def run_kiosk(cfg: KioskConfig, on_ready: Callable[[Kiosk], None] | None = None) -> dict[str, Any]:
     """Run until the input ends (or the window closes); return the report. `on_ready` gets the
     kiosk before it starts listening (the embedded fleet agent attaches there)."""
@@ -228,6 +241,9 @@ def run_kiosk(cfg: KioskConfig, on_ready: Callable[[Kiosk], None] | None = None)
                   max_turns=cfg.max_turns, panel=panel, languages=languages, venue_now=venue_now(pack.timezone),
                   barge_in=cfg.barge_in_tuning if cfg.barge_in else None, events=events)
     closers, startup, notifier = _observe(kiosk, cfg, pack, lang, backends)
+    kiosk.rights_guard = _rights_guard(kiosk, cfg, notifier)
+    if kiosk.rights_guard is not None:
+        closers.append(kiosk.rights_guard.close)
     if on_ready is not None:
         on_ready(kiosk)
     notifier.ready(f"listening ({lang}), content {pack.venue_id}")
@@ -243,6 +259,8 @@ def run_kiosk(cfg: KioskConfig, on_ready: Callable[[Kiosk], None] | None = None)
     ready = stages.loaded.get("ready")
     startup["listening_s"] = round(max(loop_started, ready), 2) if ready is not None else None
     report = run_report(cfg, pack, lang, backends, source, kiosk, result, startup)
+    if kiosk.rights_guard is not None:
+        report["rights"] = kiosk.rights_guard.record()
     if cfg.report:
         write_json_atomic(cfg.report, report)
     return report

@@ -1,0 +1,69 @@
+"""The done test of issue 32: a character made from a (fictional) real person, with consent until a
+given minute, installs on a simulated kiosk, is shown, and is replaced by the default character
+when that minute passes, with the fleet broker unreachable (network down). The simulated kiosk is `edge-avatar run --data-dir` on a quiet
+file: its clock is the wall clock at start moved on by the file's time line (docs/rights.md)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import socket
+
+import numpy as np
+
+from fleet.bundle_builder import build_bundle
+from fleet.bundle_verifier import BundleVerifier
+from fleet.health_check import SelfTestHealthCheck
+from fleet.installer import BundleInstaller
+from fleet.rights_check import RightsPolicy
+from runtime.audio.chunk import AudioChunk
+from runtime.avatar.default_character import build_pack
+from runtime.cli.main import main as cli_main
+from runtime.rights.consent import Site
+from runtime.rights.record import iso
+from tests.conftest import write_wav
+from tests.fleet_fixtures import keys
+from tests.rights_fixtures import person_record, write_record
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_a_real_persons_character_is_replaced_by_the_default_when_its_consent_minute_passes(tmp_path):
+    key, pub, trusted = keys(tmp_path)
+    now = dt.datetime.now(dt.timezone.utc)
+    until = (now + dt.timedelta(seconds=80)).replace(second=0, microsecond=0)    # a whole minute, 20-80 s away
+    src = build_pack(tmp_path / "lin", 0.5)
+    (src / "rig.yaml").write_text((src / "rig.yaml").read_text().replace("name: Nova", "name: Lin Xiaoyu", 1))
+    write_record(src, person_record(until, venues=("mall-a",)))
+    bundle = tmp_path / "lin.bundle"
+    build_bundle(src, "avatar", "1.0.0", key, bundle, now=now - dt.timedelta(minutes=5))
+    data = tmp_path / "data"
+    data.mkdir()
+    installer = BundleInstaller(data, BundleVerifier(trusted, rights=RightsPolicy(Site("mall-a"), (), data)),
+                                SelfTestHealthCheck())
+    assert installer.install(bundle, "l" * 64, "avatar", now).state == "committed"
+
+    seconds = int((until - now).total_seconds()) + 15       # the file runs past the minute
+    quiet = write_wav(tmp_path / "quiet.wav",
+                      AudioChunk.from_float(np.zeros(16000 * seconds, dtype=np.float32), 16000))
+    report_path = tmp_path / "report.json"
+    offline = ["--fleet-broker", f"mqtt://127.0.0.1:{_closed_port()}", "--device-id", "kiosk-1",
+               "--group", "mall-a", "--trust-key", str(pub)]
+    assert cli_main(["run", "--input", str(quiet), "--output", str(tmp_path / "out.wav"), "--display", "headless",
+                     "--pace", "fast", "--data-dir", str(data), "--frames", str(tmp_path / "frames"),
+                     "--frame-every", "1", "--report", str(report_path), *offline]) == 0
+    report = json.loads(report_path.read_text())
+    (event,) = report["rights"]["events"]
+    assert (event["kind"], event["asset_id"], event["standing"]) == ("avatar", "lin-xiaoyu-character", "expired")
+    assert event["now_using"] == "the default character"
+    # on time: the first chunk at or after the minute (chunks are 32 ms; the report keeps whole seconds)
+    assert event["at"] == iso(until), (event, iso(until))
+    shown = [(f["t_ms"] / 1000, f["avatar"]) for f in report["frames"]]
+    before = {name.split(" (")[0] for t, name in shown if t < event["t"] - 0.1}
+    after = {name.split(" (")[0] for t, name in shown if t > event["t"] + 1.1}
+    assert before == {"Lin Xiaoyu"} and after == {"Nova"}, (event["t"], shown[:3], shown[-3:])
+    assert report["rights"]["assets"][0]["state"] == "ended"
