@@ -23,6 +23,7 @@ from runtime.avatar.rig_loader import load_rig
 from runtime.display.outputs.panel_outputs import make_output, view_size
 from runtime.display.renderer.display import Display
 from runtime.display.renderer.rig_renderer import RigRenderer, mouth_open_pixels
+from runtime.rights.file_labels import FileLabeller
 
 from .panel_profile import PanelProfile
 
@@ -54,8 +55,9 @@ def open_rig(avatar_dir: Path | None, height: int) -> Rig:
 class AvatarView:
     def __init__(self, display: Display, frames_dir: Path | None = None, frame_every_s: float = 0.2,
                  max_frames: int = 300, fps: float = 30.0, seed: int = 0, avatar_dir: Path | None = None,
-                 panel: PanelProfile | None = None):
+                 panel: PanelProfile | None = None, labeller: FileLabeller | None = None):
         self.display = display
+        self.labeller = labeller or FileLabeller.from_env()    # the implicit AI label in every saved frame
         self.panel = panel
         self.seed = seed
         self._open(avatar_dir)
@@ -155,6 +157,7 @@ class AvatarView:
         t_ms = int(round(pose.t * 1000))
         name = f"frame_{t_ms:07d}ms.png"
         pygame.image.save(surface if self.output is None else panel_image, str(self.frames_dir / name))
+        self.labeller.label_file(self.frames_dir / name)
         mouth = self.renderer.part_rect("mouth")
         self.saved.append(SavedFrame(t_ms, name, pose.mode.value, pose.viseme,
                                      round(pose.params.get("ParamMouthOpenY", 0.0), 3),

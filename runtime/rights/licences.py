@@ -14,13 +14,14 @@ _PERMITS = re.compile(r"^(MIT|Apache-2\.0|BSD-[23]-Clause|CC0|CC-BY-4\.0|CC-BY-3
                       r"GPL-3\.0\+?|LGPL-2\.1\+?|MPL-2\.0|ISC|Unlicense)\b", re.IGNORECASE)
 
 
-def licence_commercial(licence: str, stated: Commercial = Commercial.UNCLEAR) -> Commercial:
-    """What a licence line says about commercial use; a stated 'forbids' or 'unclear' is kept."""
-    if stated is Commercial.FORBIDS or _FORBIDS.search(licence):
+def licence_commercial(licence: str, stated: Commercial | None = None) -> Commercial:
+    """What a licence line says about commercial use. A non-commercial wording always forbids; else
+    what the record states wins; else a well-known permissive licence permits; else unclear."""
+    if _FORBIDS.search(licence):
         return Commercial.FORBIDS
-    if stated is Commercial.PERMITS or _PERMITS.match(licence.strip()):
-        return Commercial.PERMITS
-    return Commercial.UNCLEAR
+    if stated is not None:
+        return stated
+    return Commercial.PERMITS if _PERMITS.match(licence.strip()) else Commercial.UNCLEAR
 
 
 @dataclass(frozen=True)
@@ -34,10 +35,16 @@ class Flag:
 
 def commercial_flags(record: RightsRecord, purposes: tuple[str, ...]) -> list[Flag]:
     """Every link of the chain whose licence forbids, or does not clearly allow, commercial use,
-    when the venue's purposes include it."""
-    if "commercial" not in purposes:
-        return []
+    when the venue's purposes include it; and every real person in the lineage of an asset that
+    holds no consent record of its own."""
     flags = []
+    if record.consent is None:
+        for i in record.lineage:
+            if i.person:
+                flags.append(Flag(record.asset_id, f"lineage: {i.role} {i.name}", Commercial.UNCLEAR, i.licence,
+                                  f"a real person ({i.person}); no consent record is held, only this licence"))
+    if "commercial" not in purposes:
+        return flags
     links = [("the asset", record.licence, record.commercial, record.notes)]
     links += [(f"lineage: {i.role} {i.name}", i.licence, i.commercial, i.note) for i in record.lineage]
     for where, licence, stated, note in links:

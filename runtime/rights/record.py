@@ -42,8 +42,9 @@ class LineageItem:
     name: str
     licence: str
     source: str = ""
-    commercial: Commercial = Commercial.UNCLEAR
+    commercial: Commercial | None = None    # as stated by the record; None: judged from the licence
     note: str = ""
+    person: str = ""           # this link is a real person's recordings or likeness (who, as stated)
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,7 @@ class RightsRecord:
     owner: str
     origin: Origin
     licence: str
-    commercial: Commercial
+    commercial: Commercial | None
     source: str
     lineage: tuple[LineageItem, ...]
     consent: Consent | None
@@ -80,10 +81,11 @@ class RightsRecord:
     def as_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {"asset_id": self.asset_id, "kind": self.kind, "name": self.name,
                              "owner": self.owner, "origin": self.origin.value, "licence": self.licence,
-                             "commercial": self.commercial.value, "source": self.source,
+                             "commercial": self.commercial.value if self.commercial else None, "source": self.source,
                              "lineage": [{"role": i.role, "name": i.name, "licence": i.licence,
-                                          "commercial": i.commercial.value, "source": i.source,
-                                          "note": i.note} for i in self.lineage]}
+                                          "commercial": i.commercial.value if i.commercial else None, "source": i.source,
+                                          "note": i.note, **({"person": i.person} if i.person else {})}
+                                         for i in self.lineage]}
         if self.consent is not None:
             c = self.consent
             d["consent"] = {"subject": c.subject, "rights_holder": c.rights_holder,
@@ -114,10 +116,10 @@ class _Fields:
             raise RightsError(f"{self.where}.{field}: expected text, got {value!r}")
         return value.strip()
 
-    def choice(self, field: str, enum_type: type[enum.Enum], default: enum.Enum | None = None):
+    def choice(self, field: str, enum_type: type[enum.Enum], required: bool = True):
         value = self.raw.get(field)
-        if value is None and default is not None:
-            return default
+        if value is None and not required:
+            return None
         try:
             return enum_type(value)
         except ValueError:
@@ -165,14 +167,15 @@ def parse_record(raw: Any, where: str = "rights.yaml") -> RightsRecord:
         raise RightsError(f"{where}: consent: expected a consent record: origin is real-person "
                           f"(a real person's face or voice)")
     return RightsRecord(asset.text("id"), kind, asset.text("name"), top.text("owner"), origin,
-                        top.text("licence"), top.choice("commercial", Commercial, Commercial.UNCLEAR),
+                        top.text("licence"), top.choice("commercial", Commercial, required=False),
                         top.text("source", required=False), lineage, consent, top.text("notes", required=False))
 
 
 def _lineage_item(raw: Any, where: str) -> LineageItem:
     f = _Fields(raw, where)
     return LineageItem(f.text("role"), f.text("name"), f.text("licence"), f.text("source", required=False),
-                       f.choice("commercial", Commercial, Commercial.UNCLEAR), f.text("note", required=False))
+                       f.choice("commercial", Commercial, required=False), f.text("note", required=False),
+                       f.text("person", required=False))
 
 
 def _consent(raw: Any, where: str) -> Consent:
