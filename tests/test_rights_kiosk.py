@@ -32,7 +32,7 @@ def _closed_port() -> int:
         return s.getsockname()[1]
 
 
-def test_a_real_persons_character_is_replaced_by_the_default_when_its_consent_minute_passes(tmp_path):
+def test_a_real_persons_character_is_replaced_by_the_default_when_its_consent_minute_passes(tmp_path, capsys):
     key, pub, trusted = keys(tmp_path)
     now = dt.datetime.now(dt.timezone.utc)
     until = (now + dt.timedelta(seconds=80)).replace(second=0, microsecond=0)    # a whole minute, 20-80 s away
@@ -48,6 +48,8 @@ def test_a_real_persons_character_is_replaced_by_the_default_when_its_consent_mi
     assert installer.install(bundle, "l" * 64, "avatar", now).state == "committed"
 
     seconds = int((until - now).total_seconds()) + 15       # the file runs past the minute
+    assert cli_main(["rights", "c2pa-keygen", "--ca", str(tmp_path / "ca"), "--device", "kiosk-1",
+                     "--out", str(data / "c2pa")]) == 0      # the kiosk's C2PA credentials (DATA/c2pa)
     quiet = write_wav(tmp_path / "quiet.wav",
                       AudioChunk.from_float(np.zeros(16000 * seconds, dtype=np.float32), 16000))
     report_path = tmp_path / "report.json"
@@ -67,3 +69,16 @@ def test_a_real_persons_character_is_replaced_by_the_default_when_its_consent_mi
     after = {name.split(" (")[0] for t, name in shown if t > event["t"] + 1.1}
     assert before == {"Lin Xiaoyu"} and after == {"Nova"}, (event["t"], shown[:3], shown[-3:])
     assert report["rights"]["assets"][0]["state"] == "ended"
+
+    # every file it wrote carries the implicit label and a C2PA manifest naming the assets' records
+    frames = report["frames"]
+    files = [tmp_path / "out.wav", tmp_path / "frames" / frames[0]["file"], tmp_path / "frames" / frames[-1]["file"]]
+    capsys.readouterr()
+    assert cli_main(["rights", "verify", "--json", "--trust-ca", str(tmp_path / "ca" / "ca.pem"),
+                     *map(str, files)]) == 0
+    wav, first, last = json.loads(capsys.readouterr().out)
+    assert wav["c2pa"]["ingredients"] == ["piper-en_US-joe-medium/rights.yaml",
+                                          "edge-avatar-default-content/rights.yaml"]
+    assert first["c2pa"]["ingredients"] == ["lin-xiaoyu-character/rights.yaml"]
+    assert last["c2pa"]["ingredients"] == ["nova-character/rights.yaml"]
+    assert all(r["aigc"]["ContentProducer"] == "edge-avatar@mall-a" for r in (wav, first, last))

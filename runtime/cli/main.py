@@ -122,7 +122,9 @@ def _parser() -> argparse.ArgumentParser:
     ctest.set_defaults(func=_cmd_content_test)
 
     from .avatar import add_parser as add_avatar_parser
+    from .rights import add_parser as add_rights_parser
     add_avatar_parser(sub)
+    add_rights_parser(sub)
 
     panel = sub.add_parser("panel", help="panel profiles")
     psub = panel.add_subparsers(dest="panel_command", required=True)

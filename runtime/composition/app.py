@@ -67,13 +67,13 @@ def open_source(cfg: KioskConfig) -> AudioSource:
                          trailing_silence=cfg.endpoint.end_silence_s + 0.5)
 
 
-def open_sink(cfg: KioskConfig, rate: int) -> AudioSink:
+def open_sink(cfg: KioskConfig, rate: int, labeller=None) -> AudioSink:
     if cfg.output == "speaker":
         from runtime.audio.speaker import SpeakerSink
         return SpeakerSink(rate)
     if cfg.output == "null":
         return NullSink(rate)
-    return WavFileSink(Path(cfg.output), rate)
+    return WavFileSink(Path(cfg.output), rate, labeller)
 
 
 def open_display(cfg: KioskConfig) -> Display:
@@ -220,11 +220,13 @@ def run_kiosk(cfg: KioskConfig, on_ready: Callable[[Kiosk], None] | None = None)
     recognizer = stages.recognizer(lang, pack, preload=cfg.realtime)
     synthesizers = {lang: stages.voice(lang)}
     lip_sync = _audio_lip_sync(catalog, cfg.inference_backend)   # 0.02 ms a frame: one thread
-    sink = open_sink(cfg, synthesizers[lang].rate)
+    from .file_labelling import labellers
+    frame_labeller, audio_labeller = labellers(cfg, catalog, lang, precision)
+    sink = open_sink(cfg, synthesizers[lang].rate, audio_labeller)
     speech = SpeechOutput(synthesizers, sink, source.now, time.perf_counter, lip_sync)
     from runtime.display.panel_profile import load_profile
     view = AvatarView(display, cfg.frames_dir, cfg.frame_every_s, seed=cfg.seed, avatar_dir=cfg.avatar_dir,
-                      panel=load_profile(cfg.panel))
+                      panel=load_profile(cfg.panel), labeller=frame_labeller)
     backends = {"input": source.name, "output": sink.name, "display": display.name,
                 "asr": recognizer.name, "tts": f"{synthesizers[lang].name} ({precision})",
                 "board": board.board, "lip_sync_from_audio": lip_sync.name if lip_sync else "loudness"}

@@ -123,7 +123,9 @@ class RightsGuard:
         from .config import DEFAULT_CONTENT
         reason = asset.verdict.reason if asset.verdict else "ended"
         if asset.kind == "avatar":
+            from .file_labelling import character_ref
             self.kiosk.view.change_avatar(None)
+            self.kiosk.view.labeller = self.kiosk.view.labeller.with_assets([r for r in (character_ref(None),) if r])
             action = "the default character"
         elif asset.kind == "content":
             self.kiosk.reload_content(DEFAULT_CONTENT)

@@ -82,6 +82,7 @@ class RightsRecord:
         d: dict[str, Any] = {"asset_id": self.asset_id, "kind": self.kind, "name": self.name,
                              "owner": self.owner, "origin": self.origin.value, "licence": self.licence,
                              "commercial": self.commercial.value if self.commercial else None, "source": self.source,
+                             "notes": self.notes,
                              "lineage": [{"role": i.role, "name": i.name, "licence": i.licence,
                                           "commercial": i.commercial.value if i.commercial else None, "source": i.source,
                                           "note": i.note, **({"person": i.person} if i.person else {})}
@@ -107,6 +108,13 @@ class _Fields:
         if not isinstance(raw, dict):
             raise RightsError(f"{where}: expected a mapping, got {type(raw).__name__}")
         self.raw, self.where = raw, where
+
+    def only(self, *allowed: str) -> "_Fields":
+        """Refuse a field the schema does not know (a typo must not be dropped silently)."""
+        unknown = sorted(str(k) for k in self.raw if k not in allowed)
+        if unknown:
+            raise RightsError(f"{self.where}: unknown field {unknown[0]!r}; expected {', '.join(allowed)}")
+        return self
 
     def text(self, field: str, required: bool = True) -> str:
         value = self.raw.get(field)
@@ -148,10 +156,11 @@ class _Fields:
 
 
 def parse_record(raw: Any, where: str = "rights.yaml") -> RightsRecord:
-    top = _Fields(raw, where)
+    top = _Fields(raw, where).only("format", "asset", "owner", "origin", "licence", "commercial", "source",
+                                   "lineage", "consent", "notes")
     if raw.get("format") != FORMAT:
         raise RightsError(f"{where}: format: expected {FORMAT!r}, got {raw.get('format')!r}")
-    asset = _Fields(raw.get("asset"), f"{where}: asset")
+    asset = _Fields(raw.get("asset"), f"{where}: asset").only("id", "kind", "name")
     kind = asset.text("kind")
     if kind not in ASSET_KINDS:
         raise RightsError(f"{where}: asset.kind: expected one of {', '.join(ASSET_KINDS)}, got {kind!r}")
@@ -172,15 +181,15 @@ def parse_record(raw: Any, where: str = "rights.yaml") -> RightsRecord:
 
 
 def _lineage_item(raw: Any, where: str) -> LineageItem:
-    f = _Fields(raw, where)
+    f = _Fields(raw, where).only("role", "name", "licence", "source", "commercial", "note", "person")
     return LineageItem(f.text("role"), f.text("name"), f.text("licence"), f.text("source", required=False),
                        f.choice("commercial", Commercial, required=False), f.text("note", required=False),
                        f.text("person", required=False))
 
 
 def _consent(raw: Any, where: str) -> Consent:
-    f = _Fields(raw, where)
-    scope = _Fields(raw.get("scope"), f"{where}.scope")
+    f = _Fields(raw, where).only("subject", "rights_holder", "likeness", "scope", "valid_from", "valid_until")
+    scope = _Fields(raw.get("scope"), f"{where}.scope").only("venues", "regions", "purposes")
     likeness = f.texts("likeness")
     bad = [x for x in likeness if x not in ("face", "voice")]
     if bad:
