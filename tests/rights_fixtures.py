@@ -44,3 +44,10 @@ def write_record(folder: Path, text: str) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "rights.yaml").write_text(text, encoding="utf-8")
     return folder
+
+
+def with_rights(src: Path, dest: Path, kind: str, asset_id: str) -> Path:
+    """A copy of SRC with an original-work rights record (what an admin adds before bundling)."""
+    import shutil
+    shutil.copytree(src, dest)
+    return write_record(dest, original_record(kind, asset_id))

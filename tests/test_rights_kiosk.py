@@ -7,23 +7,34 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import socket
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 
+from fleet.admin import FleetAdmin
+from fleet.broker import BrokerConfig
 from fleet.bundle_builder import build_bundle
 from fleet.bundle_verifier import BundleVerifier
 from fleet.health_check import SelfTestHealthCheck
-from fleet.installer import BundleInstaller
+from fleet.installer import BundleInstaller, HealthResult
 from fleet.rights_check import RightsPolicy
 from runtime.audio.chunk import AudioChunk
 from runtime.avatar.default_character import build_pack
 from runtime.cli.main import main as cli_main
+from runtime.composition.config import KioskConfig
+from runtime.composition.fleet_link import installed_config
 from runtime.rights.consent import Site
 from runtime.rights.record import iso
 from tests.conftest import write_wav
 from tests.fleet_fixtures import keys
+from tests.mosquitto import mosquitto
 from tests.rights_fixtures import person_record, write_record
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 def _closed_port() -> int:
@@ -82,3 +93,55 @@ def test_a_real_persons_character_is_replaced_by_the_default_when_its_consent_mi
     assert first["c2pa"]["ingredients"] == ["lin-xiaoyu-character/rights.yaml"]
     assert last["c2pa"]["ingredients"] == ["nova-character/rights.yaml"]
     assert all(r["aigc"]["ContentProducer"] == "edge-avatar@mall-a" for r in (wav, first, last))
+
+
+def test_a_signed_revocation_replaces_the_character_at_once_and_survives_a_restart(tmp_path):
+    """`fleet revoke` over a real Mosquitto to a running kiosk: the character goes within a second,
+    the revocation stays on disk, and what a restart reads no longer offers the character."""
+    key, pub, trusted = keys(tmp_path)
+    now = dt.datetime.now(dt.timezone.utc)
+    src = build_pack(tmp_path / "lin", 0.5)
+    write_record(src, person_record(now + dt.timedelta(days=30), venues=("lobby",)))
+    bundle = tmp_path / "lin.bundle"
+    build_bundle(src, "avatar", "1.0.0", key, bundle, now=now - dt.timedelta(minutes=5))
+    data = tmp_path / "data"
+    data.mkdir()
+    BundleInstaller(data, BundleVerifier(trusted, rights=RightsPolicy(Site("lobby"), (), data)),
+                    lambda kind, path: HealthResult(True)).install(bundle, "l" * 64, "avatar", now)
+    quiet = write_wav(tmp_path / "quiet.wav", AudioChunk.from_float(np.zeros(16000 * 90, dtype=np.float32), 16000))
+    report_path = tmp_path / "report.json"
+    with mosquitto(tmp_path) as url:
+        env = {**os.environ, "PYTHONPATH": str(REPO), "SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy"}
+        kiosk = subprocess.Popen(
+            [sys.executable, "-m", "runtime", "run", "--input", str(quiet), "--pace", "realtime", "--output", "null",
+             "--display", "headless", "--data-dir", str(data), "--fleet-broker", url, "--report", str(report_path),
+             "--device-id", "kiosk-rv", "--group", "lobby", "--trust-key", str(pub)],
+            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        try:
+            with FleetAdmin(BrokerConfig.from_args(url)) as admin:
+                assert admin.discover(expect=1, timeout=60)["kiosk-rv"].online
+            sent = dt.datetime.now(dt.timezone.utc)
+            assert cli_main(["fleet", "revoke", "lin-xiaoyu-character", "--signing-key", str(key),
+                             "--reason", "contract withdrawn", "--to", "device:kiosk-rv", "--broker", url]) == 0
+            seen = []
+            for line in kiosk.stdout:          # the kiosk says when it switched (no sleeping on a guess)
+                seen.append(line)
+                if "rights: avatar lin-xiaoyu-character may no longer be shown" in line:
+                    break
+            with FleetAdmin(BrokerConfig.from_args(url)) as admin:
+                [restart] = admin.command(("device", "kiosk-rv"), "restart")
+                assert restart["code"] == 200
+            out, _ = kiosk.communicate(timeout=60)
+            out = "".join(seen) + out
+        finally:
+            if kiosk.poll() is None:
+                kiosk.kill()
+    assert kiosk.returncode == 75, out[-3000:]
+    (event,) = json.loads(report_path.read_text())["rights"]["events"]
+    assert (event["asset_id"], event["standing"], event["now_using"]) == \
+        ("lin-xiaoyu-character", "revoked", "the default character"), event
+    at = dt.datetime.fromisoformat(event["at"].replace("Z", "+00:00"))
+    assert at - sent < dt.timedelta(seconds=3), (sent, event)      # at once: the next revocation poll (0.5 s)
+    assert "lin-xiaoyu-character" in json.loads((data / "revocations.json").read_text())
+    restarted = installed_config(KioskConfig(site="lobby"), data)     # what the next start runs on
+    assert restarted.avatar_dir is None

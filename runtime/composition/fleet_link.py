@@ -68,8 +68,9 @@ def _barred_by_rights(cfg: KioskConfig, data_dir: Path) -> dict[str, str]:
     from runtime.rights.consent import Site
 
     from .rights_guard import trusted_clock, unusable_kinds
-    now = trusted_clock(data_dir).now(dt.datetime.now(dt.timezone.utc), time.monotonic())
-    barred = unusable_kinds(data_dir, Site(cfg.site, cfg.region), now)
+    clock = trusted_clock(data_dir)
+    now = clock.now(dt.datetime.now(dt.timezone.utc), time.monotonic())
+    barred = unusable_kinds(data_dir, Site(cfg.site, cfg.region), now, clock.trusted)
     for kind, why in barred.items():
         _LOGGER.error("rights: not using the installed %s (%s); starting on the default one", kind, why)
     return barred

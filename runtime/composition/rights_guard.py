@@ -51,15 +51,16 @@ def trusted_clock(data_dir: Path) -> TrustedClock:
     return TrustedClock(read_clock_floor(data_dir), time.monotonic())
 
 
-def unusable_kinds(data_dir: Path, site: Site, now: dt.datetime) -> dict[str, str]:
-    """kind -> why the installed version may not be used now (expired, revoked, out of scope, broken)."""
+def unusable_kinds(data_dir: Path, site: Site, now: dt.datetime, clock_trusted: bool = True) -> dict[str, str]:
+    """kind -> why the installed version may not be used now (expired, revoked, out of scope, broken,
+    a real person's and the clock known wrong)."""
     revoked = frozenset(read_revocations(data_dir))
     out = {}
     for kind, record in installed_records(data_dir).items():
         if record is None:
             out[kind] = "its rights record is unreadable"
             continue
-        verdict = judge(record, site, now, revoked)
+        verdict = judge(record, site, now, revoked, clock_trusted)
         if not verdict.allowed:
             out[kind] = verdict.reason
     return out
@@ -109,7 +110,7 @@ class RightsGuard:
         if not self.simulated and t >= self._next_floor:
             self._next_floor = t + FLOOR_EVERY_S
             write_clock_floor(self.data_dir, now)
-        for asset in self.watch.tick(now, self._revoked):
+        for asset in self.watch.tick(now, self._revoked, self.clock.trusted):
             self._replace(asset, t, now)
 
     def _poll_revocations(self) -> None:

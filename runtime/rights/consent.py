@@ -20,6 +20,7 @@ class Standing(str, enum.Enum):
     EXPIRED = "expired"                 # the consent ran out
     OUT_OF_SCOPE = "out-of-scope"       # not for this venue, region or purpose
     REVOKED = "revoked"                 # an admin's signed revocation
+    CLOCK_UNTRUSTED = "clock-untrusted"  # a real person's likeness, and the kiosk's clock is known wrong
 
 
 @dataclass(frozen=True)
@@ -41,12 +42,18 @@ class Verdict:
         return self.standing is Standing.ALLOWED
 
 
-def judge(record: RightsRecord, site: Site, now: dt.datetime, revoked: frozenset[str] = frozenset()) -> Verdict:
+def judge(record: RightsRecord, site: Site, now: dt.datetime, revoked: frozenset[str] = frozenset(),
+          clock_trusted: bool = True) -> Verdict:
+    """`clock_trusted`: False when the wall clock is known to be behind (runtime/rights/clock.py)."""
     if record.asset_id in revoked:
         return Verdict(Standing.REVOKED, f"{record.asset_id}: revoked by a fleet admin")
     consent = record.consent
     if consent is None:
         return Verdict(Standing.ALLOWED, f"{record.origin.value}: no consent needed")
+    if not clock_trusted:
+        return Verdict(Standing.CLOCK_UNTRUSTED, f"{record.asset_id}: the kiosk's clock is behind the last time it "
+                                                 f"trusted ({iso(now)}), so the end of {consent.subject}'s consent "
+                                                 f"cannot be judged; not shown until the clock is right")
     problem = scope_problem(consent.scope, site)
     if problem:
         return Verdict(Standing.OUT_OF_SCOPE, f"{record.asset_id}: consent of {consent.subject} {problem}")

@@ -34,13 +34,14 @@ class RightsWatch:
         self.site = site
         self.assets = {kind: WatchedAsset(kind, rec) for kind, rec in records.items()}
 
-    def tick(self, now: dt.datetime, revoked: frozenset[str] = frozenset()) -> list[WatchedAsset]:
+    def tick(self, now: dt.datetime, revoked: frozenset[str] = frozenset(),
+             clock_trusted: bool = True) -> list[WatchedAsset]:
         """Judge every asset still in force at `now`; returns those that ended just now."""
         ended = []
         for asset in self.assets.values():
             if asset.state is AssetState.ENDED:
                 continue
-            asset.verdict = judge(asset.record, self.site, now, revoked)
+            asset.verdict = judge(asset.record, self.site, now, revoked, clock_trusted)
             if not asset.verdict.allowed:
                 asset.state, asset.ended_at = AssetState.ENDED, now
                 ended.append(asset)
