@@ -120,10 +120,14 @@ def test_a_signed_revocation_replaces_the_character_at_once_and_survives_a_resta
         try:
             with FleetAdmin(BrokerConfig.from_args(url)) as admin:
                 assert admin.discover(expect=1, timeout=60)["kiosk-rv"].online
+            seen = []
+            for line in kiosk.stdout:          # loaded: a restart during the models' load can abort at exit
+                seen.append(line)
+                if "recogniser and voice loaded" in line:
+                    break
             sent = dt.datetime.now(dt.timezone.utc)
             assert cli_main(["fleet", "revoke", "lin-xiaoyu-character", "--signing-key", str(key),
                              "--reason", "contract withdrawn", "--to", "device:kiosk-rv", "--broker", url]) == 0
-            seen = []
             for line in kiosk.stdout:          # the kiosk says when it switched (no sleeping on a guess)
                 seen.append(line)
                 if "rights: avatar lin-xiaoyu-character may no longer be shown" in line:

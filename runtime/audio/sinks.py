@@ -135,11 +135,12 @@ class WavFileSink:
                 if n > 0:
                     out[i:i + n] = audio[:n]
         try:
-            with wave.open(str(self.path), "wb") as wav:
+            part = self.path.with_name(f".{self.path.name}.part")
+            with wave.open(str(part), "wb") as wav:
                 wav.setnchannels(1)
                 wav.setsampwidth(2)
                 wav.setframerate(self.rate)
                 wav.writeframes(out.astype("<i2").tobytes())
-            self.labeller.label_file(self.path)
+            self.labeller.label_file(part, self.path)      # appears under its name only labelled
         except OSError as err:
             raise AudioOutputError(f"{self.path}: cannot write the output WAV ({err.strerror})") from err

@@ -194,9 +194,10 @@ def _rights_guard(kiosk: Kiosk, cfg: KioskConfig, notifier):
         return None
     from runtime.rights.consent import Site
 
-    from .rights_guard import RightsGuard
+    from .rights_guard import RightsGuard, kinds_in_use
+    in_use = kinds_in_use(cfg.data_dir, cfg.avatar_dir, cfg.content_dir, cfg.fleet_model_dirs)
     guard = RightsGuard(kiosk, cfg.data_dir, Site(cfg.site, cfg.region), simulated=cfg.input != "mic",
-                        on_status=notifier.status)
+                        in_use=in_use, on_status=notifier.status)
     kiosk.tick_listeners.append(guard.tick)
     return guard
 

@@ -47,6 +47,14 @@ def installed_records(data_dir: Path) -> dict[str, RightsRecord]:
     return out
 
 
+def kinds_in_use(data_dir: Path, avatar_dir: Path | None, content_dir: Path, model_dirs) -> frozenset[str]:
+    """The installed kinds a run's config points at (not an admin's --avatar, nor a default)."""
+    current = Path(data_dir).absolute() / "current"
+    used = {"avatar": avatar_dir, "content": content_dir, **{Path(d).name: d for d in model_dirs}}
+    return frozenset(kind for kind, folder in used.items()
+                     if folder is not None and Path(folder).absolute() == current / kind)
+
+
 def trusted_clock(data_dir: Path) -> TrustedClock:
     return TrustedClock(read_clock_floor(data_dir), time.monotonic())
 
@@ -67,31 +75,22 @@ def unusable_kinds(data_dir: Path, site: Site, now: dt.datetime, clock_trusted: 
 
 
 class RightsGuard:
-    def __init__(self, kiosk, data_dir: Path, site: Site, simulated: bool,
+    def __init__(self, kiosk, data_dir: Path, site: Site, simulated: bool, in_use: frozenset[str],
                  on_status: Callable[[str], None] | None = None, wall: Callable[[], dt.datetime] | None = None):
+        """`in_use`: the installed kinds the kiosk runs on (one barred at start is not watched)."""
         self.kiosk = kiosk
         self.data_dir = Path(data_dir)
         self.simulated = simulated
         self.on_status = on_status
         self._wall = wall or (lambda: dt.datetime.now(dt.timezone.utc))
         self.clock = trusted_clock(self.data_dir)
-        records = {k: r for k, r in installed_records(self.data_dir).items() if r is not None and self._in_use(k)}
+        records = {k: r for k, r in installed_records(self.data_dir).items() if r is not None and k in in_use}
         self.watch = RightsWatch(records, site)
         self.events: list[dict] = []
         self._start_wall, self._start_t = self._wall(), None
         self._revocations_mtime: float | None = -1.0
         self._revoked: frozenset[str] = frozenset()
         self._next_poll = self._next_floor = 0.0
-
-    def _in_use(self, kind: str) -> bool:
-        """Is the kiosk running on the installed `kind` (not an admin's --avatar or the default)?"""
-        current = (self.data_dir / "current" / kind).resolve()
-        view_dir = getattr(self.kiosk.view, "avatar_dir", None)
-        if kind == "avatar":
-            return view_dir is not None and Path(view_dir).resolve() == current
-        if kind == "content":
-            return Path(self.kiosk.responder.pack.path).resolve() == current
-        return True
 
     def now(self, t: float) -> dt.datetime:
         if self._start_t is None:

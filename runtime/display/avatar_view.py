@@ -156,8 +156,7 @@ class AvatarView:
         self.frames_drawn += 1
         t_ms = int(round(pose.t * 1000))
         name = f"frame_{t_ms:07d}ms.png"
-        pygame.image.save(surface if self.output is None else panel_image, str(self.frames_dir / name))
-        self.labeller.label_file(self.frames_dir / name)
+        self.labeller.save_png(surface if self.output is None else panel_image, self.frames_dir / name)
         mouth = self.renderer.part_rect("mouth")
         self.saved.append(SavedFrame(t_ms, name, pose.mode.value, pose.viseme,
                                      round(pose.params.get("ParamMouthOpenY", 0.0), 3),

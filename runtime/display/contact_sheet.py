@@ -46,6 +46,5 @@ def contact_sheet(rig: Rig, out: Path, labeller: FileLabeller | None = None) -> 
         sheet.blit(font.render(title, True, (20, 20, 20)), (x + 8, y + TILE[1] + 5))
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    pygame.image.save(sheet, str(out))
-    (labeller or FileLabeller.from_env()).label_file(Path(out))
+    (labeller or FileLabeller.from_env()).save_png(sheet, Path(out))
     return out

@@ -10,8 +10,6 @@ import uuid
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from runtime.shared.durable_files import fsync_dir
-
 from . import c2pa_manifest
 from .labels import FileLabel, LabelError, check_label, png_label, png_with_label, wav_label, wav_with_label
 
@@ -38,10 +36,12 @@ class FileLabeller:
     def with_assets(self, assets) -> "FileLabeller":
         return FileLabeller(replace(self.label, assets=tuple(assets)), self.credentials)
 
-    def label_file(self, path: Path) -> str:
-        """Label PATH (a .png or .wav) in place, crash-safe; returns its content id."""
+    def label_file(self, path: Path, dest: Path | None = None) -> str:
+        """Label PATH (a .png or .wav); the labelled file replaces DEST (default: PATH itself) in one
+        rename, so no unlabelled file is ever left under DEST's name. Returns its content id."""
         path = Path(path)
-        suffix = path.suffix.lower()
+        dest = Path(dest) if dest is not None else path
+        suffix = dest.suffix.lower()
         data = path.read_bytes()
         content_id = uuid.uuid4().hex
         aigc = self.label.aigc(content_id)
@@ -50,14 +50,23 @@ class FileLabeller:
         elif suffix == ".wav":
             data = wav_with_label(data, aigc)
         else:
-            raise LabelError(f"{path}: only PNG and WAV files are labelled, not {suffix or 'no suffix'}")
+            raise LabelError(f"{dest}: only PNG and WAV files are labelled, not {suffix or 'no suffix'}")
         if self.credentials is not None:
-            data = c2pa_manifest.sign(data, suffix, self.label, content_id, path.name, self.credentials)
-        tmp = path.with_name(f".{path.name}.labelling")
+            data = c2pa_manifest.sign(data, suffix, self.label, content_id, dest.name, self.credentials)
+        tmp = dest.with_name(f".{dest.name}.labelling")
         tmp.write_bytes(data)
-        os.replace(tmp, path)
-        fsync_dir(path.parent)
+        os.replace(tmp, dest)
+        if path != dest:
+            path.unlink()
         return content_id
+
+    def save_png(self, surface, dest: Path) -> str:
+        """pygame.image.save, labelled: the picture appears under DEST only with its label."""
+        import pygame
+        dest = Path(dest)
+        part = dest.with_name(f".{dest.stem}.part.png")
+        pygame.image.save(surface, str(part))
+        return self.label_file(part, dest)
 
 
 @dataclass

@@ -50,6 +50,5 @@ def render_test_pattern(profile: PanelProfile, out: Path, labeller: FileLabeller
     image = output.compose(views)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    pygame.image.save(image, str(out))
-    (labeller or FileLabeller.from_env()).label_file(out)
+    (labeller or FileLabeller.from_env()).save_png(image, out)
     return out
