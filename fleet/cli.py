@@ -67,6 +67,9 @@ def _bundle_commands(sub) -> None:
     v = bsub.add_parser("verify", help="check a bundle as a device would")
     v.add_argument("bundle", type=Path)
     v.add_argument("--trust-key", type=Path, action="append", required=True)
+    v.add_argument("--site", default="", help="judge a consent's scope for this venue")
+    v.add_argument("--region", default="", help="... and this region (e.g. CN-SH)")
+    v.add_argument("--rights-key", type=Path, action="append", default=[], help="a rights holder's public key")
     v.set_defaults(func=bundle_cli.verify)
 
 

@@ -125,3 +125,16 @@ def test_panel_and_config_bundles_need_no_rights_record(tmp_path):
     (src / "x.yaml").write_text("a: 1\n")
     build_bundle(src, "config", "1.0.0", key, tmp_path / "c.bundle", now=NOW)
     assert BundleVerifier(trusted).verify(tmp_path / "c.bundle", NOW).kind == "config"
+
+
+def test_bundle_verify_on_the_command_line_names_the_rights_refusal(tmp_path, capsys):
+    from runtime.cli.main import main as cli_main
+    key, pub, _ = keys(tmp_path)
+    src = write_record(tmp_path / "lin", person_record(dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=1)))
+    (src / "rig.yaml").write_text("name: Lin\n")
+    out = tmp_path / "lin.bundle"
+    assert cli_main(["bundle", "build", str(src), "--kind", "avatar", "--version", "1.0.0", "--key", str(key),
+                     "-o", str(out)]) == 0
+    assert cli_main(["bundle", "verify", str(out), "--trust-key", str(pub), "--site", "mall-a"]) == 0
+    assert cli_main(["bundle", "verify", str(out), "--trust-key", str(pub), "--site", "mall-b"]) == 2
+    assert "rights-out-of-scope" in capsys.readouterr().err
