@@ -32,7 +32,7 @@ from runtime.rights.record import iso
 from tests.conftest import write_wav
 from tests.fleet_fixtures import keys
 from tests.mosquitto import mosquitto
-from tests.rights_fixtures import person_record, write_record
+from tests.rights_fixtures import original_record, person_record, write_record
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -149,3 +149,22 @@ def test_a_signed_revocation_replaces_the_character_at_once_and_survives_a_resta
     assert "lin-xiaoyu-character" in json.loads((data / "revocations.json").read_text())
     restarted = installed_config(KioskConfig(site="lobby"), data)     # what the next start runs on
     assert restarted.avatar_dir is None
+
+
+def test_at_start_an_ended_voice_and_a_clock_known_wrong_start_on_the_defaults(tmp_path):
+    """What `run --data-dir` (and so every restart) runs on: an installed voice whose consent has
+    ended is not used; a real person's character is not shown while the wall clock is more than 5
+    minutes behind the saved clock floor (reset at boot, no network); an original one is."""
+    data = tmp_path / "data"
+    now = dt.datetime.now(dt.timezone.utc)
+    for kind, record in (("voice", person_record(now - dt.timedelta(minutes=1), kind="voice", asset_id="v")),
+                         ("avatar", person_record(now + dt.timedelta(days=1), venues=("lobby",)))):
+        folder = write_record(data / "installs" / kind / "1.0.0", record)
+        (data / "current").mkdir(parents=True, exist_ok=True)
+        (data / "current" / kind).symlink_to(folder)
+    cfg = installed_config(KioskConfig(site="lobby"), data)
+    assert cfg.fleet_model_dirs == () and cfg.avatar_dir == data / "current" / "avatar"
+    (data / "clock-floor.json").write_text(json.dumps({"floor": iso(now + dt.timedelta(hours=2))}))
+    assert installed_config(KioskConfig(site="lobby"), data).avatar_dir is None        # clock-untrusted
+    write_record(data / "installs" / "avatar" / "1.0.0", original_record("avatar", "venue-mascot"))
+    assert installed_config(KioskConfig(site="lobby"), data).avatar_dir == data / "current" / "avatar"

@@ -4,6 +4,7 @@ the revocations and the clock floor on disk (crash-safe writes)."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from pathlib import Path
 
 import yaml
@@ -14,6 +15,7 @@ from .record import RightsError, RightsRecord, iso, parse_record
 from .signature import RECORD, RECORD_SIG, Verify, check_signature
 
 REVOCATIONS, CLOCK_FLOOR = "revocations.json", "clock-floor.json"
+_LOGGER = logging.getLogger(__name__)
 
 
 def parse_record_bytes(body: bytes, where: str) -> RightsRecord:
@@ -48,10 +50,13 @@ def add_revocation(data_dir: Path, asset_id: str, entry: dict) -> None:
 
 
 def read_clock_floor(data_dir: Path) -> dt.datetime | None:
-    raw = read_json(Path(data_dir) / CLOCK_FLOOR, {}).get("floor")
+    """The saved floor of the trusted clock (runtime/rights/clock.py); None if there is none yet."""
+    path = Path(data_dir) / CLOCK_FLOOR
+    raw = read_json(path, {}).get("floor")
     try:
         return dt.datetime.fromisoformat(raw.replace("Z", "+00:00")) if raw else None
-    except ValueError:
+    except (ValueError, AttributeError):
+        _LOGGER.error("%s: floor: expected an ISO 8601 UTC time, got %r; starting without a floor", path, raw)
         return None
 
 
