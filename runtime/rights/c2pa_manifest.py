@@ -40,6 +40,11 @@ class C2paCredentials:
             raise RightsError(f"{folder}: expected chain.pem and key.pem for C2PA signing ({err.strerror})") from None
 
 
+def require() -> None:
+    """Raise RightsError now if c2pa-python cannot be imported."""
+    _c2pa()
+
+
 def _c2pa():
     try:
         import c2pa
@@ -67,14 +72,17 @@ def sign(data: bytes, suffix: str, label: FileLabel, content_id: str, title: str
     """`data` (a whole PNG or WAV) with a signed C2PA manifest embedded."""
     c2pa = _c2pa()
     context = c2pa.Context(c2pa.Settings.from_dict({"builder": {"thumbnail": {"enabled": False}}}))
-    builder = c2pa.Builder(manifest_json(label, content_id, title), context)
-    for a in label.assets:
-        builder.add_ingredient({"title": f"{a.asset_id}/rights.yaml", "relationship": "inputTo"},
-                               "application/octet-stream", io.BytesIO(a.record))
-    signer = c2pa.Signer.from_info(c2pa.C2paSignerInfo(c2pa.C2paSigningAlg.ES256, credentials.chain_pem,
-                                                       credentials.key_pem, None))
     out = io.BytesIO()
-    builder.sign(signer, MIME[suffix], io.BytesIO(data), out)
+    try:
+        builder = c2pa.Builder(manifest_json(label, content_id, title), context)
+        for a in label.assets:
+            builder.add_ingredient({"title": f"{a.asset_id}/rights.yaml", "relationship": "inputTo"},
+                                   "application/octet-stream", io.BytesIO(a.record))
+        signer = c2pa.Signer.from_info(c2pa.C2paSignerInfo(c2pa.C2paSigningAlg.ES256, credentials.chain_pem,
+                                                           credentials.key_pem, None))
+        builder.sign(signer, MIME[suffix], io.BytesIO(data), out)
+    except c2pa.C2paError as err:
+        raise RightsError(f"{title}: C2PA signing failed ({err}); check the kiosk's c2pa/chain.pem and key.pem") from None
     return out.getvalue()
 
 

@@ -29,6 +29,7 @@ class FileLabeller:
         creds = None
         if folder and (Path(folder) / "chain.pem").exists():
             creds = c2pa_manifest.C2paCredentials.from_folder(Path(folder))
+            c2pa_manifest.require()          # credentials without the library: say so at start, not mid-run
         elif os.environ.get(C2PA_DIR_ENV):
             _LOGGER.error("%s=%s has no chain.pem: files get the metadata label only", C2PA_DIR_ENV, folder)
         return cls(label, creds)
