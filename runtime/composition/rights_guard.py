@@ -7,7 +7,7 @@ has ended or was revoked is not used: the kiosk starts on the default one. While
 one ends, the character is replaced live by the default one, content by the bundled pack, and a
 voice or model by a restart (exit 75) on the default. Each change is a ``rights`` event (the
 report, the service status, the fleet telemetry). The time line: the system clock on a live kiosk;
-on a file run (a simulated kiosk), the wall clock at start moved on by the file's own time line, so
+on a file run (a simulated kiosk), the wall clock at its first chunk moved on by the file's own time line, so
 a minute of input is a minute of the kiosk's life.
 """
 
@@ -87,14 +87,14 @@ class RightsGuard:
         records = {k: r for k, r in installed_records(self.data_dir).items() if r is not None and k in in_use}
         self.watch = RightsWatch(records, site)
         self.events: list[dict] = []
-        self._start_wall, self._start_t = self._wall(), None
+        self._start_wall, self._start_t = None, None      # the wall clock and session time at the first chunk
         self._revocations_mtime: float | None = -1.0
         self._revoked: frozenset[str] = frozenset()
         self._next_poll = self._next_floor = 0.0
 
     def now(self, t: float) -> dt.datetime:
         if self._start_t is None:
-            self._start_t = t
+            self._start_wall, self._start_t = self._wall(), t
         wall = (self._start_wall + dt.timedelta(seconds=t - self._start_t)) if self.simulated else self._wall()
         return self.clock.now(wall, t)
 
