@@ -44,6 +44,9 @@ def installed_records(data_dir: Path) -> dict[str, RightsRecord]:
             except RightsError as err:     # verified at install; a hand edit may break it
                 _LOGGER.error("%s: %s; not using it", kind, err)
                 out[kind] = None
+        elif folder.is_dir():
+            _LOGGER.warning("installed %s %s has no rights record (installed before records were required); "
+                            "it runs unchecked until the fleet replaces it", kind, folder.resolve().name)
     return out
 
 
