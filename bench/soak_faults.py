@@ -30,18 +30,20 @@ class FaultRig:
         from fleet.health_check import SelfTestHealthCheck
         from fleet.installer import BundleInstaller
         from tests.mosquitto import free_port, mosquitto
+        from tests.rights_fixtures import original_record, with_rights
 
         self.folder = folder
         key, self._pub = generate_keypair(folder / "admin")
         self.data = folder / "data"
         good = folder / "mall.bundle"
-        build_bundle(MALL, "content", "1.0.0", key, good)
+        build_bundle(with_rights(MALL, folder / "mall", "content", "mall-demo"), "content", "1.0.0", key, good)
         BundleInstaller(self.data, BundleVerifier(TrustedKeys.from_files([self._pub])),
                         SelfTestHealthCheck()).install(good, "0" * 64, "content",
                                                        datetime.datetime.now(datetime.timezone.utc))
         broken_src = folder / "broken"
         broken_src.mkdir()
         (broken_src / "faq.yaml").write_text("venue: {id: broken}\nintents: [oops\n")
+        (broken_src / "rights.yaml").write_text(original_record("content", "broken"))   # fails its self-test, not rights
         self._broken = folder / "broken.bundle"
         build_bundle(broken_src, "content", "2.0.0", key, self._broken)
         self._port = free_port()

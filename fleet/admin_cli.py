@@ -303,4 +303,27 @@ def write_acl(args) -> int:
 
 
 __all__ = ["status", "push", "rollout", "rollback", "config_set", "command", "alerts", "ack", "simulate", "metrics",
-           "write_acl", "make_offer"]
+           "write_acl", "make_offer", "revoke"]
+
+
+def revoke(args) -> int:
+    """Sign a revocation of an asset with an admin key and send it to devices (`revoke` command);
+    each device keeps it on disk and stops showing the asset within a second."""
+    import datetime as dt
+
+    from runtime.rights.signature import Revocation, encode_signature
+
+    from .bundle_keys import key_id, load_private_key
+    key = load_private_key(args.signing_key)
+    document = Revocation(args.asset_id, args.reason, dt.datetime.now(dt.timezone.utc)).encode()
+    signature = encode_signature(key_id(key.public_key()), key.sign(document))
+    target = parse_target(args.to)
+    with FleetAdmin(broker_config(args)) as admin:
+        expect = 1 if target[0] == "device" else len(admin.discover() and admin.group_members(target[1]))
+        replies = admin.command(target, "revoke", {"document": document.decode(), "signature": signature.decode()},
+                                expect=max(expect, 1), timeout=args.timeout)
+    for r in replies:
+        print(f"{r['device_id']}: {r['code']} {r['message']}")
+    if not replies:
+        print("no reply (device offline, or the command expired)")
+    return 0 if replies and all(r["code"] == 200 for r in replies) else 1

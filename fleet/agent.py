@@ -39,6 +39,7 @@ from .errors import BundleRejected
 from .health_check import SelfTestHealthCheck
 from .http_fetch import fetch_ranges
 from .install_state import InstallState
+from .rights_check import RightsPolicy, accept_revocation, rights_site
 from .installer import BundleInstaller, HealthCheck
 
 _LOGGER = logging.getLogger(__name__)
@@ -48,13 +49,15 @@ class MqttAgent:
     def __init__(self, identity: Identity, broker: BrokerConfig, data_dir: Path, trusted: TrustedKeys,
                  control: DeviceControl, health_check: HealthCheck | None = None,
                  limits: BundleLimits = BundleLimits(), telemetry_interval_s: float = 30.0,
-                 keepalive_s: int = 30, on_installed=None):
+                 keepalive_s: int = 30, on_installed=None, region: str = "", rights_keys: tuple = ()):
         self.data_dir = Path(data_dir)
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.broker = broker
         self.control = control
         self.keepalive_s = keepalive_s
-        self.installer = BundleInstaller(self.data_dir, BundleVerifier(trusted, limits),
+        self.trusted = trusted
+        self.rights = RightsPolicy(rights_site(identity, region), tuple(rights_keys), self.data_dir)
+        self.installer = BundleInstaller(self.data_dir, BundleVerifier(trusted, limits, self.rights),
                                          health_check or SelfTestHealthCheck(), identity.runtime_version)
         recovered = self.installer.recover()
         self.store = FileChunkStore(self.data_dir / "downloads")
@@ -211,6 +214,8 @@ class MqttAgent:
                     self.on_installed(kind)
             except BundleRejected as err:
                 code, message, data = 409, str(err), None
+        elif request.name == "revoke":
+            code, message, data = accept_revocation(request.args, self.trusted, self.data_dir)
         else:
             code, message, data = self.control.command(request.name, request.args)
         with self._lock:

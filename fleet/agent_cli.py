@@ -9,7 +9,7 @@ import threading
 from .agent import MqttAgent
 from .agent_core import Identity
 from .broker import broker_config
-from .bundle_keys import TrustedKeys
+from .bundle_keys import TrustedKeys, load_public_key
 from .device_control import StandaloneControl
 
 _LOGGER = logging.getLogger(__name__)
@@ -20,7 +20,8 @@ def run_agent(args) -> int:
     identity = Identity(args.device_id, tuple(args.group), args.site, __version__)
     agent = MqttAgent(identity, broker_config(args), args.data_dir, TrustedKeys.from_files(args.trust_key),
                       StandaloneControl(args.data_dir, args.restart_cmd, args.check_settings),
-                      telemetry_interval_s=args.telemetry_every)
+                      telemetry_interval_s=args.telemetry_every, region=args.region,
+                      rights_keys=tuple(load_public_key(p) for p in args.rights_key))
     if agent.recovered:
         print(f"recovered: {agent.recovered}", flush=True)
     stop = threading.Event()

@@ -10,7 +10,7 @@ from .agent_actions import CommandRequest, Publish
 from .messages import decode, encode
 
 RUNTIME_COMMANDS = ("restart", "reload", "set-volume", "say", "collect-logs")
-AGENT_COMMANDS = ("rollback", "status", "reconcile")
+AGENT_COMMANDS = ("rollback", "status", "reconcile", "revoke")
 KNOWN_COMMANDS = AGENT_COMMANDS + RUNTIME_COMMANDS
 
 

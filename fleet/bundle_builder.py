@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import io
 import tarfile
 from pathlib import Path
 
+from runtime.rights.signature import RECORD, RECORD_SIG, encode_signature
 from runtime.shared.durable_files import sha256_file
 
 from .bundle_keys import key_id, load_private_key
@@ -17,7 +19,10 @@ from .versions import VersionError, parse_version
 
 def build_bundle(src: Path, kind: str, version: str, key_path: Path, out: Path,
                  valid_days: float = 365.0, min_runtime: str = "0.1.0",
-                 now: dt.datetime | None = None) -> Manifest:
+                 now: dt.datetime | None = None, sign_rights: bool = True) -> Manifest:
+    """Bundle SRC. A rights record (``rights.yaml``) without its ``rights.sig`` is signed with the
+    bundle key (the fleet's content key) unless `sign_rights` is False; one the rights holder
+    signed is kept as it is."""
     src = Path(src)
     if kind not in KINDS:
         raise FleetError(f"--kind {kind!r}: expected one of {', '.join(KINDS)}")
@@ -35,6 +40,10 @@ def build_bundle(src: Path, kind: str, version: str, key_path: Path, out: Path,
     if not files:
         raise FleetError(f"{src}: the folder is empty")
     key = load_private_key(key_path)
+    extra: dict[str, bytes] = {}
+    if sign_rights and (src / RECORD).is_file() and not (src / RECORD_SIG).exists():
+        extra[RECORD_SIG] = encode_signature(key_id(key.public_key()), key.sign((src / RECORD).read_bytes()))
+        files.append(FileEntry(RECORD_SIG, hashlib.sha256(extra[RECORD_SIG]).hexdigest(), len(extra[RECORD_SIG])))
     now = now or dt.datetime.now(dt.timezone.utc)
     manifest = Manifest(kind, version, now, now + dt.timedelta(days=valid_days), min_runtime,
                         key_id(key.public_key()), tuple(files))
@@ -42,7 +51,11 @@ def build_bundle(src: Path, kind: str, version: str, key_path: Path, out: Path,
     with tarfile.open(out, "w", format=tarfile.PAX_FORMAT) as tar:
         _add_bytes(tar, MANIFEST, body, now)
         _add_bytes(tar, SIGNATURE, key.sign(body), now)
+        for rel, data in extra.items():
+            _add_bytes(tar, PAYLOAD + rel, data, now)
         for f in files:
+            if f.path in extra:
+                continue
             info = tar.gettarinfo(str(src / f.path), arcname=PAYLOAD + f.path)
             info.uid = info.gid = 0
             info.uname = info.gname = ""

@@ -25,7 +25,12 @@ def build(args) -> int:
 
 def verify(args) -> int:
     from runtime import __version__
-    m = BundleVerifier(TrustedKeys.from_files(args.trust_key)).verify(
+    from runtime.rights.consent import Site
+
+    from .bundle_keys import load_public_key
+    from .rights_check import RightsPolicy
+    policy = RightsPolicy(Site(args.site, args.region), tuple(load_public_key(p) for p in args.rights_key))
+    m = BundleVerifier(TrustedKeys.from_files(args.trust_key), rights=policy).verify(
         args.bundle, dt.datetime.now(dt.timezone.utc), runtime_version=__version__)
     print(f"{args.bundle}: OK, {m.kind} {m.version}, {len(m.files)} files, key {m.key_id}")
     return 0

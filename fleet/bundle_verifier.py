@@ -3,7 +3,9 @@
 Order matters: size and archive shape first (cheap, before trusting anything), then the
 Ed25519 signature over the manifest bytes, then what the signed manifest says (kind,
 expiry, runtime, anti-downgrade, limits), and last the payload against the manifest,
-hashing each file as it is (optionally) written into a staging folder. Every refusal is a
+hashing each file as it is (optionally) written into a staging folder, and then the asset's
+signed rights record (``fleet/rights_check.py``: consent in scope and in time, not revoked). Every
+refusal is a
 ``BundleRejected`` with a reason from ``errors.REJECTION_REASONS``. ``now`` is passed in.
 """
 
@@ -20,6 +22,7 @@ from pathlib import Path
 from .bundle_keys import TrustedKeys
 from .bundle_manifest import MANIFEST, PAYLOAD, SIGNATURE, Manifest, parse_manifest
 from .errors import BundleRejected
+from .rights_check import RightsPolicy, check_bundle_rights
 from .versions import parse_version
 
 
@@ -39,9 +42,11 @@ def safe_member_path(name: str) -> bool:
 
 
 class BundleVerifier:
-    def __init__(self, trusted: TrustedKeys, limits: BundleLimits = BundleLimits()):
+    def __init__(self, trusted: TrustedKeys, limits: BundleLimits = BundleLimits(),
+                 rights: RightsPolicy = RightsPolicy()):
         self.trusted = trusted
         self.limits = limits
+        self.rights = rights
 
     def verify(self, path: Path, now: dt.datetime, installed_version: str | None = None,
                runtime_version: str = "0.1.0", expected_kind: str | None = None,
@@ -76,6 +81,11 @@ class BundleVerifier:
             manifest = self._signed_manifest(tar, by_name)
             self._check_claims(manifest, now, installed_version, runtime_version, expected_kind)
             self._check_payload(tar, by_name, manifest, extract_to)
+
+            def read(rel: str) -> bytes | None:
+                member = by_name.get(PAYLOAD + rel)
+                return tar.extractfile(member).read() if member is not None else None
+            check_bundle_rights(manifest.kind, read, self.trusted, self.rights, now)
         return manifest
 
     def _signed_manifest(self, tar: tarfile.TarFile, by_name: dict) -> Manifest:

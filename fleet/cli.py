@@ -32,7 +32,11 @@ def _agent_command(sub, check_settings) -> None:
     agent = sub.add_parser("agent", help="the fleet agent: presence, desired state, bundles, commands")
     agent.add_argument("--device-id", required=True)
     agent.add_argument("--group", action="append", default=[], help="a group this kiosk belongs to (repeatable)")
-    agent.add_argument("--site", default="", help="the venue, shown in fleet status")
+    agent.add_argument("--site", default="", help="the venue, shown in fleet status; the venue a consent must cover "
+                                                  "(else the first --group)")
+    agent.add_argument("--region", default="", help="this kiosk's region (e.g. CN-SH), for consents scoped by region")
+    agent.add_argument("--rights-key", type=Path, action="append", default=[],
+                       help="a rights holder's public key that may sign rights records (repeatable)")
     agent.add_argument("--data-dir", type=Path, required=True, help="installed bundles, downloads, agent state")
     agent.add_argument("--trust-key", type=Path, action="append", required=True,
                        help="an admin public key bundles must be signed with (repeat to rotate keys)")
@@ -63,6 +67,9 @@ def _bundle_commands(sub) -> None:
     v = bsub.add_parser("verify", help="check a bundle as a device would")
     v.add_argument("bundle", type=Path)
     v.add_argument("--trust-key", type=Path, action="append", required=True)
+    v.add_argument("--site", default="", help="judge a consent's scope for this venue")
+    v.add_argument("--region", default="", help="... and this region (e.g. CN-SH)")
+    v.add_argument("--rights-key", type=Path, action="append", default=[], help="a rights holder's public key")
     v.set_defaults(func=bundle_cli.verify)
 
 
@@ -150,6 +157,15 @@ def _fleet_control_commands(fsub) -> None:
     cmd.add_argument("--timeout", type=float, default=15.0)
     _broker_args(cmd)
     cmd.set_defaults(func=admin_cli.command)
+    rv = fsub.add_parser("revoke", help="revoke an asset (a character, voice...) at once: a signed revocation "
+                                        "the kiosks keep and honour offline")
+    rv.add_argument("asset_id", help="the asset id of its rights record")
+    rv.add_argument("--signing-key", type=Path, required=True, help="an admin signing key the kiosks pin")
+    rv.add_argument("--reason", default="revoked by a fleet admin")
+    rv.add_argument("--to", required=True)
+    rv.add_argument("--timeout", type=float, default=15.0)
+    _broker_args(rv)
+    rv.set_defaults(func=admin_cli.revoke)
     sim = fsub.add_parser("simulate", help="many lightweight agents in one process (load tests)")
     sim.add_argument("--devices", type=int, default=100)
     sim.add_argument("--group", default="sim")

@@ -25,6 +25,12 @@ REJECTION_REASONS = {
     "download-failed": "a chunk did not match its hash or never arrived",
     "health-check-failed": "the runtime did not pass its self-test on the new version (rolled back)",
     "interrupted": "the install was interrupted twice (power loss or crash); not retried",
+    "rights-missing": "a character, voice, model or content bundle without a rights record (rights.yaml)",
+    "rights-unsigned": "the rights record is not signed, or not by a key this device trusts",
+    "rights-invalid": "the rights record is malformed, or names another asset kind",
+    "rights-out-of-scope": "the consent does not cover this kiosk's venue, region or purposes",
+    "rights-expired": "the consent has ended, or has not started yet",
+    "rights-revoked": "a fleet admin revoked this asset",
 }
 
 

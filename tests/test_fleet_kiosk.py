@@ -23,6 +23,7 @@ from runtime.cli.main import main as cli_main
 from runtime.composition.config import DEFAULT_CONTENT, DEMO_QUESTION
 from tests.conftest import MALL_PACK, write_wav
 from tests.fleet_fixtures import NOW, keys
+from tests.rights_fixtures import with_rights
 from tests.mosquitto import mosquitto
 
 REPO = Path(__file__).resolve().parents[1]
@@ -31,7 +32,8 @@ REPO = Path(__file__).resolve().parents[1]
 def test_run_answers_from_the_content_the_fleet_installed(tmp_path):
     key, pub, trusted = keys(tmp_path)
     bundle = tmp_path / "mall.bundle"
-    build_bundle(MALL_PACK, "content", "1.0.0", key, bundle, now=NOW)
+    build_bundle(with_rights(MALL_PACK, tmp_path / "mall", "content", "mall-demo"), "content", "1.0.0", key, bundle,
+                 now=NOW)
     installer = BundleInstaller(tmp_path / "data", BundleVerifier(trusted), SelfTestHealthCheck())
     assert installer.install(bundle, "m" * 64, "content", NOW).state == "committed"
     (tmp_path / "data" / "settings.yaml").write_text("volume: 0.5\n")
@@ -63,7 +65,8 @@ def test_embedded_agent_speaks_switches_content_live_and_restarts_on_request(tmp
                 [vol] = admin.command(("device", "kiosk-live"), "set-volume", {"level": 0.3})
                 assert vol["code"] == 200
                 bundle = tmp_path / "mall.bundle"
-                build_bundle(MALL_PACK, "content", "2.0.0", key, bundle)
+                build_bundle(with_rights(MALL_PACK, tmp_path / "mall", "content", "mall-demo"), "content", "2.0.0",
+                             key, bundle)
                 offer = admin.publish_bundle(bundle)
                 admin.update_desired(("group", "lobby"), bundles={"content": offer})
                 rec = admin.wait_for_installs(["kiosk-live"], offer.bundle_id, 120)["kiosk-live"]

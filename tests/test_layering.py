@@ -4,7 +4,8 @@ Every import in the product (top-level or inside a function) is read from the so
 folder of `runtime/` (``runtime.listening``), or a top-level package. A unit may import its own
 modules and units on lower layers only; two units on one layer may not import each other. Only the
 composition root (``runtime.composition``, ``runtime.cli``) may reach the fleet agent and the panel
-bridge; ``fleet`` and ``firmware_bridge`` need nothing of the kiosk but ``runtime.shared``.
+bridge; ``fleet`` and ``firmware_bridge`` need nothing of the kiosk but ``runtime.shared`` (and ``fleet``
+``runtime.rights``, the pure rights records it checks at install).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ PRODUCT = ("runtime", "fleet", "firmware_bridge", "hw_tests", "models_quantized"
 # lowest first; see docs/architecture.md ("Layers")
 LAYERS: list[tuple[str, ...]] = [
     ("runtime", "runtime.shared", "models_quantized"),
-    ("runtime.safety",),
+    ("runtime.safety", "runtime.rights"),
     ("runtime.audio", "runtime.ops", "runtime.dialogue", "runtime.avatar", "runtime.board", "runtime.models",
      "fleet", "firmware_bridge"),
     ("runtime.asr", "runtime.tts", "runtime.display", "runtime.surroundings"),

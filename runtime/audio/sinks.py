@@ -15,6 +15,7 @@ from typing import Protocol
 
 import numpy as np
 
+from runtime.rights.file_labels import FileLabeller
 from runtime.shared.errors import AudioOutputError
 
 from .chunk import AudioChunk
@@ -87,8 +88,9 @@ class WavFileSink:
     so sample positions in the file are times on the input's time line too.
     """
 
-    def __init__(self, path: Path, rate: int = 22050):
+    def __init__(self, path: Path, rate: int = 22050, labeller: FileLabeller | None = None):
         self.name = f"wav:{path}"
+        self.labeller = labeller or FileLabeller.from_env()    # the implicit AI label (docs/rights.md)
         self.rate = rate
         self.path = Path(path)
         self._timeline = OutputTimeline()
@@ -133,10 +135,12 @@ class WavFileSink:
                 if n > 0:
                     out[i:i + n] = audio[:n]
         try:
-            with wave.open(str(self.path), "wb") as wav:
+            part = self.path.with_name(f".{self.path.name}.part")
+            with wave.open(str(part), "wb") as wav:
                 wav.setnchannels(1)
                 wav.setsampwidth(2)
                 wav.setframerate(self.rate)
                 wav.writeframes(out.astype("<i2").tobytes())
+            self.labeller.label_file(part, self.path)      # appears under its name only labelled
         except OSError as err:
             raise AudioOutputError(f"{self.path}: cannot write the output WAV ({err.strerror})") from err

@@ -41,6 +41,12 @@ def _preview(args: argparse.Namespace) -> int:
 
 def _build(args: argparse.Namespace) -> int:
     from runtime.avatar.default_character import build_pack
+    from runtime.rights.file_labels import FileLabeller
+    from runtime.rights.shipped import DEFAULT_CHARACTER, SHIPPED, shipped_ref
     folder = build_pack(args.out, args.scale)
-    print(f"default character written to {folder}")
+    (folder / "rights.yaml").write_bytes((SHIPPED / f"{DEFAULT_CHARACTER}.yaml").read_bytes())   # Nova's record
+    labeller = FileLabeller.from_env().with_assets([shipped_ref(DEFAULT_CHARACTER)])
+    for png in sorted(folder.glob("*.png")):
+        labeller.label_file(png)
+    print(f"default character written to {folder} (with its rights.yaml; edit it if you change the art)")
     return 0

@@ -92,6 +92,9 @@ def _parser() -> argparse.ArgumentParser:
     fl.add_argument("--device-id")
     fl.add_argument("--group", action="append", default=[])
     fl.add_argument("--site", default="")
+    fl.add_argument("--region", default="", help="this kiosk's region (e.g. CN-SH), for consents scoped by region")
+    fl.add_argument("--rights-key", type=Path, action="append", default=[],
+                    help="a rights holder's public key that may sign rights records (repeatable)")
     fl.add_argument("--trust-key", type=Path, action="append", default=[])
     fl.add_argument("--credentials", type=Path)
     fl.add_argument("--ca-file", type=Path)
@@ -122,7 +125,9 @@ def _parser() -> argparse.ArgumentParser:
     ctest.set_defaults(func=_cmd_content_test)
 
     from .avatar import add_parser as add_avatar_parser
+    from .rights import add_parser as add_rights_parser
     add_avatar_parser(sub)
+    add_rights_parser(sub)
 
     panel = sub.add_parser("panel", help="panel profiles")
     psub = panel.add_subparsers(dest="panel_command", required=True)
@@ -183,6 +188,8 @@ def _cmd_run(args) -> int:
         from runtime.composition.fleet_link import installed_config
         os.environ.setdefault("EDGE_AVATAR_DATA", str(args.data_dir))   # caches go there (read-only root)
         BundleInstaller(args.data_dir, None, None).recover()   # finish/undo a crashed install before reading it
+        cfg = replace(cfg, data_dir=args.data_dir, region=args.region,
+                      site=args.site or (args.group[0] if args.group else ""))
         cfg = installed_config(cfg, args.data_dir)
     if args.input is None and not has_input_device():
         _LOGGER.info("no microphone: playing the bundled demo question (headless demo)")
@@ -220,14 +227,15 @@ def _start_agent(args, kiosk):
     from fleet.agent import MqttAgent
     from fleet.agent_core import Identity
     from fleet.broker import BrokerConfig
-    from fleet.bundle_keys import TrustedKeys
+    from fleet.bundle_keys import TrustedKeys, load_public_key
     from fleet.health_check import SelfTestHealthCheck
     from runtime.composition.fleet_link import KioskControl
     control = KioskControl(kiosk, args.data_dir)
     agent = MqttAgent(Identity(args.device_id, tuple(args.group), args.site, __version__),
                       BrokerConfig.from_args(args.fleet_broker, args.credentials, args.ca_file, args.cert, args.key),
                       args.data_dir, TrustedKeys.from_files(args.trust_key), control, SelfTestHealthCheck(),
-                      on_installed=control.installed)
+                      on_installed=control.installed, region=args.region,
+                      rights_keys=tuple(load_public_key(p) for p in args.rights_key))
     control.forward_staff_alerts(agent.raise_alert)
     agent.start()
     _LOGGER.info("fleet agent embedded: %s in %s", args.device_id, ", ".join(args.group) or "no group")

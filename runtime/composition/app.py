@@ -67,13 +67,13 @@ def open_source(cfg: KioskConfig) -> AudioSource:
                          trailing_silence=cfg.endpoint.end_silence_s + 0.5)
 
 
-def open_sink(cfg: KioskConfig, rate: int) -> AudioSink:
+def open_sink(cfg: KioskConfig, rate: int, labeller=None) -> AudioSink:
     if cfg.output == "speaker":
         from runtime.audio.speaker import SpeakerSink
         return SpeakerSink(rate)
     if cfg.output == "null":
         return NullSink(rate)
-    return WavFileSink(Path(cfg.output), rate)
+    return WavFileSink(Path(cfg.output), rate, labeller)
 
 
 def open_display(cfg: KioskConfig) -> Display:
@@ -188,6 +188,20 @@ def _observe(kiosk: Kiosk, cfg: KioskConfig, pack: ContentPack, lang: str, backe
     return closers, startup, notifier
 
 
+def _rights_guard(kiosk: Kiosk, cfg: KioskConfig, notifier):
+    """Watch the rights of the fleet-installed assets in use (docs/rights.md); None without --data-dir."""
+    if cfg.data_dir is None:
+        return None
+    from runtime.rights.consent import Site
+
+    from .rights_guard import RightsGuard, kinds_in_use
+    in_use = kinds_in_use(cfg.data_dir, cfg.avatar_dir, cfg.content_dir, cfg.fleet_model_dirs)
+    guard = RightsGuard(kiosk, cfg.data_dir, Site(cfg.site, cfg.region), simulated=cfg.input != "mic",
+                        in_use=in_use, on_status=notifier.status)
+    kiosk.tick_listeners.append(guard.tick)
+    return guard
+
+
 def run_kiosk(cfg: KioskConfig, on_ready: Callable[[Kiosk], None] | None = None) -> dict[str, Any]:
     """Run until the input ends (or the window closes); return the report. `on_ready` gets the
     kiosk before it starts listening (the embedded fleet agent attaches there)."""
@@ -207,11 +221,13 @@ def run_kiosk(cfg: KioskConfig, on_ready: Callable[[Kiosk], None] | None = None)
     recognizer = stages.recognizer(lang, pack, preload=cfg.realtime)
     synthesizers = {lang: stages.voice(lang)}
     lip_sync = _audio_lip_sync(catalog, cfg.inference_backend)   # 0.02 ms a frame: one thread
-    sink = open_sink(cfg, synthesizers[lang].rate)
+    from .file_labelling import labellers
+    frame_labeller, audio_labeller = labellers(cfg, catalog, lang, precision)
+    sink = open_sink(cfg, synthesizers[lang].rate, audio_labeller)
     speech = SpeechOutput(synthesizers, sink, source.now, time.perf_counter, lip_sync)
     from runtime.display.panel_profile import load_profile
     view = AvatarView(display, cfg.frames_dir, cfg.frame_every_s, seed=cfg.seed, avatar_dir=cfg.avatar_dir,
-                      panel=load_profile(cfg.panel))
+                      panel=load_profile(cfg.panel), labeller=frame_labeller)
     backends = {"input": source.name, "output": sink.name, "display": display.name,
                 "asr": recognizer.name, "tts": f"{synthesizers[lang].name} ({precision})",
                 "board": board.board, "lip_sync_from_audio": lip_sync.name if lip_sync else "loudness"}
@@ -228,6 +244,9 @@ def run_kiosk(cfg: KioskConfig, on_ready: Callable[[Kiosk], None] | None = None)
                   max_turns=cfg.max_turns, panel=panel, languages=languages, venue_now=venue_now(pack.timezone),
                   barge_in=cfg.barge_in_tuning if cfg.barge_in else None, events=events)
     closers, startup, notifier = _observe(kiosk, cfg, pack, lang, backends)
+    kiosk.rights_guard = _rights_guard(kiosk, cfg, notifier)
+    if kiosk.rights_guard is not None:
+        closers.append(kiosk.rights_guard.close)
     if on_ready is not None:
         on_ready(kiosk)
     notifier.ready(f"listening ({lang}), content {pack.venue_id}")
@@ -245,6 +264,8 @@ def run_kiosk(cfg: KioskConfig, on_ready: Callable[[Kiosk], None] | None = None)
     ready = stages.loaded.get("ready")
     startup["listening_s"] = round(max(loop_started, ready), 2) if ready is not None else None
     report = run_report(cfg, pack, lang, backends, source, kiosk, result, startup)
+    if kiosk.rights_guard is not None:
+        report["rights"] = kiosk.rights_guard.record()
     if cfg.report:
         write_json_atomic(cfg.report, report)
     return report

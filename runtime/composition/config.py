@@ -49,6 +49,9 @@ class KioskConfig:
     inference_backend: str = "auto"  # TFLite: litert, tflite-runtime, or auto (LiteRT first)
     inference_threads: int = 0      # 0: the board profile's choice
     camera: str | None = None       # visitor camera: auto, picamera2, opencv[:N]; None: no camera
+    data_dir: Path | None = None    # fleet-installed bundles (--data-dir): their rights are watched
+    site: str = ""                  # the venue a consent must cover (--site, else the first --group)
+    region: str = ""                # this kiosk's region, e.g. CN-SH (--region)
     endpoint: EndpointConfig = field(default_factory=EndpointConfig)
     barge_in_tuning: BargeInConfig = field(default_factory=BargeInConfig)   # settings `barge_in: {...}`
 

@@ -36,13 +36,15 @@ def installed_config(cfg: KioskConfig, data_dir: Path) -> KioskConfig:
     from .settings_file import load_settings
     current = Path(data_dir) / "current"
     changes: dict[str, Any] = {}
-    if (current / "content").is_dir():
+    barred = _barred_by_rights(cfg, data_dir)
+    if (current / "content").is_dir() and "content" not in barred:
         changes["content_dir"] = current / "content"
-    if (current / "avatar").is_dir():
+    if (current / "avatar").is_dir() and "avatar" not in barred:
         changes["avatar_dir"] = current / "avatar"
     if (current / "panel").is_dir() and (profile := _one_yaml(current / "panel")):
         changes["panel"] = str(profile)
-    models = tuple(current / k for k in ("voice", "asr-model", "tflite-model") if (current / k).is_dir())
+    models = tuple(current / k for k in ("voice", "asr-model", "tflite-model")
+                   if (current / k).is_dir() and k not in barred)
     if models:
         changes["fleet_model_dirs"] = models
     cfg = dataclasses.replace(cfg, **changes)
@@ -56,6 +58,22 @@ def installed_config(cfg: KioskConfig, data_dir: Path) -> KioskConfig:
     if changes:
         _LOGGER.info("running on fleet-installed %s", ", ".join(sorted(changes)))
     return cfg
+
+
+def _barred_by_rights(cfg: KioskConfig, data_dir: Path) -> dict[str, str]:
+    """Installed kinds whose consent has ended or that were revoked: the kiosk starts on the defaults."""
+    import datetime as dt
+    import time
+
+    from runtime.rights.consent import Site
+
+    from .rights_guard import trusted_clock, unusable_kinds
+    clock = trusted_clock(data_dir)
+    now = clock.now(dt.datetime.now(dt.timezone.utc), time.monotonic())
+    barred = unusable_kinds(data_dir, Site(cfg.site, cfg.region), now, clock.trusted)
+    for kind, why in barred.items():
+        _LOGGER.error("rights: not using the installed %s (%s); starting on the default one", kind, why)
+    return barred
 
 
 class ErrorCounter(logging.Handler):
@@ -80,6 +98,7 @@ class KioskControl:
         self.kiosk.speech.volume = self._settings().get("volume", 1.0)
         self.errors = ErrorCounter()
         logging.getLogger().addHandler(self.errors)
+        self.rights = getattr(kiosk, "rights_guard", None)     # what the kiosk may show, for telemetry
 
     def _settings(self) -> dict:
         import yaml
@@ -157,4 +176,5 @@ class KioskControl:
         return {"health": board_health(), "fps": fps,
                 "interactions": len(run.turns), "greetings": len(run.greetings), "barge_ins": len(run.barge_ins),
                 "content": self.kiosk.responder.pack.venue_id,
+                "rights": self.rights.record() if self.rights is not None else None,
                 "errors": {"count": self.errors.count, "last": self.errors.last}}

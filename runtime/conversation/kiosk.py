@@ -11,7 +11,7 @@ import dataclasses
 import datetime as dt
 import logging
 import time
-from typing import Callable
+from typing import Any, Callable
 
 from runtime.audio.chunk import AudioChunk
 from runtime.audio.frame import AudioFrame
@@ -84,6 +84,7 @@ class Kiosk:
         self.avatar = AvatarDriver(view, speech)
         self._inbox = JobInbox()
         self.stop_requested: str | None = None
+        self.rights_guard: Any = None      # the composition root's RightsGuard, when assets are fleet-installed
 
     def reload_content(self, folder) -> bool:
         """Switch to another content pack; on any problem keep answering from the current one."""

@@ -23,6 +23,7 @@ from runtime.avatar.rig_loader import load_rig
 from runtime.display.outputs.panel_outputs import make_output, view_size
 from runtime.display.renderer.display import Display
 from runtime.display.renderer.rig_renderer import RigRenderer, mouth_open_pixels
+from runtime.rights.file_labels import FileLabeller
 
 from .panel_profile import PanelProfile
 
@@ -40,6 +41,7 @@ class SavedFrame:
     viseme: str
     mouth_open: float
     mouth_pixels: int
+    avatar: str = ""
 
 
 def open_rig(avatar_dir: Path | None, height: int) -> Rig:
@@ -53,19 +55,12 @@ def open_rig(avatar_dir: Path | None, height: int) -> Rig:
 class AvatarView:
     def __init__(self, display: Display, frames_dir: Path | None = None, frame_every_s: float = 0.2,
                  max_frames: int = 300, fps: float = 30.0, seed: int = 0, avatar_dir: Path | None = None,
-                 panel: PanelProfile | None = None):
+                 panel: PanelProfile | None = None, labeller: FileLabeller | None = None):
         self.display = display
-        self.output = None
-        if panel is not None and panel.format != "flat":
-            # A 3D / holographic panel: its PanelOutput renders the views and composes the panel image.
-            self.rig = open_rig(avatar_dir, view_size(panel)[1])
-            self.output = make_output(self.rig, panel)
-            _LOGGER.info("panel output %s: %d view(s) of %dx%d composed to %dx%d", self.output.name,
-                         self.output.views, *self.output.view_size, *self.output.size)
-        else:
-            self.rig = open_rig(avatar_dir, display.height)
-        self.renderer = RigRenderer(self.rig, display.width, display.height)
-        self.animator = RigAnimator(self.rig, seed)
+        self.labeller = labeller or FileLabeller.from_env()    # the implicit AI label in every saved frame
+        self.panel = panel
+        self.seed = seed
+        self._open(avatar_dir)
         self.clock = FixedStepClock()
         self.frames_dir = Path(frames_dir) if frames_dir else None
         if self.frames_dir:
@@ -81,6 +76,30 @@ class AvatarView:
         self.frames_drawn = 0
         self.visitor_x: float | None = None   # -1..1 when a sensor knows where the visitor is
         self.shown: list[tuple[int, str]] = []  # (ms, dominant mouth shape) at each change, for av_offset_ms
+
+    def _open(self, avatar_dir: Path | None) -> None:
+        self.avatar_dir = Path(avatar_dir) if avatar_dir else None
+        self.output = None
+        panel = self.panel
+        if panel is not None and panel.format != "flat":
+            # A 3D / holographic panel: its PanelOutput renders the views and composes the panel image.
+            self.rig = open_rig(avatar_dir, view_size(panel)[1])
+            self.output = make_output(self.rig, panel)
+            _LOGGER.info("panel output %s: %d view(s) of %dx%d composed to %dx%d", self.output.name,
+                         self.output.views, *self.output.view_size, *self.output.size)
+        else:
+            self.rig = open_rig(avatar_dir, self.display.height)
+        self.renderer = RigRenderer(self.rig, self.display.width, self.display.height)
+        self.animator = RigAnimator(self.rig, self.seed)
+
+    def change_avatar(self, avatar_dir: Path | None) -> None:
+        """Show another character from the next frame on (None: the default one); the animation
+        clock goes on where it was."""
+        t = self.animator.t
+        self._open(avatar_dir)
+        self.animator = RigAnimator(self.rig, self.seed, t)
+        self.pose = None
+        self._next_show = 0.0
 
     def set_fps(self, fps: float) -> None:
         """Cap how often the display is redrawn (lowered while the board throttles)."""
@@ -137,9 +156,9 @@ class AvatarView:
         self.frames_drawn += 1
         t_ms = int(round(pose.t * 1000))
         name = f"frame_{t_ms:07d}ms.png"
-        pygame.image.save(surface if self.output is None else panel_image, str(self.frames_dir / name))
+        self.labeller.save_png(surface if self.output is None else panel_image, self.frames_dir / name)
         mouth = self.renderer.part_rect("mouth")
         self.saved.append(SavedFrame(t_ms, name, pose.mode.value, pose.viseme,
                                      round(pose.params.get("ParamMouthOpenY", 0.0), 3),
                                      mouth_open_pixels(surface, mouth, self.rig.mouth_interior)
-                                     if mouth and self.rig.mouth_interior else 0))
+                                     if mouth and self.rig.mouth_interior else 0, self.rig.name))

@@ -10,12 +10,13 @@ from runtime.avatar.mouth_shapes import VISEMES
 from runtime.avatar.rig import Rig
 from runtime.avatar.rig_animator import AvatarMode, Inputs, RigAnimator
 from runtime.display.renderer.rig_renderer import RigRenderer
+from runtime.rights.file_labels import FileLabeller
 
 TILE = (240, 300)
 COLUMNS = 5
 
 
-def contact_sheet(rig: Rig, out: Path) -> Path:
+def contact_sheet(rig: Rig, out: Path, labeller: FileLabeller | None = None) -> Path:
     """Render the sheet as PNG: one tile per expression, then one per viseme (neutral face)."""
     pygame.display.init()
     pygame.font.init()
@@ -45,5 +46,5 @@ def contact_sheet(rig: Rig, out: Path) -> Path:
         sheet.blit(font.render(title, True, (20, 20, 20)), (x + 8, y + TILE[1] + 5))
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    pygame.image.save(sheet, str(out))
+    (labeller or FileLabeller.from_env()).save_png(sheet, Path(out))
     return out

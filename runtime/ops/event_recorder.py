@@ -32,6 +32,7 @@ class EventKind(str, enum.Enum):
     STAGE_FAILURE = "stage-failure"              # a supervised stage (recogniser, voice) failed
     INSTALL = "install"                          # the fleet installed a bundle
     STAFF_ALERT = "staff-alert"                  # the safety layer called a member of staff
+    RIGHTS = "rights"                            # an asset's consent ended or it was revoked: replaced
 
 
 Subscriber = Callable[[EventKind, dict[str, Any]], None]

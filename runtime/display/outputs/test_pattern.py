@@ -14,6 +14,7 @@ import pygame
 
 from runtime.display.avatar_view import open_rig
 from runtime.display.panel_profile import PanelProfile
+from runtime.rights.file_labels import FileLabeller
 
 from .panel_outputs import make_output
 
@@ -42,12 +43,12 @@ def view_pattern(k: int, count: int, size: tuple[int, int]) -> pygame.Surface:
     return view
 
 
-def render_test_pattern(profile: PanelProfile, out: Path) -> Path:
+def render_test_pattern(profile: PanelProfile, out: Path, labeller: FileLabeller | None = None) -> Path:
     pygame.display.init()
     output = make_output(open_rig(None, 256), profile)
     views = [view_pattern(k, output.views, output.view_size) for k in range(output.views)]
     image = output.compose(views)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    pygame.image.save(image, str(out))
+    (labeller or FileLabeller.from_env()).save_png(image, out)
     return out
