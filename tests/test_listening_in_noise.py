@@ -34,7 +34,25 @@ def test_the_floor_is_where_the_hall_sits_and_a_crowds_peaks_rarely_clear_the_ga
     assert gate.gate(1.0, _db(-34), FRAME) == 1.0    # a visitor at the kiosk, 10 dB over the crowd
     assert gate.near_talker([-34, -32, -37]) and not gate.near_talker([-41, -39, -43])
     # A turn is judged against the floor when it began, not one its own frames have since raised.
-    assert gate.near_talker([-41, -39, -43], floor_db=-54.0)
+    quiet = LevelGate()
+    for _ in range(40):
+        quiet.gate(0.0, _db(-56), FRAME)
+    assert quiet.near_talker([-41, -39, -43], floor_db=-54.0) and not quiet.near_talker([-41, -39, -43], floor_db=-48.0)
+
+
+def test_a_crowd_that_opened_a_turn_opens_none_at_its_level_again():
+    """A murmur whose peaks clear the floor's margin opens a turn now and then; once judged the crowd,
+    its level is the crowd's: it opens no turn there again, nor holds a visitor's turn open."""
+    gate = LevelGate()
+    for _ in range(40):                               # the hall between the crowd's syllables
+        gate.gate(0.1, _db(-50), FRAME)
+    assert gate.gate(1.0, _db(-40), FRAME) == 1.0     # a crowd's peak 10 dB over it opens a turn ...
+    assert not gate.near_talker([-45, -44, -40, -46, -44])   # ... judged the crowd (not 10 dB over the floor)
+    assert gate.gate(1.0, _db(-40), FRAME) == 0.0     # ... and at its level it opens none again
+    assert gate.gate(1.0, _db(-30), FRAME) == 1.0     # a visitor at the kiosk still does
+    visitor = TurnState(TurnPhase.SPEAKING, -28.0)
+    assert gate.gate(1.0, _db(-41), FRAME, turn=visitor) == 0.0   # the crowd does not hold their turn open
+    assert gate.gate(1.0, _db(-36), FRAME, turn=visitor) == 1.0   # their quieter last word does
 
 
 def test_a_visitor_talking_from_the_first_frame_is_heard_not_learned_as_the_floor():

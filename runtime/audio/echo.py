@@ -3,7 +3,8 @@
 `EchoCanceller.far(chunk)` is given what the speaker plays, when it plays it;
 `near(chunk)` returns the microphone with that echo removed. Backends, chosen once:
 `WebRtcEchoCanceller` (WebRTC's audio-processing module through the Apache-2.0
-`livekit` package: AEC3 + high-pass + noise suppression, 10 ms frames at 16 kHz)
+`livekit` package: AEC3 + high-pass, 10 ms frames at 16 kHz; its noise suppressor
+off by default: it makes a crowd's level swing, which the level gate reads)
 and `NullEchoCanceller` (pass-through: the test double, and the fallback when the
 module is missing). Measured in bench/turn_taking.py.
 """
@@ -47,7 +48,7 @@ class WebRtcEchoCanceller:
 
     name = "webrtc-aec3"
 
-    def __init__(self, delay_ms: int = 20, noise_suppression: bool = True):
+    def __init__(self, delay_ms: int = 20, noise_suppression: bool = False):
         from livekit import rtc  # noqa: PLC0415 (optional dependency, chosen once)
         self._rtc = rtc
         self._apm = rtc.AudioProcessingModule(echo_cancellation=True, noise_suppression=noise_suppression,
