@@ -27,6 +27,7 @@ from runtime.ops.event_recorder import EventKind, EventRecorder
 from runtime.shared.errors import EdgeAvatarError
 from runtime.speaking.speech_output import SpeechOutput
 from runtime.surroundings.presence import ActionKind, Surroundings
+from runtime.tts.answer_cache.prepared import PreparedSpeech
 from runtime.tts.base import Synthesizer
 from runtime.turn_taking.barge_in import BargeInConfig, Decision
 from runtime.turn_taking.barge_in_control import BargeInControl, heard_fraction
@@ -35,7 +36,7 @@ from runtime.turn_taking.events import RunEvent, Speculation, TurnEnd
 from .avatar_driver import AvatarDriver, avatar_mode
 from .job_inbox import JobInbox
 from .kiosk_state import Guess, KioskRun, LanguageBackends, PendingAnswer, continued_turn
-from .lines import greeting_text, spoken_text
+from .lines import greeting_text, lines_to_prepare, spoken_text
 from .report import turn_record
 from .voice_ledger import VoiceLedger
 
@@ -54,8 +55,10 @@ class Kiosk:
                  max_turns: int | None = None, panel: Surroundings | None = None,
                  languages: LanguageBackends | None = None,
                  venue_now: Callable[[], dt.datetime] | None = None,
-                 barge_in: BargeInConfig | None = BargeInConfig(), events: EventRecorder | None = None):
+                 barge_in: BargeInConfig | None = BargeInConfig(), events: EventRecorder | None = None,
+                 prepared: PreparedSpeech | None = None):
         self.source = source
+        self.prepared = prepared    # the answer cache: answers synthesised before they are asked
         self.front_end = front_end
         self.listener = listener
         self.responder = responder
@@ -100,6 +103,8 @@ class Kiosk:
                 self.listener.set_recognizer(self.languages.recognizer(self.lang, responder.pack))
             except EdgeAvatarError as err:
                 _LOGGER.error("recogniser hints not updated for the new pack: %s", err)
+        for lg in self.speech.languages:      # the new pack's answers, built in the background
+            self.prepare_answers(lg)
         _LOGGER.info("content reloaded: %s (%s)", responder.pack.venue_id, responder.pack.digest[:12])
         return True
 
@@ -110,8 +115,17 @@ class Kiosk:
         except EdgeAvatarError as err:
             _LOGGER.error("voice reload refused, keeping the current voice: %s", err)
             return False
+        if self.prepared is not None:
+            voice = self.prepared.wrap(voice)
         self.speech.set_synthesizer(self.lang, voice)
+        self.prepare_answers(self.lang)
         return True
+
+    def prepare_answers(self, lang: str) -> None:
+        """Have every line of the pack in `lang` synthesised into the answer cache (in the background)."""
+        if self.prepared is not None and lang in self.speech.languages:
+            pack = self.responder.pack
+            self.prepared.prepare(self.speech.synthesizers[lang], pack.digest, lines_to_prepare(pack, lang))
 
     def post(self, job: Callable[[], None]) -> None:
         """Run `job` on the kiosk's own thread before the next audio chunk (the fleet agent's way in)."""
@@ -126,6 +140,8 @@ class Kiosk:
                     and self.session.expired(chunk.timestamp)):
                 self._switch_language(self.home_lang)
             self.listener.recognizer.tick()   # a failed recogniser is rebuilt between turns
+            if self.prepared is not None:     # the cache builder never competes with a visitor
+                self.prepared.set_busy(self._busy(chunk.timestamp))
             frame = self._measure(chunk)
             if frame.clean.audio:
                 for event, payload in self.listener.process(frame, self.source.now):
@@ -286,6 +302,7 @@ class Kiosk:
         try:
             if lang not in self.speech.languages:
                 self.speech.set_synthesizer(lang, self.languages.voice(lang))
+                self.prepare_answers(lang)
             self.listener.set_recognizer(self.languages.recognizer(lang, self.responder.pack))
         except EdgeAvatarError as err:
             _LOGGER.error("cannot switch to %s, staying in %s: %s", lang, self.lang, err)
@@ -354,6 +371,11 @@ class Kiosk:
                 self.events.record(EventKind.GREETING, {"t_ms": int(round(t * 1000)), "kind": action.kind.value,
                                                         "text": text})
                 _LOGGER.info("%s: %s", action.kind.value, text)
+
+    def _busy(self, t: float) -> bool:
+        """A visitor has the kiosk: a turn open, an answer prepared or being spoken."""
+        return (self.listener.in_turn or self._guess is not None or t < self.speech.busy_until()
+                or self.speech.paused or any(not p.utterance.done.is_set() for p in self._pending))
 
     def _idle(self, t: float) -> bool:
         return (not self.listener.in_turn and not self._pending and self._guess is None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from runtime.dialogue.answer_text import split_cues
 from runtime.dialogue.content_pack import ContentPack
+from runtime.dialogue.prompts import PROMPTS, prompt
 from runtime.dialogue.responder import Answer
 
 DISCLOSURES = {"en": "I am an AI-generated digital guide.", "zh": "我是人工智能生成的数字人。"}
@@ -23,3 +24,18 @@ def greeting_text(pack: ContentPack, lang: str) -> str:
         return split_cues(pack.intent("greeting").answer_variants(lang)[0])[0]
     except KeyError:
         return GREETINGS.get(lang, GREETINGS["en"])
+
+
+def lines_to_prepare(pack: ContentPack, lang: str) -> tuple[str, ...]:
+    """Everything the kiosk may say in `lang` from this pack, cue-free, schedule placeholders left in
+    (the answer cache keeps their fixed part): the disclosure first, then each answer as the first of a
+    session (after the disclosure), then each answer as said later, the kiosk's own prompts last."""
+    disclosure = pack.disclosure.get(lang) or DISCLOSURES.get(lang, DISCLOSURES["en"])
+    answers = [pack.fallback[lang]] if lang in pack.fallback else []
+    for intent in pack.intents:
+        texts = [*intent.answer_variants(lang), *(v for when in intent.when.values() for v in when.get(lang, ())),
+                 *(v for fu in intent.followups for v in fu.variants.get(lang, ()))]
+        answers += [split_cues(t)[0] for t in texts]
+    prompts = [prompt(name, lang, pack.prompts) for name in PROMPTS]
+    return tuple(dict.fromkeys([disclosure, *(f"{disclosure} {a}" for a in answers), *answers,
+                                greeting_text(pack, lang), *prompts]))

@@ -32,7 +32,13 @@ class Synthesizer(Protocol):
     rate: int
 
     def synthesize(self, text: str) -> Iterator[SpeechSegment]:
-        """One segment per clause, in order, the first as early as possible."""
+        """One segment per clause, in order, the first as early as possible: the text is cut by
+        `split_for_speech` and each piece spoken by `synthesize_piece`."""
+        ...
+
+    def synthesize_piece(self, piece: str) -> Iterator[SpeechSegment]:
+        """One piece of `split_for_speech` as it is, not cut again (the answer cache speaks and stores
+        pieces: a cached piece is the same audio as the piece spoken inside its answer)."""
         ...
 
 
@@ -46,6 +52,9 @@ class ToneSynthesizer:
         self.rate = rate
 
     def synthesize(self, text: str) -> Iterator[SpeechSegment]:
+        yield from self.synthesize_piece(text)
+
+    def synthesize_piece(self, text: str) -> Iterator[SpeechSegment]:
         seconds = 0.06 * max(1, len(text))
         t = np.arange(int(seconds * self.rate)) / self.rate
         audio = AudioChunk.from_float(0.5 * np.sin(2 * np.pi * 200 * t), self.rate)
