@@ -50,6 +50,7 @@ class ToneSynthesizer:
     def __init__(self, language: str = "en", rate: int = 16000):
         self.language = language
         self.rate = rate
+        self.voice_id: str | None = f"tone:{rate}"
 
     def synthesize(self, text: str) -> Iterator[SpeechSegment]:
         yield from self.synthesize_piece(text)

@@ -14,10 +14,10 @@ import re
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
-from ..clauses import split_for_speech
+from ..clauses import split_for_speech, spoken_length
 
 _PLACEHOLDER = re.compile(r"\{[A-Za-z_]*\}")
-MIN_HEAD_CHARS = 4   # a shorter head is not worth a break in the sentence's prosody
+MIN_HEAD_UNITS = 10   # spoken length (Latin letters); a shorter head is not worth a break in the sentence
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,7 @@ def keepable(template: str) -> Keepable:
             pieces.append(piece)
             continue
         head = piece[:mark.start()].rstrip()
-        if len(head) >= MIN_HEAD_CHARS:
+        if spoken_length(head) >= MIN_HEAD_UNITS:
             heads.append(head)
     return Keepable(tuple(dict.fromkeys(pieces)), tuple(dict.fromkeys(heads)))
 
