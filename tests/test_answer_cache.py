@@ -187,3 +187,42 @@ def test_a_voice_without_an_id_is_not_cached_and_says_why(tmp_path):
     assert [s.text for s in voice.synthesize("One.")] == ["One."]     # still spoken, live
     assert voice.counts["misses"] == 1
     prepared.close()
+
+
+TINY_PACK = """\
+venue: {id: tiny-museum, name: {en: Tiny Museum}, timezone: Asia/Shanghai}
+languages: [en]
+default_language: en
+fallback: {en: "Sorry, I cannot answer that yet."}
+intents:
+  - id: opening_hours
+    questions: {en: [What time does the museum open, When do you open, What are the opening hours]}
+    answer: {en: "[smile] The museum opens at 9 am, Tuesday to Sunday."}
+"""
+
+
+@pytest.mark.slow
+def test_the_kiosk_answers_the_first_question_from_the_cache_and_reports_it(tmp_path):
+    import json
+    import os
+    import subprocess
+    import sys
+    pack = tmp_path / "pack"
+    pack.mkdir()
+    (pack / "faq.yaml").write_text(TINY_PACK, encoding="utf-8")
+    question = REPO / "runtime" / "content" / "default" / "demo_question.wav"
+    done = subprocess.run(
+        [sys.executable, "-m", "runtime", "run", "--content", str(pack), "--input", str(question),
+         "--output", "null", "--display", "headless", "--pace", "fast", "--answer-cache", "on",
+         "--report", str(tmp_path / "report.json")],
+        capture_output=True, text=True, timeout=300, cwd=REPO,
+        env={**os.environ, "EDGE_AVATAR_DATA": str(tmp_path / "data"), "PYTHONPATH": str(REPO)})
+    assert done.returncode == 0, done.stderr[-3000:]
+    report = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
+    [turn] = report["turns"]
+    assert turn["intent"] == "opening_hours" and turn["spoken"].startswith("I am an AI-generated digital guide.")
+    cache = report["answer_cache"]
+    # every request for audio (the speculated answer in the pause, then the answer) began from the cache
+    assert cache["first_piece_hits"] >= 1 and cache["first_piece_misses"] == 0 and cache["misses"] == 0
+    assert cache["builder"]["built"] == cache["store"]["entries"] > 0 and cache["store"]["evicted"] == 0
+    assert cache["store"]["folder"] == str(tmp_path / "data" / "answer-cache")
