@@ -111,7 +111,8 @@ def run_kiosk(repo: Path, data: Path, wav: Path, report_path: Path, *extra: str)
     cmd = [sys.executable, "-m", "runtime", "run", "--content", str(MALL), "--lang", "en",
            "--input", str(wav), "--output", "null", "--display", "headless",
            "--pace", "realtime", "--report", str(report_path), *extra]
-    env = {**os.environ, "PYTHONPATH": str(repo), "EDGE_AVATAR_DATA": str(data)}
+    env = {**os.environ, "PYTHONPATH": str(repo), "EDGE_AVATAR_DATA": str(data),
+           "PYTHONDONTWRITEBYTECODE": "1"}      # nothing written into another checkout
     done = subprocess.run(cmd, capture_output=True, text=True, cwd=repo, env=env)
     if done.returncode:
         sys.exit(f"run failed:\n{done.stderr}")

@@ -52,7 +52,7 @@ def _spoken(voice, text: str):
 
 
 def _built(piper_en, tmp_path: Path, lines: tuple[str, ...], bound_mb: float = 64) -> PreparedSpeech:
-    prepared = PreparedSpeech(tmp_path / "answer-cache", bound_mb, {"precision": "float"})
+    prepared = PreparedSpeech(tmp_path / "answer-cache", bound_mb, {"precision": "float"}, live=False)
     voice = prepared.wrap(piper_en)
     prepared.prepare(voice, "sha-a", lines)
     assert prepared.builder.wait_idle(120)
@@ -113,7 +113,7 @@ def test_a_changed_answer_is_heard_as_changed_and_never_from_the_old_pack(piper_
     new = load_content_pack(pack_dir)
     new_answer = new.intent("who_are_you").answers["en"]
     assert new.digest != old.digest and "small computer" in new_answer
-    prepared = PreparedSpeech(tmp_path / "answer-cache", 64, {})
+    prepared = PreparedSpeech(tmp_path / "answer-cache", 64, {}, live=False)
     voice = prepared.wrap(piper_en)
     prepared.prepare(voice, old.digest, (old.intent("who_are_you").answers["en"],))
     assert prepared.builder.wait_idle(120)

@@ -260,7 +260,7 @@ def test_the_kokoro_voice_carries_phoneme_times_for_the_mouth(kokoro):
 @pytest.mark.slow
 def test_a_cached_mandarin_answer_plays_what_kokoro_would_say_and_its_time_is_spoken_live(kokoro, tmp_path):
     from runtime.tts.answer_cache.prepared import PreparedSpeech
-    prepared = PreparedSpeech(tmp_path / "answer-cache", 16, {})
+    prepared = PreparedSpeech(tmp_path / "answer-cache", 16, {}, live=False)
     voice = prepared.wrap(kokoro)
     prepared.prepare(voice, "sha", ("闭馆了。下次开放是{next_open}。",))
     assert prepared.builder.wait_idle(120) and prepared.builder.built == 2

@@ -206,8 +206,8 @@ def run_kiosk(cfg: KioskConfig, on_ready: Callable[[Kiosk], None] | None = None)
     display, source = open_display(cfg), open_source(cfg)
     stages.clock = source.now
     recognizer = stages.recognizer(lang, pack, preload=cfg.realtime)
-    prepared = (PreparedSpeech(default_data_dir() / "answer-cache", cfg.answer_cache_mb, {"precision": precision})
-                if cfg.uses_answer_cache else None)
+    prepared = (PreparedSpeech(default_data_dir() / "answer-cache", cfg.answer_cache_mb, {"precision": precision},
+                               live=cfg.realtime) if cfg.uses_answer_cache else None)
     synthesizers = {lang: _wrapped(prepared, stages.voice(lang))}
     lip_sync = _audio_lip_sync(catalog, cfg.inference_backend)   # 0.02 ms a frame: one thread
     sink = open_sink(cfg, synthesizers[lang].rate)

@@ -4,7 +4,8 @@ One job per (voice, pack): the namespace (pack sha256, the voice's id, its setti
 piece the pack's lines can be cut into (`pieces.keepable`), the disclosure lines first. It never
 competes with a visitor: the kiosk says when it is busy (a turn open, the avatar speaking, an answer
 being prepared) and the builder pauses before its next piece; the thread also runs at a lower CPU
-priority (nice +10) where the OS allows a thread's own (Linux). A piece in flight when the visitor
+priority (nice +10) where the OS allows a thread's own (Linux) — in a live kiosk; a run from a file
+waits for the build and builds at normal priority. A piece in flight when the visitor
 starts is finished first (one piece: ~0.1-0.3 s with Piper).
 
 State (`BuildState`): IDLE (nothing to build) -> BUILDING -> PAUSED (kiosk busy) -> BUILDING ... ->
@@ -49,7 +50,11 @@ class BuildJob:
 
 
 class CacheBuilder:
-    def __init__(self):
+    """`nice`: how much lower the thread's CPU priority is (0 when nothing waits on a visitor: a run
+    from a file waits for the build before it starts)."""
+
+    def __init__(self, nice: int = BUILDER_NICE):
+        self._nice = nice
         self._jobs: queue.Queue[BuildJob | None] = queue.Queue()
         self._free = threading.Event()
         self._free.set()
@@ -100,7 +105,8 @@ class CacheBuilder:
                 self._state = state
 
     def _run(self) -> None:
-        _lower_priority()
+        if self._nice:
+            _lower_priority(self._nice)
         while True:
             job = self._jobs.get()
             if job is None:
@@ -150,8 +156,8 @@ class CacheBuilder:
         return built
 
 
-def _lower_priority() -> None:
+def _lower_priority(nice: int) -> None:
     try:
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), BUILDER_NICE)
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), nice)
     except (AttributeError, OSError) as err:   # not Linux, or not allowed: the pause still holds
         _LOGGER.info("answer cache: builder runs at normal priority (%s)", err)

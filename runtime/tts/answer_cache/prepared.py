@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..base import Synthesizer
-from .builder import BuildJob, CacheBuilder
+from .builder import BUILDER_NICE, BuildJob, CacheBuilder
 from .cached_voice import CachedVoice
 from .store import SegmentStore
 
@@ -14,12 +14,13 @@ DEFAULT_BOUND_MB = 64
 
 
 class PreparedSpeech:
-    """`settings` are what else decides a voice's audio (voice precision, …): part of the key."""
+    """`settings` are what else decides a voice's audio (voice precision, …): part of the key. `live`:
+    a visitor may be waiting while it builds (the builder runs at a lower priority)."""
 
     def __init__(self, folder: Path | None, bound_mb: float = DEFAULT_BOUND_MB,
-                 settings: dict[str, object] | None = None):
+                 settings: dict[str, object] | None = None, live: bool = True):
         self.store = SegmentStore(int(bound_mb * 1024 * 1024), folder)
-        self.builder = CacheBuilder()
+        self.builder = CacheBuilder(BUILDER_NICE if live else 0)
         self.settings = tuple(sorted((settings or {}).items()))
         self._voices: dict[str, CachedVoice] = {}
 
