@@ -37,6 +37,8 @@ class SegmentStore:
         self.refused = 0
         self.unreadable = 0
         if self.folder is not None:
+            for partial in self.folder.glob("*.tmp"):     # a write cut short by a power loss
+                partial.unlink(missing_ok=True)
             files = sorted(self.folder.glob(f"*{SUFFIX}"), key=lambda f: f.stat().st_mtime)
             for f in files:
                 self._sizes[f.stem] = f.stat().st_size
