@@ -220,7 +220,11 @@ def test_the_kiosk_answers_the_first_question_from_the_cache_and_reports_it(tmp_
     assert done.returncode == 0, done.stderr[-3000:]
     report = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
     [turn] = report["turns"]
-    assert turn["intent"] == "opening_hours" and turn["spoken"].startswith("I am an AI-generated digital guide.")
+    assert turn["intent"] == "opening_hours" and turn["disclosed"]
+    assert turn["spoken"] == f"{DISCLOSURE} The museum opens at 9 am, Tuesday to Sunday."
+    # the disclosure began as the turn ended, while the final words were decoded and the answer decided
+    t = turn["timings"]
+    assert t["turn_end_ms"] <= t["first_audio_ms"] < t["answer_ready_ms"]
     cache = report["answer_cache"]
     # every request for audio (the speculated answer in the pause, then the answer) began from the cache
     assert cache["first_piece_hits"] >= 1 and cache["first_piece_misses"] == 0 and cache["misses"] == 0

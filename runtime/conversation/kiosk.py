@@ -25,7 +25,7 @@ from runtime.listening.front_end import AudioFrontEnd
 from runtime.listening.listener import Listener
 from runtime.ops.event_recorder import EventKind, EventRecorder
 from runtime.shared.errors import EdgeAvatarError
-from runtime.speaking.speech_output import SpeechOutput
+from runtime.speaking.speech_output import SpeechOutput, Utterance
 from runtime.surroundings.presence import ActionKind, Surroundings
 from runtime.tts.answer_cache.prepared import PreparedSpeech
 from runtime.tts.base import Synthesizer
@@ -36,7 +36,7 @@ from runtime.turn_taking.events import RunEvent, Speculation, TurnEnd
 from .avatar_driver import AvatarDriver, avatar_mode
 from .job_inbox import JobInbox
 from .kiosk_state import Guess, KioskRun, LanguageBackends, PendingAnswer, continued_turn
-from .lines import greeting_text, lines_to_prepare, spoken_text
+from .lines import disclosure_text, greeting_text, lines_to_prepare, spoken_text
 from .report import turn_record
 from .voice_ledger import VoiceLedger
 
@@ -85,6 +85,9 @@ class Kiosk:
         self._guess: Guess | None = None
         self._pending: list[PendingAnswer] = []
         self.avatar = AvatarDriver(view, speech)
+        self._opening: Utterance | None = None   # the disclosure, begun as a new visitor's turn ended
+        if prepared is not None:                 # said from the cache while their answer is decided
+            listener.on_turn_ending = self._turn_ending
         self._inbox = JobInbox()
         self.stop_requested: str | None = None
 
@@ -198,6 +201,18 @@ class Kiosk:
         elif event is RunEvent.TURN_DISCARDED:
             self._not_answered(payload.speech_start, payload.speech_end, payload.reason)
 
+    def _turn_ending(self, t: float) -> None:
+        """A turn is over and its words are being decoded: to a new visitor, at an idle kiosk, the AI
+        disclosure begins now (it opens any answer; the answer cache has it ready), and the answer
+        follows it once decided. A turn that comes to nothing leaves the disclosure said, and the next
+        answer says it again (the session has not begun). A speculated answer is dropped: the speech
+        worker would hold the disclosure behind it, and the answer comes from the cache as fast."""
+        if (self._over_speech or self._opening is not None or not self.session.expired(t)
+                or not self.listener.recognizer.hearing or t < self.speech.busy_until() or self.speech.paused):
+            return
+        self._drop_guess()
+        self._opening = self.speech.say(disclosure_text(self.responder.pack, self.lang), self.lang)
+
     def _speculate(self, spec: Speculation) -> None:
         self._drop_guess()
         if not spec.partial:
@@ -206,7 +221,7 @@ class Kiosk:
         if answer.kind != Kind.ANSWER:
             return
         self.events.record(EventKind.SPECULATION, {"partial": spec.partial})
-        spoken = spoken_text(answer, self.responder.pack)
+        spoken = spoken_text(answer, self.responder.pack, disclosed=self.prepared is not None)
         self._guess = Guess(answer, self.speech.say(spoken, answer.lang, held=True), spec.at)
         if not self.realtime:
             # Fast mode stands for a pause that lasts as long as the synthesis takes.
@@ -218,6 +233,7 @@ class Kiosk:
             self._guess = None
 
     def _answer(self, turn: TurnEnd) -> None:
+        opening, self._opening = self._opening, None     # the disclosure begun as this turn ended
         if not turn.transcript and not self.listener.recognizer.hearing:
             self._cannot_hear(turn)
             return
@@ -238,7 +254,9 @@ class Kiosk:
             self._switch_language(answer.listen_lang)
         ready_at = self.source.now()
         guess, self._guess = self._guess, None
-        spoken = spoken_text(answer, self.responder.pack)
+        if opening is not None and (not answer.new_session or opening.lang != answer.lang):
+            opening = None        # said for nothing (another language): the answer opens with its own
+        spoken = spoken_text(answer, self.responder.pack, disclosed=opening is not None)
         if guess is not None and guess.utterance.text == spoken:
             self.speech.release(guess.utterance)
             utterance, speculative = guess.utterance, True
@@ -249,7 +267,7 @@ class Kiosk:
             utterance, speculative = self.speech.say(spoken, answer.lang), False
         _LOGGER.info("heard %r -> %s %s (%.2f)%s", turn.transcript, answer.kind, answer.intent or "-",
                      answer.confidence, " [speculated]" if speculative else "")
-        self._pending.append(PendingAnswer(turn, answer, ready_at, utterance, speculative))
+        self._pending.append(PendingAnswer(turn, answer, ready_at, utterance, speculative, opening))
         self.voices.turn(turn.speech_start, turn.speech_end, ANSWERED)
         lead = len(spoken) - len(answer.text)     # the disclosure said first, if any
         self.avatar.add_cues(utterance, [(cue.name, (lead + cue.at_char) / max(1, len(spoken))) for cue in answer.cues])
@@ -288,10 +306,11 @@ class Kiosk:
             if not u.done.is_set() or (playing and not final):   # still being heard: it may be cut
                 still.append(p)
                 continue
-            since = u.heard_from if u.heard_from is not None else 0.0
+            first = p.opening if p.opening is not None and p.opening.heard_from is not None else u
+            since = first.heard_from if first.heard_from is not None else 0.0
             until = (u.heard_until if u.heard_until is not None else since) + 0.001
             record = turn_record(p.turn, p.answer, p.answer_ready_at, u, p.speculative,
-                                 self.speech.viseme_keys(since, until))
+                                 self.speech.viseme_keys(since, until), p.opening)
             self.events.record(EventKind.TURN, record)
         self._pending = still
 
