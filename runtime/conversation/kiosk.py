@@ -363,9 +363,13 @@ class Kiosk:
     def _on_barge_in(self) -> None:
         self._drop_guess()
         self._over_speech = False          # this turn is the visitor's: answer it
-        cut = [p for p in self._pending if p.utterance.cut_at is not None]
+        cut = [p for p in self._pending if p.utterance.cut_at is not None
+               or (p.opening is not None and p.opening.cut_at is not None)]
         for p in cut:
             u = p.utterance
+            if u.cut_at is None:                             # cut in the disclosure said before it
+                self.session.heard_until("")
+                continue
             lead = len(u.text) - len(p.answer.text)          # the disclosure, when it opened the session
             self.session.heard_until(p.answer.text[: max(0, int(len(u.text) * heard_fraction(u)) - lead)])
         event = {**self.barge.interruption, "cut_answers": len(cut)}

@@ -20,6 +20,7 @@ def turn_record(turn: TurnEnd, answer: Answer, answer_ready_at: float, utterance
     as the turn ended), reported as part of what was spoken."""
     first = opening if opening is not None and opening.first_audio_at is not None else utterance
     spoken = f"{opening.text} {utterance.text}" if opening is not None else utterance.text
+    cut_at = utterance.cut_at if utterance.cut_at is not None or opening is None else opening.cut_at
     return {
         "transcript": turn.transcript,
         "lang": answer.lang,
@@ -29,7 +30,7 @@ def turn_record(turn: TurnEnd, answer: Answer, answer_ready_at: float, utterance
         "cues": [{"cue": c.name, "at_char": c.at_char} for c in answer.cues],
         "answer": answer.text,
         "spoken": spoken,
-        "cut_at_ms": _ms(utterance.cut_at),     # barge-in: the visitor stopped it here
+        "cut_at_ms": _ms(cut_at),               # barge-in: the visitor stopped it here
         "paused_ms": _ms(utterance.paused_s),   # held for backchannels, then went on
         "disclosed": spoken != answer.text,
         "confidence": answer.confidence,
