@@ -255,3 +255,18 @@ def test_the_kokoro_voice_carries_phoneme_times_for_the_mouth(kokoro):
     assert {"nn", "ih", "kk", "aa"} <= set(track.visemes) and track.visemes[-1] == "sil"
     again = list(kokoro.synthesize("您好！营业时间是10:00到22:00，停车场在B2。"))
     assert all(a.audio.audio == b.audio.audio for a, b in zip(segments, again))   # deterministic
+
+
+@pytest.mark.slow
+def test_a_cached_mandarin_answer_plays_what_kokoro_would_say_and_its_time_is_spoken_live(kokoro, tmp_path):
+    from runtime.tts.answer_cache.prepared import PreparedSpeech
+    prepared = PreparedSpeech(tmp_path / "answer-cache", 16, {}, live=False)
+    voice = prepared.wrap(kokoro)
+    prepared.prepare(voice, "sha", ("闭馆了。下次开放是{next_open}。",))
+    assert prepared.builder.wait_idle(120) and prepared.builder.built == 2
+    cached = list(voice.synthesize("闭馆了。下次开放是明天。"))
+    assert voice.counts == {"hits": 2, "misses": 1, "first_piece_hits": 1, "first_piece_misses": 0}
+    assert [s.text for s in cached] == ["闭馆了。", "下次开放是", "明天。"]
+    [fresh] = kokoro.synthesize_piece("闭馆了。")
+    assert cached[0].audio.audio == fresh.audio.audio and cached[0].phonemes == fresh.phonemes
+    prepared.close()

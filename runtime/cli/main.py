@@ -77,6 +77,11 @@ def _parser() -> argparse.ArgumentParser:
                      help="a YAML settings file (what the fleet pushes); its values replace the matching options")
     run.add_argument("--voice-precision", choices=("auto", "float", "int8"), default="auto",
                      help="Piper voice variant (default: the board profile's choice)")
+    run.add_argument("--answer-cache", choices=("auto", "on", "off"), default="auto",
+                     help="play the pack's answers from a cache synthesised before they are asked "
+                          "(default auto: on for real-time runs)")
+    run.add_argument("--answer-cache-mb", type=float, default=64.0,
+                     help="the answer cache's bound in MB (least recently used pieces are evicted)")
     run.add_argument("--inference-backend", choices=("auto", "litert", "tflite-runtime"), default="auto",
                      help="TFLite runtime for the kiosk's own models (default: LiteRT, else tflite-runtime)")
     run.add_argument("--camera", help="visitor camera for presence and gaze: auto, picamera2 or opencv[:N] "
@@ -177,7 +182,8 @@ def _cmd_run(args) -> int:
                       panel_port=args.panel_port, gpio=args.gpio, panel=args.panel,
                       log_dir=args.log_dir, phrase_hints=args.phrase_hints, avatar_dir=args.avatar,
                       voice_precision=args.voice_precision, inference_backend=args.inference_backend,
-                      camera=args.camera, echo=args.echo, barge_in=args.barge_in, asr=args.asr)
+                      camera=args.camera, echo=args.echo, barge_in=args.barge_in, asr=args.asr,
+                      answer_cache=args.answer_cache, answer_cache_mb=args.answer_cache_mb)
     if args.settings:
         from runtime.composition.settings_file import load_settings
         cfg = load_settings(args.settings, cfg)

@@ -32,6 +32,7 @@ from runtime.ops.process_age import process_age_s
 from runtime.shared.durable_files import write_json_atomic
 from runtime.shared.errors import LanguageError, ModelError
 from runtime.speaking.speech_output import SpeechOutput
+from runtime.tts.answer_cache.prepared import PreparedSpeech
 from runtime.turn_taking.endpointing import Endpointer
 
 from .backends import can_recognize
@@ -219,7 +220,9 @@ def run_kiosk(cfg: KioskConfig, on_ready: Callable[[Kiosk], None] | None = None)
     display, source = open_display(cfg), open_source(cfg)
     stages.clock = source.now
     recognizer = stages.recognizer(lang, pack, preload=cfg.realtime)
-    synthesizers = {lang: stages.voice(lang)}
+    prepared = (PreparedSpeech(default_data_dir() / "answer-cache", cfg.answer_cache_mb, {"precision": precision},
+                               live=cfg.realtime) if cfg.uses_answer_cache else None)
+    synthesizers = {lang: _wrapped(prepared, stages.voice(lang))}
     lip_sync = _audio_lip_sync(catalog, cfg.inference_backend)   # 0.02 ms a frame: one thread
     from .file_labelling import labellers
     frame_labeller, audio_labeller = labellers(cfg, catalog, lang, precision)
@@ -238,11 +241,12 @@ def run_kiosk(cfg: KioskConfig, on_ready: Callable[[Kiosk], None] | None = None)
     languages = LanguageBackends(
         listenable=tuple(lg for lg in pack.languages if can_recognize(catalog, lg)),
         recognizer=lambda lg, pk: stages.recognizer(lg, pk),      # a language switch: loaded when asked
-        voice=stages.voice)
+        voice=lambda lg: _wrapped(prepared, stages.voice(lg)))
     front_end, listener = _listening(cfg, recognizer, responder, lang, backends)
     kiosk = Kiosk(source, front_end, listener, responder, speech, view, lang, cfg.realtime,
                   max_turns=cfg.max_turns, panel=panel, languages=languages, venue_now=venue_now(pack.timezone),
-                  barge_in=cfg.barge_in_tuning if cfg.barge_in else None, events=events)
+                  barge_in=cfg.barge_in_tuning if cfg.barge_in else None, events=events, prepared=prepared)
+    _prepare_answers(kiosk, cfg)
     closers, startup, notifier = _observe(kiosk, cfg, pack, lang, backends)
     kiosk.rights_guard = _rights_guard(kiosk, cfg, notifier)
     if kiosk.rights_guard is not None:
@@ -259,7 +263,8 @@ def run_kiosk(cfg: KioskConfig, on_ready: Callable[[Kiosk], None] | None = None)
             _wait_for_models(recognizer, synthesizers[lang])
         result = kiosk.run()
     finally:
-        for close in closers + [source.close, speech.close, sink.close, display.close]:
+        for close in closers + [source.close, speech.close, sink.close, display.close] + (
+                [prepared.close] if prepared is not None else []):
             close()
     ready = stages.loaded.get("ready")
     startup["listening_s"] = round(max(loop_started, ready), 2) if ready is not None else None
@@ -278,6 +283,22 @@ def _wait_for_models(recognizer, voice) -> None:
     loaded = recognizer.wait_loaded() and voice.wait_loaded()
     _LOGGER.info("input starts %.2f s later, once the models are %s", time.perf_counter() - started,
                  "loaded" if loaded else "still not loaded (the first-load wait ran out)")
+
+
+def _wrapped(prepared: PreparedSpeech | None, voice):
+    return prepared.wrap(voice) if prepared is not None else voice
+
+
+def _prepare_answers(kiosk: Kiosk, cfg: KioskConfig) -> None:
+    """The pack's answers into the cache: in the background for a live kiosk (the builder pauses while a
+    visitor has it); built first for a run from a file, so its runs are repeatable."""
+    if kiosk.prepared is None:
+        return
+    kiosk.prepare_answers(kiosk.lang)
+    if not cfg.realtime:
+        started = time.perf_counter()
+        kiosk.prepared.builder.wait_idle()
+        _LOGGER.info("answer cache built before the run in %.1f s", time.perf_counter() - started)
 
 
 def _listening(cfg: KioskConfig, recognizer, responder: Responder, lang: str,
@@ -322,6 +343,7 @@ def run_report(cfg: KioskConfig, pack: ContentPack, lang: str, backends: dict[st
         "stopped_by": kiosk.stop_requested,
         "startup": startup,
         "ignored_over_speech": result.ignored_over_speech,
+        "answer_cache": kiosk.prepared.report() if kiosk.prepared is not None else None,
         "speculations": {"started": result.speculations, "used": result.speculation_hits},
         "frames_dir": str(cfg.frames_dir) if cfg.frames_dir else None,
         "frames": frames_record(view.saved),

@@ -48,6 +48,8 @@ class KioskConfig:
     voice_precision: str = "auto"   # float, int8, or auto (the board profile's choice)
     inference_backend: str = "auto"  # TFLite: litert, tflite-runtime, or auto (LiteRT first)
     inference_threads: int = 0      # 0: the board profile's choice
+    answer_cache: str = "auto"      # on, off, or auto (on for real-time runs; a fast file run builds it first when on)
+    answer_cache_mb: float = 64.0   # the answer cache's bound: audio kept, in memory and on disk
     camera: str | None = None       # visitor camera: auto, picamera2, opencv[:N]; None: no camera
     data_dir: Path | None = None    # fleet-installed bundles (--data-dir): their rights are watched
     site: str = ""                  # the venue a consent must cover (--site, else the first --group)
@@ -81,6 +83,10 @@ class KioskConfig:
                               f"got {self.inference_backend!r}")
         if not 0 <= self.inference_threads <= 16:
             raise ConfigError(f"inference_threads: expected 0 (board default) to 16, got {self.inference_threads!r}")
+        if self.answer_cache not in ("auto", "on", "off"):
+            raise ConfigError(f"answer_cache: expected auto, on or off, got {self.answer_cache!r}")
+        if not 1 <= self.answer_cache_mb <= 4096:
+            raise ConfigError(f"answer_cache_mb: expected 1 to 4096 (MB), got {self.answer_cache_mb!r}")
         if self.frame_every_s <= 0:
             raise ConfigError("--frame-every: expected a positive number of seconds")
 
@@ -89,6 +95,10 @@ class KioskConfig:
         """Does a file input start once the models are loaded? A recording stands for a visitor at a
         kiosk that is already running; `now` plays it while they load (a visitor at start-up)."""
         return self.input != "mic" and self.input_start != "now"
+
+    @property
+    def uses_answer_cache(self) -> bool:
+        return self.answer_cache == "on" or (self.answer_cache == "auto" and self.realtime)
 
     @property
     def realtime(self) -> bool:

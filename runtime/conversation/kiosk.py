@@ -25,8 +25,9 @@ from runtime.listening.front_end import AudioFrontEnd
 from runtime.listening.listener import Listener
 from runtime.ops.event_recorder import EventKind, EventRecorder
 from runtime.shared.errors import EdgeAvatarError
-from runtime.speaking.speech_output import SpeechOutput
+from runtime.speaking.speech_output import SpeechOutput, Utterance
 from runtime.surroundings.presence import ActionKind, Surroundings
+from runtime.tts.answer_cache.prepared import PreparedSpeech
 from runtime.tts.base import Synthesizer
 from runtime.turn_taking.barge_in import BargeInConfig, Decision
 from runtime.turn_taking.barge_in_control import BargeInControl, heard_fraction
@@ -35,7 +36,7 @@ from runtime.turn_taking.events import RunEvent, Speculation, TurnEnd
 from .avatar_driver import AvatarDriver, avatar_mode
 from .job_inbox import JobInbox
 from .kiosk_state import Guess, KioskRun, LanguageBackends, PendingAnswer, continued_turn
-from .lines import greeting_text, spoken_text
+from .lines import disclosure_text, greeting_text, lines_to_prepare, spoken_text
 from .report import turn_record
 from .voice_ledger import VoiceLedger
 
@@ -54,8 +55,10 @@ class Kiosk:
                  max_turns: int | None = None, panel: Surroundings | None = None,
                  languages: LanguageBackends | None = None,
                  venue_now: Callable[[], dt.datetime] | None = None,
-                 barge_in: BargeInConfig | None = BargeInConfig(), events: EventRecorder | None = None):
+                 barge_in: BargeInConfig | None = BargeInConfig(), events: EventRecorder | None = None,
+                 prepared: PreparedSpeech | None = None):
         self.source = source
+        self.prepared = prepared    # the answer cache: answers synthesised before they are asked
         self.front_end = front_end
         self.listener = listener
         self.responder = responder
@@ -82,6 +85,9 @@ class Kiosk:
         self._guess: Guess | None = None
         self._pending: list[PendingAnswer] = []
         self.avatar = AvatarDriver(view, speech)
+        self._opening: Utterance | None = None   # the disclosure, begun as a new visitor's turn ended
+        if prepared is not None:                 # said from the cache while their answer is decided
+            listener.on_turn_ending = self._turn_ending
         self._inbox = JobInbox()
         self.stop_requested: str | None = None
         self.rights_guard: Any = None      # the composition root's RightsGuard, when assets are fleet-installed
@@ -101,6 +107,8 @@ class Kiosk:
                 self.listener.set_recognizer(self.languages.recognizer(self.lang, responder.pack))
             except EdgeAvatarError as err:
                 _LOGGER.error("recogniser hints not updated for the new pack: %s", err)
+        for lg in self.speech.languages:      # the new pack's answers, built in the background
+            self.prepare_answers(lg)
         _LOGGER.info("content reloaded: %s (%s)", responder.pack.venue_id, responder.pack.digest[:12])
         return True
 
@@ -111,8 +119,17 @@ class Kiosk:
         except EdgeAvatarError as err:
             _LOGGER.error("voice reload refused, keeping the current voice: %s", err)
             return False
+        if self.prepared is not None:
+            voice = self.prepared.wrap(voice)
         self.speech.set_synthesizer(self.lang, voice)
+        self.prepare_answers(self.lang)
         return True
+
+    def prepare_answers(self, lang: str) -> None:
+        """Have every line of the pack in `lang` synthesised into the answer cache (in the background)."""
+        if self.prepared is not None and lang in self.speech.languages:
+            pack = self.responder.pack
+            self.prepared.prepare(self.speech.synthesizers[lang], pack.digest, lines_to_prepare(pack, lang))
 
     def post(self, job: Callable[[], None]) -> None:
         """Run `job` on the kiosk's own thread before the next audio chunk (the fleet agent's way in)."""
@@ -127,6 +144,8 @@ class Kiosk:
                     and self.session.expired(chunk.timestamp)):
                 self._switch_language(self.home_lang)
             self.listener.recognizer.tick()   # a failed recogniser is rebuilt between turns
+            if self.prepared is not None:     # the cache builder never competes with a visitor
+                self.prepared.set_busy(self._busy(chunk.timestamp))
             frame = self._measure(chunk)
             if frame.clean.audio:
                 for event, payload in self.listener.process(frame, self.source.now):
@@ -183,6 +202,18 @@ class Kiosk:
         elif event is RunEvent.TURN_DISCARDED:
             self._not_answered(payload.speech_start, payload.speech_end, payload.reason)
 
+    def _turn_ending(self, t: float) -> None:
+        """A turn is over and its words are being decoded: to a new visitor, at an idle kiosk, the AI
+        disclosure begins now (it opens any answer; the answer cache has it ready), and the answer
+        follows it once decided. A turn that comes to nothing leaves the disclosure said, and the next
+        answer says it again (the session has not begun). A speculated answer is dropped: the speech
+        worker would hold the disclosure behind it, and the answer comes from the cache as fast."""
+        if (self._over_speech or self._opening is not None or not self.session.expired(t)
+                or not self.listener.recognizer.hearing or t < self.speech.busy_until() or self.speech.paused):
+            return
+        self._drop_guess()
+        self._opening = self.speech.say(disclosure_text(self.responder.pack, self.lang), self.lang)
+
     def _speculate(self, spec: Speculation) -> None:
         self._drop_guess()
         if not spec.partial:
@@ -191,7 +222,7 @@ class Kiosk:
         if answer.kind != Kind.ANSWER:
             return
         self.events.record(EventKind.SPECULATION, {"partial": spec.partial})
-        spoken = spoken_text(answer, self.responder.pack)
+        spoken = spoken_text(answer, self.responder.pack, disclosed=self.prepared is not None)
         self._guess = Guess(answer, self.speech.say(spoken, answer.lang, held=True), spec.at)
         if not self.realtime:
             # Fast mode stands for a pause that lasts as long as the synthesis takes.
@@ -203,6 +234,7 @@ class Kiosk:
             self._guess = None
 
     def _answer(self, turn: TurnEnd) -> None:
+        opening, self._opening = self._opening, None     # the disclosure begun as this turn ended
         if not turn.transcript and not self.listener.recognizer.hearing:
             self._cannot_hear(turn)
             return
@@ -223,7 +255,9 @@ class Kiosk:
             self._switch_language(answer.listen_lang)
         ready_at = self.source.now()
         guess, self._guess = self._guess, None
-        spoken = spoken_text(answer, self.responder.pack)
+        if opening is not None and (not answer.new_session or opening.lang != answer.lang):
+            opening = None        # said for nothing (another language): the answer opens with its own
+        spoken = spoken_text(answer, self.responder.pack, disclosed=opening is not None)
         if guess is not None and guess.utterance.text == spoken:
             self.speech.release(guess.utterance)
             utterance, speculative = guess.utterance, True
@@ -234,7 +268,7 @@ class Kiosk:
             utterance, speculative = self.speech.say(spoken, answer.lang), False
         _LOGGER.info("heard %r -> %s %s (%.2f)%s", turn.transcript, answer.kind, answer.intent or "-",
                      answer.confidence, " [speculated]" if speculative else "")
-        self._pending.append(PendingAnswer(turn, answer, ready_at, utterance, speculative))
+        self._pending.append(PendingAnswer(turn, answer, ready_at, utterance, speculative, opening))
         self.voices.turn(turn.speech_start, turn.speech_end, ANSWERED)
         lead = len(spoken) - len(answer.text)     # the disclosure said first, if any
         self.avatar.add_cues(utterance, [(cue.name, (lead + cue.at_char) / max(1, len(spoken))) for cue in answer.cues])
@@ -273,10 +307,11 @@ class Kiosk:
             if not u.done.is_set() or (playing and not final):   # still being heard: it may be cut
                 still.append(p)
                 continue
-            since = u.heard_from if u.heard_from is not None else 0.0
+            first = p.opening if p.opening is not None and p.opening.heard_from is not None else u
+            since = first.heard_from if first.heard_from is not None else 0.0
             until = (u.heard_until if u.heard_until is not None else since) + 0.001
             record = turn_record(p.turn, p.answer, p.answer_ready_at, u, p.speculative,
-                                 self.speech.viseme_keys(since, until))
+                                 self.speech.viseme_keys(since, until), p.opening)
             self.events.record(EventKind.TURN, record)
         self._pending = still
 
@@ -287,6 +322,7 @@ class Kiosk:
         try:
             if lang not in self.speech.languages:
                 self.speech.set_synthesizer(lang, self.languages.voice(lang))
+                self.prepare_answers(lang)
             self.listener.set_recognizer(self.languages.recognizer(lang, self.responder.pack))
         except EdgeAvatarError as err:
             _LOGGER.error("cannot switch to %s, staying in %s: %s", lang, self.lang, err)
@@ -328,9 +364,13 @@ class Kiosk:
     def _on_barge_in(self) -> None:
         self._drop_guess()
         self._over_speech = False          # this turn is the visitor's: answer it
-        cut = [p for p in self._pending if p.utterance.cut_at is not None]
+        cut = [p for p in self._pending if p.utterance.cut_at is not None
+               or (p.opening is not None and p.opening.cut_at is not None)]
         for p in cut:
             u = p.utterance
+            if u.cut_at is None:                             # cut in the disclosure said before it
+                self.session.heard_until("")
+                continue
             lead = len(u.text) - len(p.answer.text)          # the disclosure, when it opened the session
             self.session.heard_until(p.answer.text[: max(0, int(len(u.text) * heard_fraction(u)) - lead)])
         event = {**self.barge.interruption, "cut_answers": len(cut)}
@@ -355,6 +395,11 @@ class Kiosk:
                 self.events.record(EventKind.GREETING, {"t_ms": int(round(t * 1000)), "kind": action.kind.value,
                                                         "text": text})
                 _LOGGER.info("%s: %s", action.kind.value, text)
+
+    def _busy(self, t: float) -> bool:
+        """A visitor has the kiosk: a turn open, an answer prepared or being spoken."""
+        return (self.listener.in_turn or self._guess is not None or t < self.speech.busy_until()
+                or self.speech.paused or any(not p.utterance.done.is_set() for p in self._pending))
 
     def _idle(self, t: float) -> bool:
         return (not self.listener.in_turn and not self._pending and self._guess is None

@@ -22,6 +22,7 @@ class PendingAnswer:
     answer_ready_at: float
     utterance: Utterance
     speculative: bool
+    opening: Utterance | None = None   # the disclosure, begun before the answer was decided
 
 
 @dataclass

@@ -57,6 +57,9 @@ class Listener:
         self._utt_start: float | None = None  # time of the first sample the recogniser heard this turn
         self._turn_floor: float | None = None  # the hall's floor when the open turn began
         self._judged = False   # the open turn was judged a visitor after JUDGE_AFTER_S of its speech
+        # Told the moment a visitor's turn is over, before its final words are decoded (the kiosk starts
+        # the spoken disclosure there while the answer is being decided).
+        self.on_turn_ending: Callable[[float], None] | None = None
 
     @property
     def in_turn(self) -> bool:
@@ -111,6 +114,8 @@ class Listener:
                     self.far_turns += 1
                     events.append((RunEvent.TURN_DISCARDED, DiscardedTurn(ev.speech_start, ev.speech_end, ev.time, CROWD)))
                 elif ev.kind is EndpointKind.TURN_ENDED:
+                    if self.on_turn_ending is not None:
+                        self.on_turn_ending(ev.time)
                     events.append((RunEvent.TURN_ENDED, self._final(ev, clock)))
                 elif ev.kind is EndpointKind.DISCARDED:
                     self._held = []

@@ -32,7 +32,13 @@ class Synthesizer(Protocol):
     rate: int
 
     def synthesize(self, text: str) -> Iterator[SpeechSegment]:
-        """One segment per clause, in order, the first as early as possible."""
+        """One segment per clause, in order, the first as early as possible: the text is cut by
+        `split_for_speech` and each piece spoken by `synthesize_piece`."""
+        ...
+
+    def synthesize_piece(self, piece: str) -> Iterator[SpeechSegment]:
+        """One piece of `split_for_speech` as it is, not cut again (the answer cache speaks and stores
+        pieces: a cached piece is the same audio as the piece spoken inside its answer)."""
         ...
 
 
@@ -44,8 +50,12 @@ class ToneSynthesizer:
     def __init__(self, language: str = "en", rate: int = 16000):
         self.language = language
         self.rate = rate
+        self.voice_id: str | None = f"tone:{rate}"
 
     def synthesize(self, text: str) -> Iterator[SpeechSegment]:
+        yield from self.synthesize_piece(text)
+
+    def synthesize_piece(self, text: str) -> Iterator[SpeechSegment]:
         seconds = 0.06 * max(1, len(text))
         t = np.arange(int(seconds * self.rate)) / self.rate
         audio = AudioChunk.from_float(0.5 * np.sin(2 * np.pi * 200 * t), self.rate)

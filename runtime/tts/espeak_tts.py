@@ -59,9 +59,17 @@ class EspeakSynthesizer:
 
     def synthesize(self, text: str) -> Iterator[SpeechSegment]:
         for piece in split_for_speech(text):
-            said = self._input(piece)
-            if said:
-                yield SpeechSegment(piece, self._run(said), None)
+            yield from self.synthesize_piece(piece)
+
+    def synthesize_piece(self, piece: str) -> Iterator[SpeechSegment]:
+        said = self._input(piece)
+        if said:
+            yield SpeechSegment(piece, self._run(said), None)
+
+    @property
+    def voice_id(self) -> str:
+        """What decides this voice's audio (the answer cache's key)."""
+        return f"espeak-ng:{self._voice}:{self._speed}wpm"
 
     def command(self, said: str) -> list[str]:
         """The espeak-ng command line that speaks `said` (already in the voice's input form)."""

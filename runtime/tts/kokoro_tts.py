@@ -70,11 +70,19 @@ class KokoroSynthesizer:
         """One segment per clause; a long sentence clause by clause (the decoder's working memory
         grows with its input), so a segment's text may be part of one of `split_for_speech`'s pieces."""
         for piece in split_for_speech(text):
-            for clause in shorter_clauses(piece, MAX_CLAUSE_UNITS):
-                phonemes = self._phonemes(speakable_zh(clause))
-                for part in token_pieces([c for c in phonemes if c in self._vocab]):
-                    audio, timings = self._speak(part)
-                    yield SpeechSegment(clause, AudioChunk.from_float(audio, SAMPLE_RATE), timings)
+            yield from self.synthesize_piece(piece)
+
+    def synthesize_piece(self, piece: str) -> Iterator[SpeechSegment]:
+        for clause in shorter_clauses(piece, MAX_CLAUSE_UNITS):
+            phonemes = self._phonemes(speakable_zh(clause))
+            for part in token_pieces([c for c in phonemes if c in self._vocab]):
+                audio, timings = self._speak(part)
+                yield SpeechSegment(clause, AudioChunk.from_float(audio, SAMPLE_RATE), timings)
+
+    @property
+    def voice_id(self) -> str:
+        """What decides this voice's audio (the answer cache's key)."""
+        return f"kokoro:{self.voice_name}:speed{self.speed}"
 
     def _speak(self, phonemes: list[str]) -> tuple[np.ndarray, tuple[PhonemeTiming, ...] | None]:
         tokens = [0, *(self._vocab[p] for p in phonemes), 0]

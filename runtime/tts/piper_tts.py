@@ -78,14 +78,21 @@ class PiperSynthesizer:
 
     def synthesize(self, text: str) -> Iterator[SpeechSegment]:
         for piece in split_for_speech(text):
-            try:
-                chunks = list(self._voice.synthesize(piece, syn_config=self._syn_config,
-                                                     include_alignments=True))
-            except Exception as err:
-                raise TtsError(f"piper {self.voice_name}: cannot synthesise {piece[:40]!r} ({err})") from err
-            for chunk in chunks:
-                audio = AudioChunk.from_float(chunk.audio_float_array, chunk.sample_rate)
-                yield SpeechSegment(piece, audio, _timings(chunk.phoneme_alignments, chunk.sample_rate))
+            yield from self.synthesize_piece(piece)
+
+    def synthesize_piece(self, piece: str) -> Iterator[SpeechSegment]:
+        try:
+            chunks = list(self._voice.synthesize(piece, syn_config=self._syn_config, include_alignments=True))
+        except Exception as err:
+            raise TtsError(f"piper {self.voice_name}: cannot synthesise {piece[:40]!r} ({err})") from err
+        for chunk in chunks:
+            audio = AudioChunk.from_float(chunk.audio_float_array, chunk.sample_rate)
+            yield SpeechSegment(piece, audio, _timings(chunk.phoneme_alignments, chunk.sample_rate))
+
+    @property
+    def voice_id(self) -> str:
+        """What decides this voice's audio (the answer cache's key): model, and noise or none."""
+        return f"piper:{self.voice_name}:{'deterministic' if self._syn_config else 'noise'}"
 
 
 def _timings(alignments, rate: int) -> tuple[PhonemeTiming, ...] | None:

@@ -9,6 +9,7 @@ import time
 from typing import Callable, Iterator
 
 from runtime.ops.supervised_stage import FIRST_LOAD_WAIT_S, SupervisedStage
+from runtime.shared.errors import TtsError
 
 from .base import SpeechSegment, Synthesizer
 from .clauses import split_for_speech
@@ -59,3 +60,44 @@ class SupervisedSynthesizer(SupervisedStage[Synthesizer]):
             self._fallback = self._make_fallback()
         for piece in pieces[said:]:
             yield from self._fallback.synthesize(piece)
+
+    def synthesize_piece(self, piece: str) -> Iterator[SpeechSegment]:
+        """One piece as it is (see `Synthesizer.synthesize_piece`), in the fallback voice when the main
+        voice is down or fails on it."""
+        self._loaded.wait(FIRST_LOAD_WAIT_S)
+        self._maybe_rebuild()
+        inner, said = self._inner, 0
+        if inner is not None:
+            try:
+                for segment in inner.synthesize_piece(piece):
+                    said += 1
+                    yield segment
+                return
+            except Exception as err:   # any engine fault: this voice goes down, the piece goes on
+                _LOGGER.exception("voice %s failed; this piece in the fallback voice", self.name)
+                self.mark_failed(inner, err)
+                if said:               # part of it was heard: the fallback would say it twice
+                    return
+        if self._fallback is None:
+            self._fallback = self._make_fallback()
+        yield from self._fallback.synthesize_piece(piece)
+
+    def primary_piece(self, piece: str) -> list:
+        """The piece in the main voice only, never the fallback's (what the answer cache may keep):
+        TtsError when the main voice is down or fails."""
+        self._loaded.wait(FIRST_LOAD_WAIT_S)
+        inner = self._inner
+        if inner is None:
+            raise TtsError(f"voice {self.name}: down (being rebuilt); nothing to cache")
+        try:
+            return list(inner.synthesize_piece(piece))
+        except Exception as err:   # the engine is down for answers too: same as a failed answer
+            self.mark_failed(inner, err)
+            raise TtsError(f"voice {self.name}: failed on {piece[:40]!r} ({type(err).__name__}: {err})") from err
+
+    @property
+    def voice_id(self) -> str | None:
+        """The main voice's id (the answer cache's key), or None while it is down."""
+        self._loaded.wait(FIRST_LOAD_WAIT_S)
+        inner = self._inner
+        return getattr(inner, "voice_id", None) if inner is not None else None
