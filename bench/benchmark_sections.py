@@ -285,7 +285,7 @@ def fleet(d: dict) -> list[str]:
 RENDERERS: dict[str, Callable[[dict], list[str]]] = {
     "voice_loop": voice_loop, "turn_taking": turn_taking, "dialogue": dialogue, "phrase_bias": phrase_bias,
     "asr": asr, "vad": vad, "render": render, "models": models, "startup": startup, "soak": soak,
-    "live_soak": live_soak, "bridge": bridge, "fleet": fleet,
+    "live_soak": live_soak, "bridge": bridge, "fleet": fleet, "asr_whisper": asr, "asr_whisper_noise": asr,
 }
 
 

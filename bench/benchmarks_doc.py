@@ -35,6 +35,12 @@ SOURCES = {
     "phrase_bias": ("Recognition hints from the content pack",
                     "python bench/phrase_bias.py --json bench/results/phrase_bias.json"),
     "asr": ("Speech recognition on real speech", "python bench/asr.py --json bench/results/asr.json"),
+    "asr_whisper": ("Whisper on real speech, input in real time",
+                    "python bench/asr.py --backends whisper-base --noise cafe_restaurant_ambience --snr 10 "
+                    "--hints venue --pace realtime --json bench/results/asr_whisper.json"),
+    "asr_whisper_noise": ("Whisper on real speech in every recorded noise at 10 dB SNR",
+                          "python bench/asr.py --backends whisper-base --noise all --snr 10 --hints venue "
+                          "--json bench/results/asr_whisper_noise.json"),
     "vad": ("Voice activity detection in noise", "python bench/vad.py --json bench/results/vad.json"),
     "render": ("Avatar rendering and panel formats", "python bench/render.py --json bench/results/render.json"),
     "models": ("Models (TFLite backends, Piper voices)",
@@ -87,7 +93,7 @@ def headline(results: dict[str, Any]) -> list[tuple[str, str, str]]:
                 add("turn_taking", f"{'Piper' if voices == 'piper' else 'real recorded'} voices: questions heard as "
                                    "one turn / interruptions caught",
                     f"{ratio(heard.get('one turn'), total)} / {ratio(caught.get('caught'), asked)}")
-    for stem in ("asr", "asr_whisper"):
+    for stem in ("asr", "asr_whisper", "asr_whisper_noise"):
         d = results.get(stem)
         if isinstance(d, dict):
             for measure, value in asr_headline(d):
@@ -152,6 +158,13 @@ def asr_headline(d: dict) -> list[tuple[str, str]]:
             if cells:
                 out.append((f"real English speech through `run`, {backend}, hints {hints}: WER (raw engine, whole file)",
                             "; ".join(cells)))
+    noisy = [r for r in pooled if r["condition"] not in ("clean", "cafe_restaurant_ambience@10dB")]
+    for backend in sorted({r["backend"] for r in noisy}):
+        mine = [r for r in noisy if r["backend"] == backend]
+        cells = [f"{r['condition'].split('@')[0].replace('_ambience', '').replace('_', ' ')} {pct(r.get('wer'))} "
+                 f"({pct(r.get('raw_wer'))})"
+                 for r in sorted(mine, key=lambda r: r["condition"])]
+        out.append((f"{backend} through `run` in other recorded noises at 10 dB: WER (raw engine)", "; ".join(cells)))
     pace = get(d, "pace") or "fast"
     for backend, b in (get(d, "backends") or {}).items():
         lat = b.get("speech_end_to_final_ms") or {}
