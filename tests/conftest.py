@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 import wave
 from pathlib import Path
 
@@ -12,6 +15,11 @@ import pytest
 os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+# What a test run writes under the data directory (answer cache, logs, joined models) stays out of the
+# user's home and out of the next run: one fresh folder per session, removed at exit.
+_SESSION_DATA = tempfile.mkdtemp(prefix="edge-avatar-test-data-")
+os.environ.setdefault("EDGE_AVATAR_DATA", _SESSION_DATA)
+atexit.register(shutil.rmtree, _SESSION_DATA, ignore_errors=True)
 
 from runtime.audio.chunk import AudioChunk  # noqa: E402
 from runtime.audio.levels import speech_bounds  # noqa: E402
