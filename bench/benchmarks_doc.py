@@ -89,7 +89,7 @@ def headline(results: dict[str, Any]) -> list[tuple[str, str, str]]:
             heard, caught = col.get("turns_heard") or {}, col.get("interruptions") or {}
             if heard and caught:
                 total = sum(v for k, v in heard.items() if k != "count" and isinstance(v, int))
-                asked = sum(v for v in caught.values() if isinstance(v, int)) - caught.get("answered", 0)
+                asked = caught.get("over_the_avatar", 0) + caught.get("not_over_speech", 0)
                 add("turn_taking", f"{'Piper' if voices == 'piper' else 'real recorded'} voices: questions heard as "
                                    "one turn / interruptions caught",
                     f"{ratio(heard.get('one turn'), total)} / {ratio(caught.get('caught'), asked)}")
