@@ -8,8 +8,9 @@ What happens is told to a `RolloutEvents` (the CLI prints, the console stores an
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable, Protocol
+from typing import Protocol
 
 from .install_state import InstallState
 from .messages import Offer
