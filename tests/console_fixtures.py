@@ -194,11 +194,12 @@ def console_broker(tmp_path_factory):
 
 
 @contextmanager
-def simulated_kiosks(broker_url: str, count: int, prefix: str, failing=(), telemetry_interval_s: float = 60.0):
-    """fleet/simulator.py's kiosks (group = prefix, ids PREFIX-0000...), stepped on a thread."""
+def simulated_kiosks(broker_url: str, count: int, prefix: str, failing=(), telemetry_interval_s: float = 60.0,
+                     group: str | None = None):
+    """fleet/simulator.py's kiosks (ids PREFIX-0000..., group `group` or PREFIX), stepped on a thread."""
     from fleet.broker import BrokerConfig
     from fleet.simulator import FleetSimulator
-    sim = FleetSimulator(BrokerConfig.from_args(broker_url), count, group=prefix, prefix=prefix,
+    sim = FleetSimulator(BrokerConfig.from_args(broker_url), count, group=group or prefix, prefix=prefix,
                          failing={f"{prefix}-{i:04d}" for i in failing}, telemetry_interval_s=telemetry_interval_s)
     sim.connect()
     stop = threading.Event()

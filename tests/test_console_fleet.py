@@ -205,3 +205,74 @@ def test_a_rollout_from_the_console_commits_on_two_kiosks_and_is_kept(mqtt_app, 
         audit_page = client.get("/audit").get_data(as_text=True)
         assert "rollout.start" in audit_page and "rollout.complete" in audit_page
         assert json.loads(json.dumps(row))["created_by"] == "root-admin"
+
+
+def _trust(app, tmp_path):
+    data_dir = app.config["CONSOLE_SETTINGS"].data_dir
+    key, pub, _ = keys(tmp_path)
+    (data_dir / "trusted-keys").mkdir(exist_ok=True)
+    (data_dir / "trusted-keys" / "admin.pub").write_bytes(pub.read_bytes())
+    return key
+
+
+def _push(client, bundle, group, waves="100", abort_at="20", wave_timeout="600", rollback_on_abort=""):
+    r = client.post("/fleet/rollouts/new", data={"csrf_token": client.csrf, "target": "group", "group": group,
+                                                 "waves": waves, "abort_at": abort_at, "wave_timeout": wave_timeout,
+                                                 "rollback_on_abort": rollback_on_abort,
+                                                 "bundle": (io.BytesIO(bundle.read_bytes()), bundle.name)},
+                    content_type="multipart/form-data")
+    assert r.status_code == 302, r.get_data(as_text=True)[-2000:]
+    return int(r.headers["Location"].rstrip("/").rsplit("/", 1)[1])
+
+
+@SQLITE
+def test_failures_past_the_threshold_abort_the_rollout_and_leave_the_rest_alone(mqtt_app, console_broker, tmp_path):
+    key = _trust(mqtt_app, tmp_path)
+    bundle = panel_bundle(tmp_path, key, "3.0.0")
+    prefix = f"f{uuid.uuid4().hex[:5]}"
+    with simulated_kiosks(console_broker, 4, prefix, failing=range(4)) as sim:
+        feed = mqtt_app.extensions["console_fleet"].feed
+        wait_for(lambda: sum(1 for r in feed.snapshot()[1].values() if prefix in r["groups"]) == 4, what="kiosks")
+        client = _login_admin(mqtt_app)
+        rollout_id = _push(client, bundle, prefix, waves="25,100", abort_at="20", wave_timeout="120")
+        manager = mqtt_app.extensions["console_rollouts"]
+        manager.wait(rollout_id, 180)
+        row = manager.get(rollout_id)
+        assert row["state"] == "aborted" and len(row["progress"]["waves"][0]["devices"]) == 1
+        assert not row["progress"]["waves"][1]["done"]
+        untouched = row["progress"]["waves"][1]["devices"]
+        assert all(not k.state.refused for k in sim.kiosks if k.core.id.device_id in untouched)
+
+
+@SQLITE
+def test_an_admin_aborts_a_rollout_under_way_then_rolls_it_back(mqtt_app, console_broker, tmp_path):
+    key = _trust(mqtt_app, tmp_path)
+    bundle = panel_bundle(tmp_path, key, "4.0.0")
+    group = f"g{uuid.uuid4().hex[:5]}"
+    feed = mqtt_app.extensions["console_fleet"].feed
+    with simulated_kiosks(console_broker, 1, f"a{group}", group=group) as online:
+        with simulated_kiosks(console_broker, 1, f"b{group}", group=group) as leaving:
+            wait_for(lambda: sum(1 for r in feed.snapshot()[1].values() if group in r["groups"]) == 2, what="kiosks")
+            k = leaving.kiosks[0]
+            k.run([k.core.will(k.session)])       # what the broker publishes when a kiosk's link dies
+        gone = f"b{group}-0000"                   # offline: it never installs
+        wait_for(lambda: feed.snapshot()[1][gone]["online"] is False, what="one kiosk offline")
+        client = _login_admin(mqtt_app)
+        rollout_id = _push(client, bundle, group)
+        manager = mqtt_app.extensions["console_rollouts"]
+        here = online.kiosks[0].core.id.device_id
+        wait_for(lambda: manager.get(rollout_id)["progress"].get("states", {}).get(here) == "committed",
+                 timeout=120, what="the online kiosk committed")
+        assert manager.get(rollout_id)["state"] == "running"           # still waiting for the offline one
+        r = client.post(f"/fleet/rollouts/{rollout_id}/abort", data={"csrf_token": client.csrf})
+        assert r.status_code == 302
+        manager.wait(rollout_id, 60)
+        assert manager.get(rollout_id)["state"] == "stopped"
+        r = client.post(f"/fleet/rollouts/{rollout_id}/rollback", data={"csrf_token": client.csrf})
+        assert r.status_code == 302
+        row = wait_for(lambda: (x := manager.get(rollout_id))["state"] == "rolled-back" and x, what="rolled back")
+        assert list(row["progress"]["rolled_back"]) == [here]
+        assert row["progress"]["rolled_back"][here][0].startswith("200")
+        page = client.get("/audit").get_data(as_text=True)
+        assert "rollout.abort" in page and "rollout.rollback" in page and "rollout.rolled-back" in page
+        assert client.post(f"/fleet/rollouts/{rollout_id}/abort", data={"csrf_token": client.csrf}).status_code == 409

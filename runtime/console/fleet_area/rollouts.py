@@ -156,8 +156,8 @@ class RolloutManager:
     def roll_back(self, rollout_id: int, user: str) -> None:
         row = self.get(rollout_id)
         kind = row["progress"].get("kind")
-        committed = [d for d, s in row["progress"].get("results", row["progress"].get("states", {})).items()
-                     if s == InstallState.COMMITTED]
+        seen = {**row["progress"].get("states", {}), **row["progress"].get("results", {})}
+        committed = sorted(d for d, s in seen.items() if s == InstallState.COMMITTED)
         if not kind:
             raise FleetError(f"rollout {rollout_id}: nothing was offered, nothing to roll back")
         self._save(rollout_id, RolloutState.ROLLING_BACK)

@@ -21,6 +21,7 @@ from .rows import device_row
 
 log = logging.getLogger(__name__)
 EVENTS_KEPT = 5000     # fleet events kept in memory (the device page shows each device's last 20)
+REMEMBERED = ("site", "groups", "versions", "hwtest", "runtime")
 HISTORY = 240          # telemetry samples kept per device in memory (Prometheus keeps the long history)
 
 
@@ -43,6 +44,7 @@ class _Views:
         self.feed = ChangeFeed()
         self._history: dict[str, deque] = {}
         self._seen_telemetry: dict[str, int] = {}
+        self._known: dict[str, dict] = {}
 
     def _refresh(self, views: dict[str, DeviceView], now: float) -> None:
         for d, v in views.items():
@@ -50,6 +52,13 @@ class _Views:
                 self._seen_telemetry[d] = id(v.telemetry)
                 self._history.setdefault(d, deque(maxlen=HISTORY)).append({"t": now, **v.telemetry})
         self.feed.publish({d: device_row(v, now) for d, v in views.items()})
+
+    def _remembered(self, device_id: str, status: dict) -> dict:
+        """A kiosk's will says only that it went offline: its site, groups, versions and hardware-test
+        result are kept from its last birth, so an offline kiosk stays in its group (and its rollout)."""
+        known = self._known.setdefault(device_id, {})
+        known.update({k: status[k] for k in REMEMBERED if k in status})
+        return {**known, **status}
 
     def history(self, device_id: str) -> list[dict]:
         return list(self._history.get(device_id, ()))
@@ -85,7 +94,7 @@ class MqttFleetService(_Views):
 
     def views(self) -> dict[str, DeviceView]:
         with self._admin._lock:
-            return {d: DeviceView(d, v.status, v.reported, v.telemetry, v.last_seen)
+            return {d: DeviceView(d, self._remembered(d, v.status), v.reported, v.telemetry, v.last_seen)
                     for d, v in self._admin.devices.items()}
 
     def _events(self) -> list[dict]:
@@ -137,7 +146,8 @@ class FakeFleetService(_Views):
         return self.fake_events
 
     def set_views(self, views: dict[str, DeviceView], now: float | None = None) -> None:
-        self._views = dict(views)
+        self._views = {d: DeviceView(d, self._remembered(d, v.status), v.reported, v.telemetry, v.last_seen)
+                       for d, v in views.items()}
         self._refresh(self._views, time.time() if now is None else now)
 
     def views(self) -> dict[str, DeviceView]:
