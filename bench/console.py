@@ -35,6 +35,7 @@ from bench.common import machine, pct, print_table, write_json  # noqa: E402
 from bench.fleet_load import Broker  # noqa: E402
 from fleet import topics as T  # noqa: E402
 from fleet.broker import BrokerConfig, make_client  # noqa: E402
+from fleet.bundle_keys import generate_keypair  # noqa: E402
 from fleet.messages import encode  # noqa: E402
 from tests.console_fixtures import browser_login, chromium  # noqa: E402
 from tests.mosquitto import free_port  # noqa: E402
@@ -119,8 +120,9 @@ def main() -> int:
         broker = Broker(folder, free_port())
         broker.start()
         url = f"mqtt://127.0.0.1:{broker.port}"
+        _, pub = generate_keypair(folder / "admin")           # the simulated kiosks pin a key (nothing is pushed)
         sim = subprocess.Popen([sys.executable, "-m", "runtime", "fleet", "simulate", "--devices", str(args.devices),
-                                "--group", "bench", "--broker", url], stdout=subprocess.PIPE,
+                                "--group", "bench", "--broker", url, "--trust-key", str(pub)], stdout=subprocess.PIPE,
                                stderr=open(folder / "sim.log", "ab"), text=True)
         console = driver = client = None
         try:
