@@ -51,6 +51,14 @@ def test_device_row_has_every_column_of_the_table():
                    "health": "warn", "hwtest": "FAIL", "last_seen": 1000.0, "fps": 59.5, "answers": 12, "errors": 2}
 
 
+def test_device_charts_draw_the_metrics_fields_from_the_samples_kept():
+    from runtime.console.fleet_area.charts import device_charts
+    history = [{"t": 10.0 * i, "fps": 50.0 + i, "health": {"load1": "busy"}} for i in range(5)]
+    charts = {c["name"]: c for c in device_charts(history)}
+    assert charts["fps"]["count"] == 5 and charts["fps"]["last"] == 54.0 and "<polyline" in charts["fps"]["svg"]
+    assert charts["load1"]["count"] == 0 and "no samples yet" in charts["load1"]["svg"]     # not a number: left out
+
+
 @pytest.mark.parametrize("name,form,error", [
     ("format-disk", {}, "command: expected one of"),
     ("say", {"text": ""}, "text: expected the words"),
