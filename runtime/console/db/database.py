@@ -9,6 +9,7 @@ from pathlib import Path
 from flask import Flask, current_app, g
 from sqlalchemy import create_engine, select
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from .models import ConsoleSecret
@@ -36,12 +37,18 @@ class Database:
         log.info("console database at head: %s", self.engine.url.render_as_string(hide_password=True))
 
     def secret_key(self) -> str:
-        with self.sessions() as s, s.begin():
-            row = s.scalar(select(ConsoleSecret).where(ConsoleSecret.id == 1))
-            if row is None:
-                row = ConsoleSecret(id=1, key=secrets.token_hex(32))
-                s.add(row)
-            return row.key
+        """The cookie/CSRF key, made by the first console to start (two starting at once: one wins)."""
+        for _ in range(2):
+            try:
+                with self.sessions() as s, s.begin():
+                    row = s.scalar(select(ConsoleSecret).where(ConsoleSecret.id == 1))
+                    if row is None:
+                        row = ConsoleSecret(id=1, key=secrets.token_hex(32))
+                        s.add(row)
+                    return row.key
+            except IntegrityError:
+                continue                    # another console made it first: read theirs
+        raise RuntimeError("console_secret: could not read or make the key")
 
     def dispose(self) -> None:
         self.engine.dispose()
