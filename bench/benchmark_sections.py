@@ -282,10 +282,23 @@ def fleet(d: dict) -> list[str]:
     ])
 
 
+def console(d: dict) -> list[str]:
+    return pairs([
+        ("devices page: navigation start to the table drawn with every kiosk",
+         f"median {num(get(d, 'table_filled_ms.median'), 'ms')}, max {num(get(d, 'table_filled_ms.max'), 'ms')} "
+         f"({num(get(d, 'devices'))} kiosks, {len(get(d, 'loads') or [])} loads)"),
+        ("status change on the broker to the row redrawn",
+         f"p50 {num(get(d, 'live_update_ms.p50'), 'ms')}, p95 {num(get(d, 'live_update_ms.p95'), 'ms')}, "
+         f"max {num(get(d, 'live_update_ms.max'), 'ms')} ({num(get(d, 'updates'))} changes)"),
+        ("conditions", str(get(d, "conditions") or "")),
+    ])
+
+
 RENDERERS: dict[str, Callable[[dict], list[str]]] = {
     "voice_loop": voice_loop, "turn_taking": turn_taking, "dialogue": dialogue, "phrase_bias": phrase_bias,
     "asr": asr, "vad": vad, "render": render, "models": models, "startup": startup, "soak": soak,
     "live_soak": live_soak, "bridge": bridge, "fleet": fleet, "asr_whisper": asr, "asr_whisper_noise": asr,
+    "console": console,
 }
 
 

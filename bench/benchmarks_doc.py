@@ -50,6 +50,8 @@ SOURCES = {
     "live_soak": ("Live soak (real microphone and speaker)", "python bench/live_soak.py"),
     "bridge": ("Panel controller link", "python bench/bridge.py --json bench/results/bridge.json"),
     "fleet": ("Fleet push to simulated kiosks", "python bench/fleet.py --devices 1000 --runs 5 --load"),
+    "console": ("Web console: devices page with 1 000 simulated kiosks in headless Chromium",
+                "python bench/console.py --devices 1000 --loads 5 --updates 20 --json bench/results/console.json"),
 }
 
 
