@@ -94,6 +94,7 @@ class FleetAdmin:
         self._changed = threading.Condition(self._lock)
         self.devices: dict[str, DeviceView] = {}
         self.events: list[dict] = []
+        self.messages = 0                  # messages seen: a watcher compares it to know something came in
         self.replies: list[dict] = []
         self._retained: dict[str, bytes] = {}
         self._connected = threading.Event()
@@ -154,6 +155,7 @@ class FleetAdmin:
                     self.replies.append(decode(msg.topic, msg.payload))
             except FleetError as err:
                 _LOGGER.warning("%s", err)
+            self.messages += 1
             self._changed.notify_all()
 
     @staticmethod

@@ -144,11 +144,15 @@ def live_console(app, threads: int = 16):
     try:
         yield f"http://127.0.0.1:{server.effective_port}"
     finally:
+        from waitress import wasyncore
+
         from runtime.console.app import close_app
         close_app(app)                                  # open event streams end...
-        server.task_dispatcher.shutdown(timeout=30)     # ...so the workers finish before the sockets close
-        server.close()
-        thread.join(timeout=10)
+        server.task_dispatcher.shutdown(timeout=30)     # ...so the workers finish
+        channels = dict(server._map)
+        server._map.clear()                             # the server's loop ends at its next turn...
+        thread.join(timeout=30)
+        wasyncore.close_all(channels)                   # ...and only then are its sockets closed
 
 
 def chromium_paths() -> tuple[str | None, str | None]:

@@ -10,6 +10,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
@@ -68,7 +69,7 @@ def _confirm(driver) -> None:
 def test_admin_watches_kiosks_arrive_sends_a_command_and_pushes_a_bundle_to_two(served, browser, console_broker,
                                                                                tmp_path):
     app, base = served
-    wait = WebDriverWait(browser, 90)
+    wait = WebDriverWait(browser, 90, ignored_exceptions=[StaleElementReferenceException])   # live parts redraw
     key, pub, _ = keys(tmp_path)
     (app.config["CONSOLE_SETTINGS"].data_dir / "trusted-keys").mkdir()
     (app.config["CONSOLE_SETTINGS"].data_dir / "trusted-keys" / "admin.pub").write_bytes(pub.read_bytes())
@@ -107,8 +108,8 @@ def test_admin_watches_kiosks_arrive_sends_a_command_and_pushes_a_bundle_to_two(
         browser.find_element(By.ID, "push").click()
         _confirm(browser)
         wait.until(lambda d: d.find_element(By.ID, "rollout-state").text == "complete")
-        states = {tr.get_attribute("data-device"): tr.find_elements(By.TAG_NAME, "td")[1].text
-                  for tr in browser.find_elements(By.CSS_SELECTOR, "#rollout-devices tbody tr")}
+        states = browser.execute_script("""return Object.fromEntries([...document.querySelectorAll(
+            "#rollout-devices tbody tr")].map((tr) => [tr.dataset.device, tr.cells[1].textContent]));""")
         assert states == {ids[0]: "committed", ids[1]: "committed"}
         assert all(k.state.versions().get("panel") == "5.0.0" for k in sim.kiosks)
         shot(browser, "rollout")
@@ -161,7 +162,7 @@ def test_a_thousand_devices_fill_the_table_and_search_filter_and_sort_work(conso
                                       {}, {"fps": float(i % 61), "interactions": i}, 1.0) for i in range(1000)}
     fake_fleet.set_views(views)
     make_user("val", "viewer")
-    wait = WebDriverWait(browser, 60)
+    wait = WebDriverWait(browser, 60, ignored_exceptions=[StaleElementReferenceException])
     count = lambda d: len(d.find_elements(By.CSS_SELECTOR, "#devices tbody tr"))  # noqa: E731
     with live_console(console_app) as base:
         browser_login(browser, base, "val")
@@ -177,6 +178,9 @@ def test_a_thousand_devices_fill_the_table_and_search_filter_and_sort_work(conso
         browser.find_element(By.CSS_SELECTOR, "th[data-key='answers']").click()   # descending
         first = browser.find_element(By.CSS_SELECTOR, "#devices tbody tr").get_attribute("data-device")
         assert first == "k-0987"
+        views["k-0927"] = DeviceView("k-0927", views["k-0927"].status, {}, {"fps": 12.5, "interactions": 927}, 2.0)
+        fake_fleet.set_views(views)                              # a shown row changes in place
+        wait.until(lambda d: d.find_element(By.CSS_SELECTOR, "tr[data-device='k-0927'] td:nth-child(9)").text == "12.5")
         views["k-0987"] = DeviceView("k-0987", {"online": True, "site": "site-07", "groups": ["south"]}, {}, {}, 2.0)
         fake_fleet.set_views(views)                              # it comes online: the offline filter drops it
         wait.until(lambda d: count(d) == 8)

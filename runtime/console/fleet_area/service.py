@@ -22,6 +22,7 @@ from .rows import device_row
 log = logging.getLogger(__name__)
 EVENTS_KEPT = 5000     # fleet events kept in memory (the device page shows each device's last 20)
 REMEMBERED = ("site", "groups", "versions", "hwtest", "runtime")
+MIN_REFRESH_S = 0.1    # device rows rebuilt at most this often (on a message), at least every refresh_s
 HISTORY = 240          # telemetry samples kept per device in memory (Prometheus keeps the long history)
 
 
@@ -72,7 +73,7 @@ class _Views:
 
 
 class MqttFleetService(_Views):
-    def __init__(self, broker: BrokerConfig, refresh_s: float = 0.5):
+    def __init__(self, broker: BrokerConfig, refresh_s: float = 2.0):
         super().__init__()
         self._admin = FleetAdmin(broker, admin_id=None)
         self.connected = True
@@ -81,16 +82,21 @@ class MqttFleetService(_Views):
         self._thread.start()
 
     def _loop(self, refresh_s: float) -> None:
+        """Rows are rebuilt when a message came in, at most every `MIN_REFRESH_S` (1 000 kiosks' telemetry
+        would otherwise rebuild them many times a second), and at least every `refresh_s`."""
         self._admin.discover(settle_s=0.5, timeout=2.0)
         asked = time.monotonic()
         while not self._stop.is_set():
+            seen = self._admin.messages
             self._refresh(self.views(), time.time())
             with self._admin._lock:
                 del self._admin.replies[:-1000]             # FleetAdmin keeps every reply: the console bounds it
             if time.monotonic() - asked > 300:           # a device whose birth we missed shows up within 5 min
                 self._admin._announce()
                 asked = time.monotonic()
-            self._admin.wait_until(lambda: self._stop.is_set(), refresh_s)
+            if self._stop.wait(MIN_REFRESH_S):
+                break
+            self._admin.wait_until(lambda: self._stop.is_set() or self._admin.messages != seen, refresh_s)
 
     def views(self) -> dict[str, DeviceView]:
         with self._admin._lock:

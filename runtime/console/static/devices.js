@@ -44,7 +44,7 @@
     list.sort((a, b) => { const x = value(a, sortKey), y = value(b, sortKey);
       return (x < y ? -1 : x > y ? 1 : 0) * sortDir || (a.device < b.device ? -1 : 1); });
     tbody.innerHTML = list.map(rowHtml).join("");
-    $("count").textContent = `${list.length} shown of ${rows.size} (${[...rows.values()].filter((r) => r.online).length} online)`;
+    countText();
     fillFilters();
     if (rows.size && !document.body.dataset.tableFilled) document.body.dataset.tableFilled = String(performance.now());
     document.body.dataset.drawn = String(Date.now());
@@ -54,11 +54,30 @@
     dirty = true;
     setTimeout(() => requestAnimationFrame(draw), Math.max(0, 200 - (performance.now() - lastDraw)));
   }
+  function countText() {
+    const online = [...rows.values()].filter((r) => r.online).length;
+    $("count").textContent = `${tbody.rows.length} shown of ${rows.size} (${online} online)`;
+  }
+  // A change that keeps a shown row where it is (still matching, same sort value) is patched in place
+  // at once; anything else (a row in or out, a new order) redraws the table, at most every 200 ms.
   function apply(msg) {
     if (msg.full) rows.clear();
-    for (const [id, r] of Object.entries(msg.rows)) { if (r === null) rows.delete(id); else rows.set(id, r); }
+    let redraw = msg.full || dirty;
+    const patches = [];
+    for (const [id, r] of Object.entries(msg.rows)) {
+      const old = rows.get(id);
+      if (r === null) { rows.delete(id); redraw = true; continue; }
+      rows.set(id, r);
+      if (!old || matches(old) !== matches(r) || value(old, sortKey) !== value(r, sortKey)) redraw = true;
+      else if (matches(r)) patches.push(r);
+    }
     document.body.dataset.seq = String(msg.seq);
-    schedule();
+    if (redraw) { schedule(); return; }
+    for (const r of patches) {
+      const tr = tbody.querySelector(`tr[data-device="${CSS.escape(r.device)}"]`);
+      if (tr) tr.outerHTML = rowHtml(r); else redraw = true;
+    }
+    if (redraw) schedule(); else countText();
   }
   document.querySelectorAll("#devices th").forEach((th) => th.addEventListener("click", () => {
     sortDir = sortKey === th.dataset.key ? -sortDir : 1; sortKey = th.dataset.key; draw();
