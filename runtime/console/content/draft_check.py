@@ -70,7 +70,7 @@ def nearest_field(field: str, form_fields: set[str]) -> str:
     while field:
         if field in form_fields:
             return field
-        shorter = field.rsplit(".", 1)[0] if "." in field else field.rsplit("[", 1)[0]
+        shorter = field.rsplit("[", 1)[0] if field.endswith("]") else field.rsplit(".", 1)[0]
         if shorter == field:
             break
         field = shorter
