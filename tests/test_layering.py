@@ -31,6 +31,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("runtime.composition",),
     # the board checks a hardware tester runs, and the recipes that build the int8 models
     ("hw_tests", "models_quantized.recipes"),
+    ("runtime.console",),    # the web console: uses the fleet admin tools and the kiosk's own library code
     ("runtime.cli",),        # every command, `edge-avatar hwtest` among them
     ("runtime.__main__",),
 ]

@@ -156,6 +156,8 @@ def _parser() -> argparse.ArgumentParser:
     add_bridge_commands(sub)
     from hw_tests.runner import add_command as add_hwtest_command
     add_hwtest_command(sub)
+    from runtime.console.cli import add_command as add_console_command
+    add_console_command(sub)
     return p
 
 

@@ -1,0 +1,1 @@
+"""Users, passwords, login sessions and roles (`roles.py`: `require_role`)."""

@@ -1,0 +1,38 @@
+"""Server-sent events from a ChangeFeed: a Flask streaming response, one `event: rows` per change
+(JSON: {"seq", "full", "rows"}) and a comment every `keepalive_s` so proxies keep the line open.
+
+Each open stream holds one waitress thread (the console is served with enough: cli.py --threads)."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Callable, Iterator
+
+from flask import Response, request
+
+from .feed import ChangeFeed
+
+
+def stream(feed: ChangeFeed, shape: Callable[[dict], dict] = lambda r: r, keepalive_s: float = 15.0,
+           max_s: float = 3600.0) -> Response:
+    """The client resumes from Last-Event-ID after a reconnect (EventSource sends it by itself)."""
+    start = request.headers.get("Last-Event-ID", "")
+    seq = int(start) if start.isdigit() else -1
+
+    def events() -> Iterator[str]:
+        nonlocal seq
+        opened = time.monotonic()
+        yield "retry: 2000\n\n"
+        while time.monotonic() - opened < max_s:
+            new, rows, full = feed.since(seq) if seq >= 0 else (*feed.snapshot(), True)
+            if full or rows:
+                body = {"seq": new, "full": full,
+                        "rows": {k: (shape(v) if v is not None else None) for k, v in rows.items()}}
+                yield f"id: {new}\nevent: rows\ndata: {json.dumps(body, ensure_ascii=False)}\n\n"
+            seq = new
+            if not feed.wait(seq, keepalive_s):
+                yield ": keep-alive\n\n"
+
+    return Response(events(), mimetype="text/event-stream",
+                    headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
