@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from fleet.bundle_builder import build_bundle
-from fleet.bundle_keys import TrustedKeys, load_private_key
+from fleet.bundle_keys import BundleKeyError, TrustedKeys, load_private_key
 from fleet.bundle_verifier import BundleVerifier
 from runtime.shared.errors import ContentError
 
@@ -64,7 +64,7 @@ def build_content_bundle(data: dict[str, Any], version: str, key_pem: bytes, out
             f.write(key_pem)
         try:
             key = load_private_key(key_path)
-        except Exception as err:   # BundleKeyError names the temporary file: say what the admin gave
+        except BundleKeyError as err:   # it names the temporary file: say what the admin gave
             raise ContentError(f"key: expected an Ed25519 private key in PEM ({type(err).__name__})") from None
         folder = write_pack(data, Path(tmp) / "pack")
         manifest = build_bundle(folder, "content", version, key_path, out, valid_days, now=now)

@@ -13,9 +13,10 @@ weak intents and the words the matcher does not know. Pure.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from statistics import mean
-from typing import Any, Iterable
+from typing import Any
 
 from runtime.dialogue.content_pack import ContentPack
 from runtime.dialogue.matcher import IntentMatcher

@@ -10,17 +10,18 @@ from __future__ import annotations
 
 import re
 import tempfile
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from runtime.dialogue.content_pack import PACK_FILE, check_content_pack
 
 from .draft_model import dump_yaml
 
 WHOLE_PACK = "(pack)"   # the form's box for problems no field of it shows
-_LINE = re.compile(r"^(?P<file>.*?):(?P<line>\d+): (?P<field>[^:]+?): (?P<message>expected .*)$", re.S)
-_BAD_FILE = re.compile(r"^(?P<file>.*?)(?::(?P<line>\d+))?: (?P<message>.*)$", re.S)
+_LINE = re.compile(r"^(?P<file>.*?):(?P<line>\d+): (?P<field>[^:]+?): (?P<message>expected .*)$", re.DOTALL)
+_BAD_FILE = re.compile(r"^(?P<file>.*?)(?::(?P<line>\d+))?: (?P<message>.*)$", re.DOTALL)
 
 
 @dataclass(frozen=True)

@@ -54,4 +54,4 @@ def _line_of(message: str) -> int:
     return int(tail) if tail.isdigit() else 1
 
 
-__all__ = ["Checked", "WHOLE_PACK", "YAML_FIELD", "apply_field", "check_text"]
+__all__ = ["WHOLE_PACK", "YAML_FIELD", "Checked", "apply_field", "check_text"]

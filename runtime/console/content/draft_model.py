@@ -60,9 +60,7 @@ def join_path(steps: list[str | int]) -> str:
 def get_at(data: Any, path: str, default: Any = None) -> Any:
     node = data
     for step in split_path(path):
-        if isinstance(step, int) and isinstance(node, list) and 0 <= step < len(node):
-            node = node[step]
-        elif isinstance(step, str) and isinstance(node, dict) and step in node:
+        if isinstance(step, int) and isinstance(node, list) and 0 <= step < len(node) or isinstance(step, str) and isinstance(node, dict) and step in node:
             node = node[step]
         else:
             return default

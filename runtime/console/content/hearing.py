@@ -68,7 +68,7 @@ class KioskHearing:
                 turns = transcribe_file(path, self._recognizer(lang, pack), make_vad(self._vad))
             except AudioInputError:
                 raise
-            except Exception as err:   # a WAV header the reader cannot take: say so at the field
+            except (ValueError, EOFError, OSError) as err:   # a WAV the reader cannot take: say so at the field
                 raise AudioInputError(f"audio: could not read the recording ({type(err).__name__}: {err})") from None
         return " ".join(t.transcript for t in turns if t.transcript).strip()
 
