@@ -43,10 +43,12 @@ def bundle_build(name: str):
     key_pem = key.read(MAX_KEY) if key else b""
     errors = {}
     try:
-        built = build_content_bundle(parse_yaml(body.yaml), version, key_pem, bundles_dir())
+        built = build_content_bundle(parse_yaml(body.yaml), version, key_pem, bundles_dir(),
+                                     request.form.get("owner", ""), request.form.get("licence", ""))
     except (ContentError, FleetError) as err:
         text = str(err)
-        field = "version" if text.startswith("version") else "key" if text.startswith("key") else "draft"
+        field = next((f for f in ("version", "key", "rights.owner", "rights.licence") if text.startswith(f)),
+                     "rights" if text.startswith("rights") else "draft")
         errors[field] = text
         return render_template("content/bundle.html", name=name, errors=errors, built=None, form=request.form), 400
     finally:

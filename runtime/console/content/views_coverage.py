@@ -47,7 +47,7 @@ def add_tests(name: str):
             return redirect(url_for("content.coverage_page", name=name))
         body.tests = (body.tests + [TestQuestion(q, lang, expected) for q in lines])[:MAX_TESTS]
     store.save(db_session(), name, body, current_user.name)
-    audit.record("content.tests", f"draft {name}", added=len(lines), action=request.form.get("action", "add"))
+    audit.record("content.tests", f"draft {name}", added=len(lines), what=request.form.get("action", "add"))
     return redirect(url_for("content.coverage_page", name=name))
 
 
