@@ -62,14 +62,14 @@ def rights_record(data: dict[str, Any], owner: str, licence: str) -> str:
                      "name": name or str(venue.get("id", "pack"))},
            "owner": owner.strip(), "origin": "original", "licence": licence.strip(),
            "source": "written in the edge-avatar console's content editor"}
-    try:
-        parse_record(raw)
-    except RightsError as err:
-        raise ContentError(f"rights: {err}") from None
     if not raw["owner"]:
         raise ContentError("rights.owner: expected who holds the rights to the venue's answers")
     if not raw["licence"]:
         raise ContentError("rights.licence: expected the licence of the venue's answers")
+    try:
+        parse_record(raw)
+    except RightsError as err:
+        raise ContentError(f"rights: {err}") from None
     return yaml.safe_dump(raw, allow_unicode=True, sort_keys=False)
 
 

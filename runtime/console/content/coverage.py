@@ -28,7 +28,7 @@ WEAK_CONFIDENCE = 0.6
 
 
 @dataclass(frozen=True)
-class TestQuestion:
+class EditorQuestion:
     question: str
     lang: str
     expected: str | None     # None: the editor expects the fallback
@@ -80,7 +80,7 @@ def unknown_words(matcher: IntentMatcher, text: str, lang: str) -> tuple[str, ..
     return tuple(out)
 
 
-def coverage(pack: ContentPack, tests: Iterable[TestQuestion] = ()) -> Coverage:
+def coverage(pack: ContentPack, tests: Iterable[EditorQuestion] = ()) -> Coverage:
     matcher = IntentMatcher(pack)
     left_out = tuple(QuestionResult(r.question, r.lang, r.expected, r.got, r.confidence)
                      for r in run_pack_examples(pack))

@@ -69,6 +69,8 @@ def get_at(data: Any, path: str, default: Any = None) -> Any:
 
 def set_at(data: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
     """A copy of `data` with the field at `path` set (mappings on the way are made; None removes it)."""
+    if value is None and get_at(data, path) is None:
+        return copy.deepcopy(data)      # removing what is not there: make no empty mappings on the way
     out = copy.deepcopy(data)
     steps = split_path(path)
     node: Any = out

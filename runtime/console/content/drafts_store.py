@@ -16,7 +16,7 @@ from runtime.shared.errors import ContentError
 
 from ..audit import utcnow
 from ..db.models import Draft
-from .coverage import TestQuestion
+from .coverage import EditorQuestion
 
 AREA = "content"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -26,7 +26,7 @@ _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 class DraftBody:
     yaml: str
     source: str = ""
-    tests: list[TestQuestion] = field(default_factory=list)
+    tests: list[EditorQuestion] = field(default_factory=list)
 
     def encode(self) -> str:
         return json.dumps({"yaml": self.yaml, "source": self.source, "tests": [asdict(t) for t in self.tests]},
@@ -36,7 +36,7 @@ class DraftBody:
     def decode(cls, text: str) -> DraftBody:
         raw = json.loads(text)
         return cls(raw.get("yaml", ""), raw.get("source", ""),
-                   [TestQuestion(t["question"], t["lang"], t.get("expected")) for t in raw.get("tests", [])])
+                   [EditorQuestion(t["question"], t["lang"], t.get("expected")) for t in raw.get("tests", [])])
 
 
 def check_name(name: str) -> str:

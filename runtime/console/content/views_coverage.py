@@ -12,7 +12,7 @@ from ..auth.roles import Role, require_role
 from ..db.database import db_session
 from . import drafts_store as store
 from .blueprint import bp
-from .coverage import TestQuestion, coverage
+from .coverage import EditorQuestion, coverage
 from .draft_model import add_example, dump_yaml, parse_yaml
 from .draft_pack import load_draft
 from .views import load_or_404
@@ -45,7 +45,7 @@ def add_tests(name: str):
         if lang not in ("zh", "en") or not lines:
             flash("questions: expected one or more questions, one per line, and their language", "error")
             return redirect(url_for("content.coverage_page", name=name))
-        body.tests = (body.tests + [TestQuestion(q, lang, expected) for q in lines])[:MAX_TESTS]
+        body.tests = (body.tests + [EditorQuestion(q, lang, expected) for q in lines])[:MAX_TESTS]
     store.save(db_session(), name, body, current_user.name)
     audit.record("content.tests", f"draft {name}", added=len(lines), what=request.form.get("action", "add"))
     return redirect(url_for("content.coverage_page", name=name))
