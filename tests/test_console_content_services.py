@@ -11,9 +11,20 @@ from pathlib import Path
 import pytest
 
 from runtime.console.content.coverage import EditorQuestion, coverage, unknown_words
-from runtime.console.content.draft_check import WHOLE_PACK, check_draft, map_problems, nearest_field
+from runtime.console.content.draft_check import (
+    WHOLE_PACK,
+    check_draft,
+    map_problems,
+    nearest_field,
+)
 from runtime.console.content.draft_edits import YAML_FIELD, apply_field, check_text
-from runtime.console.content.draft_model import add_example, add_intent, get_at, parse_yaml, set_at
+from runtime.console.content.draft_model import (
+    add_example,
+    add_intent,
+    get_at,
+    parse_yaml,
+    set_at,
+)
 from runtime.console.content.draft_pack import load_draft
 from runtime.console.content.editor_form import field_value, sections
 from runtime.console.content.templates import TEMPLATES, template_text
@@ -145,8 +156,8 @@ def test_the_answer_is_heard_in_the_kiosk_voice_and_seen_from_the_kiosk_renderer
 
 
 def test_a_spoken_question_goes_through_the_kiosk_listening_path():
-    from runtime.console.content.hearing import KioskHearing
     from runtime.composition.config import DEFAULT_CONTENT
+    from runtime.console.content.hearing import KioskHearing
     from runtime.shared.errors import AudioInputError
     pack = load_draft(parse_yaml(template_text("science-museum")))
     wav = (Path(DEFAULT_CONTENT) / "demo_question.wav").read_bytes()
