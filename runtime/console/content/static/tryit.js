@@ -107,7 +107,7 @@
   }
   async function stopMic() {
     const r = recording; recording = null;
-    $("try-mic").textContent = "🎤 Speak";
+    $("try-mic").textContent = "Speak (microphone)";
     r.node.disconnect(); r.stream.getTracks().forEach((t) => t.stop());
     const total = r.chunks.reduce((n, c) => n + c.length, 0), all = new Float32Array(total);
     let at = 0; for (const c of r.chunks) { all.set(c, at); at += c.length; }

@@ -1,0 +1,98 @@
+"""The Content area in a real browser (headless Chromium from Debian, Selenium), with the kiosk's own
+voice and renderer: log in, start a draft of the mall-demo pack, edit an answer, see the `content check`
+error appear at the field and go when it is fixed, ask the question in Try it and get the new answer
+with its audio and the avatar's frames, build the signed bundle and reach the rollout hand-off.
+Screenshots of the pages go to docs/images/."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import WebDriverWait
+
+from tests.console_fixtures import *  # noqa: F401,F403
+from tests.console_fixtures import browser_login, live_console
+
+IMAGES = Path(__file__).resolve().parents[1] / "docs" / "images"
+ANSWER = '[data-path="intents[9].answer.en"]'
+ERROR = '.field-error[data-for="intents[9].answer.en"]'
+
+
+def _shot(driver, name: str) -> None:
+    IMAGES.mkdir(parents=True, exist_ok=True)
+    driver.save_screenshot(str(IMAGES / f"console-content-{name}.png"))
+
+
+def _replace(element, text: str) -> None:
+    element.send_keys(Keys.CONTROL, "a")
+    element.send_keys(text)
+
+
+@pytest.mark.parametrize("console_db_url", [None], ids=["sqlite"])
+def test_edit_check_try_and_bundle_in_the_browser(console_app, make_user, browser, tmp_path):
+    from fleet.bundle_keys import generate_keypair
+    make_user("mei", "admin")
+    key, _ = generate_keypair(tmp_path / "fleet-admin")
+    wait = WebDriverWait(browser, 60)
+    with live_console(console_app) as base:
+        browser_login(browser, base, "mei")
+        browser.get(f"{base}/content/")
+        browser.find_element(By.ID, "new-name").send_keys("sunshine")
+        browser.find_element(By.ID, "new-template").send_keys("mall-demo")
+        _shot(browser, "packs")
+        browser.find_element(By.ID, "new-submit").click()
+
+        answer = wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, ANSWER)))
+        assert "sixth floor" in answer.get_attribute("value")
+        browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", answer)
+        _replace(answer, "[dance] The cinema has moved to the seventh floor.")
+        wait.until(lambda d: "cues from" in d.find_element(By.CSS_SELECTOR, ERROR).text)
+        assert "has-problem" in answer.get_attribute("class")
+        assert browser.find_element(By.ID, "problem-count").text.startswith("1 ")
+        _shot(browser, "editor-problem")
+        _replace(answer, "[smile] The cinema has moved to the seventh floor.")
+        wait.until(lambda d: d.find_element(By.CSS_SELECTOR, ERROR).text == "")
+        wait.until(lambda d: d.find_element(By.ID, "save-state").text == "saved")
+        assert browser.find_element(By.ID, "problem-count").text.startswith("0 ")
+
+        browser.refresh()        # the draft is in the database: the edit is still there
+        answer = wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, ANSWER)))
+        assert answer.get_attribute("value") == "[smile] The cinema has moved to the seventh floor."
+
+        browser.find_element(By.ID, "try-question").send_keys("Where is the cinema?")
+        browser.find_element(By.ID, "try-ask").click()
+        wait.until(lambda d: d.find_element(By.ID, "try-answer").text.startswith("The cinema has moved"))
+        assert browser.find_element(By.ID, "try-intent").text == "cinema"
+        assert float(browser.find_element(By.ID, "try-confidence").text) >= 0.5
+        audio = browser.find_element(By.ID, "try-audio")
+        assert audio.get_attribute("src").startswith("data:audio/wav;base64,")
+        frame = browser.find_element(By.ID, "try-frame")
+        assert frame.get_attribute("src").startswith("data:image/png;base64,")
+        assert int(frame.get_attribute("data-frames")) >= 15
+        assert "piper" in browser.find_element(By.ID, "try-voice").text
+        _shot(browser, "try-it")
+
+        browser.get(f"{base}/content/d/sunshine/coverage")
+        wait.until(EC.presence_of_element_located((By.ID, "left-out-score")))
+        browser.find_element(By.ID, "tests-questions").send_keys("can I watch a film here\nis there a kite shop")
+        browser.find_element(By.ID, "tests-expected").send_keys("cinema")
+        browser.find_element(By.ID, "tests-add").click()
+        wait.until(lambda d: "of 2 land" in d.find_element(By.ID, "tests-score").text)
+        _shot(browser, "coverage")
+
+        browser.get(f"{base}/content/d/sunshine/bundle")
+        browser.find_element(By.ID, "bundle-version").send_keys("2.0.0")
+        browser.find_element(By.ID, "bundle-owner").send_keys("Sunshine Place Mall Co.")
+        browser.find_element(By.ID, "bundle-key").send_keys(str(key))
+        browser.find_element(By.ID, "bundle-build").click()
+        built = wait.until(EC.presence_of_element_located((By.ID, "bundle-built")))
+        assert "content-mall-demo-2.0.0.bundle" in built.text
+        link = browser.find_element(By.ID, "to-rollout").get_attribute("href")
+        assert link.endswith("/fleet/rollouts/new?bundle=content-mall-demo-2.0.0.bundle")
+        _shot(browser, "bundle")
+    bundles = console_app.config["CONSOLE_SETTINGS"].data_dir / "bundles"
+    assert [p.name for p in bundles.iterdir()] == ["content-mall-demo-2.0.0.bundle"]
