@@ -17,7 +17,8 @@ from .broker import broker_config
 from .errors import FleetError
 from .install_state import InstallState
 from .push_verdict import Deadlines, Verdict, tally
-from .rollout_plan import judge, parse_percentages, parse_waves, plan_waves
+from .rollout_plan import parse_percentages, parse_waves
+from .rollout_run import RolloutRequest, run_rollout
 
 console = Console(stderr=False)
 
@@ -124,6 +125,32 @@ def push(args) -> int:
         return _print_verdicts(_wait_verdicts(admin, devices, offer, args.timeout, deadlines))
 
 
+class _PrintedRollout:
+    """`fleet rollout`'s RolloutEvents: a line per wave."""
+
+    def __init__(self, offer, members: list[str], abort_at: float):
+        self.offer, self.members, self.abort_at = offer, members, abort_at
+
+    def planned(self, plan: list[list[str]]) -> None:
+        print(f"rollout of {self.offer.kind} {self.offer.version} to {len(self.members)} kiosks in {len(plan)} waves: "
+              f"{', '.join(str(len(w)) for w in plan)}; abort above {self.abort_at:.0%} failed")
+
+    def wave_progress(self, n: int, states: dict) -> None:
+        pass
+
+    def wave_done(self, n: int, wave_results: dict, verdict) -> None:
+        committed = sum(1 for r in wave_results.values() if r.get("state") == InstallState.COMMITTED)
+        print(f"wave {n}: {committed}/{len(wave_results)} committed; "
+              f"{verdict.failed}/{verdict.finished} failed so far ({verdict.rate:.1%})")
+        if verdict.action == "abort":
+            for device, rec in wave_results.items():
+                if rec.get("state") != InstallState.COMMITTED:
+                    print(f"  {device}: {rec.get('state')} {rec.get('reason', '')} {rec.get('detail', '')}")
+
+    def rolled_back(self, devices: list[str], replies: dict) -> None:
+        print(f"rolled back {len(devices)} kiosks that had committed")
+
+
 def rollout(args) -> int:
     waves = parse_waves(args.waves)
     deadlines = _deadlines(args)
@@ -134,35 +161,14 @@ def rollout(args) -> int:
         if not members:
             raise FleetError(f"--group {args.group}: no device of that group announced itself")
         offer = _publish(admin, args.bundle, args.url)
-        plan = plan_waves(members, waves, offer.bundle_id)
-        print(f"rollout of {offer.kind} {offer.version} to {len(members)} kiosks in {len(plan)} waves: "
-              f"{', '.join(str(len(w)) for w in plan)}; abort above {abort_at:.0%} failed")
-        results: dict = {}
-        for n, wave in enumerate(plan, 1):
-            admin.update_desired_many([("device", d) for d in wave], bundles={offer.kind: offer})
-            wave_results = _wait_installs(admin, wave, offer, args.wave_timeout, deadlines)
-            results.update({d: r.get("state") for d, r in wave_results.items()})
-            verdict = judge(results, abort_at)
-            committed = sum(1 for r in wave_results.values() if r.get("state") == InstallState.COMMITTED)
-            print(f"wave {n}: {committed}/{len(wave)} committed; "
-                  f"{verdict.failed}/{verdict.finished} failed so far ({verdict.rate:.1%})")
-            if verdict.action == "abort":
-                for device, rec in wave_results.items():
-                    if rec.get("state") != InstallState.COMMITTED:
-                        print(f"  {device}: {rec.get('state')} {rec.get('reason', '')} {rec.get('detail', '')}")
-                admin.update_desired_many([("device", d) for d in wave
-                                           if results.get(d) != InstallState.COMMITTED], bundles={offer.kind: None})
-                if args.rollback_on_abort:
-                    done = [d for d, s in results.items() if s == InstallState.COMMITTED]
-                    for device in done:
-                        admin.update_desired(("device", device), bundles={offer.kind: None})
-                        admin.command(("device", device), "rollback", {"kind": offer.kind}, timeout=60)
-                    print(f"rolled back {len(done)} kiosks that had committed")
-                print(f"ABORTED after wave {n}: {verdict.rate:.1%} failed > {abort_at:.0%}; "
-                      f"{len(members) - len(results)} kiosks left untouched")
-                return 3
-        admin.update_desired(("group", args.group), bundles={offer.kind: offer})
-        print(f"rollout complete: {offer.kind} {offer.version} on {len(results)} kiosks; group {args.group} "
+        req = RolloutRequest(offer, members, waves, abort_at, args.wave_timeout, deadlines,
+                             args.rollback_on_abort, args.group)
+        out = run_rollout(admin, req, _PrintedRollout(offer, members, abort_at))
+        if out.state == "aborted":
+            print(f"ABORTED after wave {out.waves_done}: {out.verdict.rate:.1%} failed > {abort_at:.0%}; "
+                  f"{len(members) - len(out.results)} kiosks left untouched")
+            return 3
+        print(f"rollout complete: {offer.kind} {offer.version} on {len(out.results)} kiosks; group {args.group} "
               f"desired state updated for kiosks that join later")
     return 0
 

@@ -18,6 +18,9 @@ _TELEMETRY = (
 )
 
 
+TELEMETRY_FIELDS = _TELEMETRY          # for the console's charts of the same fields
+
+
 def _label(value) -> str:
     return str(value).replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
 

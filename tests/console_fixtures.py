@@ -182,3 +182,45 @@ def browser_login(driver, base: str, name: str, password: str = PASSWORD) -> Non
     driver.find_element(By.ID, "password").send_keys(password)
     driver.find_element(By.ID, "login").click()
     WebDriverWait(driver, 30).until(EC.presence_of_element_located((By.ID, "who")))
+
+
+# ---- a real broker and simulated kiosks ------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def console_broker(tmp_path_factory):
+    """A private Mosquitto for the module (tests/mosquitto.py), its mqtt:// URL."""
+    from tests.mosquitto import mosquitto
+    with mosquitto(tmp_path_factory.mktemp("console-mosquitto")) as url:
+        yield url
+
+
+@contextmanager
+def simulated_kiosks(broker_url: str, count: int, prefix: str, failing=(), telemetry_interval_s: float = 60.0,
+                     group: str | None = None):
+    """fleet/simulator.py's kiosks (ids PREFIX-0000..., group `group` or PREFIX), stepped on a thread."""
+    from fleet.broker import BrokerConfig
+    from fleet.simulator import FleetSimulator
+    sim = FleetSimulator(BrokerConfig.from_args(broker_url), count, group=group or prefix, prefix=prefix,
+                         failing={f"{prefix}-{i:04d}" for i in failing}, telemetry_interval_s=telemetry_interval_s)
+    sim.connect()
+    stop = threading.Event()
+    thread = threading.Thread(target=lambda: [sim.step(0.02) for _ in iter(stop.is_set, True)],
+                              name="console-test-sim", daemon=True)
+    thread.start()
+    try:
+        yield sim
+    finally:
+        stop.set()
+        thread.join(10)
+        sim.close()
+
+
+def wait_for(predicate, timeout: float = 60.0, what: str = "condition"):
+    """Poll `predicate` until true (generous timeout; the test fails with `what` otherwise)."""
+    import time
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")

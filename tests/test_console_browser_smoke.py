@@ -7,7 +7,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 from fleet.admin import DeviceView
-from tests.console_fixtures import *  # noqa: F401,F403
+from tests.console_fixtures import *
 from tests.console_fixtures import browser_login, live_console
 
 

@@ -7,7 +7,7 @@ import datetime as dt
 import subprocess
 import sys
 
-from tests.console_fixtures import *  # noqa: F401,F403
+from tests.console_fixtures import *
 from tests.console_fixtures import PASSWORD, login
 
 

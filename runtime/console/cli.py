@@ -46,9 +46,9 @@ def _settings(args, **more) -> ConsoleSettings:
 
 
 def _cmd_adduser(args) -> int:
+    from .audit import utcnow
     from .auth.roles import Role
     from .auth.users import add_user
-    from .audit import utcnow
     from .db.database import Database
     from .db.models import AuditEntry
 

@@ -18,11 +18,11 @@ class Role(enum.Enum):
     def rank(self) -> int:
         return ("viewer", "editor", "admin").index(self.value)
 
-    def allows(self, needed: "Role") -> bool:
+    def allows(self, needed: Role) -> bool:
         return self.rank >= needed.rank
 
     @classmethod
-    def parse(cls, text: str) -> "Role":
+    def parse(cls, text: str) -> Role:
         try:
             return cls(text)
         except ValueError:

@@ -20,6 +20,8 @@ from ..live.feed import ChangeFeed
 from .rows import device_row
 
 log = logging.getLogger(__name__)
+EVENTS_KEPT = 5000     # fleet events kept in memory (the device page shows each device's last 20)
+REMEMBERED = ("site", "groups", "versions", "hwtest", "runtime")
 HISTORY = 240          # telemetry samples kept per device in memory (Prometheus keeps the long history)
 
 
@@ -29,6 +31,7 @@ class FleetService(Protocol):
 
     def views(self) -> dict[str, DeviceView]: ...
     def history(self, device_id: str) -> list[dict]: ...
+    def events(self, device_id: str, limit: int = 20) -> list[dict]: ...
     def command(self, device_id: str, name: str, args: dict, timeout: float = 10.0) -> list[dict]: ...
     def admin(self) -> FleetAdmin: ...
     def close(self) -> None: ...
@@ -41,6 +44,7 @@ class _Views:
         self.feed = ChangeFeed()
         self._history: dict[str, deque] = {}
         self._seen_telemetry: dict[str, int] = {}
+        self._known: dict[str, dict] = {}
 
     def _refresh(self, views: dict[str, DeviceView], now: float) -> None:
         for d, v in views.items():
@@ -49,8 +53,22 @@ class _Views:
                 self._history.setdefault(d, deque(maxlen=HISTORY)).append({"t": now, **v.telemetry})
         self.feed.publish({d: device_row(v, now) for d, v in views.items()})
 
+    def _remembered(self, device_id: str, status: dict) -> dict:
+        """A kiosk's will says only that it went offline: its site, groups, versions and hardware-test
+        result are kept from its last birth, so an offline kiosk stays in its group (and its rollout)."""
+        known = self._known.setdefault(device_id, {})
+        known.update({k: status[k] for k in REMEMBERED if k in status})
+        return {**known, **status}
+
     def history(self, device_id: str) -> list[dict]:
         return list(self._history.get(device_id, ()))
+
+    def events(self, device_id: str, limit: int = 20) -> list[dict]:
+        """The device's last events (installs, rollbacks, alerts), newest first."""
+        return [e for e in reversed(self._events()) if e.get("device_id") == device_id][:limit]
+
+    def _events(self) -> list[dict]:
+        return []
 
 
 class MqttFleetService(_Views):
@@ -67,6 +85,8 @@ class MqttFleetService(_Views):
         asked = time.monotonic()
         while not self._stop.is_set():
             self._refresh(self.views(), time.time())
+            with self._admin._lock:
+                del self._admin.replies[:-1000]             # FleetAdmin keeps every reply: the console bounds it
             if time.monotonic() - asked > 300:           # a device whose birth we missed shows up within 5 min
                 self._admin._announce()
                 asked = time.monotonic()
@@ -74,8 +94,13 @@ class MqttFleetService(_Views):
 
     def views(self) -> dict[str, DeviceView]:
         with self._admin._lock:
-            return {d: DeviceView(d, v.status, v.reported, v.telemetry, v.last_seen)
+            return {d: DeviceView(d, self._remembered(d, v.status), v.reported, v.telemetry, v.last_seen)
                     for d, v in self._admin.devices.items()}
+
+    def _events(self) -> list[dict]:
+        with self._admin._lock:
+            del self._admin.events[:-EVENTS_KEPT]          # FleetAdmin keeps every event: the console bounds it
+            return list(self._admin.events)
 
     def command(self, device_id: str, name: str, args: dict, timeout: float = 10.0) -> list[dict]:
         return self._admin.command(("device", device_id), name, args, timeout=timeout)
@@ -114,10 +139,15 @@ class FakeFleetService(_Views):
         super().__init__()
         self._views: dict[str, DeviceView] = {}
         self.commands: list[tuple[str, str, dict]] = []
+        self.fake_events: list[dict] = []
         self.reply = {"code": 200, "message": "ok"}
 
+    def _events(self) -> list[dict]:
+        return self.fake_events
+
     def set_views(self, views: dict[str, DeviceView], now: float | None = None) -> None:
-        self._views = dict(views)
+        self._views = {d: DeviceView(d, self._remembered(d, v.status), v.reported, v.telemetry, v.last_seen)
+                       for d, v in views.items()}
         self._refresh(self._views, time.time() if now is None else now)
 
     def views(self) -> dict[str, DeviceView]:

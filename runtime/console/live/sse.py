@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
 from flask import Response, request
 
@@ -15,8 +15,9 @@ from .feed import ChangeFeed
 
 
 def stream(feed: ChangeFeed, shape: Callable[[dict], dict] = lambda r: r, keepalive_s: float = 15.0,
-           max_s: float = 3600.0) -> Response:
-    """The client resumes from Last-Event-ID after a reconnect (EventSource sends it by itself)."""
+           max_s: float = 3600.0, keys: set[str] | None = None) -> Response:
+    """The client resumes from Last-Event-ID after a reconnect (EventSource sends it by itself).
+    `keys`: send only these rows (one device's page)."""
     start = request.headers.get("Last-Event-ID", "")
     seq = int(start) if start.isdigit() else -1
 
@@ -26,6 +27,8 @@ def stream(feed: ChangeFeed, shape: Callable[[dict], dict] = lambda r: r, keepal
         yield "retry: 2000\n\n"
         while time.monotonic() - opened < max_s:
             new, rows, full = feed.since(seq) if seq >= 0 else (*feed.snapshot(), True)
+            if keys is not None:
+                rows = {k: v for k, v in rows.items() if k in keys}
             if full or rows:
                 body = {"seq": new, "full": full,
                         "rows": {k: (shape(v) if v is not None else None) for k, v in rows.items()}}
