@@ -1,21 +1,22 @@
 """The Content area in a real browser (headless Chromium from Debian, Selenium), with the kiosk's own
 voice and renderer: log in, start a draft of the mall-demo pack, edit an answer, see the `content check`
 error appear at the field and go when it is fixed, ask the question in Try it and get the new answer
-with its audio and the avatar's frames, build the signed bundle and reach the rollout hand-off.
-Screenshots of the pages go to docs/images/."""
+with its audio and the avatar's frames, build the signed bundle, hand it to a rollout and push it to two
+simulated kiosks on a real Mosquitto, which commit it. Screenshots of the pages go to docs/images/."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.console_fixtures import *  # noqa: F401,F403
-from tests.console_fixtures import browser_login, live_console
+from tests.console_fixtures import browser_login, live_console, simulated_kiosks, wait_for
 
 IMAGES = Path(__file__).resolve().parents[1] / "docs" / "images"
 ANSWER = '[data-path="intents[9].answer.en"]'
@@ -32,13 +33,36 @@ def _replace(element, text: str) -> None:
     element.send_keys(text)
 
 
+@pytest.fixture
+def mqtt_console(console_settings, console_broker):
+    """The console on a real broker (the Fleet area's service), with the kiosk's voice and renderer."""
+    from runtime.console.app import create_app
+    from runtime.console.fleet_area.service import open_fleet_service
+    console_settings.data_dir.mkdir(parents=True, exist_ok=True)
+    fleet = open_fleet_service(console_broker)
+    app = create_app(console_settings, fleet=fleet)
+    yield app
+    fleet.close()
+    app.extensions["console_db"].dispose()
+
+
 @pytest.mark.parametrize("console_db_url", [None], ids=["sqlite"])
-def test_edit_check_try_and_bundle_in_the_browser(console_app, make_user, browser, tmp_path):
+def test_edit_check_try_bundle_and_push_in_the_browser(mqtt_console, console_broker, browser, tmp_path):
     from fleet.bundle_keys import generate_keypair
-    make_user("mei", "admin")
-    key, _ = generate_keypair(tmp_path / "fleet-admin")
-    wait = WebDriverWait(browser, 60)
-    with live_console(console_app) as base:
+    from runtime.console.audit import utcnow
+    from runtime.console.auth.roles import Role
+    from runtime.console.auth.users import add_user
+    from tests.console_fixtures import PASSWORD
+    console_app = mqtt_console
+    with console_app.extensions["console_db"].sessions() as s, s.begin():
+        add_user(s, "mei", PASSWORD, Role.ADMIN, utcnow())
+    key, pub = generate_keypair(tmp_path / "fleet-admin")
+    trusted = console_app.config["CONSOLE_SETTINGS"].data_dir / "trusted-keys"
+    trusted.mkdir()
+    (trusted / "fleet-admin.pub").write_bytes(pub.read_bytes())
+    # a page being replaced (a form posted) is waited through, not failed on
+    wait = WebDriverWait(browser, 60, ignored_exceptions=(StaleElementReferenceException, NoSuchElementException))
+    with live_console(console_app) as base, simulated_kiosks(console_broker, 2, "mall") as sim:
         browser_login(browser, base, "mei")
         browser.get(f"{base}/content/")
         browser.find_element(By.ID, "new-name").send_keys("sunshine")
@@ -93,6 +117,24 @@ def test_edit_check_try_and_bundle_in_the_browser(console_app, make_user, browse
         assert "content-mall-demo-2.0.0.bundle" in built.text
         link = browser.find_element(By.ID, "to-rollout").get_attribute("href")
         assert link.endswith("/fleet/rollouts/new?bundle=content-mall-demo-2.0.0.bundle")
+        assert not browser.find_elements(By.ID, "bundle-trust")      # the console trusts the key
         _shot(browser, "bundle")
+
+        feed = console_app.extensions["console_fleet"].feed
+        wait_for(lambda: sum(1 for r in feed.snapshot()[1].values() if "mall" in r["groups"]) == 2,
+                 what="both simulated kiosks seen")
+        browser.find_element(By.ID, "to-rollout").click()
+        group = wait.until(EC.presence_of_element_located((By.ID, "group")))
+        assert "content-mall-demo-2.0.0.bundle" in browser.find_element(By.ID, "rollout-form").text
+        group.send_keys("mall")
+        _replace(browser.find_element(By.ID, "waves"), "100")
+        browser.find_element(By.ID, "push").click()
+        wait.until(EC.alert_is_present()).accept()
+        wait.until(lambda d: "/fleet/rollouts/new" not in d.current_url)
+        rollout_id = int(browser.current_url.rstrip("/").rsplit("/", 1)[1])
+        manager = console_app.extensions["console_rollouts"]
+        manager.wait(rollout_id, 180)
+        assert manager.get(rollout_id)["state"] == "complete", manager.get(rollout_id)
+        assert all(k.state.versions().get("content") == "2.0.0" for k in sim.kiosks)
     bundles = console_app.config["CONSOLE_SETTINGS"].data_dir / "bundles"
-    assert [p.name for p in bundles.iterdir()] == ["content-mall-demo-2.0.0.bundle"]
+    assert "content-mall-demo-2.0.0.bundle" in [p.name for p in bundles.iterdir()]

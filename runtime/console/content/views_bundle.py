@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, render_template, request
+from flask import current_app, render_template, request, url_for
 from flask_login import current_user
 
 from fleet.errors import FleetError
@@ -19,12 +19,28 @@ MAX_KEY = 16 * 1024
 
 
 def bundles_dir():
-    return current_app.config["CONSOLE_SETTINGS"].data_dir / "bundles"
+    # the Fleet area takes a bundle by its name from there
+    from ..fleet_area.bundles import BUNDLES
+    return current_app.config["CONSOLE_SETTINGS"].data_dir / BUNDLES
 
 
 def rollout_url(bundle_name: str) -> str:
     """The Fleet area's new-rollout page with this bundle chosen (its hand-off, docs/console.md)."""
-    return "/fleet/rollouts/new?bundle=" + bundle_name
+    return url_for("rollouts.new", bundle=bundle_name)
+
+
+def trust_note(key_id: str) -> str:
+    """Empty when the console trusts the key the bundle was signed with; else what to do (the rollout
+    page verifies bundles against DATA/trusted-keys, as kiosks verify against their pinned keys)."""
+    from ..fleet_area.bundles import TRUSTED, BundleProblem, trusted_keys
+    data_dir = current_app.config["CONSOLE_SETTINGS"].data_dir
+    try:
+        if key_id in trusted_keys(data_dir).ids:
+            return ""
+    except BundleProblem:
+        pass
+    return (f"The console does not trust key {key_id} yet: put its public half (.pub) in "
+            f"{data_dir / TRUSTED}/ before the rollout (kiosks must pin it too: --trust-key).")
 
 
 @bp.get("/d/<name>/bundle")
@@ -56,4 +72,5 @@ def bundle_build(name: str):
     audit.record("content.bundle", f"draft {name}", bundle=built.path.name, version=version, key_id=built.key_id,
                  sha256=built.sha256)
     return render_template("content/bundle.html", name=name, errors={}, built=built, form=request.form,
-                           rollout=rollout_url(built.path.name), user=current_user.name)
+                           rollout=rollout_url(built.path.name), trust=trust_note(built.key_id),
+                           user=current_user.name)
