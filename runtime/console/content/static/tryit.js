@@ -100,7 +100,14 @@
     const src = ctx.createMediaStreamSource(stream);
     const node = ctx.createScriptProcessor(4096, 1, 1);
     const chunks = [];
-    node.onaudioprocess = (e) => chunks.push(new Float32Array(e.inputBuffer.getChannelData(0)));
+    let samples = 0;
+    node.onaudioprocess = (e) => {
+      chunks.push(new Float32Array(e.inputBuffer.getChannelData(0)));
+      samples += e.inputBuffer.length;
+      const seconds = samples / ctx.sampleRate;
+      $("try-mic").dataset.seconds = seconds.toFixed(1);
+      $("try-mic").textContent = `■ Stop and ask (${seconds.toFixed(1)} s)`;
+    };
     src.connect(node); node.connect(ctx.destination);
     recording = {stream, ctx, node, chunks};
     $("try-mic").textContent = "■ Stop and ask";
@@ -108,6 +115,7 @@
   async function stopMic() {
     const r = recording; recording = null;
     $("try-mic").textContent = "Speak (microphone)";
+    delete $("try-mic").dataset.seconds;
     r.node.disconnect(); r.stream.getTracks().forEach((t) => t.stop());
     const total = r.chunks.reduce((n, c) => n + c.length, 0), all = new Float32Array(total);
     let at = 0; for (const c of r.chunks) { all.set(c, at); at += c.length; }
