@@ -72,11 +72,15 @@ def test_edit_check_try_bundle_and_push_in_the_browser(mqtt_console, console_bro
 
         answer = wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, ANSWER)))
         assert "sixth floor" in answer.get_attribute("value")
+        browser.find_element(By.ID, "find").send_keys("cinema")
+        wait.until(lambda d: d.find_element(By.ID, "find-count").text.endswith(" intents"))
+        assert answer.is_displayed() and not browser.find_element(By.ID, "intent-0").is_displayed()
         browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", answer)
         _replace(answer, "[dance] The cinema has moved to the seventh floor.")
         wait.until(lambda d: "cues from" in d.find_element(By.CSS_SELECTOR, ERROR).text)
         assert "has-problem" in answer.get_attribute("class")
         assert browser.find_element(By.ID, "problem-count").text.startswith("1 ")
+        assert browser.find_element(By.ID, "problem-intents").text == "⚠ cinema"
         _shot(browser, "editor-problem")
         _replace(answer, "[smile] The cinema has moved to the seventh floor.")
         wait.until(lambda d: d.find_element(By.CSS_SELECTOR, ERROR).text == "")

@@ -11,7 +11,7 @@ _HERE = Path(__file__).parent / "pack_templates"
 _DEFAULT = Path(__file__).resolve().parents[2] / "content" / "default"
 
 TEMPLATES: dict[str, tuple[Path, str]] = {
-    "mall-demo": (_HERE / "mall-demo", "Sunshine Place Mall, Beijing (25 intents, zh + en)"),
+    "mall-demo": (_HERE / "mall-demo", "Sunshine Place Mall, Beijing (24 intents, zh + en)"),
     "science-museum": (_DEFAULT, "the kiosk's default pack: a science museum with a schedule and synonyms"),
 }
 

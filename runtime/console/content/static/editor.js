@@ -31,6 +31,7 @@
       const input = document.querySelector(`[data-path="${CSS.escape(p.form_field)}"]`);
       if (input) input.classList.add("has-problem");
     }
+    markIntents();
     count.textContent = `${result.problems.length} problem(s)`;
     count.className = result.problems.length ? "bad" : "online";
     document.dispatchEvent(new CustomEvent("draft-checked", {detail: result}));
@@ -57,6 +58,35 @@
         saveState.textContent = `not saved (${err}); your text is still here, it is sent again on the next change`;
         saveState.className = "bad";
       }
+    });
+  }
+
+  // intents with a problem, as links; and a filter over the intents' words
+  function markIntents() {
+    const box = document.getElementById("problem-intents");
+    if (!box) return;
+    box.textContent = "";
+    for (const section of document.querySelectorAll("fieldset.section[id^='intent-']")) {
+      if (!section.querySelector(".has-problem")) continue;
+      const a = document.createElement("a");
+      a.href = `#${section.id}`;
+      a.className = "bad";
+      a.textContent = section.querySelector("legend").textContent.replace("Intent: ", "⚠ ");
+      box.append(a, " ");
+    }
+  }
+  const find = document.getElementById("find");
+  if (find) {
+    find.addEventListener("input", () => {
+      const words = find.value.trim().toLowerCase();
+      let shown = 0;
+      const intents = document.querySelectorAll("fieldset.section[id^='intent-']");
+      for (const section of intents) {
+        const text = Array.from(section.querySelectorAll("[data-path]"), (el) => el.value).join(" ").toLowerCase();
+        section.hidden = Boolean(words) && !text.includes(words);
+        if (!section.hidden) shown += 1;
+      }
+      document.getElementById("find-count").textContent = words ? `${shown} of ${intents.length} intents` : "";
     });
   }
 
