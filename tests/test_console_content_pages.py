@@ -149,3 +149,16 @@ def test_admin_builds_a_signed_bundle_and_bad_keys_are_named(content_app, client
     assert "/fleet/rollouts/new?bundle=content-mall-demo-1.0.1.bundle" in page
     audit = admin.get("/audit").get_data(as_text=True)
     assert "content.bundle" in audit and json
+
+
+@pytest.mark.parametrize("console_db_url", [None], ids=["sqlite"])
+def test_an_admin_opens_a_pack_folder_and_an_editor_may_not(content_app, client_as):
+    from runtime.composition.config import DEFAULT_CONTENT
+    admin, editor = client_as("admin"), client_as("editor")
+    data = {"name": "museum", "folder": str(DEFAULT_CONTENT), "csrf_token": editor.csrf}
+    assert editor.post("/content/open", data=data).status_code == 403
+    data["csrf_token"] = admin.csrf
+    assert admin.post("/content/open", data=data).status_code == 302
+    assert "Star River Science Museum" in admin.get("/content/d/museum").get_data(as_text=True)
+    bad = admin.post("/content/open", data={**data, "name": "other", "folder": "/nonexistent"})
+    assert bad.status_code == 400 and 'data-for="open-folder"' in bad.get_data(as_text=True)

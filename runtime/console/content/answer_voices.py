@@ -19,6 +19,11 @@ _LOGGER = logging.getLogger(__name__)
 class VoiceSource(Protocol):
     name: str
 
+    @property
+    def lock(self) -> threading.Lock:
+        """Held while a voice speaks (Piper's phonemiser is process-global: one answer at a time)."""
+        ...
+
     def voice(self, lang: str) -> Synthesizer: ...
 
 

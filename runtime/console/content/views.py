@@ -94,6 +94,31 @@ def upload():
     return redirect(url_for("content.editor", name=name.strip()))
 
 
+@bp.post("/open")
+@require_role(Role.ADMIN)
+def open_folder():
+    """A pack folder on the machine the console runs on (an admin's: e.g. a kiosk's own installed pack
+    when the console runs on the kiosk); its faq.yaml becomes a draft, the folder is not changed."""
+    from pathlib import Path
+
+    from runtime.dialogue.content_pack import PACK_FILE
+    name, folder = request.form.get("name", ""), request.form.get("folder", "").strip()
+    file = Path(folder).expanduser() / PACK_FILE
+    if not folder or not file.is_file():
+        return _index({"open-folder": f"folder: expected a content pack folder holding {PACK_FILE}, "
+                                      f"got {folder!r}"}, 400, request.form)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        return _index({"open-folder": f"{file}: cannot read it as UTF-8 text ({err})"}, 400, request.form)
+    try:
+        store.create(db_session(), name, store.DraftBody(text, f"folder {folder}"), current_user.name)
+    except ContentError as err:
+        return _index({"open-name": str(err)}, 400, request.form)
+    audit.record("content.open", f"draft {name}", folder=folder)
+    return redirect(url_for("content.editor", name=name.strip()))
+
+
 @bp.get("/d/<name>")
 @require_role(Role.VIEWER)
 def editor(name: str):
