@@ -152,21 +152,29 @@ def chromium_paths() -> tuple[str | None, str | None]:
     return (shutil.which("chromium") or shutil.which("chromium-browser"), shutil.which("chromedriver"))
 
 
+def chromium(profile: Path):
+    """Headless Chromium (Debian's chromium + chromedriver) through Selenium, a fresh profile in `profile`."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    chrome, driver_path = chromium_paths()
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = chrome
+    for arg in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
+                "--window-size=1400,900", f"--user-data-dir={profile}"):
+        opts.add_argument(arg)
+    driver = webdriver.Chrome(service=Service(driver_path), options=opts)
+    driver.set_page_load_timeout(60)
+    driver.set_script_timeout(60)
+    return driver
+
+
 @pytest.fixture
 def browser(tmp_path):
     chrome, driver_path = chromium_paths()
     if not (chrome and driver_path):
         pytest.skip("chromium / chromedriver absent: apt-get install chromium chromium-driver")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-    opts = webdriver.ChromeOptions()
-    opts.binary_location = chrome
-    for arg in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
-                "--window-size=1400,900", f"--user-data-dir={tmp_path / 'chromium-profile'}"):
-        opts.add_argument(arg)
-    driver = webdriver.Chrome(service=Service(driver_path), options=opts)
-    driver.set_page_load_timeout(60)
+    driver = chromium(tmp_path / "chromium-profile")
     try:
         yield driver
     finally:

@@ -202,6 +202,8 @@ def test_a_rollout_from_the_console_commits_on_two_kiosks_and_is_kept(mqtt_app, 
         assert [w["committed"] for w in row["progress"]["waves"]] == [1, 1]
         page = client.get(f"/fleet/rollouts/{rollout_id}").get_data(as_text=True)
         assert "complete" in page and page.count("committed") >= 2
+        device_page = client.get(f"/fleet/device/{sim.kiosks[0].core.id.device_id}").get_data(as_text=True)
+        assert f'href="/fleet/rollouts/{rollout_id}"' in device_page and "panel 2.0.0" in device_page
         audit_page = client.get("/audit").get_data(as_text=True)
         assert "rollout.start" in audit_page and "rollout.complete" in audit_page
         assert json.loads(json.dumps(row))["created_by"] == "root-admin"

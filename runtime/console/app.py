@@ -52,6 +52,7 @@ def create_app(settings: ConsoleSettings, fleet=None, db: Database | None = None
     login_manager.init_app(app)
     app.register_blueprint(auth_bp)
     app.jinja_env.globals.update(can=can, Role=Role, areas=[])
+    app.jinja_env.filters["utc"] = utc_time
     _core_routes(app)
     for name in AREAS:
         if importlib.util.find_spec(name) is None:
@@ -86,6 +87,13 @@ def _core_routes(app: Flask) -> None:
     @app.errorhandler(403)
     def forbidden(err):
         return render_template("error.html", code=403, message=err.description), 403
+
+
+def utc_time(epoch) -> str:
+    """Jinja filter `|utc`: epoch seconds -> "2026-12-06 10:47:01 UTC" ("-" for none)."""
+    if not isinstance(epoch, (int, float)) or isinstance(epoch, bool) or epoch <= 0:
+        return "-"
+    return dt.datetime.fromtimestamp(epoch, dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 def add_area(app: Flask, title: str, endpoint: str) -> None:

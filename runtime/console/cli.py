@@ -66,12 +66,12 @@ def _cmd_adduser(args) -> int:
 
 
 def _cmd_serve(args) -> int:
+    settings = _settings(args, host=args.host, port=args.port, broker=args.broker, url_scheme=args.url_scheme)
     import waitress
 
     from .app import create_app
     from .fleet_area.service import open_fleet_service
 
-    settings = _settings(args, host=args.host, port=args.port, broker=args.broker, url_scheme=args.url_scheme)
     fleet = open_fleet_service(settings.broker)
     app = create_app(settings, fleet=fleet)
     log.info("console on http://%s:%d (database %s)", settings.host, settings.port,

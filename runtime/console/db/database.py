@@ -6,8 +6,6 @@ import logging
 import secrets
 from pathlib import Path
 
-from alembic import command
-from alembic.config import Config
 from flask import Flask, current_app, g
 from sqlalchemy import create_engine, select
 from sqlalchemy.engine import Engine
@@ -27,6 +25,9 @@ class Database:
 
     def upgrade(self) -> None:
         """Bring the schema to the newest Alembic revision (run at every start)."""
+        logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)   # a line per plugin otherwise
+        from alembic import command
+        from alembic.config import Config
         cfg = Config()
         cfg.set_main_option("script_location", str(MIGRATIONS))
         with self.engine.begin() as conn:

@@ -103,6 +103,12 @@ class RolloutManager:
                                  detail=json.dumps({"state": r.state})))
         self._publish_all()
 
+    def for_device(self, device_id: str, limit: int = 50) -> list[dict]:
+        """The rollouts whose targets named this device, newest first."""
+        with self.db.sessions() as s:
+            rows = s.query(Rollout).filter(Rollout.target.contains(json.dumps(device_id)))
+            return [rollout_row(r) for r in rows.order_by(Rollout.id.desc()).limit(limit)]
+
     def get(self, rollout_id: int) -> dict | None:
         with self.db.sessions() as s:
             r = s.get(Rollout, rollout_id)

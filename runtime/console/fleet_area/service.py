@@ -72,7 +72,7 @@ class _Views:
 
 
 class MqttFleetService(_Views):
-    def __init__(self, broker: BrokerConfig, refresh_s: float = 1.0):
+    def __init__(self, broker: BrokerConfig, refresh_s: float = 0.5):
         super().__init__()
         self._admin = FleetAdmin(broker, admin_id=None)
         self.connected = True

@@ -71,7 +71,8 @@ def _device_context(view) -> dict:
     return {"d": view, "row": device_row(view, time.time()), "charts": device_charts(fleet().history(view.device_id)),
             "installs": sorted((view.reported.get("installs") or {}).items()),
             "last_error": errors.get("last"), "events": fleet().events(view.device_id),
-            "alerts": view.reported.get("alerts") or [], "commands": COMMANDS}
+            "alerts": view.reported.get("alerts") or [], "commands": COMMANDS,
+            "rollouts": current_app.extensions["console_rollouts"].for_device(view.device_id)}
 
 
 def parse_command(name: str, form) -> dict:
