@@ -44,14 +44,14 @@ def trust_note(key_id: str) -> str:
 
 
 @bp.get("/d/<name>/bundle")
-@require_role(Role.ADMIN)
+@require_role(Role.EDITOR)
 def bundle_form(name: str):
     load_or_404(name)
     return render_template("content/bundle.html", name=name, errors={}, built=None, form={})
 
 
 @bp.post("/d/<name>/bundle")
-@require_role(Role.ADMIN)
+@require_role(Role.EDITOR)
 def bundle_build(name: str):
     body = load_or_404(name)
     version = request.form.get("version", "").strip()
