@@ -2,10 +2,12 @@
 voice and renderer: log in, start a draft of the mall-demo pack, edit an answer, see the `content check`
 error appear at the field and go when it is fixed, ask the question in Try it and get the new answer
 with its audio and the avatar's frames, build the signed bundle, hand it to a rollout and push it to two
-simulated kiosks on a real Mosquitto, which commit it. Screenshots of the pages go to docs/images/."""
+simulated kiosks on a real Mosquitto, which commit it. With EDGE_AVATAR_SCREENSHOTS=DIR set (as for
+tests/test_console_browser.py), the pages are saved as PNGs there (docs/images)."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -18,14 +20,15 @@ from selenium.webdriver.support.ui import WebDriverWait
 from tests.console_fixtures import *  # noqa: F401,F403
 from tests.console_fixtures import browser_login, live_console, simulated_kiosks, wait_for
 
-IMAGES = Path(__file__).resolve().parents[1] / "docs" / "images"
+SHOTS = os.environ.get("EDGE_AVATAR_SCREENSHOTS")
 ANSWER = '[data-path="intents[9].answer.en"]'
 ERROR = '.field-error[data-for="intents[9].answer.en"]'
 
 
 def _shot(driver, name: str) -> None:
-    IMAGES.mkdir(parents=True, exist_ok=True)
-    driver.save_screenshot(str(IMAGES / f"console-content-{name}.png"))
+    if SHOTS:
+        Path(SHOTS).mkdir(parents=True, exist_ok=True)
+        driver.save_screenshot(str(Path(SHOTS) / f"console-content-{name}.png"))
 
 
 def _replace(element, text: str) -> None:
