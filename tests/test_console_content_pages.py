@@ -163,3 +163,29 @@ def test_an_admin_opens_a_pack_folder_and_an_editor_may_not(content_app, client_
     assert "Star River Science Museum" in admin.get("/content/d/museum").get_data(as_text=True)
     bad = admin.post("/content/open", data={**data, "name": "other", "folder": "/nonexistent"})
     assert bad.status_code == 400 and 'data-for="open-folder"' in bad.get_data(as_text=True)
+
+
+def test_two_editors_saving_at_once_both_keep_their_changes(content_app, client_as):
+    """Each save reads, changes and writes the draft one at a time (a lock here, the row locked on
+    PostgreSQL), so saves that cross never drop the other's change."""
+    import threading
+    editor, admin = client_as("editor"), client_as("admin")
+    _new(editor)
+    errors: list = []
+
+    def typist(client, lang: str):
+        try:
+            for i in range(8):
+                r = _field(client, "mall", f"intents[{i}].answer.{lang}", f"{lang} answer {i}")
+                assert r.status_code == 200, r.get_data(as_text=True)
+        except BaseException as err:   # reported by the main thread
+            errors.append(err)
+    threads = [threading.Thread(target=typist, args=(c, lang)) for c, lang in ((editor, "en"), (admin, "zh"))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert not errors
+    text = editor.get("/content/d/mall/faq.yaml").get_data(as_text=True)
+    for i in range(8):
+        assert f"en answer {i}" in text and f"zh answer {i}" in text

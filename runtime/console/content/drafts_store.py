@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import json
 import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -51,8 +54,29 @@ def list_drafts(s: Session) -> list[Draft]:
     return list(s.scalars(select(Draft).where(Draft.area == AREA).order_by(Draft.updated_at.desc())))
 
 
-def find(s: Session, name: str) -> Draft | None:
-    return s.scalar(select(Draft).where(Draft.area == AREA, Draft.key == name))
+def find(s: Session, name: str, for_update: bool = False) -> Draft | None:
+    query = select(Draft).where(Draft.area == AREA, Draft.key == name)
+    return s.scalar(query.with_for_update() if for_update else query)
+
+
+# One read-modify-write of a draft at a time in this process (SQLite), and the row locked until the
+# commit on PostgreSQL (several consoles behind a load balancer): two editors' saves never cross.
+_EDIT_LOCK = threading.Lock()
+
+
+@contextmanager
+def editing(s: Session, name: str) -> Iterator[DraftBody]:
+    """Load the draft for a change; what the block leaves in the body is saved by `save` inside it."""
+    with _EDIT_LOCK:
+        row = find(s, name, for_update=True)
+        if row is None:
+            s.rollback()
+            raise KeyError(name)
+        try:
+            yield DraftBody.decode(row.body)
+        finally:
+            if s.in_transaction():
+                s.rollback()      # nothing saved (an error): let go of the row
 
 
 def load(s: Session, name: str) -> DraftBody:

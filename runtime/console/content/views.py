@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import (
     Response,
     abort,
@@ -32,6 +34,17 @@ MAX_UPLOAD = 1024 * 1024
 def load_or_404(name: str) -> store.DraftBody:
     try:
         return store.load(db_session(), name)
+    except KeyError:
+        abort(404, description=f"no draft called {name!r}")
+
+
+def change_draft(name: str, change: Callable[[store.DraftBody], None]) -> None:
+    """Apply `change` to the draft and save it, one change at a time (store.editing); ContentError from
+    `change` leaves the draft as it was; no such draft: 404."""
+    try:
+        with store.editing(db_session(), name) as body:
+            change(body)
+            store.save(db_session(), name, body, current_user.name)
     except KeyError:
         abort(404, description=f"no draft called {name!r}")
 
@@ -143,14 +156,17 @@ def save_field(name: str):
     path, text = str(payload.get("path", "")), payload.get("text")
     if not isinstance(text, str):
         return jsonify(error="text: expected the field's text"), 400
-    body = load_or_404(name)
-    try:
+    saved: list[str] = []
+
+    def change(body: store.DraftBody) -> None:
         body.yaml = apply_field(body.yaml, path, text)
+        saved.append(body.yaml)
+    try:
+        change_draft(name, change)
     except ContentError as err:
         return jsonify(error=str(err), field=path), 400
-    store.save(db_session(), name, body, current_user.name)
     audit.record("content.edit", f"draft {name}", field=path)
-    checked = check_text(body.yaml)
+    checked = check_text(saved[0])
     out = checked.as_json()
     out["reload"] = path in (YAML_FIELD, "languages")     # the form's fields change with these
     return jsonify(out)
@@ -159,18 +175,22 @@ def save_field(name: str):
 @bp.post("/d/<name>/intents")
 @require_role(Role.EDITOR)
 def intents(name: str):
-    body = load_or_404(name)
-    try:
+    def change(body: store.DraftBody) -> None:
         data = parse_yaml(body.yaml)
         if request.form.get("action") == "remove":
-            data = remove_intent(data, int(request.form.get("index", "-1")))
+            try:
+                index = int(request.form.get("index", ""))
+            except ValueError:
+                raise ContentError("index: expected the number of the intent to remove") from None
+            data = remove_intent(data, index)
         else:
             data = add_intent(data, request.form.get("id", "").strip())
-    except (ContentError, ValueError) as err:
+        body.yaml = dump_yaml(data)
+    try:
+        change_draft(name, change)
+    except ContentError as err:
         flash(str(err), "error")
         return redirect(url_for("content.editor", name=name))
-    body.yaml = dump_yaml(data)
-    store.save(db_session(), name, body, current_user.name)
     audit.record(f"content.intent.{request.form.get('action', 'add')}", f"draft {name}",
                  intent=request.form.get("id") or request.form.get("index"))
     return redirect(url_for("content.editor", name=name) + "#intents-end")

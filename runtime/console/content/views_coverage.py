@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_login import current_user
 
 from runtime.shared.errors import ContentError
 
 from .. import audit
 from ..auth.roles import Role, require_role
-from ..db.database import db_session
 from . import drafts_store as store
 from .blueprint import bp
 from .coverage import EditorQuestion, coverage
 from .draft_model import add_example, dump_yaml, parse_yaml
 from .draft_pack import load_draft
-from .views import load_or_404
+from .views import change_draft, load_or_404
 
 MAX_TESTS = 500
 
@@ -36,17 +34,16 @@ def coverage_page(name: str):
 @require_role(Role.EDITOR)
 def add_tests(name: str):
     """Test questions, one per line, for an expected intent (empty: the fallback) in a language."""
-    body = load_or_404(name)
     lang, expected = request.form.get("lang", ""), request.form.get("expected") or None
     lines = [q.strip() for q in request.form.get("questions", "").splitlines() if q.strip()]
-    if request.form.get("action") == "clear":
-        body.tests = []
-    else:
-        if lang not in ("zh", "en") or not lines:
-            flash("questions: expected one or more questions, one per line, and their language", "error")
-            return redirect(url_for("content.coverage_page", name=name))
-        body.tests = (body.tests + [EditorQuestion(q, lang, expected) for q in lines])[:MAX_TESTS]
-    store.save(db_session(), name, body, current_user.name)
+    clear = request.form.get("action") == "clear"
+    if not clear and (lang not in ("zh", "en") or not lines):
+        flash("questions: expected one or more questions, one per line, and their language", "error")
+        return redirect(url_for("content.coverage_page", name=name))
+
+    def change(body: store.DraftBody) -> None:
+        body.tests = [] if clear else (body.tests + [EditorQuestion(q, lang, expected) for q in lines])[:MAX_TESTS]
+    change_draft(name, change)
     audit.record("content.tests", f"draft {name}", added=len(lines), what=request.form.get("action", "add"))
     return redirect(url_for("content.coverage_page", name=name))
 
@@ -54,14 +51,15 @@ def add_tests(name: str):
 @bp.post("/d/<name>/add-example")
 @require_role(Role.EDITOR)
 def add_as_example(name: str):
-    body = load_or_404(name)
     intent, lang, question = (request.form.get(k, "") for k in ("intent", "lang", "question"))
-    try:
+
+    def change(body: store.DraftBody) -> None:
         body.yaml = dump_yaml(add_example(parse_yaml(body.yaml), intent, lang, question))
+    try:
+        change_draft(name, change)
     except ContentError as err:
         flash(str(err), "error")
         return redirect(url_for("content.coverage_page", name=name))
-    store.save(db_session(), name, body, current_user.name)
     audit.record("content.add_example", f"draft {name}", intent=intent, lang=lang, question=question)
     flash(f"added {question!r} to {intent} ({lang})", "ok")
     return redirect(url_for("content.coverage_page", name=name))
