@@ -144,6 +144,9 @@ def live_console(app, threads: int = 16):
     try:
         yield f"http://127.0.0.1:{server.effective_port}"
     finally:
+        from runtime.console.app import close_app
+        close_app(app)                                  # open event streams end...
+        server.task_dispatcher.shutdown(timeout=30)     # ...so the workers finish before the sockets close
         server.close()
         thread.join(timeout=10)
 

@@ -148,3 +148,35 @@ def test_a_viewer_cannot_push_and_a_post_without_the_csrf_token_is_refused(serve
     assert _post_from_page(browser, f"{base}/logout", with_token=False) == 400
     browser.get(f"{base}/fleet/")
     assert "ann (admin)" in browser.find_element(By.ID, "who").text       # the refused logout did nothing
+
+
+def test_a_thousand_devices_fill_the_table_and_search_filter_and_sort_work(console_app, make_user, fake_fleet,
+                                                                          browser):
+    from selenium.webdriver.support.ui import Select
+
+    from fleet.admin import DeviceView
+    views = {f"k-{i:04d}": DeviceView(f"k-{i:04d}", {"online": i % 3 != 0, "site": f"site-{i % 20:02d}",
+                                                     "groups": ["north" if i < 500 else "south"],
+                                                     "versions": {"content": f"1.{i % 4}"}},
+                                      {}, {"fps": float(i % 61), "interactions": i}, 1.0) for i in range(1000)}
+    fake_fleet.set_views(views)
+    make_user("val", "viewer")
+    wait = WebDriverWait(browser, 60)
+    count = lambda d: len(d.find_elements(By.CSS_SELECTOR, "#devices tbody tr"))  # noqa: E731
+    with live_console(console_app) as base:
+        browser_login(browser, base, "val")
+        browser.get(f"{base}/fleet/")
+        wait.until(lambda d: count(d) == 1000)
+        assert browser.find_element(By.ID, "count").text == "1000 shown of 1000 (666 online)"
+        Select(browser.find_element(By.ID, "f-group")).select_by_visible_text("south")
+        Select(browser.find_element(By.ID, "f-state")).select_by_visible_text("offline")
+        wait.until(lambda d: count(d) == 167)                  # i >= 500 and i % 3 == 0
+        browser.find_element(By.ID, "q").send_keys("site-07")
+        wait.until(lambda d: count(d) == 9)                    # and i % 20 == 7: 507, 567 ... 987
+        browser.find_element(By.CSS_SELECTOR, "th[data-key='answers']").click()
+        browser.find_element(By.CSS_SELECTOR, "th[data-key='answers']").click()   # descending
+        first = browser.find_element(By.CSS_SELECTOR, "#devices tbody tr").get_attribute("data-device")
+        assert first == "k-0987"
+        views["k-0987"] = DeviceView("k-0987", {"online": True, "site": "site-07", "groups": ["south"]}, {}, {}, 2.0)
+        fake_fleet.set_views(views)                              # it comes online: the offline filter drops it
+        wait.until(lambda d: count(d) == 8)

@@ -7,6 +7,7 @@ import datetime as dt
 import importlib
 import importlib.util
 import logging
+import threading
 
 from flask import Flask, jsonify, redirect, render_template, url_for
 from flask_login import login_required
@@ -48,6 +49,7 @@ def create_app(settings: ConsoleSettings, fleet=None, db: Database | None = None
         from .fleet_area.service import NoBroker
         fleet = NoBroker()
     app.extensions["console_fleet"] = fleet
+    app.extensions["console_closing"] = threading.Event()     # set: open event streams end (see close_app)
     csrf.init_app(app)
     login_manager.init_app(app)
     app.register_blueprint(auth_bp)
@@ -87,6 +89,11 @@ def _core_routes(app: Flask) -> None:
     @app.errorhandler(403)
     def forbidden(err):
         return render_template("error.html", code=403, message=err.description), 403
+
+
+def close_app(app: Flask) -> None:
+    """End the open event streams (each within live.sse.WAKE_S), before the server stops."""
+    app.extensions["console_closing"].set()
 
 
 def utc_time(epoch) -> str:

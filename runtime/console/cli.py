@@ -69,7 +69,7 @@ def _cmd_serve(args) -> int:
     settings = _settings(args, host=args.host, port=args.port, broker=args.broker, url_scheme=args.url_scheme)
     import waitress
 
-    from .app import create_app
+    from .app import close_app, create_app
     from .fleet_area.service import open_fleet_service
 
     fleet = open_fleet_service(settings.broker)
@@ -80,5 +80,6 @@ def _cmd_serve(args) -> int:
         waitress.serve(app, host=settings.host, port=settings.port, threads=args.threads,
                        url_scheme=settings.url_scheme, ident="edge-avatar-console")
     finally:
+        close_app(app)
         fleet.close()
     return 0
