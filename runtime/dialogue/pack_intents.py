@@ -14,9 +14,13 @@ from typing import Any
 
 from runtime.shared.pack_problems import PackProblems
 
-from .answer_text import CUES, PLACEHOLDERS, placeholders, unknown_cues
+from .answer_text import CUES, PLACEHOLDERS, placeholders, split_cues, unknown_cues
 
 CONDITIONS = ("closed", "no_events")
+# The longest answer a visitor is asked to stand through, in spoken characters (cues left out): about
+# 45 s at a kiosk's pace (Mandarin ~4.5 characters a second, English ~14). The longest answer of the
+# project's own and benchmark packs is 130 (zh) and 466 (en). A longer one belongs in a follow-up.
+MAX_ANSWER_CHARS = {"zh": 200, "en": 600}
 
 
 @dataclass(frozen=True)
@@ -126,6 +130,10 @@ def _answers(raw: Any, where: str, languages: list[str], has_schedule: bool, p: 
                 p.add(f"{where}.{lang}", "a non-empty answer string, or a list of answer variants")
             continue
         for text in options:
+            spoken = len(split_cues(text)[0])
+            if spoken > MAX_ANSWER_CHARS.get(lang, 600):
+                p.add(f"{where}.{lang}", f"an answer of at most {MAX_ANSWER_CHARS.get(lang, 600)} spoken characters "
+                                         f"(got {spoken}); move the rest to a follow-up")
             for cue in unknown_cues(text):
                 p.add(f"{where}.{lang}", f"cues from {list(CUES)} (got [{cue}])")
             for name in placeholders(text):
