@@ -129,8 +129,11 @@ def _parser() -> argparse.ArgumentParser:
     check = csub.add_parser("check", help="report every problem with file, line and field")
     check.add_argument("pack", type=Path)
     check.set_defaults(func=_cmd_content_check)
-    ctest = csub.add_parser("test", help="match each example question with itself left out")
+    ctest = csub.add_parser("test", help="match each example question with itself left out; list weak "
+                                         "intents, confused pairs and unknown words with a suggestion each")
     ctest.add_argument("pack", type=Path)
+    ctest.add_argument("--matcher", choices=("hybrid", "lexical"), default="hybrid",
+                       help="the matcher the kiosk runs (default hybrid)")
     ctest.set_defaults(func=_cmd_content_test)
 
     from .avatar import add_parser as add_avatar_parser
@@ -293,12 +296,27 @@ def _cmd_content_check(args) -> int:
 
 
 def _cmd_content_test(args) -> int:
+    from runtime.composition.app import default_data_dir
     from runtime.dialogue.content_pack import load_content_pack
+    from runtime.dialogue.matcher_choice import open_embedder
     from runtime.dialogue.pack_examples import run_pack_examples
-    results = run_pack_examples(load_content_pack(args.pack))
+    from runtime.dialogue.pack_report import pack_report
+    pack = load_content_pack(args.pack)
+    results = run_pack_examples(pack, open_embedder(args.matcher, default_data_dir() / "embedding-cache"))
     wrong = [r for r in results if not r.ok]
     for r in wrong:
-        print(f"[{r.lang}] {r.question!r}: expected {r.expected}, got {r.got or 'fallback'} ({r.confidence:.2f})")
+        got = f"a question back ({r.got} or {r.other})" if r.other else (r.got or "fallback")
+        print(f"[{r.lang}] {r.question!r}: expected {r.expected}, got {got} ({r.confidence:.2f})")
+    report = pack_report(pack, results)
+    print(f"weak intents ({len(report.weak)}): examples that land elsewhere with themselves left out")
+    for w in report.weak:
+        print(f"  {w.intent}: {w.missed}/{w.total} miss -> {w.suggestion}")
+    print(f"confused intent pairs ({len(report.confused)})")
+    for c in report.confused:
+        print(f"  {c.a} <-> {c.b}: {c.examples} examples -> {c.suggestion}")
+    print(f"unknown words ({len(report.unknown)}): in an answer, in no example question")
+    for u in report.unknown:
+        print(f"  [{u.lang}] {u.word} ({u.intent}) -> {u.suggestion}")
     print(f"{len(results) - len(wrong)}/{len(results)} example questions land on their intent "
           f"with themselves left out")
     return 1 if wrong else 0

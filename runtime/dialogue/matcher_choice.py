@@ -24,18 +24,21 @@ MATCHERS = ("hybrid", "lexical")
 
 
 class CachedEmbedder:
-    """An Embedder that keeps the rows of bulk calls (a pack's examples) in an .npz file per model.
+    """An Embedder that keeps the rows of bulk calls (a pack's examples) in an .npz file per model (in
+    memory only when `cache_dir` is None).
 
     Single texts (a visitor's question) are not stored: the file grows with the packs a kiosk has loaded,
     never with what visitors said."""
 
-    def __init__(self, inner: Embedder, cache_dir: Path):
+    def __init__(self, inner: Embedder, cache_dir: Path | None):
         self.inner, self.dim = inner, inner.dim
-        self.name = f"{inner.name}, pack cache {cache_dir}"
+        self.name = f"{inner.name}, pack cache {cache_dir or 'in memory'}"
         key = hashlib.sha256(inner.name.encode()).hexdigest()[:16]
-        self.path = Path(cache_dir) / f"embeddings-{key}.npz"
+        self.path = Path(cache_dir) / f"embeddings-{key}.npz" if cache_dir is not None else None
         self._rows: dict[str, np.ndarray] = {}
         self.dropped = 0   # rows of a damaged cache file ignored (then embedded again)
+        if self.path is None:
+            return
         try:
             with np.load(self.path, allow_pickle=False) as data:
                 texts, vectors = list(data["texts"]), data["vectors"]
@@ -54,7 +57,8 @@ class CachedEmbedder:
         missing = sorted({t for t in texts if t not in self._rows})
         if missing:
             self._rows.update(zip(missing, self.inner.embed(missing)))
-            self._save()
+            if self.path is not None:
+                self._save()
         return np.stack([self._rows[t] for t in texts]).astype(np.float32)
 
     def _save(self) -> None:
