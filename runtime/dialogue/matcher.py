@@ -116,14 +116,15 @@ class IntentMatcher:
                       key=lambda kv: -kv[1])
 
     def match(self, text: str, lang: str) -> Match:
-        lexical = self._lexical(text, lang)
-        return lexical if self.semantic is None else self._hybrid(text, lexical)
+        ranked = self.ranked(text, lang)   # once: the hybrid reads the same lexical scores
+        lexical = self._lexical(ranked, lang)
+        return lexical if self.semantic is None else self._hybrid(text, lexical, ranked)
 
-    def _hybrid(self, text: str, lexical: Match) -> Match:
+    def _hybrid(self, text: str, lexical: Match, ranked: list[tuple[str, float]]) -> Match:
         scores = self.semantic.scores(text)
         if scores is None:
             return lexical
-        lex = dict(self.ranked(text, lexical.lang))
+        lex = dict(ranked)
         d = decide(self.semantic.intents, scores.by_intent, [lex.get(i, 0.0) for i in self.semantic.intents],
                    scores.off_topic)
         if d.intent is None:
@@ -131,8 +132,7 @@ class IntentMatcher:
         return Match(d.intent, d.confidence, lexical.lang, d.runner_up if d.close_call else None,
                      d.confidence if d.close_call else 0.0, close_call=d.close_call)
 
-    def _lexical(self, text: str, lang: str) -> Match:
-        ranked = self.ranked(text, lang)
+    def _lexical(self, ranked: list[tuple[str, float]], lang: str) -> Match:
         if not ranked:
             return Match(None, 0.0, lang)
         (best, score), runner = ranked[0], (ranked[1] if len(ranked) > 1 else (None, 0.0))
