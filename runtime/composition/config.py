@@ -48,6 +48,7 @@ class KioskConfig:
     voice_precision: str = "auto"   # float, int8, or auto (the board profile's choice)
     inference_backend: str = "auto"  # TFLite: litert, tflite-runtime, or auto (LiteRT first)
     inference_threads: int = 0      # 0: the board profile's choice
+    matcher: str = "hybrid"         # intent matcher: hybrid (lexical + sentence embeddings) or lexical
     answer_cache: str = "auto"      # on, off, or auto (on for real-time runs; a fast file run builds it first when on)
     answer_cache_mb: float = 64.0   # the answer cache's bound: audio kept, in memory and on disk
     camera: str | None = None       # visitor camera: auto, picamera2, opencv[:N]; None: no camera
@@ -76,6 +77,8 @@ class KioskConfig:
             raise ConfigError(f"echo: expected auto, webrtc or none, got {self.echo!r}")
         if self.asr not in ("auto", *ASR_ENGINES):
             raise ConfigError(f"--asr: expected auto, {', '.join(ASR_ENGINES)}, got {self.asr!r}")
+        if self.matcher not in ("hybrid", "lexical"):
+            raise ConfigError(f"--matcher: expected hybrid or lexical, got {self.matcher!r}")
         if self.voice_precision not in ("auto", "float", "int8"):
             raise ConfigError(f"voice_precision: expected auto, float or int8, got {self.voice_precision!r}")
         if self.inference_backend not in ("auto", "litert", "tflite-runtime"):

@@ -37,7 +37,8 @@ _PATHS = {"content": "content_dir", "models": "models_dir", "log_dir": "log_dir"
 _PLAIN = {"lang": str, "panel": str, "vad": str, "phrase_hints": bool, "seed": int,
           "frame_every_s": float, "max_turns": int, "panel_port": str, "gpio": bool, "echo": str,
           "volume": float, "voice_precision": str, "inference_backend": str,
-          "inference_threads": int, "camera": str, "asr": str, "answer_cache": str, "answer_cache_mb": float}
+          "inference_threads": int, "camera": str, "asr": str, "answer_cache": str, "answer_cache_mb": float,
+          "matcher": str}
 
 
 def load_settings(path: Path, base: KioskConfig) -> KioskConfig:

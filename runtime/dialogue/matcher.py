@@ -12,11 +12,11 @@ Method, chosen by measurement (bench/dialogue.py, docs/dialogue.md):
   about the weather that shares only "what is the" with an example scores low;
 - each intent scores the best of its single examples and of its examples pooled.
 
-With a `SemanticIndex` (sentence embeddings, `semantic.py`) the decision is hybrid, chosen on the dev
-sets of three packs (mall-demo, chenghu-garden, yongding-station) and reported on held-out sets and
-packs never used for tuning (bench/dialogue.py): the embedding's best intent when it leads the second
-by SEMANTIC_MARGIN; else the lexical answer when both agree on it; a close call (ask which one) when
-the lexical answer is the embedding's second; else the fallback.
+With a `SemanticIndex` (sentence embeddings, `semantic.py`) the decision is hybrid (`hybrid.py`): both
+scores of every intent fused, the top one answered when a logistic score of five signals trusts it, a
+close call turned into a clarifying question, the rest to the fallback. Chosen on the dev sets and on
+three tuned packs (mall-demo, chenghu-garden, yongding-station), reported on held-out sets of packs
+never used for tuning (bench/venues.py, docs/matcher.md).
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from dataclasses import dataclass, replace
 
 from .content_pack import ContentPack
 from .lexicon import Lexicon
+from .hybrid import decide
 from .semantic import SemanticIndex
 from .text_features import features
 
@@ -35,7 +36,6 @@ from .text_features import features
 # the dev set and the pack examples, never on the held-out set.
 DEFAULT_THRESHOLDS = {"en": 0.5, "zh": 0.43}
 POOLED_WEIGHT = 1.0  # an intent's examples pooled weigh as much as its closest example
-SEMANTIC_MARGIN = 0.035   # cosine lead of the best intent over the second that the embedding alone trusts
 
 
 @dataclass(frozen=True)
@@ -116,24 +116,23 @@ class IntentMatcher:
                       key=lambda kv: -kv[1])
 
     def match(self, text: str, lang: str) -> Match:
-        lexical = self._lexical(text, lang)
-        return lexical if self.semantic is None else self._hybrid(text, lexical)
+        ranked = self.ranked(text, lang)   # once: the hybrid reads the same lexical scores
+        lexical = self._lexical(ranked, lang)
+        return lexical if self.semantic is None else self._hybrid(text, lexical, ranked)
 
-    def _hybrid(self, text: str, lexical: Match) -> Match:
-        ranked = self.semantic.ranked(text)
-        if len(ranked) < 2:
+    def _hybrid(self, text: str, lexical: Match, ranked: list[tuple[str, float]]) -> Match:
+        scores = self.semantic.scores(text)
+        if scores is None:
             return lexical
-        (top, s1), (second, s2) = ranked[0], ranked[1]
-        if s1 - s2 >= SEMANTIC_MARGIN:
-            return Match(top, round(min(0.99, 0.5 + 5 * (s1 - s2)), 4), lexical.lang)
-        if lexical.intent_id is not None and lexical.intent_id == top:
-            return replace(lexical, runner_up=None, runner_up_confidence=0.0)
-        if lexical.intent_id is not None and lexical.intent_id == second:
-            return Match(top, lexical.confidence, lexical.lang, second, lexical.confidence, close_call=True)
-        return Match(None, lexical.confidence, lexical.lang)
+        lex = dict(ranked)
+        d = decide(self.semantic.intents, scores.by_intent, [lex.get(i, 0.0) for i in self.semantic.intents],
+                   scores.off_topic)
+        if d.intent is None:
+            return Match(None, d.confidence, lexical.lang, d.runner_up)
+        return Match(d.intent, d.confidence, lexical.lang, d.runner_up if d.close_call else None,
+                     d.confidence if d.close_call else 0.0, close_call=d.close_call)
 
-    def _lexical(self, text: str, lang: str) -> Match:
-        ranked = self.ranked(text, lang)
+    def _lexical(self, ranked: list[tuple[str, float]], lang: str) -> Match:
         if not ranked:
             return Match(None, 0.0, lang)
         (best, score), runner = ranked[0], (ranked[1] if len(ranked) > 1 else (None, 0.0))

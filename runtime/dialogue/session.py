@@ -27,6 +27,7 @@ from .visitor_commands import chosen_option, wants_language, wants_repeat
 
 SESSION_IDLE_S = 60.0
 CLARIFY_MARGIN = 0.06   # two intents closer than this (both above threshold): ask which one
+PICK_LEAD = 0.02        # after a clarifying question: the cosine lead that picks one option by meaning
 CONTEXT_WINDOW_S = 45.0  # a follow-up leans on the last topic only this long after it
 
 
@@ -242,6 +243,13 @@ class DialogueSession:
         ranked = [(i, s) for i, s in self.matcher.ranked(text, lang) if i in options]
         if ranked and ranked[0][1] > 0.15 and (len(ranked) == 1 or ranked[0][1] - ranked[1][1] > 0.02):
             return ranked[0][0]
+        semantic = self.matcher.semantic   # "the exhibition" after "the exhibition, or the tickets?"
+        scores = semantic.scores(text) if semantic is not None else None
+        if scores is not None:
+            by_option = sorted(((scores.by_intent[semantic.intents.index(o)], o) for o in options
+                                if o in semantic.intents), reverse=True)
+            if len(by_option) >= 2 and by_option[0][0] - by_option[1][0] > PICK_LEAD:
+                return by_option[0][1]
         return None
 
     def _repeat(self, s: _State, lang: str) -> Reply:
