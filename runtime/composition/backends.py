@@ -54,17 +54,20 @@ def check_asr_choice(value: str) -> str:
 
 
 def make_recognizer(catalog: ModelCatalog, language: str, phrases: list[str] | None = None,
-                    asr: str | None = None, threads: int = 0) -> Recognizer:
+                    asr: str | None = None, threads: int = 0,
+                    others: dict[str, list[str] | None] | None = None) -> Recognizer:
     """The recogniser `asr` names (see `choose_asr`); with None, the old rule: Vosk when a Vosk
     model for the language is installed, else pocketsphinx (en only). `threads`: CTranslate2
-    threads for Whisper (0: the board profile's `asr_threads`)."""
+    threads for Whisper (0: the board profile's `asr_threads`). `others`: more languages a turn may
+    be in, with their phrases: a multilingual engine (Whisper) finds each turn's language among them."""
     engine = describe_recognizer(catalog, language, asr)
     if engine.startswith("whisper"):
         from runtime.asr.whisper_asr import load_whisper
         from runtime.board.defaults import board_defaults
         entry = _whisper_entry(catalog, language, engine)
+        others = {lg: p for lg, p in (others or {}).items() if lg != language and entry.serves(lg)}
         recognizer: Recognizer = load_whisper(entry, language, threads or board_defaults().asr_threads,
-                                              phrases, name=engine)
+                                              phrases, name=engine, others=others)
         _LOGGER.info("ASR backend for %s: %s (%s%s)", language, engine, entry.id,
                      f", prompt from {len(phrases)} venue phrases" if phrases else "")
         return recognizer

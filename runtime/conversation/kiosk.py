@@ -38,6 +38,7 @@ from .job_inbox import JobInbox
 from .kiosk_state import Guess, KioskRun, LanguageBackends, PendingAnswer, continued_turn
 from .lines import disclosure_text, greeting_text, lines_to_prepare, spoken_text
 from .report import turn_record
+from .turn_language import heard_language
 from .voice_ledger import VoiceLedger
 
 _LOGGER = logging.getLogger(__name__)
@@ -247,6 +248,9 @@ class Kiosk:
             self._drop_guess()
             self._not_answered(turn.speech_start, turn.speech_end, NOTHING_RECOGNISED)
             return
+        heard = heard_language(self.listener.recognizer, self.lang, self.session.listen_languages)
+        if heard != self.lang:               # spoken in the other language: answer (and listen) in it
+            self._switch_language(heard)
         answer = self.session.decide(turn.transcript, turn.decided_at, self.venue_now(), self.lang)
         self.session.commit(answer, turn.decided_at, turn.transcript)
         if answer.safety:
