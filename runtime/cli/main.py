@@ -147,6 +147,8 @@ def _parser() -> argparse.ArgumentParser:
     st.add_argument("path", type=Path)
     st.set_defaults(func=_cmd_selftest)
 
+    from .say import add_command as add_say_command
+    add_say_command(sub)
     from .service import add_commands as add_service_commands
     add_service_commands(sub)
     from fleet.cli import add_commands as add_fleet_commands

@@ -152,11 +152,14 @@ def describe_synthesizer(catalog: ModelCatalog, language: str, precision: str = 
 
 
 def make_synthesizer(catalog: ModelCatalog, language: str, deterministic: bool = False,
-                     precision: str = "float", threads: int = 0) -> Synthesizer:
+                     precision: str = "float", threads: int = 0, voice: str | None = None) -> Synthesizer:
     """The voice for the language, in this order: a Piper voice (of `precision` when both exist; an
     admin's models folder or a voice bundle comes before the bundled manifest), a Kokoro voice with
     its Mandarin front end installed (zh), else espeak-ng, so the kiosk never goes mute.
-    `threads`: onnxruntime threads for Kokoro (0: the board profile's `tts_threads`)."""
+    `threads`: onnxruntime threads for Kokoro (0: the board profile's `tts_threads`). `voice`: a
+    catalog voice id for the language, or a Kokoro speaker (`edge-avatar say --voice`)."""
+    if voice is not None:
+        return _named_voice(catalog, language, voice, deterministic, threads)
     entry = catalog.find("tts", language, engine="piper", precision=precision)
     if entry is not None:
         from runtime.tts.piper_tts import PiperSynthesizer
@@ -179,6 +182,22 @@ def make_synthesizer(catalog: ModelCatalog, language: str, deterministic: bool =
     return synthesizer
 
 
+def _named_voice(catalog: ModelCatalog, language: str, voice: str, deterministic: bool, threads: int) -> Synthesizer:
+    """A voice asked for by name: a catalog voice id for the language, else a Kokoro speaker."""
+    entry = catalog.by_id(voice)
+    if entry is not None and entry.kind == "tts" and entry.serves(language) and entry.engine == "piper":
+        from runtime.tts.piper_tts import PiperSynthesizer
+        catalog.verify(entry)
+        onnx = next(f.path for f in entry.files if f.path.suffix == ".onnx")
+        return PiperSynthesizer(onnx, language=language, deterministic=deterministic)
+    kokoro = entry if entry is not None and entry.engine == "kokoro" else _kokoro_entry(catalog, language)
+    if kokoro is not None:
+        return _load_kokoro(kokoro, language, threads, None if kokoro is entry else voice)
+    ids = [e.id for e in catalog.entries if e.kind == "tts" and e.serves(language)]
+    raise ConfigError(f"--voice {voice}: expected a voice for {language} ({', '.join(ids) or 'none installed'}"
+                      f"{', or a Kokoro speaker' if language == 'zh' else ''})")
+
+
 def _kokoro_entry(catalog: ModelCatalog, language: str):
     """The installed Kokoro voice for the language whose Mandarin front end is installed too, or None
     (the missing front-end packages are logged once)."""
@@ -199,7 +218,7 @@ def _kokoro_entry(catalog: ModelCatalog, language: str):
 _WARNED: set[tuple[str, str]] = set()
 
 
-def _load_kokoro(entry, language: str, threads: int) -> Synthesizer:
+def _load_kokoro(entry, language: str, threads: int, speaker: str | None = None) -> Synthesizer:
     """Kokoro from its manifest entry: the parts joined into the model cache (sha256-checked) or, with
     no writable cache, in memory."""
     from runtime.asr.model_parts import model_folder
@@ -215,8 +234,9 @@ def _load_kokoro(entry, language: str, threads: int) -> Synthesizer:
                              ".onnx, a vocabulary .json and voice styles .npz)")
         return files.in_memory[name] if files.in_memory is not None else files.folder / name
 
+    more = {"voice": speaker} if speaker else {}
     synthesizer = KokoroSynthesizer(source(".onnx"), source(".json"), source(".npz"), language,
-                                    threads=threads or board_defaults().tts_threads)
+                                    threads=threads or board_defaults().tts_threads, **more)
     _LOGGER.info("TTS backend for %s: kokoro (%s, voice %s, %d thread(s), %s, %d Hz) from %s", language, entry.id,
                  synthesizer.voice_name, threads or board_defaults().tts_threads,
                  "phoneme times" if synthesizer.timed else "no phoneme times", synthesizer.rate,
