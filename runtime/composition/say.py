@@ -34,9 +34,10 @@ class Said:
     clauses: int
 
 
-def kiosk_voice(lang: str, voice: str | None = None, cfg: KioskConfig = KioskConfig()):
+def kiosk_voice(lang: str, voice: str | None = None, cfg: KioskConfig | None = None):
     """(voice, WAV labeller): the voice `run` would speak `lang` with (or `voice`), and the labeller
     of the kiosk's answer WAV for it."""
+    cfg = cfg or KioskConfig()
     catalog = ModelCatalog.load(cfg.models_dir, *cfg.fleet_model_dirs)
     precision, _ = resolve(cfg.voice_precision, cfg.inference_threads, board_defaults())
     synth = make_synthesizer(catalog, lang, precision=precision, voice=voice)
@@ -62,7 +63,7 @@ def speak_to_file(synth, labeller, text: str, out: Path) -> Said:
     return Said(out, f"{synth.name} {voice_id}", seconds, clauses)
 
 
-def say_to_file(text: str, out: Path, lang: str, voice: str | None = None, cfg: KioskConfig = KioskConfig()) -> Said:
+def say_to_file(text: str, out: Path, lang: str, voice: str | None = None, cfg: KioskConfig | None = None) -> Said:
     """Speak `text` in `lang` with the kiosk's voice (or `voice`) into `out` (a labelled WAV)."""
     if not text.strip():
         raise ConfigError("say: expected a text to speak, got an empty one")
