@@ -44,7 +44,7 @@ class Job:
 
 def kiosk_asr_choices(edge_avatar: Path) -> tuple[bool, list[str] | None]:
     """Does `edge-avatar run` take `--asr`, and which names does its help list?"""
-    out = subprocess.run([str(edge_avatar), "run", "--help"], check=False, capture_output=True,
+    out = subprocess.run([*launcher(edge_avatar), "run", "--help"], check=False, capture_output=True,
                          text=True, cwd=REPO, timeout=120).stdout
     return asr_choices_from_help(out)
 

@@ -217,7 +217,8 @@ def run_kiosk(cfg: KioskConfig, on_ready: Callable[[Kiosk], None] | None = None)
                       panel=load_profile(cfg.panel), labeller=frame_labeller)
     backends = {"input": source.name, "output": sink.name, "display": display.name,
                 "asr": recognizer.name, "tts": f"{synthesizers[lang].name} ({precision})",
-                "board": board.board, "lip_sync_from_audio": lip_sync.name if lip_sync else "loudness"}
+                "board": board.board, "lip_sync_from_audio": lip_sync.name if lip_sync else "loudness",
+                "languages": ", ".join(f"{lg}: {synthesizers[lg].name}" for lg in synthesizers)}
     _LOGGER.info("kiosk ready in %.2f s: %s", time.perf_counter() - started, backends)
     panel, bridge = open_surroundings(replace(cfg, inference_threads=threads), pack, catalog)
     if panel is not None:
