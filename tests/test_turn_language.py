@@ -101,3 +101,45 @@ def test_an_english_then_a_mandarin_visitor_are_each_answered_in_their_language(
     assert "object" in turns[0]["transcript"].lower()
     assert all("\u4e00" <= ch <= "\u9fff" for ch in turns[1]["transcript"] if ch.isalpha())   # Chinese, not pinyin
     assert report["backends"]["asr"] == "whisper-base"
+
+
+def test_the_kiosk_answers_each_turn_in_the_language_it_was_heard_in(mall_pack_dir, tmp_path):
+    """No menu: the recogniser says each turn's language; the answer (and its voice) follows it."""
+    import time
+
+    from runtime.audio.chunk import AudioChunk
+    from runtime.audio.sinks import NullSink
+    from runtime.audio.sources import WavFileSource
+    from runtime.conversation.kiosk import Kiosk, LanguageBackends
+    from runtime.dialogue.responder import Responder
+    from runtime.display.avatar_view import AvatarView
+    from runtime.display.renderer.display import HeadlessDisplay
+    from runtime.listening.front_end import AudioFrontEnd
+    from runtime.listening.listener import Listener
+    from runtime.listening.vad import EnergyVad
+    from runtime.speaking.speech_output import SpeechOutput
+    from runtime.tts.base import ToneSynthesizer
+    from runtime.turn_taking.endpointing import Endpointer
+    from tests.conftest import write_wav
+    tone = AudioChunk.from_float(0.3 * np.ones(16000, dtype=np.float32), 16000)
+    gap = AudioChunk.silence(2.0, 16000)
+    wav = write_wav(tmp_path / "turns.wav", AudioChunk(16000, 2, 1, gap.audio + (tone.audio + gap.audio) * 3))
+    source = WavFileSource(wav, paced=False)
+    both = ScriptedRecognizer(["where can I park", "洗手间在哪里", "where is the restroom"], "en",
+                              heard=["en", "zh", "en"])
+    asked: list[str] = []
+
+    def recognizer(lang, pack):      # one multilingual engine: only its current language changes
+        asked.append(lang)
+        both.language = lang
+        return both
+    speech = SpeechOutput({"en": ToneSynthesizer("en"), "zh": ToneSynthesizer("zh")}, NullSink(16000), source.now,
+                          time.perf_counter)
+    kiosk = Kiosk(source, AudioFrontEnd(EnergyVad()), Listener(both, Endpointer()),
+                  Responder(load_content_pack(mall_pack_dir)), speech, AvatarView(HeadlessDisplay(135, 240)), "en",
+                  realtime=False, languages=LanguageBackends(("en", "zh"), recognizer, lambda lang: ToneSynthesizer(lang)))
+    run = kiosk.run()
+    speech.close()
+    assert [(t["lang"], t["intent"]) for t in run.turns] == [("en", "parking"), ("zh", "restroom"), ("en", "restroom")]
+    assert run.turns[1]["answer"].startswith("每层的洗手间")
+    assert asked == ["zh", "en"] and kiosk.lang == "en" and both.language == "en"

@@ -46,8 +46,9 @@ class Recognizer(Protocol):
         ...
 
     def heard_language(self) -> str:
-        """The language the last finished utterance was spoken in, as the engine found it; a
-        one-language engine answers its `language`. Set `language` to change the current one."""
+        """The language the latest words given (`partial_words` or `finish`) were spoken in, as the
+        engine found it; a one-language engine answers its `language`. Set `language` to change
+        the current one."""
         ...
 
     def ready_ago(self) -> float:

@@ -92,6 +92,7 @@ class WhisperRecognizer(EngineDefaults):
     def start(self) -> None:
         with self._lock:
             self._utterance += 1
+            self._heard = None
             self._chunks, self._samples, self._levels, self._launched = [], 0, [], []
             self._wanted, self._loud_since_wanted, self._after_running = False, 0, False
 
@@ -127,13 +128,16 @@ class WhisperRecognizer(EngineDefaults):
             return []
         if best.error is not None:
             raise AsrError(f"whisper: decoding failed ({best.error})") from best.error
+        if best.result is not None and best.result.language:
+            self._heard = best.result.language       # the language these words were decoded in
         return best.result.as_words() if best.result else []
 
     def ready_ago(self) -> float:
         return self._ready_ago
 
     def heard_language(self) -> str:
-        """The language the last finished utterance was decoded in (the current one if none)."""
+        """The language the latest words handed out (partial or final) were decoded in; the current
+        language before any this utterance."""
         return self._heard or self.language
 
     def finish(self) -> str:
@@ -158,6 +162,8 @@ class WhisperRecognizer(EngineDefaults):
             with self._lock:                      # a guess may have finished while we waited
                 fallback = self._best_finished() if self._utterance == utterance else None
             text = fallback.result.text if fallback is not None and fallback.result else ""
+            if fallback is not None and fallback.result is not None and fallback.result.language:
+                self._heard = fallback.result.language
             _LOGGER.warning("whisper: no transcript %.1f s after the turn ended (utterance %d); answering "
                             "with the last partial words %r", self.wall_cap_s, utterance, text)
             return text

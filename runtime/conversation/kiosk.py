@@ -219,8 +219,9 @@ class Kiosk:
         self._drop_guess()
         if not spec.partial:
             return
-        answer = self.session.decide(spec.partial, spec.at, self.venue_now(), self.lang)
-        if answer.kind != Kind.ANSWER:
+        lang = heard_language(self.listener.recognizer, self.lang, self.session.listen_languages)
+        answer = self.session.decide(spec.partial, spec.at, self.venue_now(), lang)
+        if answer.kind != Kind.ANSWER or answer.lang not in self.speech.languages:
             return
         self.events.record(EventKind.SPECULATION, {"partial": spec.partial})
         spoken = spoken_text(answer, self.responder.pack, disclosed=self.prepared is not None)
