@@ -72,6 +72,11 @@ class Stages:
             self._shared = (pack.digest, stage)
         return stage
 
+    @property
+    def finds_language(self) -> bool:
+        """Is each turn's language found (a multilingual Whisper at home, more than one turn language)?"""
+        return len(self.turn_languages) > 1 and self.asr_for(self.home_lang).startswith("whisper")
+
     def _others(self, lang: str, asr: str, pack: ContentPack) -> dict[str, list[str] | None]:
         """The other turn languages, with their phrase hints, when the home language's recogniser is
         multilingual (Whisper) and serves them: that one model then hears every turn and finds its
