@@ -40,6 +40,11 @@ def test_languages_the_kiosk_does_not_serve_do_not_count_but_lower_the_confidenc
         decide_language({"en": 1.0}, (), current="en")
 
 
+def test_a_word_or_two_is_too_little_to_switch_language_on():
+    from runtime.asr.language_id import MIN_SECONDS, too_short
+    assert too_short(0.5) and not too_short(MIN_SECONDS) and not too_short(2.0)
+
+
 def test_ctranslate2_language_tokens_become_codes():
     assert whisper_scores([("<|zh|>", 0.75), ("<|en|>", 0.2)]) == {"zh": 0.75, "en": 0.2}
 

@@ -207,3 +207,13 @@ def test_a_repeated_mandarin_syllable_neither_loops_nor_runs_on(whisper_zh_en):
     text = recognise(whisper_zh_en, audio)
     assert time.perf_counter() - started < whisper_zh_en.wall_cap_s + 30      # generous: a cap, not a target
     assert not repeats(" ".join(text)) and len(text) <= 10 * 4.6 + 10, text  # tokens capped by the audio
+
+
+def test_half_a_second_keeps_the_current_language(whisper_zh_en):
+    """Too little to tell a language by: the first words of an English question keep the kiosk in Mandarin."""
+    audio = samples(read_wav(CATHY / "arctic_a0071_1592746861.wav")).astype(np.float32) / 32768
+    voiced = np.flatnonzero(np.abs(audio) > 0.1 * np.abs(audio).max())
+    decoded = whisper_zh_en.decoder.decode(audio[max(0, voiced[0] - 1600):voiced[0] + 6400], "zh")
+    assert decoded.language == "zh" and decoded.language_id is not None and not decoded.language_id.confident
+    whole = whisper_zh_en.decoder.decode(audio, "zh")
+    assert whole.language == "en" and whole.language_id.confident

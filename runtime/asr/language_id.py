@@ -8,7 +8,10 @@ holds at least `min_share` of the candidates' probability and at least `min_prob
 of them). Otherwise the turn keeps the current language: a kiosk that is unsure does not switch.
 
 `MIN_SHARE` and `MIN_PROB` were set before any measurement (a 4:1 majority; a fifth of Whisper's
-mass) and not tuned on the speech sets the accuracy is reported on.
+mass) and not tuned on the speech sets the accuracy is reported on. Audio shorter than
+`MIN_SECONDS` keeps the current language without asking: Whisper learned its language token on
+30 s windows, and on a word or two it guesses (seen: the first 0.5 s of a Mandarin sentence,
+"而在", taken for English "Areza").
 """
 
 from __future__ import annotations
@@ -17,6 +20,12 @@ from dataclasses import dataclass
 
 MIN_SHARE = 0.8     # the winner's part of the candidates' probability
 MIN_PROB = 0.2      # ... and of all languages' probability
+MIN_SECONDS = 1.0   # less audio than this is too little to tell a language by
+
+
+def too_short(audio_s: float, min_seconds: float = MIN_SECONDS) -> bool:
+    """Too little audio to find its language: the current one is kept."""
+    return audio_s < min_seconds
 
 
 @dataclass(frozen=True)

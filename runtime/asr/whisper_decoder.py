@@ -37,7 +37,7 @@ import numpy as np
 from runtime.shared.errors import ModelError
 
 from .base import TimedWord
-from .language_id import LanguageDecision, decide_language, whisper_scores
+from .language_id import LanguageDecision, decide_language, too_short, whisper_scores
 from .model_parts import ModelFiles
 from .whisper_features import FRAMES_PER_S, SAMPLE_RATE, WINDOW_FRAMES, log_mel
 
@@ -164,7 +164,7 @@ class WhisperDecoder:
         window += window % 2
         features = log_mel(audio[:WINDOW_FRAMES * SAMPLE_RATE // FRAMES_PER_S], self._n_mels, pad_to=window)
         encoded = self._model.encode(self._ct2.StorageView.from_array(features[None]), to_cpu=False)
-        lang, decision = self._language(encoded, current)
+        lang, decision = self._language(encoded, current, audio_s)
         prompt = self._prompts[lang] + self._tasks[lang]
         cap = min(TEXT_CONTEXT, len(prompt) + int(s.max_tokens_per_s * audio_s) + s.extra_tokens)
         result = self._model.generate(encoded, [prompt], beam_size=s.beam_size, max_length=cap,
@@ -199,11 +199,13 @@ class WhisperDecoder:
         return Decoded(text, words, no_speech, avg_logprob, None, fallback, time.perf_counter() - started, audio_s,
                        lang, decision)
 
-    def _language(self, encoded, current: str) -> tuple[str, LanguageDecision | None]:
-        """The language to decode in: `current` for a one-language decoder, else Whisper's language
-        identification on this encoder output, judged among the decoder's languages."""
+    def _language(self, encoded, current: str, audio_s: float) -> tuple[str, LanguageDecision | None]:
+        """The language to decode in: `current` for a one-language decoder or too little audio, else
+        Whisper's language identification on this encoder output, judged among the decoder's languages."""
         if len(self.languages) < 2:
             return current, None
+        if too_short(audio_s):
+            return current, LanguageDecision(current, None, 0.0, 0.0, False)
         scores = whisper_scores(self._model.detect_language(encoded)[0])
         decision = decide_language(scores, self.languages, current)
         _LOGGER.debug("whisper: language %s (heard %s, share %.2f, p %.2f, %s)", decision.language, decision.heard,
