@@ -217,6 +217,9 @@ def main() -> None:
               f"{'yes' if r['speculative'] else 'no':>10}")
     result = {
         "repo": str(args.repo), "lang": args.lang,
+        "commit": subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=False,
+                                 cwd=args.repo).stdout.strip(),
+        "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "command": "python bench/voice_loop.py " + " ".join(sys.argv[1:]),
         "languages_loaded": sorted({(r.get("backends") or {}).get("languages", r.get("lang")) for r in reports}),
         "turn_languages": sorted({str(t.get("lang")) for r in reports for t in r.get("turns") or []}),
