@@ -19,6 +19,15 @@ the run's peak RSS.
         [--noise none|all|NAME ...] [--snr 10 5] [--also NOISE@SNR ...] [--hints both|venue|none]
         [--jobs 1] [--quick] [--json bench/results/asr.json]
     python bench/asr.py --rescore bench/results/asr.json [--json OUT]    (the table again; runs nothing)
+
+With `--lang zh` the same for every Mandarin set (folders ending in `-zh` or named `mandarin-*`):
+`run --lang zh`, scored in characters as ../shared/speech/mandarin-read/README.md scores them (the
+table's "WER" columns are then CER), the raw engine given the README's prompt `以下是普通话的句子。`.
+Each run's log is read for the recogniser's guards: decodes dropped or cut as loops, and finals that
+ran into the wall-time cap.
+
+    python bench/asr.py --lang zh --backends whisper-base --noise none cafe_restaurant_ambience --snr 10
+        --json bench/results/asr_zh.json
 """
 
 from __future__ import annotations
@@ -51,8 +60,10 @@ BACKENDS = ("pocketsphinx", "whisper-base")
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--sets", nargs="+", help="set folder names (default: every *-en folder)")
-    ap.add_argument("--backends", nargs="+", default=list(BACKENDS))
+    ap.add_argument("--lang", choices=("en", "zh"), default="en",
+                    help="the sets' language and the kiosk's (`run --lang`); zh is scored in characters")
+    ap.add_argument("--sets", nargs="+", help="set folder names (default: every folder of --lang)")
+    ap.add_argument("--backends", nargs="+", help="default: pocketsphinx and whisper-base (en), whisper-base (zh)")
     ap.add_argument("--noise", nargs="+", default=["all"], help="none, all, or noise file names")
     ap.add_argument("--snr", nargs="+", type=float, default=[10.0, 5.0], help="SNRs in dB for each noise")
     ap.add_argument("--also", nargs="*", default=[], metavar="NOISE@SNR",
@@ -134,7 +145,7 @@ def plan_jobs(sets: dict, conditions: list[Condition], backends: list[str], hint
 
 
 # -- the raw engines, whole file ---------------------------------------------------------------------
-def add_raw(rows: list[dict], jobs: list[Job], engines: dict) -> None:
+def add_raw(rows: list[dict], jobs: list[Job], engines: dict, lang: str = "en") -> None:
     """The raw engine's whole-file hypothesis on each row's very input (decoded once per input)."""
     done: dict[tuple, str] = {}
     for row, job in zip(rows, jobs):
@@ -144,9 +155,14 @@ def add_raw(rows: list[dict], jobs: list[Job], engines: dict) -> None:
             continue
         key = (job.backend, str(job.wav))
         if key not in done:
-            done[key] = engine.decode(job.wav)
-        errors, total = speech_sets.word_errors(job.file.reference, done[key])
+            done[key] = engine.decode(job.wav, lang) if lang != "en" else engine.decode(job.wav)
+        errors, total = speech_sets.errors_for(lang)(job.file.reference, done[key])
         row.update(raw_hypothesis=done[key], raw_errors=errors, raw_wer=speech_sets.rate(errors, total))
+
+
+def units(reference: str, lang: str) -> int:
+    """Scored units of a reference: words (en), characters (zh)."""
+    return len(speech_sets.chars(reference) if lang == "zh" else speech_sets.words(reference))
 
 
 def git(*args: str) -> str:
@@ -191,22 +207,24 @@ def per_backend(rows: list[dict]) -> dict:
     return out
 
 
-def headline_rows(summaries: list[dict]) -> dict:
-    """`rows` as bench/benchmarks_doc.py reads it: {name: {"wer": …}}, pooled over the sets."""
+def headline_rows(summaries: list[dict], lang: str = "en") -> dict:
+    """`rows` as bench/benchmarks_doc.py reads it: {name: {"wer": …}} (zh: {"cer": …}), pooled over the sets."""
     out = {}
-    for s in sorted((s for s in summaries if s["set"] == "all-en"), key=speech_sets.sort_key):
+    metric = "cer" if lang == "zh" else "wer"
+    for s in sorted((s for s in summaries if s["set"] == f"all-{lang}"), key=speech_sets.sort_key):
         name = f"{s['backend']}, hints {s['hints']}, {s['condition']}"
-        out[f"{name}: through `edge-avatar run`"] = {"wer": s["wer"]}
+        out[f"{name}: through `edge-avatar run`"] = {metric: s["wer"]}
         if s["raw_wer"] is not None:
-            out[f"{name}: raw engine, whole file"] = {"wer": s["raw_wer"]}
+            out[f"{name}: raw engine, whole file"] = {metric: s["raw_wer"]}
     return out
 
 
-def print_results(rows: list[dict], summaries: list[dict], backends: dict, skipped: dict) -> None:
+def print_results(rows: list[dict], summaries: list[dict], backends: dict, skipped: dict, lang: str = "en") -> None:
     print("\nPer file: reference, what the kiosk heard, the raw engine, and what the report says it dropped")
     for row in rows:
         print("\n".join(speech_sets.file_lines(row)))
-    print("\nWER through `edge-avatar run` (WER run) next to the raw engine on the same input (WER raw); "
+    print(("\nCER (zh: the WER columns are character error rates)" if lang == "zh" else "\nWER")
+          + " through `edge-avatar run` (WER run) next to the raw engine on the same input (WER raw); "
           "no text: files with no transcript; eos→final: end of speech → final transcript")
     print(speech_sets.format_table(speech_sets.TABLE_HEAD, speech_sets.table_rows(summaries)))
     for name, b in backends.items():
@@ -215,7 +233,7 @@ def print_results(rows: list[dict], summaries: list[dict], backends: dict, skipp
               f"p95 {speech_sets.fmt_num(lat['p95'])} ms over {lat['turns']} turns; peak RSS "
               f"{b['peak_rss_mb']:.0f} MB; {b['runs']} runs, {b['run_wall_s_mean']} s each")
     for s in summaries:
-        if s["set"] == "all-en" and speech_sets.backend_cell(s) != s["backend"]:
+        if s["set"] == f"all-{lang}" and speech_sets.backend_cell(s) != s["backend"]:
             print(f"WARNING: {s['backend']} ({s['hints']}, {s['condition']}): the run reports say "
                   f"asr {'/'.join(s['asr_reported'])}: `run --asr {s['backend']}` did not run it")
     for name, why in skipped.items():
@@ -233,20 +251,28 @@ def load_engines(backends: list[str]) -> dict:
     return engines
 
 
-def results(rows: list[dict], skipped: dict, raw: dict) -> dict:
+def results(rows: list[dict], skipped: dict, raw: dict, lang: str = "en") -> dict:
     """Print the per-file lines and the table; the JSON fields computed from the per-file rows."""
-    summaries = speech_sets.summarise(rows)
+    summaries = speech_sets.summarise(rows, f"all-{lang}")
     by_backend = per_backend(rows)
-    print_results(rows, summaries, by_backend, skipped)
+    print_results(rows, summaries, by_backend, skipped, lang)
     return {"backends": {b: {"raw": raw.get(b), **stats} for b, stats in by_backend.items()},
-            "summary": sorted(summaries, key=speech_sets.sort_key), "rows": headline_rows(summaries), "files": rows}
+            "summary": sorted(summaries, key=speech_sets.sort_key), "rows": headline_rows(summaries, lang),
+            "guards": guards_summary(rows), "files": rows}
+
+
+def guards_summary(rows: list[dict]) -> dict:
+    """The recogniser's guards as the runs' logs tell them (see `kiosk_runs.guard_counts`)."""
+    out = {k: sum((r.get("guards") or {}).get(k, 0) for r in rows) for k in ("loop_dropped", "loop_cut", "wall_cap")}
+    walls = [r["wall_s"] for r in rows if r.get("wall_s") is not None]
+    return {**out, "runs": len(rows), "longest_run_s": max(walls) if walls else None}
 
 
 def rescore(path: Path, out: Path | None) -> None:
     """The table and summaries again from a result file's per-file rows (no kiosk is run)."""
     data = json.loads(path.read_text(encoding="utf-8"))
     raw = {b: v.get("raw") for b, v in (data.get("backends") or {}).items()}
-    data.update(results(data["files"], data.get("skipped_backends") or {}, raw))
+    data.update(results(data["files"], data.get("skipped_backends") or {}, raw, data.get("lang", "en")))
     data["rescored"] = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     write_json(out, data)
 
@@ -256,9 +282,10 @@ def main(argv: list[str] | None = None) -> None:
     if args.rescore:
         return rescore(args.rescore, args.json)
     started = time.perf_counter()
-    sets = speech_sets.discover_sets(SPEECH, args.sets)
+    sets = speech_sets.discover_sets(SPEECH, args.sets, args.lang)
     if not sets:
-        raise SystemExit(f"no English set (*-en) under {SPEECH}" + (f" named {args.sets}" if args.sets else ""))
+        raise SystemExit(f"no {args.lang} set under {SPEECH}" + (f" named {args.sets}" if args.sets else ""))
+    args.backends = args.backends or (["whisper-base"] if args.lang == "zh" else list(BACKENDS))
     if args.quick:
         sets = {name: files[:1] for name, files in sets.items()}
     has_asr, choices = kiosk_asr_choices(args.edge_avatar)
@@ -273,9 +300,9 @@ def main(argv: list[str] | None = None) -> None:
         jobs = plan_jobs(sets, conditions, backends, args.hints, inputs)
         engines = load_engines(backends)
         print(f"{len(jobs)} kiosk runs", flush=True)
-        rows = run_all(jobs, args.edge_avatar, has_asr, Path(tmp), args.jobs, args.pace)
-        add_raw(rows, jobs, engines)
-    computed = results(rows, skipped, {b: getattr(e, "description", e) for b, e in engines.items()})
+        rows = run_all(jobs, args.edge_avatar, has_asr, Path(tmp), args.jobs, args.pace, args.lang)
+        add_raw(rows, jobs, engines, args.lang)
+    computed = results(rows, skipped, {b: getattr(e, "description", e) for b, e in engines.items()}, args.lang)
     seconds = round(time.perf_counter() - started, 1)
     info.update(source_state_at_end=source_state(), commit_at_end=git("rev-parse", "HEAD"))
     if info["source_state_at_end"] != info["source_state_at_start"]:
@@ -283,9 +310,9 @@ def main(argv: list[str] | None = None) -> None:
               "the runs did not all run the same code")
     print(f"\n{len(rows)} runs in {seconds} s")
     write_json(args.json, {
-        **info, "seconds": seconds, "sets": {k: {"files": len(v), "words": sum(len(speech_sets.words(f.reference))
-                                                                                for f in v)} for k, v in sets.items()},
-        "words": sum(len(speech_sets.words(f.reference)) for v in sets.values() for f in v),
+        **info, "lang": args.lang, "metric": "cer" if args.lang == "zh" else "wer", "seconds": seconds,
+        "sets": {k: {"files": len(v), "units": sum(units(f.reference, args.lang) for f in v)} for k, v in sets.items()},
+        "words": sum(units(f.reference, args.lang) for v in sets.values() for f in v),
         "skipped_backends": skipped, "conditions": [c.name for c in conditions],
         "mix_recipe": noise_mix.__doc__.strip(), "seed": args.seed, "mixes": mixes, **computed})
     return None

@@ -8,6 +8,7 @@ from pathlib import Path
 from bench import noise_mix
 
 WHISPER_RAW = {"compute_type": "int8", "beam_size": 5, "cpu_threads": 2}
+ZH_PROMPT = "以下是普通话的句子。"
 
 
 class RawUnavailable(Exception):
@@ -62,9 +63,11 @@ class WhisperWholeFile:
         self._model = WhisperModel(str(folder), device="cpu", compute_type=WHISPER_RAW["compute_type"],
                                    cpu_threads=WHISPER_RAW["cpu_threads"], files=in_memory)
 
-    def decode(self, wav: Path) -> str:
-        segments, _ = self._model.transcribe(str(wav), language="en", beam_size=WHISPER_RAW["beam_size"],
-                                             temperature=0.0, vad_filter=False)
+    def decode(self, wav: Path, language: str = "en") -> str:
+        """The whole file; zh with the Mandarin prompt ../shared/speech/mandarin-read/README.md used."""
+        segments, _ = self._model.transcribe(str(wav), language=language, beam_size=WHISPER_RAW["beam_size"],
+                                             temperature=0.0, vad_filter=False,
+                                             initial_prompt=ZH_PROMPT if language == "zh" else None)
         return " ".join(s.text.strip() for s in segments).strip()
 
 

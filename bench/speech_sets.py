@@ -38,10 +38,20 @@ class SpeechFile:
         return f"{self.set_name}/{self.id}"
 
 
-def discover_sets(root: Path, only: list[str] | None = None) -> dict[str, list[SpeechFile]]:
-    """{set name: its files}, for every `*-en` folder under `root` (or only those named)."""
+def set_language(name: str) -> str | None:
+    """A set folder's language, as ../shared/speech/README.md names them: `*-en` English, `*-zh` or
+    `mandarin-*` Mandarin; None for anything else."""
+    if name.endswith(ENGLISH_SUFFIX):
+        return "en"
+    if name.endswith("-zh") or name.startswith("mandarin-"):
+        return "zh"
+    return None
+
+
+def discover_sets(root: Path, only: list[str] | None = None, lang: str = "en") -> dict[str, list[SpeechFile]]:
+    """{set name: its files}, for every folder of language `lang` under `root` (or only those named)."""
     sets: dict[str, list[SpeechFile]] = {}
-    for folder in sorted(p for p in Path(root).iterdir() if p.is_dir() and p.name.endswith(ENGLISH_SUFFIX)):
+    for folder in sorted(p for p in Path(root).iterdir() if p.is_dir() and set_language(p.name) == lang):
         if only and folder.name not in only:
             continue
         files = [SpeechFile(folder.name, wav.stem, wav, wav.with_suffix(".txt").read_text(encoding="utf-8").strip())
@@ -62,6 +72,31 @@ def word_errors(reference: str, hypothesis: str) -> tuple[int, int]:
     """(word edits, reference words)."""
     ref = words(reference)
     return edit_distance(ref, words(hypothesis)), len(ref)
+
+
+def chars(text: str) -> list[str]:
+    """Mandarin scored as ../shared/speech/mandarin-read/README.md says: Traditional → Simplified
+    (OpenCC t2s), Arabic digits → Chinese numerals (cn2an), letters and digits only, each one a
+    unit (Latin letters too, lower-case: 197 units in mandarin-read, as its README counts)."""
+    import cn2an
+    import opencc
+    text = _T2S.setdefault("t2s", opencc.OpenCC("t2s")).convert(text)
+    text = re.sub(r"\d+(?:\.\d+)?", lambda m: cn2an.an2cn(m.group(0), "low"), text)
+    return re.findall(r"[^\W_]", text.lower())
+
+
+_T2S: dict[str, Any] = {}
+
+
+def char_errors(reference: str, hypothesis: str) -> tuple[int, int]:
+    """(character edits, reference characters)."""
+    ref = chars(reference)
+    return edit_distance(ref, chars(hypothesis)), len(ref)
+
+
+def errors_for(lang: str):
+    """The scoring function of a language: words for en, characters for zh."""
+    return char_errors if lang == "zh" else word_errors
 
 
 def rate(errors: int, total: int) -> float | None:
@@ -223,7 +258,8 @@ def condition_order(condition: str) -> tuple:
 
 
 def sort_key(summary_row: dict, pooled_name: str = "all-en") -> tuple:
-    return (summary_row["set"] == pooled_name, summary_row["set"], summary_row["backend"],
+    pooled = summary_row["set"] == pooled_name or summary_row["set"].startswith("all-")
+    return (pooled, summary_row["set"], summary_row["backend"],
             summary_row["hints"] != "venue", condition_order(summary_row["condition"]))
 
 

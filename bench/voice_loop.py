@@ -9,7 +9,12 @@ synthesised (the answer cache, as when the pack is installed; `--repo` code with
 In the same run, the raw engines alone on the same audio and text: pocketsphinx decoding each
 question whole, and Piper synthesising each answer whole. Peak RSS is the largest `run` process's.
 
-    python bench/voice_loop.py [--json OUT] [--questions N] [--sessions N] [--repo CHECKOUT]
+    python bench/voice_loop.py [--json OUT] [--questions N] [--sessions N] [--repo CHECKOUT] [--lang zh]
+
+`--lang zh`: Mandarin questions (`QUESTIONS_ZH`, spoken by Kokoro's `jm_kumo`, not the kiosk's own
+speaker) to `run --lang zh`, which loads both languages (Whisper finds each turn's language; the zh and
+en voices are both loaded and their answers cached): the raw engines' figures are English-only and
+left out.
 
 `--repo /other/checkout` runs that checkout's kiosk under the same benchmark (old code side by side).
 """
@@ -44,6 +49,11 @@ QUESTIONS = [
     "Where is the lost and found?", "Where is the service desk?", "Is there a smoking room?",
     "Can I borrow a stroller?",
 ]
+QUESTIONS_ZH = [
+    "电影院在哪里？", "超市在几楼？", "可以带狗进来吗？", "哪里可以给手机充电？", "附近有取款机吗？",
+    "哪里可以吃饭？", "失物招领在哪里？", "服务台在哪里？", "有吸烟室吗？", "可以借婴儿车吗？",
+]
+VISITOR_VOICE_ZH = "jm_kumo"     # a Kokoro speaker the kiosk does not speak with (it uses jf_gongitsune)
 
 
 def raw_asr(catalog, audio, spans) -> tuple[list[float], float]:
@@ -106,9 +116,12 @@ def tts_figures(catalog, texts: list[str]) -> dict:
             "rtf": synth_s / audio_s}
 
 
+LANG = {"value": "en"}    # --lang: the kiosk's home language and the questions'
+
+
 def run_kiosk(repo: Path, data: Path, wav: Path, report_path: Path, *extra: str) -> dict:
     """One `edge-avatar run` of `repo`'s code on `wav` (real time unless `extra` says otherwise)."""
-    cmd = [sys.executable, "-m", "runtime", "run", "--content", str(MALL), "--lang", "en",
+    cmd = [sys.executable, "-m", "runtime", "run", "--content", str(MALL), "--lang", LANG["value"],
            "--input", str(wav), "--output", "null", "--display", "headless",
            "--pace", "realtime", "--report", str(report_path), *extra]
     env = {**os.environ, "PYTHONPATH": str(repo), "EDGE_AVATAR_DATA": str(data),
@@ -156,7 +169,8 @@ def run_sessions(args, visitor, tmp: Path) -> tuple[list[list[dict]], list[dict]
     sessions, reports = [], []
     for k in range(args.sessions):
         shift = (3 * k) % len(QUESTIONS)
-        questions = (QUESTIONS[shift:] + QUESTIONS[:shift])[:args.questions]
+        pool = QUESTIONS_ZH if args.lang == "zh" else QUESTIONS
+        questions = (pool[shift:] + pool[:shift])[:args.questions]
         audio, spans = spoken_questions(visitor, questions, gap_s=args.gap)
         wav = tmp / f"session{k}.wav"
         write_wav(wav, audio)
@@ -183,10 +197,14 @@ def main() -> None:
     ap.add_argument("--gap", type=float, default=9.0, help="seconds between questions")
     ap.add_argument("--repo", type=Path, default=REPO, help="the checkout whose kiosk is measured")
     ap.add_argument("--no-raw", action="store_true", help="skip the raw engines' figures")
+    ap.add_argument("--lang", choices=("en", "zh"), default="en", help="the questions' and the kiosk's language")
     args = ap.parse_args()
+    LANG["value"] = args.lang
+    args.no_raw = args.no_raw or args.lang == "zh"
 
     catalog = ModelCatalog.load()
-    visitor = make_synthesizer(catalog, "en", deterministic=True)
+    visitor = (make_synthesizer(catalog, "zh", voice=VISITOR_VOICE_ZH) if args.lang == "zh"
+               else make_synthesizer(catalog, "en", deterministic=True))
     with tempfile.TemporaryDirectory() as tmp:
         sessions, reports, installed_s, peak_rss_mb = run_sessions(args, visitor, Path(tmp))
     rows = [r for s in sessions for r in s]
@@ -198,7 +216,15 @@ def main() -> None:
         print(f"{r['transcript'][:44]:44} {str(r['intent']):16} {r['latency']:>19.0f} ms "
               f"{'yes' if r['speculative'] else 'no':>10}")
     result = {
-        "repo": str(args.repo),
+        "repo": str(args.repo), "lang": args.lang,
+        "commit": subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=False,
+                                 cwd=args.repo).stdout.strip(),
+        "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "command": "python bench/voice_loop.py " + " ".join(sys.argv[1:]),
+        "languages_loaded": sorted({(r.get("backends") or {}).get("languages", r.get("lang")) for r in reports}),
+        "turn_languages": sorted({str(t.get("lang")) for r in reports for t in r.get("turns") or []}),
+        "asr": sorted({(r.get("backends") or {}).get("asr", "?") for r in reports}),
+        "tts": sorted({(r.get("backends") or {}).get("tts", "?") for r in reports}),
         "first_audio_after_speech_end_ms": latency([r["latency"] for r in rows]),
         "first_question_of_session_ms": latency(first),
         "later_questions_ms": latency(rest),

@@ -181,3 +181,11 @@ def test_nested_voiced_second_accounting_is_summed_by_path():
                       "voiced_seconds.accounted.crowd or far talker": 2.0, "voiced_seconds.unaccounted": 0.5}
     line = speech_sets.brief_dropped(merged)
     assert "voiced s in 5.0" in line and "voiced s crowd or far talker 2.0" in line and "unaccounted 0.5" in line
+
+
+def test_mandarin_is_scored_in_characters_as_its_readme_scores_it():
+    from bench.speech_sets import char_errors, chars, errors_for, set_language
+    assert chars("洗手間在3楼，WiFi！") == ["洗", "手", "间", "在", "三", "楼", "w", "i", "f", "i"]
+    assert char_errors("请问洗手间在哪里", "請問洗手間在那裡") == (1, 8)     # 哪 → 那: one edit, script ignored
+    assert errors_for("zh") is char_errors
+    assert [set_language(n) for n in ("cathy-en", "mandarin-read", "aishell-zh", "notes")] == ["en", "zh", "zh", None]

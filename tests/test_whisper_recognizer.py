@@ -172,3 +172,48 @@ def test_mandarin_is_not_blocked(tmp_path_factory):
     text = decoder.decode(samples(read_wav(path)).astype(np.float32) / 32768).text
     assert sum("\u4e00" <= c <= "\u9fff" for c in text) >= 8, text
     assert len(set(text) & set("广州市房地产中介协会分析")) >= 6, text
+
+
+@pytest.fixture(scope="module")
+def whisper_zh_en(tmp_path_factory):
+    """One Whisper for both of the mall's languages, at home in Mandarin (as `run --lang zh` makes it)."""
+    from runtime.asr.whisper_asr import load_whisper
+    from runtime.models.manifest import ModelCatalog
+    entry = ModelCatalog.load().by_id("whisper-base")
+    if entry is None or not entry.available:
+        pytest.skip("whisper-base packages are not installed")
+    return load_whisper(entry, "zh", threads=2, cache=tmp_path_factory.mktemp("zh-en-cache"), others={"en": None})
+
+
+def test_mandarin_comes_out_simplified_and_english_stays_english(whisper_zh_en):
+    import opencc
+    t2s = opencc.OpenCC("t2s")
+    for name in ("BAC009S0764W0121", "fleurs_cmn_1830"):
+        text = recognise(whisper_zh_en, samples(read_wav(SHARED / "speech" / "mandarin-read" / f"{name}.wav")))
+        assert whisper_zh_en.heard_language() == "zh" and text and t2s.convert(text) == text, text
+    text = recognise(whisper_zh_en, samples(read_wav(CATHY / "arctic_a0071_1592746861.wav")))
+    assert whisper_zh_en.heard_language() == "en" and "object" in text.lower(), text
+    assert whisper_zh_en.language == "zh"          # the kiosk, not the recogniser, changes its current language
+
+
+def test_a_repeated_mandarin_syllable_neither_loops_nor_runs_on(whisper_zh_en):
+    """Unguarded, Whisper base writes 轻轻轻… for ever on such input (once 21.8 s for a 4 s file)."""
+    from runtime.asr.whisper_decoder import repeats
+    speech = samples(read_wav(SHARED / "speech" / "mandarin-read" / "BAC009S0724W0122.wav"))
+    voiced = np.flatnonzero(np.abs(speech) > 0.1 * np.abs(speech).max())
+    syllable = speech[voiced[0]:voiced[0] + 4000]               # 0.25 s of the first word
+    audio = np.tile(np.concatenate([syllable, np.zeros(800, np.int16)]), 16)
+    started = time.perf_counter()
+    text = recognise(whisper_zh_en, audio)
+    assert time.perf_counter() - started < whisper_zh_en.wall_cap_s + 30      # generous: a cap, not a target
+    assert not repeats(" ".join(text)) and len(text) <= 10 * 4.6 + 10, text  # tokens capped by the audio
+
+
+def test_half_a_second_keeps_the_current_language(whisper_zh_en):
+    """Too little to tell a language by: the first words of an English question keep the kiosk in Mandarin."""
+    audio = samples(read_wav(CATHY / "arctic_a0071_1592746861.wav")).astype(np.float32) / 32768
+    voiced = np.flatnonzero(np.abs(audio) > 0.1 * np.abs(audio).max())
+    decoded = whisper_zh_en.decoder.decode(audio[max(0, voiced[0] - 1600):voiced[0] + 6400], "zh")
+    assert decoded.language == "zh" and decoded.language_id is not None and not decoded.language_id.confident
+    whole = whisper_zh_en.decoder.decode(audio, "zh")
+    assert whole.language == "en" and whole.language_id.confident

@@ -23,6 +23,7 @@ class StandInDecoder:
     """Answers with how much audio it was given; can be held until the test lets it go."""
 
     language = "en"
+    languages = ("en",)
 
     def __init__(self):
         self.calls: list[int] = []
@@ -30,7 +31,7 @@ class StandInDecoder:
         self.gate.set()
         self.started = threading.Event()
 
-    def decode(self, audio: np.ndarray) -> Decoded:
+    def decode(self, audio: np.ndarray, current: str | None = None) -> Decoded:
         self.calls.append(len(audio))
         self.started.set()
         self.gate.wait(30)
@@ -131,7 +132,7 @@ def test_a_guess_that_finishes_while_finish_waits_answers_when_the_cap_runs_out(
     held = threading.Event()
     slow = decoder.decode
 
-    def decode(audio):
+    def decode(audio, current=None):
         if decoder.calls:                 # the second decode never finishes in time
             held.wait(30)
         return slow(audio)
@@ -172,7 +173,7 @@ def test_a_wrong_audio_format_is_an_asr_error(decoder):
 def test_a_failed_decode_reaches_the_caller(decoder):
     from runtime.shared.errors import AsrError
 
-    def broken(audio):
+    def broken(audio, current=None):
         raise RuntimeError("engine fell over")
     decoder.decode = broken
     asr = WhisperRecognizer(decoder)

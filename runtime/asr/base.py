@@ -45,6 +45,12 @@ class Recognizer(Protocol):
         """End the utterance and return its final transcript."""
         ...
 
+    def heard_language(self) -> str:
+        """The language the latest words given (`partial_words` or `finish`) were spoken in, as the
+        engine found it; a one-language engine answers its `language`. Set `language` to change
+        the current one."""
+        ...
+
     def ready_ago(self) -> float:
         """Seconds before the last `finish` returned that its transcript was ready (a decode done
         during the end-of-turn wait, as Whisper's guess is); 0.0 when `finish` made it."""
@@ -71,20 +77,30 @@ class EngineDefaults:
     def ready_ago(self) -> float:
         return 0.0
 
+    def heard_language(self) -> str:
+        return self.language
+
 
 class ScriptedRecognizer(EngineDefaults):
     """Test double: returns prepared transcripts, one per utterance, in order."""
 
     name = "scripted"
 
-    def __init__(self, transcripts: list[str], language: str = "en"):
+    def __init__(self, transcripts: list[str], language: str = "en", heard: list[str] | None = None):
+        """`heard`: the language of each utterance, in order (default: the current `language`)."""
         self.language = language
+        self._heard = list(heard or [])
+        self._heard_now: str | None = None
         self._transcripts = list(transcripts)
         self._current = ""
         self.audio_seconds = 0.0
 
     def start(self) -> None:
         self._current = self._transcripts.pop(0) if self._transcripts else ""
+        self._heard_now = self._heard.pop(0) if self._heard else None
+
+    def heard_language(self) -> str:
+        return self._heard_now or self.language
 
     def accept(self, chunk: AudioChunk) -> None:
         self.audio_seconds += chunk.seconds

@@ -29,10 +29,22 @@ class SupervisedRecognizer(SupervisedStage[Recognizer]):
                  clock: Callable[[], float] = time.monotonic, background: bool = True,
                  name: str | None = None, language: str | None = None, preload: bool = False,
                  on_loaded: Callable[[], None] | None = None):
-        self.name, self.language = name or "?", language or "?"
+        self.name, self._language = name or "?", language or "?"
         self._ready: Recognizer | None = None   # rebuilt, waiting for the next turn to begin
         self._in_turn = False
         super().__init__(make, first, lambda lg: f"asr-{lg}", clock, background, preload, on_loaded)
+
+    @property
+    def language(self) -> str:
+        """The current language; set by the kiosk, handed to the engine (and to a rebuilt one)."""
+        return self._language
+
+    @language.setter
+    def language(self, lang: str) -> None:
+        self._language = lang
+        inner = self._inner
+        if inner is not None:
+            inner.language = lang
 
     @property
     def hearing(self) -> bool:
@@ -43,6 +55,9 @@ class SupervisedRecognizer(SupervisedStage[Recognizer]):
         self._maybe_rebuild()
         self._swap_in()
         self._in_turn = True
+        inner = self._inner
+        if inner is not None and inner.language != self._language:
+            inner.language = self._language     # loaded (or rebuilt) while the kiosk changed language
         self._call("start")
 
     def accept(self, chunk: AudioChunk) -> None:
@@ -60,6 +75,9 @@ class SupervisedRecognizer(SupervisedStage[Recognizer]):
 
     def ready_ago(self) -> float:
         return self._call("ready_ago") or 0.0
+
+    def heard_language(self) -> str:
+        return self._call("heard_language") or self._language
 
     def tick(self) -> None:
         """Between turns: start a due rebuild, or put a rebuilt one in place, even when nobody speaks."""
@@ -86,6 +104,7 @@ class SupervisedRecognizer(SupervisedStage[Recognizer]):
             if self._ready is None:
                 return
             self._inner, self._ready = self._ready, None
+            self._inner.language = self._language
             self.health.restarted(self._clock())
         _LOGGER.warning("recogniser %s rebuilt after %d failure(s); listening again", self.name,
                         self.health.failures)

@@ -16,6 +16,10 @@ and for the final transcript once the end-of-turn wait is over, so:
   what it has (the last partial words, else nothing), logging it; a late result is dropped.
 
 One decode runs at a time (two CTranslate2 threads: the board's `inference_threads`).
+
+Made for more than one language, each decode also finds the language the visitor spoke in (see
+`whisper_decoder`); `language` is the kiosk's current language (kept when Whisper is unsure) and
+`heard_language()` the language of the last finished utterance.
 """
 
 from __future__ import annotations
@@ -52,6 +56,7 @@ class _Job:
     utterance: int
     samples: int                  # the decode covers the utterance's first `samples` samples
     audio: np.ndarray
+    current: str                  # the kiosk's language when it was launched (kept if unsure)
     done: threading.Event = field(default_factory=threading.Event)
     result: Decoded | None = None
     error: BaseException | None = None
@@ -61,7 +66,9 @@ class _Job:
 class WhisperRecognizer(EngineDefaults):
     def __init__(self, decoder: WhisperDecoder, name: str = "whisper-base", wall_cap_s: float = 8.0):
         self.name = name
-        self.language = decoder.language
+        self.language = decoder.language          # the current language (the kiosk sets it)
+        self.languages = decoder.languages        # the languages a turn may be in
+        self._heard: str | None = None            # of the last finished utterance
         self.decoder = decoder
         self.wall_cap_s = wall_cap_s
         self.stats = {"decodes": 0, "reused": 0, "final": 0, "discarded": 0, "timeouts": 0}
@@ -85,6 +92,7 @@ class WhisperRecognizer(EngineDefaults):
     def start(self) -> None:
         with self._lock:
             self._utterance += 1
+            self._heard = None
             self._chunks, self._samples, self._levels, self._launched = [], 0, [], []
             self._wanted, self._loud_since_wanted, self._after_running = False, 0, False
 
@@ -120,14 +128,22 @@ class WhisperRecognizer(EngineDefaults):
             return []
         if best.error is not None:
             raise AsrError(f"whisper: decoding failed ({best.error})") from best.error
+        if best.result is not None and best.result.language:
+            self._heard = best.result.language       # the language these words were decoded in
         return best.result.as_words() if best.result else []
 
     def ready_ago(self) -> float:
         return self._ready_ago
 
+    def heard_language(self) -> str:
+        """The language the latest words handed out (partial or final) were decoded in; the current
+        language before any this utterance."""
+        return self._heard or self.language
+
     def finish(self) -> str:
         started = time.perf_counter()
         self._ready_ago = 0.0
+        self._heard = None
         with self._lock:
             utterance = self._utterance
             cover = self._covering()
@@ -146,12 +162,16 @@ class WhisperRecognizer(EngineDefaults):
             with self._lock:                      # a guess may have finished while we waited
                 fallback = self._best_finished() if self._utterance == utterance else None
             text = fallback.result.text if fallback is not None and fallback.result else ""
+            if fallback is not None and fallback.result is not None and fallback.result.language:
+                self._heard = fallback.result.language
             _LOGGER.warning("whisper: no transcript %.1f s after the turn ended (utterance %d); answering "
                             "with the last partial words %r", self.wall_cap_s, utterance, text)
             return text
         if cover.error is not None:
             raise AsrError(f"whisper: decoding failed ({cover.error})") from cover.error
         self._ready_ago = max(0.0, time.perf_counter() - cover.finished)   # a guess done in the pause
+        if cover.result is not None and cover.result.language:
+            self._heard = cover.result.language
         return cover.result.text if cover.result else ""
 
     # -- speculation ----------------------------------------------------------------------------
@@ -174,7 +194,7 @@ class WhisperRecognizer(EngineDefaults):
 
     def _launch(self) -> _Job:
         audio = np.concatenate(self._chunks) if self._chunks else np.zeros(0, np.int16)
-        job = _Job(self._utterance, self._samples, audio)
+        job = _Job(self._utterance, self._samples, audio, self.language)
         self._launched.append(job)
         self._wanted = self._after_running = False
         self.stats["decodes"] += 1
@@ -224,7 +244,7 @@ class WhisperRecognizer(EngineDefaults):
             stale = job.utterance != self._utterance or (bool(self._launched) and self._launched[-1] is not job)
         if not stale:
             try:
-                job.result = self.decoder.decode(job.audio.astype(np.float32) / 32768.0)
+                job.result = self.decoder.decode(job.audio.astype(np.float32) / 32768.0, job.current)
                 _LOGGER.debug("whisper: decoded %.2f s of utterance %d in %.2f s: %r", job.samples / ASR_RATE,
                               job.utterance, job.result.seconds, job.result.text)
             except Exception as err:     # handed to the caller, who marks the engine failed
@@ -263,13 +283,15 @@ def _dbfs(samples: np.ndarray) -> float:
 
 def load_whisper(entry, language: str, threads: int = 2, phrases: list[str] | None = None,
                  settings: DecoderSettings = DecoderSettings(), cache: Path | None = None,
-                 name: str | None = None) -> WhisperRecognizer:
-    """A Whisper recogniser for a manifest entry (its parts joined into the cache on first use)."""
+                 name: str | None = None, others: dict[str, list[str] | None] | None = None) -> WhisperRecognizer:
+    """A Whisper recogniser for a manifest entry (its parts joined into the cache on first use);
+    `others`: more languages a turn may be in, with their phrases (per-turn language identification)."""
     from .model_parts import model_folder
     started = time.perf_counter()
-    decoder = WhisperDecoder(model_folder(entry, cache), language, threads, phrases, settings)
+    decoder = WhisperDecoder(model_folder(entry, cache), language, threads, phrases, settings, others)
     warm_s = decoder.warm_up()
     _LOGGER.info("whisper %s (%s) loaded in %.1f s (warm-up decode %.2f s): int8, %d threads, %s window, beam %d, "
-                 "prompt of %d venue tokens", entry.id, language, time.perf_counter() - started, warm_s, threads,
-                 settings.window, settings.beam_size, decoder.prompt_tokens)
+                 "prompt of %d venue tokens%s", entry.id, language, time.perf_counter() - started, warm_s, threads,
+                 settings.window, settings.beam_size, decoder.prompt_tokens,
+                 f"; each turn's language found among {'/'.join(decoder.languages)}" if len(decoder.languages) > 1 else "")
     return WhisperRecognizer(decoder, name or entry.id)

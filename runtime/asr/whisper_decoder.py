@@ -15,6 +15,10 @@ So, in order:
    Never temperature sampling: a kiosk wants the same words for the same audio.
 4. No conditioning on the previous utterance; the prompt is the venue's phrases only, trimmed to
    fit Whisper's prompt budget (`PROMPT_TOKENS`), plus the Mandarin prompt for zh.
+5. **The turn's language** (a decoder made for more than one language, `others`): Whisper's
+   language identification on the same encoder output (one decoder step), restricted to the
+   decoder's languages and judged by `language_id.decide_language`; the text is then decoded with
+   that language's task token, prompt and guards. An unsure decision keeps the caller's `current`.
 
 The wall-time cap is the caller's (`whisper_asr.py`): a decode cannot be interrupted, but nobody
 has to wait for it.
@@ -33,6 +37,7 @@ import numpy as np
 from runtime.shared.errors import ModelError
 
 from .base import TimedWord
+from .language_id import LanguageDecision, decide_language, too_short, whisper_scores
 from .model_parts import ModelFiles
 from .whisper_features import FRAMES_PER_S, SAMPLE_RATE, WINDOW_FRAMES, log_mel
 
@@ -79,6 +84,8 @@ class Decoded:
     fallback: bool = False       # the greedy, repetition-guarded pass was needed
     seconds: float = 0.0         # wall time of this decode
     audio_s: float = 0.0
+    language: str = ""           # the language it was decoded in
+    language_id: LanguageDecision | None = None   # how that was decided (None: one-language decoder)
 
     def as_words(self) -> list[TimedWord]:
         return list(self.words) if self.words else [TimedWord(w) for w in self.text.split()]
@@ -86,7 +93,10 @@ class Decoded:
 
 class WhisperDecoder:
     def __init__(self, files: ModelFiles, language: str, threads: int = 2,
-                 phrases: list[str] | None = None, settings: DecoderSettings = DecoderSettings()):
+                 phrases: list[str] | None = None, settings: DecoderSettings = DecoderSettings(),
+                 others: dict[str, list[str] | None] | None = None):
+        """`language`: the home language; `others`: more languages a turn may be in, each with its
+        venue phrases (per-turn language identification when there are any)."""
         try:
             import ctranslate2
             import tokenizers
@@ -106,14 +116,23 @@ class WhisperDecoder:
             raise ModelError(f"{files.folder}: CTranslate2 cannot load this Whisper model ({err})") from err
         if not self._model.is_multilingual and language != "en":
             raise ModelError(f"{files.folder}: an English-only Whisper model cannot recognise {language!r}")
+        others = {lg: p for lg, p in (others or {}).items() if lg != language}
+        if others and not self._model.is_multilingual:
+            raise ModelError(f"{files.folder}: an English-only Whisper model cannot tell {sorted(others)} from English")
         token = self._tok.token_to_id
-        lang_token = token(f"<|{language}|>")
-        if lang_token is None:
-            raise ModelError(f"whisper: no language token for {language!r}")
         self._eot = token("<|endoftext|>")
-        self._task = ([token("<|startoftranscript|>"), lang_token, token("<|transcribe|>"), token("<|notimestamps|>")]
-                      if self._model.is_multilingual else [token("<|startoftranscript|>"), token("<|notimestamps|>")])
-        self._prompt = prompt_ids(self._tok, language, phrases or [])
+        self.languages = (language, *others)
+        self._tasks: dict[str, list[int]] = {}
+        self._prompts: dict[str, list[int]] = {}
+        for lang, lang_phrases in ((language, phrases), *others.items()):
+            lang_token = token(f"<|{lang}|>")
+            if lang_token is None:
+                raise ModelError(f"whisper: no language token for {lang!r}")
+            self._tasks[lang] = ([token("<|startoftranscript|>"), lang_token, token("<|transcribe|>"),
+                                  token("<|notimestamps|>")] if self._model.is_multilingual
+                                 else [token("<|startoftranscript|>"), token("<|notimestamps|>")])
+            self._prompts[lang] = prompt_ids(self._tok, lang, lang_phrases or [])
+        self._task, self._prompt = self._tasks[language], self._prompts[language]
         self._n_mels = self._model.n_mels
         self.prompt_text = self._tok.decode(self._prompt[1:]).strip() if self._prompt else ""
         self.prompt_tokens = max(0, len(self._prompt) - 1)
@@ -129,20 +148,24 @@ class WhisperDecoder:
                              max_length=len(self._prompt) + len(self._task) + 4)
         return time.perf_counter() - started
 
-    def decode(self, audio: np.ndarray) -> Decoded:
+    def decode(self, audio: np.ndarray, current: str | None = None) -> Decoded:
+        """The utterance's text; with more than one language, in the one it was spoken in (`current`,
+        default the home language, when that is unsure)."""
         started = time.perf_counter()
         s = self.settings
+        current = current if current in self._tasks else self.language
         audio_s = len(audio) / SAMPLE_RATE
         if audio_s < s.min_audio_s:
-            return Decoded("", dropped="short", audio_s=audio_s)
+            return Decoded("", dropped="short", audio_s=audio_s, language=current)
         if peak_dbfs(audio) < s.silence_dbfs:
-            return Decoded("", dropped="silence", audio_s=audio_s)
+            return Decoded("", dropped="silence", audio_s=audio_s, language=current)
         frames = len(audio) // (SAMPLE_RATE // FRAMES_PER_S)
         window = WINDOW_FRAMES if s.window == "30s" else min(WINDOW_FRAMES, frames + int(s.fit_pad_s * FRAMES_PER_S))
         window += window % 2
         features = log_mel(audio[:WINDOW_FRAMES * SAMPLE_RATE // FRAMES_PER_S], self._n_mels, pad_to=window)
         encoded = self._model.encode(self._ct2.StorageView.from_array(features[None]), to_cpu=False)
-        prompt = self._prompt + self._task
+        lang, decision = self._language(encoded, current, audio_s)
+        prompt = self._prompts[lang] + self._tasks[lang]
         cap = min(TEXT_CONTEXT, len(prompt) + int(s.max_tokens_per_s * audio_s) + s.extra_tokens)
         result = self._model.generate(encoded, [prompt], beam_size=s.beam_size, max_length=cap,
                                       return_scores=True, return_no_speech_prob=True)[0]
@@ -156,10 +179,10 @@ class WhisperDecoder:
             ids = self._text_ids(result)
         no_speech = float(result.no_speech_prob)
         avg_logprob = float(result.scores[0]) * len(ids) / (len(ids) + 1) if result.scores else 0.0
-        text = normalise_output(self._tok.decode(ids), self.language)
+        text = normalise_output(self._tok.decode(ids), lang)
         seconds = time.perf_counter() - started
         dropped = None
-        no_speech_max = s.no_speech_max if s.no_speech_max is not None else NO_SPEECH_MAX.get(self.language, 0.6)
+        no_speech_max = s.no_speech_max if s.no_speech_max is not None else NO_SPEECH_MAX.get(lang, 0.6)
         if no_speech >= no_speech_max or (no_speech >= s.unsure_no_speech and avg_logprob < s.unsure_logprob):
             dropped = "no-speech"
         elif fallback and compression_ratio(text) > s.max_compression:
@@ -169,11 +192,25 @@ class WhisperDecoder:
             text = cut_repeat(text)
         if dropped:
             _LOGGER.info("whisper: dropped %r (%s; no-speech %.2f, log-prob %.2f)", text, dropped, no_speech, avg_logprob)
-            return Decoded("", (), no_speech, avg_logprob, dropped, fallback, seconds, audio_s)
+            return Decoded("", (), no_speech, avg_logprob, dropped, fallback, seconds, audio_s, lang, decision)
         words: tuple[TimedWord, ...] = ()
         if s.word_times and ids:
-            words = self._align(encoded, prompt, ids, min(frames, window))
-        return Decoded(text, words, no_speech, avg_logprob, None, fallback, time.perf_counter() - started, audio_s)
+            words = self._align(encoded, prompt, ids, min(frames, window), lang)
+        return Decoded(text, words, no_speech, avg_logprob, None, fallback, time.perf_counter() - started, audio_s,
+                       lang, decision)
+
+    def _language(self, encoded, current: str, audio_s: float) -> tuple[str, LanguageDecision | None]:
+        """The language to decode in: `current` for a one-language decoder or too little audio, else
+        Whisper's language identification on this encoder output, judged among the decoder's languages."""
+        if len(self.languages) < 2:
+            return current, None
+        if too_short(audio_s):
+            return current, LanguageDecision(current, None, 0.0, 0.0, False)
+        scores = whisper_scores(self._model.detect_language(encoded)[0])
+        decision = decide_language(scores, self.languages, current)
+        _LOGGER.debug("whisper: language %s (heard %s, share %.2f, p %.2f, %s)", decision.language, decision.heard,
+                      decision.share, decision.prob, "sure" if decision.confident else "unsure: kept")
+        return decision.language, decision
 
     def _text_ids(self, result) -> list[int]:
         """The generated tokens without the end token (and any special token after it)."""
@@ -187,7 +224,7 @@ class WhisperDecoder:
         return (len(ids) + prompt_len >= cap - 1 or compression_ratio(text) > self.settings.max_compression
                 or repeats(text))
 
-    def _align(self, encoded, prompt: list[int], ids: list[int], frames: int) -> tuple[TimedWord, ...]:
+    def _align(self, encoded, prompt: list[int], ids: list[int], frames: int, lang: str) -> tuple[TimedWord, ...]:
         """Word times from the cross-attention alignment (one decoder pass over the words)."""
         alignment = self._model.align(encoded, prompt, [ids], [frames])[0].alignments
         token_start: dict[int, float] = {}
@@ -200,7 +237,7 @@ class WhisperDecoder:
         for i, token in enumerate(ids + [None]):
             piece = self._tok.decode([token]) if token is not None else " "
             if current and (token is None or piece.startswith(" ")):
-                word = normalise_output(self._tok.decode(current), self.language)
+                word = normalise_output(self._tok.decode(current), lang)
                 if word:
                     words.append(TimedWord(word, token_start.get(first), token_end.get(i - 1)))
                 current = []

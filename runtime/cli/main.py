@@ -55,7 +55,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--frames", type=Path, help="save rendered frames (PNG) in this folder")
     run.add_argument("--frame-every", type=float, default=0.2, help="seconds between saved frames")
     run.add_argument("--report", type=Path, help="write the run report (JSON) here")
-    run.add_argument("--lang", choices=("zh", "en"), help="listening and answer language")
+    run.add_argument("--lang", choices=("zh", "en"),
+                     help="the home language (default: the pack's default_language): a new visitor is first "
+                          "addressed in it; with Whisper each turn is answered in the language it was spoken in")
     run.add_argument("--models", type=Path, help="an admin models folder with a manifest.yaml")
     run.add_argument("--out-dir", type=Path, default=DEFAULT_OUT_DIR,
                      help="where the headless demo leaves answer.wav, frames/ and report.json")
@@ -154,6 +156,8 @@ def _parser() -> argparse.ArgumentParser:
     st.add_argument("path", type=Path)
     st.set_defaults(func=_cmd_selftest)
 
+    from .say import add_command as add_say_command
+    add_say_command(sub)
     from .service import add_commands as add_service_commands
     add_service_commands(sub)
     from fleet.cli import add_commands as add_fleet_commands

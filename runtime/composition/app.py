@@ -30,34 +30,18 @@ from runtime.models.manifest import ModelCatalog
 from runtime.ops.event_recorder import EventKind, EventRecorder
 from runtime.ops.process_age import process_age_s
 from runtime.shared.durable_files import write_json_atomic
-from runtime.shared.errors import LanguageError, ModelError
+from runtime.shared.errors import ModelError
 from runtime.speaking.speech_output import SpeechOutput
 from runtime.tts.answer_cache.prepared import PreparedSpeech
 from runtime.turn_taking.endpointing import Endpointer
 
 from .backends import can_recognize
 from .config import KioskConfig
+from .languages import choose_language, turn_languages
 from .stages import Stages
 
 _LOGGER = logging.getLogger(__name__)
 COMPLETE_QUESTION_CONFIDENCE = 0.6  # a partial this sure of an intent ends the turn sooner
-
-
-def choose_language(pack: ContentPack, catalog: ModelCatalog, wanted: str | None) -> str:
-    """The listening language: --lang, else the pack's default if it can be recognised here."""
-    if wanted is not None:
-        if wanted not in pack.languages:
-            raise LanguageError(f"--lang {wanted}: the content pack {pack.venue_id} has "
-                                f"{list(pack.languages)}")
-        return wanted
-    for lang in (pack.default_language, *pack.languages):
-        if catalog.find("asr", lang) is not None:
-            if lang != pack.default_language:
-                _LOGGER.warning("no recogniser for the pack's default language %s; listening in %s",
-                                pack.default_language, lang)
-            return lang
-    raise LanguageError(f"content pack {pack.venue_id}: no speech recogniser installed for any of "
-                        f"{list(pack.languages)}")
 
 
 def open_source(cfg: KioskConfig) -> AudioSource:
@@ -216,14 +200,15 @@ def run_kiosk(cfg: KioskConfig, on_ready: Callable[[Kiosk], None] | None = None)
     precision, threads = resolve(cfg.voice_precision, cfg.inference_threads, board)
     events = EventRecorder()   # the kiosk's one record of what happened (report, log, status, telemetry)
     stages = Stages(catalog, lang, precision, cfg.phrase_hints, time.monotonic, cfg.realtime, events,
-                    cfg.asr, board.asr, board.asr_threads)
+                    cfg.asr, board.asr, board.asr_threads, turn_languages(pack, catalog, lang, precision))
     stages.asr_for(lang)                          # an --asr that cannot load: say so before any device
     display, source = open_display(cfg), open_source(cfg)
     stages.clock = source.now
     recognizer = stages.recognizer(lang, pack, preload=cfg.realtime)
     prepared = (PreparedSpeech(default_data_dir() / "answer-cache", cfg.answer_cache_mb, {"precision": precision},
                                live=cfg.realtime) if cfg.uses_answer_cache else None)
-    synthesizers = {lang: _wrapped(prepared, stages.voice(lang))}
+    spoken = stages.turn_languages if stages.finds_language else (lang,)      # home first; others on a switch
+    synthesizers = {lg: _wrapped(prepared, stages.voice(lg)) for lg in spoken}
     lip_sync = _audio_lip_sync(catalog, cfg.inference_backend)   # 0.02 ms a frame: one thread
     from .file_labelling import labellers
     frame_labeller, audio_labeller = labellers(cfg, catalog, lang, precision)
@@ -235,7 +220,8 @@ def run_kiosk(cfg: KioskConfig, on_ready: Callable[[Kiosk], None] | None = None)
     backends = {"input": source.name, "output": sink.name, "display": display.name,
                 "asr": recognizer.name, "tts": f"{synthesizers[lang].name} ({precision})",
                 "matcher": responder.embedder.name if responder.embedder else "lexical",
-                "board": board.board, "lip_sync_from_audio": lip_sync.name if lip_sync else "loudness"}
+                "board": board.board, "lip_sync_from_audio": lip_sync.name if lip_sync else "loudness",
+                "languages": ", ".join(f"{lg}: {synthesizers[lg].name}" for lg in synthesizers)}
     _LOGGER.info("kiosk ready in %.2f s: %s", time.perf_counter() - started, backends)
     panel, bridge = open_surroundings(replace(cfg, inference_threads=threads), pack, catalog)
     if panel is not None:
@@ -296,7 +282,8 @@ def _prepare_answers(kiosk: Kiosk, cfg: KioskConfig) -> None:
     visitor has it); built first for a run from a file, so its runs are repeatable."""
     if kiosk.prepared is None:
         return
-    kiosk.prepare_answers(kiosk.lang)
+    for lang in kiosk.speech.languages:
+        kiosk.prepare_answers(lang)
     if not cfg.realtime:
         started = time.perf_counter()
         kiosk.prepared.builder.wait_idle()

@@ -54,17 +54,20 @@ def check_asr_choice(value: str) -> str:
 
 
 def make_recognizer(catalog: ModelCatalog, language: str, phrases: list[str] | None = None,
-                    asr: str | None = None, threads: int = 0) -> Recognizer:
+                    asr: str | None = None, threads: int = 0,
+                    others: dict[str, list[str] | None] | None = None) -> Recognizer:
     """The recogniser `asr` names (see `choose_asr`); with None, the old rule: Vosk when a Vosk
     model for the language is installed, else pocketsphinx (en only). `threads`: CTranslate2
-    threads for Whisper (0: the board profile's `asr_threads`)."""
+    threads for Whisper (0: the board profile's `asr_threads`). `others`: more languages a turn may
+    be in, with their phrases: a multilingual engine (Whisper) finds each turn's language among them."""
     engine = describe_recognizer(catalog, language, asr)
     if engine.startswith("whisper"):
         from runtime.asr.whisper_asr import load_whisper
         from runtime.board.defaults import board_defaults
         entry = _whisper_entry(catalog, language, engine)
+        others = {lg: p for lg, p in (others or {}).items() if lg != language and entry.serves(lg)}
         recognizer: Recognizer = load_whisper(entry, language, threads or board_defaults().asr_threads,
-                                              phrases, name=engine)
+                                              phrases, name=engine, others=others)
         _LOGGER.info("ASR backend for %s: %s (%s%s)", language, engine, entry.id,
                      f", prompt from {len(phrases)} venue phrases" if phrases else "")
         return recognizer
@@ -149,11 +152,14 @@ def describe_synthesizer(catalog: ModelCatalog, language: str, precision: str = 
 
 
 def make_synthesizer(catalog: ModelCatalog, language: str, deterministic: bool = False,
-                     precision: str = "float", threads: int = 0) -> Synthesizer:
+                     precision: str = "float", threads: int = 0, voice: str | None = None) -> Synthesizer:
     """The voice for the language, in this order: a Piper voice (of `precision` when both exist; an
     admin's models folder or a voice bundle comes before the bundled manifest), a Kokoro voice with
     its Mandarin front end installed (zh), else espeak-ng, so the kiosk never goes mute.
-    `threads`: onnxruntime threads for Kokoro (0: the board profile's `tts_threads`)."""
+    `threads`: onnxruntime threads for Kokoro (0: the board profile's `tts_threads`). `voice`: a
+    catalog voice id for the language, or a Kokoro speaker (`edge-avatar say --voice`)."""
+    if voice is not None:
+        return _named_voice(catalog, language, voice, deterministic, threads)
     entry = catalog.find("tts", language, engine="piper", precision=precision)
     if entry is not None:
         from runtime.tts.piper_tts import PiperSynthesizer
@@ -176,6 +182,22 @@ def make_synthesizer(catalog: ModelCatalog, language: str, deterministic: bool =
     return synthesizer
 
 
+def _named_voice(catalog: ModelCatalog, language: str, voice: str, deterministic: bool, threads: int) -> Synthesizer:
+    """A voice asked for by name: a catalog voice id for the language, else a Kokoro speaker."""
+    entry = catalog.by_id(voice)
+    if entry is not None and entry.kind == "tts" and entry.serves(language) and entry.engine == "piper":
+        from runtime.tts.piper_tts import PiperSynthesizer
+        catalog.verify(entry)
+        onnx = next(f.path for f in entry.files if f.path.suffix == ".onnx")
+        return PiperSynthesizer(onnx, language=language, deterministic=deterministic)
+    kokoro = entry if entry is not None and entry.engine == "kokoro" else _kokoro_entry(catalog, language)
+    if kokoro is not None:
+        return _load_kokoro(kokoro, language, threads, None if kokoro is entry else voice)
+    ids = [e.id for e in catalog.entries if e.kind == "tts" and e.serves(language)]
+    raise ConfigError(f"--voice {voice}: expected a voice for {language} ({', '.join(ids) or 'none installed'}"
+                      f"{', or a Kokoro speaker' if language == 'zh' else ''})")
+
+
 def _kokoro_entry(catalog: ModelCatalog, language: str):
     """The installed Kokoro voice for the language whose Mandarin front end is installed too, or None
     (the missing front-end packages are logged once)."""
@@ -196,7 +218,7 @@ def _kokoro_entry(catalog: ModelCatalog, language: str):
 _WARNED: set[tuple[str, str]] = set()
 
 
-def _load_kokoro(entry, language: str, threads: int) -> Synthesizer:
+def _load_kokoro(entry, language: str, threads: int, speaker: str | None = None) -> Synthesizer:
     """Kokoro from its manifest entry: the parts joined into the model cache (sha256-checked) or, with
     no writable cache, in memory."""
     from runtime.asr.model_parts import model_folder
@@ -212,8 +234,9 @@ def _load_kokoro(entry, language: str, threads: int) -> Synthesizer:
                              ".onnx, a vocabulary .json and voice styles .npz)")
         return files.in_memory[name] if files.in_memory is not None else files.folder / name
 
+    more = {"voice": speaker} if speaker else {}
     synthesizer = KokoroSynthesizer(source(".onnx"), source(".json"), source(".npz"), language,
-                                    threads=threads or board_defaults().tts_threads)
+                                    threads=threads or board_defaults().tts_threads, **more)
     _LOGGER.info("TTS backend for %s: kokoro (%s, voice %s, %d thread(s), %s, %d Hz) from %s", language, entry.id,
                  synthesizer.voice_name, threads or board_defaults().tts_threads,
                  "phoneme times" if synthesizer.timed else "no phoneme times", synthesizer.rate,

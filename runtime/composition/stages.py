@@ -15,7 +15,7 @@ from runtime.ops.process_age import process_age_s
 from runtime.shared.errors import LanguageError, ModelError
 from runtime.tts.supervised import SupervisedSynthesizer
 
-from .backends import choose_asr, describe_recognizer, describe_synthesizer, make_recognizer, make_synthesizer
+from .backends import can_recognize, choose_asr, describe_recognizer, describe_synthesizer, make_recognizer, make_synthesizer
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -23,8 +23,14 @@ _LOGGER = logging.getLogger(__name__)
 class Stages:
     def __init__(self, catalog: ModelCatalog, home_lang: str, precision: str, phrase_hints: bool,
                  clock: Callable[[], float], live: bool, events: EventRecorder,
-                 asr_setting: str = "auto", board_asr: str = "pocketsphinx", asr_threads: int = 0):
+                 asr_setting: str = "auto", board_asr: str = "pocketsphinx", asr_threads: int = 0,
+                 turn_languages: tuple[str, ...] = ()):
         self.catalog, self.home_lang, self.precision = catalog, home_lang, precision
+        # The languages a turn may be in (the pack's, that this kiosk can hear and speak): one
+        # multilingual recogniser serves them all and finds each turn's language.
+        self.turn_languages = turn_languages
+        self._shared: tuple[str, SupervisedRecognizer] | None = None   # (pack digest, recogniser)
+        self._said_single = False
         self.asr_setting, self.board_asr, self.asr_threads = asr_setting, board_asr, asr_threads
         self._asr: dict[str, str] = {}     # language -> the recogniser chosen for it (once, logged)
         self.phrase_hints = phrase_hints
@@ -49,17 +55,63 @@ class Stages:
     def recognizer(self, lang: str, pack: ContentPack, preload: bool = False) -> SupervisedRecognizer:
         """A recogniser that is rebuilt when its engine fails (in the background when live), hinted
         with the pack's phrases."""
-        hints = pack_phrases(pack, lang) if self.phrase_hints else None
         asr = self.asr_for(lang)
-        stage = SupervisedRecognizer(lambda: make_recognizer(self.catalog, lang, hints, asr, self.asr_threads), None,
+        others = self._others(lang, asr, pack)
+        if others and self._shared is not None and self._shared[0] == pack.digest:
+            shared = self._shared[1]
+            shared.language = lang             # the same model: only the current language changes
+            return shared
+        hints = pack_phrases(pack, lang) if self.phrase_hints else None
+        stage = SupervisedRecognizer(lambda: make_recognizer(self.catalog, lang, hints, asr, self.asr_threads, others),
+                                     None,
                                      clock=self.clock, background=self.live,
                                      name=describe_recognizer(self.catalog, lang, asr), language=lang,
                                      preload=preload, on_loaded=lambda: self._loaded("asr"))
         stage.on_failure = self._failed
+        if others:
+            self._shared = (pack.digest, stage)
         return stage
 
+    @property
+    def finds_language(self) -> bool:
+        """Is each turn's language found (a multilingual Whisper at home, more than one turn language)?"""
+        return len(self.turn_languages) > 1 and self.asr_for(self.home_lang).startswith("whisper")
+
+    def _others(self, lang: str, asr: str, pack: ContentPack) -> dict[str, list[str] | None]:
+        """The other turn languages, with their phrase hints, when the home language's recogniser is
+        multilingual (Whisper) and serves them: that one model then hears every turn and finds its
+        language. With a one-language engine at home (pocketsphinx, Vosk) there is no per-turn choice
+        (said once): the visitor switches language by asking."""
+        if lang not in self.turn_languages or len(self.turn_languages) < 2:
+            return {}
+        home_asr = self.asr_for(self.home_lang)
+        if not home_asr.startswith("whisper"):
+            if not self._said_single:
+                self._said_single = True
+                _LOGGER.info("each turn's language is not found: the %s recogniser (%s) hears one language; "
+                             "run --asr whisper-base (or whisper-small) for %s without a menu", self.home_lang,
+                             home_asr, " and ".join(self.turn_languages))
+            return {}
+        if asr != home_asr:
+            return {}
+        others = {}
+        for lg in self.turn_languages:
+            if lg == lang:
+                continue
+            try:
+                describe_recognizer(self.catalog, lg, home_asr)
+                others[lg] = pack_phrases(pack, lg) if self.phrase_hints else None
+            except (LanguageError, ModelError) as err:
+                _LOGGER.warning("turns in %s will not be recognised: %s", lg, err)
+        return others
+
     def asr_for(self, lang: str) -> str:
-        """The recogniser for `lang`: `run --asr` / settings, else the board's (see `choose_asr`)."""
+        """The recogniser for `lang`: `run --asr` / settings, else the board's (see `choose_asr`); a
+        turn language heard by the home language's multilingual Whisper takes that one."""
+        if lang not in self._asr and lang != self.home_lang and lang in self.turn_languages:
+            home = self.asr_for(self.home_lang)
+            if home.startswith("whisper") and can_recognize(self.catalog, lang, home):
+                self._asr[lang] = home
         if lang not in self._asr:
             try:
                 self._asr[lang] = choose_asr(self.catalog, lang, self.asr_setting, self.board_asr)

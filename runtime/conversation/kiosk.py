@@ -38,6 +38,7 @@ from .job_inbox import JobInbox
 from .kiosk_state import Guess, KioskRun, LanguageBackends, PendingAnswer, continued_turn
 from .lines import disclosure_text, greeting_text, lines_to_prepare, spoken_text
 from .report import turn_record
+from .turn_language import heard_language
 from .voice_ledger import VoiceLedger
 
 _LOGGER = logging.getLogger(__name__)
@@ -218,8 +219,9 @@ class Kiosk:
         self._drop_guess()
         if not spec.partial:
             return
-        answer = self.session.decide(spec.partial, spec.at, self.venue_now(), self.lang)
-        if answer.kind != Kind.ANSWER:
+        lang = heard_language(self.listener.recognizer, self.lang, self.session.listen_languages)
+        answer = self.session.decide(spec.partial, spec.at, self.venue_now(), lang)
+        if answer.kind != Kind.ANSWER or answer.lang not in self.speech.languages:
             return
         self.events.record(EventKind.SPECULATION, {"partial": spec.partial})
         spoken = spoken_text(answer, self.responder.pack, disclosed=self.prepared is not None)
@@ -247,6 +249,9 @@ class Kiosk:
             self._drop_guess()
             self._not_answered(turn.speech_start, turn.speech_end, NOTHING_RECOGNISED)
             return
+        heard = heard_language(self.listener.recognizer, self.lang, self.session.listen_languages)
+        if heard != self.lang:               # spoken in the other language: answer (and listen) in it
+            self._switch_language(heard)
         answer = self.session.decide(turn.transcript, turn.decided_at, self.venue_now(), self.lang)
         self.session.commit(answer, turn.decided_at, turn.transcript)
         if answer.safety:
