@@ -116,6 +116,8 @@ class GlCompositor:
         self.vao = gl.glGenVertexArrays(1)
         self.out = pygame.Surface(plan.size)
         self._read = np.zeros(plan.size[0] * plan.size[1] * 4, np.uint8)
+        self.uploaded_bytes = 0      # into the view textures, since start (bench: the board's bus traffic)
+        self.read_pixels = 0         # panel pixels brought back to the CPU, since start
 
     def _program(self):
         gl = self.gl
@@ -166,6 +168,7 @@ class GlCompositor:
                     data = pygame.image.tobytes(view.subsurface(r) if r != whole else view, "RGB")
                     gl.glTexSubImage3D(gl.GL_TEXTURE_2D_ARRAY, 0, r.x, r.y, k, r.width, r.height, 1,
                                        gl.GL_RGB, gl.GL_UNSIGNED_BYTE, data)
+                    self.uploaded_bytes += len(data)
 
     def draw(self, areas: list[pygame.Rect]) -> pygame.Surface:
         """Recompose the panel image inside `areas` and bring those pixels back into `self.out`."""
@@ -193,6 +196,7 @@ class GlCompositor:
             gl.glPixelStorei(gl.GL_PACK_ALIGNMENT, 1)
             gl.glReadPixels(area.x, area.y, area.width, area.height, gl.GL_RGBA, gl.GL_UNSIGNED_BYTE,
                             pixels.ctypes.data_as(ctypes.c_void_p))
+            self.read_pixels += area.width * area.height
             rows = pixels.reshape(area.height, area.width, 4)
             panel[area.left:area.right, area.top:area.bottom] = np.swapaxes(rows[:, :, :3], 0, 1)
         del panel
