@@ -191,7 +191,7 @@ class GlCompositor:
             gl.glScissor(area.x, area.y, area.width, area.height)
             gl.glClearColor(0.0, 0.0, 0.0, 1.0)
             gl.glClear(gl.GL_COLOR_BUFFER_BIT)
-            self._draw_all()
+            self._draw_within(area)
             pixels = self._read[:area.width * area.height * 4]
             gl.glPixelStorei(gl.GL_PACK_ALIGNMENT, 1)
             gl.glReadPixels(area.x, area.y, area.width, area.height, gl.GL_RGBA, gl.GL_UNSIGNED_BYTE,
@@ -203,7 +203,8 @@ class GlCompositor:
         gl.glDisable(gl.GL_SCISSOR_TEST)
         return self.out
 
-    def _draw_all(self) -> None:
+    def _draw_within(self, area: pygame.Rect) -> None:
+        """Every placement that reaches `area` (the scissor clips them to it), or the interleave."""
         gl, u, plan = self.gl, self._uniforms, self.plan
         if plan.interleave is not None:
             gl.glUniform1i(u["u_mode"], 2 if plan.interleave.sample_x is not None else 1)
@@ -214,6 +215,8 @@ class GlCompositor:
         gl.glUniform1i(u["u_mode"], 0)
         gl.glUniform1i(u["u_use_tone"], int(plan.tone is not None))
         for p in plan.placements:
+            if not area.colliderect(p.rect):
+                continue
             gl.glUniform1i(u["u_layer"], p.view)
             gl.glUniform2i(u["u_origin"], *p.origin)
             gl.glUniform3i(u["u_mx"], *p.transform[0])
