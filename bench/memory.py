@@ -136,7 +136,7 @@ class Probes:
                 self.stages.append({"stage": stage, "skipped": f"{module_name}: {err}"})
                 continue
             owner_name, _, method = attr.rpartition(".")
-            owner = getattr(module, owner_name, None)
+            owner = getattr(module, owner_name, None) if owner_name else module
             if owner is None or not hasattr(owner, method):
                 continue
             setattr(owner, method, self._wrap(stage, getattr(owner, method)))
@@ -146,14 +146,16 @@ class Probes:
 
         @functools.wraps(func)
         def probed(*args, **kwargs):
+            row = {"stage": stage, "thread": threading.current_thread().name}
+            with probes._lock:
+                probes.stages.append(row)          # in the order the loads began: a nested one after its owner
             before, py0, t0 = rollup(), tracemalloc.get_traced_memory()[0], time.perf_counter()
             try:
                 return func(*args, **kwargs)
             finally:
                 after, py1 = rollup(), tracemalloc.get_traced_memory()[0]
                 with probes._lock:
-                    probes.stages.append({
-                        "stage": stage, "thread": threading.current_thread().name,
+                    row.update({
                         "rss_mb": round(after["rss"] - before["rss"], 1),
                         "anon_mb": round(after["anon"] - before["anon"], 1),
                         "file_mb": round(after["file"] - before["file"], 1),

@@ -183,24 +183,23 @@ class GlCompositor:
         gl.glUniform2f(u["u_size"], *map(float, plan.size))
         gl.glUniform1i(u["u_use_mask"], int(plan.mask is not None))
         gl.glEnable(gl.GL_SCISSOR_TEST)
-        panel = pygame.surfarray.pixels3d(self.out)
-        for area in areas:
-            area = area.clip(pygame.Rect(0, 0, *plan.size))
-            if not (area.width and area.height):
-                continue
+        areas = [a for a in (a.clip(pygame.Rect(0, 0, *plan.size)) for a in areas) if a.width and a.height]
+        gl.glClearColor(0.0, 0.0, 0.0, 1.0)
+        for area in areas:              # every area drawn first: one wait for the GPU, not one per area
             gl.glScissor(area.x, area.y, area.width, area.height)
-            gl.glClearColor(0.0, 0.0, 0.0, 1.0)
             gl.glClear(gl.GL_COLOR_BUFFER_BIT)
             self._draw_within(area)
+        gl.glDisable(gl.GL_SCISSOR_TEST)
+        gl.glPixelStorei(gl.GL_PACK_ALIGNMENT, 1)
+        panel = pygame.surfarray.pixels3d(self.out)
+        for area in areas:
             pixels = self._read[:area.width * area.height * 4]
-            gl.glPixelStorei(gl.GL_PACK_ALIGNMENT, 1)
             gl.glReadPixels(area.x, area.y, area.width, area.height, gl.GL_RGBA, gl.GL_UNSIGNED_BYTE,
                             pixels.ctypes.data_as(ctypes.c_void_p))
             self.read_pixels += area.width * area.height
             rows = pixels.reshape(area.height, area.width, 4)
             panel[area.left:area.right, area.top:area.bottom] = np.swapaxes(rows[:, :, :3], 0, 1)
         del panel
-        gl.glDisable(gl.GL_SCISSOR_TEST)
         return self.out
 
     def _draw_within(self, area: pygame.Rect) -> None:
