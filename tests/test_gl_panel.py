@@ -191,3 +191,12 @@ def test_the_avatar_view_renders_through_the_backend_it_was_given():
     profile = load_profile("stereo-sbs-1920x1080")
     view = AvatarView(HeadlessDisplay(192, 108), panel=profile, panel_backend=backend)
     assert backend.asked == ["stereo-sbs-1920x1080"] and view.output.name == "stereo-sbs-half"
+
+
+def test_a_settings_file_chooses_the_panel_backend(tmp_path):
+    from runtime.composition.config import KioskConfig
+    from runtime.composition.settings_file import load_settings
+    settings = tmp_path / "settings.yaml"
+    settings.write_text("panel: lenticular-8view-1080x1920\npanel_backend: numpy\n", encoding="utf-8")
+    cfg = load_settings(settings, KioskConfig())
+    assert (cfg.panel, cfg.panel_backend) == ("lenticular-8view-1080x1920", "numpy")
