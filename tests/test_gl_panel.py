@@ -176,14 +176,31 @@ def test_gl_asked_for_without_a_context_is_refused():
         choose_panel_backend("vulkan", None, _no_context)
 
 
-def test_auto_chooses_gl_here_and_logs_the_renderer(caplog):
+class _BoardContext:
+    """A context as a board's GPU driver would describe it (no GL call is made on it here)."""
+    renderer, version, platform = "V3D 7.1", "OpenGL ES 3.1 Mesa 23.2.1", "surfaceless"
+
+    def release(self):
+        raise AssertionError("a hardware context is kept")
+
+
+def test_auto_chooses_gl_on_a_gpu_and_logs_the_renderer(caplog):
+    with caplog.at_level(logging.INFO, logger="runtime.display.panel_backend"):
+        backend = choose_panel_backend("auto", load_profile("looking-glass-portrait-native"), _BoardContext)
+    assert isinstance(backend, GlBackend)
+    assert "panel backend gl: V3D 7.1, OpenGL ES 3.1" in caplog.text
+
+
+def test_auto_leaves_a_software_renderer_alone_but_gl_uses_it(caplog):
+    """Here the only renderer is llvmpipe: auto composes with numpy and says why; gl takes it."""
     with caplog.at_level(logging.INFO, logger="runtime.display.panel_backend"):
         backend = choose_panel_backend("auto", load_profile("looking-glass-portrait-native"))
+    assert backend.name == "numpy" and "a software one" in caplog.text
+    forced = choose_panel_backend("gl", load_profile("looking-glass-portrait-native"))
     try:
-        assert isinstance(backend, GlBackend)
-        assert "panel backend gl: " in caplog.text and "OpenGL ES 3" in caplog.text
+        assert isinstance(forced, GlBackend) and "llvmpipe" in forced.ctx.renderer
     finally:
-        backend.ctx.release()
+        forced.ctx.release()
 
 
 def test_the_avatar_view_renders_through_the_backend_it_was_given():

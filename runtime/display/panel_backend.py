@@ -2,7 +2,9 @@
 Chosen once at start-up (`--panel-backend auto|gl|numpy`), logged with the reason.
 
 `auto` makes an OpenGL ES 3.1 context when the panel needs composing (not for a flat panel, which
-is drawn directly) and uses numpy when none can be made; `gl` refuses to start without one.
+is drawn directly) and uses numpy when none can be made or when the only renderer is a software
+one (Mesa's llvmpipe: the shader would run on the CPU, measured no cheaper than numpy, see
+docs/panels.md); `gl` uses any context, software included, and refuses to start without one.
 Both backends draw the views the same way (pygame, dirty rectangles); the numpy composition is the
 reference the GL one is tested against.
 """
@@ -21,6 +23,7 @@ from .gl.egl_context import GlesContext, GlUnavailable, open_gles_context
 
 _LOGGER = logging.getLogger(__name__)
 PANEL_BACKENDS = ("auto", "gl", "numpy")
+SOFTWARE_RENDERERS = ("llvmpipe", "softpipe", "swrast", "swiftshader")
 
 
 class PanelBackend(Protocol):
@@ -78,6 +81,11 @@ def choose_panel_backend(setting: str, profile: PanelProfile | None,
         if setting == "gl":
             raise ConfigError(f"--panel-backend gl: {err}") from err
         _LOGGER.warning("panel backend numpy: %s", err)
+        return NumpyBackend()
+    if setting == "auto" and any(name in ctx.renderer.lower() for name in SOFTWARE_RENDERERS):
+        _LOGGER.info("panel backend numpy: the only OpenGL ES renderer here is %s, a software one "
+                     "(--panel-backend gl to use it anyway)", ctx.renderer)
+        ctx.release()
         return NumpyBackend()
     _LOGGER.info("panel backend gl: %s, %s (EGL %s)", ctx.renderer, ctx.version, ctx.platform)
     return GlBackend(ctx)

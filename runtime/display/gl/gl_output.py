@@ -42,9 +42,11 @@ class GlPanelOutput:
         return self.inner.view_dirty
 
     def _compose(self, views: list[pygame.Surface], changed: list[list[pygame.Rect]] | None) -> pygame.Surface:
+        self.ctx.make_current()        # this thread's current context may have changed since the last frame
         self.compositor.upload(views, changed)
         self.dirty = self.plan.dirty_areas(changed)
         return self.compositor.draw(self.dirty)
 
     def release(self) -> None:
+        self.ctx.make_current()
         self.compositor.release()
