@@ -12,7 +12,8 @@ reference the GL one is tested against.
 from __future__ import annotations
 
 import logging
-from typing import Callable, Protocol
+from collections.abc import Callable
+from typing import Protocol
 
 from runtime.avatar.rig import Rig
 from runtime.display.outputs.panel_outputs import PanelOutput, make_output

@@ -70,7 +70,7 @@ def open_gles_context() -> GlesContext:
     try:
         from OpenGL import EGL
         from OpenGL import GLES3 as gl
-    except Exception as err:   # noqa: BLE001 - ImportError, or a missing libEGL / libGLESv2
+    except Exception as err:   # ImportError, or a missing libEGL / libGLESv2: said, never silent
         raise GlUnavailable(f"PyOpenGL with EGL could not be loaded: {type(err).__name__}: {err}") from err
     tried = []
     for platform, display in _displays(EGL):
