@@ -25,4 +25,5 @@ bench: setup
 	$(VENV)/bin/python bench/dialogue.py --json bench/results/dialogue.json
 	$(VENV)/bin/python bench/phrase_bias.py --json bench/results/phrase_bias.json
 	$(VENV)/bin/python bench/render.py --json bench/results/render.json
+	$(VENV)/bin/python bench/memory.py --json bench/results/memory.json
 	$(VENV)/bin/python bench/benchmarks_doc.py

@@ -184,15 +184,35 @@ def vad(d: dict) -> list[str]:
 
 def render(d: dict) -> list[str]:
     rows = []
+    gl = get(d, "gl.formats") or {}
+    views = get(d, "views_only") or {}
     for name, f in (get(d, "formats") or {}).items():
         size = f.get("size", get(d, "size") if name == "flat" else None)
+        g, v = gl.get(name) or {}, views.get(name) or {}
         rows.append([name, f.get("format", "flat"), num(f.get("views", 1)),
                      "×".join(str(v) for v in size) if isinstance(size, list) else "—",
-                     num(f.get("fps")), f"{num(f.get('cpu_ms_per_frame'))} ({num(f.get('cpu_ms_p95'))})"])
+                     num(f.get("fps")), f"{num(f.get('cpu_ms_per_frame'))} ({num(f.get('cpu_ms_p95'))})"]
+                    + ([f"{num(g.get('cpu_ms_per_frame'))} ({num(g.get('cpu_ms_p95'))})",
+                        num(v.get("cpu_ms_per_frame"))] if gl else []))
     size = get(d, "size")
     head = [(f"Flat avatar at {'×'.join(str(v) for v in size) if isinstance(size, list) else '—'}, "
             f"pinned to {num(get(d, 'pinned_cores'))} core(s)."), ""]
-    return head + table(["output", "format", "views", "image", "fps", "CPU ms/frame (p95)"], rows)
+    if gl:
+        head += [(f"GL path on {get(d, 'gl.renderer')}"
+                  + (" — a software renderer: the shader ran on the CPU, inside the GL column's figure"
+                     if get(d, "gl.on_cpu") else "") + "; views alone: drawing the views, common to both."), ""]
+    return head + table(["output", "format", "views", "image", "fps", "CPU ms/frame (p95)"]
+                        + (["GL CPU ms/frame (p95)", "views alone ms"] if gl else []), rows)
+
+
+def memory(d: dict) -> list[str]:
+    rows = [[f"import {m['module']}", num(m.get("rss_mb")), num(m.get("anon_mb")), num(m.get("file_mb")),
+             num(m.get("python_mb"))] for m in d.get("imports", []) if "skipped" not in m]
+    rows += [[s["stage"] + f" ({s.get('thread')})", num(s.get("rss_mb")), num(s.get("anon_mb")), num(s.get("file_mb")),
+              num(s.get("python_mb"))] for s in d.get("stages", []) if "rss_mb" in s]
+    head = [f"Peak RSS {num(get(d, 'peak_rss_mb'), 'MB')} (plain run, {d.get('asr')}, {d.get('lang')}); "
+            f"ready with every stage loaded {num(get(d, 'ready.rss'), 'MB')} (profiled run).", ""]
+    return head + table(["load", "RSS MB", "anonymous", "files", "Python (tracemalloc)"], rows)
 
 
 def models(d: dict) -> list[str]:
@@ -296,7 +316,7 @@ def console(d: dict) -> list[str]:
 
 RENDERERS: dict[str, Callable[[dict], list[str]]] = {
     "voice_loop": voice_loop, "turn_taking": turn_taking, "dialogue": dialogue, "phrase_bias": phrase_bias,
-    "asr": asr, "vad": vad, "render": render, "models": models, "startup": startup, "soak": soak,
+    "asr": asr, "vad": vad, "render": render, "memory": memory, "models": models, "startup": startup, "soak": soak,
     "live_soak": live_soak, "bridge": bridge, "fleet": fleet, "asr_whisper": asr, "asr_whisper_noise": asr,
     "console": console,
 }

@@ -42,7 +42,9 @@ SOURCES = {
                           "python bench/asr.py --backends whisper-base --noise all --snr 10 --hints venue "
                           "--json bench/results/asr_whisper_noise.json"),
     "vad": ("Voice activity detection in noise", "python bench/vad.py --json bench/results/vad.json"),
-    "render": ("Avatar rendering and panel formats", "python bench/render.py --json bench/results/render.json"),
+    "render": ("Avatar rendering and panel formats, numpy and GL side by side",
+               "python bench/render.py --json bench/results/render.json"),
+    "memory": ("Memory of `runtime run` by stage", "python bench/memory.py --json bench/results/memory.json"),
     "models": ("Models (TFLite backends, Piper voices)",
                "python bench/models.py --tflite-python .venv-tflite/bin/python"),
     "startup": ("Start-up", "python bench/startup.py"),

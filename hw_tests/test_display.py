@@ -61,3 +61,45 @@ def test_talking_avatar_render_rate(panel_profile, measure):
 @pytest.mark.display
 def test_the_avatar_looks_right_on_the_panel(ask_tester):
     assert ask_tester("Is the avatar on the panel sharp, upright, and (on a 3D panel) does it look 3D?")
+
+
+@pytest.mark.display
+def test_gl_panel_path_on_the_board(panel_profile, measure):
+    """On the board's GPU: the GL panel image equals the numpy one, and its render rate and CPU per
+    frame (the figures docs/panels.md projects from the development machine)."""
+    import numpy as np
+    import pygame
+
+    from runtime.display.gl.egl_context import GlUnavailable, open_gles_context
+    from runtime.display.gl.gl_output import GlPanelOutput
+    from runtime.display.outputs.panel_outputs import make_output, view_size
+    from runtime.display.panel_backend import SOFTWARE_RENDERERS
+
+    if panel_profile.format == "flat":
+        pytest.skip("a flat panel is drawn directly: nothing to compose")
+    try:
+        ctx = open_gles_context()
+    except GlUnavailable as err:
+        pytest.skip(f"no OpenGL ES 3.1 context on this board: {err}")
+    if any(name in ctx.renderer.lower() for name in SOFTWARE_RENDERERS):
+        ctx.release()
+        pytest.skip(f"only a software renderer here ({ctx.renderer}): no GPU to measure")
+    rig = open_rig(None, view_size(panel_profile)[1])
+    reference, gl = make_output(rig, panel_profile), GlPanelOutput(make_output(rig, panel_profile), ctx)
+    animators = RigAnimator(rig, seed=1), RigAnimator(rig, seed=1)
+    try:
+        for i in range(4):
+            inputs = Inputs(AvatarMode.SPEAKING, VISEMES[i % len(VISEMES)])
+            expected = pygame.surfarray.array3d(reference.render(animators[0].step(1 / 30, inputs))).astype(np.int16)
+            got = pygame.surfarray.array3d(gl.render(animators[1].step(1 / 30, inputs))).astype(np.int16)
+            assert int(np.abs(expected - got).max()) <= 1, f"GL image differs from numpy on {ctx.renderer}"
+        frames, start, cpu = 0, time.perf_counter(), time.process_time()
+        while time.perf_counter() - start < 2.0:
+            gl.render(animators[1].step(1 / 60, Inputs(AvatarMode.SPEAKING, VISEMES[frames // 4 % len(VISEMES)])))
+            frames += 1
+        measure(f"GL panel render rate ({panel_profile.name}, {ctx.renderer})",
+                frames / (time.perf_counter() - start), "fps")
+        measure("GL panel CPU per frame", (time.process_time() - cpu) * 1000 / frames, "ms")
+    finally:
+        gl.release()
+        ctx.release()

@@ -74,6 +74,9 @@ def _parser() -> argparse.ArgumentParser:
                                                   "$EDGE_AVATAR_DATA/interactions)")
     run.add_argument("--panel", default="portrait-1080x1920",
                      help="panel profile: a shipped name (edge-avatar panel list) or a YAML file")
+    run.add_argument("--panel-backend", choices=("auto", "gl", "numpy"), default="auto",
+                     help="who composes a 3D panel's image: an OpenGL ES shader (gl), numpy, or auto "
+                          "(gl when an OpenGL ES 3.1 context can be made)")
     run.add_argument("--avatar", type=Path, help="an avatar pack folder (default: the bundled character)")
     run.add_argument("--settings", type=Path,
                      help="a YAML settings file (what the fleet pushes); its values replace the matching options")
@@ -192,7 +195,7 @@ def _cmd_run(args) -> int:
                       frames_dir=args.frames, report=args.report, lang=args.lang,
                       models_dir=args.models, vad=args.vad, width=width, height=height,
                       frame_every_s=args.frame_every, max_turns=args.max_turns,
-                      panel_port=args.panel_port, gpio=args.gpio, panel=args.panel,
+                      panel_port=args.panel_port, gpio=args.gpio, panel=args.panel, panel_backend=args.panel_backend,
                       log_dir=args.log_dir, phrase_hints=args.phrase_hints, avatar_dir=args.avatar,
                       voice_precision=args.voice_precision, inference_backend=args.inference_backend,
                       camera=args.camera, echo=args.echo, barge_in=args.barge_in, asr=args.asr,

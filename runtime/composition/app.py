@@ -214,13 +214,17 @@ def run_kiosk(cfg: KioskConfig, on_ready: Callable[[Kiosk], None] | None = None)
     frame_labeller, audio_labeller = labellers(cfg, catalog, lang, precision)
     sink = open_sink(cfg, synthesizers[lang].rate, audio_labeller)
     speech = SpeechOutput(synthesizers, sink, source.now, time.perf_counter, lip_sync)
+    from runtime.display.panel_backend import choose_panel_backend
     from runtime.display.panel_profile import load_profile
+    panel_profile = load_profile(cfg.panel)
+    panel_backend = choose_panel_backend(cfg.panel_backend, panel_profile)
     view = AvatarView(display, cfg.frames_dir, cfg.frame_every_s, seed=cfg.seed, avatar_dir=cfg.avatar_dir,
-                      panel=load_profile(cfg.panel), labeller=frame_labeller)
+                      panel=panel_profile, labeller=frame_labeller, panel_backend=panel_backend)
     backends = {"input": source.name, "output": sink.name, "display": display.name,
                 "asr": recognizer.name, "tts": f"{synthesizers[lang].name} ({precision})",
                 "matcher": responder.embedder.name if responder.embedder else "lexical",
-                "board": board.board, "lip_sync_from_audio": lip_sync.name if lip_sync else "loudness",
+                "board": board.board, "panel_backend": panel_backend.name,
+                "lip_sync_from_audio": lip_sync.name if lip_sync else "loudness",
                 "languages": ", ".join(f"{lg}: {synthesizers[lg].name}" for lg in synthesizers)}
     _LOGGER.info("kiosk ready in %.2f s: %s", time.perf_counter() - started, backends)
     panel, bridge = open_surroundings(replace(cfg, inference_threads=threads), pack, catalog)

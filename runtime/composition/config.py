@@ -38,6 +38,7 @@ class KioskConfig:
     panel_port: str | None = None   # panel controller UART (/dev/ttyUSB0, a pty, loop://)
     gpio: bool = False              # PIR presence sensor and staff button on the board's GPIO
     panel: str = "portrait-1080x1920"  # panel profile: a shipped name or a YAML file
+    panel_backend: str = "auto"     # who composes a 3D panel's image: gl, numpy, or auto (gl when a context can be made)
     log_dir: Path | None = None     # interaction log folder (text, >= 6 months); None: none for file runs
     avatar_dir: Path | None = None  # an avatar pack folder (default: the bundled character)
     phrase_hints: bool = True       # compile the content pack into the recogniser's hints

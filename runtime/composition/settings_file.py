@@ -34,7 +34,7 @@ from .config import KioskConfig
 _COMPLIANCE_KEYS = ("ai_label", "show_ai_label", "label", "hide_label", "ai_disclosure", "disclosure",
                     "spoken_disclosure", "watermark", "show_label")
 _PATHS = {"content": "content_dir", "models": "models_dir", "log_dir": "log_dir", "avatar": "avatar_dir"}
-_PLAIN = {"lang": str, "panel": str, "vad": str, "phrase_hints": bool, "seed": int,
+_PLAIN = {"lang": str, "panel": str, "panel_backend": str, "vad": str, "phrase_hints": bool, "seed": int,
           "frame_every_s": float, "max_turns": int, "panel_port": str, "gpio": bool, "echo": str,
           "volume": float, "voice_precision": str, "inference_backend": str,
           "inference_threads": int, "camera": str, "asr": str, "answer_cache": str, "answer_cache_mb": float,

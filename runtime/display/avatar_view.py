@@ -20,11 +20,12 @@ from runtime.avatar.default_character import default_pack
 from runtime.avatar.rig import Rig
 from runtime.avatar.rig_animator import AvatarMode, Inputs, RigAnimator, RigPose
 from runtime.avatar.rig_loader import load_rig
-from runtime.display.outputs.panel_outputs import make_output, view_size
+from runtime.display.outputs.panel_outputs import view_size
 from runtime.display.renderer.display import Display
 from runtime.display.renderer.rig_renderer import RigRenderer, mouth_open_pixels
 from runtime.rights.file_labels import FileLabeller
 
+from .panel_backend import NumpyBackend, PanelBackend
 from .panel_profile import PanelProfile
 
 _LOGGER = logging.getLogger(__name__)
@@ -55,8 +56,10 @@ def open_rig(avatar_dir: Path | None, height: int) -> Rig:
 class AvatarView:
     def __init__(self, display: Display, frames_dir: Path | None = None, frame_every_s: float = 0.2,
                  max_frames: int = 300, fps: float = 30.0, seed: int = 0, avatar_dir: Path | None = None,
-                 panel: PanelProfile | None = None, labeller: FileLabeller | None = None):
+                 panel: PanelProfile | None = None, labeller: FileLabeller | None = None,
+                 panel_backend: PanelBackend | None = None):
         self.display = display
+        self.panel_backend = panel_backend or NumpyBackend()
         self.labeller = labeller or FileLabeller.from_env()    # the implicit AI label in every saved frame
         self.panel = panel
         self.seed = seed
@@ -84,9 +87,9 @@ class AvatarView:
         if panel is not None and panel.format != "flat":
             # A 3D / holographic panel: its PanelOutput renders the views and composes the panel image.
             self.rig = open_rig(avatar_dir, view_size(panel)[1])
-            self.output = make_output(self.rig, panel)
-            _LOGGER.info("panel output %s: %d view(s) of %dx%d composed to %dx%d", self.output.name,
-                         self.output.views, *self.output.view_size, *self.output.size)
+            self.output = self.panel_backend.make_output(self.rig, panel)
+            _LOGGER.info("panel output %s: %d view(s) of %dx%d composed to %dx%d by %s", self.output.name,
+                         self.output.views, *self.output.view_size, *self.output.size, self.panel_backend.name)
         else:
             self.rig = open_rig(avatar_dir, self.display.height)
         self.renderer = RigRenderer(self.rig, self.display.width, self.display.height)

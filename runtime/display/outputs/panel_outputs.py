@@ -35,6 +35,11 @@ class PanelOutput(Protocol):
 
     def compose(self, views: list[pygame.Surface]) -> pygame.Surface: ...
 
+    def draw_views(self, pose: RigPose) -> list[pygame.Surface]: ...
+
+    @property
+    def view_dirty(self) -> list[list[pygame.Rect]]: ...
+
 
 def _black(width: int, height: int) -> pygame.Surface:
     s = pygame.Surface((width, height))
@@ -64,7 +69,19 @@ class _Views:
         return [r for c in self.canvases for r in c.dirty]
 
 
-class FlatOutput:
+class _DrawsViews:
+    """The views of an output drawn from one pose, and where each changed (for another compositor)."""
+    _views: _Views
+
+    def draw_views(self, pose: RigPose) -> list[pygame.Surface]:
+        return self._views.draw(pose)
+
+    @property
+    def view_dirty(self) -> list[list[pygame.Rect]]:
+        return [c.dirty for c in self._views.canvases]
+
+
+class FlatOutput(_DrawsViews):
     """Any resolution and rotation (0/90/180/270, clockwise: how the panel is mounted)."""
 
     def __init__(self, rig: Rig, profile: PanelProfile):
@@ -85,7 +102,7 @@ class FlatOutput:
         return self._views.dirty if not self.rotation else None
 
 
-class PeppersGhostOutput:
+class PeppersGhostOutput(_DrawsViews):
     """Mirrored (the glass reflects it), black background (black is clear on glass),
     optional brightness and gamma; `pyramid`: four copies around the centre, each turned to face
     its side of the pyramid, heads outward (the face reflects the screen's outer part highest)."""
@@ -104,19 +121,19 @@ class PeppersGhostOutput:
         self.gap = int(side * 0.15)
         frame = (0.25, 0.16, 0.5, 0.5) if pyramid else None    # head and shoulders in each pyramid face
         self._views = _Views(rig, 1, self.view_size, 0.0, _black(*self.view_size), frame)
-        self._lut = None
+        self.lut = None
         if self.gamma != 1.0 or self.gain != 1.0:
             lut = (np.clip(self.gain * (np.arange(256) / 255.0) ** self.gamma, 0, 1) * 255).astype(np.uint8)
-            self._lut = lut
+            self.lut = lut
 
     def render(self, pose: RigPose) -> pygame.Surface:
         return self.compose(self._views.draw(pose))
 
     def compose(self, views: list[pygame.Surface]) -> pygame.Surface:
         view = pygame.transform.flip(views[0], True, False) if self.mirror else views[0].copy()
-        if self._lut is not None:
+        if self.lut is not None:
             pixels = pygame.surfarray.pixels3d(view)
-            pixels[...] = self._lut[pixels]
+            pixels[...] = self.lut[pixels]
             del pixels
         if not self.pyramid:
             return view
@@ -136,7 +153,7 @@ class PeppersGhostOutput:
     dirty = None
 
 
-class LedFanOutput:
+class LedFanOutput(_DrawsViews):
     """A square for a spinning LED fan: circular mask, black is transparent, subject centred."""
 
     def __init__(self, rig: Rig, profile: PanelProfile):
@@ -161,7 +178,7 @@ class LedFanOutput:
         return self._views.dirty
 
 
-class StereoOutput:
+class StereoOutput(_DrawsViews):
     """Two views side by side or top-bottom; `half`: each squeezed into half the panel
     (the panel stretches it back), else frame-packed at twice the panel's size."""
 
@@ -192,7 +209,7 @@ class StereoOutput:
     dirty = None
 
 
-class LenticularOutput:
+class LenticularOutput(_DrawsViews):
     """N views interleaved per sub-pixel behind a slanted lenticular sheet, from calibration values.
     Only the regions where some view changed are re-interleaved (a numpy gather)."""
 
@@ -235,7 +252,7 @@ class LenticularOutput:
         return self.out
 
 
-class QuiltOutput:
+class QuiltOutput(_DrawsViews):
     """Looking Glass quilt: columns x rows tiles; tile 0 at the bottom-left is the leftmost view,
     the top-right tile the rightmost. Only the tiles' changed regions are copied. With
     `output: native` the quilt's views are interleaved for the panel itself, from its calibration
@@ -330,8 +347,15 @@ class DepthOutput:
         self.out = pygame.Surface(self.size)
 
     def render(self, pose: RigPose) -> pygame.Surface:
+        return self.compose(self.draw_views(pose))
+
+    def draw_views(self, pose: RigPose) -> list[pygame.Surface]:
         placed = self.colour.layout(pose)
-        return self.compose([self.colour.draw_layout(placed), self.depth.draw_layout(placed)])
+        return [self.colour.draw_layout(placed), self.depth.draw_layout(placed)]
+
+    @property
+    def view_dirty(self) -> list[list[pygame.Rect]]:
+        return [self.colour.dirty, self.depth.dirty]
 
     def compose(self, views: list[pygame.Surface]) -> pygame.Surface:
         self.out.blit(views[0], (0, 0))
