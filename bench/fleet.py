@@ -47,7 +47,9 @@ def _row(r: dict) -> tuple[str, str]:
     sim = r["simulator"]
     return (f"run {r['run']}", f"{r['committed']}/{r['devices']} committed, {r['lost']} lost, {r['stuck']} stuck; "
                                f"last verdict {r['last_verdict_s']} s{restart}; {sim.get('reconnects', '?')} "
-                               f"reconnects; TCP memory peak {r['tcp_memory_peak_mb']} MB, prunes "
+                               f"reconnects; {r.get('broker_publish_messages_dropped', '?')} messages the broker dropped, "
+                               f"{r.get('admin_rereads', {}).get('views_corrected', '?')} admin views corrected by a re-read; "
+                               f"TCP memory peak {r['tcp_memory_peak_mb']} MB, prunes "
                                f"{r['tcp'].get('PruneCalled', 0)}, timeouts {r['tcp'].get('TCPTimeouts', 0)}")
 
 

@@ -96,6 +96,7 @@ def run_once(n: int, folder: Path, bundle: Path, pub: Path, devices: int, load: 
             verdicts = admin.wait_for_verdicts(members, offer.bundle_id, timeout, deadlines, progress)
             last_verdict_s = time.monotonic() - t_push
             admin_reconnects = admin.reconnects
+            admin_rereads = {"devices_read": admin.rereads, "views_corrected": admin.reread_corrections}
         after = sys_counters.snapshot()
         sys_counters.close()
         memory = peaks.stop()
@@ -114,7 +115,9 @@ def run_once(n: int, folder: Path, bundle: Path, pub: Path, devices: int, load: 
         "connect_s": round(connect_s, 1), "chunks": len(offer.chunks), "chunk_kb": CHUNK_SIZE // 1024,
         "bundle_mb": round(offer.size / 2**20, 1),
         "simulator": sim_stats, "admin_reconnects": admin_reconnects,
+        "admin_rereads": admin_rereads,
         "broker_publish_messages_sent": int(after["publish/messages/sent"] - before["publish/messages/sent"]),
+        "broker_publish_messages_dropped": int(after["publish/messages/dropped"] - before["publish/messages/dropped"]),
         "broker_gb_sent": round(sent / 1e9, 2), "throughput_mb_s": round(sent / 1e6 / last_verdict_s, 1),
         "tcp": {k: tcp_after.get(k, 0) - tcp_before.get(k, 0) for k in tcp_after},
         **memory,
