@@ -72,6 +72,7 @@ class MqttAgent:
         self.v5 = True
         self.recovered = recovered
         self.on_installed = on_installed        # kind -> None, after a commit or rollback (embedded kiosk)
+        self._runtime_offer = None              # a runtime bundle on trial: the launcher's verdict is awaited
 
     # ---- life cycle ----------------------------------------------------------------------------
     def start(self) -> None:
@@ -195,6 +196,11 @@ class MqttAgent:
         try:
             bundle = self.store.assemble(offer.bundle_id, len(offer.chunks))
             result = self.installer.install(bundle, offer.bundle_id, offer.kind, now)
+            if result.state == InstallState.INSTALLING:          # a runtime slot, handed to the launcher
+                self._runtime_offer = offer
+                if result.restart:
+                    self._restart_for(offer.kind)
+                return []
             state, reason, detail = result.state, "", ""
             if result.state == InstallState.COMMITTED and self.on_installed:
                 self.on_installed(offer.kind)
@@ -203,6 +209,28 @@ class MqttAgent:
             _LOGGER.warning("%s %s refused: %s", offer.kind, offer.version, err)
         with self._lock:
             return self.core.install_finished(offer, time.time(), state, reason, detail)
+
+    def _restart_for(self, kind: str) -> None:
+        """The service restarts so that the launcher starts (and judges) the new runtime."""
+        if self.on_installed:
+            self.on_installed(kind)                                # the embedded kiosk: exit 75
+            return
+        code, message, _ = self.control.command("restart", {})    # the standalone agent: --restart-cmd
+        if code != 200:
+            _LOGGER.warning("runtime ready for its trial, but no restart: %s (it runs at the next start)", message)
+
+    def _runtime_verdict(self, now: float) -> list:
+        """The launcher judged the runtime on trial (in this process or the one before): report it."""
+        offer = self._runtime_offer
+        verdict = self.installer.runtime_slots.verdict() if offer else None
+        if verdict is None or verdict.bundle_id != offer.bundle_id:
+            return []
+        self._runtime_offer = None
+        self.installer.finish_runtime()
+        with self._lock:
+            if verdict.outcome == "committed":
+                return self.core.install_finished(offer, now, InstallState.COMMITTED)
+            return self.core.install_finished(offer, now, InstallState.REJECTED, "health-check-failed", verdict.detail)
 
     def _command(self, request) -> list:
         if request.name == "rollback":
@@ -251,7 +279,9 @@ class MqttAgent:
     def _clock_loop(self) -> None:
         while not self._stop.wait(1.0):
             now = time.time()
+            verdict = self._runtime_verdict(now)
             with self._lock:
+                self._run(verdict)
                 actions = self.core.tick(now)
                 if self.core.telemetry_due(now):
                     actions += self.core.telemetry(self.control.telemetry(), now)

@@ -55,9 +55,11 @@ def _bundle_commands(sub) -> None:
     kg.add_argument("--out", required=True)
     kg.set_defaults(func=bundle_cli.keygen)
     b = bsub.add_parser("build", help="sign a folder into a bundle")
-    b.add_argument("dir", type=Path)
+    b.add_argument("dir", type=Path, help="the folder to bundle (--kind runtime: this project's folder)")
     b.add_argument("--kind", required=True,
-                   choices=("content", "avatar", "voice", "asr-model", "tflite-model", "panel", "config"))
+                   choices=("content", "avatar", "voice", "asr-model", "tflite-model", "panel", "config", "runtime"))
+    b.add_argument("--with-wheel", type=Path, action="append", default=[],
+                   help="--kind runtime: a dependency wheel to carry (one the kiosks do not have yet)")
     b.add_argument("--version", required=True)
     b.add_argument("--key", type=Path, required=True)
     b.add_argument("-o", "--out", type=Path, required=True)

@@ -13,27 +13,37 @@ not to overflow the queue themselves, and a stuck/offline verdict needs a read a
 
 from __future__ import annotations
 
+import threading
 import time
-from typing import TYPE_CHECKING, Callable
+from typing import Callable, Protocol
 
 from . import topics as T
 from .push_verdict import Deadlines, DeviceVerdict, at_timeout
 from .push_watch import PushWatch
 
-if TYPE_CHECKING:
-    from .admin import FleetAdmin
+
+
+class FleetAdmin(Protocol):
+    """What the wait needs of ``admin.FleetAdmin``: its fleet view, its lock, a retained read, counters."""
+    _lock: threading.Lock
+    _changed: threading.Condition
+    devices: dict
+    rereads: int
+    reread_corrections: int
+
+    def read_retained_many(self, topics: list[str], wait_s: float = 5.0) -> dict[str, bytes | None]: ...
 
 REREAD_PAGE = 50            # devices per re-read (two retained documents each)
 REREAD_WAIT_S = 30.0        # the longest wait for one page's replay
 
 
-def _snapshot(admin: "FleetAdmin", devices: list[str]) -> dict[str, tuple]:
+def _snapshot(admin: FleetAdmin, devices: list[str]) -> dict[str, tuple]:
     with admin._lock:
         return {d: (admin.devices[d].status, admin.devices[d].reported) if d in admin.devices else None
                 for d in devices}
 
 
-def reread_documents(admin: "FleetAdmin", devices: list[str], wait_s: float = REREAD_WAIT_S) -> set[str]:
+def reread_documents(admin: FleetAdmin, devices: list[str], wait_s: float = REREAD_WAIT_S) -> set[str]:
     """Read the retained `status` and `reported` of `devices` again (pages of REREAD_PAGE); the
     replayed messages update the admin's view as live ones do. Returns the devices whose reported
     document came back; counts in `admin.rereads` and, for each device the live view had wrong
@@ -51,7 +61,7 @@ def reread_documents(admin: "FleetAdmin", devices: list[str], wait_s: float = RE
     return found
 
 
-def wait_for_verdicts(admin: "FleetAdmin", devices: list[str], bundle_id: str, timeout: float,
+def wait_for_verdicts(admin: FleetAdmin, devices: list[str], bundle_id: str, timeout: float,
                       deadlines: Deadlines = Deadlines(),
                       progress: Callable[[dict[str, DeviceVerdict]], None] | None = None
                       ) -> dict[str, DeviceVerdict]:

@@ -136,6 +136,9 @@ class Launcher:
         env = {**os.environ, "NOTIFY_SOCKET": str(self.proxy.path)}
         env.pop("WATCHDOG_PID", None)                   # the watchdog pings come from the child now
         exe = self._executable()
+        if exe != self.base_exe:                        # a slot runs its own code, not a PYTHONPATH's
+            env.pop("PYTHONPATH", None)
+            env.pop("PYTHONHOME", None)
         _LOGGER.info("starting %s", exe)
         self.child = subprocess.Popen([str(exe), *self.child_args], env=env)
         return self.child
