@@ -41,6 +41,7 @@ from .http_fetch import fetch_ranges
 from .install_state import InstallState
 from .rights_check import RightsPolicy, accept_revocation, rights_site
 from .installer import BundleInstaller, HealthCheck
+from .runtime_slot import RuntimeSlots, TrialTimes
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -49,7 +50,8 @@ class MqttAgent:
     def __init__(self, identity: Identity, broker: BrokerConfig, data_dir: Path, trusted: TrustedKeys,
                  control: DeviceControl, health_check: HealthCheck | None = None,
                  limits: BundleLimits = BundleLimits(), telemetry_interval_s: float = 30.0,
-                 keepalive_s: int = 30, on_installed=None, region: str = "", rights_keys: tuple = ()):
+                 keepalive_s: int = 30, on_installed=None, region: str = "", rights_keys: tuple = (),
+                 trial_times: TrialTimes = TrialTimes()):
         self.data_dir = Path(data_dir)
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.broker = broker
@@ -58,7 +60,8 @@ class MqttAgent:
         self.trusted = trusted
         self.rights = RightsPolicy(rights_site(identity, region), tuple(rights_keys), self.data_dir)
         self.installer = BundleInstaller(self.data_dir, BundleVerifier(trusted, limits, self.rights),
-                                         health_check or SelfTestHealthCheck(), identity.runtime_version)
+                                         health_check or SelfTestHealthCheck(), identity.runtime_version,
+                                         runtime_slots=RuntimeSlots(self.data_dir, trial_times))
         recovered = self.installer.recover()
         self.store = FileChunkStore(self.data_dir / "downloads")
         self.core = AgentCore(identity, self.installer, self.store, limits, telemetry_interval_s, http_fetch=True,
