@@ -66,7 +66,7 @@ class TrialTimes:
 class RuntimeSlots:
     def __init__(self, data_dir: Path, times: TrialTimes = TrialTimes(), python: str = sys.executable,
                  base_site: list[str] | None = None, timeout_s: float = 900.0):
-        self.files = SlotFiles(Path(data_dir))
+        self.files = SlotFiles(Path(data_dir).resolve())
         self.times = times
         self.python = python
         self.base_site = base_site if base_site is not None else base_site_packages()
@@ -84,6 +84,7 @@ class RuntimeSlots:
 
     def prepare(self, slot: Path) -> str:
         """Build the slot's virtual environment; raises BundleRejected with the reason."""
+        slot = Path(slot).resolve()
         wheels = sorted((slot / "wheels").glob("*.whl"))
         if not any(w.name.startswith("edge_avatar-") for w in wheels):
             raise BundleRejected("bad-manifest", f"{slot.name}: a runtime bundle carries wheels/edge_avatar-*.whl")
@@ -109,7 +110,7 @@ class RuntimeSlots:
 
     def request_trial(self, bundle_id: str, version: str, slot: Path) -> Trial:
         current = self.files.current()
-        trial = Trial(bundle_id, version, str(slot), str(current) if current else None,
+        trial = Trial(bundle_id, version, str(Path(slot).resolve()), str(current) if current else None,
                       self.times.ready_deadline_s, self.times.settle_s, self.times.max_starts)
         write_trial(self.files, trial)
         _LOGGER.warning("runtime %s prepared; the launcher tries it at the next start", version)

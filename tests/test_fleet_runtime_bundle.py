@@ -186,3 +186,30 @@ def _finish(data: str) -> None:
     installer = BundleInstaller(Path(data), BundleVerifier(None), RecordingHealthCheck(),
                                 runtime_slots=RuntimeSlots(Path(data)))
     installer.finish_runtime()
+
+
+def test_the_real_kiosk_built_into_a_runtime_bundle_runs_from_its_slot_and_is_committed(tmp_path):
+    """This project's own wheel (pip, from the checkout), its dependency lock, a real slot, and the real
+    kiosk answering the demo question under the launcher: READY=1 (on screen, listening) in time."""
+    from runtime.composition.config import DEMO_QUESTION
+    key, _, trusted = keys(tmp_path)
+    data = tmp_path / "data"
+    bundle = tmp_path / "runtime-9.0.0.bundle"
+    build_runtime_bundle(REPO, "9.0.0", key, bundle, now=NOW)
+    installer = _installer(data, trusted, TrialTimes(ready_deadline_s=240.0, settle_s=1.0, max_starts=1))
+    slot = _trial_installed(installer, bundle, "e" * 64, "9.0.0")
+    where = subprocess.run([str(slot / "venv" / "bin" / "python"), "-c", "import runtime; print(runtime.__file__)"],
+                           capture_output=True, text=True, check=True, env=slot_env(), cwd=data).stdout
+    assert where.startswith(str(slot))
+    env = {**os.environ, "PYTHONPATH": str(REPO), "SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy"}
+    env.pop("NOTIFY_SOCKET", None)
+    proc = subprocess.run([sys.executable, "-m", "runtime.ops.service.launcher", "--data-dir", str(data), "--base",
+                           "/nonexistent/edge-avatar", "--", "run", "--input", str(DEMO_QUESTION), "--pace", "realtime",
+                           "--output", "null", "--display", "headless"], env=env, capture_output=True, text=True,
+                          timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert f"starting {slot}/venv/bin/edge-avatar" in proc.stderr
+    assert "answer opening_hours" in proc.stderr + proc.stdout
+    assert read_verdict(SlotFiles(data)).outcome == "committed"
+    installer.finish_runtime()
+    assert installer.versions() == {"runtime": "9.0.0"}
