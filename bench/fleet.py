@@ -66,6 +66,9 @@ def main() -> int:
     ap.add_argument("--baseline", action="store_true",
                     help="first one run without load (no busy processes, no broker restart): the unloaded time "
                          "the target compares each run's last verdict with (at most 3 x)")
+    ap.add_argument("--http", action="store_true",
+                    help="the offer carries a `url` (a static server with Range requests on this host): kiosks "
+                         "fetch the bundle over HTTP, retained MQTT chunks stay the fallback")
     ap.add_argument("--json", type=Path, default=Path("bench/results/fleet.json"))
     args = ap.parse_args()
     if args.devices < 1 or args.runs < 1:
@@ -77,15 +80,18 @@ def main() -> int:
     baseline = None
     if args.baseline:
         print(f"baseline: {args.devices} kiosks, no load", flush=True)
-        baseline = run_once(0, tmp / "baseline", bundle, pub, args.devices, False, args.timeout, deadlines)
+        baseline = run_once(0, tmp / "baseline", bundle, pub, args.devices, False, args.timeout, deadlines,
+                            args.http)
         print(f"  {_row(baseline)[1]}", flush=True)
     for n in range(1, args.runs + 1):
         print(f"run {n}/{args.runs}: {args.devices} kiosks{' under load' if args.load else ''}", flush=True)
-        runs.append(run_once(n, tmp / f"run-{n}", bundle, pub, args.devices, args.load, args.timeout, deadlines))
+        runs.append(run_once(n, tmp / f"run-{n}", bundle, pub, args.devices, args.load, args.timeout, deadlines,
+                             args.http))
         print(f"  {_row(runs[-1])[1]}", flush=True)
     complete = sum(1 for r in runs if r["committed"] == r["devices"])
     result = {
         "machine": machine(), "devices": args.devices, "bundle_mb": args.size_mb, "load": args.load,
+        "delivery": "http" if args.http else "mqtt",
         "runs": runs, "runs_complete": complete, "lost": sum(r["lost"] for r in runs),
         "stuck": sum(r["stuck"] for r in runs), "last_verdict_s_max": max(r["last_verdict_s"] for r in runs),
         "deadlines_s": {"progress": args.progress_deadline, "offline": args.offline_deadline},

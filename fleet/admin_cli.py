@@ -252,7 +252,8 @@ def simulate(args) -> int:
         retry = RetryTimings.scaled(args.chunk_retry) if args.chunk_retry is not None else RetryTimings()
     except ValueError as err:
         raise FleetError(f"--chunk-retry {args.chunk_retry}: {err}") from None
-    sim = FleetSimulator(broker_config(args), args.devices, args.group, keepalive_s=args.keepalive, retry=retry)
+    sim = FleetSimulator(broker_config(args), args.devices, args.group, keepalive_s=args.keepalive, retry=retry,
+                         http_workers=getattr(args, "http_workers", 0))
     sim.connect(timeout=180.0)                 # a thousand kiosks on a loaded machine take a while
     print(f"{args.devices} simulated kiosks online in group {args.group}", flush=True)
     deadline = time.monotonic() + args.duration if args.duration else None
