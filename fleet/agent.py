@@ -44,6 +44,7 @@ from .installer import BundleInstaller, HealthCheck
 from .runtime_slot import RuntimeSlots, TrialTimes
 
 _LOGGER = logging.getLogger(__name__)
+_FINISH_RUNTIME = object()      # an install-loop job: take the launcher's verdict on a runtime trial in
 
 
 class MqttAgent:
@@ -76,6 +77,7 @@ class MqttAgent:
         self.recovered = recovered
         self.on_installed = on_installed        # kind -> None, after a commit or rollback (embedded kiosk)
         self._runtime_offer = None              # a runtime bundle on trial: the launcher's verdict is awaited
+        self._finishing = False                 # ... and its taking-in is queued for the install thread
 
     # ---- life cycle ----------------------------------------------------------------------------
     def start(self) -> None:
@@ -174,7 +176,9 @@ class MqttAgent:
     def _install_loop(self) -> None:
         while (action := self._installs.get()) is not None:
             try:
-                if isinstance(action, Install):
+                if action is _FINISH_RUNTIME:
+                    result = self._runtime_verdict(time.time())
+                elif isinstance(action, Install):
                     result = self._install(action.offer)
                 elif isinstance(action, RunCommand):
                     result = self._command(action.request)
@@ -227,8 +231,9 @@ class MqttAgent:
         offer = self._runtime_offer
         verdict = self.installer.runtime_slots.verdict() if offer else None
         if verdict is None or verdict.bundle_id != offer.bundle_id:
+            self._finishing = False
             return []
-        self._runtime_offer = None
+        self._runtime_offer, self._finishing = None, False
         self.installer.finish_runtime()
         with self._lock:
             if verdict.outcome == "committed":
@@ -282,9 +287,11 @@ class MqttAgent:
     def _clock_loop(self) -> None:
         while not self._stop.wait(1.0):
             now = time.time()
-            verdict = self._runtime_verdict(now)
+            offer = self._runtime_offer
+            if offer and not self._finishing and self.installer.runtime_slots.verdict():
+                self._finishing = True                 # taken in on the install thread (it writes the state)
+                self._installs.put(_FINISH_RUNTIME)
             with self._lock:
-                self._run(verdict)
                 actions = self.core.tick(now)
                 if self.core.telemetry_due(now):
                     actions += self.core.telemetry(self.control.telemetry(), now)

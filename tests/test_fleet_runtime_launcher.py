@@ -157,6 +157,8 @@ def test_the_plan_counts_starts_and_judges_a_trial_on_its_deadlines():
     assert plan_start(None, None, 0)[0] is Start.CURRENT
     assert plan_start(trial, None, 1)[0] is Start.TRIAL and plan_start(trial, None, 2)[0] is Start.ROLL_BACK
     assert plan_start(trial, SlotVerdict("b" * 64, "2.0.0", "committed"), 2)[0] is Start.FINISH
+    action, why = plan_start(trial, None, 0, slot_ready=False)          # never run the base as the trial
+    assert action is Start.ROLL_BACK and "no edge-avatar" in why
     run = TrialRun(trial, started_at=100.0)
     run.tick(109.0)
     assert run.phase is Phase.STARTING and run.wait_s(109.0) == 1.0

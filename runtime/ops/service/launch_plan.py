@@ -25,12 +25,15 @@ class Start(str, enum.Enum):
     FINISH = "finish"             # a verdict was written but not applied (power loss): apply it
 
 
-def plan_start(trial: Trial | None, verdict: SlotVerdict | None, starts: int) -> tuple[Start, str]:
-    """(what to do at this start, why)."""
+def plan_start(trial: Trial | None, verdict: SlotVerdict | None, starts: int,
+               slot_ready: bool = True) -> tuple[Start, str]:
+    """(what to do at this start, why). `slot_ready`: the trial's slot has its `edge-avatar`."""
     if trial is None:
         return Start.CURRENT, ""
     if verdict is not None and verdict.bundle_id == trial.bundle_id:
         return Start.FINISH, verdict.detail
+    if not slot_ready:
+        return Start.ROLL_BACK, f"{trial.version}: its slot {trial.to} has no edge-avatar (not prepared, or removed)"
     if starts >= trial.max_starts:
         return Start.ROLL_BACK, (f"{starts} starts of {trial.version} ended before it was ready and up for "
                                  f"{trial.settle_s:g} s (it cannot start, or crashes in a loop)")

@@ -103,7 +103,8 @@ class Launcher:
         while True:
             trial = read_trial(self.files)
             starts = read_starts(self.files, trial.bundle_id) if trial else 0
-            action, why = plan_start(trial, read_verdict(self.files), starts)
+            ready = trial is None or slot_executable(Path(trial.to)).exists()
+            action, why = plan_start(trial, read_verdict(self.files), starts, ready)
             if action is Start.CURRENT:
                 return self._run_current()
             if action is Start.FINISH:
@@ -196,8 +197,8 @@ class Launcher:
         back = Path(trial.came_from) if trial.came_from else None
         point_link_atomic(self.files.link, Path(trial.to) if verdict.outcome == COMMITTED else back)
         failpoint("applied")
-        self.files.trial_file.unlink(missing_ok=True)
         self.files.launch_file.unlink(missing_ok=True)
+        self.files.trial_file.unlink(missing_ok=True)      # last: no trial file means the trial is over
         fsync_dir(self.files.data)
         _LOGGER.warning("runtime %s %s: %s", trial.version, verdict.outcome, verdict.detail)
 
