@@ -86,7 +86,7 @@ def parse_target(text: str) -> tuple[str, str]:
 
 
 class FleetAdmin:
-    def __init__(self, broker: BrokerConfig, admin_id: str | None = None):
+    def __init__(self, broker: BrokerConfig, admin_id: str | None = None, keepalive_s: int = 30):
         self.broker = broker
         self.session = admin_id or f"admin-{uuid.uuid4().hex[:10]}"
         self.v5 = probe_protocol(broker)
@@ -104,7 +104,7 @@ class FleetAdmin:
         self.client.on_connect = self._on_connect
         self.client.on_message = self._on_message
         self.client.reconnect_delay_set(1, 10)
-        self.client.connect(broker.host, broker.port, keepalive=30)
+        self.client.connect(broker.host, broker.port, keepalive=keepalive_s)
         self.client.loop_start()
         if not self._connected.wait(10):
             raise FleetError(f"broker {broker.host}:{broker.port}: no CONNACK within 10 s")
