@@ -174,6 +174,8 @@ def _fleet_control_commands(fsub) -> None:
     sim.add_argument("--trust-key", type=Path, action="append", required=True)
     sim.add_argument("--duration", type=float, help="seconds to run (default: until Ctrl-C)")
     sim.add_argument("--keepalive", type=int, default=60, help="MQTT keep-alive of each kiosk, seconds")
+    sim.add_argument("--failing-percent", type=float, default=0.0,
+                     help="this share of the kiosks (spread over the fleet) fails every install's health check")
     sim.add_argument("--http-workers", type=int, default=0,
                      help="threads fetching offers' `url` for the kiosks (0: chunks over MQTT only)")
     sim.add_argument("--chunk-retry", type=float, help="seconds before a missing chunk is asked for again "

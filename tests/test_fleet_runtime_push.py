@@ -115,3 +115,28 @@ def test_a_runtime_push_commits_b_then_rolls_back_c_that_crashes_and_the_admin_s
     assert SlotFiles(data).current().name == "1.0.0"                  # back on 1.0.0
     assert agent.installer.versions() == {"runtime": "1.0.0"}
     assert service.starts >= 3                                        # base, then a restart for each push
+
+
+def test_a_runtime_rollout_to_a_simulated_fleet_aborts_when_too_many_fail(tmp_path):
+    """The admin's side at fleet scale (bench/fleet_rollout.py runs it at 1 000): `fleet rollout` of a
+    runtime bundle in waves stops when the failure rate passes --abort-at, names the failed kiosks and
+    leaves the rest untouched. A fifth of the simulated kiosks fail the new version's health check."""
+    key, pub, _ = keys(tmp_path)
+    bundle = tmp_path / "runtime-2.0.0.bundle"
+    build_runtime_bundle(tmp_path, "2.0.0", key, bundle, wheel=stand_in_wheel(tmp_path / "w", "2.0.0", "good"))
+    with mosquitto(tmp_path) as url:
+        sim = subprocess.Popen([sys.executable, "-m", "runtime", "fleet", "simulate", "--devices", "20", "--group",
+                                "g", "--broker", url, "--trust-key", str(pub), "--failing-percent", "20",
+                                "--duration", "600"], stdout=subprocess.PIPE, text=True)
+        try:
+            assert "online" in sim.stdout.readline()
+            env = {**os.environ, "PYTHONPATH": str(REPO)}
+            done = subprocess.run([sys.executable, "-m", "runtime", "fleet", "rollout", str(bundle), "--group", "g",
+                                   "--waves", "10,50,100%", "--abort-at", "5%", "--broker", url],
+                                  capture_output=True, text=True, timeout=600, env=env)
+        finally:
+            sim.kill()
+            sim.wait()
+    assert done.returncode == 3, done.stdout + done.stderr
+    assert "ABORTED after wave" in done.stdout and "health-check-failed" in done.stdout
+    assert "wave 3" not in done.stdout                                   # the last wave never went out
