@@ -22,7 +22,6 @@ from .push_verdict import Deadlines, DeviceVerdict, at_timeout
 from .push_watch import PushWatch
 
 
-
 class FleetAdmin(Protocol):
     """What the wait needs of ``admin.FleetAdmin``: its fleet view, its lock, a retained read, counters."""
     _lock: threading.Lock

@@ -19,8 +19,16 @@ import sysconfig
 from dataclasses import dataclass
 from pathlib import Path
 
-from runtime.shared.runtime_slots import (KIND, SlotFiles, SlotVerdict, Trial, read_trial, read_verdict,
-                                          slot_executable, write_trial)
+from runtime.shared.runtime_slots import (
+    KIND,
+    SlotFiles,
+    SlotVerdict,
+    Trial,
+    read_trial,
+    read_verdict,
+    slot_executable,
+    write_trial,
+)
 
 from .errors import BundleRejected
 from .runtime_bundle import LOCK

@@ -23,7 +23,13 @@ from fleet.install_state import InstallState
 from fleet.installer import BundleInstaller
 from fleet.runtime_bundle import build_runtime_bundle
 from fleet.runtime_slot import RuntimeSlots, TrialTimes, slot_env
-from runtime.shared.runtime_slots import SlotFiles, SlotVerdict, read_trial, read_verdict, write_verdict
+from runtime.shared.runtime_slots import (
+    SlotFiles,
+    SlotVerdict,
+    read_trial,
+    read_verdict,
+    write_verdict,
+)
 from tests.fleet_fixtures import NOW, RecordingHealthCheck, keys
 from tests.runtime_wheels import stand_in_wheel
 

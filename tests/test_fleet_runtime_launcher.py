@@ -16,7 +16,13 @@ import pytest
 
 from runtime.ops.service.launch_plan import Phase, Start, TrialRun, plan_start
 from runtime.shared.durable_files import point_link_atomic
-from runtime.shared.runtime_slots import SlotFiles, SlotVerdict, Trial, read_verdict, write_trial
+from runtime.shared.runtime_slots import (
+    SlotFiles,
+    SlotVerdict,
+    Trial,
+    read_verdict,
+    write_trial,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 

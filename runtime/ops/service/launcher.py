@@ -28,8 +28,19 @@ import time
 from pathlib import Path
 
 from runtime.shared.durable_files import fsync_dir, point_link_atomic
-from runtime.shared.runtime_slots import (COMMITTED, ROLLED_BACK, SlotFiles, SlotVerdict, Trial, read_starts,
-                                          read_trial, read_verdict, slot_executable, write_starts, write_verdict)
+from runtime.shared.runtime_slots import (
+    COMMITTED,
+    ROLLED_BACK,
+    SlotFiles,
+    SlotVerdict,
+    Trial,
+    read_starts,
+    read_trial,
+    read_verdict,
+    slot_executable,
+    write_starts,
+    write_verdict,
+)
 
 from .launch_plan import Phase, Start, TrialRun, plan_start, verdict_of
 
