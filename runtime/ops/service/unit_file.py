@@ -58,7 +58,8 @@ WorkingDirectory={o.data_dir}
 {env}ExecStart={cmd}
 # READY=1 comes when the avatar is on screen and the kiosk listens; WATCHDOG=1 from the main loop (through
 # the launcher's notify socket, when it runs the kiosk; it also judges a new runtime version by them)
-TimeoutStartSec=90
+# (through the launcher: longer than its 120 s wait for a new runtime's READY=1, so it rolls back first)
+TimeoutStartSec={150 if o.launcher else 90}
 WatchdogSec={o.watchdog_s}
 # a crash, a hung loop (watchdog) and exit 75 (the fleet asked for a restart) all start it again
 Restart=on-failure
