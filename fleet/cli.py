@@ -41,6 +41,12 @@ def _agent_command(sub, check_settings) -> None:
     agent.add_argument("--trust-key", type=Path, action="append", required=True,
                        help="an admin public key bundles must be signed with (repeat to rotate keys)")
     agent.add_argument("--restart-cmd", help="how the agent restarts the kiosk (e.g. systemctl restart edge-avatar)")
+    agent.add_argument("--runtime-ready-deadline", type=float, default=120.0,
+                       help="a new runtime version must say READY (on screen, listening) within this (s)")
+    agent.add_argument("--runtime-settle", type=float, default=60.0,
+                       help="... and then stay up this long before it is committed (s)")
+    agent.add_argument("--runtime-starts", type=int, default=3,
+                       help="starts of a new runtime version that end early before it is rolled back")
     agent.add_argument("--telemetry-every", type=float, default=30.0, help="seconds between telemetry messages")
     _broker_args(agent)
     agent.set_defaults(func=agent_cli.run_agent, check_settings=check_settings)

@@ -70,6 +70,11 @@ class TrialTimes:
     settle_s: float = 60.0
     max_starts: int = 3
 
+    def __post_init__(self):
+        if not (self.ready_deadline_s > 0 and self.settle_s >= 0 and self.max_starts >= 1):
+            raise ValueError(f"expected a ready deadline > 0 s, a settle time >= 0 s and at least 1 start (got "
+                             f"{self.ready_deadline_s}, {self.settle_s}, {self.max_starts})")
+
 
 class RuntimeSlots:
     def __init__(self, data_dir: Path, times: TrialTimes = TrialTimes(), python: str = sys.executable,
