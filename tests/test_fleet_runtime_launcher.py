@@ -180,3 +180,25 @@ def test_the_plan_counts_starts_and_judges_a_trial_on_its_deadlines():
     assert late.phase is Phase.NOT_READY
     with pytest.raises(ValueError, match="max_starts >= 1"):
         Trial("b" * 64, "2.0.0", "/a", None, max_starts=0)
+
+
+def test_the_launcher_passes_the_kiosks_sd_notify_messages_on_to_systemd(tmp_path):
+    """Under systemd (NOTIFY_SOCKET set) what the running version says reaches the service manager."""
+    import socket
+    data, old, new = _fleet(tmp_path, "good")
+    upstream = tmp_path / "systemd.sock"
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
+        sock.bind(str(upstream))
+        sock.settimeout(120)
+        env = {**os.environ, "PYTHONPATH": str(REPO), "LAUNCH_LOG": str(data / "ran.log"),
+               "NOTIFY_SOCKET": str(upstream)}
+        env.pop("EDGE_AVATAR_FAILPOINT", None)
+        proc = subprocess.Popen([sys.executable, "-m", "runtime.ops.service.launcher", "--data-dir", str(data),
+                                 "--base", "/nonexistent/edge-avatar", "--", "run"], env=env,
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        try:
+            message = sock.recv(4096).decode()
+        finally:
+            _until(lambda: read_verdict(SlotFiles(data)) is not None, "a verdict", proc)
+            _stop(proc)
+    assert message.startswith("READY=1") and "listening" in message
