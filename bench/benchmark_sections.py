@@ -287,19 +287,15 @@ def bridge(d: dict) -> list[str]:
 
 
 def fleet(d: dict) -> list[str]:
-    return pairs([
-        ("kiosks simulated / announced / committed / lost",
-         " / ".join(num(get(d, k)) for k in ("devices", "announced", "committed", "lost"))),
-        ("bundle", (f"{num(get(d, 'bundle_mb'), 'MB', 1)} in {num(get(d, 'chunks'))} chunks of "
-                   f"{num(get(d, 'chunk_kb'), 'kB')}")),
-        ("connect all / upload to the broker", f"{num(get(d, 'connect_s'), 's')} / {num(get(d, 'upload_s'), 's')}"),
-        ("push until every kiosk committed", num(get(d, "all_committed_s"), "s")),
-        ("PUBLISH messages the broker sent / received", (f"{num(get(d, 'broker_publish_messages_sent'))} / "
-                                                        f"{num(get(d, 'broker_publish_messages_received'))}")),
-        ("bytes the broker sent", f"{num(get(d, 'broker_gb_sent'), 'GB')} ({num(get(d, 'throughput_mb_s'), 'MB/s')})"),
-        ("peak RSS: broker / simulator / admin",
-         " / ".join(num(get(d, f"peak_rss_mb.{k}"), "MB") for k in ("broker", "simulator", "admin"))),
-    ])
+    """bench/fleet.py: one row per run (and the unloaded baseline, when measured)."""
+    runs = [*([d["baseline"]] if isinstance(d.get("baseline"), dict) else []), *(get(d, "runs") or [])]
+    rows = [[("unloaded" if r.get("run") == 0 else f"run {r.get('run')}"
+              + (" (load, broker restarted)" if get(r, "load.broker_restart_at_s") is not None else "")),
+             f"{num(get(r, 'committed'))}/{num(get(r, 'devices'))}", num(get(r, "lost")), num(get(r, "stuck")),
+             num(get(r, "last_verdict_s"), "s"), num(get(r, "broker_publish_messages_dropped")),
+             num(get(r, "admin_rereads.views_corrected"))] for r in runs if isinstance(r, dict)]
+    return table(["run", "committed", "lost", "stuck", "last verdict", "messages the broker dropped",
+                  "admin views corrected by a re-read"], rows)
 
 
 def console(d: dict) -> list[str]:

@@ -141,7 +141,7 @@ class Peaks:
 class SysCounters:
     """Mosquitto's $SYS totals sampled once a second, summed across broker restarts (which reset them)."""
 
-    KEYS = ("bytes/sent", "publish/messages/sent", "publish/messages/received")
+    KEYS = ("bytes/sent", "publish/messages/sent", "publish/messages/received", "publish/messages/dropped")
 
     def __init__(self, cfg: BrokerConfig):
         self.last: dict[str, float] = {}

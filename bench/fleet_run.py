@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 from bench.fleet_load import Broker, Peaks, SysCounters, cpu_load, tcp_counters
@@ -49,12 +50,16 @@ class PushProgress:
         self.broker_away_s = self.broker.restart()
 
 
-def _simulator(devices: int, port: int, pub: Path, duration: float, log: Path) -> subprocess.Popen:
+HTTP_WORKERS = 16       # the simulator's threads fetching over HTTP (a real kiosk fetches its own)
+
+
+def _simulator(devices: int, port: int, pub: Path, duration: float, log: Path, http: bool = False) -> subprocess.Popen:
     """`edge-avatar fleet simulate` in a child process; its log (one line per kiosk on a broker
     restart) goes to `log`, not the bench's output."""
     sim = subprocess.Popen([sys.executable, "-m", "runtime", "fleet", "simulate", "--devices", str(devices),
                             "--group", "bench", "--broker", f"mqtt://127.0.0.1:{port}", "--trust-key", str(pub),
-                            "--duration", str(duration)], stdout=subprocess.PIPE, stderr=open(log, "ab"), text=True)
+                            "--duration", str(duration), "--http-workers", str(HTTP_WORKERS if http else 0)],
+                           stdout=subprocess.PIPE, stderr=open(log, "ab"), text=True)
     line = sim.stdout.readline()
     if "online" not in line:
         sim.kill()
@@ -71,17 +76,35 @@ def _sim_stats(sim: subprocess.Popen) -> dict:
     return {}
 
 
+@contextmanager
+def http_server(bundle: Path, enabled: bool):
+    """The bundle on a static server with Range requests (bench/fleet_http.py), or None."""
+    if not enabled:
+        yield None
+        return
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "bench.fleet_http", str(bundle), str(port)],
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        if "serving" not in proc.stdout.readline():
+            raise SystemExit("the bench's HTTP server did not start")
+        yield f"http://127.0.0.1:{port}/{bundle.name}"
+    finally:
+        proc.kill()
+        proc.wait()
+
+
 def run_once(n: int, folder: Path, bundle: Path, pub: Path, devices: int, load: bool, timeout: float,
-             deadlines: Deadlines) -> dict:
+             deadlines: Deadlines, http: bool = False) -> dict:
     folder.mkdir(parents=True)
     port = free_port()
     broker = Broker(folder, port)
     broker.start()
     cfg = BrokerConfig.from_args(f"mqtt://127.0.0.1:{port}")
     tcp_before = tcp_counters()
-    with cpu_load(load) as burners:
+    with cpu_load(load) as burners, http_server(bundle, http) as url:
         t0 = time.monotonic()
-        sim = _simulator(devices, port, pub, timeout + 900, folder / "simulator.log")
+        sim = _simulator(devices, port, pub, timeout + 900, folder / "simulator.log", http)
         connect_s = time.monotonic() - t0
         peaks = Peaks(broker, sim.pid)
         sys_counters = SysCounters(cfg)
@@ -90,12 +113,13 @@ def run_once(n: int, folder: Path, bundle: Path, pub: Path, devices: int, load: 
             announced = len(admin.discover(expect=devices, timeout=180))
             members = admin.group_members("bench")
             t_push = time.monotonic()
-            offer = admin.publish_bundle(bundle)
+            offer = admin.publish_bundle(bundle, url=url)
             admin.update_desired(("group", "bench"), bundles={"panel": offer})
             progress = PushProgress(devices, t_push, broker if load else None)
             verdicts = admin.wait_for_verdicts(members, offer.bundle_id, timeout, deadlines, progress)
             last_verdict_s = time.monotonic() - t_push
             admin_reconnects = admin.reconnects
+            admin_rereads = {"devices_read": admin.rereads, "views_corrected": admin.reread_corrections}
         after = sys_counters.snapshot()
         sys_counters.close()
         memory = peaks.stop()
@@ -106,7 +130,7 @@ def run_once(n: int, folder: Path, bundle: Path, pub: Path, devices: int, load: 
     committed, stuck = counts["committed"], counts["stuck"]
     sent = after["bytes/sent"] - before["bytes/sent"]
     return {
-        "run": n, "devices": devices, "committed": committed, "lost": devices - committed - stuck, "stuck": stuck,
+        "run": n, "delivery": "http" if http else "mqtt", "devices": devices, "committed": committed, "lost": devices - committed - stuck, "stuck": stuck,
         "last_verdict_s": round(last_verdict_s, 1), "verdicts": counts, "announced": announced,
         "load": {"cpu_burners": burners, "broker_restart_at_s": progress.restart_at_s and round(progress.restart_at_s, 1),
                  "broker_away_s": progress.broker_away_s and round(progress.broker_away_s, 1)},
@@ -114,7 +138,9 @@ def run_once(n: int, folder: Path, bundle: Path, pub: Path, devices: int, load: 
         "connect_s": round(connect_s, 1), "chunks": len(offer.chunks), "chunk_kb": CHUNK_SIZE // 1024,
         "bundle_mb": round(offer.size / 2**20, 1),
         "simulator": sim_stats, "admin_reconnects": admin_reconnects,
+        "admin_rereads": admin_rereads,
         "broker_publish_messages_sent": int(after["publish/messages/sent"] - before["publish/messages/sent"]),
+        "broker_publish_messages_dropped": int(after["publish/messages/dropped"] - before["publish/messages/dropped"]),
         "broker_gb_sent": round(sent / 1e9, 2), "throughput_mb_s": round(sent / 1e6 / last_verdict_s, 1),
         "tcp": {k: tcp_after.get(k, 0) - tcp_before.get(k, 0) for k in tcp_after},
         **memory,

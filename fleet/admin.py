@@ -22,14 +22,15 @@ from typing import Callable
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
+from . import push_wait
 from . import topics as T
 from .broker import BrokerConfig, make_client, probe_protocol
 from .bundle_manifest import MANIFEST, parse_manifest
 from .errors import FleetError
 from .install_state import InstallState
 from .messages import Desired, Offer, decode, encode
-from .push_verdict import Deadlines, DeviceVerdict, Verdict, at_timeout
-from .push_watch import PushWatch, install_record
+from .push_verdict import Deadlines, DeviceVerdict, Verdict
+from .push_watch import install_record
 
 _LOGGER = logging.getLogger(__name__)
 CHUNK_SIZE = 256 * 1024
@@ -85,7 +86,7 @@ def parse_target(text: str) -> tuple[str, str]:
 
 
 class FleetAdmin:
-    def __init__(self, broker: BrokerConfig, admin_id: str | None = None):
+    def __init__(self, broker: BrokerConfig, admin_id: str | None = None, keepalive_s: int = 30):
         self.broker = broker
         self.session = admin_id or f"admin-{uuid.uuid4().hex[:10]}"
         self.v5 = probe_protocol(broker)
@@ -99,10 +100,12 @@ class FleetAdmin:
         self._retained: dict[str, bytes] = {}
         self._connected = threading.Event()
         self.reconnects = 0
+        self.rereads = 0                     # devices read again from retained documents while waiting
+        self.reread_corrections = 0          # ... whose live view was wrong (a message the broker dropped)
         self.client.on_connect = self._on_connect
         self.client.on_message = self._on_message
         self.client.reconnect_delay_set(1, 10)
-        self.client.connect(broker.host, broker.port, keepalive=30)
+        self.client.connect(broker.host, broker.port, keepalive=keepalive_s)
         self.client.loop_start()
         if not self._connected.wait(10):
             raise FleetError(f"broker {broker.host}:{broker.port}: no CONNACK within 10 s")
@@ -287,22 +290,9 @@ class FleetAdmin:
                           progress: Callable[[dict[str, DeviceVerdict]], None] | None = None
                           ) -> dict[str, DeviceVerdict]:
         """device -> its verdict, once every device has one (committed, refused, failed, stuck at a
-        step, offline; ``push_verdict``); at `timeout` a device still moving is stuck where it is."""
-        watch = PushWatch(devices, bundle_id, time.time())
-        deadline = time.monotonic() + timeout
-        while True:
-            with self._lock:
-                views = {d: (self.devices[d].online if d in self.devices else None,
-                             self.devices[d].reported if d in self.devices else {}) for d in devices}
-            verdicts = watch.verdicts(views, time.time(), deadlines)
-            if progress:
-                progress(verdicts)
-            if all(v.final for v in verdicts.values()):
-                return verdicts
-            if time.monotonic() > deadline:
-                return {d: at_timeout(v) for d, v in verdicts.items()}
-            with self._changed:
-                self._changed.wait(0.5)
+        step, offline; ``push_verdict``), quiet devices read again from the broker's retained
+        documents (``push_wait``); at `timeout` a device still moving is stuck where it is."""
+        return push_wait.wait_for_verdicts(self, devices, bundle_id, timeout, deadlines, progress)
 
     def wait_for_installs(self, devices: list[str], bundle_id: str, timeout: float,
                           progress: Callable[[dict], None] | None = None,

@@ -258,7 +258,12 @@ def simulate(args) -> int:
         retry = RetryTimings.scaled(args.chunk_retry) if args.chunk_retry is not None else RetryTimings()
     except ValueError as err:
         raise FleetError(f"--chunk-retry {args.chunk_retry}: {err}") from None
-    sim = FleetSimulator(broker_config(args), args.devices, args.group, keepalive_s=args.keepalive, retry=retry)
+    share = getattr(args, "failing_percent", 0.0) or 0.0
+    if not 0 <= share <= 100:
+        raise FleetError(f"--failing-percent {share}: expected 0 to 100")
+    failing = {f"sim-{i:04d}" for i in range(args.devices) if (i * 37) % 100 < share}   # spread, not the first N
+    sim = FleetSimulator(broker_config(args), args.devices, args.group, keepalive_s=args.keepalive, retry=retry,
+                         http_workers=getattr(args, "http_workers", 0), failing=failing)
     sim.connect(timeout=180.0)                 # a thousand kiosks on a loaded machine take a while
     print(f"{args.devices} simulated kiosks online in group {args.group}", flush=True)
     deadline = time.monotonic() + args.duration if args.duration else None

@@ -41,15 +41,18 @@ from .http_fetch import fetch_ranges
 from .install_state import InstallState
 from .rights_check import RightsPolicy, accept_revocation, rights_site
 from .installer import BundleInstaller, HealthCheck
+from .runtime_slot import RuntimeSlots, TrialTimes
 
 _LOGGER = logging.getLogger(__name__)
+_FINISH_RUNTIME = object()      # an install-loop job: take the launcher's verdict on a runtime trial in
 
 
 class MqttAgent:
     def __init__(self, identity: Identity, broker: BrokerConfig, data_dir: Path, trusted: TrustedKeys,
                  control: DeviceControl, health_check: HealthCheck | None = None,
                  limits: BundleLimits = BundleLimits(), telemetry_interval_s: float = 30.0,
-                 keepalive_s: int = 30, on_installed=None, region: str = "", rights_keys: tuple = ()):
+                 keepalive_s: int = 30, on_installed=None, region: str = "", rights_keys: tuple = (),
+                 trial_times: TrialTimes = TrialTimes()):
         self.data_dir = Path(data_dir)
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.broker = broker
@@ -58,7 +61,8 @@ class MqttAgent:
         self.trusted = trusted
         self.rights = RightsPolicy(rights_site(identity, region), tuple(rights_keys), self.data_dir)
         self.installer = BundleInstaller(self.data_dir, BundleVerifier(trusted, limits, self.rights),
-                                         health_check or SelfTestHealthCheck(), identity.runtime_version)
+                                         health_check or SelfTestHealthCheck(), identity.runtime_version,
+                                         runtime_slots=RuntimeSlots(self.data_dir, trial_times))
         recovered = self.installer.recover()
         self.store = FileChunkStore(self.data_dir / "downloads")
         self.core = AgentCore(identity, self.installer, self.store, limits, telemetry_interval_s, http_fetch=True,
@@ -72,6 +76,8 @@ class MqttAgent:
         self.v5 = True
         self.recovered = recovered
         self.on_installed = on_installed        # kind -> None, after a commit or rollback (embedded kiosk)
+        self._runtime_offer = None              # a runtime bundle on trial: the launcher's verdict is awaited
+        self._finishing = False                 # ... and its taking-in is queued for the install thread
 
     # ---- life cycle ----------------------------------------------------------------------------
     def start(self) -> None:
@@ -170,7 +176,9 @@ class MqttAgent:
     def _install_loop(self) -> None:
         while (action := self._installs.get()) is not None:
             try:
-                if isinstance(action, Install):
+                if action is _FINISH_RUNTIME:
+                    result = self._runtime_verdict(time.time())
+                elif isinstance(action, Install):
                     result = self._install(action.offer)
                 elif isinstance(action, RunCommand):
                     result = self._command(action.request)
@@ -195,6 +203,11 @@ class MqttAgent:
         try:
             bundle = self.store.assemble(offer.bundle_id, len(offer.chunks))
             result = self.installer.install(bundle, offer.bundle_id, offer.kind, now)
+            if result.state == InstallState.INSTALLING:          # a runtime slot, handed to the launcher
+                self._runtime_offer = offer
+                if result.restart:
+                    self._restart_for(offer.kind)
+                return []
             state, reason, detail = result.state, "", ""
             if result.state == InstallState.COMMITTED and self.on_installed:
                 self.on_installed(offer.kind)
@@ -203,6 +216,29 @@ class MqttAgent:
             _LOGGER.warning("%s %s refused: %s", offer.kind, offer.version, err)
         with self._lock:
             return self.core.install_finished(offer, time.time(), state, reason, detail)
+
+    def _restart_for(self, kind: str) -> None:
+        """The service restarts so that the launcher starts (and judges) the new runtime."""
+        if self.on_installed:
+            self.on_installed(kind)                                # the embedded kiosk: exit 75
+            return
+        code, message, _ = self.control.command("restart", {})    # the standalone agent: --restart-cmd
+        if code != 200:
+            _LOGGER.warning("runtime ready for its trial, but no restart: %s (it runs at the next start)", message)
+
+    def _runtime_verdict(self, now: float) -> list:
+        """The launcher judged the runtime on trial (in this process or the one before): report it."""
+        offer = self._runtime_offer
+        verdict = self.installer.runtime_slots.verdict() if offer else None
+        if verdict is None or verdict.bundle_id != offer.bundle_id:
+            self._finishing = False
+            return []
+        self._runtime_offer, self._finishing = None, False
+        self.installer.finish_runtime()
+        with self._lock:
+            if verdict.outcome == "committed":
+                return self.core.install_finished(offer, now, InstallState.COMMITTED)
+            return self.core.install_finished(offer, now, InstallState.REJECTED, "health-check-failed", verdict.detail)
 
     def _command(self, request) -> list:
         if request.name == "rollback":
@@ -251,6 +287,10 @@ class MqttAgent:
     def _clock_loop(self) -> None:
         while not self._stop.wait(1.0):
             now = time.time()
+            offer = self._runtime_offer
+            if offer and not self._finishing and self.installer.runtime_slots.verdict():
+                self._finishing = True                 # taken in on the install thread (it writes the state)
+                self._installs.put(_FINISH_RUNTIME)
             with self._lock:
                 actions = self.core.tick(now)
                 if self.core.telemetry_due(now):

@@ -17,7 +17,12 @@ def keygen(args) -> int:
 
 
 def build(args) -> int:
-    m = build_bundle(args.dir, args.kind, args.version, args.key, args.out, args.valid_days, args.min_runtime)
+    if args.kind == "runtime":
+        from .runtime_bundle import build_runtime_bundle
+        m = build_runtime_bundle(args.dir, args.version, args.key, args.out, args.valid_days, args.min_runtime,
+                                 tuple(getattr(args, "with_wheel", ()) or ()))
+    else:
+        m = build_bundle(args.dir, args.kind, args.version, args.key, args.out, args.valid_days, args.min_runtime)
     print(f"{args.out}: {m.kind} {m.version}, {len(m.files)} files, {m.total_size} bytes, signed by key "
           f"{m.key_id}, expires {m.expires:%Y-%m-%d}")
     return 0

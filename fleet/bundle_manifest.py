@@ -10,7 +10,7 @@ from .errors import BundleRejected
 from .versions import VersionError, parse_version
 
 FORMAT = "edge-avatar-bundle/1"
-KINDS = ("content", "avatar", "voice", "asr-model", "tflite-model", "panel", "config")
+KINDS = ("content", "avatar", "voice", "asr-model", "tflite-model", "panel", "config", "runtime")
 MANIFEST, SIGNATURE, PAYLOAD = "manifest.json", "manifest.sig", "payload/"
 
 

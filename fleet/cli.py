@@ -41,6 +41,12 @@ def _agent_command(sub, check_settings) -> None:
     agent.add_argument("--trust-key", type=Path, action="append", required=True,
                        help="an admin public key bundles must be signed with (repeat to rotate keys)")
     agent.add_argument("--restart-cmd", help="how the agent restarts the kiosk (e.g. systemctl restart edge-avatar)")
+    agent.add_argument("--runtime-ready-deadline", type=float, default=120.0,
+                       help="a new runtime version must say READY (on screen, listening) within this (s)")
+    agent.add_argument("--runtime-settle", type=float, default=60.0,
+                       help="... and then stay up this long before it is committed (s)")
+    agent.add_argument("--runtime-starts", type=int, default=3,
+                       help="starts of a new runtime version that end early before it is rolled back")
     agent.add_argument("--telemetry-every", type=float, default=30.0, help="seconds between telemetry messages")
     _broker_args(agent)
     agent.set_defaults(func=agent_cli.run_agent, check_settings=check_settings)
@@ -55,9 +61,11 @@ def _bundle_commands(sub) -> None:
     kg.add_argument("--out", required=True)
     kg.set_defaults(func=bundle_cli.keygen)
     b = bsub.add_parser("build", help="sign a folder into a bundle")
-    b.add_argument("dir", type=Path)
+    b.add_argument("dir", type=Path, help="the folder to bundle (--kind runtime: this project's folder)")
     b.add_argument("--kind", required=True,
-                   choices=("content", "avatar", "voice", "asr-model", "tflite-model", "panel", "config"))
+                   choices=("content", "avatar", "voice", "asr-model", "tflite-model", "panel", "config", "runtime"))
+    b.add_argument("--with-wheel", type=Path, action="append", default=[],
+                   help="--kind runtime: a dependency wheel to carry (one the kiosks do not have yet)")
     b.add_argument("--version", required=True)
     b.add_argument("--key", type=Path, required=True)
     b.add_argument("-o", "--out", type=Path, required=True)
@@ -172,6 +180,10 @@ def _fleet_control_commands(fsub) -> None:
     sim.add_argument("--trust-key", type=Path, action="append", required=True)
     sim.add_argument("--duration", type=float, help="seconds to run (default: until Ctrl-C)")
     sim.add_argument("--keepalive", type=int, default=60, help="MQTT keep-alive of each kiosk, seconds")
+    sim.add_argument("--failing-percent", type=float, default=0.0,
+                     help="this share of the kiosks (spread over the fleet) fails every install's health check")
+    sim.add_argument("--http-workers", type=int, default=0,
+                     help="threads fetching offers' `url` for the kiosks (0: chunks over MQTT only)")
     sim.add_argument("--chunk-retry", type=float, help="seconds before a missing chunk is asked for again "
                      "(default 20; the back-off cap and the give-up time scale with it)")
     _broker_args(sim)

@@ -23,14 +23,17 @@ from pathlib import Path
 from typing import Callable, NoReturn, Protocol
 
 from runtime.shared.durable_files import fsync_dir, point_link_atomic, read_json, write_json_atomic
+from runtime.shared.runtime_slots import COMMITTED, KIND
 
 from .bundle_verifier import BundleVerifier
 from .errors import BundleRejected
 from .failpoints import failpoint
 from .install_state import InstallState
+from .runtime_slot import RuntimeSlots
 
 _LOGGER = logging.getLogger(__name__)
 MAX_ATTEMPTS = 2
+RUNTIME = KIND
 
 
 @dataclass(frozen=True)
@@ -48,13 +51,16 @@ class InstallResult:
     kind: str
     version: str
     bundle_id: str
-    state: InstallState   # COMMITTED | ALREADY_INSTALLED | ROLLED_BACK
+    state: InstallState   # COMMITTED | ALREADY_INSTALLED | ROLLED_BACK | INSTALLING (a runtime on trial)
+    restart: bool = False  # a runtime bundle was prepared: the service must restart for the launcher to try it
 
 
 class BundleInstaller:
     def __init__(self, data_dir: Path, verifier: BundleVerifier, health_check: HealthCheck,
-                 runtime_version: str = "0.1.0", on_failpoint: Callable[[str], None] = failpoint):
+                 runtime_version: str = "0.1.0", on_failpoint: Callable[[str], None] = failpoint,
+                 runtime_slots: RuntimeSlots | None = None):
         self.data = Path(data_dir)
+        self.runtime_slots = runtime_slots or RuntimeSlots(self.data)
         self.verifier = verifier
         self.health_check = health_check
         self.runtime_version = runtime_version
@@ -109,6 +115,7 @@ class BundleInstaller:
             self._journal_path.unlink()
             fsync_dir(self.data)
             _LOGGER.warning("install recovery: %s", done)
+        done = self.finish_runtime() or done
         self._collect_garbage()
         return done
 
@@ -122,6 +129,8 @@ class BundleInstaller:
         for link in (self.data / "current").iterdir():
             if link.is_symlink():
                 keep.add(link.resolve())
+        if trial := self.runtime_slots.pending():
+            keep.add(Path(trial.to).resolve())
         for kind_dir in (self.data / "installs").iterdir():
             for version_dir in kind_dir.iterdir():
                 if version_dir.resolve() not in keep:
@@ -134,9 +143,13 @@ class BundleInstaller:
         if bundle_id in state["installed_ids"]:
             rec = state["kinds"].get(kind, {})
             return InstallResult(kind, rec.get("version", "?"), bundle_id, InstallState.ALREADY_INSTALLED)
+        if kind == RUNTIME and (trial := self.runtime_slots.pending(bundle_id)):
+            return InstallResult(kind, trial.version, bundle_id, InstallState.INSTALLING)   # the launcher has it
         self._count_attempt(state, bundle_id)
         current = state["kinds"].get(kind)
         final, version = self._unpack(bundle, bundle_id, kind, current["version"] if current else None, now)
+        if kind == RUNTIME:
+            return self._runtime_trial(bundle_id, version, final)
         previous_target = self._switch(kind, bundle_id, version, final)
         health = self.health_check(kind, final)
         self._failpoint("health-checked")
@@ -148,6 +161,43 @@ class BundleInstaller:
         self._commit(kind, bundle_id, version, final, current, now)
         _LOGGER.info("installed %s %s (%s)", kind, version, health.detail or "self-test passed")
         return InstallResult(kind, version, bundle_id, InstallState.COMMITTED)
+
+    # ---- runtime bundles: a slot prepared here, judged by the service launcher ----------------------
+    def _runtime_trial(self, bundle_id: str, version: str, final: Path) -> InstallResult:
+        try:
+            detail = self.runtime_slots.prepare(final)
+        except BundleRejected as err:
+            shutil.rmtree(final, ignore_errors=True)
+            self._refuse(bundle_id, err.reason, err.detail)
+        self._failpoint("prepared")
+        self.runtime_slots.request_trial(bundle_id, version, final)
+        self._failpoint("trial-written")
+        _LOGGER.info("runtime %s ready for its trial (%s)", version, detail)
+        return InstallResult(RUNTIME, version, bundle_id, InstallState.INSTALLING, restart=True)
+
+    def finish_runtime(self, now: dt.datetime | None = None) -> str | None:
+        """Take the launcher's verdict on a runtime trial into the state: committed (the version
+        before kept for a rollback), or refused with its reason. Idempotent: a crash between the
+        state and the verdict's removal is finished by the next call."""
+        verdict = self.runtime_slots.verdict()
+        if verdict is None:
+            return None
+        state = self.state()
+        slot = self.data / "installs" / RUNTIME / verdict.version
+        if verdict.bundle_id in state["installed_ids"] or verdict.bundle_id in state["refused_ids"]:
+            pass
+        elif verdict.outcome == COMMITTED:
+            self._commit(RUNTIME, verdict.bundle_id, verdict.version, slot, state["kinds"].get(RUNTIME),
+                         now or dt.datetime.now(dt.timezone.utc))
+        else:
+            try:
+                self._refuse(verdict.bundle_id, "health-check-failed", verdict.detail)
+            except BundleRejected:
+                pass
+        self._failpoint("verdict-taken")
+        self.runtime_slots.consumed()
+        self._collect_garbage()
+        return f"runtime {verdict.version} {verdict.outcome} by the launcher ({verdict.detail})"
 
     def _count_attempt(self, state: dict, bundle_id: str) -> None:
         """Refuse a bundle whose earlier attempts never finished (a crash loop); count this one."""
@@ -203,7 +253,7 @@ class BundleInstaller:
         state["attempts"].pop(bundle_id, None)
         write_json_atomic(self._state_path, state)          # the commit point
         self._failpoint("committed")
-        self._journal_path.unlink()
+        self._journal_path.unlink(missing_ok=True)          # a runtime trial has no journal
         fsync_dir(self.data)
         self._collect_garbage()
 
@@ -217,6 +267,9 @@ class BundleInstaller:
     # ---- admin rollback ------------------------------------------------------------------------
     def roll_back(self, kind: str) -> InstallResult:
         """Go back to the version installed before the current one (kept on disk, verified then)."""
+        if kind == RUNTIME:
+            raise BundleRejected("incompatible", "a runtime goes back on its own when its trial fails; after a "
+                                                 "commit, ship the fix as a newer runtime bundle")
         state = self.state()
         rec = state["kinds"].get(kind)
         if not rec or not rec.get("previous"):

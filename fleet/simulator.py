@@ -17,11 +17,14 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 
-from .agent_core import (AgentCore, ApplySettings, Identity, Install, Publish, RunCommand, Subscribe,
+from concurrent.futures import Future, ThreadPoolExecutor
+
+from .agent_core import (AgentCore, ApplySettings, FetchUrl, Identity, Install, Publish, RunCommand, Subscribe,
                          Unsubscribe)
 from .broker import BrokerConfig, make_client
 from .chunk_download import RetryTimings
 from .chunk_store import CountingChunkStore
+from .http_fetch import fetch_ranges
 from .sim_link import KioskLink, Link
 from .install_state import InstallState
 
@@ -52,7 +55,7 @@ class SimulatedKiosk:
         self.state = state
         self.store = CountingChunkStore()
         self.core = AgentCore(identity, state, self.store, telemetry_interval_s=sim.telemetry_interval_s,
-                              retry=sim.retry)
+                              retry=sim.retry, http_fetch=sim.http_workers > 0)
         self.client = make_client(sim.broker, identity.device_id, sim.v5)
         self.client.on_connect = self._on_connect
         self.client.on_message = self._on_message
@@ -98,6 +101,8 @@ class SimulatedKiosk:
                 self.run(self.core.reply(a.request, 200, f"simulated {a.request.name}"))
             elif isinstance(a, ApplySettings):
                 self.run(self.core.settings_finished(a.settings, None))
+            elif isinstance(a, FetchUrl):
+                self.sim.fetch(self, a)
 
     def _install(self, offer) -> list:
         now = time.time()
@@ -115,8 +120,13 @@ class SimulatedKiosk:
 class FleetSimulator:
     def __init__(self, broker: BrokerConfig, count: int, group: str = "sim", prefix: str = "sim",
                  failing: set[str] = frozenset(), v5: bool = False, telemetry_interval_s: float = 60.0,
-                 keepalive_s: int = 60, seed: int = 0, retry: RetryTimings = RetryTimings()):
+                 keepalive_s: int = 60, seed: int = 0, retry: RetryTimings = RetryTimings(),
+                 http_workers: int = 0):
         self.broker = broker
+        self.http_workers = http_workers          # > 0: kiosks fetch an offer's `url` (Range requests) first
+        self._pool = ThreadPoolExecutor(http_workers, "sim-http") if http_workers > 0 else None
+        self._fetches: list[tuple[SimulatedKiosk, FetchUrl, Future]] = []
+        self.http = Counter()                     # fetches done / failed (with the fallback to MQTT chunks)
         self.retry = retry
         self.v5 = v5
         self.telemetry_interval_s = telemetry_interval_s
@@ -174,7 +184,28 @@ class FleetSimulator:
             self.reconnects += 1
             self._watch(k)
 
+    def fetch(self, k: SimulatedKiosk, action: FetchUrl) -> None:
+        """An HTTP(S) download on a worker thread; its end comes back to the kiosk's core in `step`."""
+        self._fetches.append((k, action, self._pool.submit(fetch_ranges, action.offer, action.indices, k.store)))
+
+    def _fetches_done(self) -> None:
+        if not self._fetches:
+            return
+        running = []
+        for k, action, future in self._fetches:
+            if not future.done():
+                running.append((k, action, future))
+                continue
+            try:
+                error = future.result()
+            except Exception as err:  # a worker's surprise is a failed fetch: MQTT chunks take over
+                error = f"{type(err).__name__}: {err}"
+            self.http["failed" if error else "done"] += 1
+            k.run(k.core.url_fetched(action.offer, time.time(), error))
+        self._fetches = running
+
     def step(self, timeout: float = 0.05) -> None:
+        self._fetches_done()
         for key, _ in self._selector.select(timeout):
             key.data.client.loop_read()
         now = time.time()
@@ -196,7 +227,7 @@ class FleetSimulator:
         return {"online": sum(k.link.state is Link.ONLINE for k in self.kiosks), "devices": len(self.kiosks),
                 "drops": dict(self.drops), "reconnects": self.reconnects,
                 "chunk_retries": sum(k.core.pipeline.chunk_retries for k in self.kiosks),
-                "illegal_link_moves": sum(k.link.illegal_moves for k in self.kiosks)}
+                "illegal_link_moves": sum(k.link.illegal_moves for k in self.kiosks), "http_fetches": dict(self.http)}
 
     def run_until(self, predicate, timeout: float) -> bool:
         deadline = time.monotonic() + timeout
@@ -214,3 +245,5 @@ class FleetSimulator:
                 k.client.disconnect()
                 k.client.loop_write()
         self._selector.close()
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)

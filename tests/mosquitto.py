@@ -18,14 +18,15 @@ def free_port() -> int:
 
 
 @contextmanager
-def mosquitto(folder: Path, port: int | None = None, persistence: bool = False):
-    """A broker on `port` (default: a free one); with `persistence`, retained messages survive a restart."""
+def mosquitto(folder: Path, port: int | None = None, persistence: bool = False, extra: str = ""):
+    """A broker on `port` (default: a free one); with `persistence`, retained messages survive a restart;
+    `extra`: more configuration lines (limits a test needs)."""
     exe = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
     port = port or free_port()
     conf = folder / "mosquitto.conf"
     store = (f"persistence true\npersistence_location {folder}/\nuser {getpass.getuser()}\n" if persistence
              else "persistence false\n")
-    conf.write_text(f"log_dest stdout\nlistener {port} 127.0.0.1\nallow_anonymous true\n{store}")
+    conf.write_text(f"log_dest stdout\nlistener {port} 127.0.0.1\nallow_anonymous true\n{store}{extra}")
     proc = subprocess.Popen([exe, "-c", str(conf)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 10

@@ -89,3 +89,38 @@ def test_a_simulated_kiosk_link_counts_a_loss_once_and_backs_off_until_it_is_up(
     assert link.state is Link.ONLINE and link.illegal_moves == 1
     link.close()
     assert not link.lost(200.0, draw=0.5) and not link.carries_traffic
+
+
+def test_a_quiet_device_is_read_again_and_stuck_stands_only_once_a_later_read_confirms_it():
+    from fleet.push_watch import REREAD_EMPTY_TRIES, REREAD_QUIET_S
+    watch = PushWatch(["k1", "k2"], B, started_at=0.0)
+    views = {"k1": (True, {"installs": {"panel": _rec("installing")}}),
+             "k2": (True, {"installs": {"panel": _rec("downloading", progress=0.5)}})}
+    v = watch.verdicts(views, 1.0, D)
+    assert watch.rereads_due(v, 1.0, D) == []                                  # news just came
+    v = watch.verdicts(views, 1.0 + REREAD_QUIET_S, D)
+    assert watch.rereads_due(v, 1.0 + REREAD_QUIET_S, D) == ["k1", "k2"]      # quiet: read them again
+    watch.reread("k1", 16.0, found=True)
+    watch.reread("k2", 16.0, found=True)
+    assert watch.rereads_due(watch.verdicts(views, 20.0, D), 20.0, D) == []   # not again so soon
+    # the deadline passes: judged stuck, but pending until a read made after the deadline confirms it
+    judged = watch.verdicts(views, 101.0, D)
+    assert judged["k1"].verdict is Verdict.STUCK
+    assert watch.unconfirmed(judged, D)["k1"].verdict is Verdict.PENDING
+    assert watch.rereads_due(judged, 101.0, D) == ["k1", "k2"]
+    # the read brings k1's committed record (its live report was dropped): committed, not stuck
+    views["k1"] = (True, {"installs": {"panel": _rec("committed")}})
+    watch.reread("k1", 101.0, found=True)
+    watch.reread("k2", 101.0, found=True)
+    after = watch.unconfirmed(watch.verdicts(views, 101.5, D), D)
+    assert after["k1"].verdict is Verdict.COMMITTED and after["k2"].verdict is Verdict.STUCK
+    # a device with nothing retained: its verdict stands after a few reads that found nothing
+    lone = PushWatch(["k3"], B, started_at=0.0)
+    lone.verdicts({}, 1.0, D)                                                 # never seen: offline from here
+    judged = lone.verdicts({}, 60.0, D)
+    assert judged["k3"].verdict is Verdict.OFFLINE
+    for _ in range(REREAD_EMPTY_TRIES - 1):
+        lone.reread("k3", 60.0, found=False)
+        assert lone.unconfirmed(judged, D)["k3"].verdict is Verdict.PENDING
+    lone.reread("k3", 60.0, found=False)
+    assert lone.unconfirmed(judged, D)["k3"].verdict is Verdict.OFFLINE

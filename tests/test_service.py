@@ -22,11 +22,14 @@ def test_the_unit_is_a_notify_service_with_a_watchdog_and_restarts(tmp_path, cap
                                    Path("/srv/kiosk"), 20, (("SDL_VIDEODRIVER", "kmsdrm"),), "/opt/ea/bin/edge-avatar"))
     for line in ("Type=notify", "WatchdogSec=20", "Restart=on-failure", "User=pi", "StartLimitBurst=10",
                  "Environment=EDGE_AVATAR_DATA=/srv/kiosk", "Environment=SDL_VIDEODRIVER=kmsdrm",
-                 "ExecStart=/opt/ea/bin/edge-avatar run --data-dir /srv/kiosk --fleet-broker mqtts://fleet:8883 "
+                 "ExecStart=/opt/ea/bin/python -m runtime.ops.service.launcher --data-dir /srv/kiosk --base "
+                 "/opt/ea/bin/edge-avatar -- run --data-dir /srv/kiosk --fleet-broker mqtts://fleet:8883 "
                  "--device-id 'k 1'", "ReadWritePaths=/srv/kiosk", "WantedBy=multi-user.target",
                  "ProtectSystem=strict", "Environment=EDGE_AVATAR_CACHE=/srv/kiosk/cache",
                  "Environment=MALLOC_ARENA_MAX=2"):
         assert line in unit.splitlines(), line
+    plain = render_unit(UnitOptions(("--panel", "p"), executable="/opt/ea/bin/edge-avatar", launcher=False))
+    assert "ExecStart=/opt/ea/bin/edge-avatar run --data-dir /var/lib/edge-avatar --panel p" in plain.splitlines()
     assert cli_main(["service", "install", "--unit-dir", str(tmp_path), "--no-enable", "--user", "pi",
                      "--", "--panel", "pyramid-1080"]) == 0
     written = (tmp_path / "edge-avatar.service").read_text()

@@ -22,6 +22,9 @@ class UnitOptions:
     watchdog_s: int = 30
     environment: tuple[tuple[str, str], ...] = ()
     executable: str = field(default_factory=lambda: str(Path(sys.executable).with_name("edge-avatar")))
+    # start through the launcher (runtime/ops/service/launcher.py), which runs the runtime slot the fleet
+    # installed (A/B) and rolls a new one back when it does not come up; False: the base install only
+    launcher: bool = True
 
 
 def render_unit(o: UnitOptions) -> str:
@@ -32,7 +35,12 @@ def render_unit(o: UnitOptions) -> str:
                    # glibc gives each thread its own heap arena and keeps freed memory in it: with the
                    # audio, synthesis and fleet threads of a kiosk that runs for months, RSS creeps.
                    ("MALLOC_ARENA_MAX", "2"), *o.environment))
-    cmd = shlex.join([o.executable, "run", "--data-dir", str(o.data_dir), *o.exec_args])
+    run = [o.executable, "run", "--data-dir", str(o.data_dir), *o.exec_args]
+    if o.launcher:
+        python = str(Path(o.executable).with_name("python"))
+        run = [python, "-m", "runtime.ops.service.launcher", "--data-dir", str(o.data_dir), "--base", o.executable,
+               "--", *run[1:]]
+    cmd = shlex.join(run)
     return f"""# written by `edge-avatar service install`; re-run it rather than editing by hand
 [Unit]
 Description=edge-avatar kiosk (hears, answers, shows the avatar)
@@ -48,8 +56,10 @@ NotifyAccess=main
 User={o.user}
 WorkingDirectory={o.data_dir}
 {env}ExecStart={cmd}
-# READY=1 comes when the avatar is on screen and the kiosk listens; WATCHDOG=1 from the main loop
-TimeoutStartSec=90
+# READY=1 comes when the avatar is on screen and the kiosk listens; WATCHDOG=1 from the main loop (through
+# the launcher's notify socket, when it runs the kiosk; it also judges a new runtime version by them)
+# (through the launcher: longer than its 120 s wait for a new runtime's READY=1, so it rolls back first)
+TimeoutStartSec={150 if o.launcher else 90}
 WatchdogSec={o.watchdog_s}
 # a crash, a hung loop (watchdog) and exit 75 (the fleet asked for a restart) all start it again
 Restart=on-failure
