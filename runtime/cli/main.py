@@ -251,10 +251,12 @@ def _start_agent(args, kiosk):
 def _cmd_ask(args) -> int:
     import datetime as dt
 
+    from runtime.composition.app import default_data_dir
+    from runtime.composition.safety_choice import safety_detector
     from runtime.dialogue.content_pack import load_content_pack
     from runtime.dialogue.responder import Responder
 
-    responder = Responder(load_content_pack(args.content))
+    responder = Responder(load_content_pack(args.content), safety=safety_detector(default_data_dir() / "safety"))
     if args.lang:
         responder.check_language(args.lang)
     if args.now:

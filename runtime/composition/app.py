@@ -37,6 +37,7 @@ from runtime.turn_taking.endpointing import Endpointer
 
 from .backends import can_recognize
 from .config import KioskConfig
+from .safety_choice import safety_detector
 from .stages import Stages
 
 _LOGGER = logging.getLogger(__name__)
@@ -210,7 +211,7 @@ def run_kiosk(cfg: KioskConfig, on_ready: Callable[[Kiosk], None] | None = None)
     pack = load_content_pack(cfg.content_dir)
     catalog = ModelCatalog.load(cfg.models_dir, *cfg.fleet_model_dirs)
     lang = choose_language(pack, catalog, cfg.lang)
-    responder = Responder(pack)
+    responder = Responder(pack, safety=safety_detector(default_data_dir() / "safety"))
     board = board_defaults()
     precision, threads = resolve(cfg.voice_precision, cfg.inference_threads, board)
     events = EventRecorder()   # the kiosk's one record of what happened (report, log, status, telemetry)

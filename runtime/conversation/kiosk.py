@@ -95,7 +95,8 @@ class Kiosk:
     def reload_content(self, folder) -> bool:
         """Switch to another content pack; on any problem keep answering from the current one."""
         try:
-            responder = Responder(load_content_pack(folder), embedder=self.responder.embedder)
+            responder = Responder(load_content_pack(folder), embedder=self.responder.embedder,
+                                  safety=self.responder.safety)
             responder.check_language(self.lang)
         except EdgeAvatarError as err:
             _LOGGER.error("content reload refused, keeping %s: %s", self.responder.pack.venue_id, err)
