@@ -37,6 +37,7 @@ sys.path.insert(0, str(REPO))
 from bench.common import machine, write_json  # noqa: E402
 from runtime.dialogue.content_pack import load_content_pack  # noqa: E402
 from runtime.dialogue.responder import Responder  # noqa: E402
+from runtime.composition.app import default_data_dir  # noqa: E402
 from runtime.composition.safety_choice import safety_detector  # noqa: E402
 from runtime.safety.detector import answer_moves_money  # noqa: E402
 from runtime.safety.exemplars import EXEMPLARS  # noqa: E402
@@ -117,7 +118,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.write_exemplars:
         write_exemplars()
         return
-    detector = safety_detector(REPO / "bench" / "results" / "cache")
+    detector = safety_detector(default_data_dir() / "safety")   # as `run` and `ask` do
     print(f"detector: {detector.name}")
     result = {"machine": machine(), "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
               "targets": TARGETS, "packs": [p.name for p in PACKS], "sets": {}}
