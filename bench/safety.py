@@ -38,9 +38,10 @@ from bench.common import machine, write_json  # noqa: E402
 from runtime.dialogue.content_pack import load_content_pack  # noqa: E402
 from runtime.dialogue.responder import Responder  # noqa: E402
 from runtime.composition.app import default_data_dir  # noqa: E402
-from runtime.composition.safety_choice import safety_detector  # noqa: E402
+from runtime.composition.safety_choice import mood_link, safety_detector  # noqa: E402
+from runtime.mood.text_mood import TextMood  # noqa: E402
 from runtime.safety.detector import answer_moves_money  # noqa: E402
-from runtime.safety.exemplars import EXEMPLARS  # noqa: E402
+from runtime.safety.exemplars import EXEMPLARS, MOODS  # noqa: E402
 from runtime.safety.guard import CueDetector, LearnedDetector  # noqa: E402
 
 SETS = REPO / "bench" / "safety_sets"
@@ -98,6 +99,31 @@ def score(rows: list[dict]) -> dict:
     }
 
 
+def mood_scores(readers: list[TextMood], turns: list[dict], folds: bool) -> dict:
+    """Mood label accuracy per class and the confusion matrix (gold -> read), from the words alone."""
+    confusion = {g: {r: 0 for r in MOODS} for g in MOODS}
+    for turn in turns:
+        reader = readers[fold_of(turn["text"])] if folds else readers[0]
+        confusion[turn["mood"]][reader.read(turn["text"])[0].value] += 1
+    per_class = {}
+    for m in MOODS:
+        n = sum(confusion[m].values())
+        said = sum(confusion[g][m] for g in MOODS)
+        per_class[m] = {"turns": n, "recall": round(confusion[m][m] / n, 4) if n else None,
+                        "precision": round(confusion[m][m] / said, 4) if said else None}
+    right = sum(confusion[m][m] for m in MOODS)
+    return {"reader": readers[0].name, "accuracy": round(right / len(turns), 4), "per_class": per_class,
+            "confusion": confusion}
+
+
+def print_moods(moods: dict) -> None:
+    print(f"  mood ({moods['reader']}): accuracy {moods['accuracy']}")
+    print("    gold \\ read  " + " ".join(f"{m[:6]:>6}" for m in MOODS) + "  recall")
+    for g in MOODS:
+        row = moods["confusion"][g]
+        print(f"    {g:<12} " + " ".join(f"{row[r]:>6}" for r in MOODS) + f"  {moods['per_class'][g]['recall']}")
+
+
 def misses(rows: list[dict]) -> list[str]:
     out = []
     for r in rows:
@@ -138,7 +164,10 @@ def main(argv: list[str] | None = None) -> None:
         summary = score(pooled)
         summary["latency_ms"] = {"p50": round(statistics.median(latency), 2),
                                  "p95": round(sorted(latency)[int(0.95 * (len(latency) - 1))], 2)}
-        result["sets"][name] = {"turns": len(turns), "pooled": summary, "cues_only": score(cues_only),
+        reader = mood_link(detector).tracker.text
+        readers = ([TextMood(f.embedding, f.exemplars, f.vectors) for f in folds] if folds else [reader])
+        moods = mood_scores(readers, turns, folds is not None)
+        result["sets"][name] = {"turns": len(turns), "pooled": summary, "cues_only": score(cues_only), "mood": moods,
                                 "cross_validated": folds is not None, "per_pack": per_pack,
                                 "per_lang": {lang: score([r for r in pooled if r["lang"] == lang]) for lang in ("en", "zh")}}
         print(f"\n{name}: {len(turns)} turns x {len(PACKS)} packs" + (" (10-fold cross-validated)" if folds else ""))
@@ -146,6 +175,7 @@ def main(argv: list[str] | None = None) -> None:
         for key, value in summary.items():
             target = TARGETS.get(key)
             print(f"  {key:<32} {str(value):<8} cues only {str(cue_summary.get(key, '')):<8}" + (f"   (target {'<=' if key in ('money_answers_to_scams', 'false_safety_on_ordinary', 'staff_handoff_on_ordinary') else '>='} {target})" if target is not None else ""))
+        print_moods(moods)
         if args.show_misses and name != "heldout":
             seen = set()
             for line in misses(pooled):

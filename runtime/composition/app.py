@@ -37,7 +37,7 @@ from runtime.turn_taking.endpointing import Endpointer
 
 from .backends import can_recognize
 from .config import KioskConfig
-from .safety_choice import safety_detector
+from .safety_choice import mood_link, safety_detector
 from .stages import Stages
 
 _LOGGER = logging.getLogger(__name__)
@@ -211,7 +211,7 @@ def run_kiosk(cfg: KioskConfig, on_ready: Callable[[Kiosk], None] | None = None)
     pack = load_content_pack(cfg.content_dir)
     catalog = ModelCatalog.load(cfg.models_dir, *cfg.fleet_model_dirs)
     lang = choose_language(pack, catalog, cfg.lang)
-    responder = Responder(pack, safety=safety_detector(default_data_dir() / "safety"))
+    responder = Responder(pack, safety=safety_detector((cfg.data_dir or default_data_dir()) / "safety"))
     board = board_defaults()
     precision, threads = resolve(cfg.voice_precision, cfg.inference_threads, board)
     events = EventRecorder()   # the kiosk's one record of what happened (report, log, status, telemetry)
@@ -246,7 +246,8 @@ def run_kiosk(cfg: KioskConfig, on_ready: Callable[[Kiosk], None] | None = None)
     front_end, listener = _listening(cfg, recognizer, responder, lang, backends)
     kiosk = Kiosk(source, front_end, listener, responder, speech, view, lang, cfg.realtime,
                   max_turns=cfg.max_turns, panel=panel, languages=languages, venue_now=venue_now(pack.timezone),
-                  barge_in=cfg.barge_in_tuning if cfg.barge_in else None, events=events, prepared=prepared)
+                  barge_in=cfg.barge_in_tuning if cfg.barge_in else None, events=events, prepared=prepared,
+                  mood=mood_link(responder.safety))
     _prepare_answers(kiosk, cfg)
     closers, startup, notifier = _observe(kiosk, cfg, pack, lang, backends)
     kiosk.rights_guard = _rights_guard(kiosk, cfg, notifier)

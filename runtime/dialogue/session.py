@@ -58,6 +58,7 @@ class Reply:
     safety: str | None = None       # SAFETY: the kind (emergency, lost_child, scam, personal_data)
     safety_cue: str = ""            # SAFETY: the words that decided it
     alert: bool = False             # SAFETY: a member of staff is called
+    mood: str | None = None         # the visitor's mood this turn (runtime/mood), set by the kiosk
 
 
     def as_json(self) -> dict:
