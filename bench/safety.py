@@ -34,15 +34,15 @@ import yaml
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench.common import machine, write_json  # noqa: E402
-from runtime.dialogue.content_pack import load_content_pack  # noqa: E402
-from runtime.dialogue.responder import Responder  # noqa: E402
-from runtime.composition.app import default_data_dir  # noqa: E402
-from runtime.composition.safety_choice import mood_link, safety_detector  # noqa: E402
-from runtime.mood.text_mood import TextMood  # noqa: E402
-from runtime.safety.detector import answer_moves_money  # noqa: E402
-from runtime.safety.exemplars import EXEMPLARS, MOODS  # noqa: E402
-from runtime.safety.guard import CueDetector, LearnedDetector  # noqa: E402
+from bench.common import machine, write_json
+from runtime.composition.app import default_data_dir
+from runtime.composition.safety_choice import mood_link, safety_detector
+from runtime.dialogue.content_pack import load_content_pack
+from runtime.dialogue.responder import Responder
+from runtime.mood.text_mood import TextMood
+from runtime.safety.detector import answer_moves_money
+from runtime.safety.exemplars import EXEMPLARS, MOODS
+from runtime.safety.guard import CueDetector, LearnedDetector
 
 SETS = REPO / "bench" / "safety_sets"
 PACKS = [REPO.parent / "shared" / "venues" / "mall-demo"] + sorted(p for p in (REPO / "bench" / "venues").iterdir()
@@ -129,7 +129,7 @@ def misses(rows: list[dict]) -> list[str]:
     for r in rows:
         wrong = (r["expect"] == "none" and r["safety"]) or (r["expect"] != "none" and r["safety"] != r["expect"])
         if wrong:
-            out.append(f"  {r['expect']:<13} -> {str(r['safety']):<13} {r['lang']} {r['text'][:90]!r}"
+            out.append(f"  {r['expect']:<13} -> {r['safety']!s:<13} {r['lang']} {r['text'][:90]!r}"
                        + (f"  [{r['cue']}]" if r["cue"] else "") + ("  MONEY ANSWER" if r["moves_money"] else ""))
     return out
 
@@ -174,7 +174,7 @@ def main(argv: list[str] | None = None) -> None:
         cue_summary = score(cues_only)
         for key, value in summary.items():
             target = TARGETS.get(key)
-            print(f"  {key:<32} {str(value):<8} cues only {str(cue_summary.get(key, '')):<8}" + (f"   (target {'<=' if key in ('money_answers_to_scams', 'false_safety_on_ordinary', 'staff_handoff_on_ordinary') else '>='} {target})" if target is not None else ""))
+            print(f"  {key:<32} {value!s:<8} cues only {cue_summary.get(key, '')!s:<8}" + (f"   (target {'<=' if key in ('money_answers_to_scams', 'false_safety_on_ordinary', 'staff_handoff_on_ordinary') else '>='} {target})" if target is not None else ""))
         print_moods(moods)
         if args.show_misses and name != "heldout":
             seen = set()

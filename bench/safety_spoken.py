@@ -30,9 +30,9 @@ import yaml
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench.common import machine, write_json  # noqa: E402
-from bench.kiosk_runs import run_measured  # noqa: E402
-from bench.noise_mix import mix, write_wav16  # noqa: E402
+from bench.common import machine, write_json
+from bench.kiosk_runs import run_measured
+from bench.noise_mix import mix, write_wav16
 
 SETS = REPO / "bench" / "safety_sets"
 NOISE = REPO.parent / "shared" / "noise"
@@ -141,7 +141,7 @@ def main(argv: list[str] | None = None) -> None:
             report_path = folder / f"report-{lang}.json"
             cmd = [sys.executable, "-m", "runtime", "run", "--content", str(PACK), "--lang", lang, "--input", str(wav),
                    "--output", "null", "--display", "headless", "--report", str(report_path), "--pace", "fast"]
-            code, wall, rss = run_measured(cmd, folder / f"run-{lang}.log", timeout_s=1800)
+            code, wall, _ = run_measured(cmd, folder / f"run-{lang}.log", timeout_s=1800)
             report = json.loads(report_path.read_text(encoding="utf-8")) if code == 0 and report_path.exists() else {}
             if code != 0:
                 print((folder / f"run-{lang}.log").read_text(errors="replace")[-2000:])

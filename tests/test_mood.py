@@ -24,16 +24,21 @@ from runtime.listening.listener import Listener
 from runtime.listening.vad import EnergyVad
 from runtime.mood.handover import Handover, HandoverState
 from runtime.mood.labels import Mood
-from runtime.mood.tracker import MoodTracker, TurnMood, fuse
 from runtime.mood.style import style_for
-from runtime.mood.voice import VoiceFeatures, frame_pitch_hz, raised, voice_features, word_count
+from runtime.mood.tracker import MoodTracker, TurnMood, fuse
+from runtime.mood.voice import (
+    VoiceFeatures,
+    frame_pitch_hz,
+    raised,
+    voice_features,
+    word_count,
+)
 from runtime.mood.voice_meter import VoiceMeter
 from runtime.mood.words import mood_words
 from runtime.ops.event_recorder import EventKind
 from runtime.speaking.speech_output import SpeechOutput
 from runtime.tts.base import ToneSynthesizer
 from runtime.turn_taking.endpointing import Endpointer
-from runtime.turn_taking.events import TurnEnd
 from tests.conftest import write_wav
 
 RATE = 16000

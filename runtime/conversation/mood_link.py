@@ -41,7 +41,7 @@ class MoodLink:
     def alert(turn: TurnEnd, answer: Reply, mood: TurnMood, venue_time: str) -> dict:
         """The `staff-alert` event of a hand-over (the fleet link publishes it, retained until acknowledged)."""
         return {"kind": "handover", "lang": answer.lang, "cue": f"{mood.mood.value}: {mood.why}",
-                "transcript": turn.transcript, "speech_start_ms": int(round(turn.speech_start * 1000)),
+                "transcript": turn.transcript, "speech_start_ms": round(turn.speech_start * 1000),
                 "venue_time": venue_time}
 
 

@@ -60,14 +60,14 @@ class LearnedDetector:
     """Cues + a scorer fitted on `exemplars` embedded by `embedder` (`vectors`: their embeddings, if
     already computed, e.g. from the start-up cache)."""
 
-    def __init__(self, embedder: TextEmbedder, exemplars: Iterable[Exemplar], rule: DecisionRule = DecisionRule(),
+    def __init__(self, embedder: TextEmbedder, exemplars: Iterable[Exemplar], rule: DecisionRule | None = None,
                  vectors: np.ndarray | None = None):
-        self.embedder, self.rule = embedder, rule
+        self.embedder, self.rule = embedder, rule or DecisionRule()
         self.exemplars = tuple(exemplars)
         self.vectors = vectors if vectors is not None else embedder.embed([e.text for e in self.exemplars])
         if len(self.vectors) != len(self.exemplars):
             raise ValueError(f"{len(self.vectors)} exemplar vectors for {len(self.exemplars)} exemplars")
-        self.model = fit_softmax(self.vectors, [e.kind for e in self.exemplars], KIND_CLASSES, rule.l2)
+        self.model = fit_softmax(self.vectors, [e.kind for e in self.exemplars], KIND_CLASSES, self.rule.l2)
         self.name = f"cues + scorer ({len(self.exemplars)} exemplars, {embedder.name})"
         self._seen: OrderedDict[str, np.ndarray] = OrderedDict()
 
