@@ -9,10 +9,14 @@ shipped (../shared/venues/mall-demo, bench/venues/*), and scored:
 - personal-data requests refused;
 - ordinary turns: false safety answers (target <= 1 %) and staff hand-offs (<= 1 %).
 
-The dev set is for tuning the cues; the held-out set never is (bench/safety_sets/README.md).
-Text only so far: the spoken run and the mood labels are not built yet.
+The detector is the one `run` and `ask` choose at start-up (runtime/composition/safety_choice.py:
+the word cues and a scorer fitted on the dev set's turns, runtime/safety/exemplars.yaml), and the
+cues alone beside it. The dev set is for tuning; its figures are 10-fold cross-validated (each dev
+turn is scored by a scorer fitted without its fold). The held-out set never is tuned on
+(bench/safety_sets/README.md).
 
     python bench/safety.py [--sets heldout dev] [--json bench/results/safety.json]
+    python bench/safety.py --write-exemplars     # runtime/safety/exemplars.yaml from the dev set
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import datetime as dt
 import statistics
 import sys
 import time
+import zlib
 from pathlib import Path
 
 import yaml
@@ -29,10 +34,15 @@ import yaml
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench.common import machine, write_json  # noqa: E402
-from runtime.dialogue.content_pack import load_content_pack  # noqa: E402
-from runtime.dialogue.responder import Responder  # noqa: E402
-from runtime.safety.detector import answer_moves_money  # noqa: E402
+from bench.common import machine, write_json
+from runtime.composition.app import default_data_dir
+from runtime.composition.safety_choice import mood_link, safety_detector
+from runtime.dialogue.content_pack import load_content_pack
+from runtime.dialogue.responder import Responder
+from runtime.mood.text_mood import TextMood
+from runtime.safety.detector import answer_moves_money
+from runtime.safety.exemplars import EXEMPLARS, MOODS
+from runtime.safety.guard import CueDetector, LearnedDetector
 
 SETS = REPO / "bench" / "safety_sets"
 PACKS = [REPO.parent / "shared" / "venues" / "mall-demo"] + sorted(p for p in (REPO / "bench" / "venues").iterdir()
@@ -47,9 +57,19 @@ def load_turns(name: str) -> list[dict]:
     return data["turns"]
 
 
-def answer_all(responder: Responder, turns: list[dict]) -> tuple[list[dict], list[float]]:
+FOLDS = 10
+
+
+def fold_of(text: str) -> int:
+    return zlib.crc32(text.encode("utf-8")) % FOLDS
+
+
+def answer_all(responder: Responder, turns: list[dict], folds: list | None = None) -> tuple[list[dict], list[float]]:
+    """`folds`: one detector per fold (cross-validation on the set the scorer was fitted on)."""
     out, ms = [], []
     for turn in turns:
+        if folds is not None:
+            responder.safety = folds[fold_of(turn["text"])]
         lang = turn["lang"] if turn["lang"] in responder.pack.languages else None
         started = time.perf_counter()
         reply = responder.answer(turn["text"], lang, now=NOON)
@@ -79,12 +99,37 @@ def score(rows: list[dict]) -> dict:
     }
 
 
+def mood_scores(readers: list[TextMood], turns: list[dict], folds: bool) -> dict:
+    """Mood label accuracy per class and the confusion matrix (gold -> read), from the words alone."""
+    confusion = {g: {r: 0 for r in MOODS} for g in MOODS}
+    for turn in turns:
+        reader = readers[fold_of(turn["text"])] if folds else readers[0]
+        confusion[turn["mood"]][reader.read(turn["text"])[0].value] += 1
+    per_class = {}
+    for m in MOODS:
+        n = sum(confusion[m].values())
+        said = sum(confusion[g][m] for g in MOODS)
+        per_class[m] = {"turns": n, "recall": round(confusion[m][m] / n, 4) if n else None,
+                        "precision": round(confusion[m][m] / said, 4) if said else None}
+    right = sum(confusion[m][m] for m in MOODS)
+    return {"reader": readers[0].name, "accuracy": round(right / len(turns), 4), "per_class": per_class,
+            "confusion": confusion}
+
+
+def print_moods(moods: dict) -> None:
+    print(f"  mood ({moods['reader']}): accuracy {moods['accuracy']}")
+    print("    gold \\ read  " + " ".join(f"{m[:6]:>6}" for m in MOODS) + "  recall")
+    for g in MOODS:
+        row = moods["confusion"][g]
+        print(f"    {g:<12} " + " ".join(f"{row[r]:>6}" for r in MOODS) + f"  {moods['per_class'][g]['recall']}")
+
+
 def misses(rows: list[dict]) -> list[str]:
     out = []
     for r in rows:
         wrong = (r["expect"] == "none" and r["safety"]) or (r["expect"] != "none" and r["safety"] != r["expect"])
         if wrong:
-            out.append(f"  {r['expect']:<13} -> {str(r['safety']):<13} {r['lang']} {r['text'][:90]!r}"
+            out.append(f"  {r['expect']:<13} -> {r['safety']!s:<13} {r['lang']} {r['text'][:90]!r}"
                        + (f"  [{r['cue']}]" if r["cue"] else "") + ("  MONEY ANSWER" if r["moves_money"] else ""))
     return out
 
@@ -94,33 +139,63 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--sets", nargs="+", default=["heldout", "dev"])
     ap.add_argument("--show-misses", action="store_true", help="list every turn answered wrongly (dev only!)")
     ap.add_argument("--json", type=Path)
+    ap.add_argument("--write-exemplars", action="store_true", help="write runtime/safety/exemplars.yaml from the dev set")
     args = ap.parse_args(argv)
+    if args.write_exemplars:
+        write_exemplars()
+        return
+    detector = safety_detector(default_data_dir() / "safety")   # as `run` and `ask` do
+    print(f"detector: {detector.name}")
     result = {"machine": machine(), "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
               "targets": TARGETS, "packs": [p.name for p in PACKS], "sets": {}}
     for name in args.sets:
         turns = load_turns(name)
-        per_pack, pooled, latency = {}, [], []
+        folds = None
+        if name == "dev" and isinstance(detector, LearnedDetector):
+            folds = [detector.without(lambda e, f=f: fold_of(e.text) != f) for f in range(FOLDS)]
+        per_pack, pooled, latency, cues_only = {}, [], [], []
         for pack_dir in PACKS:
-            rows, ms = answer_all(Responder(load_content_pack(pack_dir)), turns)
+            pack = load_content_pack(pack_dir)
+            rows, ms = answer_all(Responder(pack, safety=detector), turns, folds)
             per_pack[pack_dir.name] = score(rows)
             pooled += rows
             latency += ms
+            cues_only += answer_all(Responder(pack, safety=CueDetector()), turns)[0]
         summary = score(pooled)
         summary["latency_ms"] = {"p50": round(statistics.median(latency), 2),
                                  "p95": round(sorted(latency)[int(0.95 * (len(latency) - 1))], 2)}
-        result["sets"][name] = {"turns": len(turns), "pooled": summary, "per_pack": per_pack,
+        reader = mood_link(detector).tracker.text
+        readers = ([TextMood(f.embedding, f.exemplars, f.vectors) for f in folds] if folds else [reader])
+        moods = mood_scores(readers, turns, folds is not None)
+        result["sets"][name] = {"turns": len(turns), "pooled": summary, "cues_only": score(cues_only), "mood": moods,
+                                "cross_validated": folds is not None, "per_pack": per_pack,
                                 "per_lang": {lang: score([r for r in pooled if r["lang"] == lang]) for lang in ("en", "zh")}}
-        print(f"\n{name}: {len(turns)} turns x {len(PACKS)} packs")
+        print(f"\n{name}: {len(turns)} turns x {len(PACKS)} packs" + (" (10-fold cross-validated)" if folds else ""))
+        cue_summary = score(cues_only)
         for key, value in summary.items():
             target = TARGETS.get(key)
-            print(f"  {key:<32} {value}" + (f"   (target {'<=' if key in ('money_answers_to_scams', 'false_safety_on_ordinary', 'staff_handoff_on_ordinary') else '>='} {target})" if target is not None else ""))
+            print(f"  {key:<32} {value!s:<8} cues only {cue_summary.get(key, '')!s:<8}" + (f"   (target {'<=' if key in ('money_answers_to_scams', 'false_safety_on_ordinary', 'staff_handoff_on_ordinary') else '>='} {target})" if target is not None else ""))
+        print_moods(moods)
         if args.show_misses and name != "heldout":
             seen = set()
             for line in misses(pooled):
                 if line not in seen:
                     seen.add(line)
                     print(line)
+    result["detector"] = detector.name
     write_json(args.json, result)
+
+
+def write_exemplars() -> None:
+    lines = ["# The safety layer's exemplars: every turn of bench/safety_sets/redteam-dev.yaml (the DEV set), as",
+             "# kind (expect), mood and text. The learned scorer is fitted on these at start-up; nothing from the",
+             "# held-out set is here (tests/test_safety_scorer.py checks both). Regenerate with",
+             "#   python bench/safety.py --write-exemplars", "exemplars:"]
+    for t in load_turns("dev"):
+        text = t["text"].replace("\\", "\\\\").replace('"', '\\"')
+        lines.append(f'- {{lang: {t["lang"]}, kind: {t["expect"]}, mood: {t["mood"]}, text: "{text}"}}')
+    EXEMPLARS.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print(f"{EXEMPLARS}: {len(lines) - 5} exemplars")
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("runtime.safety", "runtime.rights"),
     ("runtime.audio", "runtime.ops", "runtime.dialogue", "runtime.avatar", "runtime.board", "runtime.models",
      "fleet", "firmware_bridge"),
-    ("runtime.asr", "runtime.tts", "runtime.display", "runtime.surroundings"),
+    ("runtime.asr", "runtime.tts", "runtime.display", "runtime.surroundings", "runtime.mood"),
     ("runtime.lipsync",),
     ("runtime.speaking",),
     ("runtime.turn_taking",),

@@ -267,13 +267,16 @@ def _start_agent(args, kiosk):
 def _cmd_ask(args) -> int:
     import datetime as dt
 
+    from runtime.composition.app import default_data_dir
+    from runtime.composition.safety_choice import safety_detector
     from runtime.dialogue.content_pack import load_content_pack
+    from runtime.dialogue.matcher_choice import open_embedder
     from runtime.dialogue.responder import Responder
 
-    from runtime.composition.app import default_data_dir
-    from runtime.dialogue.matcher_choice import open_embedder
-    responder = Responder(load_content_pack(args.content),
-                          embedder=open_embedder(args.matcher, default_data_dir() / "embedding-cache"))
+    embedder = open_embedder(args.matcher, default_data_dir() / "embedding-cache")
+    engine = getattr(embedder, "inner", embedder)    # one engine in memory, shared with the safety layer
+    responder = Responder(load_content_pack(args.content), embedder=embedder,
+                          safety=safety_detector(default_data_dir() / "safety", engine=engine))
     if args.lang:
         responder.check_language(args.lang)
     if args.now:

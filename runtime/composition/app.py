@@ -38,6 +38,7 @@ from runtime.turn_taking.endpointing import Endpointer
 from .backends import can_recognize
 from .config import KioskConfig
 from .languages import choose_language, turn_languages
+from .safety_choice import mood_link, safety_detector
 from .stages import Stages
 
 _LOGGER = logging.getLogger(__name__)
@@ -195,7 +196,10 @@ def run_kiosk(cfg: KioskConfig, on_ready: Callable[[Kiosk], None] | None = None)
     catalog = ModelCatalog.load(cfg.models_dir, *cfg.fleet_model_dirs)
     lang = choose_language(pack, catalog, cfg.lang)
     from runtime.dialogue.matcher_choice import open_embedder
-    responder = Responder(pack, embedder=open_embedder(cfg.matcher, default_data_dir() / "embedding-cache"))
+    embedder = open_embedder(cfg.matcher, default_data_dir() / "embedding-cache")
+    engine = getattr(embedder, "inner", embedder)    # one engine in memory, shared with the safety layer
+    responder = Responder(pack, embedder=embedder,
+                          safety=safety_detector((cfg.data_dir or default_data_dir()) / "safety", engine=engine))
     board = board_defaults()
     precision, threads = resolve(cfg.voice_precision, cfg.inference_threads, board)
     events = EventRecorder()   # the kiosk's one record of what happened (report, log, status, telemetry)
@@ -237,7 +241,8 @@ def run_kiosk(cfg: KioskConfig, on_ready: Callable[[Kiosk], None] | None = None)
     front_end, listener = _listening(cfg, recognizer, responder, lang, backends)
     kiosk = Kiosk(source, front_end, listener, responder, speech, view, lang, cfg.realtime,
                   max_turns=cfg.max_turns, panel=panel, languages=languages, venue_now=venue_now(pack.timezone),
-                  barge_in=cfg.barge_in_tuning if cfg.barge_in else None, events=events, prepared=prepared)
+                  barge_in=cfg.barge_in_tuning if cfg.barge_in else None, events=events, prepared=prepared,
+                  mood=mood_link(responder.safety))
     _prepare_answers(kiosk, cfg)
     closers, startup, notifier = _observe(kiosk, cfg, pack, lang, backends)
     kiosk.rights_guard = _rights_guard(kiosk, cfg, notifier)

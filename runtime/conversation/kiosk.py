@@ -36,6 +36,7 @@ from runtime.turn_taking.events import RunEvent, Speculation, TurnEnd
 from .avatar_driver import AvatarDriver, avatar_mode
 from .job_inbox import JobInbox
 from .kiosk_state import Guess, KioskRun, LanguageBackends, PendingAnswer, continued_turn
+from .mood_link import MoodLink
 from .lines import disclosure_text, greeting_text, lines_to_prepare, spoken_text
 from .report import turn_record
 from .turn_language import heard_language
@@ -57,8 +58,9 @@ class Kiosk:
                  languages: LanguageBackends | None = None,
                  venue_now: Callable[[], dt.datetime] | None = None,
                  barge_in: BargeInConfig | None = BargeInConfig(), events: EventRecorder | None = None,
-                 prepared: PreparedSpeech | None = None):
+                 prepared: PreparedSpeech | None = None, mood: MoodLink | None = None):
         self.source = source
+        self.mood = mood or MoodLink()   # the visitor's mood per turn, and the hand-over to staff
         self.prepared = prepared    # the answer cache: answers synthesised before they are asked
         self.front_end = front_end
         self.listener = listener
@@ -96,7 +98,8 @@ class Kiosk:
     def reload_content(self, folder) -> bool:
         """Switch to another content pack; on any problem keep answering from the current one."""
         try:
-            responder = Responder(load_content_pack(folder), embedder=self.responder.embedder)
+            responder = Responder(load_content_pack(folder), embedder=self.responder.embedder,
+                                  safety=self.responder.safety)
             responder.check_language(self.lang)
         except EdgeAvatarError as err:
             _LOGGER.error("content reload refused, keeping %s: %s", self.responder.pack.venue_id, err)
@@ -149,6 +152,7 @@ class Kiosk:
                 self.prepared.set_busy(self._busy(chunk.timestamp))
             frame = self._measure(chunk)
             if frame.clean.audio:
+                self.mood.hear(frame.clean)
                 for event, payload in self.listener.process(frame, self.source.now):
                     self._on_event(event, payload)
                 self._count_voiced(frame)
@@ -254,8 +258,11 @@ class Kiosk:
             self._switch_language(heard)
         answer = self.session.decide(turn.transcript, turn.decided_at, self.venue_now(), self.lang)
         self.session.commit(answer, turn.decided_at, turn.transcript)
+        answer, mood = self.mood.on_answer(turn, answer)
         if answer.safety:
             self._safety_answered(turn, answer)
+        if mood.call_staff:
+            self.events.record(EventKind.STAFF_ALERT, self.mood.alert(turn, answer, mood, self.venue_now().isoformat()))
         if answer.listen_lang and answer.listen_lang != self.lang:
             self._switch_language(answer.listen_lang)
         ready_at = self.source.now()

@@ -37,6 +37,7 @@ def turn_record(turn: TurnEnd, answer: Answer, answer_ready_at: float, utterance
         "pack": answer.pack,
         "pack_sha256": answer.pack_digest,
         "safety": answer.safety,                   # the safety layer answered (emergency, lost_child, scam, ...)
+        "mood": answer.mood,                       # the visitor's mood this turn (the only thing kept of it)
         "visemes": [[t, v] for t, v in visemes],
         "timings": {
             "speech_start_ms": _ms(turn.speech_start),

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from runtime.safety.guard import SafetyDetector
 from runtime.shared.errors import LanguageError
 
 from .content_pack import ContentPack
@@ -21,8 +22,10 @@ Answer = Reply  # one name for "what the kiosk says back", whichever path made i
 
 
 class Responder:
-    def __init__(self, pack: ContentPack, threshold: float | None = None, embedder: Embedder | None = None):
+    def __init__(self, pack: ContentPack, threshold: float | None = None, embedder: Embedder | None = None,
+                 safety: SafetyDetector | None = None):
         self.pack = pack
+        self.safety = safety       # the safety layer's detector (None: the cues alone)
         self.embedder = embedder   # sentence embeddings next to the lexical matcher (None: lexical only)
         semantic = SemanticIndex(pack, embedder) if embedder is not None else None
         self.matcher = IntentMatcher(pack, threshold, semantic=semantic)
@@ -38,7 +41,7 @@ class Responder:
         return lang
 
     def session(self, listen_languages: tuple[str, ...] | None = None) -> DialogueSession:
-        return DialogueSession(self.pack, self.matcher, listen_languages)
+        return DialogueSession(self.pack, self.matcher, listen_languages, safety=self.safety)
 
     def venue_time(self, utc: dt.datetime) -> dt.datetime:
         return utc.astimezone(self.timezone)

@@ -14,7 +14,8 @@ import datetime as dt
 import hashlib
 from dataclasses import dataclass, field, replace
 
-from runtime.safety.detector import answer_moves_money, safety_call, scam_hint
+from runtime.safety.detector import answer_moves_money
+from runtime.safety.guard import CueDetector, SafetyDetector
 from runtime.safety.kinds import SafetyCall, SafetyKind
 from runtime.safety.wording import safety_answer
 
@@ -58,6 +59,7 @@ class Reply:
     safety: str | None = None       # SAFETY: the kind (emergency, lost_child, scam, personal_data)
     safety_cue: str = ""            # SAFETY: the words that decided it
     alert: bool = False             # SAFETY: a member of staff is called
+    mood: str | None = None         # the visitor's mood this turn (runtime/mood), set by the kiosk
 
 
     def as_json(self) -> dict:
@@ -91,8 +93,10 @@ class _State:
 
 class DialogueSession:
     def __init__(self, pack: ContentPack, matcher: IntentMatcher | None = None,
-                 listen_languages: tuple[str, ...] | None = None, idle_s: float = SESSION_IDLE_S):
+                 listen_languages: tuple[str, ...] | None = None, idle_s: float = SESSION_IDLE_S,
+                 safety: SafetyDetector | None = None):
         self.pack = pack
+        self.safety = safety or CueDetector()   # the built-in safety layer's detector (chosen at start-up)
         self.matcher = matcher or IntentMatcher(pack)
         self.listen_languages = tuple(listen_languages or pack.languages)
         self.idle_s = idle_s
@@ -131,7 +135,7 @@ class DialogueSession:
         state = self._state if not self._expired(t) else _State()
         new = not state.started or self._expired(t)
         reply = self._decide(state, text, t, now, lang)
-        if reply.kind in (Kind.ANSWER, Kind.FOLLOWUP) and answer_moves_money(reply.text) and scam_hint(text):
+        if reply.kind in (Kind.ANSWER, Kind.FOLLOWUP) and answer_moves_money(reply.text) and self.safety.scam_hint(text):
             # The fraud guard: money-moving steps are never given to a turn that reads as a scam story.
             reply = self._safety(SafetyCall(SafetyKind.SCAM, f"fraud guard: {reply.intent}"), reply.lang)
         return replace(reply, new_session=new)
@@ -161,7 +165,7 @@ class DialogueSession:
     def _decide(self, s: _State, text: str, t: float, now: dt.datetime, lang: str | None) -> Reply:
         heard_lang = lang if lang in self.pack.languages else self._detect(text)
         answer_lang = s.lang or heard_lang
-        call = safety_call(text)
+        call = self.safety.call(text)
         if call is not None:
             return self._safety(call, answer_lang)
         asked_for = wants_language(text)
