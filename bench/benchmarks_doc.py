@@ -114,6 +114,37 @@ def headline(results: dict[str, Any]) -> list[tuple[str, str, str]]:
             f"{num(held.get('money_answers_to_scams'))} / {pct(held.get('scam_warning'))} / "
             f"{pct(held.get('emergency_recall'))} / {pct(held.get('lost_child_recall'))}")
         add("safety", "red-team held-out: false safety answers on ordinary turns", pct(held.get("false_safety_on_ordinary")))
+    d = results.get("venues_spoken")
+    if isinstance(d, dict):
+        total = get(d, "total") or {}
+        add("venues_spoken", "held-out questions spoken (other voices, real noise) through `run`: right intent, "
+                             "share of what typing reaches",
+            f"{ratio(total.get('spoken_right'), total.get('asked'))} (typed {ratio(total.get('typed_right'), total.get('asked'))}): "
+            f"{pct(get(d, 'spoken_over_typed'))}")
+    d = results.get("asr_zh")
+    if isinstance(d, dict):
+        rows = [r for r in get(d, "summary") or [] if r.get("set") == "mandarin-read"]
+        cells = [f"{'clean' if r['condition'] == 'clean' else r['condition'].split('@')[0].replace('_ambience', '').replace('_', ' ') + ' 10 dB'} "
+                 f"{pct(r.get('wer'))} (raw {pct(r.get('raw_wer'))})" for r in rows]
+        add("asr_zh", "real Mandarin speech through `run`, whisper-base: CER (raw engine, whole file)", "; ".join(cells))
+    d = results.get("language_id")
+    if isinstance(d, dict):
+        every = get(d, "summary.all") or {}
+        add("language_id", "language found per turn on every real zh and en set",
+            ratio(every.get("turns_right"), every.get("turns")))
+    d = results.get("zh_intelligibility")
+    if isinstance(d, dict):
+        add("zh_intelligibility", "the kiosk's own Mandarin heard by Whisper base: CER (real read speech)",
+            f"{pct(get(d, 'kiosk.cer'))} ({pct(get(d, 'read_speech.cer'))})")
+    d = results.get("voice_loop_zh")
+    if isinstance(d, dict):
+        add("voice_loop_zh", "Mandarin: end of speech → first audio p50 / p95; peak RSS (zh + en loaded)",
+            f"{num(get(d, 'first_audio_after_speech_end_ms.p50'), 'ms')} / "
+            f"{num(get(d, 'first_audio_after_speech_end_ms.p95'), 'ms')}; {num(get(d, 'peak_rss_mb'), 'MB')}")
+    d = results.get("console")
+    if isinstance(d, dict):
+        add("console", f"web console, {num(get(d, 'devices'))} kiosks: devices table drawn (median) / live row update p95",
+            f"{num(get(d, 'table_filled_ms.median'), 'ms')} / {num(get(d, 'live_update_ms.p95'), 'ms')}")
     d = results.get("dialogue")
     if isinstance(d, dict):
         add("dialogue", "held-out questions: in-domain → right intent / out-of-domain → fallback",

@@ -38,7 +38,7 @@ from .job_inbox import JobInbox
 from .kiosk_state import Guess, KioskRun, LanguageBackends, PendingAnswer, continued_turn
 from .mood_link import MoodLink
 from .lines import disclosure_text, greeting_text, lines_to_prepare, spoken_text
-from .report import turn_record
+from .turn_book import count_voiced, discarded_turn, finished_answers, safety_alert
 from .turn_language import heard_language
 from .voice_ledger import VoiceLedger
 
@@ -155,7 +155,8 @@ class Kiosk:
                 self.mood.hear(frame.clean)
                 for event, payload in self.listener.process(frame, self.source.now):
                     self._on_event(event, payload)
-                self._count_voiced(frame)
+                count_voiced(self.voices, frame, self.listener.endpointer.config.speech_threshold,
+                             self.listener.turn_start())
                 self._check_barge_in(frame)
             self._collect_finished()
             if self.panel is not None:
@@ -301,31 +302,16 @@ class Kiosk:
             utterance.done.wait()
 
     def _safety_answered(self, turn: TurnEnd, answer) -> None:
-        """The safety layer answered: logged, and a member of staff called (the fleet link publishes
-        the alert, retained until acknowledged)."""
+        """The safety layer answered: logged, and a member of staff called."""
         _LOGGER.warning("safety: %s at %.2f s (%r, cue %r)%s", answer.safety, turn.speech_start, turn.transcript,
                         answer.safety_cue, ": calling staff" if answer.alert else "")
         if answer.alert:
-            self.events.record(EventKind.STAFF_ALERT, {
-                "kind": answer.safety, "lang": answer.lang, "cue": answer.safety_cue, "transcript": turn.transcript,
-                "speech_start_ms": int(round(turn.speech_start * 1000)), "venue_time": self.venue_now().isoformat()})
+            self.events.record(EventKind.STAFF_ALERT, safety_alert(turn, answer, self.venue_now().isoformat()))
 
     def _collect_finished(self, final: bool = False) -> None:
-        still = []
-        now = self.source.now()
-        for p in self._pending:
-            u = p.utterance
-            playing = (u.heard_until is not None and u.heard_until > now and u.cut_at is None) or u.paused
-            if not u.done.is_set() or (playing and not final):   # still being heard: it may be cut
-                still.append(p)
-                continue
-            first = p.opening if p.opening is not None and p.opening.heard_from is not None else u
-            since = first.heard_from if first.heard_from is not None else 0.0
-            until = (u.heard_until if u.heard_until is not None else since) + 0.001
-            record = turn_record(p.turn, p.answer, p.answer_ready_at, u, p.speculative,
-                                 self.speech.viseme_keys(since, until), p.opening)
+        records, self._pending = finished_answers(self._pending, self.source.now(), final, self.speech.viseme_keys)
+        for record in records:
             self.events.record(EventKind.TURN, record)
-        self._pending = still
 
     def _switch_language(self, lang: str) -> None:
         """The visitor asked for another language: listen and speak in it from the next turn."""
@@ -352,17 +338,8 @@ class Kiosk:
         echo_held = self.speech.paused or (played > 0 and chunk.timestamp < played + FLOOR_HOLD_S)
         return self.front_end.process(chunk, far, learn_floor=not echo_held, turn=self.listener.turn_state)
 
-    def _count_voiced(self, frame: AudioFrame) -> None:
-        threshold = self.listener.endpointer.config.speech_threshold
-        for f in frame.speech:
-            if f.raw_prob >= threshold:
-                self.voices.voiced(f.start, f.seconds, f.prob >= threshold)
-        self.voices.settle(frame.end, self.listener.turn_start())
-
     def _not_answered(self, speech_start: float, speech_end: float, reason: str) -> None:
-        self.events.record(EventKind.DISCARDED_TURN, {"speech_start_ms": int(round(speech_start * 1000)),
-                                                      "speech_end_ms": int(round(speech_end * 1000)),
-                                                      "reason": reason})
+        self.events.record(EventKind.DISCARDED_TURN, discarded_turn(speech_start, speech_end, reason))
         self.voices.turn(speech_start, speech_end, reason)
 
     def _check_barge_in(self, frame: AudioFrame) -> None:
