@@ -2,13 +2,16 @@
 VENV ?= .venv
 export PYGAME_HIDE_SUPPORT_PROMPT := 1
 
-.PHONY: run test bench setup
+.PHONY: run test bench setup console-demo
 
 setup:
 	@scripts/setup.sh
 
 run: setup
 	$(VENV)/bin/edge-avatar run $(ARGS)
+
+console-demo: setup
+	@scripts/console_demo.sh
 
 TFLITE_VENV ?= .venv-tflite
 
