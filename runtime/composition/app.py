@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import time
+from concurrent.futures import Future
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, Callable
@@ -38,8 +39,8 @@ from runtime.turn_taking.endpointing import Endpointer
 from .backends import can_recognize
 from .config import KioskConfig
 from .languages import choose_language, turn_languages
-from .safety_choice import mood_link, safety_detector
 from .stages import Stages
+from .understanding import LoadingMood, LoadingResponder, build_understanding
 
 _LOGGER = logging.getLogger(__name__)
 COMPLETE_QUESTION_CONFIDENCE = 0.6  # a partial this sure of an intent ends the turn sooner
@@ -188,6 +189,14 @@ def _rights_guard(kiosk: Kiosk, cfg: KioskConfig, notifier):
     return guard
 
 
+def _understanding_names(built: Future) -> dict[str, str]:
+    if built.exception() is not None:
+        return {"matcher": f"failed: {built.exception()}"}
+    responder, _mood = built.result()
+    return {"matcher": responder.embedder.name if responder.embedder else "lexical",
+            "safety": getattr(responder.safety, "name", "cues")}
+
+
 def run_kiosk(cfg: KioskConfig, on_ready: Callable[[Kiosk], None] | None = None) -> dict[str, Any]:
     """Run until the input ends (or the window closes); return the report. `on_ready` gets the
     kiosk before it starts listening (the embedded fleet agent attaches there)."""
@@ -195,11 +204,9 @@ def run_kiosk(cfg: KioskConfig, on_ready: Callable[[Kiosk], None] | None = None)
     pack = load_content_pack(cfg.content_dir)
     catalog = ModelCatalog.load(cfg.models_dir, *cfg.fleet_model_dirs)
     lang = choose_language(pack, catalog, cfg.lang)
-    from runtime.dialogue.matcher_choice import open_embedder
-    embedder = open_embedder(cfg.matcher, default_data_dir() / "embedding-cache")
-    engine = getattr(embedder, "inner", embedder)    # one engine in memory, shared with the safety layer
-    responder = Responder(pack, embedder=embedder,
-                          safety=safety_detector((cfg.data_dir or default_data_dir()) / "safety", engine=engine))
+    understanding = build_understanding(pack, cfg.matcher, default_data_dir() / "embedding-cache",
+                                        (cfg.data_dir or default_data_dir()) / "safety")   # the avatar does not wait
+    responder = LoadingResponder(pack, understanding)
     board = board_defaults()
     precision, threads = resolve(cfg.voice_precision, cfg.inference_threads, board)
     events = EventRecorder()   # the kiosk's one record of what happened (report, log, status, telemetry)
@@ -226,7 +233,6 @@ def run_kiosk(cfg: KioskConfig, on_ready: Callable[[Kiosk], None] | None = None)
                       panel=panel_profile, labeller=frame_labeller, panel_backend=panel_backend)
     backends = {"input": source.name, "output": sink.name, "display": display.name,
                 "asr": recognizer.name, "tts": f"{synthesizers[lang].name} ({precision})",
-                "matcher": responder.embedder.name if responder.embedder else "lexical",
                 "board": board.board, "panel_backend": panel_backend.name,
                 "lip_sync_from_audio": lip_sync.name if lip_sync else "loudness",
                 "languages": ", ".join(f"{lg}: {synthesizers[lg].name}" for lg in synthesizers)}
@@ -242,7 +248,8 @@ def run_kiosk(cfg: KioskConfig, on_ready: Callable[[Kiosk], None] | None = None)
     kiosk = Kiosk(source, front_end, listener, responder, speech, view, lang, cfg.realtime,
                   max_turns=cfg.max_turns, panel=panel, languages=languages, venue_now=venue_now(pack.timezone),
                   barge_in=cfg.barge_in_tuning if cfg.barge_in else None, events=events, prepared=prepared,
-                  mood=mood_link(responder.safety))
+                  mood=LoadingMood(understanding))
+    understanding.add_done_callback(lambda built: backends.update(_understanding_names(built)))
     _prepare_answers(kiosk, cfg)
     closers, startup, notifier = _observe(kiosk, cfg, pack, lang, backends)
     kiosk.rights_guard = _rights_guard(kiosk, cfg, notifier)

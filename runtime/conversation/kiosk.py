@@ -67,7 +67,8 @@ class Kiosk:
         self.responder = responder
         self.languages = languages
         self.venue_now = venue_now or (lambda: responder.venue_time(dt.datetime.now(dt.timezone.utc)))
-        self.session = responder.session(languages.listenable if languages else (lang,))
+        self._session = None       # made at first use: the responder may still be loading at start-up
+        self._listen_languages = languages.listenable if languages else (lang,)
         self.events = events or EventRecorder()   # turns, greetings, barge-ins, what went unanswered and why
         self.barge = (BargeInControl(barge_in, speech, self.events, listener.is_complete, listener.preroll_s)
                       if barge_in is not None else None)
@@ -94,6 +95,17 @@ class Kiosk:
         self._inbox = JobInbox()
         self.stop_requested: str | None = None
         self.rights_guard: Any = None      # the composition root's RightsGuard, when assets are fleet-installed
+
+    @property
+    def session(self):
+        """The visitor's conversation."""
+        if self._session is None:
+            self._session = self.responder.session(self._listen_languages)
+        return self._session
+
+    @session.setter
+    def session(self, value) -> None:
+        self._session = value
 
     def reload_content(self, folder) -> bool:
         """Switch to another content pack; on any problem keep answering from the current one."""
