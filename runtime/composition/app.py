@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import time
-from concurrent.futures import Future
+from concurrent.futures import Future, wait
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, Callable
@@ -206,6 +206,14 @@ def run_kiosk(cfg: KioskConfig, on_ready: Callable[[Kiosk], None] | None = None)
     lang = choose_language(pack, catalog, cfg.lang)
     understanding = build_understanding(pack, cfg.matcher, default_data_dir() / "embedding-cache",
                                         (cfg.data_dir or default_data_dir()) / "safety")   # the avatar does not wait
+    try:
+        return _run_kiosk(cfg, on_ready, started, pack, catalog, lang, understanding)
+    finally:
+        wait([understanding])    # its log lines come before an error's, never after it
+
+
+def _run_kiosk(cfg: KioskConfig, on_ready: Callable[[Kiosk], None] | None, started: float, pack, catalog,
+               lang: str, understanding: Future) -> dict[str, Any]:
     responder = LoadingResponder(pack, understanding)
     board = board_defaults()
     precision, threads = resolve(cfg.voice_precision, cfg.inference_threads, board)
