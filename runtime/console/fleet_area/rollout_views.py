@@ -153,20 +153,22 @@ def _rollout(rollout_id: int) -> dict:
     return row
 
 
+def _render_rollout(template: str, rollout_id: int):
+    row = _rollout(rollout_id)
+    return render_template(template, r=row, can_abort=can_abort(row["state"]),
+                           can_roll_back=can_roll_back(row["state"]))
+
+
 @bp.get("/<int:rollout_id>")
 @require_role(Role.VIEWER)
 def show(rollout_id: int):
-    row = _rollout(rollout_id)
-    return render_template("fleet/rollout.html", r=row, can_abort=can_abort(row["state"]),
-                           can_roll_back=can_roll_back(row["state"]))
+    return _render_rollout("fleet/rollout.html", rollout_id)
 
 
 @bp.get("/<int:rollout_id>/panel")
 @require_role(Role.VIEWER)
 def panel(rollout_id: int):
-    row = _rollout(rollout_id)
-    return render_template("fleet/rollout_panel.html", r=row, can_abort=can_abort(row["state"]),
-                           can_roll_back=can_roll_back(row["state"]))
+    return _render_rollout("fleet/rollout_panel.html", rollout_id)
 
 
 @bp.post("/<int:rollout_id>/abort")
