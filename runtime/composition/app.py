@@ -220,56 +220,60 @@ def _run_kiosk(cfg: KioskConfig, on_ready: Callable[[Kiosk], None] | None, start
     events = EventRecorder()   # the kiosk's one record of what happened (report, log, status, telemetry)
     stages = Stages(catalog, lang, precision, cfg.phrase_hints, time.monotonic, cfg.realtime, events,
                     cfg.asr, board.asr, board.asr_threads, turn_languages(pack, catalog, lang, precision))
-    stages.asr_for(lang)                          # an --asr that cannot load: say so before any device
-    display, source = open_display(cfg), open_source(cfg)
-    stages.clock = source.now
-    recognizer = stages.recognizer(lang, pack, preload=cfg.realtime)
-    prepared = (PreparedSpeech(default_data_dir() / "answer-cache", cfg.answer_cache_mb, {"precision": precision},
-                               live=cfg.realtime) if cfg.uses_answer_cache else None)
-    spoken = stages.turn_languages if stages.finds_language else (lang,)      # home first; others on a switch
-    synthesizers = {lg: _wrapped(prepared, stages.voice(lg)) for lg in spoken}
-    lip_sync = _audio_lip_sync(catalog, cfg.inference_backend)   # 0.02 ms a frame: one thread
-    from .file_labelling import labellers
-    frame_labeller, audio_labeller = labellers(cfg, catalog, lang, precision)
-    sink = open_sink(cfg, synthesizers[lang].rate, audio_labeller)
-    speech = SpeechOutput(synthesizers, sink, source.now, time.perf_counter, lip_sync)
-    from runtime.display.panel_backend import choose_panel_backend
-    from runtime.display.panel_profile import load_profile
-    panel_profile = load_profile(cfg.panel)
-    panel_backend = choose_panel_backend(cfg.panel_backend, panel_profile)
-    view = AvatarView(display, cfg.frames_dir, cfg.frame_every_s, seed=cfg.seed, avatar_dir=cfg.avatar_dir,
-                      panel=panel_profile, labeller=frame_labeller, panel_backend=panel_backend)
-    backends = {"input": source.name, "output": sink.name, "display": display.name,
-                "asr": recognizer.name, "tts": f"{synthesizers[lang].name} ({precision})",
-                "board": board.board, "panel_backend": panel_backend.name,
-                "lip_sync_from_audio": lip_sync.name if lip_sync else "loudness",
-                "languages": ", ".join(f"{lg}: {synthesizers[lg].name}" for lg in synthesizers)}
-    _LOGGER.info("kiosk ready in %.2f s: %s", time.perf_counter() - started, backends)
-    panel, bridge = open_surroundings(replace(cfg, inference_threads=threads), pack, catalog)
-    if panel is not None:
-        backends["panel"] = bridge.url if bridge else "none"
-    languages = LanguageBackends(
-        listenable=tuple(lg for lg in pack.languages if can_recognize(catalog, lg)),
-        recognizer=lambda lg, pk: stages.recognizer(lg, pk),      # a language switch: loaded when asked
-        voice=lambda lg: _wrapped(prepared, stages.voice(lg)))
-    front_end, listener = _listening(cfg, recognizer, responder, lang, backends)
-    kiosk = Kiosk(source, front_end, listener, responder, speech, view, lang, cfg.realtime,
-                  max_turns=cfg.max_turns, panel=panel, languages=languages, venue_now=venue_now(pack.timezone),
-                  barge_in=cfg.barge_in_tuning if cfg.barge_in else None, events=events, prepared=prepared,
-                  mood=LoadingMood(understanding))
-    understanding.add_done_callback(lambda built: backends.update(_understanding_names(built)))
-    _prepare_answers(kiosk, cfg)
-    closers, startup, notifier = _observe(kiosk, cfg, pack, lang, backends)
-    kiosk.rights_guard = _rights_guard(kiosk, cfg, notifier)
-    if kiosk.rights_guard is not None:
-        closers.append(kiosk.rights_guard.close)
-    if on_ready is not None:
-        on_ready(kiosk)
-    notifier.ready(f"listening ({lang}), content {pack.venue_id}")
-    loop_started = process_age_s()
-    _LOGGER.info("avatar up %.2f s after the process started%s", loop_started,
-                 "" if "ready" in stages.loaded else "; the recogniser and voice are still loading")
-    closers += [c.close for c in (panel, bridge) if c is not None]
+    try:
+        stages.asr_for(lang)                          # an --asr that cannot load: say so before any device
+        display, source = open_display(cfg), open_source(cfg)
+        stages.clock = source.now
+        recognizer = stages.recognizer(lang, pack, preload=cfg.realtime)
+        prepared = (PreparedSpeech(default_data_dir() / "answer-cache", cfg.answer_cache_mb, {"precision": precision},
+                                   live=cfg.realtime) if cfg.uses_answer_cache else None)
+        spoken = stages.turn_languages if stages.finds_language else (lang,)      # home first; others on a switch
+        synthesizers = {lg: _wrapped(prepared, stages.voice(lg)) for lg in spoken}
+        lip_sync = _audio_lip_sync(catalog, cfg.inference_backend)   # 0.02 ms a frame: one thread
+        from .file_labelling import labellers
+        frame_labeller, audio_labeller = labellers(cfg, catalog, lang, precision)
+        sink = open_sink(cfg, synthesizers[lang].rate, audio_labeller)
+        speech = SpeechOutput(synthesizers, sink, source.now, time.perf_counter, lip_sync)
+        from runtime.display.panel_backend import choose_panel_backend
+        from runtime.display.panel_profile import load_profile
+        panel_profile = load_profile(cfg.panel)
+        panel_backend = choose_panel_backend(cfg.panel_backend, panel_profile)
+        view = AvatarView(display, cfg.frames_dir, cfg.frame_every_s, seed=cfg.seed, avatar_dir=cfg.avatar_dir,
+                          panel=panel_profile, labeller=frame_labeller, panel_backend=panel_backend)
+        backends = {"input": source.name, "output": sink.name, "display": display.name,
+                    "asr": recognizer.name, "tts": f"{synthesizers[lang].name} ({precision})",
+                    "board": board.board, "panel_backend": panel_backend.name,
+                    "lip_sync_from_audio": lip_sync.name if lip_sync else "loudness",
+                    "languages": ", ".join(f"{lg}: {synthesizers[lg].name}" for lg in synthesizers)}
+        _LOGGER.info("kiosk ready in %.2f s: %s", time.perf_counter() - started, backends)
+        panel, bridge = open_surroundings(replace(cfg, inference_threads=threads), pack, catalog)
+        if panel is not None:
+            backends["panel"] = bridge.url if bridge else "none"
+        languages = LanguageBackends(
+            listenable=tuple(lg for lg in pack.languages if can_recognize(catalog, lg)),
+            recognizer=lambda lg, pk: stages.recognizer(lg, pk),      # a language switch: loaded when asked
+            voice=lambda lg: _wrapped(prepared, stages.voice(lg)))
+        front_end, listener = _listening(cfg, recognizer, responder, lang, backends)
+        kiosk = Kiosk(source, front_end, listener, responder, speech, view, lang, cfg.realtime,
+                      max_turns=cfg.max_turns, panel=panel, languages=languages, venue_now=venue_now(pack.timezone),
+                      barge_in=cfg.barge_in_tuning if cfg.barge_in else None, events=events, prepared=prepared,
+                      mood=LoadingMood(understanding))
+        understanding.add_done_callback(lambda built: backends.update(_understanding_names(built)))
+        _prepare_answers(kiosk, cfg)
+        closers, startup, notifier = _observe(kiosk, cfg, pack, lang, backends)
+        kiosk.rights_guard = _rights_guard(kiosk, cfg, notifier)
+        if kiosk.rights_guard is not None:
+            closers.append(kiosk.rights_guard.close)
+        if on_ready is not None:
+            on_ready(kiosk)
+        notifier.ready(f"listening ({lang}), content {pack.venue_id}")
+        loop_started = process_age_s()
+        _LOGGER.info("avatar up %.2f s after the process started%s", loop_started,
+                     "" if "ready" in stages.loaded else "; the recogniser and voice are still loading")
+        closers += [c.close for c in (panel, bridge) if c is not None]
+    except BaseException:
+        stages.settle()     # a refused start: its error line is the last, after the models' log lines
+        raise
     try:
         if cfg.waits_for_models and cfg.realtime:
             _wait_for_models(recognizer, synthesizers[lang])

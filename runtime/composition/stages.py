@@ -40,6 +40,7 @@ class Stages:
         self.live = live
         self.events = events
         self.loaded: dict[str, float] = {}    # "asr", "tts", "ready": seconds after the process started
+        self._made: list[SupervisedRecognizer | SupervisedSynthesizer] = []
 
     def voice(self, lang: str) -> SupervisedSynthesizer:
         """A voice rebuilt when its engine fails; meanwhile espeak-ng speaks, so answers go on."""
@@ -50,6 +51,7 @@ class Stages:
                                       preload=(engine, lang, voice_rate) if self.live else None,
                                       on_loaded=lambda: self._loaded("tts") if lang == self.home_lang else None)
         stage.on_failure = self._failed
+        self._made.append(stage)
         return stage
 
     def recognizer(self, lang: str, pack: ContentPack, preload: bool = False) -> SupervisedRecognizer:
@@ -68,9 +70,16 @@ class Stages:
                                      name=describe_recognizer(self.catalog, lang, asr), language=lang,
                                      preload=preload, on_loaded=lambda: self._loaded("asr"))
         stage.on_failure = self._failed
+        self._made.append(stage)
         if others:
             self._shared = (pack.digest, stage)
         return stage
+
+    def settle(self, timeout_s: float = 60.0) -> None:
+        """Wait for the first loads still running in the background: a start-up refused after they
+        began (no speaker, say) ends with its error line, never followed by their log lines."""
+        for stage in self._made:
+            stage.wait_loaded(timeout_s)
 
     @property
     def finds_language(self) -> bool:

@@ -86,9 +86,9 @@ class SupervisedStage(Generic[E]):
         return self._loaded.wait(timeout)
 
     def _loaded_now(self) -> None:
-        self._loaded.set()
-        if self._on_loaded is not None:
+        if self._on_loaded is not None:    # before the event: whoever waits for it sees its log lines too
             self._on_loaded()
+        self._loaded.set()
 
     def _first_load(self) -> None:
         started = time.perf_counter()
