@@ -202,3 +202,23 @@ def test_the_launcher_passes_the_kiosks_sd_notify_messages_on_to_systemd(tmp_pat
             _until(lambda: read_verdict(SlotFiles(data)) is not None, "a verdict", proc)
             _stop(proc)
     assert message.startswith("READY=1") and "listening" in message
+
+
+def test_a_stop_that_comes_while_a_version_is_being_started_reaches_it(tmp_path):
+    """SIGTERM between the fork and `self.child` being set (seen under load in CI): the signal
+    handler forwarded it to the previous, finished child; the new one must still be stopped."""
+    from runtime.ops.service.launcher import Launcher, NotifyProxy
+    data = tmp_path / "data"
+    slot = _slot(data, "1.0.0", "good")
+    (data / "current").mkdir()
+    point_link_atomic(SlotFiles(data).link, slot)
+    os.environ["LAUNCH_LOG"] = str(data / "ran.log")
+    proxy = NotifyProxy(None)
+    try:
+        launcher = Launcher(data, ["run"], Path("/nonexistent/edge-avatar"), proxy)
+        launcher.stopping = True
+        child = launcher._start()
+        assert child.wait(60) in (0, -signal.SIGTERM)     # stopped (before or after its handler is set)
+    finally:
+        os.environ.pop("LAUNCH_LOG", None)
+        proxy.close()

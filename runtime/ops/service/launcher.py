@@ -153,6 +153,8 @@ class Launcher:
             env.pop("PYTHONHOME", None)
         _LOGGER.info("starting %s", exe)
         self.child = subprocess.Popen([str(exe), *self.child_args], env=env)
+        if self.stopping:       # the stop came while it was being started (`stop` saw the one before): pass it on
+            self.child.terminate()
         return self.child
 
     def _run_current(self) -> int:
