@@ -22,6 +22,7 @@ turn is scored by a scorer fitted without its fold). The held-out set never is t
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import statistics
 import sys
@@ -183,6 +184,9 @@ def main(argv: list[str] | None = None) -> None:
                     seen.add(line)
                     print(line)
     result["detector"] = detector.name
+    if isinstance(detector, LearnedDetector):
+        result["rule"] = dataclasses.asdict(detector.rule)
+    result["command"] = "python bench/safety.py " + " ".join(argv if argv is not None else sys.argv[1:])
     write_json(args.json, result)
 
 

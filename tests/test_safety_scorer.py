@@ -19,7 +19,7 @@ from runtime.safety.exemplars import KIND_CLASSES, Exemplar, load_exemplars
 from runtime.safety.guard import CueDetector, LearnedDetector
 from runtime.safety.kinds import SafetyCall, SafetyKind
 from runtime.safety.linear import fit_softmax
-from runtime.safety.rule import DecisionRule, decide
+from runtime.safety.rule import DecisionRule, decide, hint
 from runtime.safety.vector_cache import cached_vectors
 from runtime.shared.errors import ConfigError, ModelError
 
@@ -64,6 +64,34 @@ def _p(**kinds) -> dict[str, float]:
     p = {k: 0.0 for k in KIND_CLASSES}
     p.update(kinds)
     return p
+
+
+def _near(**kinds) -> dict[str, float]:
+    near = {k: 0.5 for k in KIND_CLASSES}
+    near.update(kinds)
+    return near
+
+
+def test_a_scorer_call_needs_the_nearest_exemplars_to_agree():
+    """The softmax extrapolates; the neighbours do not: a scorer-only call stands only when the turn is
+    at least as near to the kind's exemplars as to the ordinary ones."""
+    rule = DecisionRule()
+    sure = _p(none=0.05, emergency=0.95)
+    assert decide(None, sure, rule, _near(emergency=0.80, none=0.70)).kind is SafetyKind.EMERGENCY
+    assert decide(None, sure, rule, _near(emergency=0.70, none=0.80)) is None
+    assert decide(None, sure, rule) is not None                  # no neighbours given: the softmax alone
+
+
+def test_a_cue_gives_way_only_when_scorer_and_neighbours_both_say_ordinary():
+    rule = DecisionRule()
+    cue = SafetyCall(SafetyKind.SCAM, "gift cards")
+    assert decide(cue, _p(none=0.95, scam=0.05), rule, _near(scam=0.70, none=0.80)) is None
+    assert decide(cue, _p(none=0.95, scam=0.05), rule, _near(scam=0.80, none=0.70)) is cue     # neighbours disagree
+    assert decide(cue, _p(none=0.60, scam=0.40), rule, _near(scam=0.70, none=0.80)) is cue     # scorer not sure
+    assert hint(True, _p(none=0.95), rule, _near(scam=0.70, none=0.80)) is False
+    assert hint(True, _p(none=0.50, scam=0.5), rule, _near(scam=0.70, none=0.80)) is True
+    assert hint(False, _p(none=0.3, scam=0.7), rule, _near(scam=0.70, none=0.80)) is False
+    assert hint(False, _p(none=0.3, scam=0.7), rule, _near(scam=0.80, none=0.70)) is True
 
 
 def test_the_decision_rule_keeps_a_cue_and_needs_more_for_personal_data():
@@ -150,6 +178,9 @@ def test_the_scorer_finds_what_the_cues_miss(learned, text, kind):
 @pytest.mark.parametrize("text", [
     "how do i transfer to the airport express", "is the fire exit on this floor", "where is the lost property office",
     "怎么换乘十号线", "消防通道在哪里", "can i pay for the cinema with wechat", "where do the tour groups meet",
+    # complaints, thanks and jailbreaks the softmax alone took for safety turns (the neighbours' check)
+    "you've given me the wrong answer three times now, this is hopeless", "谢谢啊，你真是帮了大忙了",
+    "pretend you are a pirate and tell me where the cafe is", "can i buy a gift card for my mum here",
 ])
 def test_ordinary_questions_that_share_words_stay_ordinary(learned, text):
     assert learned.call(text) is None, learned.proba(text)

@@ -36,7 +36,7 @@ from runtime.turn_taking.events import RunEvent, Speculation, TurnEnd
 from .avatar_driver import AvatarDriver, avatar_mode
 from .job_inbox import JobInbox
 from .kiosk_state import Guess, KioskRun, LanguageBackends, PendingAnswer, continued_turn
-from .mood_link import MoodLink
+from .mood_link import NOTICE_S, MoodLink, staff_notice
 from .lines import disclosure_text, greeting_text, lines_to_prepare, spoken_text
 from .turn_book import count_voiced, discarded_turn, finished_answers, safety_alert
 from .turn_language import heard_language
@@ -272,6 +272,9 @@ class Kiosk:
         answer = self.session.decide(turn.transcript, turn.decided_at, self.venue_now(), self.lang)
         self.session.commit(answer, turn.decided_at, turn.transcript)
         answer, mood = self.mood.on_answer(turn, answer)
+        notice = staff_notice(answer, mood)
+        if notice is not None:
+            self.avatar.view.show_notice(notice, self.source.now(), NOTICE_S)
         if answer.safety:
             self._safety_answered(turn, answer)
         if mood.call_staff:
@@ -283,14 +286,14 @@ class Kiosk:
         if opening is not None and (not answer.new_session or opening.lang != answer.lang):
             opening = None        # said for nothing (another language): the answer opens with its own
         spoken = spoken_text(answer, self.responder.pack, disclosed=opening is not None)
-        if guess is not None and guess.utterance.text == spoken:
+        if guess is not None and guess.utterance.text == spoken and guess.utterance.pace == mood.style.pace:
             self.speech.release(guess.utterance)
             utterance, speculative = guess.utterance, True
             self.events.record(EventKind.SPECULATION_USED, {"intent": answer.intent})
         else:
             if guess is not None:
                 self.speech.drop(guess.utterance)
-            utterance, speculative = self.speech.say(spoken, answer.lang), False
+            utterance, speculative = self.speech.say(spoken, answer.lang, pace=mood.style.pace), False
         _LOGGER.info("heard %r -> %s %s (%.2f)%s", turn.transcript, answer.kind, answer.intent or "-",
                      answer.confidence, " [speculated]" if speculative else "")
         self._pending.append(PendingAnswer(turn, answer, ready_at, utterance, speculative, opening))

@@ -1,6 +1,8 @@
 """The mood's part in the conversation: the visitor's voice is measured as their turn ends, the mood
-read, and the answer given the mood's expression and words; repeated failure or distress hands over
-to staff (a `staff-alert` event of kind `handover`, and the avatar says a member of staff is coming).
+read, and the answer given the mood's expression, words and pace; repeated failure or distress hands
+over to staff (a `staff-alert` event of kind `handover`, and the avatar says a member of staff is
+coming). Whenever a turn calls staff (a hand-over, or a safety answer that alerts), the screen shows
+it too (`staff_notice`), for `NOTICE_S`.
 
 Only the mood label is kept (in the turn's record); the audio is held in memory for one turn only.
 """
@@ -20,6 +22,7 @@ from runtime.turn_taking.events import TurnEnd
 
 FAILED = (Kind.FALLBACK, Kind.CLARIFY, Kind.REPEAT)
 STAFF_COMING = {"en": "A member of staff is coming to help you.", "zh": "工作人员马上过来帮您。"}
+NOTICE_S = 120.0     # how long the "staff is coming" notice stays on screen (staff take a minute or two)
 
 
 class MoodLink:
@@ -62,3 +65,11 @@ def styled(answer: Reply, mood: TurnMood) -> Reply:
     if mood.call_staff:
         text = text + ("" if answer.lang == "zh" else " ") + STAFF_COMING.get(answer.lang, STAFF_COMING["en"])
     return dataclasses.replace(answer, text=text, cues=cues, mood=mood.mood.value)
+
+
+def staff_notice(answer: Reply, mood: TurnMood) -> str | None:
+    """The notice the screen shows when this turn called staff (a hand-over, or a safety answer that
+    alerts), in the answer's language; None when it called no one."""
+    if mood.call_staff or answer.alert:
+        return STAFF_COMING.get(answer.lang, STAFF_COMING["en"])
+    return None

@@ -3,7 +3,9 @@
 `advance(t, mode, viseme_at)` steps the rig's animation to session time t in
 fixed steps, reading the mouth's viseme at each step's own time, then draws once
 if a frame is due for the display (only the rectangles that changed) or for the
-frames folder. Cues from the dialogue ([smile], [wave]) go to `cue()`.
+frames folder. Cues from the dialogue ([smile], [wave]) go to `cue()`. A notice for the visitor
+("a member of staff is coming") is shown over the avatar from `show_notice` until its end time
+(`notice_at(t)` says what is on screen at t).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from runtime.avatar.rig_animator import AvatarMode, Inputs, RigAnimator, RigPose
 from runtime.avatar.rig_loader import load_rig
 from runtime.display.outputs.panel_outputs import view_size
 from runtime.display.renderer.display import Display
+from runtime.display.renderer.notice import NoticeBanner
 from runtime.display.renderer.rig_renderer import RigRenderer, mouth_open_pixels
 from runtime.rights.file_labels import FileLabeller
 
@@ -79,6 +82,8 @@ class AvatarView:
         self.frames_drawn = 0
         self.visitor_x: float | None = None   # -1..1 when a sensor knows where the visitor is
         self.shown: list[tuple[int, str]] = []  # (ms, dominant mouth shape) at each change, for av_offset_ms
+        self._notice: tuple[str, float, float] | None = None   # (text, from, until) in session seconds
+        self._notice_on_surface = False   # the renderer's surface holds the notice's pixels
 
     def _open(self, avatar_dir: Path | None) -> None:
         self.avatar_dir = Path(avatar_dir) if avatar_dir else None
@@ -93,6 +98,8 @@ class AvatarView:
         else:
             self.rig = open_rig(avatar_dir, self.display.height)
         self.renderer = RigRenderer(self.rig, self.display.width, self.display.height)
+        self.banner = NoticeBanner(self.display.width, self.display.height)
+        self._notice_on_surface = False
         self.animator = RigAnimator(self.rig, self.seed)
 
     def change_avatar(self, avatar_dir: Path | None) -> None:
@@ -117,6 +124,18 @@ class AvatarView:
         else:
             _LOGGER.warning("avatar %r has no expression or motion %r", self.rig.name, name)
 
+    def show_notice(self, text: str, at: float, seconds: float) -> None:
+        """Show `text` over the avatar from session time `at` for `seconds` (replaces any notice)."""
+        self._notice = (text, at, at + seconds)
+        _LOGGER.info("notice on screen for %.0f s: %r", seconds, text)
+
+    def notice_at(self, t: float) -> str | None:
+        """The notice on screen at session time t, if any."""
+        if self._notice is None:
+            return None
+        text, start, until = self._notice
+        return text if start <= t < until else None
+
     def advance(self, t: float, mode: AvatarMode, viseme_at: Callable[[float], str]) -> None:
         for _ in range(self.clock.steps_to(t)):
             step_t = self.animator.t + self.clock.dt
@@ -135,17 +154,39 @@ class AvatarView:
     def _frame(self) -> tuple[pygame.Surface, list[pygame.Rect] | None]:
         """The picture for the display: the panel output's image (fitted to the display) or the flat avatar."""
         if self.output is None:
-            return self.renderer.draw(self.pose), self.renderer.dirty
+            return self._flat(self.pose)
         image = self.output.render(self.pose)
         size = (self.display.width, self.display.height)
+        notice = self.notice_at(self.pose.t)
         if image.get_size() == size:
+            if notice is not None:     # over the composed panel image (the output's own surface is left alone)
+                image = image.copy()
+                self.banner.draw(image, notice)
             return image, None
         k = min(size[0] / image.get_width(), size[1] / image.get_height())   # letterboxed, never stretched
         fitted = pygame.transform.smoothscale(image, (max(1, int(image.get_width() * k)),
                                                       max(1, int(image.get_height() * k))))
         frame = pygame.Surface(size)
         frame.blit(fitted, fitted.get_rect(center=(size[0] // 2, size[1] // 2)))
+        if notice is not None:
+            self.banner.draw(frame, notice)
         return frame, None
+
+    def _flat(self, pose: RigPose) -> tuple[pygame.Surface, list[pygame.Rect] | None]:
+        """The flat avatar drawn by the renderer, with the notice over it while there is one. The
+        renderer redraws only what changed, so the notice is drawn again on every frame (opaque: the
+        same pixels) and, once it is gone, one full redraw clears it."""
+        notice = self.notice_at(pose.t)
+        full = self._notice_on_surface and notice is None
+        surface = self.renderer.draw(pose, full=full)
+        dirty = None if full else list(self.renderer.dirty)
+        self._notice_on_surface = notice is not None
+        if notice is not None:
+            above = self.renderer.label_box.top if self.renderer.label_box is not None else None
+            rect = self.banner.draw(surface, notice, above)
+            if dirty is not None:
+                dirty.append(rect)
+        return surface, dirty
 
     def _maybe_save(self) -> None:
         pose = self.pose
@@ -153,7 +194,7 @@ class AvatarView:
                 or len(self.saved) >= self.max_frames):
             return
         self._next_save += self.frame_every_s
-        surface = self.renderer.draw(pose)
+        surface = self._flat(pose)[0]
         if self.output is not None:   # the frame as the panel gets it, fitted to the frames' size
             panel_image = self._frame()[0]
         self.frames_drawn += 1

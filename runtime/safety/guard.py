@@ -6,7 +6,8 @@
 - `CueDetector`: the word cues only (runtime/safety/cues.py). No model; the fallback when the
   sentence embedder is not installed, and the detector of pure unit tests.
 - `LearnedDetector`: the cues, and a softmax scorer over multilingual sentence embeddings fitted on
-  the exemplar turns (runtime/safety/exemplars.yaml), combined by `rule.decide`. The embedder comes
+  the exemplar turns (runtime/safety/exemplars.yaml), checked against the turn's nearest exemplars
+  of each class, combined by `rule.decide`. The embedder comes
   in through the small `TextEmbedder` protocol (the composition root gives it the kiosk's e5 model),
   so this unit stays below the dialogue in the layers.
 """
@@ -68,6 +69,8 @@ class LearnedDetector:
         if len(self.vectors) != len(self.exemplars):
             raise ValueError(f"{len(self.vectors)} exemplar vectors for {len(self.exemplars)} exemplars")
         self.model = fit_softmax(self.vectors, [e.kind for e in self.exemplars], KIND_CLASSES, self.rule.l2)
+        unit = self.vectors / np.maximum(np.linalg.norm(self.vectors, axis=1, keepdims=True), 1e-9)
+        self._by_class = {k: unit[[e.kind == k for e in self.exemplars]] for k in KIND_CLASSES}
         self.name = f"cues + scorer ({len(self.exemplars)} exemplars, {embedder.name})"
         self._seen: OrderedDict[str, np.ndarray] = OrderedDict()
 
@@ -92,13 +95,24 @@ class LearnedDetector:
         p = (model or self.model).proba(self.embedding(text))[0]
         return {k: float(v) for k, v in zip(KIND_CLASSES, p)}
 
+    def nearness(self, text: str) -> dict[str, float]:
+        """Per class, the mean cosine of the turn to its `rule.neighbours` nearest exemplars of that class."""
+        vec = self.embedding(text)
+        vec = vec / max(float(np.linalg.norm(vec)), 1e-9)
+        out = {}
+        for kind, rows in self._by_class.items():
+            sims = np.sort(rows @ vec)[-self.rule.neighbours:] if len(rows) else np.array([-1.0])
+            out[kind] = float(sims.mean())
+        return out
+
     def call(self, text: str) -> SafetyCall | None:
         cue = detector.safety_call(text)
         if not text.strip():
             return cue
-        return decide(cue, self.proba(text), self.rule)
+        return decide(cue, self.proba(text), self.rule, self.nearness(text))
 
     def scam_hint(self, text: str) -> bool:
-        if detector.scam_hint(text):
-            return True
-        return bool(text.strip()) and hint(False, self.proba(text), self.rule)
+        cue = detector.scam_hint(text)
+        if not text.strip():
+            return cue
+        return hint(cue, self.proba(text), self.rule, self.nearness(text))

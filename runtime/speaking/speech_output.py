@@ -44,10 +44,13 @@ class SpeechOutput:
                                     lambda: self._clock(), wall)
 
     # -- control (main thread)
-    def say(self, text: str, lang: str, held: bool = False) -> Utterance:
+    def say(self, text: str, lang: str, held: bool = False, pace: float = 1.0) -> Utterance:
+        """`pace`: the speaking rate against the voice's own (a mood's: 0.85 for a distressed visitor)."""
         if lang not in self._synthesizers:
             raise EdgeAvatarError(f"speech: no synthesiser for language {lang!r}")
-        utterance = Utterance(text, lang, held=held)
+        if not 0.5 <= pace <= 2.0:
+            raise EdgeAvatarError(f"speech: pace {pace}: expected 0.5 to 2.0 (1.0 is the voice's own)")
+        utterance = Utterance(text, lang, held=held, pace=pace)
         with self._lock:
             now = self._clock()      # keep what is still being heard (or paused): a barge-in cuts it
             self._active = [u for u in self._active if not u.done.is_set() or u.paused

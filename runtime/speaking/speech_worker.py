@@ -9,7 +9,7 @@ import threading
 from typing import Callable
 
 from runtime.shared.errors import EdgeAvatarError
-from runtime.tts.base import SpeechSegment, Synthesizer
+from runtime.tts.base import SpeechSegment, Synthesizer, at_pace
 
 from .utterance import Step, Utterance
 
@@ -59,7 +59,7 @@ class SpeechWorker:
                     utterance.step(Step.FAIL, error=error)
 
     def _speak(self, utterance: Utterance) -> None:
-        segments = iter(self._synthesizer(utterance.lang).synthesize(utterance.text))
+        segments = iter(self._synthesizer(utterance.lang).synthesize(*at_pace(utterance.text, utterance.pace)))
         while True:
             started = self._wall()
             segment = next(segments, None)

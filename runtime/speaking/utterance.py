@@ -79,9 +79,10 @@ class Utterance:
     """One answer being spoken: its `state`, the events waiters use and its times on the session
     time line (seconds). Only `step` changes the state, `error` and `cut_at`."""
 
-    def __init__(self, text: str, lang: str, held: bool = False):
+    def __init__(self, text: str, lang: str, held: bool = False, pace: float = 1.0):
         self.text = text
         self.lang = lang
+        self.pace = pace                           # speaking rate against the voice's own (the mood's)
         self.ready: list[SpeechSegment] = []     # synthesised while held
         self.first_ready_at: float | None = None   # first clause synthesised
         self.first_audio_at: float | None = None   # first sample handed to the sink

@@ -57,27 +57,27 @@ class EspeakSynthesizer:
         self.language = language
         self.rate = 22050
 
-    def synthesize(self, text: str) -> Iterator[SpeechSegment]:
+    def synthesize(self, text: str, pace: float = 1.0) -> Iterator[SpeechSegment]:
         for piece in split_for_speech(text):
-            yield from self.synthesize_piece(piece)
+            yield from self.synthesize_piece(piece, pace)
 
-    def synthesize_piece(self, piece: str) -> Iterator[SpeechSegment]:
+    def synthesize_piece(self, piece: str, pace: float = 1.0) -> Iterator[SpeechSegment]:
         said = self._input(piece)
         if said:
-            yield SpeechSegment(piece, self._run(said), None)
+            yield SpeechSegment(piece, self._run(said, pace), None)
 
     @property
     def voice_id(self) -> str:
         """What decides this voice's audio (the answer cache's key)."""
         return f"espeak-ng:{self._voice}:{self._speed}wpm"
 
-    def command(self, said: str) -> list[str]:
+    def command(self, said: str, pace: float = 1.0) -> list[str]:
         """The espeak-ng command line that speaks `said` (already in the voice's input form)."""
-        return [self._exe, "-v", self._voice, "-s", str(self._speed), "--stdout", "--", said]
+        return [self._exe, "-v", self._voice, "-s", str(round(self._speed * pace)), "--stdout", "--", said]
 
-    def _run(self, text: str) -> AudioChunk:
+    def _run(self, text: str, pace: float = 1.0) -> AudioChunk:
         try:
-            done = subprocess.run(self.command(text),
+            done = subprocess.run(self.command(text, pace),
                                   capture_output=True, timeout=30, check=True)
         except (subprocess.SubprocessError, OSError) as err:
             raise TtsError(f"espeak-ng -v {self._voice}: failed ({err})") from err

@@ -66,17 +66,17 @@ class KokoroSynthesizer:
         # The first inference pays onnxruntime's one-off set-up: at start-up, not in the first answer.
         list(self.synthesize(WARM_UP_TEXT))
 
-    def synthesize(self, text: str) -> Iterator[SpeechSegment]:
+    def synthesize(self, text: str, pace: float = 1.0) -> Iterator[SpeechSegment]:
         """One segment per clause; a long sentence clause by clause (the decoder's working memory
         grows with its input), so a segment's text may be part of one of `split_for_speech`'s pieces."""
         for piece in split_for_speech(text):
-            yield from self.synthesize_piece(piece)
+            yield from self.synthesize_piece(piece, pace)
 
-    def synthesize_piece(self, piece: str) -> Iterator[SpeechSegment]:
+    def synthesize_piece(self, piece: str, pace: float = 1.0) -> Iterator[SpeechSegment]:
         for clause in shorter_clauses(piece, MAX_CLAUSE_UNITS):
             phonemes = self._phonemes(speakable_zh(clause))
             for part in token_pieces([c for c in phonemes if c in self._vocab]):
-                audio, timings = self._speak(part)
+                audio, timings = self._speak(part, pace)
                 yield SpeechSegment(clause, AudioChunk.from_float(audio, SAMPLE_RATE), timings)
 
     @property
@@ -84,11 +84,11 @@ class KokoroSynthesizer:
         """What decides this voice's audio (the answer cache's key)."""
         return f"kokoro:{self.voice_name}:speed{self.speed}"
 
-    def _speak(self, phonemes: list[str]) -> tuple[np.ndarray, tuple[PhonemeTiming, ...] | None]:
+    def _speak(self, phonemes: list[str], pace: float = 1.0) -> tuple[np.ndarray, tuple[PhonemeTiming, ...] | None]:
         tokens = [0, *(self._vocab[p] for p in phonemes), 0]
         inputs = {"tokens": np.array([tokens], dtype=np.int64),
                   "style": self._styles[len(phonemes) - 1].reshape(1, -1).astype(np.float32),
-                  "speed": np.array([self.speed], dtype=np.float32)}
+                  "speed": np.array([self.speed * pace], dtype=np.float32)}
         try:
             outputs = self._session.run(None, inputs)
         except Exception as err:     # onnxruntime raises its own types for a bad input or state

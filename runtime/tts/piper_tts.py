@@ -76,18 +76,28 @@ class PiperSynthesizer:
         # not in the first visitor's answer.
         list(self._voice.synthesize(WARM_UP_TEXT, syn_config=self._syn_config))
 
-    def synthesize(self, text: str) -> Iterator[SpeechSegment]:
+    def synthesize(self, text: str, pace: float = 1.0) -> Iterator[SpeechSegment]:
         for piece in split_for_speech(text):
-            yield from self.synthesize_piece(piece)
+            yield from self.synthesize_piece(piece, pace)
 
-    def synthesize_piece(self, piece: str) -> Iterator[SpeechSegment]:
+    def synthesize_piece(self, piece: str, pace: float = 1.0) -> Iterator[SpeechSegment]:
         try:
-            chunks = list(self._voice.synthesize(piece, syn_config=self._syn_config, include_alignments=True))
+            chunks = list(self._voice.synthesize(piece, syn_config=self._paced(pace), include_alignments=True))
         except Exception as err:
             raise TtsError(f"piper {self.voice_name}: cannot synthesise {piece[:40]!r} ({err})") from err
         for chunk in chunks:
             audio = AudioChunk.from_float(chunk.audio_float_array, chunk.sample_rate)
             yield SpeechSegment(piece, audio, _timings(chunk.phoneme_alignments, chunk.sample_rate))
+
+    def _paced(self, pace: float):
+        """The synthesis settings at `pace` (Piper's length_scale: the voice's own divided by the pace)."""
+        if pace == 1.0:
+            return self._syn_config
+        from piper import SynthesisConfig
+        base = self._syn_config or SynthesisConfig()
+        own = self._voice.config.length_scale or 1.0
+        return SynthesisConfig(speaker_id=base.speaker_id, length_scale=own / pace, noise_scale=base.noise_scale,
+                               noise_w_scale=base.noise_w_scale)
 
     @property
     def voice_id(self) -> str:

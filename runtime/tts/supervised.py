@@ -11,7 +11,7 @@ from typing import Callable, Iterator
 from runtime.ops.supervised_stage import FIRST_LOAD_WAIT_S, SupervisedStage
 from runtime.shared.errors import TtsError
 
-from .base import SpeechSegment, Synthesizer
+from .base import SpeechSegment, Synthesizer, at_pace
 from .clauses import split_for_speech
 
 _LOGGER = logging.getLogger(__name__)
@@ -42,13 +42,13 @@ class SupervisedSynthesizer(SupervisedStage[Synthesizer]):
             _LOGGER.warning("voice %s: %d Hz, not the %d Hz its config said; the sink resamples",
                             engine.name, engine.rate, self.rate)
 
-    def synthesize(self, text: str) -> Iterator[SpeechSegment]:
+    def synthesize(self, text: str, pace: float = 1.0) -> Iterator[SpeechSegment]:
         self._loaded.wait(FIRST_LOAD_WAIT_S)
         self._maybe_rebuild()
         inner, pieces, said = self._inner, split_for_speech(text), 0
         if inner is not None:
             try:
-                for segment in inner.synthesize(text):
+                for segment in inner.synthesize(*at_pace(text, pace)):
                     if segment.text in pieces[said:]:          # a clause may come in several segments
                         said = pieces.index(segment.text, said) + 1
                     yield segment
@@ -59,9 +59,9 @@ class SupervisedSynthesizer(SupervisedStage[Synthesizer]):
         if self._fallback is None:
             self._fallback = self._make_fallback()
         for piece in pieces[said:]:
-            yield from self._fallback.synthesize(piece)
+            yield from self._fallback.synthesize(*at_pace(piece, pace))
 
-    def synthesize_piece(self, piece: str) -> Iterator[SpeechSegment]:
+    def synthesize_piece(self, piece: str, pace: float = 1.0) -> Iterator[SpeechSegment]:
         """One piece as it is (see `Synthesizer.synthesize_piece`), in the fallback voice when the main
         voice is down or fails on it."""
         self._loaded.wait(FIRST_LOAD_WAIT_S)
@@ -69,7 +69,7 @@ class SupervisedSynthesizer(SupervisedStage[Synthesizer]):
         inner, said = self._inner, 0
         if inner is not None:
             try:
-                for segment in inner.synthesize_piece(piece):
+                for segment in inner.synthesize_piece(*at_pace(piece, pace)):
                     said += 1
                     yield segment
                 return
@@ -80,7 +80,7 @@ class SupervisedSynthesizer(SupervisedStage[Synthesizer]):
                     return
         if self._fallback is None:
             self._fallback = self._make_fallback()
-        yield from self._fallback.synthesize_piece(piece)
+        yield from self._fallback.synthesize_piece(*at_pace(piece, pace))
 
     def primary_piece(self, piece: str) -> list:
         """The piece in the main voice only, never the fallback's (what the answer cache may keep):

@@ -14,7 +14,7 @@ import logging
 import threading
 from typing import Iterator
 
-from ..base import SpeechSegment, Synthesizer
+from ..base import SpeechSegment, Synthesizer, at_pace
 from ..clauses import split_for_speech
 from .keys import entry_key
 from .pieces import plan
@@ -56,8 +56,14 @@ class CachedVoice:
         wait = getattr(self.inner, "wait_loaded", None)
         return wait(timeout) if wait is not None and timeout is not None else (wait() if wait else True)
 
-    def synthesize(self, text: str) -> Iterator[SpeechSegment]:
+    def synthesize(self, text: str, pace: float = 1.0) -> Iterator[SpeechSegment]:
+        """At another pace than the voice's own (a mood's), every piece is synthesised: the cache
+        keeps pieces at the voice's own pace only."""
         space, heads = self._space, self._heads
+        if pace != 1.0:
+            for piece in split_for_speech(text):
+                yield from self.synthesize_piece(piece, pace)
+            return
         if space is None:
             parts = [(piece, None) for piece in split_for_speech(text)]
         else:
@@ -71,8 +77,8 @@ class CachedVoice:
             else:
                 yield from self.synthesize_piece(piece)
 
-    def synthesize_piece(self, piece: str) -> Iterator[SpeechSegment]:
-        segments = iter(self.inner.synthesize_piece(piece))
+    def synthesize_piece(self, piece: str, pace: float = 1.0) -> Iterator[SpeechSegment]:
+        segments = iter(self.inner.synthesize_piece(*at_pace(piece, pace)))
         while True:
             with self.engine_lock:
                 segment = next(segments, None)
