@@ -51,6 +51,13 @@ class CachedEmbedder:
         except (OSError, ValueError, KeyError) as err:
             _LOGGER.warning("%s: embedding cache unreadable (%s); embedding the pack again", self.path, err)
 
+    def with_role(self, role: str) -> Embedder:
+        """The inner embedder with another e5 prefix (see `semantic.passage_embedder`), cached in a file of
+        its own (the inner name carries the role); an embedder without roles is returned as it is."""
+        inner = getattr(self.inner, "with_role", None)
+        view = inner(role) if inner is not None else self.inner
+        return self if view is self.inner else CachedEmbedder(view, self.path.parent if self.path else None)
+
     def embed(self, texts: list[str]) -> np.ndarray:
         if len(texts) <= 1:
             return self.inner.embed(texts)
