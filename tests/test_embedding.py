@@ -148,6 +148,7 @@ def test_a_role_view_shares_the_loaded_engine_and_gives_that_roles_vectors(e5, t
         assert np.allclose(view.embed(texts), passage.embed(texts), atol=1e-5)
     cached = CachedEmbedder(e5, tmp_path)
     cached_view = cached.with_role("passage")
+    assert cached.with_role("passage") is cached_view   # one view: `content test` asks once per example
     assert cached_view.path != cached.path and np.allclose(cached_view.embed(texts), view.embed(texts), atol=1e-5)
     assert CachedEmbedder(HashingEmbedder(), tmp_path).with_role("passage").name.startswith("hashing")
 
