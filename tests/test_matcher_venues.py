@@ -62,6 +62,26 @@ def test_the_fused_decision_answers_a_clear_lead_asks_on_a_close_call_and_falls_
     assert off.intent is None and not off.close_call
 
 
+def test_an_answer_that_names_what_the_examples_do_not_ranks_its_intent_first():
+    ids = ["floors", "pharmacy"]
+    # the examples alone lean to pharmacy; the floors answer ("... fifth floor: dermatology ...") decides
+    by_examples = decide(ids, [0.86, 0.87], [0.0, 0.0], off_topic=0.80)
+    with_answers = decide(ids, [0.86, 0.87], [0.0, 0.0], off_topic=0.80, answer=[0.88, 0.79])
+    assert by_examples.runner_up == "floors" and with_answers.runner_up == "pharmacy"
+    with pytest.raises(ValueError, match="answer: expected 2 scores"):
+        decide(ids, [0.86, 0.87], [0.0, 0.0], off_topic=0.80, answer=[0.9])
+
+
+def test_the_index_scores_each_intents_approved_answer_without_its_cues_and_placeholders(embedder):
+    from runtime.dialogue.semantic import SemanticIndex, answer_passage
+    assert answer_passage("[smile] Yes, open until {closes_at} today.") == "Yes, open until today."
+    pack = load_content_pack(VENUES / "anhua-hospital")
+    index = SemanticIndex(pack, embedder)
+    scores = index.scores("where do I see a dermatologist")   # only the floors answer names dermatology
+    assert len(scores.by_answer) == len(index.intents)
+    assert index.intents[max(range(len(index.intents)), key=lambda k: scores.by_answer[k])] == "department_floors"
+
+
 class _CloseCallIndex:
     """A SemanticIndex double: a close call between two intents for one vague question, the real
     index for anything else (the visitor's short reply)."""

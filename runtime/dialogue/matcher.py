@@ -12,8 +12,8 @@ Method, chosen by measurement (bench/dialogue.py, docs/dialogue.md):
   about the weather that shares only "what is the" with an example scores low;
 - each intent scores the best of its single examples and of its examples pooled.
 
-With a `SemanticIndex` (sentence embeddings, `semantic.py`) the decision is hybrid (`hybrid.py`): both
-scores of every intent fused, the top one answered when a logistic score of five signals trusts it, a
+With a `SemanticIndex` (sentence embeddings, `semantic.py`) the decision is hybrid (`hybrid.py`): the
+scores of every intent (lexical, closest example, approved answer) fused, the top one answered when a logistic score of five signals trusts it, a
 close call turned into a clarifying question, the rest to the fallback. Chosen on the dev sets and on
 three tuned packs (mall-demo, chenghu-garden, yongding-station), reported on held-out sets of packs
 never used for tuning (bench/venues.py, docs/matcher.md).
@@ -126,7 +126,7 @@ class IntentMatcher:
             return lexical
         lex = dict(ranked)
         d = decide(self.semantic.intents, scores.by_intent, [lex.get(i, 0.0) for i in self.semantic.intents],
-                   scores.off_topic)
+                   scores.off_topic, scores.by_answer)
         if d.intent is None:
             return Match(None, d.confidence, lexical.lang, d.runner_up)
         return Match(d.intent, d.confidence, lexical.lang, d.runner_up if d.close_call else None,

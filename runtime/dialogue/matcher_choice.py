@@ -36,6 +36,7 @@ class CachedEmbedder:
         key = hashlib.sha256(inner.name.encode()).hexdigest()[:16]
         self.path = Path(cache_dir) / f"embeddings-{key}.npz" if cache_dir is not None else None
         self._rows: dict[str, np.ndarray] = {}
+        self._views: dict[str, Embedder] = {}
         self.dropped = 0   # rows of a damaged cache file ignored (then embedded again)
         if self.path is None:
             return
@@ -50,6 +51,16 @@ class CachedEmbedder:
             pass
         except (OSError, ValueError, KeyError) as err:
             _LOGGER.warning("%s: embedding cache unreadable (%s); embedding the pack again", self.path, err)
+
+    def with_role(self, role: str) -> Embedder:
+        """The inner embedder with another e5 prefix (see `semantic.passage_embedder`), cached in a file of
+        its own (the inner name carries the role); an embedder without roles is returned as it is."""
+        if role not in self._views:   # one view per role: `content test` builds an index per left-out example
+            inner = getattr(self.inner, "with_role", None)
+            view = inner(role) if inner is not None else self.inner
+            self._views[role] = (self if view is self.inner else
+                                 CachedEmbedder(view, self.path.parent if self.path else None))
+        return self._views[role]
 
     def embed(self, texts: list[str]) -> np.ndarray:
         if len(texts) <= 1:
