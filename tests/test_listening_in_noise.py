@@ -83,6 +83,7 @@ def test_the_floor_is_held_while_the_avatar_speaks_and_learned_slowly_in_a_turn(
 class _Ears:
     """A recogniser that remembers which audio it was given."""
     name, language = "ears", "en"
+    weighs_speech = False
 
     def __init__(self):
         self.heard: list[tuple[float, float]] = []
