@@ -177,11 +177,11 @@ class Listener:
                 self.on_turn_ending(ev.time)
             return RunEvent.TURN_ENDED, self._final(ev, clock)
         end = self._final(ev, clock)          # undecided: its decoded words decide
-        judgement = self._judgement(ev.time - ev.speech_start, self.recognizer.speech_evidence())
+        judgement = self._judgement(ev.time - ev.speech_start, self.recognizer.speech_evidence(), ended=True)
         if judgement.verdict is not Verdict.VISITOR:
             return self._drop(ev.speech_start, ev.speech_end, ev.time, judgement)
         self.quiet_turns_kept += 1
-        _LOGGER.info("turn kept: %s", judgement.reason)
+        _LOGGER.info("turn kept: %s (%s)", judgement.reason, judgement.detail)
         if self.on_turn_ending is not None:
             self.on_turn_ending(ev.time)
         return RunEvent.TURN_ENDED, end
@@ -207,20 +207,20 @@ class Listener:
         self.recognizer.finish()
         return [self._drop(start, end, frame.clean.end, judgement)]
 
-    def _judgement(self, turn_s: float, speech=None) -> Judgement:
+    def _judgement(self, turn_s: float, speech=None, ended: bool = False) -> Judgement:
         """`judge_turn` on what is known of the open turn (`speech`: the recogniser's evidence)."""
         if self.near_talker(self._turn_levels, self._turn_floor, learn=False):
             return judge_turn(TurnEvidence(True, None, False), self.judge)
         vad = sorted(self._turn_vad)[len(self._turn_vad) // 2] if self._turn_vad else None
-        return judge_turn(TurnEvidence(False, vad, self.recognizer.weighs_speech, speech, turn_s), self.judge)
+        return judge_turn(TurnEvidence(False, vad, self.recognizer.weighs_speech, speech, turn_s, ended), self.judge)
 
     def _drop(self, start: float, end: float, at: float, judgement: Judgement) -> ListenEvent:
         """A turn given up as the crowd's or a far talker's: its voice is learned as the crowd's, it is
         counted and reported with the reason."""
         self.near_talker(self._turn_levels, self._turn_floor, learn=True)
         self.far_turns += 1
-        _LOGGER.info("turn dropped: %s; its speech median %.0f dBFS, floor %s dBFS when it began",
-                     judgement.reason, sorted(self._turn_levels)[len(self._turn_levels) // 2],
+        _LOGGER.info("turn dropped: %s (%s); its speech median %.0f dBFS, floor %s dBFS when it began",
+                     judgement.reason, judgement.detail or "level", sorted(self._turn_levels)[len(self._turn_levels) // 2],
                      "?" if self._turn_floor is None else f"{self._turn_floor:.0f}")
         return RunEvent.TURN_DISCARDED, DiscardedTurn(start, end, at, judgement.reason)
 

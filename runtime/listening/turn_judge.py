@@ -52,6 +52,7 @@ class TurnEvidence:
     weighs_speech: bool                 # the recogniser will give evidence once the turn is decoded
     speech: SpeechEvidence | None = None   # its evidence on the decoded turn (None: not decoded yet)
     turn_s: float = 0.0                 # seconds since the turn's speech began
+    ended: bool = False                 # the turn is over and was decoded (no evidence now: none will come)
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,7 @@ class JudgeConfig:
 class Judgement:
     verdict: Verdict
     reason: str            # why (for the log; for CROWD, the report's reason)
+    detail: str = ""       # the evidence, for the log
 
 
 def judge_turn(e: TurnEvidence, cfg: JudgeConfig = JudgeConfig()) -> Judgement:
@@ -78,17 +80,18 @@ def judge_turn(e: TurnEvidence, cfg: JudgeConfig = JudgeConfig()) -> Judgement:
     if not e.weighs_speech:
         return Judgement(Verdict.CROWD, CROWD_LEVEL)
     if e.vad_prob is None or e.vad_prob < cfg.vad_min:
-        return Judgement(Verdict.CROWD, CROWD_LEVEL)
+        return Judgement(Verdict.CROWD, CROWD_LEVEL, "" if e.vad_prob is None else f"VAD {e.vad_prob:.2f}")
+    if e.speech is None and e.ended:
+        return Judgement(Verdict.CROWD, CROWD_LEVEL, "the recogniser gave no evidence (no decode in time)")
     if e.speech is None:
         if e.turn_s > cfg.max_undecided_s:
-            return Judgement(Verdict.CROWD, CROWD_LEVEL)
+            return Judgement(Verdict.CROWD, CROWD_LEVEL, f"undecided for {e.turn_s:.1f} s")
         return Judgement(Verdict.UNDECIDED, f"not loud enough over the hall, but the VAD is sure "
                                             f"({e.vad_prob:.2f}): decoded before it is judged")
     s = e.speech
     clear = (s.words > 0 and s.no_speech_prob <= cfg.no_speech_limit(s.language)
              and s.avg_logprob >= cfg.logprob_min)
-    detail = f"no-speech {s.no_speech_prob:.2f}, log-prob {s.avg_logprob:.2f}, {s.words} words"
+    detail = f"VAD {e.vad_prob:.2f}, no-speech {s.no_speech_prob:.2f}, log-prob {s.avg_logprob:.2f}, {s.words} words"
     if clear:
-        return Judgement(Verdict.VISITOR, f"quiet over the hall, but clear speech to the VAD "
-                                          f"({e.vad_prob:.2f}) and the recogniser ({detail})")
-    return Judgement(Verdict.CROWD, CROWD_UNCLEAR)
+        return Judgement(Verdict.VISITOR, "quiet over the hall, but clear speech to the VAD and the recogniser", detail)
+    return Judgement(Verdict.CROWD, CROWD_UNCLEAR, detail)
