@@ -57,9 +57,13 @@ class TurnEvidence:
 
 @dataclass(frozen=True)
 class JudgeConfig:
-    vad_min: float = 0.8                # Silero "sure": the median probability of the turn's speech frames
-    no_speech_max: dict = field(default_factory=lambda: {"en": 0.25, "zh": 0.5})
-    logprob_min: float = -0.7           # the average log-probability of the decoded words
+    # Whisper base, measured on the dev side only (2026-12-06): the 19 clean real English files: no-speech
+    # <= 0.14, log-prob >= -0.26; 1.5-4 s pieces of each noise recording alone: no-speech 0.60-0.90; the
+    # turn-taking bench's synthetic crowd: 0.39-0.56, log-prob <= -0.73. Each limit is the midpoint.
+    # Mandarin (docs/listening.md): speech <= 0.37, the noise recordings 0.73-0.93 with its prompt.
+    vad_min: float = 0.8                # Silero "sure" (not fitted): the median probability of the turn's speech
+    no_speech_max: dict = field(default_factory=lambda: {"en": 0.27, "zh": 0.55})
+    logprob_min: float = -0.5           # the average log-probability of the decoded words
     max_undecided_s: float = 15.0       # longer than a visitor speaks without an end-of-turn pause
 
     def no_speech_limit(self, language: str) -> float:
