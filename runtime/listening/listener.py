@@ -58,6 +58,9 @@ class Listener:
         self._preroll: collections.deque[AudioChunk] = collections.deque(maxlen=preroll_chunks)
         self._partial_cache: tuple[float, EndHint] = (-1.0, EndHint.NONE)
         self._pause_hint: tuple[float, EndHint] | None = None   # (the pause's speech end, last raw hint)
+        self._pause_words = ""                # the recogniser's words when last asked in a pause
+        self._guessed: str | None = None      # the words this pause's speculative answer was asked with
+        self._guessed_again = False           # ... and it was asked again once they changed
         self.audio_seconds = 0.0
         self._turn_levels: list[float] = []   # dBFS of the open turn's speech frames
         self._turn_vad: list[float] = []      # the VAD's own probability of the same frames
@@ -101,12 +104,14 @@ class Listener:
             hint = EndHint.NONE
             if self.endpointer.in_turn and prob < self.endpointer.config.speech_threshold:
                 hint = self._hint_at(start)
+                events += self._guess_again(start)
             elif self.endpointer.in_turn:
                 self._turn_levels.append(level)
                 self._turn_vad.append(raw)
             for ev in self.endpointer.process(start, seconds, prob, hint):
                 if ev.kind is EndpointKind.SPEECH_STARTED:
                     self._turn_levels, self._turn_vad, self._judged, self._undecided = [level], [raw], False, False
+                    self._guessed, self._pause_words = None, ""
                     self._turn_floor = frame.hall_floor_db
                     self.recognizer.start()
                     self._utt_start = None
@@ -116,9 +121,10 @@ class Listener:
                         self._feed(chunk)
                     events.append((RunEvent.SPEECH_STARTED, ev.speech_start))
                 elif ev.kind is EndpointKind.SPECULATE:
-                    events.append((RunEvent.SPECULATION_STARTED,
-                                   Speculation(self.recognizer.partial(), ev.time)))
+                    self._guessed, self._guessed_again = self.recognizer.partial(), False
+                    events.append((RunEvent.SPECULATION_STARTED, Speculation(self._guessed, ev.time)))
                 elif ev.kind is EndpointKind.SPEECH_RESUMED:
+                    self._guessed = None
                     events.append((RunEvent.SPECULATION_DROPPED, ev.time))
                 elif ev.kind is EndpointKind.TURN_ENDED:
                     events.append(self._ended(ev, clock))
@@ -165,8 +171,20 @@ class Listener:
                 events.append((RunEvent.TURN_DISCARDED, DiscardedTurn(ev.speech_start, ev.speech_end, ev.time, TOO_SHORT)))
         return events
 
+    def _guess_again(self, t: float) -> list[ListenEvent]:
+        """The speculative answer is asked for 30 ms into a pause, before Whisper has decoded anything
+        (its words come with its first decode, ~0.5 s later): the first time the words change in the
+        pause, it is asked again with them (the kiosk drops the first guess), so the answer's first
+        clause is ready sooner."""
+        if (self._guessed is None or self._guessed_again or not self.endpointer.in_pause
+                or not self._pause_words or self._pause_words == self._guessed):
+            return []
+        self._guessed, self._guessed_again = self._pause_words, True
+        return [(RunEvent.SPECULATION_STARTED, Speculation(self._pause_words, t))]
+
     def _ended(self, ev, clock: Clock) -> ListenEvent:
         """The endpointer ended a turn: answered, or dropped as the hall's (with the reason)."""
+        self._guessed = None
         judgement = self._judgement(ev.time - ev.speech_start)
         if judgement.verdict is Verdict.CROWD:
             self._held = []
@@ -236,6 +254,7 @@ class Listener:
         if t - last_t < 0.1:
             return last
         words = self.recognizer.partial_words()
+        self._pause_words = " ".join(w.word for w in words)
         end = None if self._utt_start is None else self.endpointer.speech_end - self._utt_start
         said = said_words(words, end)
         raw = end_hint(said, self.is_complete)
