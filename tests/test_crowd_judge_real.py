@@ -69,7 +69,7 @@ def _listen(recognizer, audio: np.ndarray) -> tuple[list, Listener]:
     events, step = [], 512
     for i in range(0, len(audio) - step + 1, step):
         chunk = AudioChunk(16000, 2, 1, audio[i:i + step].astype(np.int16).tobytes(), i / 16000)
-        events += listener.process(front_end.process(chunk, turn=listener.turn_state), lambda: chunk.end)
+        events += listener.process(front_end.process(chunk, turn=listener.turn_state), lambda end=chunk.end: end)
     return events + listener.flush(lambda: len(audio) / 16000), listener
 
 
@@ -82,7 +82,7 @@ def test_a_real_question_in_steady_street_noise_is_kept_on_whispers_word(whisper
 
     events, listener = _listen(whisper, audio)
     heard = [p.transcript for e, p in events if e is RunEvent.TURN_ENDED and p.transcript]
-    errors, words = word_errors(QUESTION.with_suffix(".txt").read_text(), " ".join(heard))
+    errors, _ = word_errors(QUESTION.with_suffix(".txt").read_text(), " ".join(heard))
     assert heard and errors <= 2, heard
     assert listener.quiet_turns_kept >= 1 and whisper.speech_evidence().no_speech_prob < 0.27
 
@@ -96,7 +96,7 @@ def test_the_hall_alone_gives_no_turn_with_words_and_each_drop_says_why(whisper,
     gain = noise_mix.mix(question, hall, 10.0, seed).noise_gain
     excerpt, _ = noise_mix.noise_excerpt(hall, 8 * 16000, np.random.default_rng(seed))
     audio = np.clip(np.round(excerpt * gain * 32768), -32768, 32767).astype(np.int16)
-    events, listener = _listen(whisper, audio)
+    events, _ = _listen(whisper, audio)
     assert not [p.transcript for e, p in events if e is RunEvent.TURN_ENDED and p.transcript]
     assert all(p.reason in (CROWD_LEVEL, CROWD_UNCLEAR) or "too short" in p.reason
                for e, p in events if e is RunEvent.TURN_DISCARDED)

@@ -4,7 +4,14 @@ the recogniser's evidence on the decoded turn. Pure: every case is data in, verd
 from __future__ import annotations
 
 from runtime.asr.base import SpeechEvidence
-from runtime.listening.turn_judge import CROWD_LEVEL, CROWD_UNCLEAR, JudgeConfig, TurnEvidence, Verdict, judge_turn
+from runtime.listening.turn_judge import (
+    CROWD_LEVEL,
+    CROWD_UNCLEAR,
+    JudgeConfig,
+    TurnEvidence,
+    Verdict,
+    judge_turn,
+)
 from runtime.turn_taking.events import CROWD
 
 CLEAR = SpeechEvidence(0.05, -0.2, 9, "en")       # Whisper base on the clean real English sets: <= 0.15, >= -0.3
