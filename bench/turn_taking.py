@@ -4,7 +4,7 @@ ground truth (`bench/turn_scenarios.py`), through the real kiosk loop and the re
 
     python bench/turn_taking.py [--voices piper|real|both] [--answers 100] [--interruptions 30]
                                 [--backchannels 24] [--paused 30] [--echo-levels=-6,0]
-                                [--real-turns N] [--real-interruptions 30] [--real-paused 30] [--json OUT]
+                                [--real-turns N] [--real-interruptions 30] [--real-paused 30] [--asr NAME] [--json OUT]
 
 Reports (issue 6): barge-in stop latency p50/p95 from the visitor's true speech onset (target p95
 <= 150 ms); false barge-ins — and pauses — from the avatar's own voice over >= 100 answers at each
@@ -63,7 +63,7 @@ class Bench:
         self.synth = make_synthesizer(ModelCatalog.load(), "en", deterministic=True)
         self.voice = Voice(self.synth)
         self.pack = load_content_pack(MALL)
-        self.recognizer = make_recognizer(ModelCatalog.load(), "en", pack_phrases(self.pack, "en"))
+        self.recognizer = make_recognizer(ModelCatalog.load(), "en", pack_phrases(self.pack, "en"), asr=args.asr)
         self.intents = [i for i in self.pack.intents if i.id not in SKIP]
         self.noise = babble(self.voice, self.rng, 8.0, args.babble_db)
         self.own = {}           # echo level -> {"answers", "false_barge_ins", "false_pauses"}
@@ -287,6 +287,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--echo-levels", default="-6,0", help="speaker-to-microphone gains for the own-voice runs")
     parser.add_argument("--babble-db", type=float, default=-42.0)
     parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--asr", default=None, help="the recogniser (`run --asr`: pocketsphinx, whisper-base, ...); "
+                        "default: the old rule (a Vosk model for en, else pocketsphinx)")
     parser.add_argument("--json", type=Path)
     return parser.parse_args()
 
@@ -337,7 +339,7 @@ def main() -> int:
     real = run_real(args, bench) if args.voices in ("real", "both") else None
     attenuation = echo_attenuation(bench.voice, np.random.default_rng(args.seed),      # the same room every run
                                    [i.answers["en"] for i in bench.intents[:6]], args.echo_db)
-    result = {"machine": machine(), "voices": args.voices, "own_voice": {str(k): v for k, v in bench.own.items()},
+    result = {"machine": machine(), "voices": args.voices, "asr": bench.recognizer.name, "own_voice": {str(k): v for k, v in bench.own.items()},
               "interruptions": inter, "backchannels": back, "paused_questions": paused,
               "turns_heard": {str(k): count_outcomes(v, TURN_OUTCOMES) for k, v in bench.turns_heard.items()},
               "real_voices": real,

@@ -83,6 +83,7 @@ def test_the_floor_is_held_while_the_avatar_speaks_and_learned_slowly_in_a_turn(
 class _Ears:
     """A recogniser that remembers which audio it was given."""
     name, language = "ears", "en"
+    weighs_speech = False
 
     def __init__(self):
         self.heard: list[tuple[float, float]] = []
@@ -188,3 +189,37 @@ def test_a_pause_resumes_only_near_the_visitors_own_voice():
     assert gate.gate(0.9, _db(-33), FRAME, turn=TurnState(TurnPhase.PAUSED, -20)) == 0.0
     assert gate.gate(0.9, _db(-26), FRAME, turn=TurnState(TurnPhase.PAUSED, -20)) == 0.9
     assert gate.gate(0.9, _db(-33), FRAME, turn=TurnState(TurnPhase.SPEAKING, -20)) == 0.9          # still speaking: held
+
+
+class _LateWords(_Ears):
+    """Whisper's way: no words until its first decode of the pause is done (here: from the third ask)."""
+
+    def __init__(self):
+        super().__init__()
+        self.asks = 0
+
+    def partial(self):
+        return " ".join(w.word for w in self._words())
+
+    def partial_words(self):
+        self.asks += 1
+        return self._words()
+
+    def _words(self):
+        from runtime.asr.base import TimedWord
+        return [TimedWord(w) for w in "where is the cinema".split()] if self.asks >= 3 else []
+
+
+def test_the_answer_is_speculated_again_once_the_words_arrive_in_the_pause():
+    """The first speculation comes 30 ms into the pause, before any decode: asked with no words. The
+    first time the words change in that pause it is asked again with them, once."""
+    ears = _LateWords()
+    front_end = AudioFrontEnd(EnergyVad(threshold=0.05))
+    listener = Listener(ears, Endpointer(EndpointConfig(end_silence_s=1.0)))
+    events = []
+    for chunk in _chunks([(0.64, 0), (1.0, 0.3), (1.6, 0)]):
+        events += listener.process(front_end.process(chunk, turn=listener.turn_state), lambda: chunk.end)
+    guesses = [p.partial for e, p in events if e is RunEvent.SPECULATION_STARTED]
+    assert guesses == ["", "where is the cinema"], guesses
+    ended = [p for e, p in events if e is RunEvent.TURN_ENDED]
+    assert len(ended) == 1 and ears.asks >= 4          # asked on, but speculated only once more

@@ -20,11 +20,23 @@ class TimedWord:
     end: float | None = None
 
 
+@dataclass(frozen=True)
+class SpeechEvidence:
+    """What the engine itself says of an utterance it decoded: was it clear speech? (Whisper: the
+    probability of its no-speech token and the average log-probability of the words it wrote.)"""
+
+    no_speech_prob: float
+    avg_logprob: float
+    words: int
+    language: str
+
+
 class Recognizer(Protocol):
     """Streaming recogniser for one utterance at a time (16 kHz mono int16)."""
 
     name: str
     language: str
+    weighs_speech: bool   # `speech_evidence` says how clear the speech of a finished utterance was
 
     def start(self) -> None:
         """Begin a new utterance, forgetting the last."""
@@ -51,6 +63,11 @@ class Recognizer(Protocol):
         the current one."""
         ...
 
+    def speech_evidence(self) -> SpeechEvidence | None:
+        """The engine's evidence on the utterance the last `finish` decoded; None when it gives none
+        (`weighs_speech` False) or had no decode to judge."""
+        ...
+
     def ready_ago(self) -> float:
         """Seconds before the last `finish` returned that its transcript was ready (a decode done
         during the end-of-turn wait, as Whisper's guess is); 0.0 when `finish` made it."""
@@ -70,6 +87,10 @@ class EngineDefaults:
     """What a plain engine (not supervised) answers to the Protocol's stage members."""
 
     hearing = True
+    weighs_speech = False
+
+    def speech_evidence(self) -> SpeechEvidence | None:
+        return None
 
     def tick(self) -> None:
         return None

@@ -17,7 +17,7 @@ from typing import Callable
 from runtime.ops.supervised_stage import FIRST_LOAD_WAIT_S, SupervisedStage
 
 from ..audio.chunk import AudioChunk
-from .base import Recognizer, TimedWord
+from .base import Recognizer, SpeechEvidence, TimedWord
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -75,6 +75,14 @@ class SupervisedRecognizer(SupervisedStage[Recognizer]):
 
     def ready_ago(self) -> float:
         return self._call("ready_ago") or 0.0
+
+    @property
+    def weighs_speech(self) -> bool:
+        inner = self._inner
+        return bool(inner is not None and getattr(inner, "weighs_speech", False))
+
+    def speech_evidence(self) -> SpeechEvidence | None:
+        return self._call("speech_evidence") if self.weighs_speech else None
 
     def heard_language(self) -> str:
         return self._call("heard_language") or self._language

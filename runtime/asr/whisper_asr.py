@@ -37,7 +37,7 @@ import numpy as np
 from runtime.shared.errors import AsrError
 
 from ..audio.chunk import AudioChunk
-from .base import ASR_RATE, EngineDefaults, TimedWord
+from .base import ASR_RATE, EngineDefaults, SpeechEvidence, TimedWord
 from .whisper_decoder import Decoded, DecoderSettings, WhisperDecoder
 
 _LOGGER = logging.getLogger(__name__)
@@ -64,6 +64,8 @@ class _Job:
 
 
 class WhisperRecognizer(EngineDefaults):
+    weighs_speech = True     # its no-speech probability and log-probability judge a turn (listening/turn_judge.py)
+
     def __init__(self, decoder: WhisperDecoder, name: str = "whisper-base", wall_cap_s: float = 8.0):
         self.name = name
         self.language = decoder.language          # the current language (the kiosk sets it)
@@ -83,6 +85,7 @@ class WhisperRecognizer(EngineDefaults):
         self._loud_since_wanted = 0
         self._after_running = False
         self._ready_ago = 0.0                         # of the last `finish` (see `ready_ago`)
+        self._evidence: SpeechEvidence | None = None  # of the last `finish` (see `speech_evidence`)
         self._worker = threading.Thread(target=_decode_loop, args=(weakref.ref(self), self._jobs),
                                         name="whisper-decode", daemon=True)
         self._worker.start()
@@ -140,10 +143,14 @@ class WhisperRecognizer(EngineDefaults):
         language before any this utterance."""
         return self._heard or self.language
 
+    def speech_evidence(self) -> SpeechEvidence | None:
+        return self._evidence
+
     def finish(self) -> str:
         started = time.perf_counter()
         self._ready_ago = 0.0
         self._heard = None
+        self._evidence = None
         with self._lock:
             utterance = self._utterance
             cover = self._covering()
@@ -164,6 +171,7 @@ class WhisperRecognizer(EngineDefaults):
             text = fallback.result.text if fallback is not None and fallback.result else ""
             if fallback is not None and fallback.result is not None and fallback.result.language:
                 self._heard = fallback.result.language
+            self._evidence = _evidence(fallback.result) if fallback is not None else None
             _LOGGER.warning("whisper: no transcript %.1f s after the turn ended (utterance %d); answering "
                             "with the last partial words %r", self.wall_cap_s, utterance, text)
             return text
@@ -172,6 +180,7 @@ class WhisperRecognizer(EngineDefaults):
         self._ready_ago = max(0.0, time.perf_counter() - cover.finished)   # a guess done in the pause
         if cover.result is not None and cover.result.language:
             self._heard = cover.result.language
+        self._evidence = _evidence(cover.result)
         return cover.result.text if cover.result else ""
 
     # -- speculation ----------------------------------------------------------------------------
@@ -272,6 +281,13 @@ def _decode_loop(owner: weakref.ref, jobs: queue.SimpleQueue) -> None:
             return
         recognizer._decode(job)
         del recognizer
+
+
+def _evidence(result: Decoded | None) -> SpeechEvidence | None:
+    """What a decode says of its audio's speech (an output its guards dropped counts no words)."""
+    if result is None or result.dropped in ("short", "silence"):
+        return None if result is None else SpeechEvidence(1.0, -10.0, 0, result.language)
+    return SpeechEvidence(result.no_speech_prob, result.avg_logprob, len(result.text.split()), result.language)
 
 
 def _dbfs(samples: np.ndarray) -> float:

@@ -52,9 +52,10 @@ class AudioFrontEnd:
         floor = self.level_gate.floor_db if self.level_gate is not None else None
         return AudioFrame(mic, clean, far, rms, raw_db, self._linear_rms, clipped, speech, self._last_prob, floor)
 
-    def near_talker(self, speech_levels_db: list[float], floor_db: float | None) -> bool:
-        """Was a turn with these speech-frame levels someone at the kiosk (see `LevelGate.near_talker`)?"""
-        return self.level_gate is None or self.level_gate.near_talker(speech_levels_db, floor_db)
+    def near_talker(self, speech_levels_db: list[float], floor_db: float | None, learn: bool = True) -> bool:
+        """Was a turn with these speech-frame levels someone at the kiosk (see `LevelGate.near_talker`)?
+        `learn=False`: judge only; called again with `learn=True` when the turn is given up."""
+        return self.level_gate is None or self.level_gate.near_talker(speech_levels_db, floor_db, learn)
 
     def _measure_raw(self, mic: AudioChunk, far: np.ndarray) -> tuple[float, bool]:
         if self.linear is None:

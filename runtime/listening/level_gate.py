@@ -127,20 +127,30 @@ class LevelGate:
             return None
         return float(np.median(self.hall_levels))
 
-    def near_talker(self, speech_levels_db: list[float], floor_db: float | None = None) -> bool:
+    def near_talker(self, speech_levels_db: list[float], floor_db: float | None = None, learn: bool = True) -> bool:
         """Was a turn with these speech-frame levels someone talking to the kiosk? Judged against
         `floor_db`, the floor when the turn began (a long turn's own frames raise the floor as it
-        goes: against that, a visitor who spoke long enough would be taken for the crowd)."""
+        goes: against that, a visitor who spoke long enough would be taken for the crowd). With
+        `learn`, a turn judged not near is learned as the crowd's voice (it opens no turn at that
+        level again); without, the caller learns it (`learn_crowd`) once the turn is given up."""
+        near = self.judge_level(speech_levels_db, floor_db)
+        if not near and learn:
+            self._learn_crowd(speech_levels_db)
+        return near
+
+    def judge_level(self, speech_levels_db: list[float], floor_db: float | None = None) -> bool:
+        """`near_talker`'s judgement alone: nothing is learned."""
         floor = self.floor_db if floor_db is None else floor_db
         if not speech_levels_db:
             return True
         median, hall, crowd = float(np.median(speech_levels_db)), self.hall_median_db, self.crowd_median_db
-        near = ((floor is None or median >= floor + self.turn_margin_db)
+        return ((floor is None or median >= floor + self.turn_margin_db)
                 and (hall is None or median >= hall + self.hall_margin_db)
                 and (crowd is None or median >= crowd + self.crowd_margin_db))
-        if not near:             # that was the crowd's voice: it opens no turn at that level again
-            self._learn_crowd(speech_levels_db)
-        return near
+
+    def learn_crowd(self, levels: list[float]) -> None:
+        """A turn given up as the crowd's: its voice opens no turn at that level again."""
+        self._learn_crowd(levels)
 
     def _learn_crowd(self, levels: list[float]) -> None:
         self.crowd_levels.extend(levels)
