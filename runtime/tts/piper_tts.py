@@ -1,7 +1,8 @@
 """Piper voices (piper-tts, GPL-3.0+): used only through this module, behind `Synthesizer`.
 
-Loads a voice with in-memory alignment patching, so every segment carries the
-sample count of each phoneme: the avatar's mouth is phoneme-exact at no cost.
+Loads a voice that reports its alignments, so every segment carries the sample count of each phoneme:
+the avatar's mouth is phoneme-exact at no cost. The aligned voice file is made once, outside this
+process (`aligned_voice.py`), and loaded by path: no `onnx` import, no second copy of the model.
 """
 
 from __future__ import annotations
@@ -64,7 +65,7 @@ class PiperSynthesizer:
             raise ModelError("piper: the piper-tts package is not installed") from err
         try:
             with _without_memory_arena():
-                self._voice = PiperVoice.load(model_path, config_path=config_path, include_alignments=True)
+                self._voice = _load_aligned(PiperVoice, model_path, config_path)
         except Exception as err:  # onnxruntime/JSON raise many types for a bad file
             raise ModelError(f"{model_path}: not a loadable Piper voice ({type(err).__name__}: {err})") from err
         self.language = language
@@ -93,6 +94,17 @@ class PiperSynthesizer:
     def voice_id(self) -> str:
         """What decides this voice's audio (the answer cache's key): model, and noise or none."""
         return f"piper:{self.voice_name}:{'deterministic' if self._syn_config else 'noise'}"
+
+
+def _load_aligned(piper_voice, model_path: Path, config_path: Path):
+    from .aligned_voice import aligned_voice
+    aligned, how = aligned_voice(model_path)
+    if aligned is not None:
+        _LOGGER.info("piper %s: the voice with its alignment output (%s) from %s", model_path.stem, how, aligned)
+        return piper_voice.load(aligned, config_path=config_path)
+    _LOGGER.warning("piper %s: %s; the alignment output is added in memory instead (the onnx package and a "
+                    "second copy of the voice: ~150 MB more resident memory)", model_path.stem, how)
+    return piper_voice.load(model_path, config_path=config_path, include_alignments=True)
 
 
 def _timings(alignments, rate: int) -> tuple[PhonemeTiming, ...] | None:
