@@ -12,6 +12,7 @@ from pathlib import Path
 
 from runtime import __version__
 from runtime.composition.config import DEFAULT_CONTENT, DEFAULT_OUT_DIR, KioskConfig
+from runtime.ops.malloc_arenas import limit_arenas
 from runtime.shared.errors import ConfigError, EdgeAvatarError
 
 _LOGGER = logging.getLogger("edge_avatar")
@@ -25,6 +26,9 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "command", None):
         parser.print_help()
         return 2
+    arenas = limit_arenas()             # before any of the command's threads exist (runtime/ops/malloc_arenas.py)
+    if args.command == "run":
+        _LOGGER.info("%s", arenas)
     try:
         return args.func(args)
     except EdgeAvatarError as err:

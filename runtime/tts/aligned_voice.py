@@ -60,7 +60,8 @@ def aligned_voice(model_path: Path, cache: Path | None = None) -> tuple[Path | N
                                                        if p)}
     try:
         done = subprocess.run([sys.executable, "-m", "runtime.tts.aligned_voice", str(model_path), str(target)],
-                              capture_output=True, text=True, env=env, timeout=CHILD_TIMEOUT_S)
+                              check=False, capture_output=True, text=True, env=env,
+                              timeout=CHILD_TIMEOUT_S)
     except (OSError, subprocess.TimeoutExpired) as err:
         return None, f"the child that adds the alignment output failed ({err})"
     if done.returncode == ALREADY_ALIGNED:
