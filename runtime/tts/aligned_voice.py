@@ -1,4 +1,6 @@
-"""A Piper voice file that reports its phoneme alignments, made once per voice outside the kiosk's process.
+"""Voice files that report their phoneme times, made once per voice and loaded by path.
+
+**Piper** (`aligned_voice`): made outside the kiosk's process.
 
 Piper gives each phoneme's sample count only when the voice's `w_ceil` tensor is a graph output. piper-tts
 can add it at load (`include_alignments=True`), but that imports the `onnx` package (+24 MB resident),
@@ -14,6 +16,11 @@ and every start loads that file by path. A voice that already has the output (pa
 gets a link to itself. The copy is written as a temp file, fsynced and renamed into place: a power cut
 leaves no half voice. When no copy can be made (read-only cache, no `onnx` package), `aligned_voice`
 says why and returns None: the caller patches in memory as before, at that memory cost, and logs it.
+
+**Kokoro** (`suffixed_voice`): its duration output is added by appending a few protobuf bytes
+(`kokoro_tts._with_durations`); done in memory that holds the 92 MB model twice as Python bytes while
+onnxruntime parses it. Here the file and its suffix are copied block by block into the same cache
+(`<stem>-<sha12>.durations.onnx`) and onnxruntime reads that file itself.
 """
 
 from __future__ import annotations
@@ -29,6 +36,7 @@ from runtime.shared.durable_files import fsync_dir, sha256_file
 
 _LOGGER = logging.getLogger(__name__)
 ALREADY_ALIGNED = 3          # the child's exit code when the voice already has the alignment output
+_BLOCK = 1 << 20
 CHILD_TIMEOUT_S = 300        # a 63 MB voice takes ~2 s here; a slow board's SD card, much longer
 
 
@@ -70,6 +78,41 @@ def aligned_voice(model_path: Path, cache: Path | None = None) -> tuple[Path | N
     if done.returncode != 0 or not target.is_file():
         last = (done.stderr.strip().splitlines() or ["no output"])[-1]
         return None, f"the child that adds the alignment output exited {done.returncode}: {last}"
+    return target, "made"
+
+
+def suffixed_voice(model_path: Path, suffix: bytes, needle: bytes, tag: str,
+                   cache: Path | None = None) -> tuple[Path | None, str]:
+    """(`model_path` + `suffix` as a file in the cache, how it was found) — (None, why not) when it cannot
+    be written, or when the model does not contain `needle` (the tensor the suffix names)."""
+    model_path = Path(model_path)
+    target = (cache or cache_root()) / f"{model_path.stem}-{sha256_file(model_path)[:12]}.{tag}.onnx"
+    if target.is_file():
+        return target, "cached"
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    except OSError as err:
+        return None, f"cannot write the voice cache {target.parent} ({err})"
+    try:
+        found, tail = False, b""
+        with os.fdopen(fd, "wb") as out, open(model_path, "rb") as src:
+            while block := src.read(_BLOCK):
+                found = found or needle in tail + block
+                tail = block[-len(needle):]
+                out.write(block)
+            if not found:
+                Path(tmp).unlink()
+                return None, f"no {needle.decode(errors='replace')} in {model_path.name}"
+            out.write(suffix)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, target)
+        fsync_dir(target.parent)
+    except OSError as err:
+        Path(tmp).unlink(missing_ok=True)
+        return None, f"cannot write {target} ({err})"
     return target, "made"
 
 
