@@ -10,10 +10,14 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from runtime import __version__
-from runtime.composition.config import DEFAULT_CONTENT, DEFAULT_OUT_DIR, KioskConfig
-from runtime.ops.malloc_arenas import limit_arenas
-from runtime.shared.errors import ConfigError, EdgeAvatarError
+from runtime.ops.lean_imports import import_pygame_without_pkg_resources
+
+import_pygame_without_pkg_resources()   # before anything else imports pygame (runtime/ops/lean_imports.py)
+
+from runtime import __version__  # noqa: E402
+from runtime.composition.config import DEFAULT_CONTENT, DEFAULT_OUT_DIR, KioskConfig  # noqa: E402
+from runtime.ops.malloc_arenas import limit_arenas  # noqa: E402
+from runtime.shared.errors import ConfigError, EdgeAvatarError  # noqa: E402
 
 _LOGGER = logging.getLogger("edge_avatar")
 
