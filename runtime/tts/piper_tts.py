@@ -29,14 +29,17 @@ WARM_UP_TEXT = "Hello."
 def _without_memory_arena():
     """Piper builds its onnxruntime session with default options, whose CPU memory arena grows with
     every new input length and never gives memory back: +21 % RSS over 120 answers in bench/soak.py.
-    A kiosk runs for months, so the session is built without the arena (piper-tts has no option for
-    it; the swap lasts only while the voice loads, under a lock)."""
+    A kiosk runs for months, so the session is built without the arena, and without the memory
+    pattern (buffers planned from the last input's shapes, kept for the next run of the same shapes):
+    -22 to -36 MB at the peak of synthesis, the same CPU time (docs/speaking.md#memory-by-stage).
+    piper-tts has no option for either; the swap lasts only while the voice loads, under a lock."""
     import onnxruntime
     original = onnxruntime.SessionOptions
 
     def options():
         opts = original()
         opts.enable_cpu_mem_arena = False
+        opts.enable_mem_pattern = False
         return opts
     with _LOAD_LOCK:
         onnxruntime.SessionOptions = options
