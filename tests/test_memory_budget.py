@@ -55,3 +55,11 @@ def test_the_kiosk_never_imports_onnx(shares):
     """Piper's alignment output comes from a voice file made once outside the process: importing onnx
     and parsing the voice in the kiosk cost 145 MB (docs/speaking.md#memory-by-stage)."""
     assert shares["onnx_imported"] is False
+
+
+def test_malloc_settings_are_made_at_start_and_an_environment_setting_wins():
+    from runtime.ops.malloc_settings import tune_malloc
+    said = tune_malloc({"MALLOC_ARENA_MAX": "4"})
+    assert "MALLOC_ARENA_MAX=4 from the environment" in said
+    assert "blocks mapped from" in said or "not glibc" in said
+    assert tune_malloc({"EDGE_AVATAR_MALLOC": "glibc"}) == "malloc: glibc's defaults (EDGE_AVATAR_MALLOC=glibc)"
