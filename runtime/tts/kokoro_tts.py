@@ -157,15 +157,18 @@ def _read_style(source: Path | bytes, voice: str) -> np.ndarray:
 
 def _load_session(model: Path | bytes, threads: int):
     """(onnxruntime session, whether it returns durations). Built without the CPU memory arena,
-    which grows with every new input length and never gives memory back (as for Piper)."""
+    which grows with every new input length and never gives memory back (as for Piper). A model file
+    is loaded by path, its duration output added in a copy made once in the voice cache
+    (`aligned_voice.suffixed_voice`): no copy of the 92 MB model in Python while onnxruntime parses it."""
     import onnxruntime
     opts = onnxruntime.SessionOptions()
     opts.intra_op_num_threads = max(1, threads)
     opts.inter_op_num_threads = 1
     opts.enable_cpu_mem_arena = False
-    graph, timed = _with_durations(_read(model))
+    graph, timed = _timed_graph(model)
     try:
-        session = onnxruntime.InferenceSession(graph, sess_options=opts, providers=["CPUExecutionProvider"])
+        session = onnxruntime.InferenceSession(graph if isinstance(graph, bytes) else str(graph), sess_options=opts,
+                                               providers=["CPUExecutionProvider"])
     except Exception as err:     # onnxruntime raises many types for a bad file
         raise ModelError(f"kokoro: {model if isinstance(model, Path) else MODEL_FILE}: not a loadable "
                          f"ONNX model ({type(err).__name__}: {err})") from err
@@ -174,6 +177,20 @@ def _load_session(model: Path | bytes, threads: int):
     if isinstance(getattr(session, "_model_bytes", None), bytes):
         session._model_bytes = None
     return session, timed and DURATIONS in {o.name for o in session.get_outputs()}
+
+
+def _timed_graph(model: Path | bytes) -> tuple[Path | bytes, bool]:
+    if isinstance(model, Path):
+        from .aligned_voice import suffixed_voice
+        path, how = suffixed_voice(model, _DURATIONS_SUFFIX, DURATIONS.encode(), "durations")
+        if path is not None:
+            _LOGGER.info("kokoro: the model with its duration output (%s) from %s", how, path)
+            return path, True
+        if how.startswith("no "):
+            _LOGGER.warning("kokoro: %s: no phoneme times, the mouth follows the audio", how)
+            return model, False
+        _LOGGER.warning("kokoro: %s; the duration output is added in memory instead", how)
+    return _with_durations(_read(model))
 
 
 def _with_durations(model: bytes) -> tuple[bytes, bool]:
@@ -186,9 +203,7 @@ def _with_durations(model: bytes) -> tuple[bytes, bool]:
     if DURATIONS.encode() not in model:
         _LOGGER.warning("kokoro: no %s in this export: no phoneme times, the mouth follows the audio", DURATIONS)
         return model, False
-    float_tensor = _field(1, _field(1, b"\x01", wire=0))                 # TypeProto{tensor_type{elem_type: FLOAT}}
-    output = _field(1, DURATIONS.encode()) + _field(2, float_tensor)       # ValueInfoProto{name, type}
-    return model + _field(7, _field(12, output)), True                    # ModelProto{graph{output}}
+    return model + _DURATIONS_SUFFIX, True
 
 
 def _field(number: int, payload: bytes, wire: int = 2) -> bytes:
@@ -203,3 +218,8 @@ def _varint(value: int) -> bytes:
         out.append(byte | (0x80 if value else 0))
         if not value:
             return bytes(out)
+
+
+_FLOAT_TENSOR = _field(1, _field(1, b"\x01", wire=0))                     # TypeProto{tensor_type{elem_type: FLOAT}}
+_DURATIONS_SUFFIX = _field(7, _field(12, _field(1, DURATIONS.encode()) + _field(2, _FLOAT_TENSOR)))
+# ModelProto{graph{output: ValueInfoProto{name, type}}}

@@ -1,7 +1,8 @@
 """Piper voices (piper-tts, GPL-3.0+): used only through this module, behind `Synthesizer`.
 
-Loads a voice with in-memory alignment patching, so every segment carries the
-sample count of each phoneme: the avatar's mouth is phoneme-exact at no cost.
+Loads a voice that reports its alignments, so every segment carries the sample count of each phoneme:
+the avatar's mouth is phoneme-exact at no cost. The aligned voice file is made once, outside this
+process (`aligned_voice.py`), and loaded by path: no `onnx` import, no second copy of the model.
 """
 
 from __future__ import annotations
@@ -28,14 +29,17 @@ WARM_UP_TEXT = "Hello."
 def _without_memory_arena():
     """Piper builds its onnxruntime session with default options, whose CPU memory arena grows with
     every new input length and never gives memory back: +21 % RSS over 120 answers in bench/soak.py.
-    A kiosk runs for months, so the session is built without the arena (piper-tts has no option for
-    it; the swap lasts only while the voice loads, under a lock)."""
+    A kiosk runs for months, so the session is built without the arena, and without the memory
+    pattern (buffers planned from the last input's shapes, kept for the next run of the same shapes):
+    -22 to -36 MB at the peak of synthesis, the same CPU time (docs/speaking.md#memory-by-stage).
+    piper-tts has no option for either; the swap lasts only while the voice loads, under a lock."""
     import onnxruntime
     original = onnxruntime.SessionOptions
 
     def options():
         opts = original()
         opts.enable_cpu_mem_arena = False
+        opts.enable_mem_pattern = False
         return opts
     with _LOAD_LOCK:
         onnxruntime.SessionOptions = options
@@ -64,7 +68,7 @@ class PiperSynthesizer:
             raise ModelError("piper: the piper-tts package is not installed") from err
         try:
             with _without_memory_arena():
-                self._voice = PiperVoice.load(model_path, config_path=config_path, include_alignments=True)
+                self._voice = _load_aligned(PiperVoice, model_path, config_path)
         except Exception as err:  # onnxruntime/JSON raise many types for a bad file
             raise ModelError(f"{model_path}: not a loadable Piper voice ({type(err).__name__}: {err})") from err
         self.language = language
@@ -103,6 +107,17 @@ class PiperSynthesizer:
     def voice_id(self) -> str:
         """What decides this voice's audio (the answer cache's key): model, and noise or none."""
         return f"piper:{self.voice_name}:{'deterministic' if self._syn_config else 'noise'}"
+
+
+def _load_aligned(piper_voice, model_path: Path, config_path: Path):
+    from .aligned_voice import aligned_voice
+    aligned, how = aligned_voice(model_path)
+    if aligned is not None:
+        _LOGGER.info("piper %s: the voice with its alignment output (%s) from %s", model_path.stem, how, aligned)
+        return piper_voice.load(aligned, config_path=config_path)
+    _LOGGER.warning("piper %s: %s; the alignment output is added in memory instead (the onnx package and a "
+                    "second copy of the voice: ~150 MB more resident memory)", model_path.stem, how)
+    return piper_voice.load(model_path, config_path=config_path, include_alignments=True)
 
 
 def _timings(alignments, rate: int) -> tuple[PhonemeTiming, ...] | None:

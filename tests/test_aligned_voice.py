@@ -1,0 +1,41 @@
+"""Voice files with their phoneme-time outputs, made once in the cache and loaded by path
+(runtime/tts/aligned_voice.py; why: docs/speaking.md#memory-by-stage)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import onnxruntime
+
+from runtime.tts.aligned_voice import aligned_voice, suffixed_voice
+
+REPO = Path(__file__).resolve().parents[1]
+INT8_VOICE = REPO / "models_quantized" / "voices" / "en_US-joe-medium-int8.onnx"
+
+
+def test_a_piper_voice_gets_its_alignment_output_once_and_is_reused(tmp_path):
+    made, how = aligned_voice(INT8_VOICE, cache=tmp_path)
+    assert made is not None and how in ("made", "already aligned")
+    outputs = [o.name for o in onnxruntime.InferenceSession(str(made)).get_outputs()]
+    assert len(outputs) == 2, outputs          # the audio and the samples per phoneme id
+    again, how_again = aligned_voice(INT8_VOICE, cache=tmp_path)
+    assert (again, how_again) == (made, "cached")
+    assert not list(tmp_path.rglob("*.tmp")), "no partial file left behind"
+
+
+def test_an_unwritable_cache_says_why_and_the_caller_falls_back(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    path, why = aligned_voice(INT8_VOICE, cache=blocker / "voices")
+    assert path is None and "cannot write the voice cache" in why
+
+
+def test_a_suffix_is_not_added_to_a_model_without_the_tensor_it_names(tmp_path):
+    source = tmp_path / "model.onnx"
+    source.write_bytes(b"\x08\x07" + b"x" * 5000)
+    path, why = suffixed_voice(source, b"SUFFIX", b"/encoder/Clip_output_0", "durations", cache=tmp_path / "c")
+    assert path is None and why.startswith("no /encoder/Clip_output_0")
+    source.write_bytes(b"\x08\x07" + b"x" * 3000 + b"/encoder/Clip_output_0" + b"y" * 3000)
+    path, how = suffixed_voice(source, b"SUFFIX", b"/encoder/Clip_output_0", "durations", cache=tmp_path / "c")
+    assert how == "made" and path.read_bytes() == source.read_bytes() + b"SUFFIX"
+    assert suffixed_voice(source, b"SUFFIX", b"/encoder/Clip_output_0", "durations", cache=tmp_path / "c")[1] == "cached"
