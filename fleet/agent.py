@@ -90,7 +90,8 @@ class MqttAgent:
                      self.broker.host, self.broker.port)
         self.client = make_client(self.broker, self.core.id.device_id, self.v5)
         # a cluster: kiosks spread over its nodes (a stable start per device), the next node after a loss
-        self.nodes = NodeRotation(self.broker.addresses, zlib.crc32(self.core.id.device_id.encode()))
+        self.nodes = NodeRotation(self.broker.addresses, zlib.crc32(self.core.id.device_id.encode()),
+                                  self.core.id.device_id)
         self.client.reconnect_delay_set(1, 60)
         self.client.on_pre_connect = self._on_pre_connect
         self.client.on_connect = self._on_connect

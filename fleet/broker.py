@@ -96,12 +96,18 @@ class NodeRotation:
     """Which node of a cluster a client's next connection attempt goes to. The first attempt goes to
     `start` (kiosks spread over the nodes); every later one to the next node in the list, so a
     client whose node stopped (refused, reset, or silent until the keep-alive ran out) is on
-    another node at its next attempt. With one address it always answers that one."""
+    another node at its next attempt. With one address it always answers that one.
 
-    def __init__(self, addresses: tuple[tuple[str, int], ...], start: int = 0):
+    On a cluster the MQTT client id carries the node (``<id>-n<index>``): RabbitMQ 3.10 keeps a
+    client's QoS 1 queue (``mqtt-subscription-<client id>qos1``, durable even for a clean session)
+    on the node it connected to, and once that node is down it refuses the same client id on every
+    other node ("home node ... of durable queue ... is down", measured) until the node is back."""
+
+    def __init__(self, addresses: tuple[tuple[str, int], ...], start: int = 0, client_id: str = ""):
         if not addresses:
             raise FleetError("a broker needs at least one address")
         self.addresses = addresses
+        self.client_id = client_id
         self.index = start % len(addresses)
         self.attempts = 0
         self.moves = 0                       # attempts that went to another node than the one before
@@ -118,15 +124,21 @@ class NodeRotation:
         host, port = self.addresses[self.index]
         return f"{host}:{port}"
 
+    def client_id_here(self) -> str:
+        return f"{self.client_id}-n{self.index}" if len(self.addresses) > 1 else self.client_id
+
     def point(self, client: mqtt.Client) -> None:
-        """Aim `client` at the next address; call it from paho's ``on_pre_connect`` (paho's own
-        host/port setters refuse while it is connecting, the moment this hook runs)."""
+        """Aim `client` at the next address (and, on a cluster, that node's client id); call it from
+        paho's ``on_pre_connect`` (paho's own host/port setters refuse while it is connecting, the
+        moment this hook runs; it has no client id setter)."""
         client._host, client._port = self.next_address()
+        if len(self.addresses) > 1:
+            client._client_id = self.client_id_here().encode()
 
 
 def follow_nodes(client: mqtt.Client, cfg: BrokerConfig, start: int = 0) -> NodeRotation:
     """Every connection attempt of `client` (its first, paho's reconnects) goes to the next node."""
-    rotation = NodeRotation(cfg.addresses, start)
+    rotation = NodeRotation(cfg.addresses, start, client._client_id.decode())
     client.on_pre_connect = lambda c, userdata: rotation.point(c)
     return rotation
 

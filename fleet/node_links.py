@@ -153,7 +153,7 @@ class NodeLinks:
     def __init__(self, cfg: BrokerConfig, session: str, v5: bool, on_replayed: Callable[[object], None],
                  connect_timeout: float = 10.0):
         self.ledger = RetainedLedger()
-        self.links = [NodeLink(cfg.node(i), f"{session}-n{i}", v5, self.ledger, on_replayed)
+        self.links = [NodeLink(cfg.node(i), f"{session}-link{i}", v5, self.ledger, on_replayed)
                       for i in range(len(cfg.addresses))]
         self.missed_writes = 0              # retained writes a node was away for (written again on its return)
         deadline = time.monotonic() + connect_timeout
@@ -166,10 +166,13 @@ class NodeLinks:
     def live(self) -> list[NodeLink]:
         return [link for link in self.links if link.connected.is_set()]
 
-    def publish_retained(self, topic: str, payload: bytes) -> list:
+    def publish_retained(self, topic: str, payload: bytes, wait_s: float = 60.0) -> list:
         """Through every node that is up now (the others get it when they are back); returns the
-        (link, message info) pairs to ``settle``."""
+        (link, message info) pairs to ``settle``. With no node up, waits up to `wait_s` for one."""
         self.ledger.record(topic, payload)
+        deadline = time.monotonic() + wait_s
+        while not self.live() and time.monotonic() < deadline:
+            time.sleep(0.1)
         pairs = []
         for link in self.links:
             if link.connected.is_set():
@@ -177,7 +180,7 @@ class NodeLinks:
             else:
                 self.missed_writes += 1
         if not pairs:
-            raise FleetError(f"{topic}: no node of the broker cluster is connected")
+            raise FleetError(f"{topic}: no node of the broker cluster answered within {wait_s:g} s")
         return pairs
 
     def settle(self, pairs: list, timeout: float) -> bool:

@@ -50,7 +50,9 @@ class Node:
         if peers:       # a cluster: every node lists every node; QoS 1 queues of durable sessions are quorum queues
             lines += ["cluster_formation.peer_discovery_backend = classic_config",
                       *(f"cluster_formation.classic_config.nodes.{i} = {p}" for i, p in enumerate(peers, 1)),
-                      "mqtt.durable_queue_type = quorum", "cluster_partition_handling = pause_minority"]
+                      "mqtt.durable_queue_type = quorum"]
+            if len(peers) >= 3:     # a majority survives one lost node; with two, the survivor must run on
+                lines.append("cluster_partition_handling = pause_minority")
         if memory_mb:   # several nodes on one host: each must not believe it owns all the memory
             lines.append(f"vm_memory_high_watermark.absolute = {memory_mb}MB")
         (self.folder / "rabbitmq.conf").write_text("\n".join(lines) + "\n")
