@@ -137,10 +137,9 @@ def rabbitmq_cluster(folder: Path, size: int = 3, timeout: float = 120.0, memory
         for node in nodes:
             node.write_config([n.name for n in nodes], memory_mb)
             stack.callback(node.stop)
-        for node in nodes:
-            node.start()
         deadline = time.monotonic() + timeout
-        for node in nodes:
+        for node in nodes:      # one after the other: each joins the running ones (booted together,
+            node.start()        # a node was measured stuck out of the MQTT plugin's client-id group)
             node.wait_ready(deadline)
         wait_clustered(nodes, deadline)
         yield nodes
