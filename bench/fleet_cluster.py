@@ -12,6 +12,19 @@ from pathlib import Path
 from tests.rabbitmq import available, rabbitmq_cluster
 
 
+def _process_groups() -> list[tuple[int, int]]:
+    """(pid, process group) of every process (Linux /proc; empty elsewhere)."""
+    out = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                out.append((int(entry.name), int(fields[2])))
+            except (OSError, IndexError, ValueError):
+                continue
+    return out
+
+
 class ClusterBroker:
     def __init__(self, folder: Path, size: int, kill_node: bool):
         if not available():
@@ -33,7 +46,9 @@ class ClusterBroker:
 
     @property
     def pids(self) -> list[int]:
-        return [n.proc.pid for n in self.nodes if n.proc is not None and n.proc.poll() is None]
+        """Every process of the live nodes (the Erlang VM is a child of the start script)."""
+        groups = {n.proc.pid for n in self.nodes if n.proc is not None and n.proc.poll() is None}
+        return [pid for pid, group in _process_groups() if group in groups]
 
     def disrupt(self) -> float:
         """Kill the last node (the admin's own link is on the first; its kiosks must move)."""
