@@ -37,7 +37,8 @@ class ClusterBroker:
 
     def start(self) -> None:
         t0 = time.monotonic()
-        self.nodes = self._stack.enter_context(rabbitmq_cluster(self.folder, self.size, timeout=300))
+        # 1 000 kiosks: room for their connections before a memory alarm blocks publishers
+        self.nodes = self._stack.enter_context(rabbitmq_cluster(self.folder, self.size, timeout=300, memory_mb=3072))
         self.start_s = time.monotonic() - t0
 
     @property
