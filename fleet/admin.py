@@ -121,8 +121,9 @@ class FleetAdmin:
         if reason.is_failure:
             _LOGGER.warning("broker refused the admin's connection: %s", reason)
             return
-        client.subscribe([(T.device_wildcard(leaf), 1) for leaf in (T.STATUS, T.REPORTED, T.TELEMETRY, T.EVENTS)]
-                         + [(f"{T.reply_prefix(self.session)}/+", 1)])
+        qos = self.broker.subscribe_qos
+        client.subscribe([(T.device_wildcard(leaf), qos) for leaf in (T.STATUS, T.REPORTED, T.TELEMETRY, T.EVENTS)]
+                         + [(f"{T.reply_prefix(self.session)}/+", qos)])
         if self._connected.is_set():
             self.reconnects += 1
             _LOGGER.warning("admin reconnected to the broker (%d): asking every device to announce", self.reconnects)

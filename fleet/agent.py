@@ -175,7 +175,7 @@ class MqttAgent:
                     props.CorrelationData = a.correlation
                 self.client.publish(a.topic, a.payload, a.qos, a.retain, properties=props)
             elif isinstance(a, Subscribe):
-                self.client.subscribe([(t, 1) for t in a.topics])
+                self.client.subscribe([(t, self.broker.subscribe_qos) for t in a.topics])
             elif isinstance(a, Unsubscribe):
                 self.client.unsubscribe(list(a.topics))
             elif isinstance(a, (Install, RunCommand, ApplySettings, FetchUrl)):

@@ -39,6 +39,18 @@ class BrokerConfig:
     def addresses(self) -> tuple[tuple[str, int], ...]:
         return self.nodes or ((self.host, self.port),)
 
+    @property
+    def subscribe_qos(self) -> int:
+        """The QoS of our subscriptions: 1 on one broker; 0 on a cluster. RabbitMQ 3.10 backs a QoS 1
+        subscription with a *durable* queue on the client's node (even for a clean session); when
+        that node dies the queue stays, bound but down, and every QoS 1 publish routed to it is
+        nacked, which crashes the publisher's MQTT connection in the plugin (measured: the admin's
+        links to the surviving nodes thrown out on each chunk or announce it sent). A QoS 0
+        subscription's queue is transient and leaves with its node. The fleet does not need QoS 1
+        delivery: chunks are asked for again, desired state is retained and read on every
+        connection, quiet devices are read again, commands time out."""
+        return 0 if len(self.addresses) > 1 else 1
+
     def node(self, index: int) -> "BrokerConfig":
         """The same settings for one node of the cluster alone."""
         host, port = self.addresses[index]

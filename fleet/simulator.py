@@ -93,7 +93,7 @@ class SimulatedKiosk:
                 self.client.publish(a.topic, a.payload, a.qos, a.retain)
                 self.sim.published += 1
             elif isinstance(a, Subscribe):
-                self.client.subscribe([(t, 1) for t in a.topics])
+                self.client.subscribe([(t, self.sim.broker.subscribe_qos) for t in a.topics])
             elif isinstance(a, Unsubscribe):
                 self.client.unsubscribe(list(a.topics))
             elif isinstance(a, Install):
