@@ -9,7 +9,6 @@ correlation data (MQTT 5) or the same fields in the payload (3.1.1).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import threading
@@ -25,16 +24,15 @@ from paho.mqtt.properties import Properties
 from . import push_wait
 from . import topics as T
 from .broker import BrokerConfig, follow_nodes, make_client, probe_protocol
-from .bundle_manifest import MANIFEST, parse_manifest
 from .errors import FleetError
 from .install_state import InstallState
 from .messages import Desired, Offer, decode, encode
 from .node_links import NodeLinks
+from .offers import CHUNK_SIZE, make_offer, read_offer_info  # noqa: F401 (the admin's API)
 from .push_verdict import Deadlines, DeviceVerdict, Verdict
 from .push_watch import install_record
 
 _LOGGER = logging.getLogger(__name__)
-CHUNK_SIZE = 256 * 1024
 
 
 @dataclass
@@ -56,26 +54,6 @@ class DeviceView:
                 "installs": self.reported.get("installs", {}), "health": self.telemetry.get("health", {}),
                 "hwtest": self.status.get("hwtest"), "last_seen": self.last_seen,
                 "settings_error": self.reported.get("settings_error"), "alerts": self.reported.get("alerts") or []}
-
-
-def read_offer_info(bundle: Path) -> tuple[str, str]:
-    """(kind, version) from a bundle's manifest, without trusting it (the devices verify)."""
-    import tarfile
-    try:
-        with tarfile.open(bundle, "r:") as tar:
-            m = parse_manifest(tar.extractfile(tar.getmember(MANIFEST)).read())
-    except (OSError, KeyError, tarfile.TarError) as err:
-        raise FleetError(f"{bundle}: not a bundle made by `edge-avatar bundle build` ({err})") from None
-    return m.kind, m.version
-
-
-def make_offer(bundle: Path, chunk_size: int = CHUNK_SIZE, url: str | None = None) -> tuple[Offer, list[bytes] | None]:
-    kind, version = read_offer_info(bundle)
-    data = Path(bundle).read_bytes()
-    chunks = [data[i:i + chunk_size] for i in range(0, len(data), chunk_size)]
-    offer = Offer(hashlib.sha256(data).hexdigest(), kind, version, len(data), chunk_size,
-                  tuple(hashlib.sha256(c).hexdigest() for c in chunks), url)
-    return offer, chunks
 
 
 def parse_target(text: str) -> tuple[str, str]:
