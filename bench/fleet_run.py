@@ -109,7 +109,7 @@ def run_once(n: int, folder: Path, bundle: Path, pub: Path, devices: int, load: 
         broker.start()
         broker_url = f"mqtt://127.0.0.1:{port}"
     cfg = BrokerConfig.from_args(broker_url)
-    disrupt = broker if (load or kill_node) else None
+    disrupt = broker if (kill_node if cluster else load) else None     # a cluster: a node killed, not restarted
     tcp_before = tcp_counters()
     with cpu_load(load) as burners, http_server(bundle, http) as url:
         t0 = time.monotonic()
