@@ -3,9 +3,9 @@
 fleet spread over them, the admin's live view on the first. RabbitMQ keeps retained messages per
 node, so the admin writes desired state and chunks through every node; one node is killed
 mid-download and every kiosk on it moves to another node, resumes, and commits. Three, not two:
-RabbitMQ's MQTT plugin tracks client ids in a Raft group that needs a majority of the nodes (with
-one of two nodes gone, the survivor refused every MQTT connection, measured). Skipped when
-rabbitmq-server is missing."""
+RabbitMQ's MQTT plugin tracks client ids in a Raft group, and its guide says the remaining nodes
+accept no new MQTT connection without a majority (a first two-node version of this test failed once
+a node was killed). Skipped when rabbitmq-server is missing."""
 
 from __future__ import annotations
 
