@@ -1,6 +1,7 @@
-"""Fleet scale: N simulated kiosks on one Mosquitto; push one bundle to all of them, several runs.
+"""Fleet scale: N simulated kiosks on one Mosquitto (or a RabbitMQ cluster); push one bundle to all of them, several runs.
 
     python bench/fleet.py [--devices 1000] [--size-mb 20] [--runs 1] [--load] [--baseline] [--json bench/results/fleet.json]
+    python bench/fleet.py --cluster 3 --kill-node [--http] [--json bench/results/fleet_cluster.json]
 
 Each run (``bench/fleet_run.py``) starts a fresh broker and `edge-avatar fleet simulate` (real
 AgentCore + paho client per kiosk, every chunk's sha256 checked, bytes not kept) in a child process;
@@ -44,6 +45,9 @@ def _row(r: dict) -> tuple[str, str]:
     load = r["load"]
     restart = (f"; broker restarted at {load['broker_restart_at_s']} s (away {load['broker_away_s']} s)"
                if load["broker_restart_at_s"] is not None else "")
+    if r.get("cluster") and r["cluster"]["killed"]:
+        restart = (f"; node {r['cluster']['killed']} killed at {load['broker_restart_at_s']} s, kiosks online by "
+                   f"node at the end {r['simulator'].get('online_by_node')}, {r['simulator'].get('node_moves')} node moves")
     sim = r["simulator"]
     return (f"run {r['run']}", f"{r['committed']}/{r['devices']} committed, {r['lost']} lost, {r['stuck']} stuck; "
                                f"last verdict {r['last_verdict_s']} s{restart}; {sim.get('reconnects', '?')} "
@@ -69,8 +73,19 @@ def main() -> int:
     ap.add_argument("--http", action="store_true",
                     help="the offer carries a `url` (a static server with Range requests on this host): kiosks "
                          "fetch the bundle over HTTP, retained MQTT chunks stay the fallback")
-    ap.add_argument("--json", type=Path, default=Path("bench/results/fleet.json"))
+    ap.add_argument("--cluster", type=int, default=0, metavar="N",
+                    help="a RabbitMQ cluster of N nodes on loopback instead of one Mosquitto (kiosks spread over "
+                         "the nodes, the admin writes retained messages through each)")
+    ap.add_argument("--kill-node", action="store_true",
+                    help="with --cluster: kill one node (SIGKILL, it stays down) once the kiosks are on average "
+                         "40 %% through the download; its kiosks must move to another node and resume")
+    ap.add_argument("--json", type=Path, default=None,
+                    help="default bench/results/fleet.json (fleet_cluster.json with --cluster)")
     args = ap.parse_args()
+    if args.kill_node and not args.cluster:
+        ap.error("--kill-node needs --cluster N")
+    if args.json is None:
+        args.json = Path("bench/results/fleet_cluster.json" if args.cluster else "bench/results/fleet.json")
     if args.devices < 1 or args.runs < 1:
         ap.error("--devices and --runs: expected 1 or more")
     tmp = Path(tempfile.mkdtemp(prefix="fleet-bench-"))
@@ -81,17 +96,17 @@ def main() -> int:
     if args.baseline:
         print(f"baseline: {args.devices} kiosks, no load", flush=True)
         baseline = run_once(0, tmp / "baseline", bundle, pub, args.devices, False, args.timeout, deadlines,
-                            args.http)
+                            args.http, args.cluster, False)
         print(f"  {_row(baseline)[1]}", flush=True)
     for n in range(1, args.runs + 1):
         print(f"run {n}/{args.runs}: {args.devices} kiosks{' under load' if args.load else ''}", flush=True)
         runs.append(run_once(n, tmp / f"run-{n}", bundle, pub, args.devices, args.load, args.timeout, deadlines,
-                             args.http))
+                             args.http, args.cluster, args.kill_node))
         print(f"  {_row(runs[-1])[1]}", flush=True)
     complete = sum(1 for r in runs if r["committed"] == r["devices"])
     result = {
         "machine": machine(), "devices": args.devices, "bundle_mb": args.size_mb, "load": args.load,
-        "delivery": "http" if args.http else "mqtt",
+        "delivery": "http" if args.http else "mqtt", "cluster": args.cluster, "kill_node": args.kill_node,
         "runs": runs, "runs_complete": complete, "lost": sum(r["lost"] for r in runs),
         "stuck": sum(r["stuck"] for r in runs), "last_verdict_s_max": max(r["last_verdict_s"] for r in runs),
         "deadlines_s": {"progress": args.progress_deadline, "offline": args.offline_deadline},
@@ -106,7 +121,10 @@ def main() -> int:
                                         "runs_within": within}
         rows.insert(0, ("unloaded", _row(baseline)[1]))
         rows.append(("within 3x unloaded", f"{within}/{len(runs)} runs (limit {limit:.1f} s)"))
-    print_table(f"Fleet push: {args.devices} simulated kiosks, {args.size_mb:g} MB bundle, {args.runs} runs"
+    broker = f"a {args.cluster}-node RabbitMQ cluster" if args.cluster else "one Mosquitto"
+    print_table(f"Fleet push: {args.devices} simulated kiosks on {broker}"
+                f"{', one node killed mid-push' if args.kill_node else ''}, {args.size_mb:g} MB bundle "
+                f"({'HTTP' if args.http else 'MQTT chunks'}), {args.runs} runs"
                 f"{' under load (a busy process per core, broker restarted mid-push)' if args.load else ''} "
                 f"({machine()})", rows)
     write_json(args.json, result)

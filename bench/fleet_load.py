@@ -124,8 +124,10 @@ class Peaks:
             self.sample()
 
     def sample(self) -> None:
-        if self.broker.proc is not None:
-            self.mb["broker"] = max(self.mb["broker"], peak_mb(self.broker.proc.pid))
+        pids = getattr(self.broker, "pids", None)          # a cluster: the largest node
+        pids = pids if pids is not None else ([self.broker.proc.pid] if self.broker.proc is not None else [])
+        for pid in pids:
+            self.mb["broker"] = max(self.mb["broker"], peak_mb(pid))
         self.mb["simulator"] = max(self.mb["simulator"], peak_mb(self.sim_pid))
         self.tcp_pages = max(self.tcp_pages, tcp_memory_pages())
 
@@ -172,6 +174,16 @@ class SysCounters:
     def close(self) -> None:
         self.client.disconnect()
         self.client.loop_stop()
+
+
+class NoSysCounters:
+    """A broker without Mosquitto's $SYS tree (RabbitMQ): the counters are not known (None)."""
+
+    def snapshot(self) -> dict[str, None]:
+        return {k: None for k in SysCounters.KEYS}
+
+    def close(self) -> None:
+        pass
 
 
 def peak_mb(pid: int) -> float:

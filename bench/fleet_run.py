@@ -14,7 +14,8 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from bench.fleet_load import Broker, Peaks, SysCounters, cpu_load, tcp_counters
+from bench.fleet_cluster import ClusterBroker
+from bench.fleet_load import Broker, NoSysCounters, Peaks, SysCounters, cpu_load, tcp_counters
 from fleet.admin import CHUNK_SIZE, FleetAdmin
 from fleet.broker import BrokerConfig
 from fleet.push_verdict import Deadlines, Verdict, tally
@@ -25,10 +26,11 @@ RESTART_AT_PROGRESS = 0.4
 
 class PushProgress:
     """The verdict callback: prints progress every tenth of the fleet and, under load, restarts the
-    broker (on its own thread) once the mean download progress passes RESTART_AT_PROGRESS."""
+    broker (a cluster: kills one node) on its own thread once the mean download progress passes
+    RESTART_AT_PROGRESS."""
 
-    def __init__(self, devices: int, t_push: float, broker: Broker | None):
-        self.devices, self.t_push, self.broker = devices, t_push, broker
+    def __init__(self, devices: int, t_push: float, broker: Broker | None, what: str = "broker restart"):
+        self.devices, self.t_push, self.broker, self.what = devices, t_push, broker, what
         self.printed = 0
         self.restart_at_s: float | None = None
         self.broker_away_s: float | None = None
@@ -46,18 +48,18 @@ class PushProgress:
             threading.Thread(target=self._restart, daemon=True).start()
 
     def _restart(self) -> None:
-        print(f"  broker restart at {self.restart_at_s:.0f} s", flush=True)
-        self.broker_away_s = self.broker.restart()
+        print(f"  {self.what} at {self.restart_at_s:.0f} s", flush=True)
+        self.broker_away_s = self.broker.disrupt() if hasattr(self.broker, "disrupt") else self.broker.restart()
 
 
 HTTP_WORKERS = 16       # the simulator's threads fetching over HTTP (a real kiosk fetches its own)
 
 
-def _simulator(devices: int, port: int, pub: Path, duration: float, log: Path, http: bool = False) -> subprocess.Popen:
+def _simulator(devices: int, url: str, pub: Path, duration: float, log: Path, http: bool = False) -> subprocess.Popen:
     """`edge-avatar fleet simulate` in a child process; its log (one line per kiosk on a broker
     restart) goes to `log`, not the bench's output."""
     sim = subprocess.Popen([sys.executable, "-m", "runtime", "fleet", "simulate", "--devices", str(devices),
-                            "--group", "bench", "--broker", f"mqtt://127.0.0.1:{port}", "--trust-key", str(pub),
+                            "--group", "bench", "--broker", url, "--trust-key", str(pub),
                             "--duration", str(duration), "--http-workers", str(HTTP_WORKERS if http else 0)],
                            stdout=subprocess.PIPE, stderr=open(log, "ab"), text=True)
     line = sim.stdout.readline()
@@ -95,19 +97,26 @@ def http_server(bundle: Path, enabled: bool):
 
 
 def run_once(n: int, folder: Path, bundle: Path, pub: Path, devices: int, load: bool, timeout: float,
-             deadlines: Deadlines, http: bool = False) -> dict:
+             deadlines: Deadlines, http: bool = False, cluster: int = 0, kill_node: bool = False) -> dict:
     folder.mkdir(parents=True)
-    port = free_port()
-    broker = Broker(folder, port)
-    broker.start()
-    cfg = BrokerConfig.from_args(f"mqtt://127.0.0.1:{port}")
+    if cluster:
+        broker = ClusterBroker(folder, cluster, kill_node)
+        broker.start()
+        broker_url = broker.url
+    else:
+        port = free_port()
+        broker = Broker(folder, port)
+        broker.start()
+        broker_url = f"mqtt://127.0.0.1:{port}"
+    cfg = BrokerConfig.from_args(broker_url)
+    disrupt = broker if (kill_node if cluster else load) else None     # a cluster: a node killed, not restarted
     tcp_before = tcp_counters()
     with cpu_load(load) as burners, http_server(bundle, http) as url:
         t0 = time.monotonic()
-        sim = _simulator(devices, port, pub, timeout + 900, folder / "simulator.log", http)
+        sim = _simulator(devices, broker_url, pub, timeout + 900, folder / "simulator.log", http)
         connect_s = time.monotonic() - t0
         peaks = Peaks(broker, sim.pid)
-        sys_counters = SysCounters(cfg)
+        sys_counters = SysCounters(cfg) if not cluster else NoSysCounters()
         before = sys_counters.snapshot()
         with FleetAdmin(cfg) as admin:
             announced = len(admin.discover(expect=devices, timeout=180))
@@ -115,11 +124,12 @@ def run_once(n: int, folder: Path, bundle: Path, pub: Path, devices: int, load: 
             t_push = time.monotonic()
             offer = admin.publish_bundle(bundle, url=url)
             admin.update_desired(("group", "bench"), bundles={"panel": offer})
-            progress = PushProgress(devices, t_push, broker if load else None)
+            progress = PushProgress(devices, t_push, disrupt, "node killed" if cluster else "broker restart")
             verdicts = admin.wait_for_verdicts(members, offer.bundle_id, timeout, deadlines, progress)
             last_verdict_s = time.monotonic() - t_push
             admin_reconnects = admin.reconnects
             admin_rereads = {"devices_read": admin.rereads, "views_corrected": admin.reread_corrections}
+            admin_nodes = admin.nodes.stats() if admin.nodes is not None else None
         after = sys_counters.snapshot()
         sys_counters.close()
         memory = peaks.stop()
@@ -128,9 +138,13 @@ def run_once(n: int, folder: Path, bundle: Path, pub: Path, devices: int, load: 
     tcp_after = tcp_counters()
     counts = tally(verdicts)
     committed, stuck = counts["committed"], counts["stuck"]
-    sent = after["bytes/sent"] - before["bytes/sent"]
+    def diff(key: str) -> int | None:          # None: a broker without $SYS counters (RabbitMQ)
+        return None if after[key] is None else int(after[key] - before[key])
+    sent = diff("bytes/sent")
     return {
-        "run": n, "delivery": "http" if http else "mqtt", "devices": devices, "committed": committed, "lost": devices - committed - stuck, "stuck": stuck,
+        "run": n, "delivery": "http" if http else "mqtt", "devices": devices,
+        "cluster": {"nodes": cluster, "start_s": round(broker.start_s, 1), "killed": broker.killed,
+                    "admin": admin_nodes} if cluster else None, "committed": committed, "lost": devices - committed - stuck, "stuck": stuck,
         "last_verdict_s": round(last_verdict_s, 1), "verdicts": counts, "announced": announced,
         "load": {"cpu_burners": burners, "broker_restart_at_s": progress.restart_at_s and round(progress.restart_at_s, 1),
                  "broker_away_s": progress.broker_away_s and round(progress.broker_away_s, 1)},
@@ -139,9 +153,10 @@ def run_once(n: int, folder: Path, bundle: Path, pub: Path, devices: int, load: 
         "bundle_mb": round(offer.size / 2**20, 1),
         "simulator": sim_stats, "admin_reconnects": admin_reconnects,
         "admin_rereads": admin_rereads,
-        "broker_publish_messages_sent": int(after["publish/messages/sent"] - before["publish/messages/sent"]),
-        "broker_publish_messages_dropped": int(after["publish/messages/dropped"] - before["publish/messages/dropped"]),
-        "broker_gb_sent": round(sent / 1e9, 2), "throughput_mb_s": round(sent / 1e6 / last_verdict_s, 1),
+        "broker_publish_messages_sent": diff("publish/messages/sent"),
+        "broker_publish_messages_dropped": diff("publish/messages/dropped"),
+        "broker_gb_sent": sent and round(sent / 1e9, 2),
+        "throughput_mb_s": sent and round(sent / 1e6 / last_verdict_s, 1),
         "tcp": {k: tcp_after.get(k, 0) - tcp_before.get(k, 0) for k in tcp_after},
         **memory,
     }

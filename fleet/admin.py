@@ -9,7 +9,6 @@ correlation data (MQTT 5) or the same fields in the payload (3.1.1).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import threading
@@ -24,16 +23,16 @@ from paho.mqtt.properties import Properties
 
 from . import push_wait
 from . import topics as T
-from .broker import BrokerConfig, make_client, probe_protocol
-from .bundle_manifest import MANIFEST, parse_manifest
+from .broker import BrokerConfig, follow_nodes, make_client, probe_protocol
 from .errors import FleetError
 from .install_state import InstallState
 from .messages import Desired, Offer, decode, encode
+from .node_links import NodeLinks
+from .offers import CHUNK_SIZE, make_offer, read_offer_info  # noqa: F401 (the admin's API)
 from .push_verdict import Deadlines, DeviceVerdict, Verdict
 from .push_watch import install_record
 
 _LOGGER = logging.getLogger(__name__)
-CHUNK_SIZE = 256 * 1024
 
 
 @dataclass
@@ -55,26 +54,6 @@ class DeviceView:
                 "installs": self.reported.get("installs", {}), "health": self.telemetry.get("health", {}),
                 "hwtest": self.status.get("hwtest"), "last_seen": self.last_seen,
                 "settings_error": self.reported.get("settings_error"), "alerts": self.reported.get("alerts") or []}
-
-
-def read_offer_info(bundle: Path) -> tuple[str, str]:
-    """(kind, version) from a bundle's manifest, without trusting it (the devices verify)."""
-    import tarfile
-    try:
-        with tarfile.open(bundle, "r:") as tar:
-            m = parse_manifest(tar.extractfile(tar.getmember(MANIFEST)).read())
-    except (OSError, KeyError, tarfile.TarError) as err:
-        raise FleetError(f"{bundle}: not a bundle made by `edge-avatar bundle build` ({err})") from None
-    return m.kind, m.version
-
-
-def make_offer(bundle: Path, chunk_size: int = CHUNK_SIZE, url: str | None = None) -> tuple[Offer, list[bytes] | None]:
-    kind, version = read_offer_info(bundle)
-    data = Path(bundle).read_bytes()
-    chunks = [data[i:i + chunk_size] for i in range(0, len(data), chunk_size)]
-    offer = Offer(hashlib.sha256(data).hexdigest(), kind, version, len(data), chunk_size,
-                  tuple(hashlib.sha256(c).hexdigest() for c in chunks), url)
-    return offer, chunks
 
 
 def parse_target(text: str) -> tuple[str, str]:
@@ -105,6 +84,9 @@ class FleetAdmin:
         self.client.on_connect = self._on_connect
         self.client.on_message = self._on_message
         self.client.reconnect_delay_set(1, 10)
+        # a cluster: live messages through one node (the next one after a loss); retained ones through each
+        self.node_rotation = follow_nodes(self.client, broker)
+        self.nodes = NodeLinks(broker, self.session, self.v5, self._on_replayed) if len(broker.addresses) > 1 else None
         self.client.connect(broker.host, broker.port, keepalive=keepalive_s)
         self.client.loop_start()
         if not self._connected.wait(10):
@@ -117,8 +99,9 @@ class FleetAdmin:
         if reason.is_failure:
             _LOGGER.warning("broker refused the admin's connection: %s", reason)
             return
-        client.subscribe([(T.device_wildcard(leaf), 1) for leaf in (T.STATUS, T.REPORTED, T.TELEMETRY, T.EVENTS)]
-                         + [(f"{T.reply_prefix(self.session)}/+", 1)])
+        qos = self.broker.subscribe_qos
+        client.subscribe([(T.device_wildcard(leaf), qos) for leaf in (T.STATUS, T.REPORTED, T.TELEMETRY, T.EVENTS)]
+                         + [(f"{T.reply_prefix(self.session)}/+", qos)])
         if self._connected.is_set():
             self.reconnects += 1
             _LOGGER.warning("admin reconnected to the broker (%d): asking every device to announce", self.reconnects)
@@ -128,6 +111,8 @@ class FleetAdmin:
     def close(self) -> None:
         self.client.disconnect()
         self.client.loop_stop()
+        if self.nodes is not None:
+            self.nodes.close()
 
     def __enter__(self):
         return self
@@ -160,6 +145,21 @@ class FleetAdmin:
                 _LOGGER.warning("%s", err)
             self.messages += 1
             self._changed.notify_all()
+
+    def _on_replayed(self, msg) -> None:
+        """A retained copy one node of a cluster replayed: it may be older than what we know (each
+        node keeps its own), so a device document from an earlier session than ours is dropped."""
+        parsed = T.parse_device_topic(msg.topic)
+        if parsed and parsed[1] in (T.STATUS, T.REPORTED) and msg.payload:
+            with self._lock:
+                view = self.devices.get(parsed[0])
+                known = (view.status if parsed[1] == T.STATUS else view.reported) if view else {}
+            try:
+                if int(decode(msg.topic, msg.payload).get("session", -1)) < int(known.get("session", -1)):
+                    return
+            except (FleetError, TypeError, ValueError):
+                pass
+        self._on_message(self.client, None, msg)
 
     @staticmethod
     def _status(view: DeviceView, doc: dict) -> None:
@@ -216,31 +216,44 @@ class FleetAdmin:
         """Every chunk retained (QoS 1), at most `inflight` unacknowledged: the broker is never flooded.
         With `url` (the same file on an HTTP(S) server), devices fetch from there first."""
         offer, chunks = make_offer(bundle, chunk_size, url)
-        pending = []
+        pending: list[list] = []
         for i, data in enumerate(chunks):
-            pending.append(self.client.publish(T.chunk(offer.bundle_id, i), data, qos=1, retain=True))
+            pending.append(self._publish_retained(T.chunk(offer.bundle_id, i), data))
             while len(pending) >= inflight:
-                pending.pop(0).wait_for_publish(30)
+                self._settle(pending.pop(0), 30)
             if progress:
                 progress(i + 1, len(chunks))
-        for info in pending:
-            info.wait_for_publish(30)
-            if not info.is_published():
+        for pairs in pending:
+            if not self._settle(pairs, 30):
                 raise FleetError(f"bundle {offer.bundle_id[:12]}: the broker did not acknowledge a chunk")
         return offer
 
+    def _publish_retained(self, topic: str, payload: bytes) -> list:
+        """One broker: through our client. A cluster: through every node (``NodeLinks``)."""
+        if self.nodes is not None:
+            return self.nodes.publish_retained(topic, payload)
+        return [(None, self.client.publish(topic, payload, qos=1, retain=True))]
+
+    def _settle(self, pairs: list, timeout: float) -> bool:
+        """Wait for the broker's acknowledgement of a ``_publish_retained``; True once acknowledged."""
+        if self.nodes is not None:
+            return self.nodes.settle(pairs, timeout)
+        for _, info in pairs:
+            info.wait_for_publish(timeout)
+        return all(info.is_published() for _, info in pairs)
+
     def unpublish_bundle(self, offer: Offer) -> None:
         """Clear the retained chunks (empty retained messages) once every device has it."""
-        infos = [self.client.publish(T.chunk(offer.bundle_id, i), b"", qos=1, retain=True)
-                 for i in range(len(offer.chunks))]
-        for info in infos:
-            info.wait_for_publish(30)
+        for pairs in [self._publish_retained(T.chunk(offer.bundle_id, i), b"") for i in range(len(offer.chunks))]:
+            self._settle(pairs, 30)
 
     def read_retained(self, topic: str, wait_s: float = 5.0) -> bytes | None:
         return self.read_retained_many([topic], wait_s)[topic]
 
     def read_retained_many(self, topics: list[str], wait_s: float = 5.0) -> dict[str, bytes | None]:
         """Retained messages on exact topics (exact topics replay retained on every broker)."""
+        if self.nodes is not None:                 # each node's newest copy (``node_links.newest``)
+            return self.nodes.read(topics, wait_s)
         with self._lock:
             for t in topics:
                 self._retained.pop(t, None)
@@ -251,7 +264,10 @@ class FleetAdmin:
     def _replay(self, topics: list[str], wait_s: float) -> None:
         """Subscribe, let the broker replay what it retains, unsubscribe. A barrier message to
         ourselves after the SUBSCRIBE tells when the replay is over, so a topic with nothing
-        retained costs a round trip, not a timeout."""
+        retained costs a round trip, not a timeout. A cluster: every node replays (into our view)."""
+        if self.nodes is not None:
+            self.nodes.read(topics, wait_s)
+            return
         barrier = f"{T.reply_prefix(self.session)}/barrier-{uuid.uuid4().hex[:8]}"
         for i in range(0, len(topics), 100):
             self.client.subscribe([(t, 1) for t in topics[i:i + 100]])
@@ -277,11 +293,10 @@ class FleetAdmin:
         for topic in topics:
             old = Desired.parse(topic, current[topic] or b"")
             new = Desired(old.rev + 1, {**old.bundles, **(bundles or {})}, {**old.settings, **(settings or {})})
-            infos.append((topic, self.client.publish(topic, encode(new.as_json()), qos=1, retain=True)))
+            infos.append((topic, self._publish_retained(topic, encode(new.as_json()))))
             out.append(new)
-        for topic, info in infos:
-            info.wait_for_publish(10)
-            if not info.is_published():
+        for topic, pairs in infos:
+            if not self._settle(pairs, 10):
                 raise FleetError(f"{topic}: the broker did not acknowledge the desired state")
         return out
 
@@ -350,9 +365,7 @@ class FleetAdmin:
         raw = self.read_retained(topic, wait_s)
         if not raw:
             return None
-        info = self.client.publish(topic, b"", qos=1, retain=True)
-        info.wait_for_publish(10)
-        if not info.is_published():
+        if not self._settle(self._publish_retained(topic, b""), 10):
             raise FleetError(f"{topic}: the broker did not acknowledge the clear")
         try:
             return decode(topic, raw)

@@ -10,6 +10,7 @@ import logging
 import queue
 import threading
 import time
+import zlib
 from pathlib import Path
 
 import paho.mqtt.client as mqtt
@@ -30,7 +31,7 @@ from .agent_core import (
     Unsubscribe,
 )
 from .alert_store import ALERT_FILE, FileAlertStore
-from .broker import BrokerConfig, make_client, probe_protocol
+from .broker import BrokerConfig, NodeRotation, make_client, probe_protocol
 from .bundle_keys import TrustedKeys
 from .bundle_verifier import BundleLimits, BundleVerifier
 from .chunk_store import FileChunkStore
@@ -88,6 +89,9 @@ class MqttAgent:
         _LOGGER.info("fleet agent %s: MQTT %s to %s:%d", self.core.id.device_id, "5" if self.v5 else "3.1.1",
                      self.broker.host, self.broker.port)
         self.client = make_client(self.broker, self.core.id.device_id, self.v5)
+        # a cluster: kiosks spread over its nodes (a stable start per device), the next node after a loss
+        self.nodes = NodeRotation(self.broker.addresses, zlib.crc32(self.core.id.device_id.encode()),
+                                  self.core.id.device_id)
         self.client.reconnect_delay_set(1, 60)
         self.client.on_pre_connect = self._on_pre_connect
         self.client.on_connect = self._on_connect
@@ -136,6 +140,10 @@ class MqttAgent:
     def _on_pre_connect(self, client, userdata):
         if self.core.session == self._pending_session:      # a reconnect: new session, new will
             self._next_session()
+        before = self.nodes.current
+        self.nodes.point(client)
+        if self.nodes.current != before:
+            _LOGGER.info("fleet broker: trying node %s (was %s)", self.nodes.current, before)
 
     def _on_connect(self, client, userdata, flags, reason, props):
         if reason.is_failure:
@@ -167,7 +175,7 @@ class MqttAgent:
                     props.CorrelationData = a.correlation
                 self.client.publish(a.topic, a.payload, a.qos, a.retain, properties=props)
             elif isinstance(a, Subscribe):
-                self.client.subscribe([(t, 1) for t in a.topics])
+                self.client.subscribe([(t, self.broker.subscribe_qos) for t in a.topics])
             elif isinstance(a, Unsubscribe):
                 self.client.unsubscribe(list(a.topics))
             elif isinstance(a, (Install, RunCommand, ApplySettings, FetchUrl)):

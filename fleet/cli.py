@@ -7,7 +7,7 @@ from pathlib import Path
 
 
 def _broker_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--broker", required=True, help="mqtt://host:port or mqtts://host:port")
+    p.add_argument("--broker", required=True, help="mqtt://host:port or mqtts://host:port; a cluster: every node, comma-separated")
     p.add_argument("--credentials", type=Path, help="a file with one line username:password "
                    "(or EDGE_AVATAR_MQTT_USERNAME / EDGE_AVATAR_MQTT_PASSWORD)")
     p.add_argument("--ca-file", type=Path, help="the CA that signed the broker's certificate (mqtts)")

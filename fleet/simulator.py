@@ -21,7 +21,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 
 from .agent_core import (AgentCore, ApplySettings, FetchUrl, Identity, Install, Publish, RunCommand, Subscribe,
                          Unsubscribe)
-from .broker import BrokerConfig, make_client
+from .broker import BrokerConfig, follow_nodes, make_client
 from .chunk_download import RetryTimings
 from .chunk_store import CountingChunkStore
 from .http_fetch import fetch_ranges
@@ -50,7 +50,7 @@ class SimulatedState:
 
 
 class SimulatedKiosk:
-    def __init__(self, sim: "FleetSimulator", identity: Identity, state: SimulatedState):
+    def __init__(self, sim: "FleetSimulator", identity: Identity, state: SimulatedState, index: int = 0):
         self.sim = sim
         self.state = state
         self.store = CountingChunkStore()
@@ -60,6 +60,7 @@ class SimulatedKiosk:
         self.client.on_connect = self._on_connect
         self.client.on_message = self._on_message
         self.client.on_disconnect = self._on_disconnect
+        self.nodes = follow_nodes(self.client, sim.broker, start=index)   # a cluster: kiosk i starts on node i % N
         self.session = 1
         will = self.core.will(self.session)
         self.client.will_set(will.topic, will.payload, 1, True)
@@ -92,7 +93,7 @@ class SimulatedKiosk:
                 self.client.publish(a.topic, a.payload, a.qos, a.retain)
                 self.sim.published += 1
             elif isinstance(a, Subscribe):
-                self.client.subscribe([(t, 1) for t in a.topics])
+                self.client.subscribe([(t, self.sim.broker.subscribe_qos) for t in a.topics])
             elif isinstance(a, Unsubscribe):
                 self.client.unsubscribe(list(a.topics))
             elif isinstance(a, Install):
@@ -136,7 +137,7 @@ class FleetSimulator:
         self.reconnects = 0
         self._rng = random.Random(seed)
         self.kiosks = [SimulatedKiosk(self, Identity(f"{prefix}-{i:04d}", (group,), f"site-{i % 20:02d}"),
-                                      SimulatedState(fail_health=f"{prefix}-{i:04d}" in failing))
+                                      SimulatedState(fail_health=f"{prefix}-{i:04d}" in failing), i)
                        for i in range(count)]
         self._selector = selectors.DefaultSelector()
         self._misc_at = 0.0
@@ -227,7 +228,10 @@ class FleetSimulator:
         return {"online": sum(k.link.state is Link.ONLINE for k in self.kiosks), "devices": len(self.kiosks),
                 "drops": dict(self.drops), "reconnects": self.reconnects,
                 "chunk_retries": sum(k.core.pipeline.chunk_retries for k in self.kiosks),
-                "illegal_link_moves": sum(k.link.illegal_moves for k in self.kiosks), "http_fetches": dict(self.http)}
+                "illegal_link_moves": sum(k.link.illegal_moves for k in self.kiosks), "http_fetches": dict(self.http),
+                "node_moves": sum(k.nodes.moves for k in self.kiosks),
+                "online_by_node": dict(sorted(Counter(k.nodes.current for k in self.kiosks
+                                                      if k.link.state is Link.ONLINE).items()))}
 
     def run_until(self, predicate, timeout: float) -> bool:
         deadline = time.monotonic() + timeout

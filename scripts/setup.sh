@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 APT_PACKAGES=(python3-venv python3-dev build-essential portaudio19-dev espeak-ng libspeexdsp1 mosquitto mosquitto-clients fonts-droid-fallback libegl1 libegl-mesa0 libgles2 libgl1-mesa-dri)
 # `setup.sh --test` adds what only the test suite needs: a PulseAudio null-sink pair stands in
 # for a microphone and a speaker on machines with no sound card; RabbitMQ (its MQTT plugin)
-# is the clustering broker the fleet tests also run against (each test starts its own node);
+# is the clustering broker the fleet tests also run against (each test starts its own node, and
+# tests/test_fleet_cluster.py a three-node cluster on loopback ports);
 # the console's tests drive Debian's headless Chromium (chromedriver) and start a private PostgreSQL 15.
 if [ "${1:-}" = "--test" ]; then
   APT_PACKAGES+=(pulseaudio pulseaudio-utils libasound2-plugins rabbitmq-server chromium chromium-driver postgresql)
