@@ -52,6 +52,11 @@ SOURCES = {
     "live_soak": ("Live soak (real microphone and speaker)", "python bench/live_soak.py"),
     "bridge": ("Panel controller link", "python bench/bridge.py --json bench/results/bridge.json"),
     "fleet": ("Fleet push to simulated kiosks", "python bench/fleet.py --devices 1000 --runs 5 --load"),
+    "fleet_cluster": ("Fleet push on a three-node RabbitMQ cluster, a node killed mid-push",
+                      "python bench/fleet.py --cluster 3 --kill-node --devices 1000 --size-mb 20 --http "
+                      "--json bench/results/fleet_cluster.json"),
+    "fleet_http": ("Fleet push with bundles over HTTP",
+                   "python bench/fleet.py --devices 1000 --http --json bench/results/fleet_http.json"),
     "console": ("Web console: devices page with 1 000 simulated kiosks in headless Chromium",
                 "python bench/console.py --devices 1000 --loads 5 --updates 20 --json bench/results/console.json"),
 }
@@ -167,13 +172,22 @@ def headline(results: dict[str, Any]) -> list[tuple[str, str, str]]:
         if isinstance(d, dict):
             add(stem, f"memory growth over a {'live ' if stem == 'live_soak' else ''}soak of "
                       f"{num(get(d, 'turns_spoken'))} turns", num(get(d, key), "%"))
-    d = results.get("fleet")
+    d = results.get("memory")
     if isinstance(d, dict):
-        load = " under load, broker restarted mid-push" if get(d, "load") else ""
-        add("fleet", f"fleet push to {num(get(d, 'devices'))} kiosks{load}: runs complete, kiosks lost / stuck, "
-                     "slowest last verdict",
-            f"{ratio(get(d, 'runs_complete'), len(get(d, 'runs') or []))}, {num(get(d, 'lost'))} / "
-            f"{num(get(d, 'stuck'))}, {num(get(d, 'last_verdict_s_max'), 's')}")
+        configs = {k: v for k, v in (get(d, "configs") or {}).items() if isinstance(v, dict)}
+        add("memory", "peak RSS of `edge-avatar run` (warm start)",
+            "; ".join(f"{name} {num(c.get('peak_rss_mb'), 'MB')}" for name, c in configs.items()))
+    for stem in ("fleet", "fleet_cluster", "fleet_http"):
+        d = results.get(stem)
+        if isinstance(d, dict):
+            where = (f" on a {num(get(d, 'cluster'))}-node RabbitMQ cluster" if get(d, "cluster") else "") + \
+                (", a node killed mid-push" if get(d, "kill_node") else
+                 ", under load, broker restarted mid-push" if get(d, "load") else "")
+            how = f", {num(get(d, 'bundle_mb'))} MB over HTTP" if get(d, "delivery") == "http" else ""
+            add(stem, f"fleet push to {num(get(d, 'devices'))} kiosks{where}{how}: runs complete, kiosks lost / "
+                      "stuck, slowest last verdict",
+                f"{ratio(get(d, 'runs_complete'), len(get(d, 'runs') or []))}, {num(get(d, 'lost'))} / "
+                f"{num(get(d, 'stuck'))}, {num(get(d, 'last_verdict_s_max'), 's')}")
     return out
 
 
