@@ -16,7 +16,6 @@ from typing import Any, Callable
 from runtime.audio.chunk import AudioChunk
 from runtime.audio.frame import AudioFrame
 from runtime.audio.sources import AudioSource
-from runtime.dialogue.content_pack import load_content_pack
 from runtime.dialogue.prompts import prompt
 from runtime.dialogue.responder import Responder
 from runtime.dialogue.session import Kind
@@ -24,20 +23,19 @@ from runtime.display.avatar_view import AvatarView
 from runtime.listening.front_end import AudioFrontEnd
 from runtime.listening.listener import Listener
 from runtime.ops.event_recorder import EventKind, EventRecorder
-from runtime.shared.errors import EdgeAvatarError
 from runtime.speaking.speech_output import SpeechOutput, Utterance
 from runtime.surroundings.presence import ActionKind, Surroundings
 from runtime.tts.answer_cache.prepared import PreparedSpeech
-from runtime.tts.base import Synthesizer
 from runtime.turn_taking.barge_in import BargeInConfig, Decision
 from runtime.turn_taking.barge_in_control import BargeInControl, heard_fraction
 from runtime.turn_taking.events import RunEvent, Speculation, TurnEnd
 
 from .avatar_driver import AvatarDriver, avatar_mode
 from .job_inbox import JobInbox
+from .kiosk_switching import Switching
 from .kiosk_state import Guess, KioskRun, LanguageBackends, PendingAnswer, continued_turn
 from .mood_link import NOTICE_S, MoodLink, staff_notice
-from .lines import disclosure_text, greeting_text, lines_to_prepare, spoken_text
+from .lines import disclosure_text, greeting_text, spoken_text
 from .turn_book import count_voiced, discarded_turn, finished_answers, safety_alert
 from .turn_language import heard_language
 from .voice_ledger import VoiceLedger
@@ -51,7 +49,7 @@ TAIL_S = 0.5  # keep animating this long after the last answer ends
 FLOOR_HOLD_S = 0.5  # the echo canceller's suppressor needs this long after the avatar stops
 
 
-class Kiosk:
+class Kiosk(Switching):
     def __init__(self, source: AudioSource, front_end: AudioFrontEnd, listener: Listener, responder: Responder,
                  speech: SpeechOutput, view: AvatarView, lang: str, realtime: bool, *,
                  max_turns: int | None = None, panel: Surroundings | None = None,
@@ -106,46 +104,6 @@ class Kiosk:
     @session.setter
     def session(self, value) -> None:
         self._session = value
-
-    def reload_content(self, folder) -> bool:
-        """Switch to another content pack; on any problem keep answering from the current one."""
-        try:
-            responder = Responder(load_content_pack(folder), embedder=self.responder.embedder,
-                                  safety=self.responder.safety)
-            responder.check_language(self.lang)
-        except EdgeAvatarError as err:
-            _LOGGER.error("content reload refused, keeping %s: %s", self.responder.pack.venue_id, err)
-            return False
-        self.responder = responder
-        self.session = responder.session(self.session.listen_languages)
-        if self.languages is not None:   # the recogniser's phrase hints follow the new pack
-            try:
-                self.listener.set_recognizer(self.languages.recognizer(self.lang, responder.pack))
-            except EdgeAvatarError as err:
-                _LOGGER.error("recogniser hints not updated for the new pack: %s", err)
-        for lg in self.speech.languages:      # the new pack's answers, built in the background
-            self.prepare_answers(lg)
-        _LOGGER.info("content reloaded: %s (%s)", responder.pack.venue_id, responder.pack.digest[:12])
-        return True
-
-    def reload_voice(self, make_voice: Callable[[], Synthesizer]) -> bool:
-        """Switch the answer voice; a voice that fails to load leaves the current one speaking."""
-        try:
-            voice = make_voice()
-        except EdgeAvatarError as err:
-            _LOGGER.error("voice reload refused, keeping the current voice: %s", err)
-            return False
-        if self.prepared is not None:
-            voice = self.prepared.wrap(voice)
-        self.speech.set_synthesizer(self.lang, voice)
-        self.prepare_answers(self.lang)
-        return True
-
-    def prepare_answers(self, lang: str) -> None:
-        """Have every line of the pack in `lang` synthesised into the answer cache (in the background)."""
-        if self.prepared is not None and lang in self.speech.languages:
-            pack = self.responder.pack
-            self.prepared.prepare(self.speech.synthesizers[lang], pack.digest, lines_to_prepare(pack, lang))
 
     def post(self, job: Callable[[], None]) -> None:
         """Run `job` on the kiosk's own thread before the next audio chunk (the fleet agent's way in)."""
@@ -327,21 +285,6 @@ class Kiosk:
         records, self._pending = finished_answers(self._pending, self.source.now(), final, self.speech.viseme_keys)
         for record in records:
             self.events.record(EventKind.TURN, record)
-
-    def _switch_language(self, lang: str) -> None:
-        """The visitor asked for another language: listen and speak in it from the next turn."""
-        if self.languages is None:
-            return
-        try:
-            if lang not in self.speech.languages:
-                self.speech.set_synthesizer(lang, self.languages.voice(lang))
-                self.prepare_answers(lang)
-            self.listener.set_recognizer(self.languages.recognizer(lang, self.responder.pack))
-        except EdgeAvatarError as err:
-            _LOGGER.error("cannot switch to %s, staying in %s: %s", lang, self.lang, err)
-            return
-        _LOGGER.info("visitor switched language: %s -> %s", self.lang, lang)
-        self.lang = lang
 
     # -- barge-in
     def _measure(self, chunk: AudioChunk) -> AudioFrame:
