@@ -3,7 +3,8 @@
 tests/memory_stages.py builds the stages in a child process, the way the kiosk builds them, and reports
 what each adds to the resident memory. Memory is not time: on a loaded machine these figures stay the
 same within a few MB (six runs here: Piper 97-101, pocketsphinx 149-152, Kokoro 309-355, whose onnxruntime
-threads vary), so the margin is for honest growth, not noise.
+threads vary; a thread's malloc arena can add ~5 MB to a small stage), so the margin is for honest growth
+(the onnx import this test guards against was +145 MB), not noise.
 A stage that grows by more than MARGIN fails here with its figure; a stage that became smaller is
 a reason to lower its figure below (docs/speaking.md#memory-by-stage).
 """
@@ -30,7 +31,8 @@ MEASURED_MB = {
     "kokoro voice (zh)": 327.0,   # Mandarin front end (jieba, pypinyin: 187) + session, loaded by path; 309-355 over 6 runs
 }
 MARGIN = 0.10                     # a stage may grow by 10 % of its figure ...
-MARGIN_MB = 4.0                   # ... plus 4 MB (a small stage's allocator rounding)
+MARGIN_MB = 8.0                   # ... plus 8 MB: a small stage's allocator rounding, and the arena of a thread a
+                                  # stage starts (CI under load: WebRTC's APM 13.0 MB once, 8.0-8.1 otherwise)
 
 
 @pytest.fixture(scope="module")
