@@ -10,15 +10,17 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from runtime import __version__
-from runtime.composition.config import DEFAULT_CONTENT, DEFAULT_OUT_DIR, KioskConfig
 from runtime.ops.lean_imports import import_pygame_without_pkg_resources
-from runtime.ops.malloc_settings import tune_malloc
-from runtime.shared.errors import ConfigError, EdgeAvatarError
 
-# The commands that draw: pygame is imported first, without pkg_resources (runtime/ops/lean_imports.py).
-# The others never import it (its banner would land in their stdout: `fleet simulate`, `ask --json`).
-_DRAWING_COMMANDS = ("run", "avatar", "panel", "hwtest", "console")
+# Before anything else imports pygame (runtime/ops/lean_imports.py), its banner hidden: it would land
+# in the stdout of every command (`fleet simulate`'s first line is its protocol, `ask --json`).
+os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+import_pygame_without_pkg_resources()
+
+from runtime import __version__  # noqa: E402
+from runtime.composition.config import DEFAULT_CONTENT, DEFAULT_OUT_DIR, KioskConfig  # noqa: E402
+from runtime.ops.malloc_settings import tune_malloc  # noqa: E402
+from runtime.shared.errors import ConfigError, EdgeAvatarError  # noqa: E402
 
 _LOGGER = logging.getLogger("edge_avatar")
 
@@ -31,9 +33,6 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "command", None):
         parser.print_help()
         return 2
-    if args.command in _DRAWING_COMMANDS:
-        os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
-        import_pygame_without_pkg_resources()
     malloc = tune_malloc()              # before any of the command's threads exist (runtime/ops/malloc_settings.py)
     if args.command == "run":
         _LOGGER.info("%s", malloc)
