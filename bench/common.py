@@ -64,3 +64,15 @@ def write_json(path: Path | None, data: dict) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         print(f"\nwrote {path}")
+
+
+def process_mb(field: str = "VmRSS", pid: int | str = "self") -> float:
+    """A memory line of /proc/PID/status in MB (VmRSS: resident now, VmHWM: peak); 0.0 when the
+    process is gone or the line is missing."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(f"{field}:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0

@@ -19,7 +19,6 @@ Debian's headless Chromium driven by Selenium.
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import subprocess
 import sys

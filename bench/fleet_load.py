@@ -16,6 +16,7 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
+from bench.common import process_mb
 from fleet.broker import BrokerConfig, make_client
 
 TCP_COUNTERS = ("TCPMemoryPressures", "PruneCalled", "RcvPruned", "TCPRcvQDrop", "TCPTimeouts",
@@ -127,8 +128,8 @@ class Peaks:
         pids = getattr(self.broker, "pids", None)          # a cluster: the largest node
         pids = pids if pids is not None else ([self.broker.proc.pid] if self.broker.proc is not None else [])
         for pid in pids:
-            self.mb["broker"] = max(self.mb["broker"], peak_mb(pid))
-        self.mb["simulator"] = max(self.mb["simulator"], peak_mb(self.sim_pid))
+            self.mb["broker"] = max(self.mb["broker"], process_mb("VmHWM", pid))
+        self.mb["simulator"] = max(self.mb["simulator"], process_mb("VmHWM", self.sim_pid))
         self.tcp_pages = max(self.tcp_pages, tcp_memory_pages())
 
     def stop(self) -> dict:
@@ -185,12 +186,3 @@ class NoSysCounters:
     def close(self) -> None:
         pass
 
-
-def peak_mb(pid: int) -> float:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0

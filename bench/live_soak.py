@@ -30,7 +30,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import machine, print_table, spoken_questions, write_json, write_wav  # noqa: E402
-from bench.soak import QUESTIONS, _fds, _rss_mb  # noqa: E402
+from bench.common import process_mb  # noqa: E402
+from bench.soak import QUESTIONS, _fds  # noqa: E402
 from bench.soak_faults import FLEET_FAULTS, MALL, FaultRig  # noqa: E402
 
 AUDIO_LOSS = "audio device loss"
@@ -148,7 +149,7 @@ def run_live_soak(folder: Path, turns: int, losses: int, seed: int = 11, fleet: 
                 unheard_before = len(kiosk.run_state.unheard)
                 subprocess.run(["paplay", "--device=visitor", str(wav)], env=env, check=True, timeout=30)
                 outcome = heard(kiosk, unheard_before, 20)
-                samples.append({"turn": i, "outcome": outcome, "fault": fault, "rss_mb": _rss_mb(),
+                samples.append({"turn": i, "outcome": outcome, "fault": fault, "rss_mb": process_mb(),
                                 "fds": _fds(), "threads": _os_threads()})
                 time.sleep(max(0.5, kiosk.speech.busy_until() - kiosk.source.now() + 0.5))
             for t in injected:

@@ -52,7 +52,7 @@ os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench.common import machine, print_table, write_json  # noqa: E402
+from bench.common import machine, print_table, process_mb, write_json  # noqa: E402
 
 DEMO = REPO / "runtime" / "content" / "default"
 MB = 1024 * 1024
@@ -90,13 +90,6 @@ def rollup() -> dict[str, float]:
             values[key] = int(rest.split()[0]) / 1024
     rss, anon = values.get("Rss", 0.0), values.get("Anonymous", 0.0)
     return {"rss": rss, "anon": anon, "file": rss - anon}
-
-
-def hwm_mb() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
 
 
 def mappings(top: int = 14) -> list[dict]:
@@ -230,7 +223,7 @@ def profiled_run(data: Path, asr: str, lang: str, cache: str) -> dict:
             "after_cli_import": {k: round(v, 1) for k, v in imported.items()},
             "imports": imports, "after_engine_imports": {k: round(v, 1) for k, v in engines_imported.items()},
             "ready": ready.at, "end": {k: round(v, 1) for k, v in rollup().items()},
-            "profiled_peak_rss_mb": round(hwm_mb(), 1),
+            "profiled_peak_rss_mb": round(process_mb("VmHWM"), 1),
             "tracemalloc_peak_mb": round(tracemalloc.get_traced_memory()[1] / MB, 1),
             "onnx_imported": "onnx" in sys.modules,
             "stages": [s for s in probes.stages], "mappings": mappings(), "python": python[:12]}

@@ -9,7 +9,6 @@ Prints one JSON line. Runs in any venv that has the backend (the tflite-runtime 
 from __future__ import annotations
 
 import json
-import resource
 import sys
 import time
 from pathlib import Path
@@ -17,6 +16,8 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.common import process_mb  # noqa: E402
 
 SENTENCES = [
     "Hello! I am the digital guide of the museum. How can I help you today?",
@@ -30,16 +31,9 @@ SENTENCES = [
 ]
 
 
-def _rss_mb() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
 def probe_tflite(path: str, backend_name: str, threads: int, runs: int = 2000) -> dict:
     from runtime.models.inference import choose_backend
-    before = _rss_mb()
+    before = process_mb()
     model = choose_backend(backend_name).load(Path(path), threads)
     rng = np.random.default_rng(0)
     x = [rng.normal(-5, 3, model.inputs[0].shape).astype(np.float32) for _ in range(16)]
@@ -51,7 +45,7 @@ def probe_tflite(path: str, backend_name: str, threads: int, runs: int = 2000) -
         model.run(x[i % 16])
         times.append((time.perf_counter() - t) * 1000)
     return {"p50_ms": float(np.percentile(times, 50)), "p95_ms": float(np.percentile(times, 95)),
-            "rss_mb": _rss_mb() - before}
+            "rss_mb": process_mb() - before}
 
 
 def probe_voice(model_id: str, threads: int, out_dir: str) -> dict:
@@ -70,7 +64,7 @@ def probe_voice(model_id: str, threads: int, out_dir: str) -> dict:
     catalog = ModelCatalog.load()
     entry = catalog.by_id(model_id)
     catalog.verify(entry)
-    before = _rss_mb()
+    before = process_mb()
     voice = PiperSynthesizer(next(f.path for f in entry.files if f.path.suffix == ".onnx"), deterministic=True)
     onnxruntime.SessionOptions = original
     synth_s, audio_s, first = 0.0, 0.0, []
@@ -88,7 +82,7 @@ def probe_voice(model_id: str, threads: int, out_dir: str) -> dict:
         audio_s += len(audio) / voice.rate
         np.save(out / f"{i}.npy", audio)
     return {"rtf": synth_s / audio_s, "first_chunk_ms_p50": float(np.percentile(first, 50)),
-            "rss_mb": _rss_mb() - before, "rate": voice.rate}
+            "rss_mb": process_mb() - before, "rate": voice.rate}
 
 
 if __name__ == "__main__":

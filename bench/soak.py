@@ -26,19 +26,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import machine, print_table, spoken_questions, write_json, write_wav  # noqa: E402
+from bench.common import machine, print_table, process_mb, spoken_questions, write_json, write_wav  # noqa: E402
 from bench.soak_faults import MALL  # noqa: E402,F401  (the live soak takes it from here)
 
 QUESTIONS = ["Where is the cinema?", "What time does the mall open?", "Where are the toilets?",
              "How much is parking?", "I lost my bag", "Is there free wifi?", "Where can I eat?",
              "Who are you?", "Can I bring my dog?", "Where is the lift?"]
-
-
-def _rss_mb() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 def _kiosk_threads() -> int:
@@ -79,7 +72,7 @@ def run_soak(folder: Path, turns: int, seed: int = 7) -> dict:
 
     def on_turn(turn: dict) -> None:
         n = len(box["kiosk"].run_state.turns)
-        samples.append({"turn": n, "rss_mb": _rss_mb(), "fds": _fds(), "threads": _kiosk_threads()})
+        samples.append({"turn": n, "rss_mb": process_mb(), "fds": _fds(), "threads": _kiosk_threads()})
         if n in plan:
             threading.Thread(target=rig.injector(plan.pop(n)), name=f"soak-fault-{n}", daemon=True).start()
 

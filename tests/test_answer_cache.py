@@ -15,7 +15,6 @@ from runtime.conversation.lines import lines_to_prepare
 from runtime.dialogue.content_pack import load_content_pack
 from runtime.speaking.speech_output import SpeechOutput
 from runtime.tts.answer_cache.builder import BuildState
-from runtime.tts.answer_cache.cached_voice import CachedVoice
 from runtime.tts.answer_cache.keys import entry_key, namespace
 from runtime.tts.answer_cache.pieces import Keepable, Part, keepable, plan
 from runtime.tts.answer_cache.prepared import PreparedSpeech

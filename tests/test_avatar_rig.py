@@ -6,7 +6,6 @@ import json
 import shutil
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +19,6 @@ from runtime.avatar.lip_sync_offset import offsets
 from runtime.avatar.mouth_shapes import VISEMES, shape_for
 from runtime.avatar.rig_animator import AvatarMode, Inputs, RigAnimator
 from runtime.avatar.rig_loader import check_rig, load_rig
-from runtime.display.avatar_view import open_rig
 from runtime.display.renderer.rig_renderer import RigRenderer
 
 CLI = [sys.executable, "-m", "runtime"]

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from firmware_bridge.frames import (DELIMITER, MAX_PAYLOAD, Frame, FrameDecoder, crc16, decode_body,
-                                    encode_frame, FrameError)
+                                    encode_frame)
 from firmware_bridge.link import Completed, EventReceived, Failed, LinkConfig, RequestTracker
 from firmware_bridge.messages import (REGISTRY, Ack, GetTemperature, GetVersion, Nack, NackReason,
                                       PanelFault, PresenceEvent, SetBrightness, Temperature, Version,

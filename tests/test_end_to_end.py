@@ -9,7 +9,6 @@ import sys
 import numpy as np
 import pytest
 
-from runtime.audio.chunk import AudioChunk
 from runtime.audio.levels import frame_rms
 from runtime.audio.sources import read_wav
 from tests.conftest import write_wav

@@ -32,21 +32,13 @@ from fleet.node_links import newest
 from fleet.push_verdict import Deadlines, Verdict
 from runtime.composition.settings_file import check_settings_file
 from tests import rabbitmq as rmq
-from tests.fleet_fixtures import RecordingHealthCheck, keys, panel_bundle
+from tests.fleet_fixtures import RecordingHealthCheck, install_progress, keys, panel_bundle, poll
 
 pytestmark = pytest.mark.skipif(not rmq.available(),
                                 reason="rabbitmq-server is not installed (scripts/setup.sh --test installs it)")
 
 SIMULATED = 6
 KEEPALIVE_S = 5
-
-
-def _poll(predicate, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not within {timeout:.0f} s: {what}")
-        time.sleep(0.1)
 
 
 def _retained_on(port: int, topic: str, wait_s: float = 20.0) -> bytes | None:
@@ -59,7 +51,7 @@ def _retained_on(port: int, topic: str, wait_s: float = 20.0) -> bytes | None:
     c.loop_start()
     try:
         c.subscribe([(topic, 1), (barrier, 1)])
-        _poll(lambda: c.is_connected(), wait_s, "connected")
+        poll(lambda: c.is_connected(), wait_s, "connected")
         deadline = time.monotonic() + wait_s
         while barrier not in got and time.monotonic() < deadline:
             c.publish(barrier, b"-", qos=1).wait_for_publish(wait_s)
@@ -68,14 +60,6 @@ def _retained_on(port: int, topic: str, wait_s: float = 20.0) -> bytes | None:
     finally:
         c.disconnect()
         c.loop_stop()
-
-
-def _progress(admin: FleetAdmin, device: str, bundle_id: str) -> float:
-    with admin._lock:
-        view = admin.devices.get(device)
-        recs = [r for r in ((view.reported if view else {}).get("installs") or {}).values()
-                if r.get("bundle_id") == bundle_id]
-    return float(recs[0].get("progress") or 0.0) if recs else 0.0
 
 
 def test_newest_copy_over_the_nodes_is_the_latest_session_or_revision():
@@ -142,8 +126,8 @@ def test_a_node_killed_mid_push_its_kiosks_move_to_another_node_resume_and_commi
         for i in range(half):
             assert admin._settle(admin._publish_retained(T.chunk(offer.bundle_id, i), chunks[i]), 30)
         admin.update_desired(("group", "g"), bundles={"panel": offer})
-        _poll(lambda: all(_progress(admin, d, offer.bundle_id) > 0 for d in members), 90,
-              "every kiosk downloading, on both nodes")
+        poll(lambda: all(install_progress(admin, d, offer.bundle_id) > 0 for d in members), 90,
+             "every kiosk downloading, on both nodes")
         second.kill()                                        # the node dies, its retained store with it
         for i in range(half, len(chunks)):
             assert admin._settle(admin._publish_retained(T.chunk(offer.bundle_id, i), chunks[i]), 30)

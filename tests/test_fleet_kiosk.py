@@ -20,7 +20,7 @@ from fleet.health_check import SelfTestHealthCheck
 from fleet.installer import BundleInstaller
 from runtime.audio.chunk import AudioChunk
 from runtime.cli.main import main as cli_main
-from runtime.composition.config import DEFAULT_CONTENT, DEMO_QUESTION
+from runtime.composition.config import DEMO_QUESTION
 from tests.conftest import MALL_PACK, write_wav
 from tests.fleet_fixtures import NOW, keys
 from tests.rights_fixtures import with_rights

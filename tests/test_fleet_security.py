@@ -17,7 +17,6 @@ import pytest
 
 import fleet
 from fleet import topics as T
-from fleet.acl import render_acl
 from fleet.admin import FleetAdmin
 from fleet.agent import MqttAgent
 from fleet.agent_core import Identity

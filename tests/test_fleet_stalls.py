@@ -11,14 +11,13 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from contextlib import ExitStack
 
 from fleet import topics as T
 from fleet.admin import FleetAdmin, make_offer
 from fleet.broker import BrokerConfig
 from fleet.push_verdict import Deadlines, Verdict
-from tests.fleet_fixtures import keys, panel_bundle
+from tests.fleet_fixtures import install_progress, keys, panel_bundle, poll
 from tests.mqtt_drop_proxy import DropProxy
 from tests.mosquitto import free_port, mosquitto
 
@@ -26,27 +25,11 @@ DEVICES = 12
 KEEPALIVE_S = 2                 # the broker drops a silent kiosk after 1.5 x this
 
 
-def _poll(predicate, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not within {timeout:.0f} s: {what}")
-        time.sleep(0.1)
-
-
 def _publish(admin: FleetAdmin, offer, chunks: list[bytes], indices: range) -> None:
     infos = [admin.client.publish(T.chunk(offer.bundle_id, i), chunks[i], qos=1, retain=True) for i in indices]
     for info in infos:
         info.wait_for_publish(30)
         assert info.is_published()
-
-
-def _progress(admin: FleetAdmin, device: str, bundle_id: str) -> float:
-    with admin._lock:
-        view = admin.devices.get(device)
-        recs = [r for r in ((view.reported if view else {}).get("installs") or {}).values()
-                if r.get("bundle_id") == bundle_id]
-    return float(recs[0].get("progress") or 0.0) if recs else 0.0
 
 
 def test_a_paused_fleet_and_a_broker_restart_mid_push_end_with_every_kiosk_committed(tmp_path):
@@ -71,12 +54,12 @@ def test_a_paused_fleet_and_a_broker_restart_mid_push_end_with_every_kiosk_commi
         # only the first half of the chunks exists yet: every kiosk gets that far and waits, mid-download
         _publish(admin, offer, chunks, range(half))
         admin.update_desired(("group", "g"), bundles={"panel": offer})
-        _poll(lambda: all(_progress(admin, d, offer.bundle_id) > 0 for d in members), 60,
-              "every kiosk downloading")
+        poll(lambda: all(install_progress(admin, d, offer.bundle_id) > 0 for d in members), 60,
+             "every kiosk downloading")
         os.kill(sim.pid, signal.SIGSTOP)
         _publish(admin, offer, chunks, range(half, len(chunks)))
-        _poll(lambda: all(not admin.devices[d].online for d in members), 60,
-              "the broker dropped every paused kiosk (their wills)")
+        poll(lambda: all(not admin.devices[d].online for d in members), 60,
+             "the broker dropped every paused kiosk (their wills)")
         broker.close()                                  # the broker restarts while the fleet is paused
         broker.enter_context(mosquitto(tmp_path, port, persistence=True))
         stack.push(broker)
@@ -156,12 +139,12 @@ def test_reports_the_broker_drops_for_a_lagging_admin_after_a_restart_are_read_a
         assert len(members) == DEVICES
         _publish(helper, offer, chunks, range(half))
         helper.update_desired(("group", "g"), bundles={"panel": offer})
-        _poll(lambda: all(_progress(admin, d, offer.bundle_id) > 0 for d in members), 60, "every kiosk downloading")
+        poll(lambda: all(install_progress(admin, d, offer.bundle_id) > 0 for d in members), 60, "every kiosk downloading")
         broker.close()                                     # mid-push: every kiosk and both admins are cut off
         broker.enter_context(mosquitto(tmp_path, port, persistence=True, extra=limits))
         stack.push(broker)
-        _poll(lambda: admin.reconnects >= 1 and helper.reconnects >= 1, 60, "both admins reconnected")
-        _poll(lambda: all(admin.devices[d].online for d in members), 60, "every kiosk back online")
+        poll(lambda: admin.reconnects >= 1 and helper.reconnects >= 1, 60, "both admins reconnected")
+        poll(lambda: all(admin.devices[d].online for d in members), 60, "every kiosk back online")
         reconnects = admin.reconnects
         admin.client.loop_stop()                           # the admin falls behind: nothing read, nothing acked
         try:

@@ -19,7 +19,6 @@ from runtime.lipsync.audio_visemes import (
     CONTEXT,
     LOOKAHEAD_S,
     MODEL_ID,
-    AudioVisemes,
     AudioVisemeStream,
     load_audio_visemes,
 )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import time
 
 import pytest
@@ -34,7 +33,6 @@ def test_bad_profiles_name_file_line_and_field(tmp_path):
 
 @pytest.mark.parametrize("profile, mode", [("looking-glass-portrait", 1), ("led-fan-1024", 0)])
 def test_the_controller_mode_follows_the_panel_profile(profile, mode, tmp_path):
-    from firmware_bridge.client import PanelBridge
     from firmware_bridge.simulator import PtySimulator
     from runtime.composition.app import open_surroundings
     from runtime.composition.config import DEFAULT_CONTENT, KioskConfig

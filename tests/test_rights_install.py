@@ -10,7 +10,7 @@ import datetime as dt
 import pytest
 
 from fleet.bundle_builder import build_bundle
-from fleet.bundle_keys import TrustedKeys, generate_keypair, key_id, load_private_key
+from fleet.bundle_keys import generate_keypair, key_id, load_private_key
 from fleet.bundle_verifier import BundleVerifier
 from fleet.errors import BundleRejected
 from fleet.installer import BundleInstaller

