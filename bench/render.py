@@ -34,7 +34,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.common import machine, pct, print_table, write_json  # noqa: E402
 from runtime.avatar.rig_animator import AvatarMode, Inputs, RigAnimator  # noqa: E402
 from runtime.display.avatar_view import open_rig
-from runtime.display.outputs.panel_outputs import make_output, view_size  # noqa: E402
+from runtime.display.outputs.panel_outputs import make_output  # noqa: E402
+from runtime.display.outputs.view_geometry import view_size  # noqa: E402
 from runtime.display.panel_backend import GlBackend, choose_panel_backend  # noqa: E402
 from runtime.display.panel_profile import list_profiles, load_profile  # noqa: E402
 from runtime.display.renderer.rig_renderer import RigRenderer  # noqa: E402

@@ -72,7 +72,8 @@ def test_gl_panel_path_on_the_board(panel_profile, measure):
 
     from runtime.display.gl.egl_context import GlUnavailable, open_gles_context
     from runtime.display.gl.gl_output import GlPanelOutput
-    from runtime.display.outputs.panel_outputs import make_output, view_size
+    from runtime.display.outputs.panel_outputs import make_output
+    from runtime.display.outputs.view_geometry import view_size
     from runtime.display.panel_backend import SOFTWARE_RENDERERS
 
     if panel_profile.format == "flat":

@@ -22,7 +22,8 @@ from runtime.display.gl.composition_plan import chain, flip_y, mirror_x, plan_fo
 from runtime.display.gl.egl_context import GlUnavailable, open_gles_context
 from runtime.display.gl.gl_compositor import GlCompositor
 from runtime.display.gl.gl_output import GlPanelOutput
-from runtime.display.outputs.panel_outputs import make_output, view_size
+from runtime.display.outputs.panel_outputs import make_output
+from runtime.display.outputs.view_geometry import view_size
 from runtime.display.outputs.test_pattern import view_pattern
 from runtime.display.panel_backend import GlBackend, NumpyBackend, RecordingBackend, choose_panel_backend
 from runtime.display.panel_profile import PanelProfile, list_profiles, load_profile

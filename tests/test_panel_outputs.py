@@ -241,7 +241,7 @@ def test_stereo_layouts(rig, fmt, half, size, second_at):
 
 
 def test_view_size_is_known_from_the_profile_alone(rig):
-    from runtime.display.outputs.panel_outputs import view_size
+    from runtime.display.outputs.view_geometry import view_size
     for name in list_profiles():
         profile = load_profile(name)
         assert view_size(profile) == make_output(rig, profile).view_size, name

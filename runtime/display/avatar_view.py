@@ -22,7 +22,7 @@ from runtime.avatar.default_character import default_pack
 from runtime.avatar.rig import Rig
 from runtime.avatar.rig_animator import AvatarMode, Inputs, RigAnimator, RigPose
 from runtime.avatar.rig_loader import load_rig
-from runtime.display.outputs.panel_outputs import view_size
+from runtime.display.outputs.view_geometry import view_size
 from runtime.display.renderer.display import Display
 from runtime.display.renderer.notice import NoticeBanner
 from runtime.display.renderer.rig_renderer import RigRenderer, mouth_open_pixels
