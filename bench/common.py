@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 import platform
 import subprocess
@@ -25,6 +26,20 @@ def machine() -> str:
         pass
     cores = subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip()
     return f"{platform.machine()}, {cores} cores, {cpu}, Python {platform.python_version()}"
+
+
+def provenance() -> dict:
+    """What a result was measured on: the git commit (`-dirty` when the tree has changes) and the UTC time."""
+    def git(*args: str) -> str:
+        try:
+            return subprocess.run(["git", *args], capture_output=True, text=True, timeout=30,
+                                  cwd=Path(__file__).resolve().parent).stdout.strip()
+        except (OSError, subprocess.SubprocessError):
+            return ""
+    commit = git("rev-parse", "--short", "HEAD") or "unknown"
+    dirty = git("status", "--porcelain", "--untracked-files=no")
+    return {"commit": commit + ("-dirty" if dirty else ""),
+            "date_utc": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")}
 
 
 def spoken_questions(synth, questions: list[str], gap_s: float, lead_s: float = 1.0):

@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import machine, print_table, write_json  # noqa: E402
+from bench.common import machine, print_table, provenance, write_json  # noqa: E402
 from bench.fleet_run import run_once  # noqa: E402
 from fleet.bundle_builder import build_bundle  # noqa: E402
 from fleet.bundle_keys import generate_keypair  # noqa: E402
@@ -105,7 +105,7 @@ def main() -> int:
         print(f"  {_row(runs[-1])[1]}", flush=True)
     complete = sum(1 for r in runs if r["committed"] == r["devices"])
     result = {
-        "machine": machine(), "devices": args.devices, "bundle_mb": args.size_mb, "load": args.load,
+        **provenance(), "machine": machine(), "devices": args.devices, "bundle_mb": args.size_mb, "load": args.load,
         "delivery": "http" if args.http else "mqtt", "cluster": args.cluster, "kill_node": args.kill_node,
         "runs": runs, "runs_complete": complete, "lost": sum(r["lost"] for r in runs),
         "stuck": sum(r["stuck"] for r in runs), "last_verdict_s_max": max(r["last_verdict_s"] for r in runs),

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from bench.common import process_mb
 from fleet.broker import BrokerConfig, make_client
+from tests.mosquitto import mosquitto_exe
 
 TCP_COUNTERS = ("TCPMemoryPressures", "PruneCalled", "RcvPruned", "TCPRcvQDrop", "TCPTimeouts",
                 "TCPAbortOnMemory", "TCPAbortOnTimeout", "TCPBacklogDrop")
@@ -38,7 +39,7 @@ class Broker:
         self.restarts = 0
 
     def start(self) -> None:
-        self.proc = subprocess.Popen(["mosquitto", "-c", str(self.conf)], stdout=self.log, stderr=self.log)
+        self.proc = subprocess.Popen([mosquitto_exe(), "-c", str(self.conf)], stdout=self.log, stderr=self.log)
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
             try:

@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import machine, print_table, write_json  # noqa: E402
+from bench.common import machine, print_table, provenance, write_json  # noqa: E402
 from bench.fleet_load import Broker  # noqa: E402
 from fleet.bundle_keys import generate_keypair  # noqa: E402
 from fleet.runtime_bundle import build_runtime_bundle  # noqa: E402
@@ -90,7 +90,7 @@ def main() -> int:
     ok = runs[0]["aborted"] and runs[1]["complete"] and runs[1]["committed"] == args.devices
     print_table(f"Runtime rollout to {args.devices} simulated kiosks, waves {args.waves}, abort above "
                 f"{args.abort_at} ({machine()})", [*map(_row, runs), ("as expected", "yes" if ok else "NO")])
-    write_json(args.json, {"machine": machine(), "devices": args.devices, "waves": args.waves,
+    write_json(args.json, {**provenance(), "machine": machine(), "devices": args.devices, "waves": args.waves,
                            "abort_at": args.abort_at, "runs": runs, "as_expected": ok})
     return 0 if ok else 1
 

@@ -17,11 +17,16 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def mosquitto_exe() -> str:
+    """The broker's executable: on PATH, else Debian's /usr/sbin (not on a normal user's PATH)."""
+    return shutil.which("mosquitto") or "/usr/sbin/mosquitto"
+
+
 @contextmanager
 def mosquitto(folder: Path, port: int | None = None, persistence: bool = False, extra: str = ""):
     """A broker on `port` (default: a free one); with `persistence`, retained messages survive a restart;
     `extra`: more configuration lines (limits a test needs)."""
-    exe = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
+    exe = mosquitto_exe()
     port = port or free_port()
     conf = folder / "mosquitto.conf"
     store = (f"persistence true\npersistence_location {folder}/\nuser {getpass.getuser()}\n" if persistence
