@@ -221,7 +221,8 @@ class FleetSimulator:
                     k.client.loop_misc()
                 k.run(k.core.tick(now))
                 if k.core.telemetry_due(now):
-                    k.run(k.core.telemetry({"health": {"simulated": True}, "fps": 60.0}, now))
+                    k.run(k.core.telemetry({"health": {"simulated": True}, "fps": 60.0, "interactions": 0,
+                                            "barge_ins": 0, "errors": {"count": 0}}, now))
 
     def stats(self) -> dict:
         """Connections lost (by reason) and made again: what the run went through."""

@@ -39,6 +39,6 @@ def device_charts(history: list[dict]) -> list[dict]:
     out = []
     for name, text, path in TELEMETRY_FIELDS:
         pts = series(history, path)
-        out.append({"name": name.removeprefix("edge_avatar_device_"), "help": escape(text),
+        out.append({"name": name.removeprefix("edge_avatar_device_").removesuffix("_total"), "help": escape(text),
                     "last": pts[-1][1] if pts else None, "count": len(pts), "svg": sparkline(pts)})
     return out
