@@ -14,6 +14,7 @@ from rich.table import Table
 from . import topics as T
 from .admin import FleetAdmin, dump_devices, make_offer, parse_target
 from .broker import broker_config
+from .device_listing import Condition, footer, listing, select
 from .errors import FleetError
 from .install_state import InstallState
 from .push_verdict import Deadlines, Verdict, tally
@@ -38,33 +39,49 @@ def _pairs(pairs: list[str], what: str) -> dict:
     return out
 
 
+def _status_row(v) -> tuple[str, ...]:
+    j = v.as_json()
+    temps = (j["health"] or {}).get("temps_c") or {}
+    health = (f"{max(temps.values()):.0f}°C " if temps else "") + (
+        "[red]settings refused[/red]" if j["settings_error"] else "ok" if v.online else "") + (
+        f" [red]{len(j['alerts'])} staff alerts[/red]" if j["alerts"] else "")
+    bad = [f"{k}: {r.get('reason')}" for k, r in j["installs"].items()
+           if r.get("state") in (InstallState.REJECTED, InstallState.FAILED)]
+    hw = j["hwtest"] or {}
+    return (v.device_id, j["site"], "[green]yes[/green]" if v.online else "[red]no[/red]",
+            " ".join(f"{k} {ver}" for k, ver in j["versions"].items()) or "-",
+            health + ("; " + "; ".join(bad) if bad else ""),
+            f"{hw.get('result')} {hw.get('passed', 0)}/{hw.get('passed', 0) + hw.get('failed', 0)} "
+            f"{(hw.get('time') or '')[:10]}" if hw else "-",
+            dt.datetime.fromtimestamp(v.last_seen).strftime("%Y-%m-%d %H:%M:%S") if v.last_seen else "-")
+
+
 def status(args) -> int:
+    """A summary line (counts by condition), then one page of rows (`--page`, `--limit`; `--all`),
+    of the kiosks having every `--only` condition; `--json`: every such kiosk, unpaged."""
+    only = tuple(Condition(c) for c in args.only or ())
     with FleetAdmin(broker_config(args)) as admin:
         views = admin.discover(timeout=args.wait)
     if args.group:
         views = {d: v for d, v in views.items() if args.group in v.status.get("groups", [])}
     if args.json:
-        print(dump_devices(views))
+        chosen, _ = select(views, only)
+        print(dump_devices({d: views[d] for d in chosen}))
         return 0
-    table = Table(title=f"{len(views)} kiosks, {sum(v.online for v in views.values())} online")
-    for col in ("device", "site", "online", "versions", "health", "hw test", "last seen"):
-        table.add_column(col)
-    for v in views.values():
-        j = v.as_json()
-        temps = (j["health"] or {}).get("temps_c") or {}
-        health = (f"{max(temps.values()):.0f}°C " if temps else "") + (
-            "[red]settings refused[/red]" if j["settings_error"] else "ok" if v.online else "") + (
-            f" [red]{len(j['alerts'])} staff alerts[/red]" if j["alerts"] else "")
-        bad = [f"{k}: {r.get('reason')}" for k, r in j["installs"].items()
-               if r.get("state") in (InstallState.REJECTED, InstallState.FAILED)]
-        hw = j["hwtest"] or {}
-        table.add_row(v.device_id, j["site"], "[green]yes[/green]" if v.online else "[red]no[/red]",
-                      " ".join(f"{k} {ver}" for k, ver in j["versions"].items()) or "-",
-                      health + ("; " + "; ".join(bad) if bad else ""),
-                      f"{hw.get('result')} {hw.get('passed', 0)}/{hw.get('passed', 0) + hw.get('failed', 0)} "
-                      f"{(hw.get('time') or '')[:10]}" if hw else "-",
-                      dt.datetime.fromtimestamp(v.last_seen).strftime("%Y-%m-%d %H:%M:%S") if v.last_seen else "-")
-    console.print(table)
+    try:
+        shown = listing(views, only, args.page, None if args.all else args.limit)
+    except ValueError as err:
+        raise FleetError(str(err)) from None
+    print(shown.summary)
+    if shown.device_ids:
+        table = Table()
+        for col in ("device", "site", "online", "versions", "health", "hw test", "last seen"):
+            table.add_column(col, no_wrap=col == "device")
+        for device_id in shown.device_ids:
+            table.add_row(*_status_row(views[device_id]))
+        console.print(table)
+    if text := footer(shown, only):
+        print(text)
     return 0
 
 

@@ -91,13 +91,22 @@ def _deadline_args(p) -> None:
 def _fleet_rollout_commands(fsub) -> None:
     """status, push, rollout, rollback: seeing the fleet and getting bundles onto it."""
     from . import admin_cli
+    from .device_listing import DEFAULT_PAGE_ROWS, Condition
 
     for name in ("devices", "status"):
-        s = fsub.add_parser(name, help="a table of every kiosk: online, versions, health, last test, last seen")
+        s = fsub.add_parser(name, help="counts by condition, then a page of kiosks: online, versions, health, "
+                                       "last test, last seen")
         _broker_args(s)
         s.add_argument("--json", action="store_true")
         s.add_argument("--group")
         s.add_argument("--wait", type=float, default=5.0, help="seconds to wait for announcements")
+        s.add_argument("--only", action="append", choices=[str(c) for c in Condition],
+                       help="show only kiosks in this condition (repeatable: every one given must hold); "
+                            "failing: an install refused or failed, settings refused or a failed hardware test; "
+                            "outdated: a kind older than the newest in the fleet shown")
+        s.add_argument("--page", type=int, default=1, help="which page of rows to print (from 1)")
+        s.add_argument("--limit", type=int, default=DEFAULT_PAGE_ROWS, help="rows per page")
+        s.add_argument("--all", action="store_true", help="print every row, not a page")
         s.set_defaults(func=admin_cli.status)
     push = fsub.add_parser("push", help="offer a bundle to a device or a group")
     push.add_argument("bundle", type=Path)

@@ -60,8 +60,32 @@ def test_status_json_lists_every_kiosk_with_versions(broker_url, simulated, caps
     assert sorted(r["device_id"] for r in rows) == sorted(k.core.id.device_id for k in sim.kiosks)
     assert all(r["online"] is True and r["versions"] == {} for r in rows)
     assert cli_main(["fleet", "status", "--broker", broker_url, "--group", group]) == 0
-    assert "5 kiosks, 5 online" in capsys.readouterr().out
+    assert capsys.readouterr().out.startswith("5 kiosks: 5 online, 0 offline\n")
 
+
+
+def test_status_prints_a_summary_and_pages_through_the_kiosks(broker_url, simulated, capsys):
+    """30 kiosks at 12 rows a page: the counts of all, then rows 1-12 and the way to the next page;
+    --page 3 the last 6; --all every row; --only a condition none is in; a page that is not there."""
+    sim, group = simulated(30)
+    ids = sorted(k.core.id.device_id for k in sim.kiosks)
+    base = ["fleet", "status", "--broker", broker_url, "--group", group, "--wait", "10", "--limit", "12"]
+
+    def shown(*extra) -> tuple[str, list[str]]:
+        assert cli_main([*base, *extra]) == 0
+        out = capsys.readouterr().out
+        return out, [d for d in ids if d in out]
+    out, rows = shown()
+    assert out.splitlines()[0] == "30 kiosks: 30 online, 0 offline" and rows == ids[:12]
+    assert out.rstrip().splitlines()[-1] == "rows 1-12 of 30 kiosks, page 1 of 3; --page 2 for the next, --all for every row"
+    out, rows = shown("--page", "3")
+    assert rows == ids[24:] and "rows 25-30 of 30 kiosks, page 3 of 3; --all for every row" in out
+    out, rows = shown("--all")
+    assert rows == ids and "rows" not in out
+    out, rows = shown("--only", "offline")
+    assert rows == [] and out.splitlines() == ["30 kiosks: 30 online, 0 offline", "no kiosks (offline)"]
+    assert cli_main([*base, "--page", "4"]) == 2
+    assert "--page 4: there are 3 pages of 12 rows (30 kiosks)" in capsys.readouterr().err
 
 def test_rollout_in_waves_completes_and_updates_the_group(broker_url, simulated, tmp_path, capsys):
     sim, group = simulated(20)
