@@ -44,11 +44,14 @@ def test_rollout_states_move_only_by_the_table():
 
 def test_device_row_has_every_column_of_the_table():
     view = DeviceView("k1", {"online": True, "site": "mall", "groups": ["g"], "hwtest": {"result": "FAIL"}},
-                      {"versions": {"content": "3"}}, {"fps": 59.5, "interactions": 12, "errors": {"count": 2}},
-                      1000.0)
+                      {"versions": {"content": "3"}},
+                      {"fps": 59.5, "interactions": 40, "answers_today": 12, "errors": {"count": 2}}, 1000.0)
     row = device_row(view, 1010.0)
     assert row == {"device": "k1", "site": "mall", "groups": ["g"], "online": True, "versions": {"content": "3"},
                    "health": "warn", "hwtest": "FAIL", "last_seen": 1000.0, "fps": 59.5, "answers": 12, "errors": 2}
+    # "answers today" is today's count; a kiosk that does not send one shows none, not its turns since start
+    old_kiosk = DeviceView("k2", {"online": True}, {}, {"interactions": 40}, 1000.0)
+    assert device_row(old_kiosk, 1010.0)["answers"] is None
 
 
 def test_device_charts_draw_the_metrics_fields_from_the_samples_kept():
