@@ -67,4 +67,4 @@ def test_the_metrics_exposition_carries_answers_today():
     text = render({"k1": DeviceView("k1", {"online": True}, {}, {"answers_today": 7}, 1.0)}, 2.0)
     assert 'edge_avatar_device_answers_today{device="k1"' in text
     line = next(line for line in text.splitlines() if line.startswith("edge_avatar_device_answers_today{"))
-    assert line.endswith(" 7") or line.endswith(" 7.0")
+    assert line.endswith((" 7", " 7.0"))
