@@ -38,9 +38,9 @@ def missing_tool(reason: str) -> None:
     pytest.skip(reason)
 
 
-def postgres_bin() -> Path | None:
+def postgres_bin(root: Path = Path("/usr/lib/postgresql")) -> Path | None:
     """The newest installed PostgreSQL's binaries (Debian: /usr/lib/postgresql/VERSION/bin), or None."""
-    found = [p.parent for p in Path("/usr/lib/postgresql").glob("*/bin/initdb")]
+    found = [p.parent for p in root.glob("*/bin/initdb")]
     return max(found, key=lambda p: int(p.parent.name) if p.parent.name.isdigit() else -1, default=None)
 
 
