@@ -21,6 +21,8 @@ _TELEMETRY = (
     ("edge_avatar_device_memory_available_megabytes", "memory available on the board", ("health", "mem_available_mb")),
     ("edge_avatar_device_fps", "frames drawn per second since the last telemetry", ("fps",)),
     ("edge_avatar_device_answers_total", "visitor turns answered since the kiosk started", ("interactions",)),
+    ("edge_avatar_device_answers_today", "visitor turns answered since midnight, venue time (0 after a restart)",
+     ("answers_today",)),
     ("edge_avatar_device_barge_ins_total", "times a visitor interrupted the avatar since the kiosk started",
      ("barge_ins",)),
     ("edge_avatar_device_errors_total", "errors the kiosk counted since it started", ("errors", "count")),

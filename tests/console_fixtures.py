@@ -1,8 +1,10 @@
 """Fixtures of the console's tests (import them: `from tests.console_fixtures import *`).
 
 - `console_db_url`: parametrised, the test runs on SQLite (a file in tmp_path) AND on a real PostgreSQL
-  15 (`postgres_server`: initdb + pg_ctl into a temp dir on a free port, as the `postgres` user when the
-  tests run as root; skipped with the reason if the Debian binaries are absent).
+  (`postgres_server`: Debian's newest /usr/lib/postgresql/*/bin, initdb + pg_ctl into a temp dir on a free
+  port, as the `postgres` user when the tests run as root; skipped with the reason if the binaries are
+  absent — and FAILED instead in CI (CI=true, set by .ci/run), like a missing chromium: nothing the issue
+  asks CI to run may pass as a skip there).
 - `console_app` (a Flask app on that database with a FakeFleetService), `fake_fleet`,
   `make_user(name, role)`, `client_as(role)` -> a logged-in Flask test client (CSRF on).
 - `live_console(app)`: the app served by waitress on a free port (a thread), yields its base URL.
@@ -25,16 +27,30 @@ import pytest
 
 from tests.mosquitto import free_port
 
-PG_BIN = Path("/usr/lib/postgresql/15/bin")
 PASSWORD = "correct-horse-battery"
+
+
+def missing_tool(reason: str) -> None:
+    """A tool a test needs is absent: skip on a developer's machine, FAIL in CI (CI=true, .ci/run), where
+    every tool is installed by `make test` and a skip would hide a test that never ran."""
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"CI=true but {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+def postgres_bin(root: Path = Path("/usr/lib/postgresql")) -> Path | None:
+    """The newest installed PostgreSQL's binaries (Debian: /usr/lib/postgresql/VERSION/bin), or None."""
+    found = [p.parent for p in root.glob("*/bin/initdb")]
+    return max(found, key=lambda p: int(p.parent.name) if p.parent.name.isdigit() else -1, default=None)
 
 
 # ---- databases ---------------------------------------------------------------------------------------
 @pytest.fixture(scope="session")
 def postgres_server():
     """A private PostgreSQL for the session; yields a URL of a server where `createdb` can be run."""
-    if not (PG_BIN / "initdb").exists():
-        pytest.skip(f"PostgreSQL binaries absent ({PG_BIN}/initdb): apt-get install postgresql")
+    pg_bin = postgres_bin()
+    if pg_bin is None:
+        missing_tool("PostgreSQL binaries absent (/usr/lib/postgresql/*/bin/initdb): apt-get install postgresql")
     root = os.geteuid() == 0
     user = "postgres" if root else getpass.getuser()
     folder = Path(tempfile.mkdtemp(prefix="console-pg-"))
@@ -43,15 +59,15 @@ def postgres_server():
         shutil.chown(folder, user)
     run = (lambda cmd: ["runuser", "-u", user, "--", *cmd]) if root else (lambda cmd: cmd)
     port = free_port()
-    subprocess.run(run([str(PG_BIN / "initdb"), "-D", str(data), "-U", "console", "--auth=trust", "-E", "UTF8"]),
+    subprocess.run(run([str(pg_bin / "initdb"), "-D", str(data), "-U", "console", "--auth=trust", "-E", "UTF8"]),
                    check=True, stdout=subprocess.DEVNULL)
-    subprocess.run(run([str(PG_BIN / "pg_ctl"), "-D", str(data), "-l", str(folder / "log"), "-w", "-t", "60",
+    subprocess.run(run([str(pg_bin / "pg_ctl"), "-D", str(data), "-l", str(folder / "log"), "-w", "-t", "60",
                         "-o", f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off", "start"]),
                    check=True, stdout=subprocess.DEVNULL)
     try:
         yield {"host": "127.0.0.1", "port": port, "user": "console"}
     finally:
-        subprocess.run(run([str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]),
+        subprocess.run(run([str(pg_bin / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]),
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         shutil.rmtree(folder, ignore_errors=True)
 
@@ -180,7 +196,7 @@ def chromium(profile: Path):
 def browser(tmp_path):
     chrome, driver_path = chromium_paths()
     if not (chrome and driver_path):
-        pytest.skip("chromium / chromedriver absent: apt-get install chromium chromium-driver")
+        missing_tool("chromium / chromedriver absent: apt-get install chromium chromium-driver")
     driver = chromium(tmp_path / "chromium-profile")
     try:
         yield driver

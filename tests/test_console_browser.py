@@ -159,7 +159,7 @@ def test_a_thousand_devices_fill_the_table_and_search_filter_and_sort_work(conso
     views = {f"k-{i:04d}": DeviceView(f"k-{i:04d}", {"online": i % 3 != 0, "site": f"site-{i % 20:02d}",
                                                      "groups": ["north" if i < 500 else "south"],
                                                      "versions": {"content": f"1.{i % 4}"}},
-                                      {}, {"fps": float(i % 61), "interactions": i}, 1.0) for i in range(1000)}
+                                      {}, {"fps": float(i % 61), "answers_today": i}, 1.0) for i in range(1000)}
     fake_fleet.set_views(views)
     make_user("val", "viewer")
     wait = WebDriverWait(browser, 60, ignored_exceptions=[StaleElementReferenceException])
@@ -178,7 +178,7 @@ def test_a_thousand_devices_fill_the_table_and_search_filter_and_sort_work(conso
         browser.find_element(By.CSS_SELECTOR, "th[data-key='answers']").click()   # descending
         first = browser.find_element(By.CSS_SELECTOR, "#devices tbody tr").get_attribute("data-device")
         assert first == "k-0987"
-        views["k-0927"] = DeviceView("k-0927", views["k-0927"].status, {}, {"fps": 12.5, "interactions": 927}, 2.0)
+        views["k-0927"] = DeviceView("k-0927", views["k-0927"].status, {}, {"fps": 12.5, "answers_today": 927}, 2.0)
         fake_fleet.set_views(views)                              # a shown row changes in place
         wait.until(lambda d: d.find_element(By.CSS_SELECTOR, "tr[data-device='k-0927'] td:nth-child(9)").text == "12.5")
         views["k-0987"] = DeviceView("k-0987", {"online": True, "site": "site-07", "groups": ["south"]}, {}, {}, 2.0)

@@ -49,8 +49,8 @@ def mqtt_console(console_settings, console_broker):
     app.extensions["console_db"].dispose()
 
 
-@pytest.mark.parametrize("console_db_url", [None], ids=["sqlite"])
-def test_edit_check_try_bundle_and_push_in_the_browser(mqtt_console, console_broker, browser, tmp_path):
+def test_edit_check_try_bundle_and_push_in_the_browser(mqtt_console, console_broker, browser, tmp_path, request):
+    """On SQLite and on a real PostgreSQL (console_db_url's two parameters), as CI runs it."""
     from fleet.bundle_keys import generate_keypair
     from runtime.console.audit import utcnow
     from runtime.console.auth.roles import Role
@@ -65,7 +65,9 @@ def test_edit_check_try_bundle_and_push_in_the_browser(mqtt_console, console_bro
     (trusted / "fleet-admin.pub").write_bytes(pub.read_bytes())
     # a page being replaced (a form posted) is waited through, not failed on
     wait = WebDriverWait(browser, 60, ignored_exceptions=(StaleElementReferenceException, NoSuchElementException))
-    with live_console(console_app) as base, simulated_kiosks(console_broker, 2, "mall") as sim:
+    # each database's run has its own kiosks: the module's broker keeps the other run's retained state
+    group = "mall" if request.node.callspec.params["console_db_url"] == "sqlite" else "mallpg"
+    with live_console(console_app) as base, simulated_kiosks(console_broker, 2, group) as sim:
         browser_login(browser, base, "mei")
         browser.get(f"{base}/content/")
         browser.find_element(By.ID, "new-name").send_keys("sunshine")
@@ -128,17 +130,25 @@ def test_edit_check_try_bundle_and_push_in_the_browser(mqtt_console, console_bro
         _shot(browser, "bundle")
 
         feed = console_app.extensions["console_fleet"].feed
-        wait_for(lambda: sum(1 for r in feed.snapshot()[1].values() if "mall" in r["groups"]) == 2,
+        wait_for(lambda: sum(1 for r in feed.snapshot()[1].values() if group in r["groups"]) == 2,
                  what="both simulated kiosks seen")
         browser.find_element(By.ID, "to-rollout").click()
-        group = wait.until(EC.presence_of_element_located((By.ID, "group")))
+        group_field = wait.until(EC.presence_of_element_located((By.ID, "group")))
         assert "content-mall-demo-2.0.0.bundle" in browser.find_element(By.ID, "rollout-form").text
-        group.send_keys("mall")
+        group_field.send_keys(group)
         _replace(browser.find_element(By.ID, "waves"), "100")
         browser.find_element(By.ID, "push").click()
         wait.until(EC.alert_is_present()).accept()
         wait.until(lambda d: "/fleet/rollouts/new" not in d.current_url)
         rollout_id = int(browser.current_url.rstrip("/").rsplit("/", 1)[1])
+        # the rollout page itself, updated live, shows both kiosks committed and the rollout complete
+        devices = [f"{group}-{i:04d}" for i in range(2)]
+        wait = WebDriverWait(browser, 180, ignored_exceptions=(StaleElementReferenceException,
+                                                               NoSuchElementException))
+        wait.until(lambda d: d.find_element(By.ID, "rollout-state").text == "complete")
+        for device in devices:
+            cell = browser.find_element(By.CSS_SELECTOR, f'#rollout-devices tr[data-device="{device}"] td.install')
+            assert cell.text == "committed", (device, cell.text)
         manager = console_app.extensions["console_rollouts"]
         manager.wait(rollout_id, 180)
         assert manager.get(rollout_id)["state"] == "complete", manager.get(rollout_id)
@@ -152,10 +162,10 @@ def browser_with_microphone(tmp_path):
     """Headless Chromium whose microphone plays a WAV file (Chromium's fake capture device): the kiosk's
     demo question, "What time does the museum open?"."""
     from runtime.composition.config import DEFAULT_CONTENT
-    from tests.console_fixtures import chromium_paths
+    from tests.console_fixtures import chromium_paths, missing_tool
     chrome, driver_path = chromium_paths()
     if not (chrome and driver_path):
-        pytest.skip("chromium / chromedriver absent: apt-get install chromium chromium-driver")
+        missing_tool("chromium / chromedriver absent: apt-get install chromium chromium-driver")
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
     opts = webdriver.ChromeOptions()

@@ -7,6 +7,8 @@ import datetime as dt
 import subprocess
 import sys
 
+import pytest
+
 from tests.console_fixtures import *
 from tests.console_fixtures import PASSWORD, login
 
@@ -87,3 +89,21 @@ def test_passwords_are_stored_hashed(console_app, make_user):
     with console_app.extensions["console_db"].sessions() as s:
         stored = s.scalar(select(User.password_hash).where(User.name == "dave"))
     assert PASSWORD not in stored and stored.startswith("scrypt:")
+
+
+@pytest.mark.parametrize("console_db_url", [None], ids=["sqlite"])
+def test_a_missing_test_tool_skips_on_a_developer_machine_and_fails_in_ci(console_db_url, monkeypatch, tmp_path):
+    from _pytest.outcomes import Failed, Skipped
+
+    from tests.console_fixtures import missing_tool, postgres_bin
+    monkeypatch.delenv("CI", raising=False)
+    with pytest.raises(Skipped, match="chromium absent"):
+        missing_tool("chromium absent")
+    monkeypatch.setenv("CI", "true")                    # as .ci/run sets it
+    with pytest.raises(Failed, match="CI=true but chromium absent"):
+        missing_tool("chromium absent")
+    assert postgres_bin(tmp_path) is None
+    for version in ("13", "16", "15"):
+        (tmp_path / version / "bin").mkdir(parents=True)
+        (tmp_path / version / "bin" / "initdb").touch()
+    assert postgres_bin(tmp_path) == tmp_path / "16" / "bin"      # the newest, whatever Debian ships

@@ -44,11 +44,14 @@ def test_rollout_states_move_only_by_the_table():
 
 def test_device_row_has_every_column_of_the_table():
     view = DeviceView("k1", {"online": True, "site": "mall", "groups": ["g"], "hwtest": {"result": "FAIL"}},
-                      {"versions": {"content": "3"}}, {"fps": 59.5, "interactions": 12, "errors": {"count": 2}},
-                      1000.0)
+                      {"versions": {"content": "3"}},
+                      {"fps": 59.5, "interactions": 40, "answers_today": 12, "errors": {"count": 2}}, 1000.0)
     row = device_row(view, 1010.0)
     assert row == {"device": "k1", "site": "mall", "groups": ["g"], "online": True, "versions": {"content": "3"},
                    "health": "warn", "hwtest": "FAIL", "last_seen": 1000.0, "fps": 59.5, "answers": 12, "errors": 2}
+    # "answers today" is today's count; a kiosk that does not send one shows none, not its turns since start
+    old_kiosk = DeviceView("k2", {"online": True}, {}, {"interactions": 40}, 1000.0)
+    assert device_row(old_kiosk, 1010.0)["answers"] is None
 
 
 def test_device_charts_draw_the_metrics_fields_from_the_samples_kept():
@@ -286,3 +289,33 @@ def test_an_admin_aborts_a_rollout_under_way_then_rolls_it_back(mqtt_app, consol
         page = client.get("/audit").get_data(as_text=True)
         assert "rollout.abort" in page and "rollout.rollback" in page and "rollout.rolled-back" in page
         assert client.post(f"/fleet/rollouts/{rollout_id}/abort", data={"csrf_token": client.csrf}).status_code == 409
+
+
+@SQLITE
+def test_a_push_to_named_devices_reaches_those_and_no_other_kiosk_of_their_group(mqtt_app, console_broker, tmp_path):
+    key = _trust(mqtt_app, tmp_path)
+    bundle = panel_bundle(tmp_path, key, "5.0.0")
+    prefix = f"n{uuid.uuid4().hex[:5]}"
+    with simulated_kiosks(console_broker, 3, prefix) as sim:
+        feed = mqtt_app.extensions["console_fleet"].feed
+        wait_for(lambda: sum(1 for r in feed.snapshot()[1].values() if prefix in r["groups"]) == 3, what="kiosks")
+        named = [f"{prefix}-0000", f"{prefix}-0002"]
+        client = _login_admin(mqtt_app)
+        r = client.post("/fleet/rollouts/new", data={"csrf_token": client.csrf, "target": "devices",
+                                                     "devices": f"{named[0]}, {named[1]}", "waves": "100",
+                                                     "abort_at": "20", "wave_timeout": "120",
+                                                     "bundle": (io.BytesIO(bundle.read_bytes()), bundle.name)},
+                        content_type="multipart/form-data")
+        assert r.status_code == 302, r.get_data(as_text=True)[-2000:]
+        rollout_id = int(r.headers["Location"].rstrip("/").rsplit("/", 1)[1])
+        manager = mqtt_app.extensions["console_rollouts"]
+        manager.wait(rollout_id, 180)
+        row = manager.get(rollout_id)
+        assert row["state"] == "complete", row
+        assert sorted(row["target"]) == named
+        assert {d: s for d, s in row["progress"]["results"].items()} == {d: "committed" for d in named}
+        versions = {k.core.id.device_id: k.state.versions().get("panel") for k in sim.kiosks}
+        assert versions[named[0]] == versions[named[1]] == "5.0.0"
+        assert versions[f"{prefix}-0001"] != "5.0.0"                 # in the group, not named: untouched
+        page = client.get(f"/fleet/rollouts/{rollout_id}").get_data(as_text=True)
+        assert "complete" in page and f'data-device="{prefix}-0001"' not in page

@@ -91,21 +91,28 @@ def test_names_follow_prometheus_conventions():
         assert not name.endswith(("_count", "_sum", "_bucket")), name             # reserved suffixes
 
 
-def test_the_kiosks_telemetry_carries_its_barge_ins_to_the_metrics():
+def test_the_kiosks_telemetry_carries_its_barge_ins_to_the_metrics(tmp_path):
     """What the embedded agent publishes (KioskControl.telemetry) becomes the counters an admin scrapes."""
     from runtime.composition.fleet_link import KioskControl
-    run = SimpleNamespace(turns=[object()] * 7, greetings=[], barge_ins=[object()] * 2)
-    kiosk = SimpleNamespace(run_state=run, view=SimpleNamespace(frames_drawn=100), speech=SimpleNamespace(volume=1.0),
-                            responder=SimpleNamespace(pack=SimpleNamespace(venue_id="museum")))
-    control = KioskControl(kiosk, Path("/nonexistent-data-dir"))
+    from runtime.ops.event_recorder import EventKind, EventRecorder
+    run = SimpleNamespace(turns=[], greetings=[], barge_ins=[object()] * 2)
+    kiosk = SimpleNamespace(events=EventRecorder(), run_state=run, view=SimpleNamespace(frames_drawn=100),
+                            speech=SimpleNamespace(volume=1.0),
+                            responder=SimpleNamespace(timezone=None, pack=SimpleNamespace(venue_id="museum")))
+    control = KioskControl(kiosk, tmp_path)
     try:
+        for _ in range(7):
+            run.turns.append({})
+            kiosk.events.record(EventKind.TURN, {})
         record = control.telemetry()
     finally:
         logging.getLogger().removeHandler(control.errors)
-    assert (record["interactions"], record["barge_ins"]) == (7, 2)
-    values, _ = _samples(render({"k1": _kiosk(telemetry=record)}, now=100.0))
+    assert (record["interactions"], record["barge_ins"], record["answers_today"]) == (7, 2, 7)
+    values, types = _samples(render({"k1": _kiosk(telemetry=record)}, now=100.0))
     assert values[("edge_avatar_device_barge_ins_total", (("device", "k1"),))] == 2
     assert values[("edge_avatar_device_answers_total", (("device", "k1"),))] == 7
+    assert values[("edge_avatar_device_answers_today", (("device", "k1"),))] == 7
+    assert types["edge_avatar_device_answers_today"] == "gauge"            # it falls at midnight: not a counter
 
 
 def test_the_example_dashboard_queries_only_exported_metrics_and_shows_all_asked_for():

@@ -11,11 +11,14 @@ staff alert the kiosk records to the agent, which publishes it retained until ac
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import logging
+import time
 from pathlib import Path
 from typing import Any, Callable
 
 from runtime.conversation.kiosk import Kiosk
+from runtime.ops.daily_count import DailyCount
 from runtime.ops.event_recorder import EventKind
 from runtime.shared.errors import ConfigError
 
@@ -92,13 +95,23 @@ class ErrorCounter(logging.Handler):
 class KioskControl:
     """The embedded agent's way into a running kiosk (its jobs run on the kiosk's thread)."""
 
-    def __init__(self, kiosk: Kiosk, data_dir: Path):
+    def __init__(self, kiosk: Kiosk, data_dir: Path, wall_clock: Callable[[], float] = time.time):
         self.kiosk = kiosk
+        self.wall_clock = wall_clock                              # epoch seconds: the day of "answers today"
         self.data_dir = Path(data_dir)
         self.kiosk.speech.volume = self._settings().get("volume", 1.0)
         self.errors = ErrorCounter()
         logging.getLogger().addHandler(self.errors)
         self.rights = getattr(kiosk, "rights_guard", None)     # what the kiosk may show, for telemetry
+        self.answers_today = DailyCount()                         # turns answered since the venue's midnight
+        kiosk.events.subscribe(lambda kind, data: self.answers_today.add(self._venue_now()), EventKind.TURN)
+
+    def _venue_now(self) -> dt.datetime:
+        """Now in the venue's time zone (the content pack's `venue.timezone`, read at each call: a
+        content reload may change it), else the kiosk's local time."""
+        zone = getattr(getattr(self.kiosk, "responder", None), "timezone", None)
+        now = dt.datetime.fromtimestamp(self.wall_clock(), zone)
+        return now if zone is not None else now.astimezone()
 
     def _settings(self) -> dict:
         import yaml
@@ -166,15 +179,14 @@ class KioskControl:
             self.restart("new settings")
 
     def telemetry(self) -> dict:
-        import time
-
         from runtime.shared.board import board_health
         run, now, frames = self.kiosk.run_state, time.monotonic(), self.kiosk.view.frames_drawn
         last_t, last_frames = getattr(self, "_fps_mark", (now, frames))
         self._fps_mark = (now, frames)
         fps = round((frames - last_frames) / (now - last_t), 1) if now > last_t else None
         return {"health": board_health(), "fps": fps,
-                "interactions": len(run.turns), "greetings": len(run.greetings), "barge_ins": len(run.barge_ins),
+                "interactions": len(run.turns), "answers_today": self.answers_today.value(self._venue_now()),
+                "greetings": len(run.greetings), "barge_ins": len(run.barge_ins),
                 "content": self.kiosk.responder.pack.venue_id,
                 "rights": self.rights.record() if self.rights is not None else None,
                 "errors": {"count": self.errors.count, "last": self.errors.last}}

@@ -94,6 +94,9 @@ def _core_routes(app: Flask) -> None:
 def close_app(app: Flask) -> None:
     """End the open event streams (each within live.sse.WAKE_S), before the server stops."""
     app.extensions["console_closing"].set()
+    rollouts = app.extensions.get("console_rollouts")
+    if rollouts is not None:
+        rollouts.close()                                      # its heartbeat thread ends
 
 
 def utc_time(epoch) -> str:

@@ -79,6 +79,9 @@ class Rollout(Base):
     created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    # the console process running it and its last stamp (fleet_area/rollout_owner.py); None: not recorded
+    owner: Mapped[str | None] = mapped_column(String(64), nullable=True, default=None)
+    heartbeat_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True, default=None)
 
 
 class ConsoleSecret(Base):

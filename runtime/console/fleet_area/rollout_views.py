@@ -48,6 +48,7 @@ def _groups() -> list[str]:
 @bp.get("/")
 @require_role(Role.VIEWER)
 def index():
+    manager().sweep(audit.utcnow())          # other consoles' rollouts as the database has them, orphans failed
     _, rows = manager().feed.snapshot()
     return render_template("fleet/rollouts.html", rollouts=sorted(rows.values(), key=lambda r: -r["id"]))
 
@@ -76,7 +77,8 @@ def new():
                 waves=",".join(f"{w * 100:g}" for w in waves), abort_at=abort_at,
                 state=RolloutState.PUBLISHING.value,
                 progress=json.dumps({"kind": bundle.kind, "version": bundle.version, "key_id": bundle.key_id}),
-                created_by=current_user_name(), created_at=now, updated_at=now)
+                created_by=current_user_name(), created_at=now, updated_at=now,
+                owner=manager().owner, heartbeat_at=now)     # this console runs it (rollout_owner.py)
     s = db_session()
     s.add(r)
     s.commit()

@@ -1,11 +1,17 @@
 """RolloutManager: the console's rollouts, each run on its own thread with fleet.rollout_run (the
 code `fleet rollout` runs), its state (rollout_state) and progress kept in the database and sent to
-the rollouts feed (live page). Owned by the app; needs the FleetService's admin connection."""
+the rollouts feed (live page). Owned by the app; needs the FleetService's admin connection.
+Several consoles may share the database: each rollout records the console running it (`owner`) and a
+heartbeat that console stamps while it runs (`console-rollout-heartbeat`, only while it runs one);
+only a rollout whose owner went silent is marked failed by another console (rollout_owner.py)."""
 
 from __future__ import annotations
 
 import json
 import logging
+import os
+import secrets
+import socket
 import threading
 import time
 from pathlib import Path
@@ -19,7 +25,8 @@ from ..audit import utcnow
 from ..db.database import Database
 from ..db.models import AuditEntry, Rollout
 from ..live.feed import ChangeFeed
-from .rollout_state import RolloutState, advance
+from .rollout_owner import HEARTBEAT_S, orphaned_reason, owner_id
+from .rollout_state import UNDER_WAY, RolloutState, advance
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +35,8 @@ def rollout_row(r: Rollout) -> dict:
     return {"id": r.id, "bundle_id": r.bundle_id, "bundle_file": Path(r.bundle_file).name,
             "target": json.loads(r.target), "waves": r.waves, "abort_at": r.abort_at, "state": r.state,
             "progress": json.loads(r.progress or "{}"), "created_by": r.created_by,
-            "created_at": r.created_at.strftime("%Y-%m-%d %H:%M:%S"), "updated_at": r.updated_at.strftime("%H:%M:%S")}
+            "created_at": r.created_at.strftime("%Y-%m-%d %H:%M:%S"), "updated_at": r.updated_at.strftime("%H:%M:%S"),
+            "owner": r.owner or ""}
 
 
 class _Recorder:
@@ -72,16 +80,75 @@ class RolloutManager:
         self.db, self.fleet = db, fleet
         self.wave_timeout, self.deadlines = wave_timeout, deadlines
         self.feed = ChangeFeed()
+        self.owner = owner_id(socket.gethostname(), os.getpid(), secrets.token_hex(4))
         self._stop: dict[int, threading.Event] = {}
         self._threads: dict[int, threading.Thread] = {}
-        with db.sessions() as s, s.begin():          # a console restart ends what was under way
-            for r in s.query(Rollout).filter(Rollout.state.in_([RolloutState.PUBLISHING.value,
-                                                                RolloutState.RUNNING.value,
-                                                                RolloutState.ROLLING_BACK.value])):
-                r.state, r.updated_at = RolloutState.FAILED.value, utcnow()
-                r.progress = json.dumps({**json.loads(r.progress or "{}"),
-                                         "error": "the console stopped while this rollout was under way"})
+        self._running: set[int] = set()               # rollouts (and roll-backs) this console runs now
+        self._beat_lock = threading.Lock()
+        self._beater: threading.Thread | None = None
+        self._closing = threading.Event()
+        log.info("console rollouts: this console is %s", self.owner)
+        self.sweep(utcnow())                           # rollouts left by a console that stopped: failed
+
+    # ---- ownership: heartbeats, and rollouts left by a console that stopped ------------------------
+    def sweep(self, now) -> list[int]:
+        """Mark failed, with the reason, every rollout under way whose owner's heartbeat is stale (another
+        console that stopped, or this one before a restart); a live console's rollouts are left alone."""
+        failed = []
+        with self.db.sessions() as s, s.begin():
+            for r in s.query(Rollout).filter(Rollout.state.in_([st.value for st in UNDER_WAY])):
+                reason = orphaned_reason(r.state, r.owner, r.heartbeat_at, now, self.owner)
+                if reason is None:
+                    continue
+                r.state, r.updated_at = advance(r.state, RolloutState.FAILED).value, now
+                r.progress = json.dumps({**json.loads(r.progress or "{}"), "error": reason})
+                s.add(AuditEntry(at=now, user_name="(console)", action="rollout.failed", target=f"rollout {r.id}",
+                                 detail=json.dumps({"error": reason, "seen_by": self.owner})))
+                failed.append(r.id)
+        for rollout_id in failed:
+            log.warning("rollout %d marked failed: its console stopped", rollout_id)
         self._publish_all()
+        return failed
+
+    def beat(self, now) -> None:
+        """Stamp the heartbeat of every rollout this console runs."""
+        with self._beat_lock:
+            ids = sorted(self._running)
+        if ids:
+            with self.db.sessions() as s, s.begin():
+                s.query(Rollout).filter(Rollout.id.in_(ids), Rollout.owner == self.owner).update(
+                    {Rollout.heartbeat_at: now}, synchronize_session=False)
+
+    def _running_here(self, rollout_id: int) -> None:
+        with self._beat_lock:
+            self._running.add(rollout_id)
+            if self._beater is None:
+                self._beater = threading.Thread(target=self._beat_loop, name="console-rollout-heartbeat",
+                                                daemon=True)
+                self._beater.start()
+
+    def _done_here(self, rollout_id: int) -> None:
+        with self._beat_lock:
+            self._running.discard(rollout_id)
+
+    def _beat_loop(self) -> None:
+        """Runs only while this console runs a rollout: beats, and fails other consoles' orphans."""
+        while not self._closing.wait(HEARTBEAT_S):
+            with self._beat_lock:
+                if not self._running:
+                    self._beater = None
+                    return
+            try:
+                self.beat(utcnow())
+                self.sweep(utcnow())
+            except Exception:          # the database away for a moment: the next beat tries again
+                log.exception("console rollouts: heartbeat failed")
+        with self._beat_lock:
+            self._beater = None
+
+    def close(self) -> None:
+        """Stop the heartbeat (the app is closing)."""
+        self._closing.set()
 
     # ---- state ---------------------------------------------------------------------------------
     def _publish_all(self) -> None:
@@ -90,11 +157,14 @@ class RolloutManager:
         self.feed.publish(rows)
 
     def _save(self, rollout_id: int, state: RolloutState | None = None, progress: dict | None = None,
-              audit: tuple[str, str] | None = None) -> None:
+              audit: tuple[str, str] | None = None, claim: bool = False) -> None:
+        """`claim`: this console runs the rollout from now on (a roll-back may be asked of any console)."""
         with self.db.sessions() as s, s.begin():
             r = s.get(Rollout, rollout_id)
             if state is not None:
                 r.state = advance(r.state, state).value
+            if claim:
+                r.owner, r.heartbeat_at = self.owner, utcnow()
             if progress is not None:
                 r.progress = json.dumps(progress, ensure_ascii=False, default=str)
             r.updated_at = utcnow()
@@ -118,6 +188,7 @@ class RolloutManager:
     def start(self, rollout_id: int, members: list[str], waves: list[float], abort_at: float,
               rollback_on_abort: bool, group: str | None, wave_timeout: float | None = None) -> None:
         stop = self._stop[rollout_id] = threading.Event()
+        self._running_here(rollout_id)
         t = threading.Thread(target=self._run, name=f"console-rollout-{rollout_id}", daemon=True,
                              args=(rollout_id, members, waves, abort_at, rollback_on_abort, group,
                                    wave_timeout or self.wave_timeout, stop))
@@ -125,6 +196,12 @@ class RolloutManager:
         t.start()
 
     def _run(self, rollout_id, members, waves, abort_at, rollback_on_abort, group, wave_timeout, stop) -> None:
+        try:
+            self._run_waves(rollout_id, members, waves, abort_at, rollback_on_abort, group, wave_timeout, stop)
+        finally:
+            self._done_here(rollout_id)
+
+    def _run_waves(self, rollout_id, members, waves, abort_at, rollback_on_abort, group, wave_timeout, stop):
         events = _Recorder(self, rollout_id)
         row = self.get(rollout_id)
         try:
@@ -156,7 +233,9 @@ class RolloutManager:
         """Stop a rollout under way: the wave being watched is withdrawn from kiosks that did not commit."""
         stop = self._stop.get(rollout_id)
         if stop is None:
-            raise FleetError(f"rollout {rollout_id} is not running in this console")
+            row = self.get(rollout_id) or {}
+            raise FleetError(f"rollout {rollout_id} is run by another console ({row.get('owner') or 'unknown'}), "
+                             "not this one: abort it there")
         stop.set()
 
     def roll_back(self, rollout_id: int, user: str) -> None:
@@ -166,7 +245,8 @@ class RolloutManager:
         committed = sorted(d for d, s in seen.items() if s == InstallState.COMMITTED)
         if not kind:
             raise FleetError(f"rollout {rollout_id}: nothing was offered, nothing to roll back")
-        self._save(rollout_id, RolloutState.ROLLING_BACK)
+        self._save(rollout_id, RolloutState.ROLLING_BACK, claim=True)
+        self._running_here(rollout_id)
 
         def run():
             progress = dict(row["progress"])
@@ -178,6 +258,8 @@ class RolloutManager:
             except (FleetError, OSError) as err:
                 progress["error"] = f"rollback: {err}"
                 self._save(rollout_id, RolloutState.FAILED, progress, (user, "rollout.rollback-failed"))
+            finally:
+                self._done_here(rollout_id)
         threading.Thread(target=run, name=f"console-rollback-{rollout_id}", daemon=True).start()
 
     def wait(self, rollout_id: int, timeout: float) -> None:

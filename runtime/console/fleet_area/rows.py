@@ -21,7 +21,8 @@ def health_of(online: bool, telemetry: dict, reported: dict) -> str:
 
 def device_row(view, now: float) -> dict:
     """The table's columns: device, site, groups, online, versions (kind -> version), health, hwtest,
-    last_seen (epoch s), age_s, fps, answers (turns since the kiosk started), errors."""
+    last_seen (epoch s), age_s, fps, answers (today's: answered since the venue's midnight, the kiosk's
+    `answers_today`; None from a kiosk that does not send it), errors."""
     status, reported, telemetry = view.status, view.reported, view.telemetry
     versions = reported.get("versions") or status.get("versions") or {}
     hw = status.get("hwtest") or {}
@@ -31,5 +32,5 @@ def device_row(view, now: float) -> dict:
             "versions": {str(k): str(v) for k, v in sorted(versions.items())},
             "health": health_of(view.online, telemetry, reported),
             "hwtest": hw.get("result", ""), "last_seen": round(view.last_seen, 1),
-            "fps": _num(telemetry.get("fps")), "answers": _num(telemetry.get("interactions")),
+            "fps": _num(telemetry.get("fps")), "answers": _num(telemetry.get("answers_today")),
             "errors": errors if errors is not None else 0}
