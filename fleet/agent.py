@@ -191,7 +191,8 @@ class MqttAgent:
                 elif isinstance(action, RunCommand):
                     result = self._command(action.request)
                 elif isinstance(action, FetchUrl):
-                    error = fetch_ranges(action.offer, action.indices, self.store)
+                    error = fetch_ranges(action.offer, action.indices, self.store,
+                                         on_chunk=lambda i, offer=action.offer: self._url_chunk(offer, i))
                     with self._lock:
                         result = self.core.url_fetched(action.offer, time.time(), error)
                 else:
@@ -205,6 +206,10 @@ class MqttAgent:
                                                             "health-check-failed", f"{type(err).__name__}: {err}")
             with self._lock:
                 self._run(result)
+
+    def _url_chunk(self, offer, index: int) -> None:
+        with self._lock:
+            self._run(self.core.url_chunk(offer, index, time.time()))
 
     def _install(self, offer) -> list:
         now = dt.datetime.now(dt.timezone.utc)

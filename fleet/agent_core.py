@@ -164,6 +164,10 @@ class AgentCore:
         self.desired.settings_finished(settings, error)
         return self.report()
 
+    def url_chunk(self, offer: Offer, index: int, now: float) -> list:
+        """One chunk of the HTTP(S) fetch is kept: its progress."""
+        return self.pipeline.url_chunk(offer, index, now)
+
     def url_fetched(self, offer: Offer, now: float, error: str | None = None) -> list:
         """The HTTP(S) fetch ended: install if every chunk is here, else fetch the rest over MQTT."""
         return self.pipeline.url_fetched(offer, now, error)

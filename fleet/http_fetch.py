@@ -10,6 +10,7 @@ import http.client
 import logging
 import urllib.error
 import urllib.request
+from typing import Callable
 
 from .messages import Offer
 
@@ -44,8 +45,11 @@ def _fetch_range(url: str, first: int, last: int, timeout_s: float) -> bytes | s
     return f"{url}: bytes {first}-{last}: cut off {RESUMES_PER_CHUNK + 1} times"
 
 
-def fetch_ranges(offer: Offer, indices: tuple[int, ...], store, timeout_s: float = 30.0) -> str | None:
-    """None when every asked chunk arrived and matched; otherwise what went wrong (the caller falls back)."""
+def fetch_ranges(offer: Offer, indices: tuple[int, ...], store, timeout_s: float = 30.0,
+                 on_chunk: Callable[[int], None] | None = None) -> str | None:
+    """None when every asked chunk arrived and matched; otherwise what went wrong (the caller falls back).
+    `on_chunk(index)` is called after each chunk is kept, so the download's progress can be reported
+    while it runs (a slow venue link must not look stuck)."""
     if not (offer.url or "").startswith(("https://", "http://")):
         return f"url {offer.url!r}: expected http:// or https://"
     for i in indices:
@@ -57,4 +61,6 @@ def fetch_ranges(offer: Offer, indices: tuple[int, ...], store, timeout_s: float
         if hashlib.sha256(data).hexdigest() != offer.chunks[i]:
             return f"{offer.url}: bytes {first}-{last} do not match chunk {i}'s hash"
         store.put(offer.bundle_id, i, data)
+        if on_chunk is not None:
+            on_chunk(i)
     return None

@@ -101,6 +101,16 @@ class InstallPipeline:
         self.download.forget_requests(now)
         return self._request_chunks(now)
 
+    def url_chunk(self, offer: Offer, index: int, now: float) -> list:
+        """One chunk of a running HTTP(S) fetch is kept: progress, reported as the chunks' is (at most
+        every REPORT_EVERY_S), so the admin's progress deadline sees a slow download move."""
+        d = self.download
+        if d is None or d.offer.bundle_id != offer.bundle_id:
+            return []
+        report_due = d.stored(index, now)
+        self.records.by_kind[d.offer.kind]["progress"] = round(d.progress(), 3)
+        return self.reports.report() if report_due else []
+
     def url_fetched(self, offer: Offer, now: float, error: str | None = None) -> list:
         """The HTTP(S) fetch ended: install if every chunk is here, else fetch the rest over MQTT."""
         d = self.download

@@ -49,6 +49,15 @@ class SimulatedState:
         return self.refused.get(bundle_id)
 
 
+@dataclass
+class _Fetch:
+    """One kiosk's HTTP(S) download under way: the chunks still to fetch, the first of them in flight."""
+    kiosk: "SimulatedKiosk"
+    action: FetchUrl
+    left: list[int]
+    future: Future
+
+
 class SimulatedKiosk:
     def __init__(self, sim: "FleetSimulator", identity: Identity, state: SimulatedState, index: int = 0):
         self.sim = sim
@@ -126,7 +135,7 @@ class FleetSimulator:
         self.broker = broker
         self.http_workers = http_workers          # > 0: kiosks fetch an offer's `url` (Range requests) first
         self._pool = ThreadPoolExecutor(http_workers, "sim-http") if http_workers > 0 else None
-        self._fetches: list[tuple[SimulatedKiosk, FetchUrl, Future]] = []
+        self._fetches: list[_Fetch] = []
         self.http = Counter()                     # fetches done / failed (with the fallback to MQTT chunks)
         self.retry = retry
         self.v5 = v5
@@ -186,23 +195,37 @@ class FleetSimulator:
             self._watch(k)
 
     def fetch(self, k: SimulatedKiosk, action: FetchUrl) -> None:
-        """An HTTP(S) download on a worker thread; its end comes back to the kiosk's core in `step`."""
-        self._fetches.append((k, action, self._pool.submit(fetch_ranges, action.offer, action.indices, k.store)))
+        """An HTTP(S) download on the worker threads, one chunk at a time: each kiosk's next chunk
+        queues behind every other kiosk's, as a thousand kiosks share one server, so every download
+        moves (and reports progress) at once rather than a kiosk waiting whole in a queue. Each
+        result comes back to the kiosk's core in `step`."""
+        self._fetches.append(_Fetch(k, action, list(action.indices), self._submit(k, action, action.indices[0])))
+
+    def _submit(self, k: SimulatedKiosk, action: FetchUrl, index: int) -> Future:
+        return self._pool.submit(fetch_ranges, action.offer, (index,), k.store)
 
     def _fetches_done(self) -> None:
         if not self._fetches:
             return
         running = []
-        for k, action, future in self._fetches:
-            if not future.done():
-                running.append((k, action, future))
+        now = time.time()
+        for f in self._fetches:
+            if not f.future.done():
+                running.append(f)
                 continue
             try:
-                error = future.result()
+                error = f.future.result()
             except Exception as err:  # a worker's surprise is a failed fetch: MQTT chunks take over
                 error = f"{type(err).__name__}: {err}"
+            index = f.left.pop(0)
+            if not error:
+                f.kiosk.run(f.kiosk.core.url_chunk(f.action.offer, index, now))
+            if f.left and not error:
+                f.future = self._submit(f.kiosk, f.action, f.left[0])
+                running.append(f)
+                continue
             self.http["failed" if error else "done"] += 1
-            k.run(k.core.url_fetched(action.offer, time.time(), error))
+            f.kiosk.run(f.kiosk.core.url_fetched(f.action.offer, now, error))
         self._fetches = running
 
     def step(self, timeout: float = 0.05) -> None:

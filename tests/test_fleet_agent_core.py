@@ -137,3 +137,28 @@ def test_abort_when_the_failure_rate_passes_the_threshold():
     verdict = judge({f"k{i}": "committed" for i in range(19)} | {"bad": "rejected"}, 0.04)
     assert (verdict.action, verdict.failed, verdict.finished) == ("abort", 1, 20)
     assert judge({"a": "timeout"}, 0.5).action == "abort"
+
+
+def test_a_slow_http_download_reports_its_progress_while_it_runs():
+    """Over a slow venue link a bundle's HTTP fetch takes minutes: the chunks it keeps are reported as
+    progress on the way (as MQTT chunks are), so the admin's progress deadline does not call it stuck."""
+    from dataclasses import replace
+
+    from fleet.agent_core import FetchUrl
+    from fleet.chunk_download import REPORT_EVERY_S
+    core = _core(http_fetch=True)
+    core.connected(1, now=0.0)
+    chunks = [bytes([i]) * 100 for i in range(10)]
+    offer = replace(_offer(chunks), url="https://cdn.example/bundle")
+    actions = core.message(T.group("mall-a", "desired"),
+                           json.dumps(Desired(1, {"content": offer}).as_json()).encode(), 1.0)
+    [fetch] = [a for a in actions if isinstance(a, FetchUrl)]
+    assert not [a for a in actions if isinstance(a, Subscribe) and T.chunk(offer.bundle_id, 0) in a.topics]
+    progress = []
+    for n, i in enumerate(fetch.indices):
+        core.pipeline.chunks.put(offer.bundle_id, i, chunks[i])    # what fetch_ranges does before its callback
+        for doc in _published(core.url_chunk(offer, i, 1.0 + (n + 1) * REPORT_EVERY_S / 2), "reported"):
+            progress.append(doc["installs"]["content"]["progress"])
+    assert progress and progress == sorted(progress) and 0 < progress[0] < 1     # reported on the way
+    done = core.url_fetched(offer, 40.0)
+    assert [a for a in done if isinstance(a, Install)] == [Install(offer)]
