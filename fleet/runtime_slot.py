@@ -69,6 +69,7 @@ class TrialTimes:
     ready_deadline_s: float = 120.0
     settle_s: float = 60.0
     max_starts: int = 3
+    require_fleet: bool = False       # the kiosk embeds this agent: its link must come up in the trial too
 
     def __post_init__(self):
         if not (self.ready_deadline_s > 0 and self.settle_s >= 0 and self.max_starts >= 1):
@@ -124,7 +125,8 @@ class RuntimeSlots:
     def request_trial(self, bundle_id: str, version: str, slot: Path) -> Trial:
         current = self.files.current()
         trial = Trial(bundle_id, version, str(Path(slot).resolve()), str(current) if current else None,
-                      self.times.ready_deadline_s, self.times.settle_s, self.times.max_starts)
+                      self.times.ready_deadline_s, self.times.settle_s, self.times.max_starts,
+                      self.times.require_fleet)
         write_trial(self.files, trial)
         _LOGGER.warning("runtime %s prepared; the launcher tries it at the next start", version)
         return trial

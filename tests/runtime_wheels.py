@@ -1,6 +1,6 @@
 """Tiny stand-in wheels of edge-avatar for runtime-bundle tests: real wheels, installed by pip into
-real virtual environments, whose `edge-avatar` does one thing — says READY=1 over sd_notify and
-runs until stopped ("good"), exits at once ("crash"), or runs without ever saying READY ("silent")."""
+real virtual environments, whose `edge-avatar` does one thing — says over sd_notify what a healthy
+kiosk says (listening, rendering, READY=1, fleet connected) and runs until stopped ("good"), exits at once ("crash"), or runs without ever saying READY ("silent")."""
 
 from __future__ import annotations
 
@@ -15,7 +15,9 @@ def main():
     import os, signal, socket, sys, time
     signal.signal(signal.SIGTERM, lambda *a: sys.exit(0))
     with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as s:
-        s.sendto(b"READY=1\\nSTATUS=listening (stand-in {version})", os.environ["NOTIFY_SOCKET"])
+        for line in (b"X_EDGE_AVATAR_LISTENING=1", b"X_EDGE_AVATAR_RENDERING=1",
+                     b"READY=1\\nSTATUS=listening (stand-in {version})", b"X_EDGE_AVATAR_FLEET=connected"):
+            s.sendto(line, os.environ["NOTIFY_SOCKET"])
     parent = os.getppid()
     while os.getppid() == parent:
         time.sleep(0.05)
