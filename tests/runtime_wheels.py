@@ -42,14 +42,16 @@ def _record_line(name: str, data: bytes) -> str:
     return f"{name},sha256={digest},{len(data)}"
 
 
-def stand_in_wheel(folder: Path, version: str, mode: str) -> Path:
+def stand_in_wheel(folder: Path, version: str, mode: str, requires: tuple[str, ...] = ()) -> Path:
+    """`requires`: its declared dependencies (Requires-Dist, as pyproject's `dependencies` become)."""
     dist = f"edge_avatar-{version}.dist-info"
     files = {
         "runtime/__init__.py": f'__version__ = "{version}"\n',
         "runtime/cli/__init__.py": "",
         "runtime/cli/main.py": _MAIN[mode].format(version=version),
         "fleet/__init__.py": "",
-        f"{dist}/METADATA": f"Metadata-Version: 2.1\nName: edge-avatar\nVersion: {version}\n",
+        f"{dist}/METADATA": f"Metadata-Version: 2.1\nName: edge-avatar\nVersion: {version}\n"
+                            + "".join(f"Requires-Dist: {r}\n" for r in requires),
         f"{dist}/WHEEL": "Wheel-Version: 1.0\nGenerator: tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
         f"{dist}/entry_points.txt": "[console_scripts]\nedge-avatar = runtime.cli.main:main\n",
     }
