@@ -1,6 +1,7 @@
 """Tiny stand-in wheels of edge-avatar for runtime-bundle tests: real wheels, installed by pip into
 real virtual environments, whose `edge-avatar` does one thing — says over sd_notify what a healthy
-kiosk says (listening, rendering, READY=1, fleet connected) and runs until stopped ("good"), exits at once ("crash"), or runs without ever saying READY ("silent")."""
+kiosk says (listening, rendering, READY=1, fleet connected) and runs until stopped ("good"), exits
+at once ("crash"), or runs without ever saying READY ("silent")."""
 
 from __future__ import annotations
 
