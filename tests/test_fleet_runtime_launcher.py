@@ -293,3 +293,40 @@ def test_a_stop_that_comes_while_a_version_is_being_started_reaches_it(tmp_path)
     finally:
         os.environ.pop("LAUNCH_LOG", None)
         proxy.close()
+
+
+def test_an_embedded_agent_says_fleet_connected_when_its_link_to_a_real_broker_comes_up(tmp_path):
+    """The kiosk's side of the fleet check: the agent's MQTT link, through the kiosk's StartupHealth,
+    becomes the sd_notify line the launcher judges; and an embedded agent's trial requires it."""
+    from fleet.agent import MqttAgent
+    from fleet.agent_core import Identity
+    from fleet.broker import BrokerConfig
+    from fleet.device_control import StandaloneControl
+    from fleet.runtime_slot import RuntimeSlots, TrialTimes
+    from runtime.ops.service.notifier import SystemdNotifier
+    from runtime.ops.service.startup_health import StartupHealth
+    from runtime.shared.runtime_slots import read_trial
+    from tests.fleet_fixtures import RecordingHealthCheck, keys
+    from tests.mosquitto import mosquitto
+
+    sent: list[str] = []
+    health = StartupHealth(SystemdNotifier(None, send=sent.append), "listening (en)")
+    health.tick(listening=True, rendering=False)
+    assert sent == ["X_EDGE_AVATAR_LISTENING=1"] and not health.ready       # nothing drawn yet: no READY=1
+    health.tick(listening=True, rendering=True)
+    health.tick(listening=True, rendering=True)
+    assert sent[1:] == ["X_EDGE_AVATAR_RENDERING=1", "READY=1\nSTATUS=listening (en)"]   # each once
+    _, _, trusted = keys(tmp_path)
+    data = tmp_path / "data"
+    with mosquitto(tmp_path) as url:
+        agent = MqttAgent(Identity("kiosk-link", ("g",), "Mall A"), BrokerConfig.from_args(url), data, trusted,
+                          StandaloneControl(data), RecordingHealthCheck(), on_link=health.fleet_link,
+                          trial_times=TrialTimes(require_fleet=True))
+        agent.start()
+        try:
+            _until(lambda: "X_EDGE_AVATAR_FLEET=connected" in sent, "the fleet line")
+        finally:
+            agent.stop()
+    assert checks_in(sent[-1]) == {Check.FLEET}
+    RuntimeSlots(data, TrialTimes(require_fleet=True)).request_trial("c" * 64, "3.0.0", tmp_path / "slot")
+    assert read_trial(SlotFiles(data)).require_fleet
