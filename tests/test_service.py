@@ -63,6 +63,20 @@ def test_the_launcher_speaks_for_a_starting_child_within_its_grace_only():
     assert [m.split("=")[0] for m in no_watchdog.due(0.0)] == ["EXTEND_TIMEOUT_USEC"]
 
 
+def test_ready_comes_once_on_screen_and_listening_or_degraded_when_the_models_did_not_load():
+    """READY=1 (systemd, the launcher) after the listening and rendering lines; a kiosk whose recogniser
+    failed to load still becomes ready (it runs on degraded, as before) but never says it listens,
+    so a runtime trial of it fails its listening check."""
+    from runtime.ops.service.startup_health import StartupHealth
+    sent = []
+    health = StartupHealth(SystemdNotifier(None, send=sent.append), "listening (en)")
+    health.tick(listening=False, rendering=True)                       # models still loading
+    assert sent == ["X_EDGE_AVATAR_RENDERING=1"] and not health.ready
+    health.tick(listening=False, rendering=True, loads_over=True)      # ... and the recogniser failed
+    assert sent[1].startswith("READY=1\nSTATUS=on screen, NOT listening") and health.ready
+    assert "X_EDGE_AVATAR_LISTENING=1" not in sent
+
+
 def test_notifier_pings_at_twice_the_watchdog_rate_and_only_under_systemd():
     sent = []
     n = SystemdNotifier(watchdog_usec=10_000_000, send=sent.append)

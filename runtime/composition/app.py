@@ -148,7 +148,7 @@ def _audio_lip_sync(catalog: ModelCatalog, backend_name: str):
 
 
 def _observe(kiosk: Kiosk, cfg: KioskConfig, pack: ContentPack, lang: str, backends: dict[str, Any],
-             listening: Callable[[], bool]):
+             listening: Callable[[], bool], loads_over: Callable[[], bool]):
     """Subscribe the interaction log, the service status (READY=1 and the health lines once the kiosk
     listens and renders) and the start-up timer to the kiosk; returns what must be closed, the
     start-up times (filled in as they happen) and the notifier."""
@@ -175,7 +175,7 @@ def _observe(kiosk: Kiosk, cfg: KioskConfig, pack: ContentPack, lang: str, backe
     kiosk.tick_listeners.append(notifier.tick)
     health = StartupHealth(notifier, f"listening ({lang}), content {pack.venue_id}")
     kiosk.service_health = health
-    kiosk.tick_listeners.append(lambda _t: health.tick(listening(), view.rendering))
+    kiosk.tick_listeners.append(lambda _t: health.tick(listening(), view.rendering, loads_over()))
     kiosk.events.subscribe(lambda _kind, _turn: notifier.status(
         f"listening ({lang}); {kiosk.events.counts[EventKind.TURN]} visitor questions answered"), EventKind.TURN)
     return closers, startup, notifier
@@ -266,7 +266,10 @@ def _run_kiosk(cfg: KioskConfig, on_ready: Callable[[Kiosk], None] | None, start
                       mood=LoadingMood(understanding))
         understanding.add_done_callback(lambda built: backends.update(_understanding_names(built)))
         _prepare_answers(kiosk, cfg)
-        closers, startup, notifier = _observe(kiosk, cfg, pack, lang, backends, lambda: "ready" in stages.loaded)
+        closers, startup, notifier = _observe(
+            kiosk, cfg, pack, lang, backends, listening=lambda: "ready" in stages.loaded,
+            # first loads over, loaded or not (from a file they load when first used: nothing to wait for)
+            loads_over=lambda: not cfg.realtime or (recognizer.wait_loaded(0) and synthesizers[lang].wait_loaded(0)))
         kiosk.rights_guard = _rights_guard(kiosk, cfg, notifier)
         if kiosk.rights_guard is not None:
             closers.append(kiosk.rights_guard.close)
