@@ -196,7 +196,8 @@ def _finish(data: str) -> None:
 
 def test_the_real_kiosk_built_into_a_runtime_bundle_runs_from_its_slot_and_is_committed(tmp_path):
     """This project's own wheel (pip, from the checkout), its dependency lock, a real slot, and the real
-    kiosk answering the demo question under the launcher: READY=1 (on screen, listening) in time."""
+    kiosk answering the demo question under the launcher: its health check (listening, rendering; no
+    fleet configured, so not the fleet) passed in time."""
     from runtime.composition.config import DEMO_QUESTION
     key, _, trusted = keys(tmp_path)
     data = tmp_path / "data"
@@ -216,6 +217,7 @@ def test_the_real_kiosk_built_into_a_runtime_bundle_runs_from_its_slot_and_is_co
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert f"starting {slot}/venv/bin/edge-avatar" in proc.stderr
     assert "answer opening_hours" in proc.stderr + proc.stdout
-    assert read_verdict(SlotFiles(data)).outcome == "committed"
+    verdict = read_verdict(SlotFiles(data))
+    assert verdict.outcome == "committed" and "9.0.0 listening, rendering and up" in verdict.detail, verdict
     installer.finish_runtime()
     assert installer.versions() == {"runtime": "9.0.0"}

@@ -67,7 +67,7 @@ class Trial:
     version: str
     to: str                       # the new slot
     came_from: str | None         # the slot that ran before (None: the base install)
-    ready_deadline_s: float = 120.0   # READY=1 from the new version within this, or it is rolled back
+    ready_deadline_s: float = 120.0   # its health check passed within this, or it is rolled back
     settle_s: float = 60.0            # ... and it must then stay up this long
     max_starts: int = 3               # starts that end before it settles, then rolled back
     # the new version's embedded fleet agent must connect too (a kiosk run with --fleet-broker; a kiosk
