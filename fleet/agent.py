@@ -53,7 +53,7 @@ class MqttAgent:
                  control: DeviceControl, health_check: HealthCheck | None = None,
                  limits: BundleLimits = BundleLimits(), telemetry_interval_s: float = 30.0,
                  keepalive_s: int = 30, on_installed=None, region: str = "", rights_keys: tuple = (),
-                 trial_times: TrialTimes = TrialTimes()):
+                 trial_times: TrialTimes = TrialTimes(), on_link=None):
         self.data_dir = Path(data_dir)
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.broker = broker
@@ -77,6 +77,7 @@ class MqttAgent:
         self.v5 = True
         self.recovered = recovered
         self.on_installed = on_installed        # kind -> None, after a commit or rollback (embedded kiosk)
+        self.on_link = on_link                  # bool -> None, the broker link up or down (the service health)
         self._runtime_offer = None              # a runtime bundle on trial: the launcher's verdict is awaited
         self._finishing = False                 # ... and its taking-in is queued for the install thread
 
@@ -151,10 +152,14 @@ class MqttAgent:
             return
         with self._lock:
             self._run(self.core.connected(self._pending_session, time.time()))
+        if self.on_link:
+            self.on_link(True)
 
     def _on_disconnect(self, client, userdata, flags, reason, props):
         with self._lock:
             self.core.disconnected()
+        if self.on_link:
+            self.on_link(False)
         if not self._stop.is_set():
             _LOGGER.warning("fleet broker connection lost (%s); reconnecting with back-off", reason)
 

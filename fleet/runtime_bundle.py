@@ -5,8 +5,9 @@ The payload::
 
     wheels/edge_avatar-<v>-py3-none-any.whl   this project, built by pip from PROJECT
     wheels/*.whl                              dependency wheels to carry (--with-wheel), optional
-    requirements.lock                         name==version of every dependency, from the admin's
-                                              environment (what the new version was tested with)
+    requirements.lock                         name==version of the project's declared dependencies and
+                                              theirs (``dependency_lock``), at the admin's versions
+                                              (what the new version was tested with)
     runtime.json                              what built it: python, wheel, dependency count
 
 A kiosk installs it into a new virtual environment beside the running one (``runtime_slot``).
@@ -14,18 +15,19 @@ A kiosk installs it into a new virtual environment beside the running one (``run
 
 from __future__ import annotations
 
-import importlib.metadata as md
+import email.parser
 import json
 import platform
-import re
 import shutil
 import subprocess
 import sys
 import tempfile
+import zipfile
 from pathlib import Path
 
 from .bundle_builder import build_bundle
 from .bundle_manifest import Manifest
+from .dependency_lock import build_lock
 from .errors import FleetError
 
 PROJECT = "edge-avatar"
@@ -33,18 +35,22 @@ LOCK = "requirements.lock"
 INFO = "runtime.json"
 
 
-def normalise(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()
+def wheel_requirements(wheel: Path) -> list[str]:
+    """The wheel's declared requirements (``Requires-Dist`` of its METADATA: pyproject's dependencies)."""
+    with zipfile.ZipFile(wheel) as z:
+        names = [n for n in z.namelist() if n.count("/") == 1 and n.endswith(".dist-info/METADATA")]
+        if len(names) != 1:
+            raise FleetError(f"{wheel}: expected one *.dist-info/METADATA, found {len(names)}")
+        meta = email.parser.BytesParser().parsebytes(z.read(names[0]))
+    return list(meta.get_all("Requires-Dist") or [])
 
 
-def dependency_lock(exclude: str = PROJECT) -> str:
-    """`name==version` of every distribution in this environment but the project, sorted."""
-    seen = {}
-    for dist in md.distributions():
-        name = dist.metadata["Name"]
-        if name and normalise(name) != normalise(exclude):
-            seen[normalise(name)] = f"{normalise(name)}=={dist.version}"
-    return "".join(line + "\n" for _, line in sorted(seen.items()))
+def dependency_lock(wheel: Path) -> str:
+    """The lock for this wheel: its declared requirements, followed through this environment."""
+    try:
+        return build_lock(wheel_requirements(wheel))
+    except ValueError as err:
+        raise FleetError(f"{Path(wheel).name}: {err}") from None
 
 
 def build_wheel(project: Path, out: Path, python: str = sys.executable) -> Path:
@@ -74,7 +80,7 @@ def build_runtime_bundle(project: Path, version: str, key_path: Path, out: Path,
             built = build_wheel(project, wheels)
         for w in extra_wheels:
             shutil.copy2(w, wheels / Path(w).name)
-        (payload / LOCK).write_text(dependency_lock())
+        (payload / LOCK).write_text(dependency_lock(built))
         (payload / INFO).write_text(json.dumps({"wheel": built.name, "python": platform.python_version(),
                                                 "machine": platform.machine(), "version": version}, indent=1))
         return build_bundle(payload, "runtime", version, key_path, out, valid_days, min_runtime, now=now)

@@ -5,7 +5,8 @@ launcher as a trial (``runtime.shared.runtime_slots``); the launcher's verdict c
 Preparing a slot: ``python -m venv --without-pip``; the base install's site-packages appended by a
 ``.pth`` (so the dependencies are shared; the slot's own wheels come first); the bundle's wheels
 installed with pip, offline (``--no-index --no-deps``); then the bundle's dependency lock checked
-inside the slot and the slot's code imported once. Anything wrong refuses the bundle with its
+inside the slot (``dependency_lock``: only the new version's declared dependencies and theirs, as the
+slot's environment resolves them) and the slot's code imported once. Anything wrong refuses the bundle with its
 reason before the running version is touched.
 """
 
@@ -30,26 +31,13 @@ from runtime.shared.runtime_slots import (
     write_trial,
 )
 
+from . import dependency_lock
 from .errors import BundleRejected
 from .runtime_bundle import LOCK
 
 _LOGGER = logging.getLogger(__name__)
 BASE_PTH = "_edge_avatar_base.pth"
 
-_CHECK_LOCK = """
-import importlib.metadata as md, re, sys
-norm = lambda n: re.sub(r"[-_.]+", "-", n).lower()
-have = {norm(d.metadata["Name"]): d.version for d in md.distributions() if d.metadata["Name"]}
-bad = []
-for line in open(sys.argv[1]):
-    line = line.strip()
-    if line and not line.startswith("#"):
-        name, _, version = line.partition("==")
-        if have.get(norm(name)) != version:
-            bad.append(f"{name}=={version} (here: {have.get(norm(name), 'missing')})")
-print("; ".join(bad[:5]) + (f" and {len(bad) - 5} more" if len(bad) > 5 else ""))
-sys.exit(1 if bad else 0)
-"""
 
 
 def slot_env() -> dict[str, str]:
@@ -69,6 +57,7 @@ class TrialTimes:
     ready_deadline_s: float = 120.0
     settle_s: float = 60.0
     max_starts: int = 3
+    require_fleet: bool = False       # the kiosk embeds this agent: its link must come up in the trial too
 
     def __post_init__(self):
         if not (self.ready_deadline_s > 0 and self.settle_s >= 0 and self.max_starts >= 1):
@@ -110,7 +99,8 @@ class RuntimeSlots:
         self._run([self.python, "-m", "pip", "--python", str(py), "install", "--no-index", "--no-deps",
                    "--disable-pip-version-check", "-q", *map(str, wheels)], "pip install (offline)")
         if (slot / LOCK).is_file():
-            self._run([str(py), "-c", _CHECK_LOCK, str(slot / LOCK)], "the dependency lock", "incompatible")
+            check = Path(dependency_lock.__file__).read_text(encoding="utf-8")   # the installer's code, run there
+            self._run([str(py), "-c", check, str(slot / LOCK)], "the dependency lock", "incompatible")
         where = self._run([str(py), "-c", "import runtime, fleet; print(runtime.__file__)"], "import runtime")
         if not where.startswith(str(venv)) or not slot_executable(slot).exists():
             raise BundleRejected("health-check-failed", f"the slot runs {where}, not its own code")
@@ -124,7 +114,8 @@ class RuntimeSlots:
     def request_trial(self, bundle_id: str, version: str, slot: Path) -> Trial:
         current = self.files.current()
         trial = Trial(bundle_id, version, str(Path(slot).resolve()), str(current) if current else None,
-                      self.times.ready_deadline_s, self.times.settle_s, self.times.max_starts)
+                      self.times.ready_deadline_s, self.times.settle_s, self.times.max_starts,
+                      self.times.require_fleet)
         write_trial(self.files, trial)
         _LOGGER.warning("runtime %s prepared; the launcher tries it at the next start", version)
         return trial

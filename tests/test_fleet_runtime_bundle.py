@@ -37,10 +37,10 @@ REPO = Path(__file__).resolve().parents[1]
 QUICK = TrialTimes(ready_deadline_s=60.0, settle_s=0.5, max_starts=2)
 
 
-def _bundle(tmp: Path, key: Path, version: str, mode: str = "good", **kw) -> Path:
+def _bundle(tmp: Path, key: Path, version: str, mode: str = "good", requires: tuple[str, ...] = (), **kw) -> Path:
     out = tmp / f"runtime-{version}-{mode}.bundle"
-    build_runtime_bundle(tmp, version, key, out, wheel=stand_in_wheel(tmp / f"wheels-{version}-{mode}", version, mode),
-                         now=kw.pop("now", NOW), **kw)
+    wheel = stand_in_wheel(tmp / f"wheels-{version}-{mode}", version, mode, requires)
+    build_runtime_bundle(tmp, version, key, out, wheel=wheel, now=kw.pop("now", NOW), **kw)
     return out
 
 
@@ -129,9 +129,9 @@ def test_runtime_bundles_are_checked_like_every_kind_before_a_slot_is_built(tmp_
         with pytest.raises(BundleRejected) as err:
             installer.install(bundle, f"{n}" * 64, "runtime", now)
         assert err.value.reason == reason
-    monkeypatch.setattr(runtime_bundle, "dependency_lock", lambda exclude="": "cryptography==0.0.1\n")
-    with pytest.raises(BundleRejected) as err:
-        installer.install(_bundle(tmp_path, key, "2.3.0"), "d" * 64, "runtime", NOW)
+    monkeypatch.setattr(runtime_bundle, "dependency_lock", lambda wheel: "cryptography==0.0.1\n")
+    with pytest.raises(BundleRejected) as err:                         # a declared dependency at another version
+        installer.install(_bundle(tmp_path, key, "2.3.0", requires=("cryptography>=42",)), "d" * 64, "runtime", NOW)
     assert err.value.reason == "incompatible" and "cryptography==0.0.1" in err.value.detail
     assert read_trial(SlotFiles(data)) is None and installer.versions() == {"runtime": "2.0.0"}
     assert sorted(p.name for p in (data / "installs" / "runtime").iterdir()) == ["2.0.0"]
@@ -196,7 +196,8 @@ def _finish(data: str) -> None:
 
 def test_the_real_kiosk_built_into_a_runtime_bundle_runs_from_its_slot_and_is_committed(tmp_path):
     """This project's own wheel (pip, from the checkout), its dependency lock, a real slot, and the real
-    kiosk answering the demo question under the launcher: READY=1 (on screen, listening) in time."""
+    kiosk answering the demo question under the launcher: its health check (listening, rendering; no
+    fleet configured, so not the fleet) passed in time."""
     from runtime.composition.config import DEMO_QUESTION
     key, _, trusted = keys(tmp_path)
     data = tmp_path / "data"
@@ -216,6 +217,7 @@ def test_the_real_kiosk_built_into_a_runtime_bundle_runs_from_its_slot_and_is_co
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert f"starting {slot}/venv/bin/edge-avatar" in proc.stderr
     assert "answer opening_hours" in proc.stderr + proc.stdout
-    assert read_verdict(SlotFiles(data)).outcome == "committed"
+    verdict = read_verdict(SlotFiles(data))
+    assert verdict.outcome == "committed" and "9.0.0 listening, rendering and up" in verdict.detail, verdict
     installer.finish_runtime()
     assert installer.versions() == {"runtime": "9.0.0"}

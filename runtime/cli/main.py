@@ -262,13 +262,17 @@ def _start_agent(args, kiosk):
     from fleet.broker import BrokerConfig
     from fleet.bundle_keys import TrustedKeys, load_public_key
     from fleet.health_check import SelfTestHealthCheck
+    from fleet.runtime_slot import TrialTimes
     from runtime.composition.fleet_link import KioskControl
     control = KioskControl(kiosk, args.data_dir)
     agent = MqttAgent(Identity(args.device_id, tuple(args.group), args.site, __version__),
                       BrokerConfig.from_args(args.fleet_broker, args.credentials, args.ca_file, args.cert, args.key),
                       args.data_dir, TrustedKeys.from_files(args.trust_key), control, SelfTestHealthCheck(),
                       on_installed=control.installed, region=args.region,
-                      rights_keys=tuple(load_public_key(p) for p in args.rights_key))
+                      rights_keys=tuple(load_public_key(p) for p in args.rights_key),
+                      # a runtime trial of this kiosk is judged on its embedded agent connecting too
+                      trial_times=TrialTimes(require_fleet=True),
+                      on_link=kiosk.service_health.fleet_link if kiosk.service_health else None)
     control.forward_staff_alerts(agent.raise_alert)
     agent.start()
     _LOGGER.info("fleet agent embedded: %s in %s", args.device_id, ", ".join(args.group) or "no group")

@@ -147,9 +147,11 @@ def _audio_lip_sync(catalog: ModelCatalog, backend_name: str):
     return load_audio_visemes(catalog, backend, threads=1)
 
 
-def _observe(kiosk: Kiosk, cfg: KioskConfig, pack: ContentPack, lang: str, backends: dict[str, Any]):
-    """Subscribe the interaction log, the service status and the start-up timer to the kiosk;
-    returns what must be closed, the start-up times (filled in as they happen) and the notifier."""
+def _observe(kiosk: Kiosk, cfg: KioskConfig, pack: ContentPack, lang: str, backends: dict[str, Any],
+             listening: Callable[[], bool], loads_over: Callable[[], bool]):
+    """Subscribe the interaction log, the service status (READY=1 and the health lines once the kiosk
+    listens and renders) and the start-up timer to the kiosk; returns what must be closed, the
+    start-up times (filled in as they happen) and the notifier."""
     view = kiosk.view
     closers: list[Callable[[], None]] = []
     log_dir = cfg.log_dir or (default_data_dir() / "interactions" if cfg.input == "mic" else None)
@@ -161,6 +163,7 @@ def _observe(kiosk: Kiosk, cfg: KioskConfig, pack: ContentPack, lang: str, backe
         closers.append(log.sync)
         backends["interaction_log"] = str(log_dir)
     from runtime.ops.service.notifier import make_notifier
+    from runtime.ops.service.startup_health import StartupHealth
     startup: dict[str, float | None] = {"avatar_on_screen_s": None, "listening_s": None}
 
     def first_frame(_t: float) -> None:
@@ -170,6 +173,9 @@ def _observe(kiosk: Kiosk, cfg: KioskConfig, pack: ContentPack, lang: str, backe
     notifier = make_notifier()
     backends["service"] = notifier.name
     kiosk.tick_listeners.append(notifier.tick)
+    health = StartupHealth(notifier, f"listening ({lang}), content {pack.venue_id}")
+    kiosk.service_health = health
+    kiosk.tick_listeners.append(lambda _t: health.tick(listening(), view.rendering, loads_over()))
     kiosk.events.subscribe(lambda _kind, _turn: notifier.status(
         f"listening ({lang}); {kiosk.events.counts[EventKind.TURN]} visitor questions answered"), EventKind.TURN)
     return closers, startup, notifier
@@ -260,13 +266,15 @@ def _run_kiosk(cfg: KioskConfig, on_ready: Callable[[Kiosk], None] | None, start
                       mood=LoadingMood(understanding))
         understanding.add_done_callback(lambda built: backends.update(_understanding_names(built)))
         _prepare_answers(kiosk, cfg)
-        closers, startup, notifier = _observe(kiosk, cfg, pack, lang, backends)
+        closers, startup, notifier = _observe(
+            kiosk, cfg, pack, lang, backends, listening=lambda: "ready" in stages.loaded,
+            # first loads over, loaded or not (from a file they load when first used: nothing to wait for)
+            loads_over=lambda: not cfg.realtime or (recognizer.wait_loaded(0) and synthesizers[lang].wait_loaded(0)))
         kiosk.rights_guard = _rights_guard(kiosk, cfg, notifier)
         if kiosk.rights_guard is not None:
             closers.append(kiosk.rights_guard.close)
         if on_ready is not None:
             on_ready(kiosk)
-        notifier.ready(f"listening ({lang}), content {pack.venue_id}")
         loop_started = process_age_s()
         _LOGGER.info("avatar up %.2f s after the process started%s", loop_started,
                      "" if "ready" in stages.loaded else "; the recogniser and voice are still loading")

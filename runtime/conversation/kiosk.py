@@ -93,6 +93,7 @@ class Kiosk(Switching):
         self._inbox = JobInbox()
         self.stop_requested: str | None = None
         self.rights_guard: Any = None      # the composition root's RightsGuard, when assets are fleet-installed
+        self.service_health: Any = None    # the composition root's StartupHealth (an embedded agent reports its link)
 
     @property
     def session(self):

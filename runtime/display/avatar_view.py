@@ -151,6 +151,12 @@ class AvatarView:
             self.display.show(surface, dirty)
             self.frames_drawn += 1
 
+    @property
+    def rendering(self) -> bool:
+        """A frame of the avatar went to the display (headless: nothing to show it on, so the first
+        pose computed) — the service's "rendering" health check."""
+        return self.frames_drawn > 0 or (not self._show_on_screen and self.pose is not None)
+
     def _frame(self) -> tuple[pygame.Surface, list[pygame.Rect] | None]:
         """The picture for the display: the panel output's image (fitted to the display) or the flat avatar."""
         if self.output is None:

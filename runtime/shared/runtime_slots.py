@@ -25,6 +25,12 @@ from .durable_files import read_json, write_json_atomic
 KIND = "runtime"
 COMMITTED, ROLLED_BACK = "committed", "rolled-back"
 
+# The health of a starting kiosk, as sd_notify lines beside READY=1 (systemd ignores X_ variables; the
+# launcher judges a trial by them). Each is sent once, when it first holds.
+LISTENING = "X_EDGE_AVATAR_LISTENING=1"      # the recogniser and the voice loaded, the listener running
+RENDERING = "X_EDGE_AVATAR_RENDERING=1"      # at least one frame of the avatar drawn
+FLEET_CONNECTED = "X_EDGE_AVATAR_FLEET=connected"   # the embedded fleet agent's MQTT link is up
+
 
 @dataclass(frozen=True)
 class SlotFiles:
@@ -61,9 +67,12 @@ class Trial:
     version: str
     to: str                       # the new slot
     came_from: str | None         # the slot that ran before (None: the base install)
-    ready_deadline_s: float = 120.0   # READY=1 from the new version within this, or it is rolled back
+    ready_deadline_s: float = 120.0   # its health check passed within this, or it is rolled back
     settle_s: float = 60.0            # ... and it must then stay up this long
     max_starts: int = 3               # starts that end before it settles, then rolled back
+    # the new version's embedded fleet agent must connect too (a kiosk run with --fleet-broker; a kiosk
+    # whose fleet agent runs on its own, or none, is judged on listening and rendering only)
+    require_fleet: bool = False
 
     def __post_init__(self):
         if not (self.ready_deadline_s > 0 and self.settle_s >= 0 and self.max_starts >= 1):

@@ -6,11 +6,14 @@ Without a trial it starts ``current/runtime``'s ``edge-avatar`` (or the base ins
 no slot) with the arguments after ``--`` and waits for it, passing its sd_notify messages on to
 systemd (its own notify socket stands between them) and its exit code back. With a trial
 (``runtime-trial.json``, written by the fleet installer) it counts the start durably, switches the
-link, starts the new version and judges it (``launch_plan``): READY=1 in time and up for the settle
-time — committed; crashed — started again until ``max_starts``, then rolled back; never ready —
-stopped and rolled back. A verdict is written before the link moves back, so a power loss at any
-step is finished at the next start. It imports nothing of the fleet and never the slot's code: it
-is the part of the kiosk a runtime bundle does not replace.
+link, starts the new version and judges it (``launch_plan``): its health check (listening,
+rendering, and the fleet connected when the kiosk embeds the agent: the kiosk's sd_notify lines)
+passed in time and up for the settle time — committed; crashed — started again until
+``max_starts``, then rolled back; a check never passed — stopped and rolled back, naming it. A
+verdict is written before the link moves back, so a power loss at any step is finished at the next
+start. While a child is starting the launcher keeps systemd's watchdog fed and its start timeout
+extended (``stand_in``), so systemd never ends it in the middle of a trial. It imports nothing of
+the fleet and never the slot's code: it is the part of the kiosk a runtime bundle does not replace.
 """
 
 from __future__ import annotations
@@ -42,14 +45,19 @@ from runtime.shared.runtime_slots import (
     write_verdict,
 )
 
-from .launch_plan import Phase, Start, TrialRun, plan_start, verdict_of
+from .launch_plan import Phase, Start, TrialRun, checks_in, plan_start, verdict_of
+from .stand_in import StandIn, watchdog_s
 
 _LOGGER = logging.getLogger("edge-avatar.launcher")
 
 
+def is_ready(message: str) -> bool:
+    return "READY=1" in message.split("\n")
+
+
 class NotifyProxy:
     """The child's NOTIFY_SOCKET: a datagram socket whose every message goes on to the service
-    manager's socket (when there is one); READY=1 is reported to the launcher."""
+    manager's socket (when there is one); the launcher reads them too (READY=1, the health lines)."""
 
     def __init__(self, upstream: str | None):
         self.folder = Path(tempfile.mkdtemp(prefix="edge-avatar-notify-"))
@@ -95,11 +103,13 @@ def _exit_code(code: int) -> int:
 
 
 class Launcher:
-    def __init__(self, data_dir: Path, child_args: list[str], base_exe: Path, proxy: NotifyProxy):
+    def __init__(self, data_dir: Path, child_args: list[str], base_exe: Path, proxy: NotifyProxy,
+                 stand_in: StandIn | None = None):
         self.files = SlotFiles(Path(data_dir))
         self.child_args = child_args
         self.base_exe = Path(base_exe)
         self.proxy = proxy
+        self.stand_in = stand_in or StandIn(watchdog_s(os.environ))
         self.child: subprocess.Popen | None = None
         self.stopping = False
 
@@ -144,7 +154,7 @@ class Launcher:
             return self.base_exe
         return exe
 
-    def _start(self) -> subprocess.Popen:
+    def _start(self, grace_s: float | None = None) -> subprocess.Popen:
         env = {**os.environ, "NOTIFY_SOCKET": str(self.proxy.path)}
         env.pop("WATCHDOG_PID", None)                   # the watchdog pings come from the child now
         exe = self._executable()
@@ -153,27 +163,36 @@ class Launcher:
             env.pop("PYTHONHOME", None)
         _LOGGER.info("starting %s", exe)
         self.child = subprocess.Popen([str(exe), *self.child_args], env=env)
+        self.stand_in.started(time.monotonic(), grace_s)
         if self.stopping:       # the stop came while it was being started (`stop` saw the one before): pass it on
             self.child.terminate()
         return self.child
 
+    def _receive(self, timeout: float) -> list[str]:
+        """The child's messages (passed up), and ours on its behalf while it starts."""
+        messages = self.proxy.receive(min(timeout, self.stand_in.wait_s(time.monotonic())))
+        if any(is_ready(m) for m in messages):
+            self.stand_in.ready()
+        for message in self.stand_in.due(time.monotonic()):
+            self.proxy.send_up(message)
+        return messages
+
     def _run_current(self) -> int:
         child = self._start()
         while child.poll() is None:
-            self.proxy.receive(0.5)
+            self._receive(0.5)
         return _exit_code(child.returncode)
 
     # ---- a trial -------------------------------------------------------------------------------
     def _run_trial(self, trial: Trial, starts: int) -> int | None:
         """Judge one start of the trial version. Returns the exit code when the launcher is done
         (committed and the process ended, or a stop was asked); None to plan again."""
-        child = self._start()
+        child = self._start(trial.ready_deadline_s)
         judged = TrialRun(trial, time.monotonic())
         while not judged.over:
-            messages = self.proxy.receive(min(0.5, judged.wait_s(time.monotonic())))
+            messages = self._receive(min(0.5, judged.wait_s(time.monotonic())))
             now = time.monotonic()
-            if any("READY=1" in m.split("\n") for m in messages):
-                judged.ready(now)
+            judged.checked(set().union(*map(checks_in, messages)), now)
             if child.poll() is not None:
                 if self.stopping:                         # systemd stopped us: not the version's fault
                     write_starts(self.files, trial.bundle_id, starts)
@@ -184,7 +203,7 @@ class Launcher:
         if judged.phase is Phase.PASSED:
             self._decide(trial, COMMITTED, judged.detail)
             while child.poll() is None:
-                self.proxy.receive(0.5)
+                self._receive(0.5)
             return _exit_code(child.returncode)
         if judged.phase is Phase.NOT_READY:
             self._end(child)

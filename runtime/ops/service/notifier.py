@@ -1,4 +1,5 @@
-"""sd_notify from the kiosk's main loop (``sdnotify``): READY=1, WATCHDOG=1 pings, STATUS= text.
+"""sd_notify from the kiosk's main loop (``sdnotify``): READY=1, WATCHDOG=1 pings, STATUS= text and the
+health lines a runtime trial is judged by (``startup_health``).
 
 Active only under systemd (``$NOTIFY_SOCKET`` set); elsewhere ``NullNotifier``. Pings are sent
 from the loop that handles audio, so a hung recogniser or renderer stops them and systemd's
@@ -19,6 +20,7 @@ class ServiceNotifier(Protocol):
     def ready(self, status: str) -> None: ...
     def tick(self, now: float) -> None: ...
     def status(self, text: str) -> None: ...
+    def report(self, line: str) -> None: ...
 
 
 class NullNotifier:
@@ -31,6 +33,9 @@ class NullNotifier:
         pass
 
     def status(self, text: str) -> None:
+        pass
+
+    def report(self, line: str) -> None:
         pass
 
 
@@ -57,6 +62,10 @@ class SystemdNotifier:
 
     def status(self, text: str) -> None:
         self._send(f"STATUS={text}")
+
+    def report(self, line: str) -> None:
+        """One health line (``X_EDGE_AVATAR_…=``): systemd ignores it, the launcher judges by it."""
+        self._send(line)
 
 
 def make_notifier(environ=os.environ) -> ServiceNotifier:

@@ -57,8 +57,10 @@ User={o.user}
 WorkingDirectory={o.data_dir}
 {env}ExecStart={cmd}
 # READY=1 comes when the avatar is on screen and the kiosk listens; WATCHDOG=1 from the main loop (through
-# the launcher's notify socket, when it runs the kiosk; it also judges a new runtime version by them)
-# (through the launcher: longer than its 120 s wait for a new runtime's READY=1, so it rolls back first)
+# the launcher's notify socket, when it runs the kiosk; it judges a new runtime version by the kiosk's
+# health lines). While a kiosk process starts (a trial's up to 3 starts, the old version after a roll
+# back) the launcher itself sends WATCHDOG=1 and EXTEND_TIMEOUT_USEC, for at most the trial's ready
+# deadline per start, so neither limit below ends it mid-trial (runtime/ops/service/stand_in.py)
 TimeoutStartSec={150 if o.launcher else 90}
 WatchdogSec={o.watchdog_s}
 # a crash, a hung loop (watchdog) and exit 75 (the fleet asked for a restart) all start it again
