@@ -14,7 +14,6 @@ import logging
 import threading
 import time
 import uuid
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
@@ -24,6 +23,7 @@ from paho.mqtt.properties import Properties
 from . import push_wait
 from . import topics as T
 from .broker import BrokerConfig, follow_nodes, make_client, probe_protocol
+from .device_view import DeviceView
 from .errors import FleetError
 from .install_state import InstallState
 from .messages import Desired, Offer, decode, encode
@@ -34,26 +34,6 @@ from .push_watch import install_record
 
 _LOGGER = logging.getLogger(__name__)
 
-
-@dataclass
-class DeviceView:
-    device_id: str
-    status: dict = field(default_factory=dict)
-    reported: dict = field(default_factory=dict)
-    telemetry: dict = field(default_factory=dict)
-    last_seen: float = 0.0
-
-    @property
-    def online(self) -> bool:
-        return bool(self.status.get("online"))
-
-    def as_json(self) -> dict:
-        return {"device_id": self.device_id, "online": self.online, "site": self.status.get("site", ""),
-                "groups": self.status.get("groups", []), "session": self.status.get("session"),
-                "versions": self.reported.get("versions") or self.status.get("versions") or {},
-                "installs": self.reported.get("installs", {}), "health": self.telemetry.get("health", {}),
-                "hwtest": self.status.get("hwtest"), "last_seen": self.last_seen,
-                "settings_error": self.reported.get("settings_error"), "alerts": self.reported.get("alerts") or []}
 
 
 def parse_target(text: str) -> tuple[str, str]:
@@ -182,13 +162,14 @@ class FleetAdmin:
     # ---- fleet view ----------------------------------------------------------------------------
     def discover(self, settle_s: float = 1.5, timeout: float = 5.0, expect: int | None = None) -> dict[str, DeviceView]:
         """Ask every device to announce itself; wait until answers stop coming, or until `expect`
-        devices answered (asking again every few seconds for kiosks still starting up)."""
+        devices are known (status and report; asking again every few seconds for kiosks still starting
+        up or whose other document has not come yet)."""
         self._announce()
         start = last_change = asked = time.monotonic()
         last_count = -1
         while time.monotonic() - start < timeout:
             with self._lock:
-                count = sum(1 for v in self.devices.values() if v.reported)
+                count = sum(1 for v in self.devices.values() if v.known)
             if expect is not None:
                 if count >= expect:
                     break

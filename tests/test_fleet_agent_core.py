@@ -162,3 +162,13 @@ def test_a_slow_http_download_reports_its_progress_while_it_runs():
     assert progress and progress == sorted(progress) and 0 < progress[0] < 1     # reported on the way
     done = core.url_fetched(offer, 40.0)
     assert [a for a in done if isinstance(a, Install)] == [Install(offer)]
+
+
+def test_a_device_whose_status_has_not_come_is_not_yet_known_to_the_admin():
+    """On a cluster a kiosk's report and its status (which names its groups) come through different
+    nodes: a push must not start while a device is known by its report alone, or the admin's wait
+    leaves it out of its group and never gives it a verdict (5 of 1 000 kiosks, once)."""
+    from fleet.device_view import DeviceView
+    assert not DeviceView("k", reported={"versions": {}}).known
+    assert not DeviceView("k", status={"online": True, "groups": ["g"]}).known
+    assert DeviceView("k", status={"online": True, "groups": ["g"]}, reported={"versions": {}}).known
