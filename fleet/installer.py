@@ -22,7 +22,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, NoReturn, Protocol
 
-from runtime.shared.durable_files import fsync_dir, point_link_atomic, read_json, write_json_atomic
+from runtime.shared.durable_files import (
+    make_dirs,
+    point_link_atomic,
+    read_json,
+    remove_file,
+    rename_dir_atomic,
+    sync_tree,
+    write_json_atomic,
+)
 from runtime.shared.runtime_slots import COMMITTED, KIND
 
 from .bundle_verifier import BundleVerifier
@@ -66,7 +74,7 @@ class BundleInstaller:
         self.runtime_version = runtime_version
         self._failpoint = on_failpoint
         for sub in ("installs", "current"):
-            (self.data / sub).mkdir(parents=True, exist_ok=True)
+            make_dirs(self.data / sub)
 
     # ---- state -------------------------------------------------------------------------------
     @property
@@ -112,8 +120,7 @@ class BundleInstaller:
                 point_link_atomic(self.data / "current" / journal["kind"],
                                   Path(journal["from"]) if journal["from"] else None)
                 done = f"rolled back {journal['kind']} {journal['version']} (interrupted before commit)"
-            self._journal_path.unlink()
-            fsync_dir(self.data)
+            remove_file(self._journal_path)
             _LOGGER.warning("install recovery: %s", done)
         done = self.finish_runtime() or done
         self._collect_garbage()
@@ -155,7 +162,7 @@ class BundleInstaller:
         self._failpoint("health-checked")
         if not health.ok:
             point_link_atomic(self.data / "current" / kind, previous_target)
-            self._journal_path.unlink()
+            remove_file(self._journal_path)
             shutil.rmtree(final, ignore_errors=True)
             self._refuse(bundle_id, "health-check-failed", health.detail)
         self._commit(kind, bundle_id, version, final, current, now)
@@ -212,7 +219,7 @@ class BundleInstaller:
                 now: dt.datetime) -> tuple[Path, str]:
         """Verify while extracting into a staging folder, then rename it to installs/<kind>/<version>."""
         kind_dir = self.data / "installs" / kind
-        kind_dir.mkdir(parents=True, exist_ok=True)
+        make_dirs(kind_dir)
         staging = kind_dir / f".staging-{bundle_id[:16]}"
         shutil.rmtree(staging, ignore_errors=True)
         staging.mkdir()
@@ -226,8 +233,8 @@ class BundleInstaller:
         final = kind_dir / manifest.version
         if final.exists():
             shutil.rmtree(final)
-        staging.rename(final)
-        fsync_dir(kind_dir)
+        sync_tree(staging)           # its files are fsynced as extracted; its folders' entries too
+        rename_dir_atomic(staging, final)
         self._failpoint("unpacked")
         return final, manifest.version
 
@@ -253,8 +260,7 @@ class BundleInstaller:
         state["attempts"].pop(bundle_id, None)
         write_json_atomic(self._state_path, state)          # the commit point
         self._failpoint("committed")
-        self._journal_path.unlink(missing_ok=True)          # a runtime trial has no journal
-        fsync_dir(self.data)
+        remove_file(self._journal_path)                     # a runtime trial has no journal
         self._collect_garbage()
 
     def _refuse(self, bundle_id: str, reason: str, detail: str) -> NoReturn:

@@ -20,6 +20,7 @@ import sysconfig
 from dataclasses import dataclass
 from pathlib import Path
 
+from runtime.shared.durable_files import remove_file, sync_tree
 from runtime.shared.runtime_slots import (
     KIND,
     SlotFiles,
@@ -104,6 +105,7 @@ class RuntimeSlots:
         where = self._run([str(py), "-c", "import runtime, fleet; print(runtime.__file__)"], "import runtime")
         if not where.startswith(str(venv)) or not slot_executable(slot).exists():
             raise BundleRejected("health-check-failed", f"the slot runs {where}, not its own code")
+        sync_tree(slot)       # venv and pip wrote it through the page cache: on the card before a trial names it
         return f"slot {slot.name}: {len(wheels)} wheels, dependency lock satisfied"
 
     # ---- the trial, and its verdict ------------------------------------------------------------
@@ -125,4 +127,4 @@ class RuntimeSlots:
         return None if self.files.trial_file.exists() else read_verdict(self.files)
 
     def consumed(self) -> None:
-        self.files.verdict_file.unlink(missing_ok=True)
+        remove_file(self.files.verdict_file)

@@ -30,7 +30,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from runtime.shared.durable_files import fsync_dir, point_link_atomic
+from runtime.shared import power_loss
+from runtime.shared.durable_files import fsync_dir, point_link_atomic, remove_file
 from runtime.shared.runtime_slots import (
     COMMITTED,
     ROLLED_BACK,
@@ -93,8 +94,10 @@ class NotifyProxy:
 
 
 def failpoint(name: str) -> None:
-    """``EDGE_AVATAR_FAILPOINT=launcher-<name>``: SIGKILL here (the crash tests; as ``fleet.failpoints``)."""
+    """``EDGE_AVATAR_FAILPOINT=launcher-<name>``: SIGKILL here (the crash tests; as ``fleet.failpoints``,
+    a power cut with ``EDGE_AVATAR_POWER_LOSS=1``)."""
     if os.environ.get("EDGE_AVATAR_FAILPOINT") == f"launcher-{name}":
+        power_loss.lose_unsynced(f"launcher-{name}")
         os.kill(os.getpid(), signal.SIGKILL)
 
 
@@ -229,8 +232,8 @@ class Launcher:
         back = Path(trial.came_from) if trial.came_from else None
         point_link_atomic(self.files.link, Path(trial.to) if verdict.outcome == COMMITTED else back)
         failpoint("applied")
-        self.files.launch_file.unlink(missing_ok=True)
-        self.files.trial_file.unlink(missing_ok=True)      # last: no trial file means the trial is over
+        remove_file(self.files.launch_file, sync=False)
+        remove_file(self.files.trial_file, sync=False)     # last: no trial file means the trial is over
         fsync_dir(self.files.data)
         _LOGGER.warning("runtime %s %s: %s", trial.version, verdict.outcome, verdict.detail)
 
