@@ -9,7 +9,6 @@ the agent embedded in ``edge-avatar run``. Both are real; tests use the standalo
 from __future__ import annotations
 
 import logging
-import os
 import shlex
 import subprocess
 from collections import deque
@@ -19,7 +18,7 @@ from typing import Any, Callable, Protocol
 import yaml
 
 from runtime.shared.board import board_health
-from runtime.shared.durable_files import fsync_dir
+from runtime.shared.durable_files import replace_atomic
 
 _LOGGER = logging.getLogger(__name__)
 LOG_TAIL_LINES = 200
@@ -46,8 +45,7 @@ def write_settings_overlay(data_dir: Path, settings: dict, check: SettingsCheck 
     except Exception:
         tmp.unlink()
         raise
-    os.replace(tmp, path)
-    fsync_dir(path.parent)
+    replace_atomic(tmp, path)        # fsynced first: a power cut leaves the old settings or the new, never empty ones
     return path
 
 

@@ -17,6 +17,7 @@ from runtime.shared.durable_files import (
     read_json,
     remove_file,
     rename_dir_atomic,
+    replace_atomic,
     write_json_atomic,
 )
 from runtime.shared.power_loss import ABSENT, FILE, Before, Journal
@@ -48,6 +49,7 @@ def _old_world(data: Path) -> None:
     point_link_atomic(data / "current", data / "slots" / "a")
     (data / "staging").mkdir()
     (data / "staging" / "file").write_text("new version")
+    (data / "settings.yaml").write_text("volume: 0.5\n")
 
 
 def _change_everything(data: Path) -> None:
@@ -57,6 +59,8 @@ def _change_everything(data: Path) -> None:
     remove_file(data / "trial.json")
     rename_dir_atomic(data / "staging", data / "slots" / "c")
     make_dirs(data / "installs" / "kind")
+    (data / ".settings.tmp").write_text("volume: 0.9\n")
+    replace_atomic(data / ".settings.tmp", data / "settings.yaml")
 
 
 def test_with_every_fsync_in_place_a_power_cut_loses_nothing(tmp_path, journal):
@@ -66,19 +70,21 @@ def test_with_every_fsync_in_place_a_power_cut_loses_nothing(tmp_path, journal):
     assert read_json(tmp_path / "state.json", None) == {"version": "b"}
     assert (tmp_path / "current").resolve() == (tmp_path / "slots" / "b").resolve()
     assert not (tmp_path / "trial.json").exists() and (tmp_path / "slots" / "c" / "file").exists()
+    assert (tmp_path / "settings.yaml").read_text() == "volume: 0.9\n"
 
 
 def test_a_missing_fsync_loses_each_kind_of_change_as_a_power_cut_would(tmp_path, journal, monkeypatch):
     _old_world(tmp_path)
     monkeypatch.setattr(durable_files, "fsync_dir", lambda folder: None)      # the bug the tests must catch
     _change_everything(tmp_path)
-    assert power_loss.lose_unsynced("test") == 7
+    assert power_loss.lose_unsynced("test") == 8
     assert json.loads((tmp_path / "state.json").read_text()) == {"version": "a"}     # the old content
     assert not (tmp_path / "new.json").exists()
     assert (tmp_path / "current").resolve() == (tmp_path / "slots" / "a").resolve()  # the old link
     assert read_json(tmp_path / "trial.json", None) == {"to": "b"}                   # the removed record back
     assert (tmp_path / "staging" / "file").exists() and not (tmp_path / "slots" / "c").exists()
     assert not (tmp_path / "installs").exists()                                      # a folder never fsynced in
+    assert (tmp_path / "settings.yaml").read_text() == "volume: 0.5\n"
 
 
 def test_without_the_variable_nothing_is_noted(tmp_path):

@@ -81,6 +81,19 @@ def rename_dir_atomic(source: Path, target: Path) -> None:
     fsync_dir(Path(target).parent)
 
 
+def replace_atomic(tmp: Path, path: Path) -> None:
+    """Put a finished temp file (written by the caller, in ``path``'s folder) in place of ``path``:
+    its content fsynced, one rename, the folder fsynced."""
+    fd = os.open(tmp, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    _note(path)
+    os.replace(tmp, path)
+    fsync_dir(Path(path).parent)
+
+
 def write_json_atomic(path: Path, data) -> None:
     """Readers (and a power cut) see the old file or the new one, never half of one."""
     path = Path(path)
