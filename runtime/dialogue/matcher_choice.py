@@ -13,9 +13,12 @@ import hashlib
 import logging
 import os
 import tempfile
+import zipfile
 from pathlib import Path
 
 import numpy as np
+
+from runtime.shared.durable_files import replace_atomic
 
 from .embedding import Embedder
 
@@ -49,7 +52,7 @@ class CachedEmbedder:
                 self.dropped = len(texts)
         except FileNotFoundError:
             pass
-        except (OSError, ValueError, KeyError) as err:
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as err:   # empty, or torn
             _LOGGER.warning("%s: embedding cache unreadable (%s); embedding the pack again", self.path, err)
 
     def with_role(self, role: str) -> Embedder:
@@ -79,7 +82,7 @@ class CachedEmbedder:
             fd, tmp = tempfile.mkstemp(dir=self.path.parent, suffix=".npz")
             with os.fdopen(fd, "wb") as f:
                 np.savez(f, texts=np.array(texts, dtype=str), vectors=np.stack([self._rows[t] for t in texts]))
-            os.replace(tmp, self.path)
+            replace_atomic(Path(tmp), self.path)
         except OSError as err:   # a read-only card: the kiosk still runs, it embeds again next start
             _LOGGER.warning("%s: embedding cache not written (%s)", self.path, err)
 
