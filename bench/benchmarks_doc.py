@@ -183,14 +183,21 @@ def headline(results: dict[str, Any]) -> list[tuple[str, str, str]]:
     for stem in ("fleet", "fleet_cluster", "fleet_http"):
         d = results.get(stem)
         if isinstance(d, dict):
-            where = (f" on a {num(get(d, 'cluster'))}-node RabbitMQ cluster" if get(d, "cluster") else "") + \
-                (", a node killed mid-push" if get(d, "kill_node") else
-                 ", under load, broker restarted mid-push" if get(d, "load") else "")
+            where = ((f" on a {num(get(d, 'cluster'))}-node RabbitMQ cluster" if get(d, "cluster") else "")
+                     + (", under load" if get(d, "load") else "")
+                     + (", a node killed mid-push" if get(d, "kill_node") else
+                        ", broker restarted mid-push" if get(d, "load") else ""))
             how = f", {num(get(d, 'bundle_mb'))} MB over HTTP" if get(d, "delivery") == "http" else ""
+            runs = [r for r in get(d, "runs") or [] if isinstance(r, dict)]
+            per_run = ", ".join(f"{r.get('committed')}/{r.get('devices')} in {num(r.get('last_verdict_s'), 's')}"
+                                for r in runs)
+            limit = get(d, "within_3x_unloaded") or {}
+            unloaded = (f" (unloaded {num(limit.get('unloaded_last_verdict_s'), 's')}, 3x limit "
+                        f"{num(limit.get('limit_s'), 's')})" if limit else "")
             add(stem, f"fleet push to {num(get(d, 'devices'))} kiosks{where}{how}: runs complete, kiosks lost / "
-                      "stuck, slowest last verdict",
-                f"{ratio(get(d, 'runs_complete'), len(get(d, 'runs') or []))}, {num(get(d, 'lost'))} / "
-                f"{num(get(d, 'stuck'))}, {num(get(d, 'last_verdict_s_max'), 's')}")
+                      "stuck; each run committed in its last verdict",
+                f"{ratio(get(d, 'runs_complete'), len(runs))}, {num(get(d, 'lost'))} / {num(get(d, 'stuck'))}; "
+                f"{per_run}{unloaded}")
     return out
 
 
