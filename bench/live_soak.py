@@ -151,10 +151,15 @@ def run_live_soak(folder: Path, turns: int, losses: int, seed: int = 11, fleet: 
                 outcome = heard(kiosk, unheard_before, 20)
                 samples.append({"turn": i, "outcome": outcome, "fault": fault, "rss_mb": process_mb(),
                                 "fds": _fds(), "threads": _os_threads()})
-                time.sleep(max(0.5, kiosk.speech.busy_until() - kiosk.source.now() + 0.5))
+                until = time.monotonic() + 60                    # the next visitor waits for the answer's end
+                while kiosk.speech.speaking(kiosk.source.now()) and time.monotonic() < until:
+                    time.sleep(0.1)
+                time.sleep(0.5)
             for t in injected:
                 t.join(150)
-            time.sleep(max(0.0, kiosk.speech.busy_until() - kiosk.source.now()))
+            until = time.monotonic() + 60
+            while kiosk.speech.speaking(kiosk.source.now()) and time.monotonic() < until:
+                time.sleep(0.1)
             settled_end.update(threads=settled(_os_threads), fds=settled(_fds))
         finally:
             kiosk.post(lambda: setattr(kiosk, "stop_requested", "live soak finished"))

@@ -70,6 +70,24 @@ def speaker_recording(env: dict[str, str], path: Path) -> Iterator[Path]:
         recorder.wait(timeout=10)
 
 
+def wait_for_sound(recording: Path, seconds: float, timeout: float) -> None:
+    """Until the speaker has played `seconds` of sound (10 ms frames above -34 dBFS) into a recording
+    that `speaker_recording` is still writing: the avatar is audibly speaking, not only deciding to."""
+    import numpy as np
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        raw = recording.read_bytes() if recording.exists() else b""
+        start = raw.find(b"data")
+        if start >= 0:
+            body = raw[start + 8:]
+            samples = np.frombuffer(body[:len(body) // 2 * 2], dtype="<i2").astype(np.float32) / 32768
+            frames = samples[:len(samples) // 220 * 220].reshape(-1, 220)        # 10 ms at 22 050 Hz
+            if (np.sqrt((frames ** 2).mean(axis=1)) > 0.02).sum() * 0.01 >= seconds:
+                return
+        time.sleep(0.1)
+    raise AssertionError(f"the speaker did not play {seconds} s of sound within {timeout:.0f} s")
+
+
 def say(env: dict[str, str], wav: Path) -> None:
     """The visitor speaks into the kiosk's microphone."""
     subprocess.run(["paplay", "--device=visitor", str(wav)], env=env, check=True, timeout=30)

@@ -17,7 +17,7 @@ import pytest
 from runtime.audio.levels import frame_rms
 from runtime.audio.sources import read_wav
 from tests.conftest import write_wav
-from tests.live_kiosk import LiveKiosk, say, speaker_recording
+from tests.live_kiosk import LiveKiosk, say, speaker_recording, wait_for_sound
 from tests.pulse import pulse_env, start_pulse, stop_pulse
 
 pytestmark = [pytest.mark.slow,
@@ -122,12 +122,14 @@ def test_live_a_visitor_who_talks_over_the_avatar_stops_it_and_is_answered(pulse
     cut_in = write_wav(tmp_path / "cut.wav", speak(["Where can I park my car?"], gap_s=0.3, lead_s=0.0,
                                                    level=0.8)[0])
     marks = {"answering": lambda line: "heard 'where is the cinema'" in line}
-    with LiveKiosk(pulse, _args(mall_pack_dir, tmp_path, "--echo", "none", turns=2), marks) as kiosk:
+    with speaker_recording(pulse, tmp_path / "speaker.wav") as recording, \
+            LiveKiosk(pulse, _args(mall_pack_dir, tmp_path, "--echo", "none", turns=2), marks) as kiosk:
         kiosk.expect("ready", 60)
         time.sleep(0.5)
         say(pulse, question)
-        kiosk.expect("answering", 10)
-        time.sleep(1.5)                                   # well into the answer (it is ~7 s long)
+        kiosk.expect("answering", 30)
+        # well into the answer (it is ~7 s long): a second of it heard, however slow the machine is
+        wait_for_sound(recording, 1.0, timeout=60)
         say(pulse, cut_in)
         kiosk.finish(60)
     report = _report(tmp_path)

@@ -40,6 +40,23 @@ def test_a_held_answer_plays_only_when_released_and_a_dropped_one_never():
     speech.close()
 
 
+def test_the_avatar_is_speaking_until_its_answer_is_played_out_but_not_while_an_answer_is_held():
+    """What a harness or the staff screen asks before the next visitor speaks: a held speculative
+    answer is silence; a released one is speaking until its last sample has been heard."""
+    now = [5.0]
+    speech = SpeechOutput({"en": ToneSynthesizer()}, NullSink(16000), lambda: now[0], time.perf_counter)
+    held = speech.say("hello there", "en", held=True)
+    assert held.first_ready.wait(5)
+    assert not speech.speaking(now[0])
+    speech.release(held)
+    assert speech.speaking(now[0])
+    assert held.done.wait(5)
+    assert speech.speaking(now[0]) and speech.busy_until() > now[0]      # handed over, not yet heard
+    now[0] = speech.busy_until() + 0.01
+    assert not speech.speaking(now[0])
+    speech.close()
+
+
 @pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng comes from apt (scripts/setup.sh)")
 def test_mandarin_falls_back_to_espeak_with_a_loudness_driven_mouth():
     from runtime.composition.backends import make_synthesizer

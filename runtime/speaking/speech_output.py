@@ -132,6 +132,14 @@ class SpeechOutput:
     def busy_until(self) -> float:
         return self.sink.busy_until()
 
+    def speaking(self, now: float) -> bool:
+        """Is the avatar still to be heard: an answer queued, being synthesised or paused, or audio on
+        the sink not yet played out? (A held, speculative answer is not.) Under load the sink can run
+        dry between two clauses while more is still to come, so `busy_until` alone is not the end."""
+        with self._lock:
+            busy = any(u.state in (State.QUEUED, State.PLAYING, State.PAUSED) for u in self._active)
+        return busy or self.sink.busy_until() > now
+
     # -- voices
     @property
     def languages(self) -> tuple[str, ...]:
