@@ -199,16 +199,8 @@ def test_a_rollout_from_the_console_commits_on_two_kiosks_and_is_kept(mqtt_app, 
         wait_for(lambda: sum(1 for r in feed.snapshot()[1].values() if prefix in r["groups"]) == 2,
                  what="both kiosks seen")
         client = _login_admin(mqtt_app)
-        r = client.post("/fleet/rollouts/new", data={"csrf_token": client.csrf, "target": "group", "group": prefix,
-                                                     "waves": "50,100", "abort_at": "20", "wave_timeout": "120",
-                                                     "bundle": (io.BytesIO(bundle.read_bytes()), "panel.bundle")},
-                        content_type="multipart/form-data")
-        assert r.status_code == 302, r.get_data(as_text=True)[-2000:]
-        rollout_id = int(r.headers["Location"].rstrip("/").rsplit("/", 1)[1])
-        manager = mqtt_app.extensions["console_rollouts"]
-        manager.wait(rollout_id, 180)
-        row = manager.get(rollout_id)
-        assert row["state"] == "complete", row
+        rollout_id = _push(client, bundle, prefix, waves="50,100", wave_timeout="120")
+        row = _finished(mqtt_app, rollout_id)
         assert all(k.state.versions().get("panel") == "2.0.0" for k in sim.kiosks)
         assert [w["committed"] for w in row["progress"]["waves"]] == [1, 1]
         page = client.get(f"/fleet/rollouts/{rollout_id}").get_data(as_text=True)
@@ -228,14 +220,24 @@ def _trust(app, tmp_path):
     return key
 
 
-def _push(client, bundle, group, waves="100", abort_at="20", wave_timeout="600", rollback_on_abort=""):
-    r = client.post("/fleet/rollouts/new", data={"csrf_token": client.csrf, "target": "group", "group": group,
+def _push(client, bundle, group=None, waves="100", abort_at="20", wave_timeout="600", rollback_on_abort="",
+          devices=None):
+    target = {"target": "devices", "devices": ", ".join(devices)} if devices else {"target": "group", "group": group}
+    r = client.post("/fleet/rollouts/new", data={"csrf_token": client.csrf, **target,
                                                  "waves": waves, "abort_at": abort_at, "wave_timeout": wave_timeout,
                                                  "rollback_on_abort": rollback_on_abort,
                                                  "bundle": (io.BytesIO(bundle.read_bytes()), bundle.name)},
                     content_type="multipart/form-data")
     assert r.status_code == 302, r.get_data(as_text=True)[-2000:]
     return int(r.headers["Location"].rstrip("/").rsplit("/", 1)[1])
+
+
+def _finished(app, rollout_id):
+    manager = app.extensions["console_rollouts"]
+    manager.wait(rollout_id, 180)
+    row = manager.get(rollout_id)
+    assert row["state"] == "complete", row
+    return row
 
 
 @SQLITE
@@ -301,17 +303,8 @@ def test_a_push_to_named_devices_reaches_those_and_no_other_kiosk_of_their_group
         wait_for(lambda: sum(1 for r in feed.snapshot()[1].values() if prefix in r["groups"]) == 3, what="kiosks")
         named = [f"{prefix}-0000", f"{prefix}-0002"]
         client = _login_admin(mqtt_app)
-        r = client.post("/fleet/rollouts/new", data={"csrf_token": client.csrf, "target": "devices",
-                                                     "devices": f"{named[0]}, {named[1]}", "waves": "100",
-                                                     "abort_at": "20", "wave_timeout": "120",
-                                                     "bundle": (io.BytesIO(bundle.read_bytes()), bundle.name)},
-                        content_type="multipart/form-data")
-        assert r.status_code == 302, r.get_data(as_text=True)[-2000:]
-        rollout_id = int(r.headers["Location"].rstrip("/").rsplit("/", 1)[1])
-        manager = mqtt_app.extensions["console_rollouts"]
-        manager.wait(rollout_id, 180)
-        row = manager.get(rollout_id)
-        assert row["state"] == "complete", row
+        rollout_id = _push(client, bundle, devices=named, wave_timeout="120")
+        row = _finished(mqtt_app, rollout_id)
         assert sorted(row["target"]) == named
         assert {d: s for d, s in row["progress"]["results"].items()} == {d: "committed" for d in named}
         versions = {k.core.id.device_id: k.state.versions().get("panel") for k in sim.kiosks}

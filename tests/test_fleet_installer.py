@@ -98,13 +98,18 @@ def _assert_whole_version(data: Path, trusted) -> str:
     return running
 
 
-@pytest.mark.parametrize("failpoint", FAILPOINTS)
-def test_kill_9_at_every_install_step_leaves_old_or_new_never_between(tmp_path, failpoint):
+def _v1_installed_and_v2(tmp_path: Path):
+    """A kiosk running panel 1.0.0, and a signed 2.0.0 bundle for it: (data dir, public key, trusted, v2)."""
     key, pub, trusted = keys(tmp_path)
     data = tmp_path / "data"
     BundleInstaller(data, BundleVerifier(trusted), RecordingHealthCheck()).install(
         panel_bundle(tmp_path, key, "1.0.0"), "a" * 64, "panel", NOW)
-    v2 = panel_bundle(tmp_path, key, "2.0.0")
+    return data, pub, trusted, panel_bundle(tmp_path, key, "2.0.0")
+
+
+@pytest.mark.parametrize("failpoint", FAILPOINTS)
+def test_kill_9_at_every_install_step_leaves_old_or_new_never_between(tmp_path, failpoint):
+    data, pub, trusted, v2 = _v1_installed_and_v2(tmp_path)
     proc = _child(data, pub, v2, "b" * 64, failpoint)
     proc.wait(60)
     assert proc.returncode == -signal.SIGKILL, proc.stderr.read()

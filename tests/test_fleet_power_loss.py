@@ -16,9 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from fleet.bundle_verifier import BundleVerifier
 from fleet.install_state import InstallState
-from fleet.installer import BundleInstaller
 from runtime.shared.runtime_slots import (
     SlotFiles,
     SlotVerdict,
@@ -26,9 +24,13 @@ from runtime.shared.runtime_slots import (
     read_verdict,
     write_verdict,
 )
-from tests.fleet_fixtures import NOW, RecordingHealthCheck, keys, panel_bundle
+from tests.fleet_fixtures import NOW, keys
 from tests.test_fleet_installer import _CHILD as PANEL_CHILD
-from tests.test_fleet_installer import _assert_whole_version, _running_text
+from tests.test_fleet_installer import (
+    _assert_whole_version,
+    _running_text,
+    _v1_installed_and_v2,
+)
 from tests.test_fleet_runtime_bundle import _CHILD as RUNTIME_CHILD
 from tests.test_fleet_runtime_bundle import (
     _bundle,
@@ -37,14 +39,7 @@ from tests.test_fleet_runtime_bundle import (
     _launch,
     _trial_installed,
 )
-from tests.test_fleet_runtime_launcher import (
-    _fleet,
-    _launcher,
-    _ran,
-    _settled,
-    _stop,
-    _until,
-)
+from tests.test_fleet_runtime_launcher import _fleet, _next_start_finishes
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -67,17 +62,8 @@ def test_power_loss_at_each_launcher_step_is_finished_by_the_next_boot(tmp_path,
     _power_cut([sys.executable, "-m", "runtime.ops.service.launcher", "--data-dir", str(data),
                 "--base", "/nonexistent/edge-avatar", "--", "run"], f"launcher-{failpoint}",
                LAUNCH_LOG=str(data / "ran.log"))        # the stand-in versions log their starts there
-    files = SlotFiles(data)
-    assert files.current() in (old.resolve(), new.resolve())           # a whole slot, never between
-    trial, verdict = read_trial(files), read_verdict(files)
-    assert trial is not None or verdict is not None                    # the trial, or its verdict, survived
-    started = len(_ran(data))
-    boot = _launcher(data)
-    _until(lambda: read_verdict(files) is not None and not files.trial_file.exists(), "a verdict", boot)
-    running = new if mode == "good" else old
-    _settled(data, "committed" if mode == "good" else "rolled-back", running)
-    _until(lambda: len(_ran(data)) > started and _ran(data)[-1] == running.name, f"{running.name} running", boot)
-    _stop(boot)
+    assert read_trial(SlotFiles(data)) is not None or read_verdict(SlotFiles(data)) is not None  # one survived
+    _next_start_finishes(data, old, new, mode)
 
 
 @pytest.mark.parametrize("failpoint", ["unpacked", "prepared", "trial-written", "verdict-taken"])
@@ -115,11 +101,7 @@ def test_power_loss_at_each_runtime_install_step_leaves_the_running_slot_and_a_w
 
 @pytest.mark.parametrize("failpoint", ["unpacked", "journaled", "switched", "health-checked", "committed"])
 def test_power_loss_at_each_step_of_a_content_install_commit_leaves_old_or_new(tmp_path, failpoint):
-    key, pub, trusted = keys(tmp_path)
-    data = tmp_path / "data"
-    BundleInstaller(data, BundleVerifier(trusted), RecordingHealthCheck()).install(
-        panel_bundle(tmp_path, key, "1.0.0"), "a" * 64, "panel", NOW)
-    v2 = panel_bundle(tmp_path, key, "2.0.0")
+    data, pub, trusted, v2 = _v1_installed_and_v2(tmp_path)
     _power_cut([sys.executable, "-c", PANEL_CHILD, str(data), str(pub), str(v2), "b" * 64], failpoint)
     running = _assert_whole_version(data, trusted)
     assert running == ("2.0.0" if failpoint == "committed" else "1.0.0")

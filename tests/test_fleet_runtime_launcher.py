@@ -15,7 +15,14 @@ from pathlib import Path
 
 import pytest
 
-from runtime.ops.service.launch_plan import Check, Phase, Start, TrialRun, checks_in, plan_start
+from runtime.ops.service.launch_plan import (
+    Check,
+    Phase,
+    Start,
+    TrialRun,
+    checks_in,
+    plan_start,
+)
 from runtime.shared.durable_files import point_link_atomic
 from runtime.shared.runtime_slots import (
     SlotFiles,
@@ -116,6 +123,19 @@ def _settled(data: Path, outcome: str, running: Path) -> SlotVerdict:
     return verdict
 
 
+def _next_start_finishes(data: Path, old: Path, new: Path, mode: str) -> None:
+    """After a cut at any step: a whole slot runs, and the next launcher start settles the trial."""
+    files = SlotFiles(data)
+    assert files.current() in (old.resolve(), new.resolve())           # a whole slot, never between
+    started = len(_ran(data))
+    proc = _launcher(data)
+    _until(lambda: read_verdict(files) is not None and not files.trial_file.exists(), "a verdict", proc)
+    running = new if mode == "good" else old
+    _settled(data, "committed" if mode == "good" else "rolled-back", running)
+    _until(lambda: len(_ran(data)) > started and _ran(data)[-1] == running.name, f"{running.name} running", proc)
+    _stop(proc)
+
+
 def test_a_new_version_that_becomes_ready_and_stays_up_is_committed(tmp_path):
     data, old, new = _fleet(tmp_path, "good")
     proc = _launcher(data)
@@ -183,15 +203,7 @@ def test_kill_9_of_the_launcher_at_each_step_is_finished_by_its_next_start(tmp_p
     killed.communicate(timeout=120)
     if killed.returncode != -signal.SIGKILL:
         pytest.fail(f"the launcher did not reach {failpoint} (exit {killed.returncode})")
-    files = SlotFiles(data)
-    assert files.current() in (old.resolve(), new.resolve())           # a whole slot, never between
-    started = len(_ran(data))
-    proc = _launcher(data)
-    _until(lambda: read_verdict(files) is not None and not files.trial_file.exists(), "a verdict", proc)
-    running = new if mode == "good" else old
-    _settled(data, "committed" if mode == "good" else "rolled-back", running)
-    _until(lambda: len(_ran(data)) > started and _ran(data)[-1] == running.name, f"{running.name} running", proc)
-    _stop(proc)
+    _next_start_finishes(data, old, new, mode)
 
 
 def test_the_plan_counts_starts_and_judges_a_trial_on_its_deadlines():
