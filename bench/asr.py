@@ -6,8 +6,8 @@ the kiosk with
     .venv/bin/edge-avatar run --content ../shared/venues/mall-demo --lang en --input FILE
         --output null --display headless --report REPORT.json [--asr NAME] [--no-phrase-hints]
 
-one subprocess per file, and the report's `turns[].transcript` (joined in order) is the
-hypothesis. Beside it: the raw engine decoding the whole file (pocketsphinx with the kiosk's
+one subprocess per file, and the report's `turns[].transcript` (joined in order; a turn another
+`continues` is scored in that one, once) is the hypothesis. Beside it: the raw engine decoding the whole file (pocketsphinx with the kiosk's
 en-US model and its default search, no endpointing; faster-whisper int8, beam 5, 2 threads, on
 the kiosk's Whisper model). Variants: backend (whisper rows appear once `run --help` lists
 `--asr`), venue phrase hints on/off (pocketsphinx), clean and every noise in ../shared/noise

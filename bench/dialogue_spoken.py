@@ -30,6 +30,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from bench import noise_mix  # noqa: E402
+from bench.speech_sets import final_turns  # noqa: E402
 from bench.common import machine, print_table, write_json  # noqa: E402
 from runtime.audio.chunk import AudioChunk  # noqa: E402
 from runtime.dialogue.content_pack import load_content_pack  # noqa: E402
@@ -84,7 +85,8 @@ def run_kiosk(pack: Path, lang: str, wav: Path, report: Path, asr: str) -> dict 
 
 
 def first_answer(report: dict | None) -> tuple[str | None, str]:
-    for turn in (report or {}).get("turns") or []:
+    """The first answered turn; a turn the visitor went on with after a pause counts in its whole turn."""
+    for turn in final_turns(report or {}):
         if turn.get("kind") in ("answer", "followup", "clarify", "fallback", "safety"):
             return turn.get("intent"), turn.get("transcript") or ""
     return None, ""

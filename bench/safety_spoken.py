@@ -33,6 +33,7 @@ sys.path.insert(0, str(REPO))
 from bench.common import machine, write_json
 from bench.kiosk_runs import run_measured
 from bench.noise_mix import mix, write_wav16
+from bench.speech_sets import final_turns
 
 SETS = REPO / "bench" / "safety_sets"
 NOISE = REPO.parent / "shared" / "noise"
@@ -115,9 +116,10 @@ def build_input(items: list[dict], lang: str, folder: Path) -> tuple[Path, list[
 
 
 def match(report: dict, spans: list[tuple[float, float]]) -> list[dict | None]:
-    """For each item, the report turn that starts within its speech (a little before, for the pre-roll)."""
+    """For each item, the report turn that starts within its speech (a little before, for the pre-roll);
+    a turn the visitor went on with after a pause counts in its whole turn."""
     out: list[dict | None] = [None] * len(spans)
-    for turn in report.get("turns") or []:
+    for turn in final_turns(report):
         start = (turn.get("timings") or {}).get("speech_start_ms", -1) / 1000
         for i, (a, b) in enumerate(spans):
             if a - 0.8 <= start <= b and out[i] is None:

@@ -3,7 +3,8 @@
 Sets: every folder under ../shared/speech whose name ends in `-en`, each `<id>.wav` with its
 `<id>.txt` reference (more sets arrive there; nothing here names a file). Scoring: lower-case,
 punctuation stripped, apostrophes inside words kept, word Levenshtein over all reference words of
-a set. Report reading: the hypothesis is `turns[].transcript` joined in order; latency is a turn's
+a set. Report reading: the hypothesis is `turns[].transcript` joined in order (a turn
+another `continues` counted once, in that one); latency is a turn's
 end of speech → final transcript; "dropped" is every report field that says what was not heard.
 """
 
@@ -104,8 +105,20 @@ def rate(errors: int, total: int) -> float | None:
 
 
 # -- the run report ----------------------------------------------------------------------------------
+def final_turns(report: dict) -> list[dict]:
+    """The report's turns without those a later turn continues: a visitor who only paused, whose answer
+    was cut when they went on, is heard in one turn holding both parts (`continues`, same speech start)."""
+    kept: list[dict] = []
+    for turn in report.get("turns") or []:
+        if turn.get("continues"):
+            start = (turn.get("timings") or {}).get("speech_start_ms")
+            kept = [t for t in kept if (t.get("timings") or {}).get("speech_start_ms") != start]
+        kept.append(turn)
+    return kept
+
+
 def hypothesis(report: dict) -> str:
-    return " ".join(t.get("transcript") or "" for t in report.get("turns") or []).strip()
+    return " ".join(t.get("transcript") or "" for t in final_turns(report)).strip()
 
 
 def turn_latencies(report: dict) -> list[dict[str, int | None]]:

@@ -343,6 +343,9 @@ def test_a_visitor_who_only_paused_goes_on_over_the_answer_and_the_whole_sentenc
     assert run.barge_ins[0]["latency_ms"] <= 150
     last = run.turns[-1]
     assert last["transcript"] == "i need to know where i can park my car" and last["intent"] == "parking"
+    assert last["continues"] and not any(t["continues"] for t in run.turns[:-1])   # the report says which
+    cut = [t for t in run.turns if t["timings"]["speech_start_ms"] == last["timings"]["speech_start_ms"]]
+    assert [t["transcript"] for t in cut] == ["i need to know", last["transcript"]]
 
 
 @pytest.mark.parametrize("heard, interrupting", [

@@ -124,6 +124,17 @@ def test_report_reading_hypothesis_latency_and_drops():
     assert "discarded 3" in speech_sets.brief_dropped(merged)
 
 
+def test_a_turn_continued_after_a_pause_is_scored_once_in_its_whole_turn():
+    """The visitor paused, the answer began and was cut as they went on: the report holds the cut
+    turn and the whole one (`continues`, same speech start). The words are scored once."""
+    def turn(text, start, continues=False):
+        return {"transcript": text, "continues": continues, "timings": {"speech_start_ms": start}}
+    report = {"turns": [turn("where is", 500), turn("the bridge", 4000), turn("the bridge built in", 4000, True),
+                        turn("the bridge built in nineteen ten", 4000, True), turn("thanks", 9000)]}
+    assert speech_sets.hypothesis(report) == "where is the bridge built in nineteen ten thanks"
+    assert speech_sets.hypothesis({"turns": [turn("a", 0), turn("b", 0)]}) == "a b"   # not continued: both
+
+
 def test_summary_pools_sets_and_table_prints():
     row = {"set": "a-en", "backend": "pocketsphinx", "hints": "venue", "condition": "clean", "hypothesis": "x",
            "errors": 1, "words": 4, "raw_errors": 2, "failed": None, "peak_rss_mb": 400.0, "dropped": {},

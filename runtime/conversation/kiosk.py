@@ -217,7 +217,8 @@ class Kiosk(Switching):
             self._cannot_hear(turn)
             return
         before, self._continues = self._continues, None
-        if before is not None and turn.transcript:
+        continues = before is not None and bool(turn.transcript)
+        if continues:
             turn = dataclasses.replace(turn, transcript=f"{before.transcript} {turn.transcript}".strip(),
                                        speech_start=before.speech_start)
         if not turn.transcript:
@@ -255,7 +256,8 @@ class Kiosk(Switching):
             utterance, speculative = self.speech.say(spoken, answer.lang, pace=mood.style.pace), False
         _LOGGER.info("heard %r -> %s %s (%.2f)%s", turn.transcript, answer.kind, answer.intent or "-",
                      answer.confidence, " [speculated]" if speculative else "")
-        self._pending.append(PendingAnswer(turn, answer, ready_at, utterance, speculative, opening))
+        self._pending.append(PendingAnswer(turn, answer, ready_at, utterance, speculative, opening,
+                                           continues))
         self.voices.turn(turn.speech_start, turn.speech_end, ANSWERED)
         lead = len(spoken) - len(answer.text)     # the disclosure said first, if any
         self.avatar.add_cues(utterance, [(cue.name, (lead + cue.at_char) / max(1, len(spoken))) for cue in answer.cues])

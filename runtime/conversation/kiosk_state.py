@@ -23,6 +23,7 @@ class PendingAnswer:
     utterance: Utterance
     speculative: bool
     opening: Utterance | None = None   # the disclosure, begun before the answer was decided
+    continues: bool = False            # the turn's words include the turn before it, whose answer was cut
 
 
 @dataclass

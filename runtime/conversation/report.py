@@ -15,9 +15,11 @@ def _ms(t: float | None) -> int | None:
 
 
 def turn_record(turn: TurnEnd, answer: Answer, answer_ready_at: float, utterance: Utterance,
-                speculative: bool, visemes: list[tuple[int, str]], opening: Utterance | None = None) -> dict[str, Any]:
+                speculative: bool, visemes: list[tuple[int, str]], opening: Utterance | None = None,
+                continues: bool = False) -> dict[str, Any]:
     """One answered turn; `opening`: the disclosure said as its own utterance before the answer (begun
-    as the turn ended), reported as part of what was spoken."""
+    as the turn ended), reported as part of what was spoken; `continues`: the visitor had only paused,
+    and this turn's transcript holds the turn before it (same speech start), whose answer was cut."""
     first = opening if opening is not None and opening.first_audio_at is not None else utterance
     spoken = f"{opening.text} {utterance.text}" if opening is not None else utterance.text
     cut_at = utterance.cut_at if utterance.cut_at is not None or opening is None else opening.cut_at
@@ -52,6 +54,7 @@ def turn_record(turn: TurnEnd, answer: Answer, answer_ready_at: float, utterance
             "endpoint_hint": turn.end_hint,
         },
         "speculative": speculative,
+        "continues": continues,
         "audio_seconds": round(utterance.audio_seconds + (opening.audio_seconds if opening else 0.0), 3),
         "tts_seconds": round(utterance.synth_seconds + (opening.synth_seconds if opening else 0.0), 3),
         "error": utterance.error,

@@ -35,7 +35,7 @@ def finished_answers(pending: list[PendingAnswer], now: float, final: bool,
         since = first.heard_from if first.heard_from is not None else 0.0
         until = (u.heard_until if u.heard_until is not None else since) + 0.001
         records.append(turn_record(p.turn, p.answer, p.answer_ready_at, u, p.speculative,
-                                   viseme_keys(since, until), p.opening))
+                                   viseme_keys(since, until), p.opening, p.continues))
     return records, still
 
 
