@@ -302,12 +302,15 @@ def load_whisper(entry, language: str, threads: int = 2, phrases: list[str] | No
                  name: str | None = None, others: dict[str, list[str] | None] | None = None) -> WhisperRecognizer:
     """A Whisper recogniser for a manifest entry (its parts joined into the cache on first use);
     `others`: more languages a turn may be in, with their phrases (per-turn language identification)."""
+    from .int8_model import int8_files
     from .model_parts import model_folder
     started = time.perf_counter()
-    decoder = WhisperDecoder(model_folder(entry, cache), language, threads, phrases, settings, others)
+    files, how = int8_files(model_folder(entry, cache))
+    decoder = WhisperDecoder(files, language, threads, phrases, settings, others)
     warm_s = decoder.warm_up()
-    _LOGGER.info("whisper %s (%s) loaded in %.1f s (warm-up decode %.2f s): int8, %d threads, %s window, beam %d, "
-                 "prompt of %d venue tokens%s", entry.id, language, time.perf_counter() - started, warm_s, threads,
+    _LOGGER.info("whisper %s (%s) loaded in %.1f s (warm-up decode %.2f s): int8 (on disk: %s), %d threads, "
+                 "%s window, beam %d, prompt of %d venue tokens%s", entry.id, language, time.perf_counter() - started,
+                 warm_s, how, threads,
                  settings.window, settings.beam_size, decoder.prompt_tokens,
                  f"; each turn's language found among {'/'.join(decoder.languages)}" if len(decoder.languages) > 1 else "")
     return WhisperRecognizer(decoder, name or entry.id)
