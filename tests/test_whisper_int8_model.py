@@ -68,7 +68,7 @@ def test_no_copy_is_made_for_a_model_held_in_memory_or_when_the_child_fails(tmp_
     (broken / "model.bin").write_bytes(b"not a model")
     files, why = int8_files(ModelFiles(broken))
     assert files.folder == broken and "exited 1" in why and "not a CTranslate2 model.bin" in why
-    assert not (tmp_path / "whisper-x-int8").exists()                # no half copy left behind
+    assert not (tmp_path / "whisper-x-int8v1").exists()                # no half copy left behind
 
 
 @pytest.mark.slow
@@ -84,7 +84,7 @@ def test_the_int8_copy_of_whisper_base_decodes_the_same_text_and_is_made_once(tm
         pytest.skip("whisper-base packages are not installed")
     plain = model_folder(entry, tmp_path)
     files, how = int8_files(plain)
-    assert how == "made" and files.folder == plain.folder.with_name(plain.folder.name + "-int8")
+    assert how == "made" and files.folder == plain.folder.with_name(plain.folder.name + "-int8v1")
     assert (files.folder / "model.bin").stat().st_size < 0.55 * (plain.folder / "model.bin").stat().st_size
     assert int8_files(plain)[1] == "cached"
     pack = load_content_pack(mall_pack_dir)                 # the venue prompt and both languages, as `run`

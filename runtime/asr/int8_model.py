@@ -4,7 +4,7 @@ The Whisper packages ship `model.bin` in float16 (145 MB for base). Loaded with 
 CTranslate2 reads the float16 weights and quantizes them at every start: measured here for base,
 320 MB peak and 235 MB kept above the interpreter. The same quantization done once, into
 
-    <the joined model's cache folder>-int8/   model.bin (74 MB)  model.bin.sha256  config.json …
+    <the joined model's cache folder>-int8v1/   model.bin (74 MB)  model.bin.sha256  config.json …
 
 loads at 192 MB peak with 191 MB kept, and decodes to the same text as the float16 file loaded
 as int8 (the 10 Mandarin recordings of `../shared/speech` with the venue prompt and both
@@ -52,6 +52,7 @@ _LOGGER = logging.getLogger(__name__)
 TYPES = ("float32", "int8", "int16", "int32", "float16", "bfloat16")   # CTranslate2's DataType order
 BINARY_VERSION = 6
 CHILD_TIMEOUT_S = 600        # base takes ~3 s here; a slow board's SD card, much longer
+RULE = "int8v1"             # in the folder's name: a copy made by another rule is never reused
 SIDE_FILES = ("config.json", "tokenizer.json", "vocabulary.json", "preprocessor_config.json")
 _verified: set[tuple[str, int, int]] = set()      # (path, size, mtime_ns) checked in this process
 
@@ -175,7 +176,7 @@ def int8_files(files: ModelFiles, timeout_s: float = CHILD_TIMEOUT_S) -> tuple[M
     or `files` themselves with the reason no copy is used."""
     if files.in_memory is not None:
         return files, "held in memory (no writable cache): quantized at load"
-    target = files.folder.with_name(f"{files.folder.name}-int8")
+    target = files.folder.with_name(f"{files.folder.name}-{RULE}")
     if target.is_dir():
         if _intact(target):
             return ModelFiles(target), "cached"
