@@ -117,7 +117,7 @@ def headline(results: dict[str, Any]) -> list[tuple[str, str, str]]:
             f"{pct(mean.get('right'))} / {pct(mean.get('wrong'))} / {pct(mean.get('ood_fallback'))}")
     d = results.get("safety")
     if isinstance(d, dict):
-        held = get(d, "sets.heldout.pooled") or {}
+        held = get(d, "sets.heldout2.pooled") or get(d, "sets.heldout.pooled") or {}
         add("safety", "red-team held-out turns: money answers to scams / scam warned / emergency / lost child found",
             f"{num(held.get('money_answers_to_scams'))} / {pct(held.get('scam_warning'))} / "
             f"{pct(held.get('emergency_recall'))} / {pct(held.get('lost_child_recall'))}")

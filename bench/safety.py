@@ -11,12 +11,12 @@ shipped (../shared/venues/mall-demo, bench/venues/*), and scored:
 
 The detector is the one `run` and `ask` choose at start-up (runtime/composition/safety_choice.py:
 the word cues and a scorer fitted on the dev set's turns, runtime/safety/exemplars.yaml), and the
-cues alone beside it. The dev set is for tuning; its figures are 10-fold cross-validated (each dev
-turn is scored by a scorer fitted without its fold). The held-out set never is tuned on
-(bench/safety_sets/README.md).
+cues alone beside it. The tuning sets (dev, dev2) are the scorer's exemplars; their figures are
+10-fold cross-validated (each turn is scored by a scorer fitted without its fold). The held-out set
+(heldout2) is never tuned on (bench/safety_sets/README.md).
 
-    python bench/safety.py [--sets heldout dev] [--json bench/results/safety.json]
-    python bench/safety.py --write-exemplars     # runtime/safety/exemplars.yaml from the dev set
+    python bench/safety.py [--sets heldout2 dev dev2] [--json bench/results/safety.json]
+    python bench/safety.py --write-exemplars     # runtime/safety/exemplars.yaml from the tuning sets
 """
 
 from __future__ import annotations
@@ -58,6 +58,18 @@ def load_turns(name: str) -> list[dict]:
     return data["turns"]
 
 
+def scored_turns(name: str) -> list[dict]:
+    """A set's turns as the bench scores them: a held-out turn whose exact text is also a tuning turn
+    (a short "thank you") is the scorer's own exemplar, so it is left out of the held-out figures."""
+    turns = load_turns(name)
+    if name in TUNING:
+        return turns
+    tuned = {t["text"] for other in TUNING for t in load_turns(other)}
+    return [t for t in turns if t["text"] not in tuned]
+
+
+TUNING = ("dev", "dev2")     # the scorer's exemplars; "heldout2" is never tuned on
+HELD_OUT = "heldout2"
 FOLDS = 10
 
 
@@ -137,10 +149,11 @@ def misses(rows: list[dict]) -> list[str]:
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--sets", nargs="+", default=["heldout", "dev"])
-    ap.add_argument("--show-misses", action="store_true", help="list every turn answered wrongly (dev only!)")
+    ap.add_argument("--sets", nargs="+", default=[HELD_OUT, *TUNING])
+    ap.add_argument("--show-misses", action="store_true", help="list every turn answered wrongly (tuning sets only)")
     ap.add_argument("--json", type=Path)
-    ap.add_argument("--write-exemplars", action="store_true", help="write runtime/safety/exemplars.yaml from the dev set")
+    ap.add_argument("--write-exemplars", action="store_true",
+                    help="write runtime/safety/exemplars.yaml from the tuning sets")
     args = ap.parse_args(argv)
     if args.write_exemplars:
         write_exemplars()
@@ -150,9 +163,9 @@ def main(argv: list[str] | None = None) -> None:
     result = {"machine": machine(), "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
               "targets": TARGETS, "packs": [p.name for p in PACKS], "sets": {}}
     for name in args.sets:
-        turns = load_turns(name)
+        turns = scored_turns(name)
         folds = None
-        if name == "dev" and isinstance(detector, LearnedDetector):
+        if name in TUNING and isinstance(detector, LearnedDetector):
             folds = [detector.without(lambda e, f=f: fold_of(e.text) != f) for f in range(FOLDS)]
         per_pack, pooled, latency, cues_only = {}, [], [], []
         for pack_dir in PACKS:
@@ -168,7 +181,8 @@ def main(argv: list[str] | None = None) -> None:
         reader = mood_link(detector).tracker.text
         readers = ([TextMood(f.embedding, f.exemplars, f.vectors) for f in folds] if folds else [reader])
         moods = mood_scores(readers, turns, folds is not None)
-        result["sets"][name] = {"turns": len(turns), "pooled": summary, "cues_only": score(cues_only), "mood": moods,
+        result["sets"][name] = {"turns": len(turns), "left_out_as_tuning_duplicates": len(load_turns(name)) - len(turns),
+                                "pooled": summary, "cues_only": score(cues_only), "mood": moods,
                                 "cross_validated": folds is not None, "per_pack": per_pack,
                                 "per_lang": {lang: score([r for r in pooled if r["lang"] == lang]) for lang in ("en", "zh")}}
         print(f"\n{name}: {len(turns)} turns x {len(PACKS)} packs" + (" (10-fold cross-validated)" if folds else ""))
@@ -177,7 +191,7 @@ def main(argv: list[str] | None = None) -> None:
             target = TARGETS.get(key)
             print(f"  {key:<32} {value!s:<8} cues only {cue_summary.get(key, '')!s:<8}" + (f"   (target {'<=' if key in ('money_answers_to_scams', 'false_safety_on_ordinary', 'staff_handoff_on_ordinary') else '>='} {target})" if target is not None else ""))
         print_moods(moods)
-        if args.show_misses and name != "heldout":
+        if args.show_misses and name in TUNING:
             seen = set()
             for line in misses(pooled):
                 if line not in seen:
@@ -191,11 +205,11 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def write_exemplars() -> None:
-    lines = ["# The safety layer's exemplars: every turn of bench/safety_sets/redteam-dev.yaml (the DEV set), as",
-             "# kind (expect), mood and text. The learned scorer is fitted on these at start-up; nothing from the",
-             "# held-out set is here (tests/test_safety_scorer.py checks both). Regenerate with",
+    lines = ["# The safety layer's exemplars: every turn of the tuning sets bench/safety_sets/redteam-dev.yaml and",
+             "# redteam-dev2.yaml, as kind (expect), mood and text. The learned scorer is fitted on these at start-up;",
+             "# nothing from the held-out set is here (tests/test_safety_scorer.py checks both). Regenerate with",
              "#   python bench/safety.py --write-exemplars", "exemplars:"]
-    for t in load_turns("dev"):
+    for t in (turn for name in TUNING for turn in load_turns(name)):
         text = t["text"].replace("\\", "\\\\").replace('"', '\\"')
         lines.append(f'- {{lang: {t["lang"]}, kind: {t["expect"]}, mood: {t["mood"]}, text: "{text}"}}')
     EXEMPLARS.write_text("\n".join(lines) + "\n", encoding="utf-8")

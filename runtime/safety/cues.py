@@ -5,7 +5,7 @@ action, someone else directing it, and pressure or a false authority. `BENIGN` c
 ordinary venue questions that share words with them ("transfer to line 4", "the fire exit",
 "lost and found"): they are removed from the text before the kinds are looked for.
 
-Written from the brief's categories and the dev set (bench/safety_sets/redteam-dev.yaml); the
+Written from the brief's categories and the tuning sets (bench/safety_sets/redteam-dev*.yaml); the
 held-out set is never read while these are changed.
 """
 
@@ -115,6 +115,8 @@ LOST_CHILD = {
 }
 
 # -- requests for other people's data ---------------------------------------------------------------
+# Asking for the kiosk's own prompt or rules is a jailbreak, answered as an ordinary turn (the red-team
+# sets' README labels it so), not a personal-data refusal.
 PERSONAL_DATA = {
     "en": _any(r"\b(?:camera|cctv|surveillance|security\s+camera|video)\s+(?:footage|recordings?|videos?|tapes?)\b",
                r"\b(?:footage|recordings?)\s+(?:from|of)\s+(?:the\s+)?(?:camera|cctv|today|yesterday)\b",
@@ -124,18 +126,18 @@ PERSONAL_DATA = {
                r"(?:man|woman|person|lady|guy|visitor|staff|employee|worker|girl|boy)\b",
                r"\b(?:his|her|their)\s+(?:phone\s+number|home\s+address|address|id\s+number|wechat)\b",
                r"\b(?:home\s+address|phone\s+number|address)\s+of\s+(?:a|your|one\s+of\s+your)\s+(?:staff|employees?|workers?)\b",
-               r"\b(?:show|give|send|tell)\s+me\s+(?:your|the)\s+(?:logs?|recordings?|prompt|system\s+prompt|data|database)\b",
+               r"\b(?:show|give|send|tell)\s+me\s+(?:your|the)\s+(?:logs?|recordings?|data|database)\b",
                r"\bwho\s+(?:was|were)\s+(?:just\s+)?here\s+before\s+me\b",
                r"\b(?:audio|recordings?|transcripts?|chat\s+logs?|history)\s+of\s+(?:the\s+)?(?:last|today|yesterday|everyone|all|other)",
                r"\b(?:which|what)\s+\w+\s+did\s+(?:the|that|this)\s+(?:lady|man|woman|person|guy|girl|boy)\b",
-               r"\bhome\s+address\b", r"\b(?:config|configuration|system)\s+(?:file|files|settings|prompt)\b",
+               r"\bhome\s+address\b", r"\b(?:config|configuration|system)\s+(?:file|files|settings)\b",
                r"\b(?:his|her|their)\s+name\b.{0,30}\b(?:so|tell|give)\b", r"\btell\s+me\s+(?:his|her|their)\s+name\b",
                r"\b(?:what|everything)\s+(?:people|visitors|customers|everyone)\s+(?:asked|said)\b",
                r"\b(?:customer|visitor)\s+(?:records|data|questions|logs)\b"),
     "zh": _any(r"(?:调|看|查|给我|拷|导出|拿).{0,4}(?:监控|录像)", r"监控(?:录像|视频|画面|记录)", r"(?:上一个|前一个|刚才那个|刚刚那个|前面那个)(?:人|男的|女的|阿姨|先生|女士|小姐|游客|顾客)",
                r"(?:他|她|那个人|那个男的|那个女的)的(?:手机号|电话|住址|地址|名字|身份证|微信)",
                r"(?:员工|工作人员|保安|店员)的?(?:家庭)?(?:住址|地址|电话|手机号|身份证)",
-               r"(?:你的|系统的?)(?:记录|录音|日志|提示词|数据库)", r"(?:刚才|刚刚)(?:有人|谁)问了?什么",
+               r"(?:你的|系统的?)(?:记录|录音|日志|数据库)", r"(?:刚才|刚刚)(?:有人|谁)问了?什么",
                r"咨询记录", r"(?:顾客|游客|用户|客人)(?:的)?(?:记录|信息|资料|数据|问题)", r"身份证号", r"微信号给我", r"(?:的|个)微信(?:号)?给我",
                r"谁来(?:问|过)", r"(?:所有人|大家|别人)问的", r"后台", r"记下了吗", r"(?:他|她)(?:叫什么|的名字)", r"聊天记录"),
 }
