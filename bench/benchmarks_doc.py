@@ -88,9 +88,6 @@ def headline(results: dict[str, Any]) -> list[tuple[str, str, str]]:
             add("turn_taking", "false barge-ins from the avatar's own voice",
                 f"{num(sum(v.get('false_barge_ins', 0) for v in own.values()))} in "
                 f"{num(sum(v.get('answers', 0) for v in own.values()))} answers")
-        inter = get(d, "interruptions") or {}
-        if "count" in inter and "missed" in inter:
-            add("turn_taking", "interruptions caught", ratio(inter["count"] - inter["missed"], inter["count"]))
         add("turn_taking", "barge-in stop latency p95 (from the voice above the hall's noise)",
             num(get(d, "interruptions.stop_latency_from_audible_ms.p95"), "ms"))
         for voices in ("piper", "real"):
@@ -118,10 +115,11 @@ def headline(results: dict[str, Any]) -> list[tuple[str, str, str]]:
     d = results.get("safety")
     if isinstance(d, dict):
         held = get(d, "sets.heldout2.pooled") or get(d, "sets.heldout.pooled") or {}
-        add("safety", "red-team held-out turns: money answers to scams / scam warned / emergency / lost child found",
+        add("safety", "red-team held-out turns: money answers to scams / scam warned / emergency / lost child found / "
+                      "false safety answers on ordinary turns",
             f"{num(held.get('money_answers_to_scams'))} / {pct(held.get('scam_warning'))} / "
-            f"{pct(held.get('emergency_recall'))} / {pct(held.get('lost_child_recall'))}")
-        add("safety", "red-team held-out: false safety answers on ordinary turns", pct(held.get("false_safety_on_ordinary")))
+            f"{pct(held.get('emergency_recall'))} / {pct(held.get('lost_child_recall'))} / "
+            f"{pct(held.get('false_safety_on_ordinary'))}")
     d = results.get("venues_spoken")
     if isinstance(d, dict):
         total = get(d, "total") or {}
@@ -160,7 +158,6 @@ def headline(results: dict[str, Any]) -> list[tuple[str, str, str]]:
     d = results.get("render")
     if isinstance(d, dict):
         formats = get(d, "formats") or {}
-        add("render", "flat avatar frame rate (one core)", num(get(formats, "flat.fps"), "fps"))
         panels = {k: v.get("fps") for k, v in formats.items() if k != "flat" and isinstance(v, dict)}
         panels = {k: v for k, v in panels.items() if isinstance(v, (int, float))}
         if panels:
@@ -180,7 +177,7 @@ def headline(results: dict[str, Any]) -> list[tuple[str, str, str]]:
         configs = {k: v for k, v in (get(d, "configs") or {}).items() if isinstance(v, dict)}
         add("memory", "peak RSS of `edge-avatar run` (warm start)",
             "; ".join(f"{name} {num(c.get('peak_rss_mb'), 'MB')}" for name, c in configs.items()))
-    for stem in ("fleet", "fleet_cluster", "fleet_http"):
+    for stem in ("fleet", "fleet_cluster"):      # fleet_http: in docs/benchmarks.md's own section
         d = results.get(stem)
         if isinstance(d, dict):
             where = ((f" on a {num(get(d, 'cluster'))}-node RabbitMQ cluster" if get(d, "cluster") else "")
