@@ -114,7 +114,8 @@ def headline(results: dict[str, Any]) -> list[tuple[str, str, str]]:
             f"{pct(mean.get('right'))} / {pct(mean.get('wrong'))} / {pct(mean.get('ood_fallback'))}")
     d = results.get("safety")
     if isinstance(d, dict):
-        held = get(d, "sets.heldout2.pooled") or get(d, "sets.heldout.pooled") or {}
+        held = next((get(d, f"sets.{k}.pooled") for k in ("heldout3", "heldout2", "heldout")
+                     if get(d, f"sets.{k}.pooled")), {})
         add("safety", "red-team held-out turns: money answers to scams / scam warned / emergency / lost child found / "
                       "false safety answers on ordinary turns",
             f"{num(held.get('money_answers_to_scams'))} / {pct(held.get('scam_warning'))} / "

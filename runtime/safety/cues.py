@@ -37,13 +37,16 @@ BENIGN = {
                r"\b(?:donate|donating|donation\s+of)\s+blood\b", r"\bblood\s+(?:pressure|test|donation|bank)\b",
                r"\b(?:can|may|where\s+can|where\s+do)\s+(?:i|we)\s+smoke\b", r"\bsmoke\s+here\b",
                r"\b(?:bring|carry|buy)\s+(?:a\s+)?(?:knife|knives)\b", r"\bin\s+(?:case\s+of\s+)?an?\s+emergency\b",
-               r"\bemergency\s+(?:numbers?|contacts?|phone)\b", r"\bfire\s+(?:trucks?|engines?)\s+(?:ride|rides|toys?|show|display|exhibit)\b"),
+               r"\bemergency\s+(?:numbers?|contacts?|phone)\b", r"\bfire\s+(?:trucks?|engines?)\s+(?:ride|rides|toys?|show|display|exhibit)\b",
+               # a title is not what happened to the visitor ("the film called the lost child")
+               r"\b(?:film|movie|show|play|exhibition|book|documentary)\s+(?:called|named|titled)\s+\w+(?:\s+\w+){0,3}"),
     "zh": _any(r"换乘", r"转乘", r"转地铁", r"转线", r"倒车",
                r"消防(?:通道|出口|栓|演习)", r"安全出口", r"紧急出口", r"灭火器在", r"烟花", r"烟火表演", r"火锅", r"火车",
                r"吸烟(?:区|室)", r"禁止吸烟", r"急诊(?:科)?(?:几点|什么时候|开门|时间|在哪)",
                r"失物招领", r"(?:手机|钱包|包|雨伞|伞|票|卡|钥匙|护照|眼镜|帽子|外套|充电器|耳机)(?:丢了|不见了|找不到了?)",
                r"找不到(?:路|厕所|洗手间|出口|入口|电梯|停车场)",
-               r"(?:语音导览|导览|菜单|地图|门票|无线网|wifi|WiFi)的?二维码", r"(?:wifi|WiFi|无线网)(?:的)?密码"),
+               r"(?:语音导览|导览|菜单|地图|门票|无线网|wifi|WiFi)的?二维码", r"(?:wifi|WiFi|无线网)(?:的)?密码",
+               r"《[^》]{1,20}》", r"(?:电影|影片|片子|节目|话剧|展览|纪录片|书)(?:叫|名叫|名字叫)[^，。？！,.?!]{1,12}"),
 }
 
 # -- emergencies -----------------------------------------------------------------------------------
@@ -168,7 +171,8 @@ SCAM_STRONG = {
                r"\bnew\s+number\b.{0,80}\b(?:money|cash|pay|transfer|accident|trouble|jail)\b",
                r"\b(?:accident|arrested|jail|hospital)\b.{0,60}\b(?:wants|needs)\s+(?:cash|money)\b",
                r"\bunless\s+i\s+pay\b", r"\b(?:give|send|tell)\s+(?:them|him|her)\s+(?:my|the)\s+(?:card|bank|account)\s+(?:number|details|info)",
-               r"\bscan\b.{0,80}\b(?:wants|asks|asking)\b.{0,20}\b(?:card|pay|deposit|money|bank|account|number)", r"\bpay\b.{0,30}\bto\s+(?:correct|unlock|release|unfreeze|activate)\b"),
+               r"\bscan\b.{0,80}\b(?:wants|asks|asking)\b.{0,20}\b(?:card|pay|deposit|money|bank|account|number)", r"\bpay\b.{0,30}\bto\s+(?:correct|unlock|release|unfreeze|activate)\b",
+               r"\b(?:is|was)\s+(?:this|it|that|he|she|they)\s+(?:a\s+)?(?:scam|scammer|scammers|fraud|con)\b"),
     "zh": _any(r"安全账户", r"安全帐户", r"洗钱", r"(?:告诉|给|发给|报给|念给|说给|提供|要|问我要).{0,8}验证码",
                r"验证码.{0,8}(?:告诉|给他|给她|给对方|发给|报给|念给)", r"刷单", r"公检法", r"(?:买|充|购买).{0,6}(?:购物卡|礼品卡|游戏点卡|点卡|充值卡|礼品券)",
                r"(?:保证|稳赚|稳定|保本|高)(?:收益|回报|盈利|赚钱|不赔)", r"内幕(?:消息|股)", r"荐股", r"带单", r"投资老师", r"炒股群",
@@ -181,7 +185,8 @@ SCAM_STRONG = {
                r"(?:话费卡|充值卡|Q币|游戏币|点卡).{0,10}(?:交|补|付|买)", r"(?:交|补|付).{0,10}(?:话费卡|充值卡|Q币|点卡)", r"U盾",
                r"短信.{0,6}(?:截图|发他|发给|给他|给她)", r"截图发", r"做任务.{0,20}(?:给钱|返利|充值)", r"高佣金", r"原始股", r"稳赚不赔",
                r"网恋.{0,30}(?:转|借|钱)", r"备用金", r"(?:扫码|扫完).{0,10}(?:绑卡|付款|转账|填卡号)", r"能看到我(?:的)?手机",
-               r"(?:下|下载|装)(?:一个|个)?(?:APP|app|软件).{0,15}(?:看到|控制|共享)", r"声音.{0,6}不像"),
+               r"(?:下|下载|装)(?:一个|个)?(?:APP|app|软件).{0,15}(?:看到|控制|共享)", r"声音.{0,6}不像",
+               r"是(?:不是)?(?:骗子|骗人|诈骗|骗局)"),     # a visitor asking whether what happened is a scam
 }
 MONEY_ACTION = {
     "en": _any(r"\btransfer", r"\bwire\b", r"\bsend\s+(?:the\s+|some\s+|my\s+)?(?:money|cash|funds)\b", r"\bmove\s+(?:my|the|our)\s+money\b",

@@ -20,8 +20,8 @@
   neighbours say ordinary, as above), or a scam probability above `scam_hint_min` that the nearest
   exemplars agree with.
 
-The numbers were chosen on the tuning sets (dev, dev2) by 10-fold cross-validation (bench/safety.py
-reports the cross-validated figures); the held-out set (heldout2) never set them (docs/safety.md).
+The numbers were chosen on the tuning sets (dev, dev2, dev3) by 10-fold cross-validation (bench/safety.py
+reports the cross-validated figures); the held-out set (heldout3) never set them (docs/safety.md).
 """
 
 from __future__ import annotations
@@ -34,13 +34,13 @@ from .kinds import SafetyCall, SafetyKind
 
 @dataclass(frozen=True)
 class DecisionRule:
-    threshold: float = 0.6          # P(not ordinary) above this: a safety turn
+    threshold: float = 0.5          # P(not ordinary) above this: a safety turn
     personal_data_min: float = 0.7  # and for personal data, P(personal_data) above this
     scam_hint_min: float = 0.5      # the fraud guard holds back money answers above this P(scam)
     kind_override_min: float = 0.8  # the scorer's kind replaces a cue's above this probability
     neighbours: int = 5             # exemplars per class whose mean cosine is the turn's nearness to it
     cue_veto_min: float = 0.6       # a cue is dropped above this P(ordinary) when the neighbours agree
-    ordinary_margin: float = 0.0    # a scorer-only call needs nearness(kind) - nearness(ordinary) >= this
+    ordinary_margin: float = 0.01   # a scorer-only call needs nearness(kind) - nearness(ordinary) >= this
     l2: float = 0.05                # the scorer's regularisation (fitted with it)
 
 
