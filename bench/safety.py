@@ -68,8 +68,8 @@ def scored_turns(name: str) -> list[dict]:
     return [t for t in turns if t["text"] not in tuned]
 
 
-TUNING = ("dev", "dev2", "dev3")     # the scorer's exemplars; "heldout3" is never tuned on
-HELD_OUT = "heldout3"
+TUNING = ("dev", "dev2", "dev3", "dev4")     # the scorer's exemplars; "heldout4" is never tuned on
+HELD_OUT = "heldout4"
 FOLDS = 10
 
 

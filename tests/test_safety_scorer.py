@@ -36,9 +36,9 @@ def _turns(name: str) -> list[dict]:
 
 def test_the_exemplars_are_the_tuning_sets_and_nothing_of_the_held_out_set():
     exemplars = load_exemplars()
-    tuning = [(t["lang"], t["expect"], t["mood"], t["text"]) for name in ("dev", "dev2", "dev3") for t in _turns(name)]
+    tuning = [(t["lang"], t["expect"], t["mood"], t["text"]) for name in ("dev", "dev2", "dev3", "dev4") for t in _turns(name)]
     assert [(e.lang, e.kind, e.mood, e.text) for e in exemplars] == tuning, "run bench/safety.py --write-exemplars"
-    held_out = {t["text"] for t in scored_turns("heldout3")}      # as the bench scores it
+    held_out = {t["text"] for t in scored_turns("heldout4")}      # as the bench scores it
     assert len(held_out) >= 300 and not held_out & {e.text for e in exemplars}
 
 
@@ -88,9 +88,9 @@ def test_a_cue_gives_way_only_when_scorer_and_neighbours_both_say_ordinary():
     cue = SafetyCall(SafetyKind.SCAM, "gift cards")
     assert decide(cue, _p(none=0.95, scam=0.05), rule, _near(scam=0.70, none=0.80)) is None
     assert decide(cue, _p(none=0.95, scam=0.05), rule, _near(scam=0.80, none=0.70)) is cue     # neighbours disagree
-    assert decide(cue, _p(none=0.60, scam=0.40), rule, _near(scam=0.70, none=0.80)) is cue     # scorer not sure
+    assert decide(cue, _p(none=0.25, scam=0.75), rule, _near(scam=0.70, none=0.80)) is cue     # scorer not sure
     assert hint(True, _p(none=0.95), rule, _near(scam=0.70, none=0.80)) is False
-    assert hint(True, _p(none=0.50, scam=0.5), rule, _near(scam=0.70, none=0.80)) is True
+    assert hint(True, _p(none=0.25, scam=0.75), rule, _near(scam=0.70, none=0.80)) is True
     assert hint(False, _p(none=0.3, scam=0.7), rule, _near(scam=0.70, none=0.80)) is False
     assert hint(False, _p(none=0.3, scam=0.7), rule, _near(scam=0.80, none=0.70)) is True
 

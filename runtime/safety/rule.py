@@ -20,8 +20,10 @@
   neighbours say ordinary, as above), or a scam probability above `scam_hint_min` that the nearest
   exemplars agree with.
 
-The numbers were chosen on the tuning sets (dev, dev2, dev3) by 10-fold cross-validation (bench/safety.py
-reports the cross-validated figures); the held-out set (heldout3) never set them (docs/safety.md).
+The numbers were chosen on the tuning sets (dev, dev2, dev3, dev4) by 10-fold cross-validation
+(bench/safety.py reports the cross-validated figures); the held-out set (heldout4) never set them
+(docs/safety.md). An emergency's or a scam's nearness margin is 0: missing one costs more than a
+needless staff call.
 """
 
 from __future__ import annotations
@@ -34,14 +36,16 @@ from .kinds import SafetyCall, SafetyKind
 
 @dataclass(frozen=True)
 class DecisionRule:
-    threshold: float = 0.5          # P(not ordinary) above this: a safety turn
+    threshold: float = 0.6          # P(not ordinary) above this: a safety turn
     personal_data_min: float = 0.7  # and for personal data, P(personal_data) above this
     scam_hint_min: float = 0.5      # the fraud guard holds back money answers above this P(scam)
     kind_override_min: float = 0.8  # the scorer's kind replaces a cue's above this probability
     neighbours: int = 5             # exemplars per class whose mean cosine is the turn's nearness to it
-    cue_veto_min: float = 0.6       # a cue is dropped above this P(ordinary) when the neighbours agree
+    cue_veto_min: float = 0.3       # a cue is dropped above this P(ordinary) when the neighbours agree
     ordinary_margin: float = 0.01   # a scorer-only call needs nearness(kind) - nearness(ordinary) >= this
-    l2: float = 0.05                # the scorer's regularisation (fitted with it)
+    urgent_margin: float | None = 0.0   # ... for an emergency or a scam (None: `ordinary_margin`): missing
+                                        # one costs more than a needless staff call
+    l2: float = 0.02                # the scorer's regularisation (fitted with it)
 
 
 def decide(cue: SafetyCall | None, proba: dict[str, float] | None, rule: DecisionRule,
@@ -63,7 +67,7 @@ def decide(cue: SafetyCall | None, proba: dict[str, float] | None, rule: Decisio
         return None
     if best == SafetyKind.PERSONAL_DATA.value and proba[best] <= rule.personal_data_min:
         return None
-    if near is not None and near[best] - near[NONE] < rule.ordinary_margin:
+    if near is not None and near[best] - near[NONE] < _margin(best, rule):
         return None
     return SafetyCall(SafetyKind(best), f"scorer {best} {proba[best]:.2f} (not ordinary {safe:.2f})")
 
@@ -75,7 +79,16 @@ def hint(cue_hint: bool, proba: dict[str, float] | None, rule: DecisionRule,
         return not _ordinary_after_all(scam, proba, rule, near)
     if proba is None or proba[scam] <= rule.scam_hint_min:
         return False
-    return near is None or near[scam] - near[NONE] >= rule.ordinary_margin
+    return near is None or near[scam] - near[NONE] >= _margin(scam, rule)
+
+
+URGENT = (SafetyKind.EMERGENCY.value, SafetyKind.SCAM.value)
+
+
+def _margin(kind: str, rule: DecisionRule) -> float:
+    if kind in URGENT and rule.urgent_margin is not None:
+        return rule.urgent_margin
+    return rule.ordinary_margin
 
 
 def _ordinary_after_all(kind: str, proba: dict[str, float] | None, rule: DecisionRule,
@@ -83,4 +96,4 @@ def _ordinary_after_all(kind: str, proba: dict[str, float] | None, rule: Decisio
     """Do the scorer and the nearest exemplars both say a cue's turn is ordinary?"""
     if proba is None or near is None:
         return False
-    return proba[NONE] > rule.cue_veto_min and near[kind] - near[NONE] < rule.ordinary_margin
+    return proba[NONE] > rule.cue_veto_min and near[kind] - near[NONE] < _margin(kind, rule)
