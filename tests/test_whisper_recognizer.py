@@ -77,12 +77,12 @@ def test_a_long_pure_tone_neither_loops_nor_runs_on(whisper):
     started = time.perf_counter()
     text = recognise(whisper, tone)
     assert time.perf_counter() - started < 60                    # a cap, not a benchmark
-    from runtime.asr.whisper_decoder import repeats
+    from runtime.asr.whisper_text import repeats
     assert len(text.split()) <= 12 and not repeats(text), text
 
 
 def test_a_repeated_syllable_does_not_make_a_loop(whisper, piper_en, tmp_path):
-    from runtime.asr.whisper_decoder import repeats
+    from runtime.asr.whisper_text import repeats
     speech = np.concatenate([s.audio.float_samples() for s in piper_en.synthesize("la la la la la la la la la la la la")])
     audio = samples(AudioChunk.from_float(0.6 * speech, piper_en.rate))
     decoded = whisper.decoder.decode(audio.astype(np.float32) / 32768)
@@ -111,7 +111,7 @@ def test_the_guard_falls_back_to_greedy_on_a_loop(whisper, monkeypatch):
 
 def test_prompt_from_the_venue_phrases_fits_whispers_budget(whisper, mall_pack_dir):
     from runtime.asr.phrase_hints import pack_phrases
-    from runtime.asr.whisper_decoder import PROMPT_TOKENS, prompt_ids
+    from runtime.asr.whisper_text import PROMPT_TOKENS, prompt_ids
     from runtime.dialogue.content_pack import load_content_pack
     tokenizer = whisper.decoder._tok
     pack = load_content_pack(mall_pack_dir)
@@ -176,7 +176,7 @@ def test_mandarin_comes_out_simplified_and_english_stays_english(whisper_zh_en):
 
 def test_a_repeated_mandarin_syllable_neither_loops_nor_runs_on(whisper_zh_en):
     """Unguarded, Whisper base writes 轻轻轻… for ever on such input (once 21.8 s for a 4 s file)."""
-    from runtime.asr.whisper_decoder import repeats
+    from runtime.asr.whisper_text import repeats
     speech = samples(read_wav(SHARED / "speech" / "mandarin-read" / "BAC009S0724W0122.wav"))
     voiced = np.flatnonzero(np.abs(speech) > 0.1 * np.abs(speech).max())
     syllable = speech[voiced[0]:voiced[0] + 4000]               # 0.25 s of the first word
@@ -195,3 +195,36 @@ def test_half_a_second_keeps_the_current_language(whisper_zh_en):
     assert decoded.language == "zh" and decoded.language_id is not None and not decoded.language_id.confident
     whole = whisper_zh_en.decoder.decode(audio, "zh")
     assert whole.language == "en" and whole.language_id.confident
+
+
+class _Result:
+    def __init__(self, score: float, no_speech: float = 0.01):
+        self.scores, self.no_speech_prob = [score], no_speech
+
+
+def test_the_text_without_the_venue_prompt_wins_when_whisper_finds_it_likelier(tmp_path_factory, monkeypatch):
+    """The venue's phrases bend general speech towards them ("I'll" written "I will"): the audio is decoded
+    with and without them and the likelier text is kept; the no-speech guard reads the prompted decode."""
+    from runtime.asr.model_parts import model_folder
+    from runtime.asr.whisper_decoder import WhisperDecoder
+    from runtime.models.manifest import ModelCatalog
+    entry = ModelCatalog.load().by_id("whisper-base")
+    if entry is None or not entry.available:
+        pytest.skip("whisper-base packages are not installed")
+    decoder = WhisperDecoder(model_folder(entry, tmp_path_factory.mktemp("choice-cache")), "en", threads=2,
+                             phrases=["where is the cinema", "what time does the mall open"])
+    venue, plain = decoder._tok.encode(" I will go.").ids, decoder._tok.encode(" I'll go.").ids
+    audio = samples(read_wav(CATHY / "arctic_a0230_1592711917.wav")).astype(np.float32) / 32768
+    asked = []
+
+    def generate(encoded, prompt, audio_s, scores):
+        asked.append(prompt)
+        with_phrases = len(prompt) > len(decoder._plain["en"] + decoder._tasks["en"])
+        return (_Result(scores[0]), venue, False) if with_phrases else (_Result(scores[1]), plain, False)
+
+    monkeypatch.setattr(decoder, "_generate", lambda e, p, s: generate(e, p, s, (-0.9, -0.2)))
+    assert decoder.decode(audio).text == "I'll go." and len(asked) == 2
+    monkeypatch.setattr(decoder, "_generate", lambda e, p, s: generate(e, p, s, (-0.2, -0.9)))
+    assert decoder.decode(audio).text == "I will go."
+    monkeypatch.setattr(decoder, "_generate", lambda e, p, s: (_Result(-0.1, no_speech=0.9), plain, False))
+    assert decoder.decode(audio).dropped == "no-speech"

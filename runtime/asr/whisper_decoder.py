@@ -14,7 +14,11 @@ So, in order:
    greedily with `no_repeat_ngram_size` and a repetition penalty; if that loops too, it is dropped.
    Never temperature sampling: a kiosk wants the same words for the same audio.
 4. No conditioning on the previous utterance; the prompt is the venue's phrases only, trimmed to
-   fit Whisper's prompt budget (`PROMPT_TOKENS`), plus the Mandarin prompt for zh.
+   fit Whisper's prompt budget (`PROMPT_TOKENS`), plus the Mandarin prompt for zh. The same encoder
+   output is also decoded without the venue's phrases (`prompt_choice`) and the text with the higher
+   average log-probability is kept, as pocketsphinx arbitrates its venue and general language
+   models: the phrases help the venue's own questions and bend other speech towards them ("I'll"
+   written "I will"). The no-speech guard reads the prompted decode, as it was measured.
 5. **The turn's language** (a decoder made for more than one language, `others`): Whisper's
    language identification on the same encoder output (one decoder step), restricted to the
    decoder's languages and judged by `language_id.decide_language`; the text is then decoded with
@@ -27,10 +31,8 @@ has to wait for it.
 from __future__ import annotations
 
 import logging
-import re
 import time
-import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -40,12 +42,11 @@ from .base import TimedWord
 from .language_id import LanguageDecision, decide_language, too_short, whisper_scores
 from .model_parts import ModelFiles
 from .whisper_features import FRAMES_PER_S, SAMPLE_RATE, WINDOW_FRAMES, log_mel
+from .whisper_text import compression_ratio, cut_repeat, normalise_output, prompt_ids, repeats
 
 _LOGGER = logging.getLogger(__name__)
 
-PROMPT_TOKENS = 200          # Whisper's previous-text prompt holds at most 223 tokens (n_text_ctx // 2 - 1)
 TEXT_CONTEXT = 448           # decoder positions: prompt + output must fit
-LANGUAGE_PROMPTS = {"zh": "以下是普通话的句子。"}   # Simplified Mandarin rather than Traditional or Cantonese
 # Measured on ../shared: English speech <= 0.15, Mandarin speech (with its prompt) <= 0.37; café,
 # transit-stop, crowd and shop-music recordings 0.4-0.8 (en), 0.73-0.93 (zh). Other languages: Whisper's 0.6.
 NO_SPEECH_MAX = {"en": 0.35, "zh": 0.6}
@@ -68,6 +69,7 @@ class DecoderSettings:
     fallback_no_repeat_ngram: int = 3
     fallback_repetition_penalty: float = 1.3
     word_times: bool = False     # align words to the audio (one more decoder pass)
+    prompt_choice: bool = True   # decode without the venue's phrases too and keep the likelier text
 
     def __post_init__(self) -> None:
         if self.window not in ("30s", "fit"):
@@ -124,6 +126,7 @@ class WhisperDecoder:
         self.languages = (language, *others)
         self._tasks: dict[str, list[int]] = {}
         self._prompts: dict[str, list[int]] = {}
+        self._plain: dict[str, list[int]] = {}      # the language's own prompt only (zh: 以下是普通话的句子。)
         for lang, lang_phrases in ((language, phrases), *others.items()):
             lang_token = token(f"<|{lang}|>")
             if lang_token is None:
@@ -132,6 +135,7 @@ class WhisperDecoder:
                                   token("<|notimestamps|>")] if self._model.is_multilingual
                                  else [token("<|startoftranscript|>"), token("<|notimestamps|>")])
             self._prompts[lang] = prompt_ids(self._tok, lang, lang_phrases or [])
+            self._plain[lang] = prompt_ids(self._tok, lang, [])
         self._task, self._prompt = self._tasks[language], self._prompts[language]
         self._n_mels = self._model.n_mels
         self.prompt_text = self._tok.decode(self._prompt[1:]).strip() if self._prompt else ""
@@ -166,19 +170,16 @@ class WhisperDecoder:
         encoded = self._model.encode(self._ct2.StorageView.from_array(features[None]), to_cpu=False)
         lang, decision = self._language(encoded, current, audio_s)
         prompt = self._prompts[lang] + self._tasks[lang]
-        cap = min(TEXT_CONTEXT, len(prompt) + int(s.max_tokens_per_s * audio_s) + s.extra_tokens)
-        result = self._model.generate(encoded, [prompt], beam_size=s.beam_size, max_length=cap,
-                                      return_scores=True, return_no_speech_prob=True)[0]
-        ids, fallback = self._text_ids(result), False
-        if self._loops(ids, len(prompt), cap):
-            fallback = True
-            result = self._model.generate(encoded, [prompt], beam_size=1, max_length=cap, return_scores=True,
-                                          return_no_speech_prob=True,
-                                          no_repeat_ngram_size=s.fallback_no_repeat_ngram,
-                                          repetition_penalty=s.fallback_repetition_penalty)[0]
-            ids = self._text_ids(result)
-        no_speech = float(result.no_speech_prob)
-        avg_logprob = float(result.scores[0]) * len(ids) / (len(ids) + 1) if result.scores else 0.0
+        result, ids, fallback = self._generate(encoded, prompt, audio_s)
+        no_speech = float(result.no_speech_prob)      # the guard below was measured with the venue prompt
+        avg_logprob = _avg_logprob(result, ids)
+        plain = self._plain[lang] + self._tasks[lang]
+        if s.prompt_choice and plain != prompt:
+            other, other_ids, other_fallback = self._generate(encoded, plain, audio_s)
+            if other_ids and _avg_logprob(other, other_ids) > avg_logprob:
+                _LOGGER.debug("whisper: kept the decode without the venue prompt (%r over %r)",
+                              self._tok.decode(other_ids), self._tok.decode(ids))
+                prompt, ids, fallback, avg_logprob = plain, other_ids, other_fallback, _avg_logprob(other, other_ids)
         text = normalise_output(self._tok.decode(ids), lang)
         seconds = time.perf_counter() - started
         dropped = None
@@ -198,6 +199,20 @@ class WhisperDecoder:
             words = self._align(encoded, prompt, ids, min(frames, window), lang)
         return Decoded(text, words, no_speech, avg_logprob, None, fallback, time.perf_counter() - started, audio_s,
                        lang, decision)
+
+    def _generate(self, encoded, prompt: list[int], audio_s: float) -> tuple[object, list[int], bool]:
+        """(result, text ids, whether the repetition-guarded greedy pass was needed) for one prompt."""
+        s = self.settings
+        cap = min(TEXT_CONTEXT, len(prompt) + int(s.max_tokens_per_s * audio_s) + s.extra_tokens)
+        result = self._model.generate(encoded, [prompt], beam_size=s.beam_size, max_length=cap,
+                                      return_scores=True, return_no_speech_prob=True)[0]
+        ids = self._text_ids(result)
+        if not self._loops(ids, len(prompt), cap):
+            return result, ids, False
+        result = self._model.generate(encoded, [prompt], beam_size=1, max_length=cap, return_scores=True,
+                                      return_no_speech_prob=True, no_repeat_ngram_size=s.fallback_no_repeat_ngram,
+                                      repetition_penalty=s.fallback_repetition_penalty)[0]
+        return result, self._text_ids(result), True
 
     def _language(self, encoded, current: str, audio_s: float) -> tuple[str, LanguageDecision | None]:
         """The language to decode in: `current` for a one-language decoder or too little audio, else
@@ -248,56 +263,6 @@ class WhisperDecoder:
         return tuple(words)
 
 
-QUESTION_WORDS = {"what", "where", "when", "how", "who", "which", "why", "is", "are", "do", "does", "can",
-                  "could", "may", "will", "would", "should", "any", "have", "has", "did"}
-
-
-def prompt_ids(tokenizer, language: str, phrases: list[str], budget: int = PROMPT_TOKENS) -> list[int]:
-    """`<|startofprev|>` and the venue's phrases as written sentences, as many as fit in `budget`
-    tokens: picked greedily by the words (zh: characters) they add that are not in yet, per token, so
-    every intent's own words ("dinosaurs", "wifi", "停车") get in before a second way to ask for one.
-    [] when there is nothing to say."""
-    head = LANGUAGE_PROMPTS.get(language, "")
-    used = len(tokenizer.encode(" " + head, add_special_tokens=False).ids) if head else 0
-    candidates = []
-    for order, phrase in enumerate(dict.fromkeys(p.strip() for p in phrases if p.strip())):
-        sentence = _sentence(phrase, language)
-        units = set(phrase) - set(" ，。？！,.?!") if language == "zh" else set(phrase.lower().split())
-        candidates.append((order, sentence, units, len(tokenizer.encode(" " + sentence, add_special_tokens=False).ids)))
-    chosen: list[tuple[int, str]] = []
-    seen: set[str] = set()
-    while candidates:
-        fits = [c for c in candidates if used + c[3] <= budget and c[2] - seen]
-        if not fits:
-            break
-        best = max(fits, key=lambda c: (len(c[2] - seen) / c[3], -c[0]))
-        chosen.append((best[0], best[1]))
-        seen |= best[2]
-        used += best[3]
-        candidates.remove(best)
-    sentences = [text for _, text in sorted(chosen)]      # in the pack's order, as a venue would say them
-    text = (head + "".join(sentences)) if language == "zh" else " ".join(sentences)
-    if not text:
-        return []
-    ids = tokenizer.encode(" " + text.strip(), add_special_tokens=False).ids[:budget]
-    return [tokenizer.token_to_id("<|startofprev|>")] + ids
-
-
-def _sentence(phrase: str, language: str) -> str:
-    """A pack phrase ("where is the restroom") as Whisper writes speech ("Where is the restroom?"),
-    so the prompt does not teach it to drop case and punctuation."""
-    phrase = phrase.strip()
-    if language == "zh":
-        asks = any(w in phrase for w in ("吗", "呢", "什么", "哪", "几", "怎么", "多少", "谁"))
-        return phrase if phrase[-1:] in "。？！" else phrase + ("？" if asks else "。")
-    words = [("I" + w[1:] if w == "i" or w.startswith("i'") else w) for w in phrase.split()]
-    if not words:
-        return ""
-    end = "?" if words[0].lower() in QUESTION_WORDS else "."
-    text = " ".join(words)
-    return text[0].upper() + text[1:] + ("" if text[-1] in ".?!" else end)
-
-
 def peak_dbfs(audio: np.ndarray, window: int = 480) -> float:
     """The loudest 30 ms RMS of the audio, in dBFS."""
     n = len(audio) // window
@@ -307,68 +272,7 @@ def peak_dbfs(audio: np.ndarray, window: int = 480) -> float:
     return float(20 * np.log10(max(rms.max(), 1e-6)))
 
 
-def compression_ratio(text: str) -> float:
-    data = text.encode("utf-8")
-    return len(data) / max(1, len(zlib.compress(data))) if data else 0.0
-
-
-_WORD = re.compile(r"\w+(?:'\w+)?", re.UNICODE)
-LOOP_NGRAM = 4       # the same four words twice in one visitor's utterance: Whisper looping, not a visitor
-
-
-def first_repeat(text: str, n: int = LOOP_NGRAM) -> int | None:
-    """The index (in `text.split()`) where a run of `n` words seen before starts again, or where one
-    word is said a fourth time in a row; None if the text does not repeat itself."""
-    pieces = text.split()
-    words = [" ".join(_WORD.findall(p.lower())) for p in pieces]
-    seen: set[tuple[str, ...]] = set()
-    for i in range(len(words)):
-        if i >= 3 and words[i] and words[i] == words[i - 1] == words[i - 2] == words[i - 3]:
-            return i
-        if i + n <= len(words):
-            gram = tuple(words[i:i + n])
-            if gram in seen:
-                return i
-            seen.add(gram)
-    return None
-
-
-def repeats(text: str) -> bool:
-    return first_repeat(text) is not None
-
-
-def cut_repeat(text: str) -> str:
-    """The text up to where it starts repeating itself."""
-    at = first_repeat(text)
-    return text if at is None else " ".join(text.split()[:at])
-
-
-def normalise_output(text: str, language: str) -> str:
-    """Whisper's text as the kiosk wants it: stripped, and Simplified Chinese for zh (OpenCC t2s when
-    the `opencc` package is installed)."""
-    text = text.strip()
-    if language == "zh" and text:
-        converter = _t2s()
-        if converter is not None:
-            text = converter.convert(text)
-    return text
-
-
-@dataclass
-class _OpenCC:
-    converter: object = field(default=None)
-    tried: bool = False
-
-
-_OPENCC = _OpenCC()
-
-
-def _t2s():
-    if not _OPENCC.tried:
-        _OPENCC.tried = True
-        try:
-            import opencc
-            _OPENCC.converter = opencc.OpenCC("t2s")
-        except Exception:   # not installed, or a build without its data: Whisper's own script then
-            _LOGGER.info("whisper: opencc is not installed; Mandarin text is left as Whisper writes it")
-    return _OPENCC.converter
+def _avg_logprob(result, ids: list[int]) -> float:
+    """CTranslate2's length-normalised score as Whisper's average log-probability per token (the end
+    token counted)."""
+    return float(result.scores[0]) * len(ids) / (len(ids) + 1) if result.scores else 0.0
