@@ -99,12 +99,14 @@ def headline(results: dict[str, Any]) -> list[tuple[str, str, str]]:
                 add("turn_taking", f"{'Piper' if voices == 'piper' else 'real recorded'} voices: questions heard as "
                                    "one turn / interruptions caught",
                     f"{ratio(heard.get('one turn'), total)} / {ratio(caught.get('caught'), asked)}")
-    for stem in ("asr", "asr_whisper", "asr_whisper_noise"):
+    for stem in ("asr", "asr_whisper", "asr_whisper_noise", "asr_whisper_en"):
         d = results.get(stem)
         if isinstance(d, dict):
             for measure, value in asr_headline(d):
+                newer = ("asr_whisper_en" in results and stem in ("asr_whisper", "asr_whisper_noise")
+                         and "other recorded noises" not in measure)
                 if "WER" in measure and ("hints none" in measure                 # run's default is the venue's hints
-                                         or (stem == "asr_whisper" and "asr_whisper_noise" in results)):
+                                         or newer or (stem == "asr_whisper" and "asr_whisper_noise" in results)):
                     continue                                                      # the newer Whisper run says it
                 add(stem, measure, value)
     d = results.get("venues")
