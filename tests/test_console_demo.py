@@ -50,7 +50,7 @@ def test_console_demo_runs_for_a_user_without_sbin_on_path(tmp_path):
     log = tmp_path / "demo.log"
     with log.open("wb") as out:
         proc = subprocess.Popen(["bash", str(SCRIPT)], cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT,
-                                start_new_session=True)
+                                start_new_session=True, preexec_fn=_as_a_terminal_starts_it)
     base = f"http://127.0.0.1:{console_port}"
     try:
         _poll(lambda: _get_ok(f"{base}/healthz"), 180, "/healthz answering 200", proc, log)
@@ -73,12 +73,34 @@ def test_console_demo_runs_for_a_user_without_sbin_on_path(tmp_path):
             try:
                 proc.wait(timeout=60)
             except subprocess.TimeoutExpired:
+                group = _group_state(proc.pid)
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait(timeout=30)
-                pytest.fail(f"the demo did not stop on Ctrl-C:\n{log.read_text()[-3000:]}")
+                pytest.fail(f"the demo did not stop on Ctrl-C:\n{group}\n{log.read_text()[-3000:]}")
     # nothing of the demo is left running in its process group
     with pytest.raises(ProcessLookupError):
         _poll_gone(proc.pid)
+
+
+def _as_a_terminal_starts_it() -> None:
+    """A shell started from a terminal has Ctrl-C's signal at its default; a test runner started in
+    the background may pass it on ignored, and bash cannot trap a signal ignored on entry."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_SETMASK, [])
+
+
+def _group_state(pgid: int) -> str:
+    """What each process of the demo's group is doing (for a failure's message)."""
+    ps = subprocess.run(["ps", "-o", "pid,stat,wchan:20,args", "-g", str(pgid)], capture_output=True, text=True)
+    masks = []
+    for line in ps.stdout.splitlines()[1:]:
+        pid = line.split()[0]
+        try:
+            status = Path(f"/proc/{pid}/status").read_text().splitlines()
+        except OSError:
+            continue
+        masks.append(pid + " " + " ".join(s.replace("\t", "") for s in status if s.startswith(("SigBlk", "SigIgn", "SigCgt"))))
+    return ps.stdout + "\n".join(masks)
 
 
 def _poll_gone(pgid: int, timeout: float = 30.0) -> None:

@@ -125,9 +125,9 @@ def test_a_signed_revocation_replaces_the_character_at_once_and_survives_a_resta
                 seen.append(line)
                 if "recogniser and voice loaded" in line:
                     break
-            sent = dt.datetime.now(dt.timezone.utc)
             assert cli_main(["fleet", "revoke", "lin-xiaoyu-character", "--signing-key", str(key),
                              "--reason", "contract withdrawn", "--to", "device:kiosk-rv", "--broker", url]) == 0
+            acked = dt.datetime.now(dt.timezone.utc)     # the kiosk's agent has written revocations.json
             for line in kiosk.stdout:          # the kiosk says when it switched (no sleeping on a guess)
                 seen.append(line)
                 if "rights: avatar lin-xiaoyu-character may no longer be shown" in line:
@@ -145,7 +145,9 @@ def test_a_signed_revocation_replaces_the_character_at_once_and_survives_a_resta
     assert (event["asset_id"], event["standing"], event["now_using"]) == \
         ("lin-xiaoyu-character", "revoked", "the default character"), event
     at = dt.datetime.fromisoformat(event["at"].replace("Z", "+00:00"))
-    assert at - sent < dt.timedelta(seconds=3), (sent, event)      # at once: the next revocation poll (0.5 s)
+    # at once: the player's next revocation poll (every 0.5 s), not the next start; the bound allows
+    # a loaded machine (the wall clock is whole seconds in the report)
+    assert at - acked < dt.timedelta(seconds=10), (acked, event)
     assert "lin-xiaoyu-character" in json.loads((data / "revocations.json").read_text())
     restarted = installed_config(KioskConfig(site="lobby"), data)     # what the next start runs on
     assert restarted.avatar_dir is None
