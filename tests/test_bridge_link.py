@@ -192,7 +192,7 @@ def test_the_kiosk_side_keeps_going_while_the_controller_is_unplugged(link):
     assert wait_for(lambda: not bridge.connected.is_set())
     started = time.monotonic()
     actions = [a for t in range(0, 30) for a in panel.poll(float(t))]
-    assert time.monotonic() - started < 0.5                  # never waits for the missing port
+    assert time.monotonic() - started < 1.5                  # never waits for the missing port (a call waits 2 s)
     assert [a.value for a in actions if a.kind.value == "brightness"] == [80, 20]
     sim.plug()
     assert wait_for(bridge.connected.is_set, seconds=8)
