@@ -37,6 +37,9 @@ class Recognizer(Protocol):
     name: str
     language: str
     weighs_speech: bool   # `speech_evidence` says how clear the speech of a finished utterance was
+    # The engine may decode the final words during the visitor's pause (pocketsphinx's final passes):
+    # the kiosk turns it off for a turn whose answer the spoken disclosure will precede anyway.
+    decode_in_pause: bool
 
     def start(self) -> None:
         """Begin a new utterance, forgetting the last."""
@@ -88,6 +91,7 @@ class EngineDefaults:
 
     hearing = True
     weighs_speech = False
+    decode_in_pause = True
 
     def speech_evidence(self) -> SpeechEvidence | None:
         return None

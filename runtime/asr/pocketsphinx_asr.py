@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import enum
 import functools
 import logging
 import math
 import os
 import re
 import tempfile
+import threading
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +20,7 @@ from runtime.shared.errors import AsrError, ModelError
 
 from ..audio.chunk import AudioChunk
 from .base import ASR_RATE, EngineDefaults, TimedWord
+from .pause_levels import Levels, any_words_after, dbfs, quiet_below, quiet_tail
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -28,6 +32,7 @@ _LOGGER = logging.getLogger(__name__)
 # 3000 HMMs per frame halves the CPU (RTF 0.13) with no loss.
 STREAMING_SETTINGS = {"fwdflat": False, "bestpath": False, "maxhmmpf": 3000}
 WARM_UP_S = 1                               # seconds of quiet noise decoded at load
+SETTLE_AFTER_S = 0.1                        # of a pause's quiet heard before the final passes start in it
 FRAMES_PER_S = 100                          # pocketsphinx's segment times are in 10 ms frames
 _FILLER = re.compile(r"<.*>|\[.*\]|\+\+.*\+\+")   # <s>, </s>, <sil>, [NOISE], ++UH++
 _ALTERNATE = re.compile(r"\(\d+\)$")                # "for(2)": the dictionary's second pronunciation
@@ -73,9 +78,17 @@ class PocketsphinxRecognizer(EngineDefaults):
             if venue_lm is not None:
                 venue_lm.unlink(missing_ok=True)
         self.hinted = len(self._searches) > 1
-        self.last_search = self._decoder.current_search()   # which language model gave the last final words
-        self._in_utt = False
+        self._streaming = self._decoder.current_search()
+        self.last_search = self._streaming   # which language model gave the last final words
+        self.stats = {"settled": 0, "reused": 0, "final": 0}
+        self._lock = threading.Lock()
+        self._phase = Phase.IDLE
         self._audio: list[bytes] = []
+        self._samples = 0
+        self._levels: Levels = []
+        self._asked = False            # the listener asked for words: a pause (settle once it is quiet enough)
+        self._guess: _Settled | None = None
+        self._ready_ago = 0.0
         self._warm_up()
 
     def _warm_up(self) -> None:
@@ -85,60 +98,197 @@ class PocketsphinxRecognizer(EngineDefaults):
         self.start()
         self.accept(AudioChunk(ASR_RATE, 2, 1, noise.tobytes()))
         self.finish()
-        self.last_search = self._decoder.current_search()
+        self.last_search = self._streaming
+
+    # -- the Recognizer Protocol -------------------------------------------------------------
 
     def start(self) -> None:
-        if self._in_utt:
-            self._decoder.end_utt()
-        self._decoder.start_utt()
-        self._in_utt = True
-        self._audio = []
+        self._wait_settled()
+        with self._lock:
+            if self._phase is Phase.STREAMING:
+                self._decoder.end_utt()
+            self._decoder.start_utt()
+            self._to(Phase.STREAMING)
+            self._audio, self._samples, self._levels, self._asked, self._guess = [], 0, [], False, None
 
     def accept(self, chunk: AudioChunk) -> None:
         if chunk.rate != ASR_RATE or chunk.channels != 1:
             raise AsrError(f"pocketsphinx: expected 16 kHz mono audio, got {chunk.rate} Hz "
                            f"{chunk.channels} ch")
-        if chunk.audio:      # an echo canceller may hand on an empty chunk while it buffers
-            self._decoder.process_raw(chunk.audio, no_search=False, full_utt=False)
+        if not chunk.audio:      # an echo canceller may hand on an empty chunk while it buffers
+            return
+        samples = np.frombuffer(chunk.audio, dtype=np.int16)
+        with self._lock:
             self._audio.append(chunk.audio)
+            self._samples += len(samples)
+            self._levels.append((self._samples, dbfs(samples)))
+            if self._phase is Phase.STREAMING:
+                self._decoder.process_raw(chunk.audio, no_search=False, full_utt=False)
+                if self._asked and self.decode_in_pause and quiet_tail(self._levels) >= SETTLE_AFTER_S * ASR_RATE:
+                    self._settle(self._words_now())
+                elif self._levels[-1][1] >= quiet_below(self._levels):
+                    self._asked = False            # words again: wait for the next pause
+            elif self._phase is Phase.SETTLED and any_words_after(self._levels, self._samples, self._guess.samples):
+                self._resume_streaming()
 
     def partial(self) -> str:
-        hyp = self._decoder.hyp()
-        return hyp.hypstr if hyp else ""
+        with self._lock:
+            return " ".join(w.word for w in self._words_now())
 
     def partial_words(self) -> list[TimedWord]:
-        if not self._in_utt or self._decoder.hyp() is None:
-            return []
-        return [TimedWord(_ALTERNATE.sub("", s.word), s.start_frame / FRAMES_PER_S, (s.end_frame + 1) / FRAMES_PER_S)
-                for s in self._decoder.seg() if not _FILLER.fullmatch(s.word)]
+        """The words so far. Asked in a pause: once its first SETTLE_AFTER_S is heard, the final passes
+        start (reused by `finish` if the visitor says no more)."""
+        with self._lock:
+            if self._phase is Phase.SETTLED and any_words_after(self._levels, self._samples, self._guess.samples):
+                self._resume_streaming()
+            if self._phase is Phase.STREAMING:
+                self._asked = True
+                words = self._words_now()
+                if self.decode_in_pause and quiet_tail(self._levels) >= SETTLE_AFTER_S * ASR_RATE:
+                    self._settle(words)
+                return words
+            return self._words_now()
 
     def finish(self) -> str:
-        if not self._in_utt:
-            return ""
-        self._decoder.end_utt()
-        self._in_utt = False
-        # The final words come from a second pass over the whole utterance at once: its cepstral mean
-        # is the utterance's own, not the running estimate that the first words were heard with
-        # (the raw engine's whole-file figure is decoded that way; streaming alone lost 5-8 points).
-        # With venue hints it is decoded twice, with the general language model and the venue's, and
-        # the better-scoring path wins: a question the venue answers fits the venue's model, anything
-        # else a visitor says fits the general one (the venue model alone cost general speech 16 points).
-        audio, self._audio = b"".join(self._audio), []
-        best: tuple[int, str, str] | None = None
-        streaming = self._decoder.current_search()
+        self._ready_ago = 0.0
+        with self._lock:
+            guess = self._guess
+            covered = guess is not None and not any_words_after(self._levels, self._samples, guess.samples)
+        if covered:
+            guess.done.wait()
+            self.stats["reused"] += 1
+            self._ready_ago = max(0.0, time.perf_counter() - guess.finished)
+            with self._lock:
+                self._to(Phase.IDLE)
+                self._guess = None
+            return self._result(guess)
+        self._wait_settled()
+        with self._lock:
+            if self._phase is Phase.IDLE:
+                return ""
+            if self._phase is Phase.STREAMING:
+                self._decoder.end_utt()
+            self._to(Phase.IDLE)
+            self._guess = None
+            audio = b"".join(self._audio)
+        self.stats["final"] += 1
+        final = _Settled(len(audio) // 2, audio, words=[])
+        self._final_passes(final)
+        return self._result(final)
+
+    def ready_ago(self) -> float:
+        return self._ready_ago
+
+    # -- the final passes, in the pause ----------------------------------------------------------
+
+    def _settle(self, words: list[TimedWord]) -> None:
+        """(lock held, streaming) The pause is quiet enough: the streaming pass is ended and the final
+        ones run over the audio so far on a `pocketsphinx-settle` thread (the decoder is its own until then)."""
+        self._guess = _Settled(self._samples, b"".join(self._audio), words)
+        self._to(Phase.SETTLING)
+        self.stats["settled"] += 1
+        threading.Thread(target=self._run_settle, args=(self._guess,), name="pocketsphinx-settle",
+                         daemon=True).start()
+
+    def _run_settle(self, guess: _Settled) -> None:
+        try:
+            self._decoder.end_utt()          # the streaming pass's end costs ~0.2 s: here, not on the listener's thread
+            self._final_passes(guess)
+        except Exception as err:             # handed to `finish`, which raises it to the supervisor
+            _LOGGER.exception("pocketsphinx: decoding failed")
+            guess.error = err
+        with self._lock:
+            self._to(Phase.SETTLED)
+        guess.done.set()
+
+    def _final_passes(self, job: _Settled) -> None:
+        """The final words from a second pass over the whole utterance at once: its cepstral mean is
+        the utterance's own, not the running estimate that the first words were heard with (the raw
+        engine's whole-file figure is decoded that way; streaming alone lost 5-8 points). With venue
+        hints it is decoded twice, with the general language model and the venue's, and the
+        better-scoring path wins: a question the venue answers fits the venue's model, anything else a
+        visitor says fits the general one (the venue model alone cost general speech 16 points)."""
+        best = None
         for search in self._searches:
             self._decoder.activate_search(search)
             self._decoder.start_utt()
-            self._decoder.process_raw(audio, no_search=False, full_utt=True)
+            self._decoder.process_raw(job.audio, no_search=False, full_utt=True)
             self._decoder.end_utt()
             hyp = self._decoder.hyp()
             if hyp is not None and (best is None or hyp.score > best[0]):
-                best = (hyp.score, hyp.hypstr.strip(), search)
-        self._decoder.activate_search(streaming)
-        if best is None:
-            return ""
-        self.last_search = best[2]
-        return best[1]
+                best = (hyp.score, hyp.hypstr.strip(), search, self._segments())
+        self._decoder.activate_search(self._streaming)
+        if best is not None:
+            job.text, job.search, job.words = best[1], best[2], best[3]
+        job.finished = time.perf_counter()
+
+    def _resume_streaming(self) -> None:
+        """(lock held, settled) The visitor spoke again: stream the whole utterance anew."""
+        self._guess = None
+        self._decoder.start_utt()
+        self._decoder.process_raw(b"".join(self._audio), no_search=False, full_utt=False)
+        self._asked = False
+        self._to(Phase.STREAMING)
+
+    def _wait_settled(self) -> None:
+        guess = self._guess
+        if guess is not None:
+            guess.done.wait()
+
+    def _result(self, job: _Settled) -> str:
+        if job.error is not None:
+            raise AsrError(f"pocketsphinx: decoding failed ({job.error})") from job.error
+        if job.search is not None:
+            self.last_search = job.search
+        return job.text
+
+    def _words_now(self) -> list[TimedWord]:
+        """(lock held) The streaming words, or those of the final passes once they cover the pause."""
+        if self._phase is Phase.STREAMING:
+            return self._segments() if self._decoder.hyp() is not None else []
+        if self._guess is not None:
+            return list(self._guess.words)
+        return []
+
+    def _segments(self) -> list[TimedWord]:
+        return [TimedWord(_ALTERNATE.sub("", s.word), s.start_frame / FRAMES_PER_S, (s.end_frame + 1) / FRAMES_PER_S)
+                for s in self._decoder.seg() if not _FILLER.fullmatch(s.word)]
+
+    def _to(self, phase: Phase) -> None:
+        if phase is not self._phase and phase not in _NEXT[self._phase]:
+            raise AssertionError(f"pocketsphinx: {self._phase.value} -> {phase.value}")
+        self._phase = phase
+
+
+class Phase(enum.Enum):
+    """Who has the decoder during an utterance."""
+
+    IDLE = "idle"             # no utterance open
+    STREAMING = "streaming"   # it hears each chunk as it comes (the partial words)
+    SETTLING = "settling"     # a pause: the settle thread runs the final passes over the audio so far
+    SETTLED = "settled"       # they are done; it waits for the turn's end, or for the visitor to go on
+
+
+_NEXT = {
+    Phase.IDLE: {Phase.STREAMING},
+    Phase.STREAMING: {Phase.SETTLING, Phase.IDLE},
+    Phase.SETTLING: {Phase.SETTLED},
+    Phase.SETTLED: {Phase.STREAMING, Phase.IDLE},
+}
+
+
+@dataclass
+class _Settled:
+    """The final passes over an utterance's first `samples` samples."""
+
+    samples: int
+    audio: bytes
+    words: list[TimedWord]        # the streaming words when it began; the final ones once done
+    text: str = ""
+    search: str | None = None
+    error: BaseException | None = None
+    finished: float = 0.0
+    done: threading.Event = field(default_factory=threading.Event)
 
 
 VENUE_SEARCH = "venue"  # the search decoding with the venue's language model (the general one is the default)

@@ -47,6 +47,17 @@ class SupervisedRecognizer(SupervisedStage[Recognizer]):
             inner.language = lang
 
     @property
+    def decode_in_pause(self) -> bool:
+        inner = self._inner
+        return bool(inner is not None and getattr(inner, "decode_in_pause", True))
+
+    @decode_in_pause.setter
+    def decode_in_pause(self, value: bool) -> None:
+        inner = self._inner
+        if inner is not None:
+            inner.decode_in_pause = value
+
+    @property
     def hearing(self) -> bool:
         return self._inner is not None
 

@@ -38,17 +38,12 @@ from runtime.shared.errors import AsrError
 
 from ..audio.chunk import AudioChunk
 from .base import ASR_RATE, EngineDefaults, SpeechEvidence, TimedWord
+from .pause_levels import dbfs, matters_after, quiet_below
 from .whisper_decoder import Decoded, DecoderSettings, WhisperDecoder
 
 _LOGGER = logging.getLogger(__name__)
 
-QUIET_BELOW_SPEECH_DB = 15.0   # a chunk this far under the utterance's speech level is the pause, not words
-QUIET_OVER_FLOOR_DB = 6.0      # ... or within this of its quietest chunks (a noisy hall)
 RESUMED_AFTER_LOUD = 3         # loud chunks after a pause that mean the visitor went on talking
-TAIL_MAX_S = 0.6               # the listener feeds <= 0.35 s of a pause (listener.TAIL_S; the guess may be taken
-                               # a few chunks before the VAD marks the end): more than this is speech again
-SPEECH_WITHIN_DB = 8.0         # ... and so are SPEECH_CHUNKS chunks within this of the utterance's speech level
-SPEECH_CHUNKS = 3              # (~100 ms: a word, not a clatter of cutlery)
 
 
 @dataclass
@@ -106,7 +101,7 @@ class WhisperRecognizer(EngineDefaults):
         if not chunk.audio:      # an echo canceller may hand on an empty chunk while it buffers
             return
         samples = np.frombuffer(chunk.audio, dtype=np.int16)
-        level = _dbfs(samples)
+        level = dbfs(samples)
         with self._lock:
             self._chunks.append(samples)
             self._samples += len(samples)
@@ -222,27 +217,10 @@ class WhisperRecognizer(EngineDefaults):
                      if j.done.is_set() and (j.result is not None or j.error is not None)), None)
 
     def _matters_after(self, samples: int) -> bool:
-        """Did the visitor speak again after the utterance's first `samples`? The listener hands on
-        only the pause's first 0.35 s unless speech resumes, so more audio than that means words;
-        so do a few chunks nearly as loud as the utterance's speech. Judged by amount first, because
-        a hall's noise in the tail is no quieter than a soft word."""
-        if self._samples - samples > TAIL_MAX_S * ASR_RATE:
-            return True
-        if len(self._levels) < 4:
-            return self._samples > samples
-        levels = sorted(level for _, level in self._levels)
-        speech = levels[int(0.9 * (len(levels) - 1))]
-        loud = sum(1 for end, level in self._levels if end > samples and level >= speech - SPEECH_WITHIN_DB)
-        return loud >= SPEECH_CHUNKS
+        return matters_after(self._levels, self._samples, samples)
 
     def _quiet_below(self) -> float:
-        """The level under which a chunk is the pause, not words: well under the utterance's speech
-        (its 90th-percentile chunk), or near its floor (10th percentile) in a noisy hall."""
-        if len(self._levels) < 4:
-            return -120.0
-        levels = sorted(level for _, level in self._levels)
-        speech, floor = levels[int(0.9 * (len(levels) - 1))], levels[int(0.1 * (len(levels) - 1))]
-        return max(speech - QUIET_BELOW_SPEECH_DB, floor + QUIET_OVER_FLOOR_DB)
+        return quiet_below(self._levels)
 
     # -- the decode thread -----------------------------------------------------------------------
 
@@ -288,13 +266,6 @@ def _evidence(result: Decoded | None) -> SpeechEvidence | None:
     if result is None or result.dropped in ("short", "silence"):
         return None if result is None else SpeechEvidence(1.0, -10.0, 0, result.language)
     return SpeechEvidence(result.no_speech_prob, result.avg_logprob, len(result.text.split()), result.language)
-
-
-def _dbfs(samples: np.ndarray) -> float:
-    if len(samples) == 0:
-        return -120.0
-    rms = float(np.sqrt(np.mean(np.square(samples, dtype=np.float64)))) / 32768.0
-    return 20.0 * float(np.log10(max(rms, 1e-6)))
 
 
 def load_whisper(entry, language: str, threads: int = 2, phrases: list[str] | None = None,

@@ -153,6 +153,9 @@ class Kiosk(Switching):
         if event is RunEvent.SPEECH_STARTED:
             _LOGGER.debug("visitor speaking from %.2f s", payload)
             self._turn_started_at = payload
+            # A new visitor's answer follows the spoken disclosure, which covers its final decode: the
+            # pause's CPU goes to the speculative answer (bench/voice_loop.py: the first question).
+            self.listener.recognizer.decode_in_pause = not self.session.expired(payload)
             self._over_speech = self.barge is not None and (payload < self.speech.busy_until() or self.speech.paused)
             if self.panel is not None:
                 self.panel.policy.on_activity(payload)
@@ -192,15 +195,19 @@ class Kiosk(Switching):
         self._opening = self.speech.say(disclosure_text(self.responder.pack, self.lang), self.lang)
 
     def _speculate(self, spec: Speculation) -> None:
-        self._drop_guess()
         if not spec.partial:
+            self._drop_guess()
             return
         lang = heard_language(self.listener.recognizer, self.lang, self.session.listen_languages)
         answer = self.session.decide(spec.partial, spec.at, self.venue_now(), lang)
         if answer.kind != Kind.ANSWER or answer.lang not in self.speech.languages:
+            self._drop_guess()
             return
-        self.events.record(EventKind.SPECULATION, {"partial": spec.partial})
         spoken = spoken_text(answer, self.responder.pack, disclosed=self.prepared is not None)
+        if self._guess is not None and self._guess.utterance.text == spoken:
+            return         # asked again with other words, the same answer: the one being made stays
+        self._drop_guess()
+        self.events.record(EventKind.SPECULATION, {"partial": spec.partial})
         self._guess = Guess(answer, self.speech.say(spoken, answer.lang, held=True), spec.at)
         if not self.realtime:
             # Fast mode stands for a pause that lasts as long as the synthesis takes.
