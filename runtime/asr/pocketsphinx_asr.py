@@ -128,7 +128,18 @@ class PocketsphinxRecognizer(EngineDefaults):
                     self._settle(self._words_now())
                 elif self._levels[-1][1] >= quiet_below(self._levels):
                     self._asked = False            # words again: wait for the next pause
-            elif self._phase is Phase.SETTLED and any_words_after(self._levels, self._samples, self._guess.samples):
+                return
+            guess = self._guess
+            if guess is None or not any_words_after(self._levels, self._samples, guess.samples):
+                return
+            if self._phase is Phase.SETTLED:
+                self._resume_streaming()
+                return
+        # The visitor went on while the final passes run: wait for them (<= ~0.4 s) and stream the
+        # utterance again, so the words the kiosk reads (barge-in, the end of the turn) keep up.
+        guess.done.wait()
+        with self._lock:
+            if self._phase is Phase.SETTLED and self._guess is guess:
                 self._resume_streaming()
 
     def partial(self) -> str:

@@ -153,10 +153,11 @@ class Kiosk(Switching):
         if event is RunEvent.SPEECH_STARTED:
             _LOGGER.debug("visitor speaking from %.2f s", payload)
             self._turn_started_at = payload
-            # A new visitor's answer follows the spoken disclosure, which covers its final decode: the
-            # pause's CPU goes to the speculative answer (bench/voice_loop.py: the first question).
-            self.listener.recognizer.decode_in_pause = not self.session.expired(payload)
             self._over_speech = self.barge is not None and (payload < self.speech.busy_until() or self.speech.paused)
+            # A new visitor's answer follows the spoken disclosure, which covers its final decode: the
+            # pause's CPU goes to the speculative answer (bench/voice_loop.py: the first question). A
+            # turn over the avatar's voice is judged on its streaming words as they come (barge-in).
+            self.listener.recognizer.decode_in_pause = not (self.session.expired(payload) or self._over_speech)
             if self.panel is not None:
                 self.panel.policy.on_activity(payload)
         elif event is RunEvent.SPECULATION_STARTED:
