@@ -114,6 +114,13 @@ def _stop(proc: subprocess.Popen) -> str:
     return out
 
 
+def _trial_over(data: Path) -> bool:
+    """As the agent reads it (fleet/runtime_slot.py): the verdict is written first, and the trial is
+    over only once its file is gone too."""
+    files = SlotFiles(data)
+    return read_verdict(files) is not None and not files.trial_file.exists()
+
+
 def _settled(data: Path, outcome: str, running: Path) -> SlotVerdict:
     files = SlotFiles(data)
     verdict = read_verdict(files)
@@ -129,7 +136,7 @@ def _next_start_finishes(data: Path, old: Path, new: Path, mode: str) -> None:
     assert files.current() in (old.resolve(), new.resolve())           # a whole slot, never between
     started = len(_ran(data))
     proc = _launcher(data)
-    _until(lambda: read_verdict(files) is not None and not files.trial_file.exists(), "a verdict", proc)
+    _until(lambda: _trial_over(data), "a verdict", proc)
     running = new if mode == "good" else old
     _settled(data, "committed" if mode == "good" else "rolled-back", running)
     _until(lambda: len(_ran(data)) > started and _ran(data)[-1] == running.name, f"{running.name} running", proc)
@@ -139,7 +146,7 @@ def _next_start_finishes(data: Path, old: Path, new: Path, mode: str) -> None:
 def test_a_new_version_that_becomes_ready_and_stays_up_is_committed(tmp_path):
     data, old, new = _fleet(tmp_path, "good")
     proc = _launcher(data)
-    _until(lambda: read_verdict(SlotFiles(data)) is not None, "a verdict", proc)
+    _until(lambda: _trial_over(data), "a verdict", proc)
     verdict = _settled(data, "committed", new)
     assert verdict.version == "2.0.0" and _ran(data) == ["2.0.0"]      # the new one kept running
     _stop(proc)
@@ -189,7 +196,7 @@ def test_a_kiosk_with_no_fleet_configured_is_not_required_to_connect(tmp_path):
     rendering are its health check."""
     data, old, new = _fleet(tmp_path, "never-connects")
     proc = _launcher(data)
-    _until(lambda: read_verdict(SlotFiles(data)) is not None, "a verdict", proc)
+    _until(lambda: _trial_over(data), "a verdict", proc)
     verdict = _settled(data, "committed", new)
     assert "listening, rendering and up" in verdict.detail
     _stop(proc)
@@ -258,7 +265,7 @@ def _under_systemd(tmp_path: Path, data: Path, readies: int = 1, **env_extra: st
             while sum(m.startswith("READY=1") for m in got) < readies:
                 got.append(sock.recv(4096).decode())
         finally:
-            _until(lambda: read_verdict(SlotFiles(data)) is not None, "a verdict", proc)
+            _until(lambda: _trial_over(data), "a verdict", proc)
             _stop(proc)
     return got
 
