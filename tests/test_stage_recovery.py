@@ -70,11 +70,13 @@ def test_a_recogniser_that_throws_is_down_until_rebuilt_between_turns():
     asr.start()
     asr.accept(None)
     assert not asr.hearing and asr.finish() == "" and asr.health.last_error == "OSError: model file vanished"
+    asr.decode_in_pause = False                               # the kiosk's choice for this visitor, while it is down
     asr.tick()
     assert not made, "no rebuild before the back-off"
     now[0] = 1.0
     asr.tick()
     assert asr.hearing and len(made) == 1 and asr.health.restarts == 1
+    assert made[0].decode_in_pause is False                   # handed to the rebuilt engine
     asr.start()
     assert asr.finish() == "second"
 

@@ -231,6 +231,7 @@ class PocketsphinxRecognizer(EngineDefaults):
         self._decoder.activate_search(self._streaming)
         if best is not None:
             job.text, job.search, job.words = best[1], best[2], best[3]
+        job.audio = b""                      # decoded: the guess keeps its words, not a second copy of the audio
         job.finished = time.perf_counter()
 
     def _resume_streaming(self) -> None:

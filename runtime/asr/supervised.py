@@ -32,6 +32,7 @@ class SupervisedRecognizer(SupervisedStage[Recognizer]):
         self.name, self._language = name or "?", language or "?"
         self._ready: Recognizer | None = None   # rebuilt, waiting for the next turn to begin
         self._in_turn = False
+        self._decode_in_pause = True            # set by the kiosk per turn, handed to a rebuilt engine
         super().__init__(make, first, lambda lg: f"asr-{lg}", clock, background, preload, on_loaded)
 
     @property
@@ -48,11 +49,11 @@ class SupervisedRecognizer(SupervisedStage[Recognizer]):
 
     @property
     def decode_in_pause(self) -> bool:
-        inner = self._inner
-        return bool(inner is not None and getattr(inner, "decode_in_pause", True))
+        return self._decode_in_pause
 
     @decode_in_pause.setter
     def decode_in_pause(self, value: bool) -> None:
+        self._decode_in_pause = value
         inner = self._inner
         if inner is not None:
             inner.decode_in_pause = value
@@ -124,6 +125,7 @@ class SupervisedRecognizer(SupervisedStage[Recognizer]):
                 return
             self._inner, self._ready = self._ready, None
             self._inner.language = self._language
+            self._inner.decode_in_pause = self._decode_in_pause
             self.health.restarted(self._clock())
         _LOGGER.warning("recogniser %s rebuilt after %d failure(s); listening again", self.name,
                         self.health.failures)
