@@ -31,8 +31,7 @@ from runtime.safety.rule import DecisionRule, decide, hint
 
 def readings(base: LearnedDetector, turns: list[dict], l2: float, neighbours: int) -> list[tuple]:
     """Per turn: (turn, cue call, cue hint, probabilities, nearness), from a detector without its fold."""
-    fitted = LearnedDetector(base.embedder, base.exemplars, DecisionRule(l2=l2, neighbours=neighbours), base.vectors)
-    fitted._seen = base._seen
+    fitted = base.with_rule(DecisionRule(l2=l2, neighbours=neighbours))
     folds = [fitted.without(lambda e, f=f: fold_of(e.text) != f) for f in range(FOLDS)]
     out = []
     for turn in turns:

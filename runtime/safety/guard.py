@@ -74,6 +74,12 @@ class LearnedDetector:
         self.name = f"cues + scorer ({len(self.exemplars)} exemplars, {embedder.name})"
         self._seen: OrderedDict[str, np.ndarray] = OrderedDict()
 
+    def with_rule(self, rule: DecisionRule) -> LearnedDetector:
+        """The same exemplars refitted under another rule (the bench's tuning), sharing the query cache."""
+        twin = LearnedDetector(self.embedder, self.exemplars, rule, self.vectors)
+        twin._seen = self._seen
+        return twin
+
     def without(self, keep: Callable[[Exemplar], bool]) -> LearnedDetector:
         """The same detector fitted only on the exemplars `keep` accepts (cross-validation in the bench)."""
         mask = np.array([keep(e) for e in self.exemplars])
