@@ -3,6 +3,7 @@ them; words after them throw them away. Real engine, Piper's speech; the level r
 
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
@@ -80,3 +81,31 @@ def test_any_sound_over_the_pause_after_a_decode_counts_as_words():
     assert any_words_after(heard, 7 * 512, 6 * 512)
     assert not any_words_after(levels(-20, -22, -21, -19, -45, -47, -46), 7 * 512, 5 * 512)
     assert any_words_after(levels(-20, -22, -21, -19), 16000, 0)          # far more than a pause's tail
+
+
+def test_words_while_the_passes_run_never_hold_up_the_listener(catalog, speak):
+    """The visitor goes on while the passes are still running: `accept` (the listener's thread, which
+    also draws the avatar) only keeps the audio; the settle thread streams the utterance again after
+    them and the turn's words are whole."""
+    audio, [(a0, a1), (b0, b1)] = speak(["Where is the cinema", "and the supermarket?"], gap_s=0.8, lead_s=0.4)
+    recognizer = make_recognizer(catalog, "en")
+    passes_may_end, listener_waited = threading.Event(), []
+    real_passes = recognizer._final_passes
+
+    def held_passes(job):
+        if not passes_may_end.wait(30):                   # the passes outlast the visitor's pause ...
+            listener_waited.append(job.samples)           # ... unless the listener waited for them
+        real_passes(job)
+    recognizer._final_passes = held_passes
+    finals = recognizer.stats["final"]                    # the warm-up's
+    recognizer.start()
+    feed(recognizer, audio, a0 - 0.3, a1)
+    feed(recognizer, audio, a1, a1 + 0.35, 0.1)           # a pause: the passes start
+    assert recognizer.stats["settled"] == 1
+    feed(recognizer, audio, a1 + 0.35, b1 + 0.3)          # the visitor goes on: no wait for the passes
+    assert recognizer.stats["final"] == finals and not listener_waited
+    recognizer._final_passes = real_passes
+    passes_may_end.set()
+    words = recognizer.finish().split()
+    assert words[:3] == ["where", "is", "the"] and "supermarket" in words
+    assert recognizer.stats["reused"] == 0

@@ -88,6 +88,8 @@ class PocketsphinxRecognizer(EngineDefaults):
         self._levels: Levels = []
         self._asked = False            # the listener asked for words: a pause (settle once it is quiet enough)
         self._guess: _Settled | None = None
+        self._decoder_free = threading.Event()   # cleared while a settle thread has the decoder
+        self._decoder_free.set()
         self._ready_ago = 0.0
         self._warm_up()
 
@@ -103,7 +105,7 @@ class PocketsphinxRecognizer(EngineDefaults):
     # -- the Recognizer Protocol -------------------------------------------------------------
 
     def start(self) -> None:
-        self._wait_settled()
+        self._decoder_free.wait()
         with self._lock:
             if self._phase is Phase.STREAMING:
                 self._decoder.end_utt()
@@ -128,19 +130,10 @@ class PocketsphinxRecognizer(EngineDefaults):
                     self._settle(self._words_now())
                 elif self._levels[-1][1] >= quiet_below(self._levels):
                     self._asked = False            # words again: wait for the next pause
-                return
-            guess = self._guess
-            if guess is None or not any_words_after(self._levels, self._samples, guess.samples):
-                return
-            if self._phase is Phase.SETTLED:
-                self._resume_streaming()
-                return
-        # The visitor went on while the final passes run: wait for them (<= ~0.4 s) and stream the
-        # utterance again, so the words the kiosk reads (barge-in, the end of the turn) keep up.
-        guess.done.wait()
-        with self._lock:
-            if self._phase is Phase.SETTLED and self._guess is guess:
-                self._resume_streaming()
+            elif self._phase is Phase.SETTLED and self._went_on():
+                self._catch_up_in_background()
+            # SETTLING: the settle thread streams the utterance again after its passes if the
+            # visitor went on; this thread (the listener's) never waits for the decoder.
 
     def partial(self) -> str:
         with self._lock:
@@ -150,8 +143,8 @@ class PocketsphinxRecognizer(EngineDefaults):
         """The words so far. Asked in a pause: once its first SETTLE_AFTER_S is heard, the final passes
         start (reused by `finish` if the visitor says no more)."""
         with self._lock:
-            if self._phase is Phase.SETTLED and any_words_after(self._levels, self._samples, self._guess.samples):
-                self._resume_streaming()
+            if self._phase is Phase.SETTLED and self._went_on():
+                self._catch_up_in_background()
             if self._phase is Phase.STREAMING:
                 self._asked = True
                 words = self._words_now()
@@ -164,16 +157,18 @@ class PocketsphinxRecognizer(EngineDefaults):
         self._ready_ago = 0.0
         with self._lock:
             guess = self._guess
-            covered = guess is not None and not any_words_after(self._levels, self._samples, guess.samples)
-        if covered:
+        if guess is not None:
             guess.done.wait()
-            self.stats["reused"] += 1
-            self._ready_ago = max(0.0, time.perf_counter() - guess.finished)
             with self._lock:
-                self._to(Phase.IDLE)
-                self._guess = None
-            return self._result(guess)
-        self._wait_settled()
+                reuse = self._phase is Phase.SETTLED and self._guess is guess and not self._went_on()
+                if reuse:
+                    self._to(Phase.IDLE)
+                    self._guess = None
+            if reuse:
+                self.stats["reused"] += 1
+                self._ready_ago = max(0.0, time.perf_counter() - guess.finished)
+                return self._result(guess)
+        self._decoder_free.wait()
         with self._lock:
             if self._phase is Phase.IDLE:
                 return ""
@@ -198,19 +193,63 @@ class PocketsphinxRecognizer(EngineDefaults):
         self._guess = _Settled(self._samples, b"".join(self._audio), words)
         self._to(Phase.SETTLING)
         self.stats["settled"] += 1
+        self._decoder_free.clear()
         threading.Thread(target=self._run_settle, args=(self._guess,), name="pocketsphinx-settle",
                          daemon=True).start()
 
     def _run_settle(self, guess: _Settled) -> None:
         try:
-            self._decoder.end_utt()          # the streaming pass's end costs ~0.2 s: here, not on the listener's thread
-            self._final_passes(guess)
-        except Exception as err:             # handed to `finish`, which raises it to the supervisor
-            _LOGGER.exception("pocketsphinx: decoding failed")
-            guess.error = err
-        with self._lock:
-            self._to(Phase.SETTLED)
-        guess.done.set()
+            try:
+                self._decoder.end_utt()      # the streaming pass's end costs ~0.2 s: here, not on the listener's thread
+                self._final_passes(guess)
+            except Exception as err:         # handed to `finish`, which raises it to the supervisor
+                _LOGGER.exception("pocketsphinx: decoding failed")
+                guess.error = err
+            with self._lock:
+                went_on = guess.error is None and self._went_on()
+                self._to(Phase.CATCHING_UP if went_on else Phase.SETTLED)
+            guess.done.set()
+            if went_on:
+                self._catch_up()
+        finally:
+            self._decoder_free.set()
+
+    def _went_on(self) -> bool:
+        """(lock held) Any sound over the pause's quiet after the audio the final passes heard."""
+        return self._guess is not None and any_words_after(self._levels, self._samples, self._guess.samples)
+
+    def _catch_up_in_background(self) -> None:
+        """(lock held, settled) The visitor went on after the passes were done: stream the utterance
+        again on a thread of its own."""
+        self._to(Phase.CATCHING_UP)
+        self._decoder_free.clear()
+
+        def run() -> None:
+            try:
+                self._catch_up()
+            finally:
+                self._decoder_free.set()
+        threading.Thread(target=run, name="pocketsphinx-settle", daemon=True).start()
+
+    def _catch_up(self) -> None:
+        """(a settle thread, catching up) Stream the whole utterance anew, a batch of the audio at a
+        time with the lock free between them, so the listener's `accept` never waits for it (it only
+        keeps the audio); streaming again once it has caught up. Until then the words the kiosk reads
+        are the passes' (barge-in judges those)."""
+        self._decoder.start_utt()
+        done = 0
+        while True:
+            with self._lock:
+                pending = self._audio[done:]
+                if not pending:
+                    self._guess, self._asked = None, False
+                    self._to(Phase.STREAMING)
+                    return
+            try:
+                self._decoder.process_raw(b"".join(pending), no_search=False, full_utt=False)
+            except Exception:                # the listener's next `accept` meets the fault and the supervisor rebuilds
+                _LOGGER.exception("pocketsphinx: streaming the utterance again failed")
+            done += len(pending)
 
     def _final_passes(self, job: _Settled) -> None:
         """The final words from a second pass over the whole utterance at once: its cepstral mean is
@@ -233,19 +272,6 @@ class PocketsphinxRecognizer(EngineDefaults):
             job.text, job.search, job.words = best[1], best[2], best[3]
         job.audio = b""                      # decoded: the guess keeps its words, not a second copy of the audio
         job.finished = time.perf_counter()
-
-    def _resume_streaming(self) -> None:
-        """(lock held, settled) The visitor spoke again: stream the whole utterance anew."""
-        self._guess = None
-        self._decoder.start_utt()
-        self._decoder.process_raw(b"".join(self._audio), no_search=False, full_utt=False)
-        self._asked = False
-        self._to(Phase.STREAMING)
-
-    def _wait_settled(self) -> None:
-        guess = self._guess
-        if guess is not None:
-            guess.done.wait()
 
     def _result(self, job: _Settled) -> str:
         if job.error is not None:
@@ -279,13 +305,15 @@ class Phase(enum.Enum):
     STREAMING = "streaming"   # it hears each chunk as it comes (the partial words)
     SETTLING = "settling"     # a pause: the settle thread runs the final passes over the audio so far
     SETTLED = "settled"       # they are done; it waits for the turn's end, or for the visitor to go on
+    CATCHING_UP = "catching-up"  # the visitor went on: a settle thread streams the utterance again
 
 
 _NEXT = {
     Phase.IDLE: {Phase.STREAMING},
     Phase.STREAMING: {Phase.SETTLING, Phase.IDLE},
-    Phase.SETTLING: {Phase.SETTLED},
-    Phase.SETTLED: {Phase.STREAMING, Phase.IDLE},
+    Phase.SETTLING: {Phase.SETTLED, Phase.CATCHING_UP},
+    Phase.SETTLED: {Phase.CATCHING_UP, Phase.STREAMING, Phase.IDLE},   # STREAMING: a new utterance
+    Phase.CATCHING_UP: {Phase.STREAMING},
 }
 
 
