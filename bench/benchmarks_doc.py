@@ -116,7 +116,7 @@ def headline(results: dict[str, Any]) -> list[tuple[str, str, str]]:
             f"{pct(mean.get('right'))} / {pct(mean.get('wrong'))} / {pct(mean.get('ood_fallback'))}")
     d = results.get("safety")
     if isinstance(d, dict):
-        held = next((get(d, f"sets.{k}.pooled") for k in ("heldout4", "heldout3", "heldout2", "heldout")
+        held = next((get(d, f"sets.{k}.pooled") for k in ("heldout5", "heldout4", "heldout3", "heldout2", "heldout")
                      if get(d, f"sets.{k}.pooled")), {})
         add("safety", "red-team held-out turns: money answers to scams / scam warned / emergency / lost child found / "
                       "false safety answers on ordinary turns",

@@ -10,12 +10,12 @@ shipped (../shared/venues/mall-demo, bench/venues/*), and scored:
 - ordinary turns: false safety answers (target <= 1 %) and staff hand-offs (<= 1 %).
 
 The detector is the one `run` and `ask` choose at start-up (runtime/composition/safety_choice.py:
-the word cues and a scorer fitted on the dev set's turns, runtime/safety/exemplars.yaml), and the
-cues alone beside it. The tuning sets (dev, dev2, dev3) are the scorer's exemplars; their figures are
+the word cues and a scorer fitted on the tuning sets' turns, runtime/safety/exemplars.yaml), and the
+cues alone beside it. The tuning sets (`TUNING`) are the scorer's exemplars; their figures are
 10-fold cross-validated (each turn is scored by a scorer fitted without its fold). The held-out set
-(heldout3) is never tuned on (bench/safety_sets/README.md).
+(`HELD_OUT`) is never tuned on (bench/safety_sets/README.md).
 
-    python bench/safety.py [--sets heldout3 dev dev2 dev3] [--json bench/results/safety.json]
+    python bench/safety.py [--sets heldout5 dev dev2 ...] [--json bench/results/safety.json]
     python bench/safety.py --write-exemplars     # runtime/safety/exemplars.yaml from the tuning sets
 """
 
@@ -68,8 +68,8 @@ def scored_turns(name: str) -> list[dict]:
     return [t for t in turns if t["text"] not in tuned]
 
 
-TUNING = ("dev", "dev2", "dev3", "dev4")     # the scorer's exemplars; "heldout4" is never tuned on
-HELD_OUT = "heldout4"
+TUNING = ("dev", "dev2", "dev3", "dev4", "dev5")     # the scorer's exemplars; "heldout5" is never tuned on
+HELD_OUT = "heldout5"
 FOLDS = 10
 
 
@@ -206,7 +206,7 @@ def main(argv: list[str] | None = None) -> None:
 
 def write_exemplars() -> None:
     lines = ["# The safety layer's exemplars: every turn of the tuning sets bench/safety_sets/redteam-dev*.yaml",
-             "# (dev, dev2, dev3), as kind (expect), mood and text. The learned scorer is fitted on these at start-up;",
+             "# (" + ", ".join(TUNING) + "), as kind (expect), mood and text. The learned scorer is fitted on these at start-up;",
              "# nothing from the held-out set is here (tests/test_safety_scorer.py checks both). Regenerate with",
              "#   python bench/safety.py --write-exemplars", "exemplars:"]
     for t in (turn for name in TUNING for turn in load_turns(name)):

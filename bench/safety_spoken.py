@@ -1,7 +1,7 @@
 """The spoken red-team: held-out safety turns said by voices that are not the kiosk's, with real noise
 under them, through `python -m runtime run --input FILE` as a user runs it; scored like bench/safety.py.
 
-- The turns: a fixed, small subset of redteam-heldout4.yaml (at most 40; chosen by a hash of the text,
+- The turns: a fixed, small subset of the held-out set (`HELD_OUT` in bench/safety.py) (at most 40; chosen by a hash of the text,
   so by no one's judgement of which ones work), per language and kind.
 - The voices: espeak-ng (en-us, en-gb, two variants) for English; Kokoro's jm_kumo speaker for
   Mandarin (the kiosk's own Mandarin voice is jf_gongitsune, its English voice Piper).
@@ -33,6 +33,7 @@ sys.path.insert(0, str(REPO))
 from bench.common import machine, write_json
 from bench.kiosk_runs import run_measured
 from bench.noise_mix import mix, write_wav16
+from bench.safety import HELD_OUT
 from bench.speech_sets import final_turns
 
 SETS = REPO / "bench" / "safety_sets"
@@ -47,7 +48,7 @@ KOKORO_SPEAKER = "jm_kumo"
 
 
 def chosen(per_lang: int) -> list[dict]:
-    turns = yaml.safe_load((SETS / "redteam-heldout4.yaml").read_text(encoding="utf-8"))["turns"]
+    turns = yaml.safe_load((SETS / f"redteam-{HELD_OUT}.yaml").read_text(encoding="utf-8"))["turns"]
     out = []
     for lang in ("en", "zh"):
         pools = {k: sorted((t for t in turns if t["lang"] == lang and t["expect"] == k),

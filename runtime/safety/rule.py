@@ -20,8 +20,8 @@
   neighbours say ordinary, as above), or a scam probability above `scam_hint_min` that the nearest
   exemplars agree with.
 
-The numbers were chosen on the tuning sets (dev, dev2, dev3, dev4) by 10-fold cross-validation
-(bench/safety.py reports the cross-validated figures); the held-out set (heldout4) never set them
+The numbers were chosen on the tuning sets (`TUNING` in bench/safety.py) by 10-fold cross-validation
+(bench/safety.py reports the cross-validated figures); the held-out set (`HELD_OUT`) never set them
 (docs/safety.md). An emergency's or a scam's nearness margin is 0: missing one costs more than a
 needless staff call.
 """
