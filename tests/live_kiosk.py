@@ -13,15 +13,27 @@ from typing import Callable, Iterator
 import pytest
 
 READY = "listening: recogniser and voice loaded"
+LOOP_UP = "avatar up "      # logged just before the kiosk's loop starts reading the microphone
+UNDERSTOOD = "(per-turn label only"   # the mood reader, the last of the responder's parts (composition/understanding.py)
+
+
+def _ready_marks() -> tuple[Callable[[str], bool], ...]:
+    """All three lines, in any order (runtime/composition/app.py): the models load in the background
+    and may say READY before the loop runs; until it runs, the microphone's queue (~2 s) fills and
+    what the visitor says is dropped. The responder is built on its own thread: a question before it
+    is done waits for it (on a loaded machine, ~10 s; tests/test_stage_recovery.py asks early on purpose)."""
+    return (lambda line: READY in line, lambda line: LOOP_UP in line, lambda line: UNDERSTOOD in line)
 
 
 class LiveKiosk:
     """Starts the kiosk with `args`; each of `marks` (name -> test on a log line) becomes an event
-    a test can wait for (`expect`), as does "ready". The process is killed on exit."""
+    a test can wait for (`expect`), as does "ready" (models loaded and the loop listening). The
+    process is killed on exit."""
 
     def __init__(self, env: dict[str, str], args: list[str], marks: dict[str, Callable[[str], bool]] | None = None):
-        self.marks = {"ready": lambda line: READY in line, **(marks or {})}
-        self.events = {name: threading.Event() for name in self.marks}
+        self.marks = dict(marks or {})
+        self.events = {name: threading.Event() for name in ["ready", *self.marks]}
+        self._ready_seen = [False] * len(_ready_marks())
         self.log: list[str] = []
         self.proc = subprocess.Popen([sys.executable, "-m", "runtime", "run", *args], env=env,
                                      stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
@@ -30,6 +42,10 @@ class LiveKiosk:
     def _watch(self) -> None:
         for line in self.proc.stderr:
             self.log.append(line)
+            for i, test in enumerate(_ready_marks()):
+                self._ready_seen[i] = self._ready_seen[i] or test(line)
+            if all(self._ready_seen):
+                self.events["ready"].set()
             for name, test in self.marks.items():
                 if test(line):
                     self.events[name].set()

@@ -38,7 +38,9 @@ def link(request, tmp_path):
     sim.close()
 
 
-def wait_for(predicate, seconds=3.0):
+def wait_for(predicate, seconds=15.0):
+    """Until `predicate` (events and answers cross a pty and the bridge's reader thread); a bound
+    generous for a loaded machine: it only costs time when the test fails anyway."""
     end = time.monotonic() + seconds
     while time.monotonic() < end:
         if predicate():

@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -57,6 +58,9 @@ def test_embedded_agent_speaks_switches_content_live_and_restarts_on_request(tmp
              "--display", "headless", "--data-dir", str(tmp_path / "data"), "--fleet-broker", url,
              "--device-id", "kiosk-live", "--group", "lobby", "--trust-key", str(pub)],
             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        lines: list[str] = []                      # its log, read as it comes (the pipe never fills)
+        reader = threading.Thread(target=lambda: [lines.append(line) for line in kiosk.stdout], daemon=True)
+        reader.start()
         try:
             with FleetAdmin(BrokerConfig.from_args(url)) as admin:
                 assert admin.discover(expect=1, timeout=60)["kiosk-live"].online
@@ -71,10 +75,16 @@ def test_embedded_agent_speaks_switches_content_live_and_restarts_on_request(tmp
                 admin.update_desired(("group", "lobby"), bundles={"content": offer})
                 rec = admin.wait_for_installs(["kiosk-live"], offer.bundle_id, 120)["kiosk-live"]
                 assert rec["state"] == "committed", rec
-                time.sleep(1.5)
+                # the commit queues the reload for the kiosk's loop (runtime/composition/fleet_link.py
+                # installed): a restart asked before the loop takes it in would end the run first
+                deadline = time.monotonic() + 60
+                while not any("content reloaded" in line for line in list(lines)) and time.monotonic() < deadline:
+                    time.sleep(0.1)
                 [restart] = admin.command(("device", "kiosk-live"), "restart")
                 assert restart["code"] == 200
-            out, _ = kiosk.communicate(timeout=60)
+            kiosk.wait(timeout=60)
+            reader.join(10)
+            out = "".join(lines)
         finally:
             if kiosk.poll() is None:
                 kiosk.kill()

@@ -139,5 +139,8 @@ def test_live_a_visitor_who_talks_over_the_avatar_stops_it_and_is_answered(pulse
     [event] = report["barge_in"]
     assert first["cut_at_ms"] is not None and first["cut_at_ms"] == event["stopped_ms"]
     print("live barge-in:", event)
-    # It stops well inside the ~7 s answer; how fast is bench/turn_taking.py's (a loaded CI machine, real time).
-    assert event["latency_ms"] < 1500, event
+    # It stops well inside the ~7 s answer; how fast is bench/turn_taking.py's. latency_ms runs from the
+    # onset (audio time line) to the pause (wall clock, runtime/turn_taking/barge_in_control.py:92), so
+    # any lag of the loop behind the microphone on a loaded machine adds to it: 4 s still tells an
+    # answer stopped in its middle (some 6 s of it left at the cut-in) from one played out.
+    assert event["latency_ms"] < 4000, event

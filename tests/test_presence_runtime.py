@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 import time
 
 from firmware_bridge.board_inputs import SimulatedInputs
@@ -30,7 +31,8 @@ from tests.conftest import write_wav
 
 
 class _ScriptedSource(WavFileSource):
-    """Runs `actions[t]` once input time passes t (fast mode), giving other threads a moment."""
+    """Runs `actions[t]` once input time passes t (fast mode), before that chunk is handed on (an
+    action waits for what it starts on other threads to land)."""
 
     def __init__(self, path, actions: dict[float, callable]):
         super().__init__(path, paced=False, trailing_silence=0.5)
@@ -40,7 +42,6 @@ class _ScriptedSource(WavFileSource):
         for chunk in super().chunks():
             for at in [a for a in self._actions if chunk.timestamp >= a]:
                 self._actions.pop(at)()
-                time.sleep(0.3)
             yield chunk
 
 
@@ -51,8 +52,17 @@ def test_a_visitor_arriving_is_greeted_looked_at_and_the_panel_set_up(tmp_path):
     inputs = SimulatedInputs()
     policy = PresencePolicy(PresenceConfig(schedule=(("00:00", 70),), attract_after_s=1e6))
     panel = PanelSession(policy, lambda: dt.time(12, 0), bridge=bridge, inputs=inputs)
+    # the controller's event crosses the pty to the bridge's reader thread, which queues it for the
+    # loop (panel_session.py _on_panel_event): the 1.0 s chunk goes on only once it is queued
+    queued = threading.Event()
+    to_panel = bridge.on_event
+    bridge.on_event = lambda message: (to_panel(message), queued.set())
+
+    def visitor_arrives():
+        sim.send_presence(True, 800)
+        assert queued.wait(20), "the controller's presence event never reached the bridge"
     silence = write_wav(tmp_path / "quiet.wav", AudioChunk.silence(6.0, 16000))
-    source = _ScriptedSource(silence, {1.0: lambda: sim.send_presence(True, 800),
+    source = _ScriptedSource(silence, {1.0: visitor_arrives,
                                        3.0: lambda: inputs.set_presence(False),
                                        3.5: lambda: inputs.set_presence(True)})
     speech = SpeechOutput({"en": ToneSynthesizer()}, NullSink(16000), source.now, time.perf_counter)
@@ -62,6 +72,14 @@ def test_a_visitor_arriving_is_greeted_looked_at_and_the_panel_set_up(tmp_path):
                   panel=panel)
     try:
         run = kiosk.run()
+        # Both are finished on other threads after the loop's decision, and the run does not wait for
+        # them: the greeting is synthesised and handed to the sink by the speech worker (busy_until
+        # moves then), and mode and brightness are sent fire-and-forget (firmware_bridge/client.py
+        # send) for the controller to take in on its own thread. Wait for both before reading them.
+        deadline = time.monotonic() + 20
+        while not (speech.busy_until() > 1.0 and (sim.model.state.brightness, sim.model.state.mode) == (70, 1)) \
+                and time.monotonic() < deadline:
+            time.sleep(0.02)
     finally:
         speech.close()
         bridge.close()
@@ -87,7 +105,7 @@ def test_a_throttling_board_lowers_the_frame_rate_then_recovers():
     probe = FakeProbe()
     panel = PanelSession(PresencePolicy(), lambda: dt.time(12, 0), health=probe,
                          governor=FrameRateGovernor(base_fps=30, recover_after_s=1.0))
-    deadline = time.monotonic() + 3
+    deadline = time.monotonic() + 20          # the watcher thread's first sample, on a loaded machine
     while not panel.throttled and time.monotonic() < deadline:
         time.sleep(0.01)
     for t in range(5):
