@@ -1,16 +1,29 @@
 import logging
 import os
 import sys
+import threading
 
 from runtime.cli.main import main
 
-code = main()
-if code == 2:
-    # Bad input, refused before the kiosk ran: the error line is printed. Leave without the interpreter's
-    # finalisation, where a native library's worker threads (onnxruntime's, LiteRT's) can abort the
-    # process ("terminate called without an active exception", exit -6 instead of 2: seen once in CI).
-    logging.shutdown()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(2)
-sys.exit(code)
+
+def _leave(code: int) -> None:
+    """Exit with `code`. A thread still running at this point may be inside a native library (a voice's
+    or recogniser's onnxruntime / CTranslate2 call): Python 3.11 ends such a thread during finalisation
+    with pthread_exit, which aborts the process through C++ frames ("terminate called without an active
+    exception", exit -6 instead of the kiosk's code). The kiosk stops its own threads before `main`
+    returns (runtime/composition/app.py closes every stage); one left over is named in the log, and
+    the process then leaves without finalisation, its report and log already written and flushed.
+    Bad input (2) is refused before any thread exists and leaves the same way."""
+    leftover = [t.name for t in threading.enumerate() if t is not threading.main_thread() and t.is_alive()
+                and not isinstance(t, threading._DummyThread)]   # a thread Python did not start (PortAudio's)
+    if leftover or code == 2:
+        if leftover:
+            logging.getLogger("runtime").warning("threads still running at exit: %s", ", ".join(leftover))
+        logging.shutdown()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)
+
+
+_leave(main())

@@ -175,6 +175,28 @@ def test_the_builder_waits_while_a_visitor_has_the_kiosk(tmp_path):
     assert prepared.builder.state is BuildState.STOPPED
 
 
+def test_closing_stops_the_build_after_the_piece_in_flight(tmp_path):
+    """A kiosk that stops mid-build (its last visitor answered) ends the builder at once, not after the
+    whole pack: a builder left inside the voice's native code at interpreter exit aborted the process
+    ("terminate called without an active exception", a live kiosk's exit code -6 in CI)."""
+    from runtime.tts.base import ToneSynthesizer
+
+    class SlowVoice(ToneSynthesizer):
+        def synthesize_piece(self, text, pace=1.0):
+            time.sleep(0.5)
+            yield from super().synthesize_piece(text, pace)
+
+    prepared = PreparedSpeech(tmp_path / "answer-cache", 8, {})
+    voice = prepared.wrap(SlowVoice())
+    prepared.prepare(voice, "sha", tuple(f"Piece number {n}." for n in range(40)))     # ~20 s to build
+    deadline = time.monotonic() + 30
+    while prepared.builder.built < 1 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    prepared.builder.close(timeout=10)
+    assert not prepared.builder.running, "the builder ran on after close"
+    assert prepared.builder.state is BuildState.STOPPED and 1 <= prepared.builder.built < 40
+
+
 def test_a_voice_without_an_id_is_not_cached_and_says_why(tmp_path):
     from runtime.tts.base import ToneSynthesizer
     prepared = PreparedSpeech(tmp_path / "answer-cache", 8, {})

@@ -193,3 +193,22 @@ def test_the_decode_thread_ends_with_its_recogniser(decoder):
     gc.collect()
     worker.join(30)
     assert not worker.is_alive()
+
+
+def test_closing_finishes_the_decode_in_flight_and_ends_the_thread(decoder):
+    """The kiosk stops (`Stages.close`): the decode under way ends, then the thread, so none is left
+    inside CTranslate2 while the interpreter shuts down (runtime/__main__.py)."""
+    asr = WhisperRecognizer(decoder)
+    asr.start()
+    decoder.gate.clear()
+    feed(asr, chunks(0.3, -60) + chunks(1.0, -20))
+    asr.partial_words()
+    feed(asr, chunks(0.064, -60))                               # the pause: a guess starts
+    assert decoder.started.wait(30)
+    closing = threading.Thread(target=asr.close)
+    closing.start()
+    closing.join(0.2)
+    assert closing.is_alive()              # waits for the decode in flight
+    decoder.gate.set()
+    closing.join(30)
+    assert not closing.is_alive() and not asr._worker.is_alive()

@@ -116,6 +116,9 @@ class SupervisedRecognizer(SupervisedStage[Recognizer]):
             self.mark_failed(inner, err)
             return None
 
+    def _waiting(self) -> tuple[Recognizer | None, ...]:
+        return (self._ready,)
+
     def _rebuilt(self, engine: Recognizer) -> None:
         self._ready = engine                      # not mid-turn: `_swap_in` at the next turn or tick
 

@@ -70,7 +70,7 @@ class WhisperRecognizer(EngineDefaults):
         self.wall_cap_s = wall_cap_s
         self.stats = {"decodes": 0, "reused": 0, "final": 0, "discarded": 0, "timeouts": 0}
         self._lock = threading.Lock()
-        self._jobs: queue.SimpleQueue[_Job] = queue.SimpleQueue()
+        self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._utterance = 0
         self._chunks: list[np.ndarray] = []
         self._samples = 0
@@ -84,6 +84,11 @@ class WhisperRecognizer(EngineDefaults):
         self._worker = threading.Thread(target=_decode_loop, args=(weakref.ref(self), self._jobs),
                                         name="whisper-decode", daemon=True)
         self._worker.start()
+
+    def close(self, timeout: float = 10) -> None:
+        """The kiosk stops: the decode in flight is finished, the rest skipped, the thread ends."""
+        self._jobs.put(None)
+        self._worker.join(timeout)
 
     # -- the Recognizer Protocol -------------------------------------------------------------
 
@@ -246,7 +251,8 @@ class WhisperRecognizer(EngineDefaults):
 
 
 def _decode_loop(owner: weakref.ref, jobs: queue.SimpleQueue) -> None:
-    """The `whisper-decode` thread; it ends once its recogniser is gone (replaced after a failure)."""
+    """The `whisper-decode` thread; it ends when its recogniser is closed (after the decode in flight),
+    or once it is gone (replaced after a failure)."""
     while True:
         try:
             job = jobs.get(timeout=5.0)
@@ -254,6 +260,8 @@ def _decode_loop(owner: weakref.ref, jobs: queue.SimpleQueue) -> None:
             if owner() is None:
                 return
             continue
+        if job is None:
+            return
         recognizer = owner()
         if recognizer is None:
             return

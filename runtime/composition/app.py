@@ -226,6 +226,7 @@ def _run_kiosk(cfg: KioskConfig, on_ready: Callable[[Kiosk], None] | None, start
     events = EventRecorder()   # the kiosk's one record of what happened (report, log, status, telemetry)
     stages = Stages(catalog, lang, precision, cfg.phrase_hints, time.monotonic, cfg.realtime, events,
                     cfg.asr, board.asr, board.asr_threads, turn_languages(pack, catalog, lang, precision))
+    prepared: PreparedSpeech | None = None
     try:
         stages.asr_for(lang)                          # an --asr that cannot load: say so before any device
         display, source = open_display(cfg), open_source(cfg)
@@ -280,7 +281,10 @@ def _run_kiosk(cfg: KioskConfig, on_ready: Callable[[Kiosk], None] | None, start
                      "" if "ready" in stages.loaded else "; the recogniser and voice are still loading")
         closers += [c.close for c in (panel, bridge) if c is not None]
     except BaseException:
+        if prepared is not None:
+            prepared.close()        # its builder's thread ends (runtime/__main__.py)
         stages.settle()     # a refused start: its error line is the last, after the models' log lines
+        stages.close()
         raise
     try:
         if cfg.waits_for_models and cfg.realtime:
@@ -288,7 +292,7 @@ def _run_kiosk(cfg: KioskConfig, on_ready: Callable[[Kiosk], None] | None, start
         result = kiosk.run()
     finally:
         for close in closers + [source.close, speech.close, sink.close, display.close] + (
-                [prepared.close] if prepared is not None else []):
+                [prepared.close] if prepared is not None else []) + [stages.close]:
             close()
     ready = stages.loaded.get("ready")
     startup["listening_s"] = round(max(loop_started, ready), 2) if ready is not None else None

@@ -81,6 +81,11 @@ class Stages:
         for stage in self._made:
             stage.wait_loaded(timeout_s)
 
+    def close(self) -> None:
+        """The run is over: every recogniser's and voice's own threads end (runtime/__main__.py)."""
+        for stage in self._made:
+            stage.close()
+
     @property
     def finds_language(self) -> bool:
         """Is each turn's language found (a multilingual Whisper at home, more than one turn language)?"""

@@ -108,6 +108,21 @@ class SupervisedStage(Generic[E]):
                      time.perf_counter() - started)
         self._loaded_now()
 
+    def close(self, timeout: float = 10) -> None:
+        """The kiosk stops: the engines' own threads end (`close(timeout)` where an engine has one), and
+        nothing is rebuilt after this."""
+        with self._lock:
+            engines = [e for e in (self._inner, *self._waiting()) if e is not None]
+            self._inner, self._rebuilding = None, True
+        for engine in engines:
+            close = getattr(engine, "close", None)
+            if close is not None:
+                close(timeout)
+
+    def _waiting(self) -> tuple[E | None, ...]:
+        """Engines built but not yet in place (a subclass that defers `_rebuilt`)."""
+        return ()
+
     def mark_failed(self, engine: E, err: Exception) -> None:
         """`engine` raised: the stage is down (unless it was already replaced) until a rebuild."""
         failed = None

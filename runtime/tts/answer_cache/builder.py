@@ -10,7 +10,11 @@ starts is finished first (one piece: ~0.1-0.3 s with Piper).
 
 State (`BuildState`): IDLE (nothing to build) -> BUILDING -> PAUSED (kiosk busy) -> BUILDING ... ->
 IDLE; FAILED when the main voice could not build a job (down, or raised: the rest of that job is
-left to live synthesis, logged, and the next job tries again); STOPPED after `close`.
+left to live synthesis, logged, and the next job tries again); STOPPED after `close`, which ends the
+build after the piece in flight (the rest is built at the next start): a kiosk that stops never
+leaves this thread inside the voice's native code while the interpreter shuts down (Python 3.11 ends
+such a thread with pthread_exit, which aborts the process through C++ frames: "terminate called
+without an active exception").
 """
 
 from __future__ import annotations
@@ -60,6 +64,7 @@ class CacheBuilder:
         self._free.set()
         self._idle = threading.Event()
         self._idle.set()
+        self._closing = threading.Event()
         self._lock = threading.Lock()
         self._state = BuildState.IDLE
         self.built = 0            # pieces synthesised into the cache
@@ -69,6 +74,10 @@ class CacheBuilder:
         self._spaces: dict[str, str] = {}     # language -> the namespace its voice answers from
         self._thread = threading.Thread(target=self._run, name="answer-cache", daemon=True)
         self._thread.start()
+
+    @property
+    def running(self) -> bool:
+        return self._thread.is_alive()
 
     @property
     def state(self) -> BuildState:
@@ -90,9 +99,13 @@ class CacheBuilder:
         return self._idle.wait(timeout)
 
     def close(self, timeout: float = 10) -> None:
+        """Stops after the piece in flight (one synthesis) and waits for the thread to end."""
+        self._closing.set()
         self._free.set()
         self._jobs.put(None)
         self._thread.join(timeout)
+        if self._thread.is_alive():
+            _LOGGER.warning("answer cache: the builder did not stop within %.0f s (a synthesis still running)", timeout)
 
     def stats(self) -> dict[str, object]:
         return {"state": self._state.value, "built": self.built, "found": self.found,
@@ -109,7 +122,7 @@ class CacheBuilder:
             _lower_priority(self._nice)
         while True:
             job = self._jobs.get()
-            if job is None:
+            if job is None or self._closing.is_set():
                 self._set(BuildState.STOPPED)
                 self._idle.set()
                 return
@@ -143,11 +156,15 @@ class CacheBuilder:
         if gone:
             _LOGGER.info("answer cache: %d pieces of an older pack or voice evicted", gone)
         built = 0
-        for piece in pieces:
+        for done, piece in enumerate(pieces):
             if not self._free.is_set():
                 self._set(BuildState.PAUSED)
                 self._free.wait()
                 self._set(BuildState.BUILDING)
+            if self._closing.is_set():
+                _LOGGER.info("answer cache (%s): stopping with %d of %d pieces left for the next start",
+                             job.voice.language, len(pieces) - done, len(pieces))
+                break
             if job.voice.prepare(space, piece):
                 built += 1
                 self.built += 1
