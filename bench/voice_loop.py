@@ -7,7 +7,8 @@ process, a new visitor: it pays for the spoken disclosure and whatever is still 
 apart from the rest. The sessions share one data folder, into which the pack's answers are first
 synthesised (the answer cache, as when the pack is installed; `--repo` code without one skips it).
 In the same run, the raw engines alone on the same audio and text: pocketsphinx decoding each
-question whole, and Piper synthesising each answer whole. Peak RSS is the largest `run` process's.
+question whole, and Piper synthesising each answer whole. Peak RSS is the largest session `run`'s (the
+kernel's for that process alone; the install run, which synthesises every answer, is not counted).
 
     python bench/voice_loop.py [--json OUT] [--questions N] [--sessions N] [--repo CHECKOUT] [--lang zh]
 
@@ -24,7 +25,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -119,17 +119,21 @@ def tts_figures(catalog, texts: list[str]) -> dict:
 LANG = {"value": "en"}    # --lang: the kiosk's home language and the questions'
 
 
-def run_kiosk(repo: Path, data: Path, wav: Path, report_path: Path, *extra: str) -> dict:
-    """One `edge-avatar run` of `repo`'s code on `wav` (real time unless `extra` says otherwise)."""
+def run_kiosk(repo: Path, data: Path, wav: Path, report_path: Path, *extra: str) -> tuple[dict, float]:
+    """One `edge-avatar run` of `repo`'s code on `wav` (real time unless `extra` says otherwise): its
+    report and its own peak RSS in MB (the kernel's, from wait4: this run alone, not the install's)."""
     cmd = [sys.executable, "-m", "runtime", "run", "--content", str(MALL), "--lang", LANG["value"],
            "--input", str(wav), "--output", "null", "--display", "headless",
            "--pace", "realtime", "--report", str(report_path), *extra]
     env = {**os.environ, "PYTHONPATH": str(repo), "EDGE_AVATAR_DATA": str(data),
            "PYTHONDONTWRITEBYTECODE": "1"}      # nothing written into another checkout
-    done = subprocess.run(cmd, capture_output=True, text=True, cwd=repo, env=env)
-    if done.returncode:
-        sys.exit(f"run failed:\n{done.stderr}")
-    return json.loads(report_path.read_text(encoding="utf-8"))
+    with tempfile.TemporaryFile() as log:
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=log, cwd=repo, env=env)
+        _, status, usage = os.wait4(proc.pid, 0)
+        if os.waitstatus_to_exitcode(status):
+            log.seek(0)
+            sys.exit(f"run failed:\n{log.read().decode(errors='replace')}")
+    return json.loads(report_path.read_text(encoding="utf-8")), usage.ru_maxrss / 1024
 
 
 def install_answers(repo: Path, data: Path, tmp: Path) -> float | None:
@@ -163,10 +167,10 @@ def latency(values: list[float]) -> dict:
 
 
 def run_sessions(args, visitor, tmp: Path) -> tuple[list[list[dict]], list[dict], float | None, float]:
-    """Every session's rows and reports, the install time, and the largest `run`'s peak RSS (MB)."""
+    """Every session's rows and reports, the install time, and the largest session `run`'s peak RSS (MB)."""
     data = tmp / "data"
     installed_s = install_answers(args.repo, data, tmp)
-    sessions, reports = [], []
+    sessions, reports, peak_rss_mb = [], [], 0.0
     for k in range(args.sessions):
         shift = (3 * k) % len(QUESTIONS)
         pool = QUESTIONS_ZH if args.lang == "zh" else QUESTIONS
@@ -174,11 +178,11 @@ def run_sessions(args, visitor, tmp: Path) -> tuple[list[list[dict]], list[dict]
         audio, spans = spoken_questions(visitor, questions, gap_s=args.gap)
         wav = tmp / f"session{k}.wav"
         write_wav(wav, audio)
-        report = run_kiosk(args.repo, data, wav, tmp / f"report{k}.json")
+        report, rss = run_kiosk(args.repo, data, wav, tmp / f"report{k}.json")
+        peak_rss_mb = max(peak_rss_mb, rss)
         reports.append(report)
         sessions.append(session_rows(report, spans))
         print(f"session {k + 1}: " + ", ".join(f"{r['latency']:.0f}" for r in sessions[-1]) + " ms")
-    peak_rss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     return sessions, reports, installed_s, peak_rss_mb
 
 
