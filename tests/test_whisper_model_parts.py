@@ -115,3 +115,28 @@ def test_the_installed_whisper_base_joins_to_the_manifests_sha256(tmp_path):
     assert {p.name for p in files.folder.iterdir()} == {"model.bin", "config.json", "tokenizer.json",
                                                          "vocabulary.json"}
     ModelCatalog.load().verify(entry)      # `edge-avatar models` checks the parts and small files
+
+
+def test_a_start_with_an_intact_int8_copy_never_reads_the_float16_model(split_model, tmp_path):
+    """The int8 copy (made once from the joined model, checked against its own sha256) is all a start
+    needs: the float16 file it came from is neither joined nor hashed again (145 MB for base)."""
+    from runtime.asr import int8_model
+    from runtime.asr.int8_model import int8_folder, whisper_files
+    from runtime.shared.durable_files import sha256_file
+    entry, _, _ = split_model
+    cache = tmp_path / "cache"
+    joined = model_folder(entry, cache).folder
+    copy = int8_folder(joined)
+    copy.mkdir()
+    (copy / "model.bin").write_bytes(b"int8 weights " * 100)
+    (copy / "model.bin.sha256").write_text(sha256_file(copy / "model.bin") + "\n")
+    (joined / "model.bin").write_bytes(b"damaged")          # would be joined again if it were read
+    model_parts._verified.clear()
+    int8_model._verified.clear()                            # a new process
+    files, how = whisper_files(entry, cache)
+    assert (files.folder, how) == (copy, "cached")
+    assert (joined / "model.bin").read_bytes() == b"damaged"
+    (copy / "model.bin").write_bytes(b"damaged int8")       # a damaged copy: the model is joined again
+    int8_model._verified.clear()
+    files, how = whisper_files(entry, cache)
+    assert how != "cached" and (joined / "model.bin").read_bytes() != b"damaged"

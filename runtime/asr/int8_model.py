@@ -171,12 +171,29 @@ def make_int8_folder(source: Path, target: Path) -> None:
         raise
 
 
+def whisper_files(entry, cache: Path | None = None) -> tuple[ModelFiles, str]:
+    """(the model to load, how it was found) for a manifest entry whose parts are joined into the cache:
+    an intact int8 copy is used without reading the float16 file it was made from (145 MB hashed at
+    every start before); otherwise the parts are joined (or checked) and the copy made, as `int8_files`."""
+    from .model_parts import joined_folder, model_folder
+    if entry.assemble and entry.root is not None:
+        copy = int8_folder(joined_folder(entry, cache))
+        if copy.is_dir() and _intact(copy):
+            return ModelFiles(copy), "cached"
+    return int8_files(model_folder(entry, cache))
+
+
+def int8_folder(joined: Path) -> Path:
+    """The int8 copy's folder for a model joined into `joined`."""
+    return joined.with_name(f"{joined.name}-{RULE}")
+
+
 def int8_files(files: ModelFiles, timeout_s: float = CHILD_TIMEOUT_S) -> tuple[ModelFiles, str]:
     """(the model to load, how it was found): the int8 copy of `files`, made once by a child process,
     or `files` themselves with the reason no copy is used."""
     if files.in_memory is not None:
         return files, "held in memory (no writable cache): quantized at load"
-    target = files.folder.with_name(f"{files.folder.name}-{RULE}")
+    target = int8_folder(files.folder)
     if target.is_dir():
         if _intact(target):
             return ModelFiles(target), "cached"

@@ -69,7 +69,7 @@ def model_folder(entry: ModelEntry, cache: Path | None = None) -> ModelFiles:
     if not entry.assemble:
         return ModelFiles(entry.root)
     expected = {p: f.sha256 for f in entry.files for p in [f.path] if p in parts}
-    folder = (cache or cache_root()) / f"{entry.id}-{entry.assemble[0].sha256[:12]}"
+    folder = joined_folder(entry, cache)
     try:
         folder.mkdir(parents=True, exist_ok=True)
         probe = tempfile.NamedTemporaryFile(dir=folder, prefix=".probe-")
@@ -92,6 +92,11 @@ def model_folder(entry: ModelEntry, cache: Path | None = None) -> ModelFiles:
         if not (target.exists() and _matches(target, f.sha256)):
             _copy_atomic(f.path, target)
     return result
+
+
+def joined_folder(entry, cache: Path | None = None) -> Path:
+    """Where `model_folder` joins an entry's parts (named after the joined file's sha256); nothing is read."""
+    return (cache or cache_root()) / f"{entry.id}-{entry.assemble[0].sha256[:12]}"
 
 
 def _check(path: Path, sha256: str, model_id: str) -> None:

@@ -281,10 +281,9 @@ def load_whisper(entry, language: str, threads: int = 2, phrases: list[str] | No
                  name: str | None = None, others: dict[str, list[str] | None] | None = None) -> WhisperRecognizer:
     """A Whisper recogniser for a manifest entry (its parts joined into the cache on first use);
     `others`: more languages a turn may be in, with their phrases (per-turn language identification)."""
-    from .int8_model import int8_files
-    from .model_parts import model_folder
+    from .int8_model import whisper_files
     started = time.perf_counter()
-    files, how = int8_files(model_folder(entry, cache))
+    files, how = whisper_files(entry, cache)
     decoder = WhisperDecoder(files, language, threads, phrases, settings, others)
     warm_s = decoder.warm_up()
     _LOGGER.info("whisper %s (%s) loaded in %.1f s (warm-up decode %.2f s): int8 (on disk: %s), %d threads, "
