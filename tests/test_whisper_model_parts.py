@@ -5,10 +5,10 @@ from __future__ import annotations
 import hashlib
 import pytest
 
-from runtime.asr import model_parts
 from runtime.asr.model_parts import model_folder
 from runtime.models.manifest import ModelCatalog, read_manifest
 from runtime.shared.errors import ModelError
+from runtime.shared.file_checks import forget_checks
 
 
 def sha(data: bytes) -> str:
@@ -40,7 +40,7 @@ models:
       - {{path: model.bin, parts: [../a/model.bin.part1, model.bin.part2], sha256: {sha(one + two)}}}
     licence: MIT
 """)
-    model_parts._verified.clear()
+    forget_checks()
     [entry] = read_manifest(folder / "manifest.yaml")
     return entry, folder, one + two
 
@@ -53,7 +53,7 @@ def test_the_parts_are_joined_once_checked_and_reused(split_model, tmp_path):
     assert (files.folder / "config.json").read_bytes() == b'{"x": 1}'
     assert files.folder.name == f"whisper-test-{sha(whole)[:12]}"
     assert not [p for p in files.folder.iterdir() if p.name.startswith(".")], "no temp file left behind"
-    model_parts._verified.clear()                     # a new process: checked again, not joined again
+    forget_checks()                     # a new process: checked again, not joined again
     again = model_folder(entry, tmp_path / "cache")
     assert again.folder == files.folder and again.joined == []
 
@@ -72,7 +72,7 @@ def test_a_damaged_cached_model_is_joined_again(split_model, tmp_path):
     entry, _, whole = split_model
     files = model_folder(entry, tmp_path / "cache")
     (files.folder / "model.bin").write_bytes(b"bit rot")
-    model_parts._verified.clear()
+    forget_checks()
     again = model_folder(entry, tmp_path / "cache")
     assert again.joined == ["model.bin"] and (again.folder / "model.bin").read_bytes() == whole
 
@@ -120,7 +120,6 @@ def test_the_installed_whisper_base_joins_to_the_manifests_sha256(tmp_path):
 def test_a_start_with_an_intact_int8_copy_never_reads_the_float16_model(split_model, tmp_path):
     """The int8 copy (made once from the joined model, checked against its own sha256) is all a start
     needs: the float16 file it came from is neither joined nor hashed again (145 MB for base)."""
-    from runtime.asr import int8_model
     from runtime.asr.int8_model import int8_folder, whisper_files
     from runtime.shared.durable_files import sha256_file
     entry, _, _ = split_model
@@ -131,12 +130,11 @@ def test_a_start_with_an_intact_int8_copy_never_reads_the_float16_model(split_mo
     (copy / "model.bin").write_bytes(b"int8 weights " * 100)
     (copy / "model.bin.sha256").write_text(sha256_file(copy / "model.bin") + "\n")
     (joined / "model.bin").write_bytes(b"damaged")          # would be joined again if it were read
-    model_parts._verified.clear()
-    int8_model._verified.clear()                            # a new process
+    forget_checks()                                         # a new process
     files, how = whisper_files(entry, cache)
     assert (files.folder, how) == (copy, "cached")
     assert (joined / "model.bin").read_bytes() == b"damaged"
     (copy / "model.bin").write_bytes(b"damaged int8")       # a damaged copy: the model is joined again
-    int8_model._verified.clear()
+    forget_checks()
     files, how = whisper_files(entry, cache)
     assert how != "cached" and (joined / "model.bin").read_bytes() != b"damaged"

@@ -45,6 +45,7 @@ from pathlib import Path
 import numpy as np
 
 from runtime.shared.durable_files import fsync_dir, sha256_file
+from runtime.shared.file_checks import matches_sha256
 
 from .model_parts import ModelFiles
 
@@ -54,7 +55,6 @@ BINARY_VERSION = 6
 CHILD_TIMEOUT_S = 600        # base takes ~3 s here; a slow board's SD card, much longer
 RULE = "int8v1"             # in the folder's name: a copy made by another rule is never reused
 SIDE_FILES = ("config.json", "tokenizer.json", "vocabulary.json", "preprocessor_config.json")
-_verified: set[tuple[str, int, int]] = set()      # (path, size, mtime_ns) checked in this process
 
 
 @dataclass
@@ -215,16 +215,9 @@ def int8_files(files: ModelFiles, timeout_s: float = CHILD_TIMEOUT_S) -> tuple[M
 def _intact(folder: Path) -> bool:
     model, digest = folder / "model.bin", folder / "model.bin.sha256"
     try:
-        stat = model.stat()
-        key = (str(model), stat.st_size, stat.st_mtime_ns)
-        if key in _verified:
-            return True
-        if sha256_file(model) != digest.read_text(encoding="utf-8").strip():
-            return False
+        return matches_sha256(model, digest.read_text(encoding="utf-8").strip())
     except OSError:
         return False
-    _verified.add(key)
-    return True
 
 
 if __name__ == "__main__":

@@ -29,11 +29,11 @@ from pathlib import Path
 
 from runtime.models.manifest import ModelEntry
 from runtime.shared.durable_files import fsync_dir, sha256_file
+from runtime.shared.file_checks import matches_sha256, remember_match
 from runtime.shared.errors import ModelError
 
 _LOGGER = logging.getLogger(__name__)
 _BLOCK = 1 << 20
-_verified: set[tuple[str, int, int, str]] = set()   # (path, size, mtime_ns, sha256) checked in this process
 
 
 def cache_root() -> Path:
@@ -81,7 +81,7 @@ def model_folder(entry: ModelEntry, cache: Path | None = None) -> ModelFiles:
     result = ModelFiles(folder)
     for assembled in entry.assemble:
         target = folder / assembled.path
-        if target.exists() and _matches(target, assembled.sha256):
+        if target.exists() and matches_sha256(target, assembled.sha256):
             continue
         if target.exists():
             _LOGGER.warning("model %s: %s in the cache is damaged; joining its parts again", entry.id, target)
@@ -89,7 +89,7 @@ def model_folder(entry: ModelEntry, cache: Path | None = None) -> ModelFiles:
         result.joined.append(assembled.path)
     for f in plain:     # the small files beside it, so the folder is the whole model
         target = folder / f.path.name
-        if not (target.exists() and _matches(target, f.sha256)):
+        if not (target.exists() and matches_sha256(target, f.sha256)):
             _copy_atomic(f.path, target)
     return result
 
@@ -101,23 +101,12 @@ def joined_folder(entry, cache: Path | None = None) -> Path:
 
 def _check(path: Path, sha256: str, model_id: str) -> None:
     try:
-        ok = _matches(path, sha256)
+        ok = matches_sha256(path, sha256)
     except FileNotFoundError:
         raise ModelError(f"{path}: file of model {model_id} is missing") from None
     if not ok:
         raise ModelError(f"{path}: sha256 {sha256_file(path)[:12]}… does not match the manifest "
                          f"({sha256[:12]}…) for model {model_id}; refusing to load it")
-
-
-def _matches(path: Path, sha256: str) -> bool:
-    stat = path.stat()
-    key = (str(path), stat.st_size, stat.st_mtime_ns, sha256)
-    if key in _verified:
-        return True
-    if sha256_file(path) != sha256:
-        return False
-    _verified.add(key)
-    return True
 
 
 def _join(model_id: str, parts: tuple[Path, ...], expected: dict[Path, str], target: Path, sha256: str) -> None:
@@ -142,8 +131,7 @@ def _join(model_id: str, parts: tuple[Path, ...], expected: dict[Path, str], tar
         Path(tmp).unlink(missing_ok=True)
         raise
     fsync_dir(target.parent)
-    stat = target.stat()
-    _verified.add((str(target), stat.st_size, stat.st_mtime_ns, sha256))
+    remember_match(target, sha256)
     _LOGGER.info("model %s: joined %s from %d parts into %s in %.1f s", model_id, target.name, len(parts),
                  target.parent, time.perf_counter() - started)
 

@@ -16,6 +16,7 @@ import yaml
 
 from models_quantized import MANIFEST as BUNDLED_MANIFEST
 from runtime.shared.durable_files import sha256_file
+from runtime.shared.file_checks import matches_sha256
 from runtime.shared.errors import ModelError
 
 _LOGGER = logging.getLogger(__name__)
@@ -72,7 +73,6 @@ class ModelEntry:
 class ModelCatalog:
     def __init__(self, entries: list[ModelEntry]):
         self.entries = entries
-        self._verified: set[tuple[str, int, int]] = set()
 
     @classmethod
     def load(cls, models_dir: Path | None = None, *more_dirs: Path) -> "ModelCatalog":
@@ -105,17 +105,12 @@ class ModelCatalog:
             raise ModelError(f"{entry.manifest}: model {entry.id}: its package is not installed")
         for f in entry.files:
             try:
-                stat = f.path.stat()
+                ok = matches_sha256(f.path, f.sha256)
             except FileNotFoundError:
                 raise ModelError(f"{f.path}: file of model {entry.id} is missing") from None
-            key = (str(f.path), stat.st_size, stat.st_mtime_ns)
-            if key in self._verified:
-                continue
-            digest = sha256_file(f.path)
-            if digest != f.sha256:
-                raise ModelError(f"{f.path}: sha256 {digest[:12]}… does not match the manifest "
+            if not ok:
+                raise ModelError(f"{f.path}: sha256 {sha256_file(f.path)[:12]}… does not match the manifest "
                                  f"({f.sha256[:12]}…) for model {entry.id}; refusing to load it")
-            self._verified.add(key)
         return entry.root
 
 
