@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import enum
-import functools
 import logging
-import math
 import os
 import re
 import tempfile
@@ -335,26 +333,13 @@ VENUE_SEARCH = "venue"  # the search decoding with the venue's language model (t
 GENERAL_WORDS = 60000  # the general model's most frequent words stay speakable (bench/phrase_bias.py)
 
 
-@functools.lru_cache(maxsize=2)
-def _general_unigrams(lm_path: str, dict_path: str) -> tuple[dict[str, float], frozenset[str]]:
-    from pocketsphinx import Config, LogMath, NGramModel
-    words = set()
-    with open(dict_path, encoding="utf-8") as fh:
-        for line in fh:
-            word = line.split(" ", 1)[0]
-            if word and "(" not in word:
-                words.add(word)
-    lm = NGramModel(Config(), LogMath(), lm_path)
-    to_log10 = math.log10(1.0001)   # pocketsphinx's log base
-    scored = sorted(((lm.prob([w]) * to_log10, w) for w in words), reverse=True)[:GENERAL_WORDS]
-    return {w: p for p, w in scored}, frozenset(words)
-
-
 def _write_venue_lm(hints: list[str], lm_path: str, dict_path: str) -> Path:
-    from .phrase_hints import venue_arpa
+    from .general_words import dictionary_has, general_unigrams
+    from .model_parts import cache_root
+    from .phrase_hints import venue_arpa, words_of
     started = time.perf_counter()
-    general, known = _general_unigrams(lm_path, dict_path)
-    arpa = venue_arpa(hints, general, set(known))
+    general = general_unigrams(lm_path, dict_path, GENERAL_WORDS, cache_root())
+    arpa = venue_arpa(hints, general, dictionary_has(dict_path, {w for h in hints for w in words_of(h)}))
     fd, name = tempfile.mkstemp(prefix="edge-avatar-venue-", suffix=".arpa")
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         fh.write(arpa)
