@@ -215,6 +215,32 @@ def browser_login(driver, base: str, name: str, password: str = PASSWORD) -> Non
     WebDriverWait(driver, 30).until(EC.presence_of_element_located((By.ID, "who")))
 
 
+REPLACED_NODE = "does not belong to the document"
+
+
+def page_wait(driver, timeout: float):
+    """A WebDriverWait that waits through the page being replaced while a condition reads it: an element
+    found in the old document and read after a form post's reload landed is a StaleElementReference, a
+    NoSuchElement, or (Chrome, when the reload lands between finding and reading it) a plain
+    WebDriverException "Node with given id does not belong to the document" (seen under load in CI).
+    Any other error of the browser still fails the test at once."""
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException, WebDriverException
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    class PageWait(WebDriverWait):
+        def until(self, method, message: str = ""):
+            def read(d):
+                try:
+                    return method(d)
+                except WebDriverException as err:
+                    if REPLACED_NODE in (err.msg or ""):
+                        return False
+                    raise
+            return super().until(read, message)
+
+    return PageWait(driver, timeout, ignored_exceptions=(StaleElementReferenceException, NoSuchElementException))
+
+
 # ---- a real broker and simulated kiosks ------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def console_broker(tmp_path_factory):

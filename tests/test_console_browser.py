@@ -10,13 +10,12 @@ import uuid
 from pathlib import Path
 
 import pytest
-from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.console_fixtures import *  # noqa: F403
-from tests.console_fixtures import PASSWORD, browser_login, live_console, simulated_kiosks
+from tests.console_fixtures import PASSWORD, browser_login, live_console, page_wait, simulated_kiosks
 from tests.fleet_fixtures import keys, panel_bundle
 
 pytestmark = pytest.mark.parametrize("console_db_url", [None], ids=["sqlite"])
@@ -69,7 +68,7 @@ def _confirm(driver) -> None:
 def test_admin_watches_kiosks_arrive_sends_a_command_and_pushes_a_bundle_to_two(served, browser, console_broker,
                                                                                tmp_path):
     app, base = served
-    wait = WebDriverWait(browser, 90, ignored_exceptions=[StaleElementReferenceException])   # live parts redraw
+    wait = page_wait(browser, 90)   # live parts redraw
     key, pub, _ = keys(tmp_path)
     (app.config["CONSOLE_SETTINGS"].data_dir / "trusted-keys").mkdir()
     (app.config["CONSOLE_SETTINGS"].data_dir / "trusted-keys" / "admin.pub").write_bytes(pub.read_bytes())
@@ -162,7 +161,7 @@ def test_a_thousand_devices_fill_the_table_and_search_filter_and_sort_work(conso
                                       {}, {"fps": float(i % 61), "answers_today": i}, 1.0) for i in range(1000)}
     fake_fleet.set_views(views)
     make_user("val", "viewer")
-    wait = WebDriverWait(browser, 60, ignored_exceptions=[StaleElementReferenceException])
+    wait = page_wait(browser, 60)
     count = lambda d: len(d.find_elements(By.CSS_SELECTOR, "#devices tbody tr"))  # noqa: E731
     with live_console(console_app) as base:
         browser_login(browser, base, "val")

@@ -11,14 +11,12 @@ import os
 from pathlib import Path
 
 import pytest
-from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
-from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.console_fixtures import *  # noqa: F401,F403
-from tests.console_fixtures import browser_login, live_console, simulated_kiosks, wait_for
+from tests.console_fixtures import browser_login, live_console, page_wait, simulated_kiosks, wait_for
 
 SHOTS = os.environ.get("EDGE_AVATAR_SCREENSHOTS")
 ANSWER = '[data-path="intents[9].answer.en"]'
@@ -64,7 +62,7 @@ def test_edit_check_try_bundle_and_push_in_the_browser(mqtt_console, console_bro
     trusted.mkdir()
     (trusted / "fleet-admin.pub").write_bytes(pub.read_bytes())
     # a page being replaced (a form posted) is waited through, not failed on
-    wait = WebDriverWait(browser, 60, ignored_exceptions=(StaleElementReferenceException, NoSuchElementException))
+    wait = page_wait(browser, 60)
     # each database's run has its own kiosks: the module's broker keeps the other run's retained state
     group = "mall" if request.node.callspec.params["console_db_url"] == "sqlite" else "mallpg"
     with live_console(console_app) as base, simulated_kiosks(console_broker, 2, group) as sim:
@@ -143,8 +141,7 @@ def test_edit_check_try_bundle_and_push_in_the_browser(mqtt_console, console_bro
         rollout_id = int(browser.current_url.rstrip("/").rsplit("/", 1)[1])
         # the rollout page itself, updated live, shows both kiosks committed and the rollout complete
         devices = [f"{group}-{i:04d}" for i in range(2)]
-        wait = WebDriverWait(browser, 180, ignored_exceptions=(StaleElementReferenceException,
-                                                               NoSuchElementException))
+        wait = page_wait(browser, 180)
         wait.until(lambda d: d.find_element(By.ID, "rollout-state").text == "complete")
         for device in devices:
             cell = browser.find_element(By.CSS_SELECTOR, f'#rollout-devices tr[data-device="{device}"] td.install')
@@ -190,7 +187,7 @@ def test_a_question_spoken_into_the_browser_microphone_is_heard_by_the_kiosk_rec
         console_app, make_user, browser_with_microphone):
     browser = browser_with_microphone
     make_user("li", "editor")
-    wait = WebDriverWait(browser, 120, ignored_exceptions=(StaleElementReferenceException, NoSuchElementException))
+    wait = page_wait(browser, 120)
     with live_console(console_app) as base:
         browser_login(browser, base, "li")
         browser.get(f"{base}/content/")
