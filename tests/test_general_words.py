@@ -20,7 +20,7 @@ def test_the_words_are_kept_and_read_back_the_same(english_model, tmp_path, monk
     lm, dictionary = english_model
     first = general_unigrams(lm, dictionary, 2000, tmp_path)
     assert len(first) == 2000 and "the" in first and all(p < 0 for p in first.values())
-    [kept] = tmp_path.glob("general-unigrams-*.tsv")
+    [kept] = tmp_path.glob("general-unigrams-*.json")
 
     def never(*_args):
         raise AssertionError("worked out again although it was kept")
