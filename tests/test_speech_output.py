@@ -135,3 +135,17 @@ def test_a_paused_answer_that_is_interrupted_is_cut_where_it_paused():
     speech.resume(1.0)                                  # nothing left to say
     assert speech.busy_until() == pytest.approx(0.5)
     speech.close()
+
+
+def test_piper_speaks_a_long_sentence_clause_by_clause_and_a_short_one_whole(piper_en):
+    """Piper's working memory grows with the audio of what it is given (~17 MB per second): a long
+    sentence goes clause by clause, so a pack's longest sentence does not set the kiosk's peak."""
+    from runtime.tts.clauses import shorter_clauses
+    from runtime.tts.piper_tts import MAX_CLAUSE_UNITS
+    long = "The cinema is on the fifth floor, next to the food court; take the east escalator and turn left."
+    segments = list(piper_en.synthesize_piece(long))
+    assert [s.text for s in segments] == shorter_clauses(long, MAX_CLAUSE_UNITS)
+    assert len(segments) == 3 and " ".join(s.text for s in segments) == long
+    assert all(s.audio.seconds > 0.5 and s.phonemes for s in segments)
+    [whole] = list(piper_en.synthesize_piece("Where is the cinema, please?"))
+    assert whole.text == "Where is the cinema, please?"

@@ -18,7 +18,10 @@ from runtime.shared.errors import AsrError, ModelError
 
 from ..audio.chunk import AudioChunk
 from .base import ASR_RATE, EngineDefaults, TimedWord
+from .general_words import decoding_dictionary, general_unigrams
+from .model_parts import cache_root
 from .pause_levels import Levels, any_words_after, dbfs, quiet_below, quiet_tail
+from .phrase_hints import venue_arpa, words_of
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -61,20 +64,26 @@ class PocketsphinxRecognizer(EngineDefaults):
                 config["lm"], config["dict"] = str(lm), str(dictionary)
         if jsgf is not None:
             config["jsgf"] = str(jsgf)
-        venue_lm = None
+        venue_lm = venue_dict = None
         try:
+            known: set[str] = set()
+            full_dict = config["dict"]
+            if jsgf is None and config["lm"] and full_dict:
+                config["dict"], venue_dict, known = decoding_dictionary(
+                    config["lm"], full_dict, {w for h in hints or [] for w in words_of(h)}, cache_root())
             self._decoder = Decoder(config)
             self._searches = [self._decoder.current_search()]
             if hints and jsgf is None:
-                venue_lm = _write_venue_lm(hints, config["lm"], config["dict"])
+                venue_lm = _write_venue_lm(hints, config["lm"], full_dict, known)
                 self._decoder.add_lm_file(VENUE_SEARCH, str(venue_lm))
                 self._decoder.activate_search(VENUE_SEARCH)
                 self._searches.append(VENUE_SEARCH)
         except (RuntimeError, ValueError) as err:
             raise ModelError(f"pocketsphinx: cannot load model ({err})") from err
         finally:
-            if venue_lm is not None:
-                venue_lm.unlink(missing_ok=True)
+            for temporary in (venue_lm, venue_dict):
+                if temporary is not None:
+                    temporary.unlink(missing_ok=True)
         self.hinted = len(self._searches) > 1
         self._streaming = self._decoder.current_search()
         self.last_search = self._streaming   # which language model gave the last final words
@@ -333,13 +342,11 @@ VENUE_SEARCH = "venue"  # the search decoding with the venue's language model (t
 GENERAL_WORDS = 60000  # the general model's most frequent words stay speakable (bench/phrase_bias.py)
 
 
-def _write_venue_lm(hints: list[str], lm_path: str, dict_path: str) -> Path:
-    from .general_words import dictionary_has, general_unigrams
-    from .model_parts import cache_root
-    from .phrase_hints import venue_arpa, words_of
+def _write_venue_lm(hints: list[str], lm_path: str, dict_path: str, known: set[str]) -> Path:
+    """`known`: the phrases' words the pronunciation dictionary has."""
     started = time.perf_counter()
     general = general_unigrams(lm_path, dict_path, GENERAL_WORDS, cache_root())
-    arpa = venue_arpa(hints, general, dictionary_has(dict_path, {w for h in hints for w in words_of(h)}))
+    arpa = venue_arpa(hints, general, known)
     fd, name = tempfile.mkstemp(prefix="edge-avatar-venue-", suffix=".arpa")
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         fh.write(arpa)

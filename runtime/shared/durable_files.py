@@ -96,12 +96,17 @@ def replace_atomic(tmp: Path, path: Path) -> None:
 
 def write_json_atomic(path: Path, data) -> None:
     """Readers (and a power cut) see the old file or the new one, never half of one."""
+    write_text_atomic(path, json.dumps(data, ensure_ascii=False, indent=1))
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """`write_json_atomic` for text that is not JSON (UTF-8)."""
     path = Path(path)
     make_dirs(path.parent)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, ensure_ascii=False, indent=1)
+            fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())
         _note(path)
