@@ -23,17 +23,33 @@ import logging
 import math
 import os
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 
+from runtime.shared.cache_child import run_module
 from runtime.shared.durable_files import write_json_atomic, write_text_atomic
 
 _LOGGER = logging.getLogger(__name__)
+CHILD_TIMEOUT_S = 120   # ~1 s here; a slow board's SD card, longer
+
+
+def make_kept(lm_path: str, dict_path: str, count: int, cache: Path) -> None:
+    """Work out what is not kept yet (`general_unigrams`, `general_dictionary`) in a child process: it
+    loads the general model a second time, which the kiosk's heap would otherwise keep (+26 MB in the
+    recogniser's stage). A child that fails leaves the work to those two, in this process (logged)."""
+    kept = (_unigrams_file(lm_path, dict_path, count, cache), _dictionary_file(lm_path, dict_path, cache))
+    if all(path.is_file() for path in kept):
+        return
+    code, last = run_module("runtime.asr.general_words", lm_path, dict_path, str(count), str(cache),
+                            timeout_s=CHILD_TIMEOUT_S)
+    if code != 0:
+        _LOGGER.info("pocketsphinx: the general words were not worked out in a child (%s); worked out here", last)
 
 
 def general_unigrams(lm_path: str, dict_path: str, count: int, cache: Path) -> dict[str, float]:
     """word -> log10 probability in the general model, for its `count` most likely dictionary words."""
-    kept = cache / f"general-unigrams-{_key(lm_path, dict_path, count)}.json"
+    kept = _unigrams_file(lm_path, dict_path, count, cache)
     try:
         return _read(kept)
     except (OSError, ValueError):
@@ -83,7 +99,7 @@ def decoding_dictionary(lm_path: str, dict_path: str, venue_words: set[str],
 def general_dictionary(lm_path: str, dict_path: str, cache: Path) -> str:
     """The pronunciation dictionary cut to the words the general model has, kept in `cache`; the
     full `dict_path` if the cut one cannot be kept."""
-    kept = cache / f"general-dict-{_key(lm_path, dict_path, 'dictionary')}.dict"
+    kept = _dictionary_file(lm_path, dict_path, cache)
     if kept.is_file() and kept.stat().st_size > 0:
         return str(kept)
     said = _model_words(lm_path, dict_path)
@@ -95,6 +111,14 @@ def general_dictionary(lm_path: str, dict_path: str, cache: Path) -> str:
         _LOGGER.info("pocketsphinx: the cut dictionary is not kept (%s); decoding with the full one", err)
         return dict_path
     return str(kept)
+
+
+def _unigrams_file(lm_path: str, dict_path: str, count: int, cache: Path) -> Path:
+    return cache / f"general-unigrams-{_key(lm_path, dict_path, count)}.json"
+
+
+def _dictionary_file(lm_path: str, dict_path: str, cache: Path) -> Path:
+    return cache / f"general-dict-{_key(lm_path, dict_path, 'dictionary')}.dict"
 
 
 def _headword(line: str) -> str:
@@ -136,3 +160,10 @@ def _read(path: Path) -> dict[str, float]:
     if not isinstance(unigrams, dict) or not unigrams:
         raise ValueError(f"{path}: not a table of words")
     return unigrams
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 5:
+        sys.exit("usage: python -m runtime.asr.general_words LM DICTIONARY COUNT CACHE_FOLDER")
+    general_unigrams(sys.argv[1], sys.argv[2], int(sys.argv[3]), Path(sys.argv[4]))
+    general_dictionary(sys.argv[1], sys.argv[2], Path(sys.argv[4]))

@@ -36,7 +36,6 @@ import logging
 import os
 import shutil
 import struct
-import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass
@@ -44,6 +43,7 @@ from pathlib import Path
 
 import numpy as np
 
+from runtime.shared.cache_child import run_module
 from runtime.shared.durable_files import fsync_dir, sha256_file
 from runtime.shared.file_checks import matches_sha256
 
@@ -199,16 +199,11 @@ def int8_files(files: ModelFiles, timeout_s: float = CHILD_TIMEOUT_S) -> tuple[M
             return ModelFiles(target), "cached"
         _LOGGER.warning("whisper: the int8 copy %s is damaged; making it again", target)
         shutil.rmtree(target, ignore_errors=True)
-    package_parent = str(Path(__file__).resolve().parents[2])
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (package_parent, os.environ.get("PYTHONPATH")) if p)}
-    try:
-        done = subprocess.run([sys.executable, "-m", "runtime.asr.int8_model", str(files.folder), str(target)],
-                              check=False, capture_output=True, text=True, env=env, timeout=timeout_s)
-    except (OSError, subprocess.TimeoutExpired) as err:
-        return files, f"the child that makes the int8 copy failed ({err})"
-    if done.returncode != 0 or not _intact(target):
-        last = (done.stderr.strip().splitlines() or ["no output"])[-1]
-        return files, f"the child that makes the int8 copy exited {done.returncode}: {last}"
+    code, last = run_module("runtime.asr.int8_model", str(files.folder), str(target), timeout_s=timeout_s)
+    if code is None:
+        return files, f"the child that makes the int8 copy failed ({last})"
+    if code != 0 or not _intact(target):
+        return files, f"the child that makes the int8 copy exited {code}: {last}"
     return ModelFiles(target), "made"
 
 

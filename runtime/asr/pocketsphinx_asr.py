@@ -18,7 +18,7 @@ from runtime.shared.errors import AsrError, ModelError
 
 from ..audio.chunk import AudioChunk
 from .base import ASR_RATE, EngineDefaults, TimedWord
-from .general_words import decoding_dictionary, general_unigrams
+from .general_words import decoding_dictionary, general_unigrams, make_kept
 from .model_parts import cache_root
 from .pause_levels import Levels, any_words_after, dbfs, quiet_below, quiet_tail
 from .phrase_hints import venue_arpa, words_of
@@ -69,6 +69,7 @@ class PocketsphinxRecognizer(EngineDefaults):
             known: set[str] = set()
             full_dict = config["dict"]
             if jsgf is None and config["lm"] and full_dict:
+                make_kept(config["lm"], full_dict, GENERAL_WORDS, cache_root())
                 config["dict"], venue_dict, known = decoding_dictionary(
                     config["lm"], full_dict, {w for h in hints or [] for w in words_of(h)}, cache_root())
             self._decoder = Decoder(config)

@@ -27,11 +27,11 @@ from __future__ import annotations
 
 import logging
 import os
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
+from runtime.shared.cache_child import run_module
 from runtime.shared.durable_files import fsync_dir, sha256_file
 
 _LOGGER = logging.getLogger(__name__)
@@ -63,21 +63,14 @@ def aligned_voice(model_path: Path, cache: Path | None = None) -> tuple[Path | N
         target.parent.mkdir(parents=True, exist_ok=True)
     except OSError as err:
         return None, f"cannot write the voice cache {target.parent} ({err})"
-    package_parent = str(Path(__file__).resolve().parents[2])
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (package_parent, os.environ.get("PYTHONPATH"))
-                                                       if p)}
-    try:
-        done = subprocess.run([sys.executable, "-m", "runtime.tts.aligned_voice", str(model_path), str(target)],
-                              check=False, capture_output=True, text=True, env=env,
-                              timeout=CHILD_TIMEOUT_S)
-    except (OSError, subprocess.TimeoutExpired) as err:
-        return None, f"the child that adds the alignment output failed ({err})"
-    if done.returncode == ALREADY_ALIGNED:
+    code, last = run_module("runtime.tts.aligned_voice", str(model_path), str(target), timeout_s=CHILD_TIMEOUT_S)
+    if code is None:
+        return None, f"the child that adds the alignment output failed ({last})"
+    if code == ALREADY_ALIGNED:
         _link(model_path.resolve(), target)
         return target, "already aligned"
-    if done.returncode != 0 or not target.is_file():
-        last = (done.stderr.strip().splitlines() or ["no output"])[-1]
-        return None, f"the child that adds the alignment output exited {done.returncode}: {last}"
+    if code != 0 or not target.is_file():
+        return None, f"the child that adds the alignment output exited {code}: {last}"
     return target, "made"
 
 
