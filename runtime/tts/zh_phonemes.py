@@ -65,6 +65,7 @@ class KokoroZhPhonemes:
     def __init__(self):
         try:
             import jieba
+            _mapped_tables(jieba)
             from misaki.tone_sandhi import ToneSandhi
             from misaki.zh import ZHG2P
             from pypinyin import Style, lazy_pinyin
@@ -72,8 +73,6 @@ class KokoroZhPhonemes:
             raise ModelError(f"kokoro zh: the Mandarin front end is not installed ({err}); "
                              "pip install --no-deps misaki==0.9.4, then jieba cn2an ordered-set pypinyin "
                              "(scripts/setup.sh does)") from err
-        jieba.setLogLevel(logging.WARNING)     # its dictionary load prints to stderr otherwise
-        _mapped_word_table(jieba)
         import jieba.posseg
         self._cut, self._sandhi, self._ipa = jieba.posseg.lcut, ToneSandhi(), ZHG2P.py2ipa
         self._pinyin, self._style = lazy_pinyin, Style
@@ -106,15 +105,25 @@ class KokoroZhPhonemes:
         return "".join(self._ipa(s) for s in syllables if _SYLLABLE.match(s)).replace(_NON_SYLLABIC, "")
 
 
-def _mapped_word_table(jieba) -> None:
-    """jieba's dictionaries from the mapped word table (`zh_word_table`), else loaded by jieba itself
-    (~0.6 s and ~110 MB more resident), said in the log."""
+def _mapped_tables(jieba) -> None:
+    """jieba's and pypinyin's dictionaries from mapped tables (`zh_word_table`), else loaded by the
+    packages themselves (~110 MB and ~40 MB more resident), said in the log. Before misaki imports
+    pypinyin."""
+    from . import zh_word_table as tables
     from .aligned_voice import cache_root
-    from .zh_word_table import install, word_table
-    path, how = word_table(cache_root())
+    jieba.setLogLevel(logging.WARNING)     # its dictionary load prints to stderr otherwise
+    path, how = tables.word_table("jieba-words", cache_root())
     if path is not None:
-        install(path)
+        tables.install_jieba(path)
         _LOGGER.info("kokoro zh: jieba's dictionaries mapped from %s (%s)", path, how)
-        return
-    _LOGGER.warning("kokoro zh: %s; jieba loads its own dictionaries (~110 MB more resident memory)", how)
-    jieba.initialize()                     # ~0.6 s once: at load, not in the first answer
+    else:
+        _LOGGER.warning("kokoro zh: %s; jieba loads its own dictionaries (~110 MB more resident memory)", how)
+        jieba.initialize()                 # ~0.6 s once: at load, not in the first answer
+    path, how = tables.word_table("pypinyin-phrases", cache_root())
+    if path is None:
+        _LOGGER.warning("kokoro zh: %s; pypinyin loads its own phrases (~40 MB more resident memory)", how)
+    elif tables.import_pypinyin(path):
+        _LOGGER.info("kokoro zh: pypinyin's phrases mapped from %s (%s)", path, how)
+    else:
+        _LOGGER.info("kokoro zh: pypinyin was imported before, or is not version %s: its own phrases (~40 MB)",
+                     tables.PYPINYIN_CHECKED)

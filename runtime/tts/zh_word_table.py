@@ -1,215 +1,162 @@
-"""jieba's word tables as one memory-mapped file, made once, so the Mandarin front end does not hold them.
+"""The Mandarin front end's dictionaries as memory-mapped tables, made once, so the kiosk does not hold them.
 
 jieba keeps its 349 000-word dictionary as Python dicts: the segmenter's word frequencies with every
 word's prefixes (`jieba.dt.FREQ`, 498 000 keys, +66 MB resident) and the part-of-speech tagger's tags
-(`jieba.posseg.dt.word_tag_tab`, +48 MB with its import). The Mandarin voice reads a few dozen entries
-per clause. Here both are written once, by a child process that loads jieba as usual
-(`python -m runtime.tts.zh_word_table DST`), into one sorted table in the voice cache
+(`jieba.posseg.dt.word_tag_tab`, +48 MB with its import); pypinyin its 47 000 phrases' readings and
+their prefixes (+42 MB). The Mandarin voice reads a few dozen entries per clause. Here each is written
+once, by a child process that loads the package as usual (`python -m runtime.tts.zh_word_table
+jieba|pypinyin DST`), into a table (`runtime/shared/mapped_table.py`) in the voice cache
 
-    <voice cache>/jieba-words-<jieba version and dictionary size, mtime>.table
+    <voice cache>/jieba-words-<version, dictionary size, mtime>.table
+    <voice cache>/pypinyin-phrases-<version, dictionary size, mtime>.table
 
-and the kiosk maps that file and hands jieba read-only views of it (`install`): the same values for
-every key, so the same words and tags (checked on every Mandarin line of the packs, docs/speaking.md).
-A table that cannot be made (read-only cache, the child fails) leaves jieba to load its own, at that
+and the kiosk maps those files and hands the packages read-only views of them (`install_jieba`,
+`import_pypinyin`): the same value for every key, so the same words, tags and readings (checked on
+every Mandarin line of the packs, docs/speaking.md). A table that cannot be made (read-only cache, the
+child fails, a pypinyin other than the one checked) leaves the package to load its own, at that
 memory cost, with a warning that says so.
-
-File layout (little-endian): magic, key count N, tag count T, jieba's frequency total; the tag names
-(each a byte length and UTF-8); N + 1 key offsets (uint32); N frequencies (uint32; 0 for a prefix that
-is not a word); N tag numbers (uint8; 255: no tag); the keys, UTF-8, sorted as bytes.
 """
 
 from __future__ import annotations
 
-import bisect
-import functools
-import logging
-import mmap
+import importlib.metadata
+import importlib.util
 import os
 import struct
 import sys
 from pathlib import Path
-from typing import Iterator, Mapping
+from typing import Callable, Iterator, Mapping
 
 from runtime.shared.cache_child import run_module
-from runtime.shared.durable_files import make_dirs, replace_atomic
+from runtime.shared.durable_files import make_dirs
+from runtime.shared.mapped_table import MappedTable, write_mapped_table
 
-_LOGGER = logging.getLogger(__name__)
-MAGIC = b"EAJIEBA1"
-NO_TAG = 255
-_HEADER = struct.Struct("<8sIIQ")
+JIEBA, PYPINYIN = b"EAJIEBA2", b"EAPINYI1"
 CHILD_TIMEOUT_S = 300
-_LOOKUPS_KEPT = 8192      # recent lookups answered from memory (a clause asks for the same prefixes again)
+PYPINYIN_CHECKED = "0.55.0"     # whose module layout `import_pypinyin` hands the table to
+_FREQ = struct.Struct("<I")
+_PYPINYIN_USERS = ("pypinyin.constants", "pypinyin.converter", "pypinyin.core", "pypinyin.seg.simpleseg",
+                   "pypinyin.seg.mmseg")
 
 
-class WordTable:
-    """A table file mapped read-only: `frequencies` and `tags` are jieba's two dicts, as views."""
+class _View(Mapping):
+    """A read-only dict over a table: `decode(value bytes)` is the value, None when the key has none."""
 
-    def __init__(self, path: Path):
-        with open(path, "rb") as fh:
-            self._map = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
-        magic, count, tag_count, self.total = _HEADER.unpack_from(self._map, 0)
-        if magic != MAGIC:
-            raise ValueError(f"{path}: not a jieba word table (magic {magic!r})")
-        at, tags = _HEADER.size, []
-        for _ in range(tag_count):
-            (length,) = struct.unpack_from("<H", self._map, at)
-            tags.append(self._map[at + 2:at + 2 + length].decode("utf-8"))
-            at += 2 + length
-        at += -at % 4
-        view = memoryview(self._map)
-        self._offsets = view[at:at + 4 * (count + 1)].cast("I")
-        at += 4 * (count + 1)
-        self._freqs = view[at:at + 4 * count].cast("I")
-        at += 4 * count
-        self._tag_numbers = view[at:at + count]
-        self._keys_at = at + count
-        self._tag_names = tags
-        self.count = count
-        self.frequencies: Mapping[str, int] = _Frequencies(self)
-        self.tags: Mapping[str, str] = _Tags(self)
-        self.find = functools.lru_cache(maxsize=_LOOKUPS_KEPT)(self._find)
+    def __init__(self, table: MappedTable, decode: Callable[[bytes], object]):
+        self._table, self._decode = table, decode
 
-    def key(self, index: int) -> bytes:
-        start = self._keys_at + self._offsets[index]
-        return self._map[start:self._keys_at + self._offsets[index + 1]]
+    def _value(self, key: object):
+        index = self._table.find(key) if isinstance(key, str) else -1
+        return None if index < 0 else self._decode(self._table.value(index))
 
-    def _find(self, word: str) -> int:
-        """The index of `word`, or -1."""
-        wanted = word.encode("utf-8")
-        index = bisect.bisect_left(_Keys(self), wanted)
-        return index if index < self.count and self.key(index) == wanted else -1
+    def __getitem__(self, key: str):
+        value = self._value(key)
+        if value is None:
+            raise KeyError(key)
+        return value
 
-    def frequency(self, index: int) -> int:
-        return self._freqs[index]
-
-    def tag(self, index: int) -> str | None:
-        number = self._tag_numbers[index]
-        return None if number == NO_TAG else self._tag_names[number]
-
-
-class _Keys:
-    """The sorted keys as a sequence of bytes, for `bisect`."""
-
-    def __init__(self, table: WordTable):
-        self._table = table
-
-    def __len__(self) -> int:
-        return self._table.count
-
-    def __getitem__(self, index: int) -> bytes:
-        return self._table.key(index)
-
-
-class _ReadOnly(Mapping):
-    def __init__(self, table: WordTable):
-        self._table = table
-
-    def __setitem__(self, key, value):
-        raise TypeError("jieba's word table is mapped read-only (runtime/tts/zh_word_table.py): "
-                        "add words to the pack's text, not to jieba")
-
-    def __len__(self) -> int:
-        return self._table.count
+    def __contains__(self, key: object) -> bool:
+        return self._value(key) is not None
 
     def __iter__(self) -> Iterator[str]:
-        return (self._table.key(i).decode("utf-8") for i in range(self._table.count))
-
-
-class _Frequencies(_ReadOnly):
-    def __getitem__(self, word: str) -> int:
-        index = self._table.find(word)
-        if index < 0:
-            raise KeyError(word)
-        return self._table.frequency(index)
-
-    def __contains__(self, word: object) -> bool:
-        return isinstance(word, str) and self._table.find(word) >= 0
-
-
-class _Tags(_ReadOnly):
-    def __getitem__(self, word: str) -> str:
-        tag = self._tag_of(word)
-        if tag is None:
-            raise KeyError(word)
-        return tag
-
-    def __contains__(self, word: object) -> bool:
-        return self._tag_of(word) is not None
-
-    def __iter__(self) -> Iterator[str]:
-        return (w for w in super().__iter__() if self._tag_of(w) is not None)
+        keys = (self._table.key(i).decode("utf-8") for i in range(self._table.count))
+        return (k for k in keys if self._value(k) is not None)
 
     def __len__(self) -> int:
         return sum(1 for _ in self)
 
-    def _tag_of(self, word: object) -> str | None:
-        index = self._table.find(word) if isinstance(word, str) else -1
-        return self._table.tag(index) if index >= 0 else None
+    def __bool__(self) -> bool:
+        return self._table.count > 0
+
+    def __setitem__(self, key, value):
+        raise TypeError(f"{self._table.path}: a mapped dictionary is read-only (runtime/tts/zh_word_table.py)")
 
 
-def write_table(frequencies: Mapping[str, int], total: int, tags: Mapping[str, str], path: Path) -> None:
-    """Write jieba's two dicts as a table file (the child's work; temp file, fsync, rename)."""
-    keys = sorted(set(frequencies) | set(tags), key=lambda w: w.encode("utf-8"))
-    tag_names = sorted(set(tags.values()))
-    if len(tag_names) >= NO_TAG:
-        raise ValueError(f"{len(tag_names)} part-of-speech tags: the table holds at most {NO_TAG - 1}")
-    numbers = {t: i for i, t in enumerate(tag_names)}
-    encoded = [k.encode("utf-8") for k in keys]
-    head = bytearray(_HEADER.pack(MAGIC, len(keys), len(tag_names), total))
-    for name in tag_names:
-        raw = name.encode("utf-8")
-        head += struct.pack("<H", len(raw)) + raw
-    head += b"\0" * (-len(head) % 4)
-    offsets, at = [], 0
-    for raw in encoded:
-        offsets.append(at)
-        at += len(raw)
-    offsets.append(at)
-    make_dirs(path.parent)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "wb") as out:
-            out.write(head)
-            out.write(struct.pack(f"<{len(offsets)}I", *offsets))
-            out.write(struct.pack(f"<{len(keys)}I", *(frequencies.get(k, 0) for k in keys)))
-            out.write(bytes(numbers[tags[k]] if k in tags else NO_TAG for k in keys))
-            out.writelines(encoded)
-        replace_atomic(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+class _Prefixes:
+    """pypinyin's prefix set: every prefix of every phrase."""
+
+    def __init__(self, table: MappedTable):
+        self._table = table
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and bool(key) and self._table.has_prefix(key)
+
+    def train(self, words) -> None:
+        raise TypeError(f"{self._table.path}: a mapped dictionary is read-only (runtime/tts/zh_word_table.py)")
 
 
-def table_path(cache: Path) -> Path:
-    """Where the table of the installed jieba and its dictionary is kept (its name changes with them)."""
-    import jieba
-    dictionary = Path(jieba.__file__).with_name("dict.txt")
-    stat = dictionary.stat()
-    return cache / f"jieba-words-{jieba.__version__}-{stat.st_size}-{stat.st_mtime_ns}.table"
+def jieba_views(table: MappedTable) -> tuple[Mapping[str, int], Mapping[str, str]]:
+    """(jieba's FREQ, the tagger's word_tag_tab) over a jieba table."""
+    return (_View(table, lambda v: _FREQ.unpack_from(v)[0]),
+            _View(table, lambda v: v[_FREQ.size:].decode("utf-8") or None))
 
 
-def word_table(cache: Path) -> tuple[Path | None, str]:
+def phrases_view(table: MappedTable) -> Mapping[str, list[list[str]]]:
+    """pypinyin's PHRASES_DICT over a pypinyin table: each character's readings."""
+    return _View(table, lambda v: [reading.split(",") for reading in v.decode("utf-8").split(";")])
+
+
+# -- making the tables (in a child) -------------------------------------------------------------------------
+
+def table_path(kind: str, cache: Path) -> Path:
+    """Where the table of the installed package and its dictionary is kept (its name changes with them)."""
+    package, data, magic = _KINDS[kind]
+    stat = Path(importlib.util.find_spec(package).origin).with_name(data).stat()
+    version = importlib.metadata.version(package)
+    return cache / f"{kind}-{version}-{stat.st_size}-{stat.st_mtime_ns}-{magic[-1:].decode()}.table"
+
+
+def word_table(kind: str, cache: Path) -> tuple[Path | None, str]:
     """(the table file, how it was found) — or (None, why not) when none can be made here."""
-    path = table_path(cache)
-    if path.is_file():
-        return path, "cached"
     try:
+        path = table_path(kind, cache)
+        if path.is_file():
+            return path, "cached"
         make_dirs(path.parent)
-    except OSError as err:
-        return None, f"the word table could not be made ({err})"
-    code, last = run_module("runtime.tts.zh_word_table", str(path), timeout_s=CHILD_TIMEOUT_S)
+    except (OSError, AttributeError, importlib.metadata.PackageNotFoundError) as err:
+        return None, f"the {kind} table could not be made ({err})"
+    code, last = run_module("runtime.tts.zh_word_table", kind, str(path), timeout_s=CHILD_TIMEOUT_S)
     if code != 0 or not path.is_file():
-        return None, f"the word table could not be made ({'' if code is None else f'exit {code}: '}{last})"
+        return None, f"the {kind} table could not be made ({'' if code is None else f'exit {code}: '}{last})"
     return path, "made now"
 
 
-def install(path: Path) -> None:
+def _write_jieba(path: Path) -> None:
+    import logging
+
+    import jieba
+    jieba.setLogLevel(logging.WARNING)
+    frequencies, total = jieba.Tokenizer.gen_pfdict(jieba.dt.get_dict_file())
+    import jieba.posseg
+    tags = jieba.posseg.dt.word_tag_tab
+    items = ((w, _FREQ.pack(frequencies.get(w, 0)) + tags.get(w, "").encode("utf-8"))
+             for w in set(frequencies) | set(tags))
+    write_mapped_table(path, JIEBA, items, {"total": total})
+
+
+def _write_pypinyin(path: Path) -> None:
+    from pypinyin.phrases_dict import phrases_dict
+    if any(";" in r or "," in r for readings in phrases_dict.values() for char in readings for r in char):
+        raise ValueError("pypinyin: a reading with ';' or ',' in it: the table cannot hold it")
+    items = ((phrase, ";".join(",".join(char) for char in readings).encode("utf-8"))
+             for phrase, readings in phrases_dict.items())
+    write_mapped_table(path, PYPINYIN, items, {})
+
+
+_KINDS = {"jieba-words": ("jieba", "dict.txt", JIEBA), "pypinyin-phrases": ("pypinyin", "phrases_dict.json", PYPINYIN)}
+_WRITERS = {"jieba-words": _write_jieba, "pypinyin-phrases": _write_pypinyin}
+
+
+# -- handing them to the packages -------------------------------------------------------------------------
+
+def install_jieba(path: Path) -> None:
     """Hand jieba (segmenter and part-of-speech tagger) the mapped table instead of its own dicts.
     Call before anything cuts text; `jieba.posseg` is imported here without loading its tags."""
     import jieba
-    table = WordTable(path)
+    table = MappedTable(path, JIEBA)
+    frequencies, tags = jieba_views(table)
     with jieba.dt.lock:
-        jieba.dt.FREQ, jieba.dt.total, jieba.dt.initialized = table.frequencies, table.total, True
+        jieba.dt.FREQ, jieba.dt.total, jieba.dt.initialized = frequencies, table.meta["total"], True
     if "jieba.posseg" not in sys.modules:
         jieba.dt.get_dict_file = lambda: open(os.devnull, "rb")   # its import would read all the tags
         try:
@@ -217,19 +164,34 @@ def install(path: Path) -> None:
         finally:
             del jieba.dt.get_dict_file
     import jieba.posseg
-    jieba.posseg.dt.word_tag_tab = table.tags
+    jieba.posseg.dt.word_tag_tab = tags
 
 
-def _make(path: Path) -> None:
-    """The child: jieba's own dicts, loaded as jieba loads them, written as a table."""
-    import logging as _logging
-
-    import jieba
-    jieba.setLogLevel(_logging.WARNING)
-    frequencies, total = jieba.Tokenizer.gen_pfdict(jieba.dt.get_dict_file())
-    import jieba.posseg
-    write_table(frequencies, total, jieba.posseg.dt.word_tag_tab, path)
+def import_pypinyin(path: Path) -> bool:
+    """Import pypinyin with the mapped phrases instead of its own (True), if it is not imported yet and
+    is the version whose layout this was checked on; else import it as it is (False)."""
+    if "pypinyin" in sys.modules or importlib.metadata.version("pypinyin") != PYPINYIN_CHECKED:
+        import pypinyin  # noqa: F401
+        return False
+    table = MappedTable(path, PYPINYIN)
+    before = os.environ.get("PYPINYIN_NO_PHRASES")
+    os.environ["PYPINYIN_NO_PHRASES"] = "1"        # its import then skips phrases_dict.json
+    try:
+        import pypinyin.seg.mmseg
+        import pypinyin.seg.simpleseg  # noqa: F401
+    finally:
+        if before is None:
+            del os.environ["PYPINYIN_NO_PHRASES"]
+        else:
+            os.environ["PYPINYIN_NO_PHRASES"] = before
+    phrases = phrases_view(table)
+    for name in _PYPINYIN_USERS:
+        sys.modules[name].PHRASES_DICT = phrases
+    pypinyin.seg.mmseg.p_set = pypinyin.seg.mmseg.seg._prefix_set = _Prefixes(table)
+    return True
 
 
 if __name__ == "__main__":
-    _make(Path(sys.argv[1]))
+    if len(sys.argv) != 3 or sys.argv[1] not in _WRITERS:
+        sys.exit(f"usage: python -m runtime.tts.zh_word_table {'|'.join(_WRITERS)} TARGET")
+    _WRITERS[sys.argv[1]](Path(sys.argv[2]))
