@@ -4,8 +4,8 @@ tests/memory_stages.py builds the stages in a child process, the way the kiosk b
 what each adds to the resident memory. Memory is not time: on a loaded machine these figures stay the
 same within a few MB (six runs here: Piper 97-101, pocketsphinx 149-152 (107-108 in three runs with its cut
 dictionary), Kokoro 309-355 (161-201 in five with jieba's and pypinyin's tables mapped), whose onnxruntime
-threads vary; a thread's malloc arena can add ~5 MB to a small stage), so the margin is for honest growth (the onnx import this test guards against was +145 MB),
-not noise.
+threads vary; a thread's malloc arena can add ~5 MB to a small stage), so the margin is for honest growth
+(the onnx import this test guards against was +145 MB), not noise.
 A stage that grows by more than MARGIN fails here with its figure; a stage that became smaller is
 a reason to lower its figure below (docs/speaking.md#memory-by-stage).
 """
