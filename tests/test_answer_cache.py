@@ -251,3 +251,24 @@ def test_the_kiosk_answers_the_first_question_from_the_cache_and_reports_it(tmp_
     assert cache["first_piece_hits"] >= 1 and cache["first_piece_misses"] == 0 and cache["misses"] == 0
     assert cache["builder"]["built"] == cache["store"]["entries"] > 0 and cache["store"]["evicted"] == 0
     assert cache["store"]["folder"] == str(tmp_path / "data" / "answer-cache")
+
+
+def test_a_store_on_disk_holds_no_second_copy_in_memory_and_a_failed_write_keeps_the_piece(tmp_path, monkeypatch):
+    """The kiosk's memory is not a second copy of the cache on disk: a piece is read when asked. A
+    write that fails (disk full) keeps that piece in memory, and pieces already on disk stay readable."""
+    from runtime.tts.answer_cache import store as store_module
+    from runtime.tts.base import ToneSynthesizer
+    first, second = (list(ToneSynthesizer().synthesize_piece(t)) for t in ("One piece.", "Another piece."))
+    store = SegmentStore(8 * 1024 * 1024, tmp_path / "answer-cache")
+    store.put("space-one", first)
+    assert store.stats()["in_memory"] == 0
+    assert store.get("space-one")[0].audio.audio == first[0].audio.audio and store.stats()["in_memory"] == 0
+
+    def disk_full(*_args):
+        raise OSError(28, "No space left on device")
+    monkeypatch.setattr(store_module, "write_atomic", disk_full)
+    store.put("space-two", second)
+    assert store.stats()["in_memory"] == 1 and store.stats()["entries"] == 2
+    assert store.get("space-two")[0].audio.audio == second[0].audio.audio
+    assert store.get("space-one")[0].audio.audio == first[0].audio.audio        # still read from disk
+    assert store.unreadable == 0

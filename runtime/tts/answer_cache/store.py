@@ -1,5 +1,7 @@
-"""The bounded store of synthesised pieces: in memory, and on disk under the data folder when it is
-writable (so a restart does not synthesise again).
+"""The bounded store of synthesised pieces: on disk under the data folder when it is writable (so a
+restart does not synthesise again), read when asked (an uncompressed .npz of a few hundred KB: well
+under a millisecond, and the OS's page cache keeps the recent ones); in memory only when the folder is
+not writable, or a write failed (a kiosk's memory holds no second copy of the cache on disk).
 
 Bound: `max_bytes` of audio kept (memory and disk alike: the disk holds no entry the index does not).
 Adding past it evicts the least recently used entries, counted in `evicted`; an entry bigger than the
@@ -30,9 +32,10 @@ class SegmentStore:
             raise ValueError(f"answer cache: the bound must be positive, got {max_bytes} bytes")
         self.max_bytes = max_bytes
         self.folder = _usable(folder)
+        self._writable = self.folder is not None
         self._lock = threading.Lock()
         self._sizes: OrderedDict[str, int] = OrderedDict()    # key -> bytes, least recently used first
-        self._memory: dict[str, list[SpeechSegment]] = {}
+        self._memory: dict[str, list[SpeechSegment]] = {}     # the pieces not on disk
         self.evicted = 0
         self.refused = 0
         self.unreadable = 0
@@ -67,16 +70,21 @@ class SegmentStore:
             _LOGGER.warning("answer cache: %s (%d bytes) is over the whole bound (%d); not kept", key, size,
                             self.max_bytes)
             return
-        if self.folder is not None:
+        on_disk = False
+        if self.folder is not None and self._writable:
             try:
                 write_atomic(self.folder / f"{key}{SUFFIX}", blob)
+                on_disk = True
             except OSError as err:
-                _LOGGER.error("answer cache: cannot write %s (%s); kept in memory only", self.folder, err)
-                self.folder = None
+                _LOGGER.error("answer cache: cannot write %s (%s); new pieces kept in memory only", self.folder, err)
+                self._writable = False
         with self._lock:
             self._sizes[key] = size
             self._sizes.move_to_end(key)
-            self._memory[key] = segments
+            if on_disk:
+                self._memory.pop(key, None)
+            else:
+                self._memory[key] = segments
             self._evict_to(self.max_bytes)
 
     def retain(self, spaces: set[str]) -> int:
@@ -91,8 +99,8 @@ class SegmentStore:
     def stats(self) -> dict[str, int | str | None]:
         with self._lock:
             return {"entries": len(self._sizes), "bytes": sum(self._sizes.values()), "bound_bytes": self.max_bytes,
-                    "evicted": self.evicted, "refused": self.refused, "unreadable": self.unreadable,
-                    "folder": str(self.folder) if self.folder is not None else None}
+                    "in_memory": len(self._memory), "evicted": self.evicted, "refused": self.refused,
+                    "unreadable": self.unreadable, "folder": str(self.folder) if self.folder is not None else None}
 
     # -- under the lock
     def _evict_to(self, limit: int) -> None:
@@ -121,9 +129,6 @@ class SegmentStore:
                 self.unreadable += 1
                 self._drop(key)
             return None
-        with self._lock:
-            if key in self._sizes:
-                self._memory[key] = segments
         return segments
 
 
