@@ -66,3 +66,24 @@ def test_an_espeak_answer_gets_real_mouth_shapes_on_the_speaker_time_line(lip_sy
         shapes[lip is not None] = {v for _, v in keys}
     assert shapes[False] <= {"sil", "aa", "E", "ih"}                # loudness: open, half, closed
     assert {"PP", "FF"} <= shapes[True] and len(shapes[True]) >= 8  # lips closed for b/m/p, teeth for f
+
+
+def test_the_model_is_loaded_for_the_first_speech_without_phoneme_times_and_only_then(piper_en):
+    """Piper's and Kokoro's segments carry phoneme times: a kiosk speaking with them never pays the
+    TFLite runtime and the model (12 MB); the first segment without them loads it, once."""
+    from runtime.lipsync.audio_visemes import LoadedWhenNeeded
+    from dataclasses import replace
+
+    from runtime.speaking.playback import Playback
+    loads = []
+
+    def load():
+        loads.append(True)
+        return load_audio_visemes(ModelCatalog.load(), choose_backend())
+    playback = Playback(NullSink(16000), LoadedWhenNeeded(load))
+    timed = list(piper_en.synthesize_piece("Where is the cinema?"))
+    assert all(playback.keys(s) is None for s in timed) and not loads
+    untimed = replace(timed[0], phonemes=None)             # as espeak-ng gives its segments
+    assert playback.keys(untimed) and playback.keys(untimed) and loads == [True]
+    failed = Playback(NullSink(16000), LoadedWhenNeeded(lambda: None))
+    assert failed.keys(untimed) is None                      # the mouth follows loudness, as before

@@ -135,16 +135,24 @@ def _start_visitor_camera(cfg: KioskConfig, catalog: ModelCatalog, session) -> N
 
 
 def _audio_lip_sync(catalog: ModelCatalog, backend_name: str):
-    """The audio→viseme model for speech with no phoneme times, or None (the mouth then
-    follows loudness) when no TFLite runtime or no intact model is installed."""
-    from runtime.lipsync.audio_visemes import load_audio_visemes
-    from runtime.models.inference import choose_backend
-    try:
-        backend = choose_backend(backend_name)
-    except ModelError as err:
-        _LOGGER.error("lip sync from audio: %s; the mouth follows loudness", err)
+    """The audio→viseme model for speech with no phoneme times, loaded when such speech is first played
+    (`LoadedWhenNeeded`), or None (the mouth then follows loudness) when it is not installed; a TFLite
+    runtime or model that fails to load then is logged and the mouth follows loudness too."""
+    from runtime.lipsync.audio_visemes import MODEL_ID, LoadedWhenNeeded, load_audio_visemes
+    entry = next((e for e in catalog.entries if e.id == MODEL_ID), None)
+    if entry is None or not entry.available:
+        _LOGGER.warning("lip sync from audio: model %s not installed; the mouth follows loudness", MODEL_ID)
         return None
-    return load_audio_visemes(catalog, backend, threads=1)
+
+    def load():
+        from runtime.models.inference import choose_backend
+        try:
+            backend = choose_backend(backend_name)
+        except ModelError as err:
+            _LOGGER.error("lip sync from audio: %s; the mouth follows loudness", err)
+            return None
+        return load_audio_visemes(catalog, backend, threads=1)
+    return LoadedWhenNeeded(load)
 
 
 def _observe(kiosk: Kiosk, cfg: KioskConfig, pack: ContentPack, lang: str, backends: dict[str, Any],

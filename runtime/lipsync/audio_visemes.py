@@ -10,6 +10,8 @@ loaded model in, (time, viseme) keys out.
 from __future__ import annotations
 
 import logging
+import threading
+from typing import Callable
 
 import numpy as np
 
@@ -101,3 +103,24 @@ def load_audio_visemes(catalog, backend, threads: int = 1) -> AudioVisemes | Non
     _LOGGER.info("lip sync from audio: %s on %s (%d thread%s)", MODEL_ID, backend.name, threads,
                  "" if threads == 1 else "s")
     return model
+
+
+class LoadedWhenNeeded:
+    """`AudioVisemes` loaded the first time a segment without phoneme times is played. Piper and
+    Kokoro give phoneme times, so a kiosk speaking with them never imports the TFLite runtime nor
+    loads the model (12 MB resident); a fallback voice (espeak-ng) pays the load (~30 ms) on its first
+    segment. `load` returns the model or None (why is logged): the mouth then follows loudness."""
+
+    def __init__(self, load: Callable[[], AudioVisemes | None]):
+        self.name = f"{MODEL_ID} (loaded for the first speech without phoneme times)"
+        self._load = load
+        self._lock = threading.Lock()
+        self._model: AudioVisemes | None = None
+        self._tried = False
+
+    def keys(self, audio: AudioChunk) -> list[tuple[float, str]] | None:
+        with self._lock:
+            if not self._tried:
+                self._tried = True
+                self._model = self._load()
+        return self._model.keys(audio) if self._model is not None else None
