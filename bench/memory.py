@@ -52,7 +52,7 @@ os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench.common import machine, print_table, process_mb, write_json  # noqa: E402
+from bench.common import machine, print_table, process_mb, provenance, write_json  # noqa: E402
 
 DEMO = REPO / "runtime" / "content" / "default"
 MB = 1024 * 1024
@@ -295,7 +295,7 @@ def main() -> int:
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     peak = plain["as shipped"]["peak_mb"]
-    result = {"machine": machine(), "date": time.strftime("%Y-%m-%d"), "asr": args.asr, "lang": args.lang,
+    result = {"machine": machine(), **provenance(), "date": time.strftime("%Y-%m-%d"), "asr": args.asr, "lang": args.lang,
               "answer_cache": args.answer_cache, "command": "python -m runtime " + " ".join(
                   run_args(Path("OUT"), args.asr, args.lang, args.answer_cache)),
               "peak_rss_mb": peak, "first_start_peak_rss_mb": plain["as shipped"]["first_start_mb"], "plain": plain}
