@@ -272,3 +272,21 @@ def test_a_store_on_disk_holds_no_second_copy_in_memory_and_a_failed_write_keeps
     assert store.get("space-two")[0].audio.audio == second[0].audio.audio
     assert store.get("space-one")[0].audio.audio == first[0].audio.audio        # still read from disk
     assert store.unreadable == 0
+
+
+def test_a_card_that_turned_read_only_neither_stops_the_store_nor_loses_the_index(tmp_path, monkeypatch):
+    """An SD card remounted read-only: evicting a piece cannot remove its file; the store says so and
+    goes on (the builder thread and a spoken answer must not die of it)."""
+    from runtime.tts.base import ToneSynthesizer
+    pieces = [list(ToneSynthesizer().synthesize_piece(f"Piece {n}.")) for n in range(3)]
+    one = sum(len(s.audio.audio) for s in pieces[0])
+    store = SegmentStore(int(2.5 * one), tmp_path / "answer-cache")
+    store.put("space-0", pieces[0])
+    store.put("space-1", pieces[1])
+
+    def read_only(self, missing_ok=False):
+        raise OSError(30, "Read-only file system")
+    monkeypatch.setattr(Path, "unlink", read_only)
+    store.put("space-2", pieces[2])                       # evicts space-0: its file cannot be removed
+    assert not store.has("space-0") and store.has("space-2") and store.evicted == 1
+    assert store.retain({"other"}) == 2                   # a new pack: both old entries go from the index

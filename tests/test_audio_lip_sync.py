@@ -87,3 +87,17 @@ def test_the_model_is_loaded_for_the_first_speech_without_phoneme_times_and_only
     assert playback.keys(untimed) and playback.keys(untimed) and loads == [True]
     failed = Playback(NullSink(16000), LoadedWhenNeeded(lambda: None))
     assert failed.keys(untimed) is None                      # the mouth follows loudness, as before
+
+
+def test_a_model_that_fails_to_load_when_needed_leaves_the_mouth_to_loudness(caplog):
+    import logging
+
+    from runtime.audio.chunk import AudioChunk
+    from runtime.lipsync.audio_visemes import LoadedWhenNeeded
+
+    def broken():
+        raise RuntimeError("TFLite: bad delegate")
+    lazy = LoadedWhenNeeded(broken)
+    with caplog.at_level(logging.ERROR):
+        assert lazy.keys(AudioChunk(16000, 2, 1, b"\0\0" * 1600)) is None
+    assert "bad delegate" in caplog.text and "follows loudness" in caplog.text

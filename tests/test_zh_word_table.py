@@ -121,3 +121,21 @@ def test_a_file_that_is_not_a_table_is_refused_by_name(tmp_path):
     bad.write_bytes(b"x" * 64)
     with pytest.raises(ValueError, match=str(bad)):
         MappedTable(bad, JIEBA)
+
+
+def test_a_table_cut_short_is_refused_and_the_front_end_falls_back_to_the_packages_own(tables, tmp_path,
+                                                                                      monkeypatch, caplog):
+    from runtime.tts import aligned_voice, zh_phonemes
+    whole = tables["jieba-words"].read_bytes()
+    cut = tmp_path / "voices" / tables["jieba-words"].name
+    cut.parent.mkdir()
+    cut.write_bytes(whole[:len(whole) // 2])
+    with pytest.raises(ValueError, match="cut short or damaged"):
+        MappedTable(cut, JIEBA)
+    monkeypatch.setattr(aligned_voice, "cache_root", lambda: cut.parent)
+    monkeypatch.setattr(zh_word_table, "table_path", lambda kind, cache: cut)
+    loaded = []
+    monkeypatch.setattr(jieba, "initialize", lambda *a: loaded.append(True))
+    with caplog.at_level(logging.WARNING):
+        zh_phonemes._mapped_tables(jieba)          # found "cached", refused, jieba's own loaded instead
+    assert loaded and "cut short or damaged" in caplog.text

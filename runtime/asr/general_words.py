@@ -90,9 +90,13 @@ def decoding_dictionary(lm_path: str, dict_path: str, venue_words: set[str],
     if not missing:
         return general, None, set(venue)
     fd, name = tempfile.mkstemp(prefix="edge-avatar-venue-", suffix=".dict")
-    with os.fdopen(fd, "w", encoding="utf-8") as out, open(general, encoding="utf-8") as fh:
-        shutil.copyfileobj(fh, out)
-        out.writelines(line for word in sorted(missing) for line in venue[word])
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out, open(general, encoding="utf-8") as fh:
+            shutil.copyfileobj(fh, out)
+            out.writelines(line for word in sorted(missing) for line in venue[word])
+    except BaseException:
+        Path(name).unlink(missing_ok=True)
+        raise
     return name, Path(name), set(venue)
 
 

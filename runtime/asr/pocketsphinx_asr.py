@@ -79,7 +79,7 @@ class PocketsphinxRecognizer(EngineDefaults):
                 self._decoder.add_lm_file(VENUE_SEARCH, str(venue_lm))
                 self._decoder.activate_search(VENUE_SEARCH)
                 self._searches.append(VENUE_SEARCH)
-        except (RuntimeError, ValueError) as err:
+        except (OSError, RuntimeError, ValueError) as err:
             raise ModelError(f"pocketsphinx: cannot load model ({err})") from err
         finally:
             for temporary in (venue_lm, venue_dict):

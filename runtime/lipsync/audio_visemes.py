@@ -122,5 +122,9 @@ class LoadedWhenNeeded:
         with self._lock:
             if not self._tried:
                 self._tried = True
-                self._model = self._load()
+                try:
+                    self._model = self._load()
+                except Exception as err:  # a runtime or model that fails here must not stop the answer
+                    _LOGGER.error("lip sync from audio: %s (%s: %s); the mouth follows loudness",
+                                  MODEL_ID, type(err).__name__, err)
         return self._model.keys(audio) if self._model is not None else None

@@ -36,15 +36,24 @@ class MappedTable:
         if found != magic:
             raise ValueError(f"{self.path}: not a {magic.decode(errors='replace')} table")
         at = _HEADER.size
-        self.meta = json.loads(self._map[at:at + meta_length].decode("utf-8"))
-        at += meta_length + (-(at + meta_length) % 4)
-        view = memoryview(self._map)
-        self._key_offsets = view[at:at + 4 * (self.count + 1)].cast("I")
-        at += 4 * (self.count + 1)
-        self._value_offsets = view[at:at + 4 * (self.count + 1)].cast("I")
-        at += 4 * (self.count + 1)
+        try:
+            self.meta = json.loads(self._map[at:at + meta_length].decode("utf-8"))
+            at += meta_length + (-(at + meta_length) % 4)
+            view = memoryview(self._map)
+            self._key_offsets = view[at:at + 4 * (self.count + 1)].cast("I")
+            at += 4 * (self.count + 1)
+            self._value_offsets = view[at:at + 4 * (self.count + 1)].cast("I")
+            at += 4 * (self.count + 1)
+            if len(self._key_offsets) != self.count + 1 or len(self._value_offsets) != self.count + 1:
+                raise ValueError("offsets cut short")
+        except (ValueError, TypeError) as err:
+            raise ValueError(f"{self.path}: a {magic.decode(errors='replace')} table cut short or damaged "
+                             f"({err})") from err
         self._keys_at = at
         self._values_at = at + self._key_offsets[self.count]
+        if self._values_at + self._value_offsets[self.count] != len(self._map):
+            raise ValueError(f"{self.path}: a {magic.decode(errors='replace')} table cut short or damaged "
+                             f"({len(self._map)} bytes)")
         self.find = functools.lru_cache(maxsize=_LOOKUPS_KEPT)(self._find)
 
     def __len__(self) -> int:
@@ -92,6 +101,8 @@ def write_mapped_table(path: Path, magic: bytes, items: Iterable[tuple[str, byte
     if key_offsets[-1] >= 1 << 32 or value_offsets[-1] >= 1 << 32:
         raise ValueError(f"{path}: a table holds at most 4 GB of keys and of values")
     make_dirs(Path(path).parent)
+    for stale in Path(path).parent.glob(f".{Path(path).name}.*.tmp"):   # a writer killed at its time limit
+        stale.unlink(missing_ok=True)
     tmp = Path(path).with_name(f".{Path(path).name}.{os.getpid()}.tmp")
     try:
         with open(tmp, "wb") as out:

@@ -113,17 +113,24 @@ def _mapped_tables(jieba) -> None:
     from .aligned_voice import cache_root
     jieba.setLogLevel(logging.WARNING)     # its dictionary load prints to stderr otherwise
     path, how = tables.word_table("jieba-words", cache_root())
-    if path is not None:
+    try:
+        if path is None:
+            raise ValueError(how)
         tables.install_jieba(path)
         _LOGGER.info("kokoro zh: jieba's dictionaries mapped from %s (%s)", path, how)
-    else:
-        _LOGGER.warning("kokoro zh: %s; jieba loads its own dictionaries (~110 MB more resident memory)", how)
+    except (OSError, ValueError, KeyError) as err:
+        _LOGGER.warning("kokoro zh: %s; jieba loads its own dictionaries (~110 MB more resident memory)", err)
         jieba.initialize()                 # ~0.6 s once: at load, not in the first answer
+    if tables.pypinyin_mapped():
+        return
     path, how = tables.word_table("pypinyin-phrases", cache_root())
-    if path is None:
-        _LOGGER.warning("kokoro zh: %s; pypinyin loads its own phrases (~40 MB more resident memory)", how)
-    elif tables.import_pypinyin(path):
-        _LOGGER.info("kokoro zh: pypinyin's phrases mapped from %s (%s)", path, how)
-    else:
-        _LOGGER.info("kokoro zh: pypinyin was imported before, or is not version %s: its own phrases (~40 MB)",
-                     tables.PYPINYIN_CHECKED)
+    try:
+        if path is None:
+            raise ValueError(how)
+        if tables.import_pypinyin(path):
+            _LOGGER.info("kokoro zh: pypinyin's phrases mapped from %s (%s)", path, how)
+        else:
+            _LOGGER.info("kokoro zh: pypinyin was imported before, or is not version %s: its own phrases "
+                         "(~40 MB)", tables.PYPINYIN_CHECKED)
+    except (OSError, ValueError, KeyError) as err:
+        _LOGGER.warning("kokoro zh: %s; pypinyin loads its own phrases (~40 MB more resident memory)", err)

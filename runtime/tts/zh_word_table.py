@@ -167,6 +167,12 @@ def install_jieba(path: Path) -> None:
     jieba.posseg.dt.word_tag_tab = tags
 
 
+def pypinyin_mapped() -> bool:
+    """Has `import_pypinyin` handed pypinyin a table in this process already?"""
+    constants = sys.modules.get("pypinyin.constants")
+    return constants is not None and isinstance(getattr(constants, "PHRASES_DICT", None), _View)
+
+
 def import_pypinyin(path: Path) -> bool:
     """Import pypinyin with the mapped phrases instead of its own (True), if it is not imported yet and
     is the version whose layout this was checked on; else import it as it is (False)."""

@@ -96,7 +96,8 @@ class CachedVoice:
         return self._space
 
     def prepare(self, space: str, piece: str) -> bool:
-        """Synthesise `piece` into the cache unless it is there (then it is read into memory).
+        """Synthesise `piece` into the cache unless it is there (then it is read once, which checks it:
+        an unreadable piece is dropped and synthesised now, not in front of a visitor).
         True when it was synthesised now. TtsError when the main voice cannot (never the fallback's)."""
         key = entry_key(space, piece)
         if self.store.has(key):

@@ -115,7 +115,10 @@ class SegmentStore:
         self._sizes.pop(key, None)
         self._memory.pop(key, None)
         if self.folder is not None:
-            (self.folder / f"{key}{SUFFIX}").unlink(missing_ok=True)
+            try:
+                (self.folder / f"{key}{SUFFIX}").unlink(missing_ok=True)
+            except OSError as err:      # a card remounted read-only: the index no longer holds it
+                _LOGGER.error("answer cache: cannot remove %s (%s)", key, err)
 
     def _load(self, key: str) -> list[SpeechSegment] | None:
         path = self.folder / f"{key}{SUFFIX}" if self.folder is not None else None
@@ -124,10 +127,12 @@ class SegmentStore:
                 raise TtsError(f"answer cache: {key} is indexed but not in memory and there is no folder")
             segments = decode(path.read_bytes(), str(path))
         except (OSError, TtsError) as err:
-            _LOGGER.error("answer cache: %s; synthesising it instead", err)
             with self._lock:
+                if isinstance(err, FileNotFoundError) and key not in self._sizes:
+                    return None        # evicted by the builder while this read it: a plain miss
                 self.unreadable += 1
                 self._drop(key)
+            _LOGGER.error("answer cache: %s; synthesising it instead", err)
             return None
         return segments
 
