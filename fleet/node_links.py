@@ -85,6 +85,9 @@ class NodeLink:
         self.connections = 0
         self.rewrites = 0                    # retained messages written again after the node came back
         self._lock = threading.Lock()
+        # held while the node is brought up to date on connecting and while a write checks the link:
+        # a write recorded after the catch-up read the ledger must not find the link "down" and skip it
+        self._write_lock = threading.Lock()
         self.replayed: dict[str, bytes] = {}
         self.client.on_connect = self._on_connect
         self.client.on_disconnect = self._on_disconnect
@@ -98,14 +101,24 @@ class NodeLink:
             _LOGGER.warning("node %s refused the admin's connection: %s", self.name, reason)
             return
         client.subscribe(f"{self.barrier_prefix}/+", 0)     # BrokerConfig.subscribe_qos: a cluster
-        self.connections += 1
-        if self.connections > 1:               # the node was away: it may lack what we wrote meanwhile
-            entries = self.ledger.entries()
-            _LOGGER.warning("node %s is back: writing its %d retained messages again", self.name, len(entries))
-            for topic, payload in entries:
-                client.publish(topic, payload, qos=1, retain=True)
-            self.rewrites += len(entries)
-        self.connected.set()
+        with self._write_lock:
+            self.connections += 1
+            if self.connections > 1:               # the node was away: it may lack what we wrote meanwhile
+                entries = self.ledger.entries()
+                _LOGGER.warning("node %s is back: writing its %d retained messages again", self.name, len(entries))
+                for topic, payload in entries:
+                    client.publish(topic, payload, qos=1, retain=True)
+                self.rewrites += len(entries)
+            self.connected.set()
+
+    def write(self, topic: str, payload: bytes):
+        """Publish one retained message (already in the ledger) if the link is up: (message info, the
+        link's connection count then), or None when it is down (its catch-up on return writes it).
+        Never both missed: a catch-up running now either read the entry or finishes before the check."""
+        with self._write_lock:
+            if not self.connected.is_set():
+                return None
+            return self.client.publish(topic, payload, qos=1, retain=True), self.connections
 
     def _on_disconnect(self, client, userdata, flags, reason, props) -> None:
         if self.connected.is_set():
@@ -176,10 +189,11 @@ class NodeLinks:
             time.sleep(0.1)
         pairs = []
         for link in self.links:
-            if link.connected.is_set():
-                pairs.append((link, link.client.publish(topic, payload, qos=1, retain=True), link.connections))
-            else:
+            sent = link.write(topic, payload)
+            if sent is None:
                 self.missed_writes += 1
+            else:
+                pairs.append((link, *sent))
         if not pairs:
             raise FleetError(f"{topic}: no node of the broker cluster answered within {wait_s:g} s")
         return pairs

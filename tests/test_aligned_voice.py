@@ -7,6 +7,7 @@ from pathlib import Path
 
 import onnxruntime
 
+from runtime.shared.cache_copies import remove_older_copies
 from runtime.tts.aligned_voice import aligned_voice, suffixed_voice
 
 REPO = Path(__file__).resolve().parents[1]
@@ -39,3 +40,27 @@ def test_a_suffix_is_not_added_to_a_model_without_the_tensor_it_names(tmp_path):
     path, how = suffixed_voice(source, b"SUFFIX", b"/encoder/Clip_output_0", "durations", cache=tmp_path / "c")
     assert how == "made" and path.read_bytes() == source.read_bytes() + b"SUFFIX"
     assert suffixed_voice(source, b"SUFFIX", b"/encoder/Clip_output_0", "durations", cache=tmp_path / "c")[1] == "cached"
+
+
+def test_a_changed_voice_file_replaces_its_older_copy_and_leaves_other_voices_alone(tmp_path):
+    cache = tmp_path / "c"
+    source = tmp_path / "voice-a.onnx"
+    source.write_bytes(b"version one /encoder/Clip_output_0")
+    first, _ = suffixed_voice(source, b"S", b"/encoder/Clip_output_0", "durations", cache=cache)
+    other = tmp_path / "voice-a-long.onnx"          # a name that begins like it: another voice
+    other.write_bytes(b"another voice /encoder/Clip_output_0")
+    kept, _ = suffixed_voice(other, b"S", b"/encoder/Clip_output_0", "durations", cache=cache)
+    source.write_bytes(b"version two /encoder/Clip_output_0")       # a voice bundle brought a new one
+    second, how = suffixed_voice(source, b"S", b"/encoder/Clip_output_0", "durations", cache=cache)
+    assert how == "made" and second != first
+    assert not first.exists() and second.exists() and kept.exists()
+
+
+def test_older_copies_are_matched_by_their_whole_name_only(tmp_path):
+    made = tmp_path / "jieba-words-0.42-2.table"
+    for name in ("jieba-words-0.41-1.table", ".jieba-words-0.41-1.table.9.tmp", "pypinyin-phrases-1.table",
+                 made.name):
+        (tmp_path / name).write_bytes(b"x")
+    assert remove_older_copies(made, r"jieba-words-.+\.table") == [tmp_path / "jieba-words-0.41-1.table"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".jieba-words-0.41-1.table.9.tmp", made.name,
+                                                          "pypinyin-phrases-1.table"]

@@ -17,6 +17,7 @@ hears the same words in 26 MB less (docs/speaking.md).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -43,6 +44,10 @@ def make_kept(lm_path: str, dict_path: str, count: int, cache: Path) -> None:
         return
     code, last = run_module("runtime.asr.general_words", lm_path, dict_path, str(count), str(cache),
                             timeout_s=CHILD_TIMEOUT_S)
+    for path in kept:               # what a child killed at its time limit was still writing
+        for partial in path.parent.glob(f".{path.name}.*.tmp"):
+            with contextlib.suppress(OSError):
+                partial.unlink()
     if code != 0:
         _LOGGER.info("pocketsphinx: the general words were not worked out in a child (%s); worked out here", last)
 

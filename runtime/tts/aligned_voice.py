@@ -27,11 +27,13 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import sys
 import tempfile
 from pathlib import Path
 
 from runtime.shared.cache_child import run_module
+from runtime.shared.cache_copies import remove_older_copies
 from runtime.shared.durable_files import fsync_dir, sha256_file
 
 _LOGGER = logging.getLogger(__name__)
@@ -68,9 +70,11 @@ def aligned_voice(model_path: Path, cache: Path | None = None) -> tuple[Path | N
         return None, f"the child that adds the alignment output failed ({last})"
     if code == ALREADY_ALIGNED:
         _link(model_path.resolve(), target)
+        _forget_older(target, model_path.stem, "aligned")
         return target, "already aligned"
     if code != 0 or not target.is_file():
         return None, f"the child that adds the alignment output exited {code}: {last}"
+    _forget_older(target, model_path.stem, "aligned")
     return target, "made"
 
 
@@ -106,7 +110,13 @@ def suffixed_voice(model_path: Path, suffix: bytes, needle: bytes, tag: str,
     except OSError as err:
         Path(tmp).unlink(missing_ok=True)
         return None, f"cannot write {target} ({err})"
+    _forget_older(target, model_path.stem, tag)
     return target, "made"
+
+
+def _forget_older(made: Path, stem: str, tag: str) -> None:
+    """The copies of an earlier version of the same voice file (another sha256) are not needed again."""
+    remove_older_copies(made, rf"{re.escape(stem)}-[0-9a-f]{{12}}\.{re.escape(tag)}\.onnx")
 
 
 def _link(source: Path, target: Path) -> None:

@@ -22,12 +22,14 @@ from __future__ import annotations
 import importlib.metadata
 import importlib.util
 import os
+import re
 import struct
 import sys
 from pathlib import Path
 from typing import Callable, Iterator, Mapping
 
 from runtime.shared.cache_child import run_module
+from runtime.shared.cache_copies import remove_older_copies
 from runtime.shared.durable_files import make_dirs
 from runtime.shared.mapped_table import MappedTable, write_mapped_table
 
@@ -118,6 +120,7 @@ def word_table(kind: str, cache: Path) -> tuple[Path | None, str]:
     code, last = run_module("runtime.tts.zh_word_table", kind, str(path), timeout_s=CHILD_TIMEOUT_S)
     if code != 0 or not path.is_file():
         return None, f"the {kind} table could not be made ({'' if code is None else f'exit {code}: '}{last})"
+    remove_older_copies(path, rf"{re.escape(kind)}-.+\.table")     # the table of the package before an update
     return path, "made now"
 
 
