@@ -103,8 +103,8 @@ class NodeLink:
         client.subscribe(f"{self.barrier_prefix}/+", 0)     # BrokerConfig.subscribe_qos: a cluster
         with self._write_lock:
             self.connections += 1
-            if self.connections > 1:               # the node was away: it may lack what we wrote meanwhile
-                entries = self.ledger.entries()
+            entries = self.ledger.entries()        # what was written while this node was away (or not yet
+            if entries:                            # answering when the admin started): it may lack it
                 _LOGGER.warning("node %s is back: writing its %d retained messages again", self.name, len(entries))
                 for topic, payload in entries:
                     client.publish(topic, payload, qos=1, retain=True)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import onnxruntime
 
-from runtime.shared.cache_copies import remove_older_copies
+from runtime.shared.cache_copies import remove_older_copies, remove_partial_writes
 from runtime.tts.aligned_voice import aligned_voice, suffixed_voice
 
 REPO = Path(__file__).resolve().parents[1]
@@ -64,3 +64,11 @@ def test_older_copies_are_matched_by_their_whole_name_only(tmp_path):
     assert remove_older_copies(made, r"jieba-words-.+\.table") == [tmp_path / "jieba-words-0.41-1.table"]
     assert sorted(p.name for p in tmp_path.iterdir()) == [".jieba-words-0.41-1.table.9.tmp", made.name,
                                                           "pypinyin-phrases-1.table"]
+
+
+def test_partial_writes_of_a_killed_writer_are_removed_and_nothing_else(tmp_path):
+    target = tmp_path / "voice[1]-abc.aligned.onnx"
+    for name in (f".{target.name}.x1y2.tmp", f".{target.name}.77.tmp", ".other.onnx.1.tmp", target.name):
+        (tmp_path / name).write_bytes(b"x")
+    assert remove_partial_writes(target) == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".other.onnx.1.tmp", target.name]

@@ -87,3 +87,14 @@ def test_a_write_while_the_node_is_away_is_skipped_and_written_on_its_return(lin
 def test_newest_keeps_the_highest_session_and_revision():
     assert newest([None, b'{"rev": 2}', b'{"rev": 5}', b"raw"]) == b'{"rev": 5}'
     assert newest([None, None]) is None
+
+
+def test_a_node_that_first_answers_after_writes_began_gets_them_on_its_first_connection(monkeypatch):
+    client = FakeClient()
+    monkeypatch.setattr(node_links, "make_client", lambda cfg, cid, v5: client)
+    ledger = RetainedLedger()
+    late = NodeLink(BrokerConfig.from_args("mqtt://127.0.0.1:1883"), "admin-link2", False, ledger, lambda m: None)
+    ledger.record("desired/group/g", b'{"rev": 1}')
+    assert late.write("desired/group/g", b'{"rev": 1}') is None      # not answering yet
+    late._on_connect(client, None, {}, FakeReason(), None)           # its first connection
+    assert client.published == ["desired/group/g"]

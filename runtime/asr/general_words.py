@@ -17,7 +17,6 @@ hears the same words in 26 MB less (docs/speaking.md).
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import logging
@@ -29,6 +28,7 @@ import tempfile
 from pathlib import Path
 
 from runtime.shared.cache_child import run_module
+from runtime.shared.cache_copies import remove_partial_writes
 from runtime.shared.durable_files import write_json_atomic, write_text_atomic
 
 _LOGGER = logging.getLogger(__name__)
@@ -45,9 +45,7 @@ def make_kept(lm_path: str, dict_path: str, count: int, cache: Path) -> None:
     code, last = run_module("runtime.asr.general_words", lm_path, dict_path, str(count), str(cache),
                             timeout_s=CHILD_TIMEOUT_S)
     for path in kept:               # what a child killed at its time limit was still writing
-        for partial in path.parent.glob(f".{path.name}.*.tmp"):
-            with contextlib.suppress(OSError):
-                partial.unlink()
+        remove_partial_writes(path)
     if code != 0:
         _LOGGER.info("pocketsphinx: the general words were not worked out in a child (%s); worked out here", last)
 

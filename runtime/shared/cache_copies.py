@@ -40,3 +40,26 @@ def remove_older_copies(current: Path, family: str) -> list[Path]:
                      current.name)
         removed.append(old)
     return removed
+
+
+def remove_partial_writes(target: Path) -> int:
+    """Remove the temp files a writer of `target` left when it was killed mid-write (named
+    `.<target name>.<anything>.tmp` beside it, as `tempfile.mkstemp` and the table writer name them).
+    Call it only when no writer of `target` is running. Returns how many were removed."""
+    target = Path(target)
+    removed = 0
+    try:
+        partials = list(target.parent.glob(f".{glob_escape(target.name)}.*.tmp"))
+    except OSError:
+        return 0
+    for partial in partials:
+        try:
+            partial.unlink()
+            removed += 1
+        except OSError as err:
+            _LOGGER.warning("cache: the partial write %s is left (%s)", partial, err)
+    return removed
+
+
+def glob_escape(name: str) -> str:
+    return re.sub(r"([*?\[])", r"[\1]", name)

@@ -33,7 +33,7 @@ import tempfile
 from pathlib import Path
 
 from runtime.shared.cache_child import run_module
-from runtime.shared.cache_copies import remove_older_copies
+from runtime.shared.cache_copies import remove_older_copies, remove_partial_writes
 from runtime.shared.durable_files import fsync_dir, sha256_file
 
 _LOGGER = logging.getLogger(__name__)
@@ -66,6 +66,7 @@ def aligned_voice(model_path: Path, cache: Path | None = None) -> tuple[Path | N
     except OSError as err:
         return None, f"cannot write the voice cache {target.parent} ({err})"
     code, last = run_module("runtime.tts.aligned_voice", str(model_path), str(target), timeout_s=CHILD_TIMEOUT_S)
+    remove_partial_writes(target)             # a child killed at its time limit leaves its temp copy
     if code is None:
         return None, f"the child that adds the alignment output failed ({last})"
     if code == ALREADY_ALIGNED:
