@@ -8,6 +8,7 @@ family go. A process still mapping an old copy keeps reading it: the file is fre
 
 from __future__ import annotations
 
+import glob
 import logging
 import re
 from pathlib import Path
@@ -49,7 +50,7 @@ def remove_partial_writes(target: Path) -> int:
     target = Path(target)
     removed = 0
     try:
-        partials = list(target.parent.glob(f".{glob_escape(target.name)}.*.tmp"))
+        partials = list(target.parent.glob(f".{glob.escape(target.name)}.*.tmp"))
     except OSError:
         return 0
     for partial in partials:
@@ -59,7 +60,3 @@ def remove_partial_writes(target: Path) -> int:
         except OSError as err:
             _LOGGER.warning("cache: the partial write %s is left (%s)", partial, err)
     return removed
-
-
-def glob_escape(name: str) -> str:
-    return re.sub(r"([*?\[])", r"[\1]", name)

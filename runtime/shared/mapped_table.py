@@ -18,6 +18,7 @@ import struct
 from pathlib import Path
 from typing import Iterable
 
+from .cache_copies import remove_partial_writes
 from .durable_files import make_dirs, replace_atomic
 
 _HEADER = struct.Struct("<8sII")
@@ -101,8 +102,7 @@ def write_mapped_table(path: Path, magic: bytes, items: Iterable[tuple[str, byte
     if key_offsets[-1] >= 1 << 32 or value_offsets[-1] >= 1 << 32:
         raise ValueError(f"{path}: a table holds at most 4 GB of keys and of values")
     make_dirs(Path(path).parent)
-    for stale in Path(path).parent.glob(f".{Path(path).name}.*.tmp"):   # a writer killed at its time limit
-        stale.unlink(missing_ok=True)
+    remove_partial_writes(Path(path))        # a writer killed at its time limit
     tmp = Path(path).with_name(f".{Path(path).name}.{os.getpid()}.tmp")
     try:
         with open(tmp, "wb") as out:
