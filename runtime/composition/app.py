@@ -243,7 +243,7 @@ def _run_kiosk(cfg: KioskConfig, on_ready: Callable[[Kiosk], None] | None, start
         prepared = (PreparedSpeech(default_data_dir() / "answer-cache", cfg.answer_cache_mb, {"precision": precision},
                                    live=cfg.realtime) if cfg.uses_answer_cache else None)
         spoken = stages.turn_languages if stages.finds_language else (lang,)      # home first; others on a switch
-        synthesizers = {lg: _wrapped(prepared, stages.voice(lg)) for lg in spoken}
+        synthesizers = {lg: _wrapped(prepared, stages.voice(lg, on_demand=lg != lang)) for lg in spoken}
         lip_sync = _audio_lip_sync(catalog, cfg.inference_backend)   # 0.02 ms a frame: one thread
         from .file_labelling import labellers
         frame_labeller, audio_labeller = labellers(cfg, catalog, lang, precision)

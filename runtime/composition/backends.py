@@ -151,6 +151,21 @@ def describe_synthesizer(catalog: ModelCatalog, language: str, precision: str = 
         raise ModelError(f"{config}: expected a Piper voice config with audio.sample_rate ({err})") from err
 
 
+def describe_voice_id(catalog: ModelCatalog, language: str, precision: str = "float") -> str:
+    """The `voice_id` of the voice `make_synthesizer(catalog, language, precision=precision)` loads, without
+    loading it: the answer cache finds that voice's pieces while the voice itself is not needed yet."""
+    from runtime.tts.voice_ids import espeak_voice_id, kokoro_voice_id, piper_voice_id
+    engine, _rate = describe_synthesizer(catalog, language, precision)
+    if engine == "piper":
+        entry = catalog.find("tts", language, engine="piper", precision=precision)
+        return piper_voice_id(next(f.path for f in entry.files if f.path.suffix == ".onnx").stem, False)
+    if engine == "kokoro":
+        from runtime.tts.kokoro_tts import DEFAULT_VOICE
+        return kokoro_voice_id(DEFAULT_VOICE, 1.0)
+    from runtime.tts.espeak_tts import DEFAULT_SPEED_WPM, ESPEAK_VOICES
+    return espeak_voice_id(ESPEAK_VOICES[language], DEFAULT_SPEED_WPM)
+
+
 def make_synthesizer(catalog: ModelCatalog, language: str, deterministic: bool = False,
                      precision: str = "float", threads: int = 0, voice: str | None = None) -> Synthesizer:
     """The voice for the language, in this order: a Piper voice (of `precision` when both exist; an

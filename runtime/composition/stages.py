@@ -15,7 +15,8 @@ from runtime.ops.process_age import process_age_s
 from runtime.shared.errors import LanguageError, ModelError
 from runtime.tts.supervised import SupervisedSynthesizer
 
-from .backends import can_recognize, choose_asr, describe_recognizer, describe_synthesizer, make_recognizer, make_synthesizer
+from .backends import (can_recognize, choose_asr, describe_recognizer, describe_synthesizer, describe_voice_id,
+                       make_recognizer, make_synthesizer)
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -42,14 +43,19 @@ class Stages:
         self.loaded: dict[str, float] = {}    # "asr", "tts", "ready": seconds after the process started
         self._made: list[SupervisedRecognizer | SupervisedSynthesizer] = []
 
-    def voice(self, lang: str) -> SupervisedSynthesizer:
-        """A voice rebuilt when its engine fails; meanwhile espeak-ng speaks, so answers go on."""
+    def voice(self, lang: str, on_demand: bool = False) -> SupervisedSynthesizer:
+        """A voice rebuilt when its engine fails; meanwhile espeak-ng speaks, so answers go on.
+        `on_demand`: loaded when first asked for a piece the answer cache does not hold (a turn language
+        other than the home one: most days it is never loaded, and its cached answers play without it)."""
         from runtime.tts.espeak_tts import EspeakSynthesizer
         engine, voice_rate = describe_synthesizer(self.catalog, lang, self.precision)
+        cache_key = describe_voice_id(self.catalog, lang, self.precision) if on_demand else None
         stage = SupervisedSynthesizer(lambda: make_synthesizer(self.catalog, lang, precision=self.precision), None,
                                       fallback=lambda: EspeakSynthesizer(lang), background=self.live,
-                                      preload=(engine, lang, voice_rate) if self.live else None,
-                                      on_loaded=lambda: self._loaded("tts") if lang == self.home_lang else None)
+                                      preload=(engine, lang, voice_rate) if self.live or on_demand else None,
+                                      on_loaded=lambda: self._loaded("tts") if lang == self.home_lang else None,
+                                      on_demand=on_demand,
+                                      voice_id=cache_key)
         stage.on_failure = self._failed
         self._made.append(stage)
         return stage

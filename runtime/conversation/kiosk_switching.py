@@ -72,3 +72,6 @@ class Switching:
             return
         _LOGGER.info("visitor switched language: %s -> %s", self.lang, lang)
         self.lang = lang
+        load_soon = getattr(self.speech.synthesizers[lang], "load_soon", None)
+        if load_soon is not None:     # its answers may be cached, but what is not should not wait a load
+            load_soon()

@@ -1,11 +1,12 @@
 """A pipeline stage (recogniser, voice) that survives its engine: load, fail, rebuild.
 
 The engine is built by `make`; with `preload` the first build runs on its own thread so the avatar
-is on screen while the model loads. An exception from the engine marks the stage down
-(`mark_failed`); a rebuild is due after the back-off of `StageHealth` and runs on its own thread
-(or inline with `background=False`, for files and tests). What a subclass does with a rebuilt
-engine is its own business (`_rebuilt`): a voice puts it in place at once, a recogniser waits for
-the next turn to begin.
+is on screen while the model loads; `on_demand`, when it is first needed (`_load_on_demand`: a voice
+for a language the kiosk may never hear today need not hold memory from the start). An exception
+from the engine marks the stage down (`mark_failed`); a rebuild is due after the back-off of
+`StageHealth` and runs on its own thread (or inline with `background=False`, for files and tests).
+What a subclass does with a rebuilt engine is its own business (`_rebuilt`): a voice puts it in
+place at once, a recogniser waits for the next turn to begin.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ class SupervisedStage(Generic[E]):
 
     def __init__(self, make: Callable[[], E], first: E | None, health_name: Callable[[str], str],
                  clock: Callable[[], float], background: bool, preload: bool,
-                 on_loaded: Callable[[], None] | None):
+                 on_loaded: Callable[[], None] | None, on_demand: bool = False):
         self._make = make
         self._clock = clock
         self._background = background
@@ -53,10 +54,12 @@ class SupervisedStage(Generic[E]):
         self._inner: E | None = None
         self._health_name = health_name
         self.on_failure: FailureHook | None = None
-        if first is None and preload:
+        self._awaiting_demand = first is None and on_demand   # not loaded until first asked for
+        if first is None and (preload or on_demand):
             self.health = StageHealth(health_name(self.language))
             self._rebuilding = True
-            threading.Thread(target=self._first_load, name=f"load-{self.kind}", daemon=True).start()
+            if not on_demand:
+                threading.Thread(target=self._first_load, name=f"load-{self.kind}", daemon=True).start()
             return
         self._inner = first if first is not None else make()
         self._describe(self._inner)
@@ -83,7 +86,23 @@ class SupervisedStage(Generic[E]):
 
     # -- shared life cycle
     def wait_loaded(self, timeout: float = FIRST_LOAD_WAIT_S) -> bool:
-        return self._loaded.wait(timeout)
+        """True at once for a stage loaded on demand and not asked for yet: nothing is loading."""
+        return self._awaiting_demand or self._loaded.wait(timeout)
+
+    def _load_on_demand(self) -> None:
+        """A stage made `on_demand` loads now, on the thread that first needs it (the speech worker, the
+        answer-cache builder); a second asker meanwhile waits for `_loaded`."""
+        with self._lock:
+            start, self._awaiting_demand = self._awaiting_demand, False
+        if start:
+            _LOGGER.info("%s %s (%s): loading, first needed now", self.kind, self.name, self.language)
+            self._first_load()
+
+    def load_soon(self) -> None:
+        """A stage made `on_demand` that will likely be needed (a visitor speaks its language): its load
+        begins now on its own thread, so what it is first asked for need not wait the whole load."""
+        if self._awaiting_demand:
+            threading.Thread(target=self._load_on_demand, name=f"load-{self.kind}", daemon=True).start()
 
     def _loaded_now(self) -> None:
         if self._on_loaded is not None:    # before the event: whoever waits for it sees its log lines too
@@ -104,7 +123,7 @@ class SupervisedStage(Generic[E]):
         self._check_first(fresh)
         with self._lock:
             self._inner, self._rebuilding = fresh, False
-        _LOGGER.info("%s %s (%s) loaded in the background in %.2f s", self.kind, self.name, self.language,
+        _LOGGER.info("%s %s (%s) loaded in %.2f s", self.kind, self.name, self.language,
                      time.perf_counter() - started)
         self._loaded_now()
 

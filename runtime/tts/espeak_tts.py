@@ -21,7 +21,9 @@ from runtime.shared.errors import ModelError, TtsError
 from ..audio.chunk import AudioChunk
 from .base import SpeechSegment
 from .clauses import split_for_speech
+from .voice_ids import espeak_voice_id
 
+DEFAULT_SPEED_WPM = 165
 ESPEAK_VOICES = {"zh": "cmn-latn-pinyin", "en": "en-us"}
 
 
@@ -42,7 +44,7 @@ ESPEAK_INPUT = {"en": _as_written, "zh": _as_pinyin}
 class EspeakSynthesizer:
     name = "espeak-ng"
 
-    def __init__(self, language: str, executable: str = "espeak-ng", speed_wpm: int = 165):
+    def __init__(self, language: str, executable: str = "espeak-ng", speed_wpm: int = DEFAULT_SPEED_WPM):
         exe = shutil.which(executable)
         if exe is None:
             raise ModelError(f"{executable}: program not found (apt-get install espeak-ng)")
@@ -69,7 +71,7 @@ class EspeakSynthesizer:
     @property
     def voice_id(self) -> str:
         """What decides this voice's audio (the answer cache's key)."""
-        return f"espeak-ng:{self._voice}:{self._speed}wpm"
+        return espeak_voice_id(self._voice, self._speed)
 
     def command(self, said: str, pace: float = 1.0) -> list[str]:
         """The espeak-ng command line that speaks `said` (already in the voice's input form)."""

@@ -34,6 +34,7 @@ from runtime.shared.errors import ModelError, TtsError
 from ..audio.chunk import AudioChunk
 from .base import PhonemeTiming, SpeechSegment
 from .clauses import shorter_clauses, split_for_speech
+from .voice_ids import kokoro_voice_id
 from .zh_normalise import speakable_zh
 from .zh_phonemes import KokoroZhPhonemes
 
@@ -82,7 +83,7 @@ class KokoroSynthesizer:
     @property
     def voice_id(self) -> str:
         """What decides this voice's audio (the answer cache's key)."""
-        return f"kokoro:{self.voice_name}:speed{self.speed}"
+        return kokoro_voice_id(self.voice_name, self.speed)
 
     def _speak(self, phonemes: list[str], pace: float = 1.0) -> tuple[np.ndarray, tuple[PhonemeTiming, ...] | None]:
         tokens = [0, *(self._vocab[p] for p in phonemes), 0]

@@ -20,6 +20,7 @@ from runtime.shared.errors import ModelError, TtsError
 from ..audio.chunk import AudioChunk
 from .base import PhonemeTiming, SpeechSegment
 from .clauses import shorter_clauses, split_for_speech
+from .voice_ids import piper_voice_id
 
 _LOGGER = logging.getLogger(__name__)
 WARM_UP_TEXT = "Hello."
@@ -113,7 +114,7 @@ class PiperSynthesizer:
     @property
     def voice_id(self) -> str:
         """What decides this voice's audio (the answer cache's key): model, and noise or none."""
-        return f"piper:{self.voice_name}:{'deterministic' if self._syn_config else 'noise'}"
+        return piper_voice_id(self.voice_name, self._syn_config is not None)
 
 
 def _load_aligned(piper_voice, model_path: Path, config_path: Path):

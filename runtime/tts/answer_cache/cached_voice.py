@@ -56,6 +56,12 @@ class CachedVoice:
         wait = getattr(self.inner, "wait_loaded", None)
         return wait(timeout) if wait is not None and timeout is not None else (wait() if wait else True)
 
+    def load_soon(self) -> None:
+        """An on-demand voice begins to load (see `SupervisedStage.load_soon`); others are loaded."""
+        load_soon = getattr(self.inner, "load_soon", None)
+        if load_soon is not None:
+            load_soon()
+
     def synthesize(self, text: str, pace: float = 1.0) -> Iterator[SpeechSegment]:
         """At another pace than the voice's own (a mood's), every piece is synthesised: the cache
         keeps pieces at the voice's own pace only."""
