@@ -68,8 +68,8 @@ def test_which_pieces_are_kept_and_how_a_filled_schedule_answer_is_played():
         Part("We are closed right now.", True), Part("We open again", True), Part("tomorrow at 9 am.", False)]
     # a head only counts at a word boundary
     assert plan("We open againnever.", cached.__contains__, ["We open again"]) == [Part("We open againnever.", False)]
-    assert namespace("a", "piper:joe", {"precision": "float"}) != namespace("b", "piper:joe", {"precision": "float"})
-    assert namespace("a", "piper:joe", {"precision": "float"}) != namespace("a", "piper:joe", {"precision": "int8"})
+    assert namespace("a", "piper:joe", {"precision": "float"}, "en") != namespace("b", "piper:joe", {"precision": "float"}, "en")
+    assert namespace("a", "piper:joe", {"precision": "float"}, "en") != namespace("a", "piper:joe", {"precision": "int8"}, "en")
     assert entry_key("ns", "Hello.") != entry_key("ns", "Hello!")
 
 
@@ -289,4 +289,4 @@ def test_a_card_that_turned_read_only_neither_stops_the_store_nor_loses_the_inde
     monkeypatch.setattr(Path, "unlink", read_only)
     store.put("space-2", pieces[2])                       # evicts space-0: its file cannot be removed
     assert not store.has("space-0") and store.has("space-2") and store.evicted == 1
-    assert store.retain({"other"}) == 2                   # a new pack: both old entries go from the index
+    assert store.retain("en.other", "en") == 2            # a new pack: both old entries go from the index

@@ -87,6 +87,31 @@ def test_answers_in_the_cache_are_found_and_played_without_loading_the_voice(tmp
     prepared.close()
 
 
+def test_a_warm_start_keeps_every_languages_answers_whichever_voice_is_prepared_first(tmp_path):
+    """Each language's build used to evict the namespaces of every language not built yet in this
+    start: the home language went first, so the other's answers were synthesised again at every start
+    (loading its voice). A new pack still replaces its own language's answers, and only those."""
+    folder = tmp_path / "cache"
+    first = PreparedSpeech(folder, 8, {})
+    for lang in ("en", "zh"):
+        first.prepare(first.wrap(ToneSynthesizer(lang)), "pack-sha", LINES)
+        assert first.builder.wait_idle(30)
+    entries = first.store.stats()["entries"]
+    first.close()
+    again = PreparedSpeech(folder, 8, {})
+    english = again.wrap(ToneSynthesizer("en"))
+    again.prepare(english, "pack-sha", LINES)
+    assert again.builder.wait_idle(30)                      # English alone, done before Mandarin is asked
+    make = CountedVoice()
+    again.prepare(again.wrap(on_demand_voice(make)), "pack-sha", LINES)
+    assert again.builder.wait_idle(30) and again.builder.state is BuildState.IDLE
+    assert again.builder.stats()["built"] == 0 and make.made == 0 and again.store.stats()["evicted"] == 0
+    again.prepare(english, "new-pack-sha", LINES[:1])
+    assert again.builder.wait_idle(30)
+    assert again.store.stats()["evicted"] == len(LINES) and again.store.stats()["entries"] == entries - 1
+    again.close()
+
+
 def test_a_line_the_cache_lacks_loads_the_voice_once_even_when_asked_twice_at_once(tmp_path):
     cache_with(LINES[:1], tmp_path / "cache")
     make = CountedVoice()

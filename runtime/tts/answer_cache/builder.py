@@ -71,7 +71,6 @@ class CacheBuilder:
         self.found = 0            # pieces already there (from disk, another job)
         self.failed_jobs = 0
         self.last_error: str | None = None
-        self._spaces: dict[str, str] = {}     # language -> the namespace its voice answers from
         self._thread = threading.Thread(target=self._run, name="answer-cache", daemon=True)
         self._thread.start()
 
@@ -146,15 +145,14 @@ class CacheBuilder:
         if voice_id is None:
             raise EdgeAvatarError(f"voice {job.voice.name} ({job.voice.language}) is down or has no id; "
                                   f"nothing cached for it")
-        space = namespace(job.pack_sha256, voice_id, dict(job.settings))
+        space = namespace(job.pack_sha256, voice_id, dict(job.settings), job.voice.language)
         keep = [keepable(line) for line in job.lines]
         heads = tuple(dict.fromkeys(h for k in keep for h in k.heads))
         pieces = list(dict.fromkeys(p for k in keep for p in (*k.pieces, *k.heads)))
         job.voice.use(space, heads)
-        self._spaces[job.voice.language] = space
-        gone = job.voice.store.retain(set(self._spaces.values()))
+        gone = job.voice.store.retain(space, job.voice.language)
         if gone:
-            _LOGGER.info("answer cache: %d pieces of an older pack or voice evicted", gone)
+            _LOGGER.info("answer cache (%s): %d pieces of an older pack or voice evicted", job.voice.language, gone)
         built = 0
         for done, piece in enumerate(pieces):
             if not self._free.is_set():

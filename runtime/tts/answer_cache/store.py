@@ -20,7 +20,7 @@ from runtime.shared.errors import TtsError
 
 from ..base import SpeechSegment
 from .entry_file import decode, encode, write_atomic
-from .keys import space_of
+from .keys import language_of, same_language, space_of
 
 _LOGGER = logging.getLogger(__name__)
 SUFFIX = ".npz"
@@ -87,10 +87,13 @@ class SegmentStore:
                 self._memory[key] = segments
             self._evict_to(self.max_bytes)
 
-    def retain(self, spaces: set[str]) -> int:
-        """Evict every entry of a namespace not in `spaces` (an old pack or voice); returns how many."""
+    def retain(self, space: str, language: str) -> int:
+        """`space` is now `language`'s namespace: evict every entry of that language's other namespaces (an
+        old pack or voice) and of namespaces from before they had a language; returns how many. Other
+        languages' entries stay: their voices' jobs may not have run yet in this start."""
         with self._lock:
-            old = [k for k in self._sizes if space_of(k) not in spaces]
+            old = [k for k in self._sizes if space_of(k) != space
+                   and (same_language(space_of(k), language) or language_of(space_of(k)) is None)]
             for key in old:
                 self._drop(key)
             self.evicted += len(old)
