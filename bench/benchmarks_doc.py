@@ -147,7 +147,7 @@ def headline(results: dict[str, Any]) -> list[tuple[str, str, str]]:
             f"{pct(get(d, 'kiosk.cer'))} ({pct(get(d, 'read_speech.cer'))})")
     d = results.get("voice_loop_zh")
     if isinstance(d, dict):
-        add("voice_loop_zh", "Mandarin: end of speech → first audio p50 / p95; peak RSS (zh + en loaded)",
+        add("voice_loop_zh", "Mandarin: end of speech → first audio p50 / p95; peak RSS (zh home, English turns heard)",
             f"{num(get(d, 'first_audio_after_speech_end_ms.p50'), 'ms')} / "
             f"{num(get(d, 'first_audio_after_speech_end_ms.p95'), 'ms')}; {num(get(d, 'peak_rss_mb'), 'MB')}")
     d = results.get("console")
