@@ -63,6 +63,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--lang", choices=("en", "zh"), default="en",
                     help="the sets' language and the kiosk's (`run --lang`); zh is scored in characters")
     ap.add_argument("--sets", nargs="+", help="set folder names (default: every folder of --lang)")
+    ap.add_argument("--speech", type=Path, default=SPEECH,
+                    help="the folder of speech sets (default ../shared/speech; bench/speech_tune holds the "
+                         "tuning sets, never reported)")
     ap.add_argument("--backends", nargs="+", help="default: pocketsphinx and whisper-base (en), whisper-base (zh)")
     ap.add_argument("--noise", nargs="+", default=["all"], help="none, all, or noise file names")
     ap.add_argument("--snr", nargs="+", type=float, default=[10.0, 5.0], help="SNRs in dB for each noise")
@@ -191,7 +194,7 @@ def provenance(args: argparse.Namespace) -> dict:
             "kiosk_command": " ".join(kiosk_command(Path(os.path.relpath(args.edge_avatar, REPO)),
                                                     Path("FILE.wav"), Path("REPORT.json"), "NAME", "venue",
                                                     False, args.pace)) + " [--asr NAME] [--no-phrase-hints]",
-            "pace": args.pace}
+            "pace": args.pace, "speech": os.path.relpath(args.speech, REPO)}
 
 
 def per_backend(rows: list[dict]) -> dict:
@@ -282,9 +285,9 @@ def main(argv: list[str] | None = None) -> None:
     if args.rescore:
         return rescore(args.rescore, args.json)
     started = time.perf_counter()
-    sets = speech_sets.discover_sets(SPEECH, args.sets, args.lang)
+    sets = speech_sets.discover_sets(args.speech, args.sets, args.lang)
     if not sets:
-        raise SystemExit(f"no {args.lang} set under {SPEECH}" + (f" named {args.sets}" if args.sets else ""))
+        raise SystemExit(f"no {args.lang} set under {args.speech}" + (f" named {args.sets}" if args.sets else ""))
     args.backends = args.backends or (["whisper-base"] if args.lang == "zh" else list(BACKENDS))
     if args.quick:
         sets = {name: files[:1] for name, files in sets.items()}
