@@ -10,6 +10,7 @@ from runtime.audio.chunk import AudioChunk
 from runtime.listening.front_end import AudioFrontEnd
 from runtime.listening.level_gate import LevelGate
 from runtime.listening.listener import TAIL_S, Listener
+from runtime.listening.quiet_end import QUIET_END_MAX_S
 from runtime.listening.turn_state import NO_TURN, TurnPhase, TurnState
 from runtime.listening.vad import EnergyVad
 from runtime.turn_taking.endpointing import EndpointConfig, Endpointer
@@ -223,3 +224,58 @@ def test_the_answer_is_speculated_again_once_the_words_arrive_in_the_pause():
     assert guesses == ["", "where is the cinema"], guesses
     ended = [p for e, p in events if e is RunEvent.TURN_ENDED]
     assert len(ended) == 1 and ears.asks >= 4          # asked on, but speculated only once more
+
+
+def _listen(pattern, ears):
+    front_end = AudioFrontEnd(EnergyVad(threshold=0.0009), LevelGate())   # the hall (-60 dBFS) is not voiced
+    listener = Listener(ears, Endpointer(EndpointConfig(end_silence_s=1.0)))
+    events = []
+    for chunk in _chunks(pattern):
+        events += listener.process(front_end.process(chunk, turn=listener.turn_state), lambda: chunk.end)
+    return [p for e, p in events if e is RunEvent.TURN_ENDED]
+
+
+QUIET = _db(-57)   # a voice to the VAD, but under the level gate's -55 dBFS: a falling sentence end
+
+
+class _WeighingEars(_Ears):
+    """Whisper-like: it judges its own evidence of speech, so it may hear a quiet edge of the hall."""
+    weighs_speech = True
+
+    def speech_evidence(self):
+        return None
+
+
+def test_a_quiet_sentence_end_the_vad_still_hears_is_given_to_the_recogniser():
+    """Real voices fall in level at a sentence's end: the level gate ends the speech there, but the
+    VAD still hears a voice, so Whisper hears it too (and the turn accounts for it)."""
+    ears = _WeighingEars()
+    ended = _listen([(0.64, 0), (0.96, 0.3), (0.64, QUIET), (1.5, 0)], ears)
+    assert len(ended) == 1 and abs(ended[0].speech_end - 1.6) < 0.05      # the gate ended the speech ...
+    heard_until = max(end for _, end in ears.heard)
+    assert heard_until >= 2.24 - 0.05                                      # ... the recogniser heard the quiet end
+    assert heard_until <= ended[0].speech_end + QUIET_END_MAX_S + 0.05     # and no more than the cap
+    assert ended[0].heard_span[1] == heard_until
+
+
+def test_a_recogniser_that_does_not_judge_speech_hears_only_the_pauses_start():
+    """pocketsphinx finds words in any murmur it is given: it hears TAIL_S of the pause, as before."""
+    ears = _Ears()
+    ended = _listen([(0.64, 0), (0.96, 0.3), (0.64, QUIET), (1.5, 0)], ears)
+    assert abs(max(end for _, end in ears.heard) - (ended[0].speech_end + TAIL_S)) <= 0.05
+    assert min(start for start, _ in _listen_starts([(0.64, 0), (0.8, QUIET), (0.96, 0.3), (1.5, 0)])) >= 1.44 - 0.55
+
+
+def _listen_starts(pattern):
+    ears = _Ears()
+    _listen(pattern, ears)
+    return ears.heard
+
+
+def test_a_quiet_first_word_before_the_onset_is_given_to_the_recogniser():
+    ears = _WeighingEars()
+    ended = _listen([(0.64, 0), (0.8, QUIET), (0.96, 0.3), (1.5, 0)], ears)
+    assert len(ended) == 1 and abs(ended[0].speech_start - 1.44) < 0.05
+    heard_from = min(start for start, _ in ears.heard)
+    assert heard_from <= 0.64 + 0.05                                       # the whole quiet start
+    assert ended[0].heard_span[0] == heard_from

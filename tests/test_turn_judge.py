@@ -60,3 +60,12 @@ def test_mandarin_has_its_own_no_speech_limit():
     assert judge_turn(TurnEvidence(False, 0.95, True, SpeechEvidence(0.35, -0.4, 5, "en"))).verdict is Verdict.CROWD
     strict = JudgeConfig(no_speech_max={"en": 0.27, "zh": 0.3})
     assert judge_turn(TurnEvidence(False, 0.95, True, zh), strict).verdict is Verdict.CROWD
+
+
+def test_likely_words_are_kept_over_steady_noise_up_to_the_sure_limit():
+    """A visitor over street or station noise: Whisper's no-speech runs up to ~0.36, its words are sure."""
+    street = SpeechEvidence(0.36, -0.11, 9, "en")
+    assert judge_turn(TurnEvidence(False, 1.0, True, street)).verdict is Verdict.VISITOR
+    # what the noise recordings alone give (no-speech >= 0.53, log-prob <= -0.30) stays the hall's
+    assert judge_turn(TurnEvidence(False, 1.0, True, SpeechEvidence(0.55, -0.35, 2, "en"))).verdict is Verdict.CROWD
+    assert judge_turn(TurnEvidence(False, 1.0, True, SpeechEvidence(0.62, -0.05, 2, "en"))).verdict is Verdict.CROWD

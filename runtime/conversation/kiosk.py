@@ -175,7 +175,7 @@ class Kiosk(Switching):
                 self.events.record(EventKind.IGNORED_OVER_SPEECH, {
                     "transcript": payload.transcript, "speech_start_ms": int(round(payload.speech_start * 1000)),
                     "speech_end_ms": int(round(payload.speech_end * 1000))})
-                self.voices.turn(payload.speech_start, payload.speech_end, OVER_THE_AVATAR)
+                self.voices.turn(*payload.heard_span, OVER_THE_AVATAR)
                 self._drop_guess()
                 _LOGGER.info("ignored %r heard over the avatar's voice", payload.transcript)
                 return
@@ -232,7 +232,7 @@ class Kiosk(Switching):
         if not turn.transcript:
             _LOGGER.info("turn %.2f-%.2f s: nothing recognised", turn.speech_start, turn.speech_end)
             self._drop_guess()
-            self._not_answered(turn.speech_start, turn.speech_end, NOTHING_RECOGNISED)
+            self._not_answered(*turn.heard_span, NOTHING_RECOGNISED)
             return
         heard = heard_language(self.listener.recognizer, self.lang, self.session.listen_languages)
         if heard != self.lang:               # spoken in the other language: answer (and listen) in it
@@ -266,7 +266,7 @@ class Kiosk(Switching):
                      answer.confidence, " [speculated]" if speculative else "")
         self._pending.append(PendingAnswer(turn, answer, ready_at, utterance, speculative, opening,
                                            continues))
-        self.voices.turn(turn.speech_start, turn.speech_end, ANSWERED)
+        self.voices.turn(*turn.heard_span, ANSWERED)
         lead = len(spoken) - len(answer.text)     # the disclosure said first, if any
         self.avatar.add_cues(utterance, [(cue.name, (lead + cue.at_char) / max(1, len(spoken))) for cue in answer.cues])
         if not self.realtime:
@@ -280,7 +280,7 @@ class Kiosk(Switching):
         text = prompt("cannot_hear", self.lang, self.responder.pack.prompts)
         utterance = self.speech.say(text, self.lang)
         self.events.record(EventKind.UNHEARD_TURN, {"speech_start_ms": int(round(turn.speech_start * 1000)), "text": text})
-        self.voices.turn(turn.speech_start, turn.speech_end, RECOGNISER_DOWN)
+        self.voices.turn(*turn.heard_span, RECOGNISER_DOWN)
         _LOGGER.warning("visitor spoke at %.2f s while the recogniser is down: %r", turn.speech_start, text)
         if not self.realtime:
             utterance.done.wait()

@@ -6,9 +6,10 @@ not the end, or the turn ended (with the final transcript).
 
 The recogniser hears the visitor's speech and the short gaps in it, not the
 hall: of a pause it hears the first `TAIL_S` at once (that settles the last
-word, so the partial words that steer the end of the turn are whole); the rest
-is held back and given to it only if the visitor speaks again. A recogniser
-left to listen to a second of crowd murmur finds words in it.
+word, so the partial words that steer the end of the turn are whole), and
+Whisper also a quiet ending the VAD still hears (`quiet_end`); the rest is held
+back and given to it only if the visitor speaks again. A recogniser left to
+listen to a second of crowd murmur finds words in it.
 
 Whether a turn was a visitor or the hall is `turn_judge.judge_turn`'s verdict on the level gate's
 judgement, the VAD's own probability over the turn's speech and, for a turn the level alone would
@@ -30,13 +31,13 @@ from runtime.turn_taking.events import TOO_SHORT, DiscardedTurn, RunEvent, Specu
 from runtime.turn_taking.judges import TurnEndJudge
 from runtime.turn_taking.turn_hints import EndHint, end_hint, said_words, steadier
 
+from .quiet_end import QUIET_END_MAX_S, QUIET_START_MAX_S, TAIL_S, PauseChunk, heard_before_onset, heard_of_pause
 from .turn_judge import JudgeConfig, Judgement, TurnEvidence, Verdict, judge_turn
 from .turn_state import NO_TURN, TurnPhase, TurnState
 
 _LOGGER = logging.getLogger(__name__)
 
 JUDGE_AFTER_S = 1.5   # into a turn, when the front end first judges it a visitor or the crowd
-TAIL_S = 0.35  # of the silence that ended a turn, what the recogniser still hears (it needs some to settle the last word)
 ListenEvent = Union[tuple[RunEvent, float], tuple[RunEvent, Speculation], tuple[RunEvent, TurnEnd],
                     tuple[RunEvent, DiscardedTurn]]
 Clock = Callable[[], float]
@@ -54,8 +55,8 @@ class Listener:
         self.near_talker = near_talker   # the front end's judgement: a visitor at the kiosk, not the crowd
         self.judge = judge               # ... weighed with the VAD's and the recogniser's (turn_judge.py)
         self.is_complete = is_complete   # do these words make a question the venue's content answers?
-        preroll_chunks = max(1, round(endpointer.config.preroll_s / CHUNK_SECONDS))
-        self._preroll: collections.deque[AudioChunk] = collections.deque(maxlen=preroll_chunks)
+        preroll_chunks = max(1, round(max(endpointer.config.preroll_s, QUIET_START_MAX_S) / CHUNK_SECONDS))
+        self._preroll: collections.deque[tuple[AudioChunk, bool]] = collections.deque(maxlen=preroll_chunks)
         self._partial_cache: tuple[float, EndHint] = (-1.0, EndHint.NONE)
         self._pause_hint: tuple[float, EndHint] | None = None   # (the pause's speech end, last raw hint)
         self._pause_words = ""                # the recogniser's words when last asked in a pause
@@ -64,10 +65,11 @@ class Listener:
         self.audio_seconds = 0.0
         self._turn_levels: list[float] = []   # dBFS of the open turn's speech frames
         self._turn_vad: list[float] = []      # the VAD's own probability of the same frames
-        self._held: list[AudioChunk] = []     # a pause's audio, for the recogniser if speech resumes
+        self._held: list[tuple[AudioChunk, bool]] = []   # a pause's audio (and: voiced?), for the recogniser if speech resumes
         self.far_turns = 0        # turns dropped as the crowd / a far talker (level gate)
         self.quiet_turns_kept = 0  # turns the level alone would have dropped, kept on the VAD's and recogniser's word
         self._utt_start: float | None = None  # time of the first sample the recogniser heard this turn
+        self._heard_to: float | None = None   # ... and just after its last
         self._turn_floor: float | None = None  # the hall's floor when the open turn began
         self._judged = False   # the open turn was judged after JUDGE_AFTER_S of its speech
         self._undecided = False  # ... and left to be judged at its end, on its decoded words
@@ -97,8 +99,9 @@ class Listener:
         events: list[ListenEvent] = []
         chunk = frame.clean
         was_in_turn = self.endpointer.in_turn
+        voiced = any(f.raw_prob >= self.endpointer.config.speech_threshold for f in frame.speech)
         if was_in_turn:
-            self._held.append(chunk)
+            self._held.append((chunk, voiced))
         level = frame.clean_db
         for start, seconds, prob, raw in ((f.start, f.seconds, f.prob, f.raw_prob) for f in frame.speech):
             hint = EndHint.NONE
@@ -114,9 +117,8 @@ class Listener:
                     self._guessed, self._pause_words = None, ""
                     self._turn_floor = frame.hall_floor_db
                     self.recognizer.start()
-                    self._utt_start = None
-                    for old in self._preroll:
-                        self._feed(old)
+                    self._utt_start = self._heard_to = None
+                    self._feed_preroll(chunk.timestamp)
                     if not was_in_turn:
                         self._feed(chunk)
                     events.append((RunEvent.SPEECH_STARTED, ev.speech_start))
@@ -135,14 +137,12 @@ class Listener:
                                    DiscardedTurn(ev.speech_start, ev.speech_end, ev.time, TOO_SHORT)))
         events += self._crowd_turn(frame)
         if self.endpointer.in_turn and not self.endpointer.in_pause:
-            for held in self._held:          # speech (again): the gap was part of the sentence
+            for held, _ in self._held:       # speech (again): the gap was part of the sentence
                 self._feed(held)
             self._held = []
-        elif self.endpointer.in_pause:       # the pause's first TAIL_S settles the last word at once
-            cutoff = self.endpointer.speech_end + TAIL_S
-            while self._held and self._held[0].timestamp < cutoff:
-                self._feed(self._held.pop(0))
-        self._preroll.append(chunk)
+        elif self.endpointer.in_pause:       # the pause's start, and a quiet ending the VAD still hears
+            self._feed_pause()
+        self._preroll.append((chunk, voiced))
         return events
 
     def turn_start(self) -> float | None:
@@ -245,6 +245,7 @@ class Listener:
     def _feed(self, chunk: AudioChunk) -> None:
         if self._utt_start is None:
             self._utt_start = chunk.timestamp
+        self._heard_to = chunk.end
         self.recognizer.accept(chunk)
         self.audio_seconds += chunk.seconds
 
@@ -267,12 +268,29 @@ class Listener:
         self._partial_cache = (t, result)
         return result
 
+    def _feed_preroll(self, onset: float) -> None:
+        """Before a turn's speech: its last `preroll_s`, and a quiet start the VAD heard (`quiet_end`)."""
+        chunks = list(self._preroll)
+        lead = self.endpointer.config.preroll_s
+        heard = heard_before_onset([PauseChunk(c.timestamp, c.end, voiced) for c, voiced in chunks], onset, lead,
+                                   QUIET_START_MAX_S if self.recognizer.weighs_speech else lead)
+        for old, _ in chunks[len(chunks) - heard:]:
+            self._feed(old)
+
+    def _feed_pause(self, speech_end: float | None = None) -> None:
+        """Of the pause's held audio, what the recogniser hears now (`quiet_end.heard_of_pause`)."""
+        end = self.endpointer.speech_end if speech_end is None else speech_end
+        heard = heard_of_pause([PauseChunk(c.timestamp, c.end, voiced) for c, voiced in self._held], end, TAIL_S,
+                               QUIET_END_MAX_S if self.recognizer.weighs_speech else TAIL_S)
+        for held, _ in self._held[:heard]:
+            self._feed(held)
+        del self._held[:heard]
+
     def _final(self, ev, clock: Clock) -> TurnEnd:
-        for held in self._held:              # the start of the final silence, not the rest
-            if held.timestamp < ev.speech_end + TAIL_S:
-                self._feed(held)
+        self._feed_pause(ev.speech_end)      # the start of the final silence, not the rest
         self._held = []
         transcript = self.recognizer.finish()
         ready_at = max(ev.speech_end, clock() - self.recognizer.ready_ago())   # a guess decoded in the pause
         self._partial_cache = (-1.0, EndHint.NONE)
-        return TurnEnd(transcript, ev.speech_start, ev.speech_end, ev.time, ready_at, ev.waited_s, ev.hint)
+        return TurnEnd(transcript, ev.speech_start, ev.speech_end, ev.time, ready_at, ev.waited_s, ev.hint,
+                       self._utt_start, self._heard_to)

@@ -29,6 +29,15 @@ class TurnEnd:
     asr_final_at: float
     waited_s: float
     end_hint: str = "none"   # complete / hesitating / none: which end silence applied
+    heard_from: float | None = None   # the audio the recogniser was given: from its lead-in ...
+    heard_to: float | None = None     # ... to the end of the pause it heard (a quiet ending included)
+
+    @property
+    def heard_span(self) -> tuple[float, float]:
+        """Where the turn's voiced seconds lie: its speech, and all the recogniser heard around it."""
+        start = self.speech_start if self.heard_from is None else min(self.speech_start, self.heard_from)
+        end = self.speech_end if self.heard_to is None else max(self.speech_end, self.heard_to)
+        return start, end
 
 
 @dataclass(frozen=True)
