@@ -146,8 +146,12 @@ class Listener:
         return events
 
     def turn_start(self) -> float | None:
-        """Where the open turn's speech began (the recogniser has 0.3 s before it too); None between turns."""
-        return self.endpointer.speech_start if self.endpointer.in_turn else None
+        """Where the open turn begins: its speech, or the audio before it the recogniser was given (the
+        pre-roll, a soft first word); None between turns."""
+        if not self.endpointer.in_turn:
+            return None
+        start = self.endpointer.speech_start
+        return start if self._utt_start is None else min(start, self._utt_start)
 
     def set_recognizer(self, recognizer: Recognizer) -> None:
         """Listen with another recogniser (the visitor switched language) from the next turn on."""

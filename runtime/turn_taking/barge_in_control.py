@@ -138,7 +138,7 @@ class BargeInControl:
         350 ms of silence that would have asked for the words.)"""
         if not self.detector.paused or self._pause is None:
             return None
-        if not self._interrupting(turn.transcript, self._own_words(turn.speech_start, turn.decided_at)):
+        if not self._interrupting(turn.transcript, self._own_words(turn.heard_span[0], turn.decided_at)):
             return None
         _LOGGER.info("the turn heard over the avatar %r interrupts it", turn.transcript)
         self.detector.confirm()
