@@ -91,9 +91,11 @@ def test_a_repeated_syllable_does_not_make_a_loop(whisper, piper_en, tmp_path):
 
 
 def test_the_guard_falls_back_to_greedy_on_a_loop(whisper, monkeypatch):
-    """A first pass that loops is decoded again greedily with its repetitions forbidden."""
+    """A beam pass that loops is decoded again greedily with its repetitions forbidden."""
+    from dataclasses import replace
     import runtime.asr.whisper_decoder as wd
     decoder = whisper.decoder
+    monkeypatch.setattr(decoder, "settings", replace(decoder.settings, quick_pass=False))
     path = CATHY / "arctic_a0098_1592746262.wav"          # "Shall I carry you."
     audio = samples(read_wav(path)).astype(np.float32) / 32768
     real_generate = decoder._model.generate
@@ -107,6 +109,51 @@ def test_the_guard_falls_back_to_greedy_on_a_loop(whisper, monkeypatch):
     decoded = decoder.decode(audio)
     assert calls == [5, 1] and decoded.fallback
     assert "carry" in decoded.text.lower()
+
+
+def _windows_encoded(decoder, monkeypatch) -> list[int]:
+    """The mel window (frames) of each encoder pass the decoder makes from now on."""
+    windows, real_encode = [], decoder._model.encode
+
+    def encode(features, *args, **kwargs):
+        windows.append(features.shape[-1])
+        return real_encode(features, *args, **kwargs)
+    monkeypatch.setattr(decoder, "_model", _Proxy(decoder._model, encode=encode))
+    return windows
+
+
+def test_a_sure_quick_pass_in_a_fitted_window_is_kept(whisper, monkeypatch):
+    """The 30 s window's encoder is most of a decode: a clear question is heard in a window fitted to it."""
+    decoder = whisper.decoder
+    path = CATHY / "arctic_a0230_1592711917.wav"          # "Do you know any good land around here."
+    audio = samples(read_wav(path)).astype(np.float32) / 32768
+    windows = _windows_encoded(decoder, monkeypatch)
+    decoded = decoder.decode(audio)
+    assert decoded.quick and windows == [len(audio) // 160 + 600 + (len(audio) // 160) % 2]
+    assert word_errors(path.with_suffix(".txt").read_text(), decoded.text)[0] <= 2, decoded.text
+
+
+def test_an_unsure_quick_pass_is_decoded_again_in_whispers_window(whisper, monkeypatch):
+    from dataclasses import replace
+    decoder = whisper.decoder
+    monkeypatch.setattr(decoder, "settings", replace(decoder.settings, quick_sure_logprob=0.0))   # never sure
+    path = CATHY / "arctic_a0230_1592711917.wav"
+    audio = samples(read_wav(path)).astype(np.float32) / 32768
+    windows = _windows_encoded(decoder, monkeypatch)
+    decoded = decoder.decode(audio)
+    assert not decoded.quick and len(windows) == 2 and windows[0] < 3000 and windows[1] == 3000
+    assert word_errors(path.with_suffix(".txt").read_text(), decoded.text)[0] <= 2, decoded.text
+
+
+def test_mandarin_is_never_kept_from_the_quick_pass(whisper_zh_en, monkeypatch):
+    """The fitted window was measured on English only: a Mandarin turn is decoded in the 30 s window."""
+    decoder = whisper_zh_en.decoder
+    audio = samples(read_wav(SHARED / "speech" / "mandarin-read" / "BAC009S0764W0121.wav")).astype(np.float32) / 32768
+    windows = _windows_encoded(decoder, monkeypatch)
+    decoded = decoder.decode(audio, "zh")                  # a kiosk in Mandarin does not try it
+    assert decoded.language == "zh" and not decoded.quick and windows == [3000]
+    decoded = decoder.decode(audio, "en")                  # one in English tries it, and it is heard as Mandarin
+    assert decoded.language == "zh" and not decoded.quick and len(windows) == 3 and windows[1] < 3000 == windows[2]
 
 
 def test_prompt_from_the_venue_phrases_fits_whispers_budget(whisper, mall_pack_dir):
@@ -222,9 +269,9 @@ def test_the_text_without_the_venue_prompt_wins_when_whisper_finds_it_likelier(t
         with_phrases = len(prompt) > len(decoder._plain["en"] + decoder._tasks["en"])
         return (_Result(scores[0]), venue, False) if with_phrases else (_Result(scores[1]), plain, False)
 
-    monkeypatch.setattr(decoder, "_generate", lambda e, p, s: generate(e, p, s, (-0.9, -0.2)))
+    monkeypatch.setattr(decoder, "_generate", lambda e, p, s, b: generate(e, p, s, (-0.9, -0.2)))
     assert decoder.decode(audio).text == "I'll go." and len(asked) == 2
-    monkeypatch.setattr(decoder, "_generate", lambda e, p, s: generate(e, p, s, (-0.2, -0.9)))
+    monkeypatch.setattr(decoder, "_generate", lambda e, p, s, b: generate(e, p, s, (-0.2, -0.9)))
     assert decoder.decode(audio).text == "I will go."
-    monkeypatch.setattr(decoder, "_generate", lambda e, p, s: (_Result(-0.1, no_speech=0.9), plain, False))
+    monkeypatch.setattr(decoder, "_generate", lambda e, p, s, b: (_Result(-0.1, no_speech=0.9), plain, False))
     assert decoder.decode(audio).dropped == "no-speech"

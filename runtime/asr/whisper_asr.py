@@ -68,7 +68,7 @@ class WhisperRecognizer(EngineDefaults):
         self._heard: str | None = None            # of the last finished utterance
         self.decoder = decoder
         self.wall_cap_s = wall_cap_s
-        self.stats = {"decodes": 0, "reused": 0, "final": 0, "discarded": 0, "timeouts": 0}
+        self.stats = {"decodes": 0, "quick": 0, "reused": 0, "final": 0, "discarded": 0, "timeouts": 0}
         self._lock = threading.Lock()
         self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._utterance = 0
@@ -237,8 +237,10 @@ class WhisperRecognizer(EngineDefaults):
         if not stale:
             try:
                 job.result = self.decoder.decode(job.audio.astype(np.float32) / 32768.0, job.current)
-                _LOGGER.debug("whisper: decoded %.2f s of utterance %d in %.2f s: %r", job.samples / ASR_RATE,
-                              job.utterance, job.result.seconds, job.result.text)
+                self.stats["quick"] += job.result.quick
+                _LOGGER.debug("whisper: decoded %.2f s of utterance %d in %.2f s%s: %r", job.samples / ASR_RATE,
+                              job.utterance, job.result.seconds, " (quick pass)" if job.result.quick else "",
+                              job.result.text)
             except Exception as err:     # handed to the caller, who marks the engine failed
                 _LOGGER.exception("whisper: decoding failed")
                 job.error = err
@@ -287,8 +289,9 @@ def load_whisper(entry, language: str, threads: int = 2, phrases: list[str] | No
     decoder = WhisperDecoder(files, language, threads, phrases, settings, others)
     warm_s = decoder.warm_up()
     _LOGGER.info("whisper %s (%s) loaded in %.1f s (warm-up decode %.2f s): int8 (on disk: %s), %d threads, "
-                 "%s window, beam %d, prompt of %d venue tokens%s", entry.id, language, time.perf_counter() - started,
-                 warm_s, how, threads,
+                 "%s%s window, beam %d, prompt of %d venue tokens%s", entry.id, language, time.perf_counter() - started,
+                 warm_s, how, threads, "a quick fitted window kept when sure (%s), else the " % "/".join(
+                     settings.quick_languages) if settings.quick_pass and settings.window == "30s" else "",
                  settings.window, settings.beam_size, decoder.prompt_tokens,
                  f"; each turn's language found among {'/'.join(decoder.languages)}" if len(decoder.languages) > 1 else "")
     return WhisperRecognizer(decoder, name or entry.id)
